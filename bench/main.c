@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: MIT */
+/* iommusim-bench: one binary, one subcommand per job. */
+#include <stdio.h>
+#include <string.h>
+#include <iommusim/iommusim.h>
+
+#include "commands.h"
+
+struct command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+};
+
+static const struct command commands[] = {
+	{ "iova-bench", cmd_iova_bench, "time the IOVA allocator's fast path, tree and replay" },
+	{ "iova-replay", cmd_iova_replay, "replay an IOVA op script and print the allocator's answers" },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: iommusim-bench COMMAND [OPTIONS]\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\n'iommusim-bench COMMAND --help' describes a command's options.\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_BAD_INPUT;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("iommusim-bench %s (%s)\n", iommusim_version(), iommusim_git_describe());
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].run(argc - 1, argv + 1);
+	fprintf(stderr, "iommusim-bench: unknown command '%s' (try --help)\n", argv[1]);
+	return EXIT_BAD_INPUT;
+}

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: MIT */
+/* Allocation from a memory context, for the library's own objects. */
+#ifndef ISIM_BASE_MEMORY_H
+#define ISIM_BASE_MEMORY_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <iommusim/mem.h>
+
+struct iommusim_mem {
+	const struct iommusim_mem_ops *ops;
+	void *arg;
+	const char *name;
+	/* Relaxed atomics: threads acting as CPUs allocate concurrently. */
+	atomic_uint_fast64_t live_objects;
+	atomic_uint_fast64_t live_bytes;
+};
+
+/* Memory aligned to 16 bytes (or @align if larger, up to 64); NULL when the backend fails. */
+void *isim_alloc(struct iommusim_mem *mem, size_t size, size_t align);
+/* Like isim_alloc, zero-filled. */
+void *isim_zalloc(struct iommusim_mem *mem, size_t size, size_t align);
+/* Give back memory from isim_alloc/isim_zalloc with the same size and alignment. */
+void isim_free(struct iommusim_mem *mem, void *ptr, size_t size, size_t align);
+
+#endif /* ISIM_BASE_MEMORY_H */
