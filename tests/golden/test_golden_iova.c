@@ -1,0 +1,172 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Golden tests: every NAME.ops in the golden folder (IOMMUSIM_GOLDEN_DIR) is replayed and its
+ * output must equal NAME.out byte for byte. The files come from the real Linux allocator; any
+ * difference is a bug here. Files dropped into the folder are picked up without code changes.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <iommusim/iommusim.h>
+
+/* The files the allocator is known to be checked against; a missing one fails the suite. */
+static const char *const required[] = { "quirks", "random-32bit", "random-64bit", "nvme-rbtree" };
+
+static char *read_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	long n;
+
+	if (!f)
+		return NULL;
+	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0) {
+		buf = malloc((size_t)n + 1);
+		if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+			free(buf);
+			buf = NULL;
+		} else if (buf) {
+			buf[n] = '\0';
+			*len = (size_t)n;
+		}
+	}
+	fclose(f);
+	return buf;
+}
+
+/* Line number (from 1) of the first difference, for a readable failure. */
+static size_t first_diff_line(const char *a, size_t alen, const char *b, size_t blen,
+			      size_t *offset)
+{
+	size_t line = 1, i = 0;
+
+	while (i < alen && i < blen && a[i] == b[i]) {
+		if (a[i] == '\n')
+			line++;
+		i++;
+	}
+	*offset = i;
+	return line;
+}
+
+static void print_line(const char *what, const char *buf, size_t len, size_t at)
+{
+	size_t start = at, end = at;
+
+	while (start > 0 && buf[start - 1] != '\n')
+		start--;
+	while (end < len && buf[end] != '\n')
+		end++;
+	print_error("  %s: %.*s\n", what, (int)(end - start), buf + start);
+}
+
+static void test_golden_iova_replay_matches(void **state)
+{
+	const char *stem = *state;
+	char ops_path[4096], out_path[4096], errbuf[512];
+	char *expected, *got = NULL;
+	size_t explen = 0, gotlen = 0, at;
+	FILE *in, *out;
+	int err;
+
+	snprintf(ops_path, sizeof(ops_path), "%s.ops", stem);
+	snprintf(out_path, sizeof(out_path), "%s.out", stem);
+	expected = read_file(out_path, &explen);
+	if (!expected)
+		fail_msg("cannot read %s", out_path);
+	in = fopen(ops_path, "rb");
+	if (!in)
+		fail_msg("cannot read %s", ops_path);
+	out = open_memstream(&got, &gotlen);
+	assert_non_null(out);
+
+	err = iommusim_iova_replay(in, ops_path, NULL, out, errbuf, sizeof(errbuf));
+	fclose(in);
+	fclose(out);
+	if (err)
+		fail_msg("replay failed: %s", errbuf);
+	if (gotlen != explen || memcmp(got, expected, explen)) {
+		size_t line = first_diff_line(expected, explen, got, gotlen, &at);
+
+		print_error("%s: output differs from %s at output line %zu\n", ops_path, out_path,
+			    line);
+		print_line("expected", expected, explen, at);
+		print_line("got     ", got, gotlen, at);
+		free(expected);
+		free(got);
+		fail();
+	}
+	free(expected);
+	free(got);
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int main(void)
+{
+	const char *dir = getenv("IOMMUSIM_GOLDEN_DIR");
+	struct CMUnitTest *tests;
+	char **stems = NULL;
+	size_t n = 0, cap = 0;
+	struct dirent *e;
+	DIR *d;
+	int failed;
+
+	if (!dir || !(d = opendir(dir))) {
+		fprintf(stderr, "golden folder not found: set IOMMUSIM_GOLDEN_DIR (now '%s')\n",
+			dir ? dir : "");
+		return 1;
+	}
+	while ((e = readdir(d))) {
+		size_t len = strlen(e->d_name);
+
+		if (len < 5 || strcmp(e->d_name + len - 4, ".ops"))
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			stems = realloc(stems, cap * sizeof(*stems));
+		}
+		stems[n] = malloc(strlen(dir) + len + 2);
+		sprintf(stems[n], "%s/%.*s", dir, (int)(len - 4), e->d_name);
+		n++;
+	}
+	closedir(d);
+	qsort(stems, n, sizeof(*stems), by_name);
+
+	for (size_t r = 0; r < sizeof(required) / sizeof(required[0]); r++) {
+		bool found = false;
+
+		for (size_t i = 0; i < n && !found; i++) {
+			const char *base = strrchr(stems[i], '/') + 1;
+
+			found = !strcmp(base, required[r]);
+		}
+		if (!found) {
+			fprintf(stderr, "golden file %s/%s.ops is missing\n", dir, required[r]);
+			return 1;
+		}
+	}
+
+	tests = calloc(n, sizeof(*tests));
+	for (size_t i = 0; i < n; i++) {
+		tests[i].name = strrchr(stems[i], '/') + 1;
+		tests[i].test_func = test_golden_iova_replay_matches;
+		tests[i].initial_state = stems[i];
+	}
+	failed = _cmocka_run_group_tests("golden_iova", tests, n, NULL, NULL);
+	for (size_t i = 0; i < n; i++)
+		free(stems[i]);
+	free(stems);
+	free(tests);
+	return failed;
+}
