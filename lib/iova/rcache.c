@@ -5,6 +5,7 @@
  * tree until its magazine is flushed. Follows drivers/iommu/iova.c of Linux 6.7+ (list depot,
  * 100 ms trim) and, as a domain option, 6.6 (array depot of 32, spill to the tree).
  */
+#include <assert.h>
 #include <errno.h>
 
 #include "base/bitops.h"
@@ -111,8 +112,11 @@ static void depot_lock(struct iommusim_cpu *cpu, struct iova_rcache *rc)
 
 static struct iova_cpu_rcache *cpu_rcache_lock(struct iova_rcache *rc, struct iommusim_cpu *cpu)
 {
-	struct iova_cpu_rcache *cr = &rc->cpu_rcaches[cpu->id];
+	struct iova_cpu_rcache *cr;
 
+	/* A CPU the domain has no cache for is the caller's mistake, not the simulation's. */
+	assert(cpu->id < rc->iovad->possible_cpus);
+	cr = &rc->cpu_rcaches[cpu->id];
 	isim_spin_lock(&cr->lock);
 	isim_work(cpu, IOMMUSIM_WORK_LOCK, 1);
 	return cr;
