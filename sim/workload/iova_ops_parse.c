@@ -87,7 +87,12 @@ static bool parse_u64(const char *s, size_t len, uint64_t *out)
 	uint64_t v = 0;
 
 	if (len > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-		if (len - 2 > 16)
+		size_t first = 2;
+
+		/* Leading zeros are fine; more than 16 significant digits overflow. */
+		while (first < len - 1 && s[first] == '0')
+			first++;
+		if (len - first > 16)
 			return false;
 		for (size_t i = 2; i < len; i++) {
 			int h = hexval(s[i]);

@@ -1,0 +1,398 @@
+/*
+ * Integration tests of the iommusim-bench command line ($IOMMUSIM_BENCH), run as a child
+ * process with its standard streams in temporary files: `iova-replay` on a file and on
+ * standard input, its exit statuses (0 ok, 2 bad input), the single error line naming file,
+ * line and field, the --depot option, and the top-level command dispatch and --help.
+ * Scripts live in tests/data ($IOMMUSIM_TEST_DATA): cli_good.ops, cli_bad.ops, cli_depot.ops.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+
+struct run {
+	int status;	/* exit status, or -1 if the child did not exit normally */
+	char *out;
+	size_t outlen;
+	char *err;
+	size_t errlen;
+};
+
+static const char *env_required(const char *var)
+{
+	const char *v = getenv(var);
+
+	if (!v || !*v)
+		fail_msg("%s is not set (run through meson test)", var);
+	return v;
+}
+
+static char *data_path(const char *file)
+{
+	const char *dir = env_required("IOMMUSIM_TEST_DATA");
+	size_t n = strlen(dir) + strlen(file) + 2;
+	char *p = malloc(n);
+
+	assert_non_null(p);
+	snprintf(p, n, "%s/%s", dir, file);
+	return p;
+}
+
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	size_t cap = 0, n = 0;
+
+	assert_non_null(f);
+	for (;;) {
+		size_t got;
+
+		if (n + 4096 + 1 > cap) {
+			cap = cap ? cap * 2 : 8192;
+			buf = realloc(buf, cap);
+			assert_non_null(buf);
+		}
+		got = fread(buf + n, 1, cap - n - 1, f);
+		n += got;
+		if (got == 0)
+			break;
+	}
+	fclose(f);
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+}
+
+static char *temp_file(void)
+{
+	const char *dir = getenv("TMPDIR");
+	char *path = malloc(4096);
+	int fd;
+
+	assert_non_null(path);
+	snprintf(path, 4096, "%s/bench_cli_XXXXXX", dir && *dir ? dir : "/tmp");
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	return path;
+}
+
+/*
+ * Run iommusim-bench with @args (NULL-terminated, without argv[0]); standard input from
+ * @stdin_path (or /dev/null), standard output and error captured.
+ */
+static void run_bench(const char *const *args, const char *stdin_path, struct run *r)
+{
+	const char *bench = env_required("IOMMUSIM_BENCH");
+	char *out_path = temp_file(), *err_path = temp_file();
+	char *argv[16];
+	posix_spawn_file_actions_t fa;
+	pid_t pid;
+	int st, n = 0;
+
+	argv[n++] = (char *)bench;
+	while (args[n - 1]) {
+		assert_true(n < 15);
+		argv[n] = (char *)args[n - 1];
+		n++;
+	}
+	argv[n] = NULL;
+
+	assert_int_equal(posix_spawn_file_actions_init(&fa), 0);
+	assert_int_equal(posix_spawn_file_actions_addopen(&fa, 0, stdin_path ? stdin_path :
+							  "/dev/null", O_RDONLY, 0), 0);
+	assert_int_equal(posix_spawn_file_actions_addopen(&fa, 1, out_path,
+							  O_WRONLY | O_TRUNC, 0), 0);
+	assert_int_equal(posix_spawn_file_actions_addopen(&fa, 2, err_path,
+							  O_WRONLY | O_TRUNC, 0), 0);
+	assert_int_equal(posix_spawn(&pid, bench, &fa, NULL, argv, environ), 0);
+	posix_spawn_file_actions_destroy(&fa);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	r->status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	r->out = slurp(out_path, &r->outlen);
+	r->err = slurp(err_path, &r->errlen);
+	unlink(out_path);
+	unlink(err_path);
+	free(out_path);
+	free(err_path);
+}
+
+static void run_free(struct run *r)
+{
+	free(r->out);
+	free(r->err);
+}
+
+/* Exactly one line on standard error, newline-terminated. */
+static void expect_one_line(const struct run *r)
+{
+	if (r->errlen == 0 || r->err[r->errlen - 1] != '\n' || strchr(r->err, '\n') !=
+	    r->err + r->errlen - 1)
+		fail_msg("standard error is not exactly one line: '%s'", r->err);
+}
+
+static void expect_bad_input(const struct run *r)
+{
+	if (r->status != 2)
+		fail_msg("exit status %d, expected 2; stderr: %s", r->status, r->err);
+	assert_int_equal(r->outlen, 0);
+	expect_one_line(r);
+}
+
+/*
+ * cli_good.ops, worked out from spec sections 1.4 and 1.5 (granule 4 KiB, dma_32bit_pfn =
+ * 2^20 = 1048576):
+ *   alloc 4 0xfffff 1    (0x100000 - 4) & ~3 = 1048572 (the spec's own example)
+ *   alloc 1 0xfffff 1    from cached32 [1048572]: 1048571
+ *   fast 3 1048575 1     empty rcache; size 4, aligned, from cached32 [1048571]:
+ *                        (1048571 - 4) & ~3 = 1048564
+ *   find 1048573         inside [1048572, 1048575]
+ *   free 1048574         frees [1048572, 1048575], at/above cached32 [1048564]: cached32
+ *                        moves to its successor, the anchor; max32 stays 2^20
+ *   dump                 the two remaining ranges
+ *   cached               nothing above 4 GiB (anchor), cached32 = anchor, max32 1048576
+ *   alloc 2 0xfffff 1    from the anchor: (1048576 - 2) & ~1 = 1048574 fits above [1048571]
+ *   pending              no trim work: 0
+ */
+static const char good_expected[] =
+	"ok\n"
+	"1048572\n"
+	"1048571\n"
+	"1048564\n"
+	"1048572 1048575\n"
+	"ok\n"
+	"1048564 1048567\n1048571 1048571\nend\n"
+	"cached 18446744073709551615 cached32 18446744073709551615 max32 1048576\n"
+	"1048574\n"
+	"0\n";
+
+static void test_bench_cli_replay_file_prints_answers(void **state)
+{
+	char *good = data_path("cli_good.ops");
+	const char *args[] = { "iova-replay", good, NULL };
+	struct run r;
+
+	(void)state;
+	run_bench(args, NULL, &r);
+	if (r.status != 0)
+		fail_msg("exit status %d; stderr: %s", r.status, r.err);
+	assert_int_equal(r.errlen, 0);
+	assert_int_equal(r.outlen, strlen(good_expected));
+	assert_string_equal(r.out, good_expected);
+	run_free(&r);
+	free(good);
+}
+
+static void test_bench_cli_replay_stdin_prints_same_bytes(void **state)
+{
+	char *good = data_path("cli_good.ops");
+	const char *no_file[] = { "iova-replay", NULL };
+	const char *dash[] = { "iova-replay", "-", NULL };
+	struct run r;
+
+	(void)state;
+	run_bench(no_file, good, &r);
+	assert_int_equal(r.status, 0);
+	assert_int_equal(r.errlen, 0);
+	assert_string_equal(r.out, good_expected);
+	run_free(&r);
+
+	run_bench(dash, good, &r);
+	assert_int_equal(r.status, 0);
+	assert_string_equal(r.out, good_expected);
+	run_free(&r);
+	free(good);
+}
+
+static void test_bench_cli_replay_error_names_file_line_field(void **state)
+{
+	char *bad = data_path("cli_bad.ops");
+	const char *args[] = { "iova-replay", bad, NULL };
+	const char *no_file[] = { "iova-replay", NULL };
+	struct run r;
+
+	(void)state;
+	/* Line 5 is `fast 3 1048575 2`: lines 2 and 3 are good, but nothing may be printed. */
+	run_bench(args, NULL, &r);
+	expect_bad_input(&r);
+	assert_non_null(strstr(r.err, bad));
+	assert_non_null(strstr(r.err, ":5:"));
+	assert_non_null(strstr(r.err, "FLUSH"));
+	run_free(&r);
+
+	/* The same from standard input: the file name is not known, the line and field are. */
+	run_bench(no_file, bad, &r);
+	expect_bad_input(&r);
+	assert_non_null(strstr(r.err, ":5:"));
+	assert_non_null(strstr(r.err, "FLUSH"));
+	run_free(&r);
+	free(bad);
+}
+
+static void test_bench_cli_replay_missing_file_named(void **state)
+{
+	char *missing = data_path("no-such-script.ops");
+	const char *args[] = { "iova-replay", missing, NULL };
+	struct run r;
+
+	(void)state;
+	run_bench(args, NULL, &r);
+	expect_bad_input(&r);
+	assert_non_null(strstr(r.err, missing));
+	run_free(&r);
+	free(missing);
+}
+
+static void test_bench_cli_replay_bad_options_rejected(void **state)
+{
+	char *good = data_path("cli_good.ops");
+	const char *unknown[] = { "iova-replay", "--frobnicate", good, NULL };
+	const char *short_opt[] = { "iova-replay", "-x", good, NULL };
+	const char *no_arg[] = { "iova-replay", good, "--depot", NULL };
+	const char *bogus[] = { "iova-replay", "--depot=bogus", good, NULL };
+	const char *two[] = { "iova-replay", good, good, NULL };
+	struct run r;
+
+	(void)state;
+	run_bench(unknown, NULL, &r);
+	expect_bad_input(&r);
+	assert_non_null(strstr(r.err, "--frobnicate"));
+	run_free(&r);
+
+	run_bench(short_opt, NULL, &r);
+	expect_bad_input(&r);
+	run_free(&r);
+
+	/* --depot needs a value. */
+	run_bench(no_arg, NULL, &r);
+	expect_bad_input(&r);
+	run_free(&r);
+
+	run_bench(bogus, NULL, &r);
+	expect_bad_input(&r);
+	assert_non_null(strstr(r.err, "bogus"));
+	run_free(&r);
+
+	run_bench(two, NULL, &r);
+	expect_bad_input(&r);
+	run_free(&r);
+	free(good);
+}
+
+/*
+ * cli_depot.ops: one CPU, 255 ffrees of size 1 (PFNs never allocated, accepted). 127 fill the
+ * loaded magazine, the 128th swaps it to prev, 127 more fill the new loaded one, and the 255th
+ * finds both full: loaded goes to the depot and a fresh one takes the PFN. So order 0 shows
+ * depot 1, loaded 1, prev 127; with the list depot (6.7+) the trim work is now pending
+ * (work 1, pending 1), the array depot (6.6) has none (work 0, pending 0).
+ */
+static char *depot_expected(bool list)
+{
+	char *s = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&s, &len);
+
+	assert_non_null(f);
+	fprintf(f, "ok\nok\n");
+	for (int i = 0; i < 255; i++)
+		fprintf(f, "ok\n");
+	fprintf(f, "order 0 depot 1 work %d loaded 1 prev 127\n", list);
+	for (int k = 1; k < 6; k++)
+		fprintf(f, "order %d depot 0 work 0 loaded 0 prev 0\n", k);
+	fprintf(f, "end\n%d\n", list);
+	assert_int_equal(fclose(f), 0);
+	return s;
+}
+
+static void test_bench_cli_replay_depot_option(void **state)
+{
+	char *script = data_path("cli_depot.ops");
+	const char *dflt[] = { "iova-replay", script, NULL };
+	const char *list[] = { "iova-replay", "--depot=list", script, NULL };
+	const char *array[] = { "iova-replay", "--depot=array", script, NULL };
+	char *exp_list = depot_expected(true), *exp_array = depot_expected(false);
+	struct run r;
+
+	(void)state;
+	run_bench(dflt, NULL, &r);
+	assert_int_equal(r.status, 0);
+	assert_string_equal(r.out, exp_list);
+	run_free(&r);
+
+	run_bench(list, NULL, &r);
+	assert_int_equal(r.status, 0);
+	assert_string_equal(r.out, exp_list);
+	run_free(&r);
+
+	run_bench(array, NULL, &r);
+	assert_int_equal(r.status, 0);
+	assert_int_equal(r.errlen, 0);
+	assert_string_equal(r.out, exp_array);
+	run_free(&r);
+
+	free(exp_list);
+	free(exp_array);
+	free(script);
+}
+
+static void test_bench_cli_dispatch_and_help(void **state)
+{
+	const char *none[] = { NULL };
+	const char *unknown[] = { "no-such-command", NULL };
+	const char *help[] = { "--help", NULL };
+	const char *replay_help[] = { "iova-replay", "--help", NULL };
+	struct run r;
+
+	(void)state;
+	/* No command: usage on standard error, status 2. */
+	run_bench(none, NULL, &r);
+	assert_int_equal(r.status, 2);
+	assert_int_equal(r.outlen, 0);
+	assert_true(r.errlen > 0);
+	run_free(&r);
+
+	run_bench(unknown, NULL, &r);
+	expect_bad_input(&r);
+	assert_non_null(strstr(r.err, "no-such-command"));
+	run_free(&r);
+
+	/* Help goes to standard output and lists the replay command. */
+	run_bench(help, NULL, &r);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "iova-replay"));
+	run_free(&r);
+
+	run_bench(replay_help, NULL, &r);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "--depot"));
+	run_free(&r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_bench_cli_replay_file_prints_answers),
+		cmocka_unit_test(test_bench_cli_replay_stdin_prints_same_bytes),
+		cmocka_unit_test(test_bench_cli_replay_error_names_file_line_field),
+		cmocka_unit_test(test_bench_cli_replay_missing_file_named),
+		cmocka_unit_test(test_bench_cli_replay_bad_options_rejected),
+		cmocka_unit_test(test_bench_cli_replay_depot_option),
+		cmocka_unit_test(test_bench_cli_dispatch_and_help),
+	};
+
+	return cmocka_run_group_tests_name("bench_cli", tests, NULL, NULL);
+}
