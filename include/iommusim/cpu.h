@@ -45,6 +45,14 @@ enum iommusim_work {
 	IOMMUSIM_WORK_MEM_ALLOC,
 	/** An object returned to the memory context. */
 	IOMMUSIM_WORK_MEM_FREE,
+	/** A bitmap word examined or updated by a bitmap allocator. */
+	IOMMUSIM_WORK_BITMAP_WORD,
+	/** A page-table entry written (validated or invalidated). */
+	IOMMUSIM_WORK_PTE_WRITE,
+	/** A flush-queue entry appended or reclaimed. */
+	IOMMUSIM_WORK_FQ_ENTRY,
+	/** A firmware call retried because the firmware answered "busy". */
+	IOMMUSIM_WORK_FW_BUSY_RETRY,
 	/** Number of kinds; not a kind. */
 	IOMMUSIM_WORK_NR
 };

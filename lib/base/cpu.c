@@ -16,6 +16,10 @@ static const char *const work_names[IOMMUSIM_WORK_NR] = {
 	[IOMMUSIM_WORK_LOCK] = "lock",
 	[IOMMUSIM_WORK_MEM_ALLOC] = "mem_alloc",
 	[IOMMUSIM_WORK_MEM_FREE] = "mem_free",
+	[IOMMUSIM_WORK_BITMAP_WORD] = "bitmap_word",
+	[IOMMUSIM_WORK_PTE_WRITE] = "pte_write",
+	[IOMMUSIM_WORK_FQ_ENTRY] = "fq_entry",
+	[IOMMUSIM_WORK_FW_BUSY_RETRY] = "fw_busy_retry",
 };
 
 int iommusim_cpu_create(struct iommusim_mem *mem, unsigned int id, struct iommusim_cpu **out)
