@@ -7,11 +7,12 @@
  * memory a live range costs. Every workload is fixed by one seed; each measurement runs --runs
  * times and the table gives the median and the extremes.
  *
- * The tree pairs free random live ranges. Linux's first-fit search from the cached node answers
- * that with walks down the tree that grow for a long time (at 10k live ranges they level off
- * near 1 700 nodes after some 25 000 pairs; at 100k they still grow after 100 000 pairs), so
- * the rows average a fixed number of pairs right after the population is built, and the
- * tree_walk rows say how many nodes a pair looked at.
+ * The tree pairs run in three patterns. FIFO frees of one size (the oldest range goes, as
+ * device completions do) measure the tree itself: the search finds room at its start. Mixed
+ * sizes and random frees show the kernel's first-fit search from the cached node walking
+ * across live ranges; those walks keep growing for a long time, so their rows average a fixed
+ * number of pairs right after the population is built. The tree_walk rows give the nodes a
+ * pair looked at, from the library's own work counters.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -25,6 +26,9 @@
 #include <iommusim/iommusim.h>
 
 #include "commands.h"
+#include "iova_bench_script.h"
+#include "outfile.h"
+#include "rng.h"
 
 #define SEED 0x10a5eed5ull
 #define MAX_RUNS 1000u
@@ -33,10 +37,6 @@
 #define LIMIT_32 0xfffffull
 #define LIMIT_64 ((1ull << 52) - 1)
 /* The replay creates caches for 64 CPUs unless a script names more (its default). */
-#define REPLAY_POSSIBLE_CPUS 64u
-#define GEN_QUEUES 4u
-#define GEN_QD 64u
-#define GEN_DUMP_EVERY 10000u
 
 enum goal_kind { GOAL_NONE, GOAL_AT_MOST, GOAL_AT_LEAST };
 
@@ -113,21 +113,6 @@ struct bench {
 	const char *malloc_name;
 	unsigned int malloc_header;
 };
-
-static uint64_t splitmix64(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
-/* Uniform in [0, n) for n < 2^32, without a division on the timed path. */
-static size_t below(uint64_t *s, size_t n)
-{
-	return (size_t)(((splitmix64(s) >> 32) * n) >> 32);
-}
 
 static uint64_t now_ns(void)
 {
@@ -311,164 +296,6 @@ static int bench_tree(struct bench *b, enum row_id row, size_t live, bool fifo, 
 	return err;
 }
 
-/*
- * (c) The replay script: an NVMe-like stream of 4 queues of depth 64, 1- and 32-page I/Os
- * (some 8 and 64) completed in FIFO order per queue, mostly through the rcache (fast/ffree),
- * partly straight through the tree (alloc/free), with a `find` now and then and a `dump` every
- * 10 000 ops. It is written while a domain configured as the replay's answers each op, so the
- * frees name live ranges and the expected output comes for free.
- */
-struct io {
-	uint64_t pfn;
-	uint32_t size;
-	bool fast;
-};
-
-struct gen {
-	struct iommusim_iova_domain *d;
-	struct iommusim_cpu *cpus[GEN_QUEUES];
-	FILE *ops, *out;
-	unsigned int cur;
-	size_t n;
-	struct io ring[GEN_QUEUES][GEN_QD];
-	unsigned int head[GEN_QUEUES], count[GEN_QUEUES];
-};
-
-static int dump_range(void *arg, uint64_t lo, uint64_t hi)
-{
-	fprintf(arg, "%llu %llu\n", (unsigned long long)lo, (unsigned long long)hi);
-	return 0;
-}
-
-static void gen_submit(struct gen *g, uint64_t r)
-{
-	static const uint32_t sizes[] = { 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-					  32, 32, 32, 32, 32, 32, 8, 64 };
-	struct iommusim_cpu *cpu = g->cpus[g->cur];
-	struct io io = { .size = sizes[r % 20], .fast = (r >> 8) % 4 != 0 };
-	int err;
-
-	if (io.fast) {
-		fprintf(g->ops, "fast %u 0x%llx 0\n", io.size, LIMIT_32);
-		err = iommusim_iova_alloc_fast(g->d, cpu, io.size, LIMIT_32, false, &io.pfn);
-		if (!err && !io.pfn)
-			err = -ENOMEM;
-	} else {
-		fprintf(g->ops, "alloc %u 0x%llx 1\n", io.size, LIMIT_32);
-		err = iommusim_iova_alloc(g->d, cpu, io.size, LIMIT_32, true, &io.pfn);
-	}
-	if (err) {
-		fputs("fail\n", g->out);
-		return;
-	}
-	fprintf(g->out, "%llu\n", (unsigned long long)io.pfn);
-	g->ring[g->cur][(g->head[g->cur] + g->count[g->cur]) % GEN_QD] = io;
-	g->count[g->cur]++;
-}
-
-static void gen_complete(struct gen *g)
-{
-	struct io *io = &g->ring[g->cur][g->head[g->cur]];
-	struct iommusim_cpu *cpu = g->cpus[g->cur];
-
-	g->head[g->cur] = (g->head[g->cur] + 1) % GEN_QD;
-	g->count[g->cur]--;
-	if (io->fast) {
-		fprintf(g->ops, "ffree %llu %u\n", (unsigned long long)io->pfn, io->size);
-		iommusim_iova_free_fast(g->d, cpu, io->pfn, io->size);
-		fputs("ok\n", g->out);
-	} else {
-		fprintf(g->ops, "free %llu\n", (unsigned long long)io->pfn);
-		fputs(iommusim_iova_free(g->d, cpu, io->pfn) ? "missing\n" : "ok\n", g->out);
-	}
-}
-
-static void gen_step(struct gen *g, unsigned int q, uint64_t *rng)
-{
-	uint64_t r = splitmix64(rng), lo, hi, pfn = 1;
-
-	if (g->n % GEN_DUMP_EVERY == GEN_DUMP_EVERY - 1) {
-		fputs("dump\n", g->ops);
-		iommusim_iova_for_each(g->d, dump_range, g->out);
-		fputs("end\n", g->out);
-	} else if (q != g->cur) {
-		fprintf(g->ops, "cpu %u\n", q);
-		fputs("ok\n", g->out);
-		g->cur = q;
-	} else if (r % 100 == 0) {
-		/* A PFN inside an in-flight range, or PFN 1 (missing) when the queue is idle. */
-		if (g->count[q])
-			pfn = g->ring[q][(g->head[q] + (r >> 40) % g->count[q]) % GEN_QD].pfn;
-		fprintf(g->ops, "find %llu\n", (unsigned long long)pfn);
-		if (iommusim_iova_find(g->d, g->cpus[q], pfn, &lo, &hi) == 0)
-			dump_range(g->out, lo, hi);
-		else
-			fputs("missing\n", g->out);
-	} else if (!g->count[q] || (g->count[q] < GEN_QD && (r >> 20) % 2)) {
-		gen_submit(g, r >> 24);
-	} else {
-		gen_complete(g);
-	}
-	g->n++;
-}
-
-/* Close a memstream, or throw it away; 0 on success. */
-static int close_stream(FILE *f, char **buf)
-{
-	bool bad = ferror(f);
-
-	if (fclose(f) || bad) {
-		free(*buf);
-		*buf = NULL;
-		return -ENOMEM;
-	}
-	return 0;
-}
-
-static int gen_script(struct bench *b, size_t nops, char **expect, size_t *expect_len)
-{
-	uint64_t rng = SEED;
-	struct gen *g = calloc(1, sizeof(*g));
-	int err = 0;
-
-	*expect = NULL;
-	if (!g)
-		return -ENOMEM;
-	g->ops = open_memstream(&b->script, &b->script_len);
-	g->out = open_memstream(expect, expect_len);
-	if (!g->ops || !g->out)
-		err = -ENOMEM;
-	for (unsigned int c = 0; !err && c < GEN_QUEUES; c++)
-		err = iommusim_cpu_create(b->mem, c, &g->cpus[c]);
-	if (!err)
-		err = domain_new(b->mem, REPLAY_POSSIBLE_CPUS, GEN_QUEUES, &g->d);
-	if (!err) {
-		/* The reserve is the x86 MSI window, which dma-iommu keeps out of every domain. */
-		fprintf(g->ops, "# iova-bench: NVMe-like, %u queues, QD %u, seed %#llx\n"
-			"ncpus %u\ninit %u 1\nreserve 0xfee00 0xfeeff\n",
-			GEN_QUEUES, GEN_QD, SEED, GEN_QUEUES, GRANULE);
-		fputs("ok\nok\n", g->out);
-		fputs(iommusim_iova_reserve(g->d, g->cpus[0], 0xfee00, 0xfeeff) ? "fail\n" : "ok\n",
-		      g->out);
-		g->n = 3;
-	}
-	while (!err && g->n < nops) {
-		unsigned int q = (unsigned int)below(&rng, GEN_QUEUES);
-
-		for (size_t k = 1 + below(&rng, 16); k && g->n < nops; k--)
-			gen_step(g, q, &rng);
-	}
-	iommusim_iova_domain_destroy(g->d);
-	for (unsigned int c = 0; c < GEN_QUEUES; c++)
-		iommusim_cpu_destroy(g->cpus[c]);
-	if (g->ops && close_stream(g->ops, &b->script))
-		err = -ENOMEM;
-	if (g->out && close_stream(g->out, expect))
-		err = -ENOMEM;
-	free(g);
-	return err;
-}
-
 static int replay(const struct bench *b, FILE *out, double *seconds)
 {
 	char errbuf[256];
@@ -499,7 +326,8 @@ static int replay_prepare(struct bench *b)
 	size_t expect_len = 0, got_len = 0, line = 1;
 	double unused;
 	FILE *out;
-	int err = gen_script(b, b->plan.replay_ops, &expect, &expect_len);
+	int err = bench_nvme_script(b->mem, b->plan.replay_ops, SEED, &b->script,
+				    &b->script_len, &expect, &expect_len);
 
 	if (err) {
 		free(expect);
@@ -511,7 +339,7 @@ static int replay_prepare(struct bench *b)
 		return fail(rows[ROW_REPLAY].name, "open_memstream", -errno);
 	}
 	err = replay(b, out, &unused);
-	if (close_stream(out, &got) && !err)
+	if (bench_close_memstream(out, &got) && !err)
 		err = fail(rows[ROW_REPLAY].name, "open_memstream", -ENOMEM);
 	if (!err && (got_len != expect_len || memcmp(got, expect, got_len))) {
 		for (size_t i = 0; i < got_len && i < expect_len && got[i] == expect[i]; i++)
@@ -781,20 +609,6 @@ static void write_csv(FILE *f, const struct bench *b)
 	}
 }
 
-static void json_string(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			fprintf(f, "\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
-			fprintf(f, "\\u%04x", (unsigned int)(unsigned char)*s);
-		else
-			fputc(*s, f);
-	}
-	fputc('"', f);
-}
-
 static void write_json(FILE *f, const struct bench *b, const char *backend)
 {
 	fputs("{\"meta\": {\"version\": ", f);
@@ -824,60 +638,6 @@ static void write_json(FILE *f, const struct bench *b, const char *backend)
 				met ? "true" : "false");
 	}
 	fputs("\n]}\n", f);
-}
-
-/* A report file is written to PATH.tmp, created before any benchmark runs, then renamed. */
-struct outfile {
-	const char *opt;
-	const char *path;
-	char *tmp;
-	FILE *f;
-};
-
-static int outfile_open(struct outfile *o)
-{
-	size_t n;
-
-	if (!o->path)
-		return 0;
-	n = strlen(o->path) + 5;
-	o->tmp = malloc(n);
-	if (!o->tmp) {
-		fprintf(stderr, "iova-bench: %s: out of memory\n", o->opt);
-		return -1;
-	}
-	snprintf(o->tmp, n, "%s.tmp", o->path);
-	o->f = fopen(o->tmp, "w");
-	if (!o->f) {
-		fprintf(stderr, "iova-bench: %s: cannot create '%s': %s\n", o->opt, o->tmp,
-			strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
-/* Finish (@ok) or abandon the file; returns -1 if finishing failed, leaving nothing behind. */
-static int outfile_close(struct outfile *o, bool ok)
-{
-	int err = 0;
-
-	if (o->f) {
-		bool bad = ferror(o->f);
-
-		if ((fclose(o->f) || bad) && ok) {
-			fprintf(stderr, "iova-bench: %s: cannot write '%s'\n", o->opt, o->tmp);
-			err = -1;
-		}
-		if (ok && !err && rename(o->tmp, o->path)) {
-			fprintf(stderr, "iova-bench: %s: cannot rename '%s' to '%s': %s\n", o->opt,
-				o->tmp, o->path, strerror(errno));
-			err = -1;
-		}
-		if (!ok || err)
-			remove(o->tmp);
-	}
-	free(o->tmp);
-	return err;
 }
 
 static void usage(FILE *f)
@@ -923,7 +683,8 @@ int cmd_iova_bench(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct outfile csv = { .opt = "--csv" }, json = { .opt = "--json" };
+	struct outfile csv = { .cmd = "iova-bench", .opt = "--csv" };
+	struct outfile json = { .cmd = "iova-bench", .opt = "--json" };
 	struct bench b = {
 		.plan = {
 			.runs = 5,
