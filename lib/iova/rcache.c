@@ -168,6 +168,14 @@ static struct iova_magazine *depot_take_full(struct iommusim_iova_domain *d,
 	return spill;
 }
 
+static void swap_loaded_prev(struct iova_cpu_rcache *cr)
+{
+	struct iova_magazine *tmp = cr->loaded;
+
+	cr->loaded = cr->prev;
+	cr->prev = tmp;
+}
+
 /* mirrors __iova_rcache_insert(); false means the caller frees the PFN to the tree */
 static bool rcache_insert(struct iommusim_iova_domain *d, struct iommusim_cpu *cpu,
 			  struct iova_rcache *rc, uint64_t pfn)
@@ -179,10 +187,7 @@ static bool rcache_insert(struct iommusim_iova_domain *d, struct iommusim_cpu *c
 	if (!mag_full(cr->loaded)) {
 		can_insert = true;
 	} else if (!mag_full(cr->prev)) {
-		struct iova_magazine *tmp = cr->loaded;
-
-		cr->loaded = cr->prev;
-		cr->prev = tmp;
+		swap_loaded_prev(cr);
 		can_insert = true;
 	} else {
 		struct iova_magazine *fresh = mag_alloc(d, cpu);
@@ -222,10 +227,7 @@ static uint64_t rcache_get(struct iommusim_iova_domain *d, struct iommusim_cpu *
 	if (!mag_empty(cr->loaded)) {
 		has_pfn = true;
 	} else if (!mag_empty(cr->prev)) {
-		struct iova_magazine *tmp = cr->loaded;
-
-		cr->loaded = cr->prev;
-		cr->prev = tmp;
+		swap_loaded_prev(cr);
 		has_pfn = true;
 	} else {
 		depot_lock(cpu, rc);
