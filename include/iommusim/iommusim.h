@@ -15,6 +15,7 @@
 #include <iommusim/mem.h>
 #include <iommusim/cpu.h>
 #include <iommusim/clock.h>
+#include <iommusim/firmware.h>
 #include <iommusim/iova.h>
 #include <iommusim/iova_replay.h>
 

@@ -8,6 +8,7 @@
 #include "config.h"
 
 #ifdef ISIM_HAVE_JEMALLOC
+#include <strings.h> /* ffs(), which jemalloc's MALLOCX_ALIGN() expands to */
 #include <jemalloc/jemalloc.h>
 #endif
 
