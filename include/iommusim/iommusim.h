@@ -18,5 +18,9 @@
 #include <iommusim/firmware.h>
 #include <iommusim/iova.h>
 #include <iommusim/iova_replay.h>
+#include <iommusim/device.h>
+#include <iommusim/iommu.h>
+#include <iommusim/dma.h>
+#include <iommusim/s390.h>
 
 #endif /* IOMMUSIM_IOMMUSIM_H */

@@ -6,6 +6,7 @@
  * every loop moves 64 bits per step.
  */
 #include <assert.h>
+#include <stddef.h>
 
 #include "base/bitops.h"
 #include "base/compiler.h"
@@ -202,7 +203,8 @@ uint64_t isim_iommu_area_alloc(uint64_t *map, uint64_t size, uint64_t start, uin
 		/*
 		 * Resume at the next boundary, i.e. ALIGN(shift + index, boundary) - shift: every
 		 * start between index and that boundary sits at least as deep into the same window
-		 * and would cross as well.
+		 * and would cross as well. (index is never on a boundary here: with
+		 * nr <= boundary_size a run starting on one cannot cross.)
 		 */
 		next = index + (boundary_size - ((shift + index) & (boundary_size - 1)));
 		if (isim_unlikely(next <= index))

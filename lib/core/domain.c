@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: MIT */
+/* Paging domains: geometry, the attached-device list (RCU) and life cycle. */
+#include <assert.h>
+#include <errno.h>
+
+#include "core/domain_impl.h"
+
+int isim_domain_init(struct iommusim_domain *d, const struct isim_domain_ops *ops,
+		     struct iommusim_mem *mem, uint64_t pgsize_bitmap, uint64_t aperture_start,
+		     uint64_t aperture_end, enum iommusim_kernel kernel)
+{
+	d->ops = ops;
+	d->mem = mem;
+	d->pgsize_bitmap = pgsize_bitmap;
+	d->aperture_start = aperture_start;
+	d->aperture_end = aperture_end;
+	d->force_aperture = true;
+	d->kernel = kernel;
+	d->ndevices = 0;
+	d->dma_cookie = NULL;
+	d->dma_cookie_free = NULL;
+	CDS_INIT_LIST_HEAD(&d->devices);
+	return pthread_mutex_init(&d->devices_lock, NULL) ? -ENOMEM : 0;
+}
+
+void isim_domain_fini(struct iommusim_domain *d)
+{
+	pthread_mutex_destroy(&d->devices_lock);
+}
+
+int iommusim_iommu_attach_device(struct iommusim_domain *d, struct iommusim_device *dev)
+{
+	int ret = 0;
+
+	pthread_mutex_lock(&d->devices_lock);
+	if (dev->domain) {
+		ret = -EBUSY;
+	} else if (d->ops->attach_dev) {
+		ret = d->ops->attach_dev(d, dev);
+	}
+	if (!ret) {
+		dev->domain = d;
+		cds_list_add_tail_rcu(&dev->domain_node, &d->devices);
+		d->ndevices++;
+	}
+	pthread_mutex_unlock(&d->devices_lock);
+	return ret;
+}
+
+int iommusim_iommu_detach_device(struct iommusim_domain *d, struct iommusim_device *dev)
+{
+	pthread_mutex_lock(&d->devices_lock);
+	if (dev->domain != d) {
+		pthread_mutex_unlock(&d->devices_lock);
+		return -ENOENT;
+	}
+	cds_list_del_rcu(&dev->domain_node);
+	d->ndevices--;
+	dev->domain = NULL;
+	pthread_mutex_unlock(&d->devices_lock);
+	/* A driver walking the list may still be looking at @dev: let it finish. */
+	isim_rcu_synchronize();
+	CDS_INIT_LIST_HEAD(&dev->domain_node);
+	return 0;
+}
+
+uint64_t iommusim_domain_pgsize_bitmap(const struct iommusim_domain *d)
+{
+	return d->pgsize_bitmap;
+}
+
+void iommusim_domain_aperture(const struct iommusim_domain *d, uint64_t *start, uint64_t *end)
+{
+	if (start)
+		*start = d->aperture_start;
+	if (end)
+		*end = d->aperture_end;
+}
+
+unsigned int iommusim_domain_devices(const struct iommusim_domain *d)
+{
+	return d->ndevices;
+}
+
+void iommusim_domain_destroy(struct iommusim_domain *d)
+{
+	if (!d)
+		return;
+	assert(d->ndevices == 0 && "detach every device before destroying its domain");
+	if (d->dma_cookie_free)
+		d->dma_cookie_free(d);
+	d->ops->free(d);
+}

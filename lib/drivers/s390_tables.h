@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * s390 DMA translation tables (the table code of arch/s390/pci/pci_dma.c, moved to
+ * drivers/iommu/s390-iommu.c in 6.7): region-third table -> segment tables -> page tables,
+ * 2048 / 2048 / 256 entries, allocated on demand and freed only with the whole table. Shared
+ * by the paging domain and the legacy DMA ops.
+ */
+#ifndef ISIM_DRIVERS_S390_TABLES_H
+#define ISIM_DRIVERS_S390_TABLES_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <iommusim/cpu.h>
+#include <iommusim/mem.h>
+
+#define ZPCI_TABLE_ENTRIES 2048u
+#define ZPCI_PT_ENTRIES 256u
+#define ZPCI_ST_SHIFT 20
+#define ZPCI_RT_SHIFT 31
+#define ZPCI_PAGE_SHIFT 12
+#define ZPCI_PAGE_SIZE 4096ull
+
+#define ZPCI_PTE_VALID_MASK 0x400ull
+#define ZPCI_PTE_INVALID 0x400ull
+#define ZPCI_PTE_VALID 0x000ull
+#define ZPCI_PTE_FLAG_MASK 0xfffull
+#define ZPCI_TABLE_PROTECTED 0x200ull
+#define ZPCI_TABLE_INVALID 0x20ull
+#define ZPCI_TABLE_VALID 0x00ull
+
+struct isim_s390_table;
+
+/* A root (region-third) table; 0 or -ENOMEM. */
+int isim_s390_table_create(struct iommusim_mem *mem, struct isim_s390_table **out);
+/* Free the root and every lower table. */
+void isim_s390_table_destroy(struct isim_s390_table *t);
+
+/*
+ * dma_walk_cpu_trans(): the PTE for @iova, creating missing segment and page tables when
+ * @alloc (each creation reported as MEM_ALLOC work); NULL if a table is missing and !@alloc, or
+ * allocation failed. Safe against concurrent walkers (lock-free install, as the kernel's).
+ */
+_Atomic uint64_t *isim_s390_table_walk(struct isim_s390_table *t, struct iommusim_cpu *cpu,
+				       uint64_t iova, bool alloc);
+
+/*
+ * dma_update_cpu_trans(): validate the PTE for physical address @pa (ZPCI_PTE_VALID), or
+ * invalidate it (ZPCI_PTE_INVALID); @protected adds ZPCI_TABLE_PROTECTED (device read-only).
+ * Reports a PTE_WRITE. Returns false if the PTE was already in the requested state (the
+ * kernel WARNs), true otherwise.
+ */
+bool isim_s390_pte_update(struct iommusim_cpu *cpu, _Atomic uint64_t *pte, uint64_t pa,
+			  uint64_t valid_flag, bool protected);
+
+/* What a device sees at @iova: 0 with the physical address and IOMMUSIM_PROT_*, or -EFAULT. */
+int isim_s390_table_translate(struct isim_s390_table *t, uint64_t iova, uint64_t *pa, int *prot);
+
+/* Tables allocated so far (segment + page tables, not the root). */
+uint64_t isim_s390_table_count(const struct isim_s390_table *t);
+
+#endif /* ISIM_DRIVERS_S390_TABLES_H */
