@@ -21,6 +21,7 @@
 #include "bitmap/bitmap.h"
 
 #define NO_FIT UINT64_MAX
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 /* splitmix64: deterministic across libcs, unlike rand(), so failures reproduce everywhere. */
 static uint64_t prng_next(uint64_t *state)
@@ -106,7 +107,7 @@ static void test_bitmap_find_next_sizes(void **state)
 	static const uint64_t sizes[] = { 1, 63, 64, 65, 1000 };
 
 	(void)state;
-	for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+	for (size_t k = 0; k < ARRAY_LEN(sizes); k++) {
 		uint64_t s = sizes[k];
 		uint64_t *map = map_new(s);
 
@@ -402,7 +403,7 @@ static void test_bitmap_words_counter(void **state)
 	assert_int_equal(isim_iommu_area_alloc(map, 1000, 0, 130, 0, BIG_BOUNDARY, 0, &words), 0);
 	assert_int_equal(words, 7);
 
-	/* A failure is charged too: next-zero reads words 0..2 (first clear 130), end 1030 > 999. */
+	/* A failure is charged too: next-zero reads words 0..2 (first clear: 130); 1030 > 999. */
 	words = 0;
 	assert_int_equal(isim_iommu_area_alloc(map, 1000, 0, 900, 0, BIG_BOUNDARY, 0, &words),
 			 ISIM_AREA_FAIL);
@@ -549,6 +550,12 @@ struct rand_map {
 	uint64_t pad_val;
 };
 
+struct rand_stats {
+	uint64_t fits;
+	uint64_t misses;
+	uint64_t restarts;
+};
+
 static void rand_map_check(const struct rand_map *m)
 {
 	uint64_t last = isim_bitmap_words(m->size) - 1;
@@ -566,121 +573,143 @@ static uint64_t pick(uint64_t *rng, const uint64_t *vals, size_t n)
 	return vals[prng_below(rng, n)];
 }
 
+/* Set or clear a random range, short or long, and compare the whole map. */
+static void rand_op_range(struct rand_map *m, uint64_t *rng, bool set)
+{
+	uint64_t a = prng_below(rng, m->size);
+	uint64_t n = prng_below(rng, 2) ? prng_below(rng, 9) : prng_below(rng, m->size - a + 1);
+
+	if (a + n > m->size)
+		n = m->size - a;
+	if (set)
+		isim_bitmap_set(m->map, a, n);
+	else
+		isim_bitmap_clear(m->map, a, n);
+	for (uint64_t i = a; i < a + n; i++)
+		m->ref[i] = set;
+	rand_map_check(m);
+}
+
+/* Starts run up to 70 past the end to cover start >= size. */
+static void rand_op_find(const struct rand_map *m, uint64_t *rng)
+{
+	uint64_t start = prng_below(rng, m->size + 70);
+
+	assert_int_equal(isim_bitmap_find_next_zero(m->map, m->size, start),
+			 ref_next(m->ref, m->size, start, false));
+	assert_int_equal(isim_bitmap_find_next_set(m->map, m->size, start),
+			 ref_next(m->ref, m->size, start, true));
+}
+
+static void rand_op_zero_area(const struct rand_map *m, uint64_t *rng)
+{
+	static const uint64_t masks[] = { 0, 0, 0, 1, 3, 7, 15, 63, 127 };
+	uint64_t start = prng_below(rng, m->size + 10);
+	uint64_t nr = prng_below(rng, 4) ? prng_below(rng, 40) : prng_below(rng, 4);
+	uint64_t mask = pick(rng, masks, ARRAY_LEN(masks));
+	uint64_t off = prng_below(rng, 130); /* may exceed the mask */
+	uint64_t words = 0, got, want;
+
+	got = isim_bitmap_find_zero_area(m->map, m->size, start, nr, mask, off, &words);
+	assert_int_equal(got, ref_zero_area_iter(m->ref, m->size, start, nr, mask, off));
+	if (nr > 0) {
+		want = ref_zero_area_brute(m->ref, m->size, start, nr, mask, off);
+		if (want == NO_FIT)
+			assert_true(got > m->size);
+		else
+			assert_int_equal(got, want);
+	}
+	if (start < m->size)
+		assert_true(words >= 1);
+}
+
+static void rand_op_area_alloc(struct rand_map *m, uint64_t *rng, struct rand_stats *st)
+{
+	static const uint64_t masks[] = { 0, 0, 0, 1, 3, 7 };
+	static const uint64_t boundaries[] = { 1, 2, 4, 8, 16, 32, 64, 128, UINT64_C(1) << 20 };
+	uint64_t start = prng_below(rng, 3) ? prng_below(rng, m->size + 5) : 0;
+	uint64_t nr = prng_below(rng, 5) ? 1 + prng_below(rng, 8) : prng_below(rng, 21);
+	uint64_t shift = prng_below(rng, 2) ? prng_below(rng, 200) : prng_next(rng) >> 2;
+	uint64_t b = pick(rng, boundaries, ARRAY_LEN(boundaries));
+	uint64_t mask = pick(rng, masks, ARRAY_LEN(masks));
+	uint64_t words = 0, got, want, first;
+
+	want = ref_area_iter(m->ref, m->size, start, nr, shift, b, mask);
+	if (nr > 0)
+		assert_int_equal(want, ref_area_brute(m->ref, m->size, start, nr, shift, b, mask));
+	/* A fit beyond the first free candidate means a boundary restart happened. */
+	first = ref_zero_area_iter(m->ref, m->size - 1, start, nr, mask, 0);
+
+	got = isim_iommu_area_alloc(m->map, m->size, start, nr, shift, b, mask, &words);
+	assert_int_equal(got, want == NO_FIT ? ISIM_AREA_FAIL : want);
+	if (got != ISIM_AREA_FAIL) {
+		for (uint64_t i = got; i < got + nr; i++)
+			m->ref[i] = true;
+		st->fits++;
+		if (got != first)
+			st->restarts++;
+	} else {
+		st->misses++;
+	}
+	if (m->size >= 2 && start < m->size - 1 && nr <= b)
+		assert_true(words >= 1);
+	rand_map_check(m);
+}
+
+/*
+ * 600 maps of random or word-edge sizes, 200 random operations each (120000 in all), every
+ * result compared with the bit-by-bit references and every update with a bool-array mirror.
+ */
 static void test_bitmap_random_vs_reference(void **state)
 {
 	static const uint64_t edge_sizes[] = { 1, 2, 3, 63, 64, 65, 127, 128, 129, 191, 192, 193 };
-	static const uint64_t masks[] = { 0, 0, 0, 1, 3, 7, 15, 63, 127 };
-	static const uint64_t area_masks[] = { 0, 0, 0, 1, 3, 7 };
-	static const uint64_t boundaries[] = { 1, 2, 4, 8, 16, 32, 64, 128, UINT64_C(1) << 20 };
+	struct rand_stats st = { 0, 0, 0 };
 	uint64_t rng = 0x5eed0b17;
-	uint64_t ops = 0, fits = 0, misses = 0, restarts_seen = 0;
+	uint64_t ops = 0;
 
 	(void)state;
 	for (int round = 0; round < 600; round++) {
 		struct rand_map m;
-		uint64_t nwords;
 
-		m.size = prng_below(&rng, 2) ? pick(&rng, edge_sizes, 12) : 1 + prng_below(&rng, 700);
-		nwords = isim_bitmap_words(m.size);
+		m.size = prng_below(&rng, 2) ? pick(&rng, edge_sizes, ARRAY_LEN(edge_sizes)) :
+					       1 + prng_below(&rng, 700);
 		m.map = map_new(m.size);
 		m.ref = calloc(m.size, sizeof(bool));
 		assert_non_null(m.ref);
 		/* Fill the bits past size with garbage: nothing may read them as map bits. */
 		m.pad_mask = m.size % 64 ? ~UINT64_C(0) << (m.size % 64) : 0;
 		m.pad_val = prng_next(&rng) & m.pad_mask;
-		m.map[nwords - 1] |= m.pad_val;
+		m.map[isim_bitmap_words(m.size) - 1] |= m.pad_val;
 
 		for (int k = 0; k < 200; k++, ops++) {
-			uint64_t op = prng_below(&rng, 8);
-			uint64_t a, n, start, nr, mask, off, shift, b, got, want, words = 0;
-
-			switch (op) {
-			case 0: /* set a range */
-			case 1: /* clear a range */
-				a = prng_below(&rng, m.size);
-				n = prng_below(&rng, 2) ? prng_below(&rng, 9) :
-							  prng_below(&rng, m.size - a + 1);
-				if (a + n > m.size)
-					n = m.size - a;
-				if (op == 0)
-					isim_bitmap_set(m.map, a, n);
-				else
-					isim_bitmap_clear(m.map, a, n);
-				for (uint64_t i = a; i < a + n; i++)
-					m.ref[i] = (op == 0);
-				rand_map_check(&m);
+			switch (prng_below(&rng, 8)) {
+			case 0:
+				rand_op_range(&m, &rng, true);
+				break;
+			case 1:
+				rand_op_range(&m, &rng, false);
 				break;
 			case 2:
-				start = prng_below(&rng, m.size + 70);
-				assert_int_equal(isim_bitmap_find_next_zero(m.map, m.size, start),
-						 ref_next(m.ref, m.size, start, false));
-				break;
 			case 3:
-				start = prng_below(&rng, m.size + 70);
-				assert_int_equal(isim_bitmap_find_next_set(m.map, m.size, start),
-						 ref_next(m.ref, m.size, start, true));
+				rand_op_find(&m, &rng);
 				break;
 			case 4:
 			case 5:
-				start = prng_below(&rng, m.size + 10);
-				nr = prng_below(&rng, 4) ? prng_below(&rng, 40) : prng_below(&rng, 4);
-				mask = pick(&rng, masks, 9);
-				off = prng_below(&rng, 130);
-				got = isim_bitmap_find_zero_area(m.map, m.size, start, nr, mask, off,
-								 &words);
-				assert_int_equal(got, ref_zero_area_iter(m.ref, m.size, start, nr,
-									 mask, off));
-				if (nr > 0) {
-					want = ref_zero_area_brute(m.ref, m.size, start, nr, mask,
-								   off);
-					if (want == NO_FIT)
-						assert_true(got > m.size);
-					else
-						assert_int_equal(got, want);
-				}
-				if (start < m.size)
-					assert_true(words >= 1);
+				rand_op_zero_area(&m, &rng);
 				break;
-			default: /* 6, 7: iommu_area_alloc */
-				start = prng_below(&rng, 3) ? prng_below(&rng, m.size + 5) : 0;
-				nr = prng_below(&rng, 5) ? 1 + prng_below(&rng, 8) :
-							   prng_below(&rng, 21);
-				shift = prng_below(&rng, 2) ? prng_below(&rng, 200) :
-							      prng_next(&rng) >> 2;
-				b = pick(&rng, boundaries, 9);
-				mask = pick(&rng, area_masks, 6);
-				want = ref_area_iter(m.ref, m.size, start, nr, shift, b, mask);
-				if (nr > 0)
-					assert_int_equal(want, ref_area_brute(m.ref, m.size, start,
-									      nr, shift, b, mask));
-				got = isim_iommu_area_alloc(m.map, m.size, start, nr, shift, b, mask,
-							    &words);
-				assert_int_equal(got, want == NO_FIT ? ISIM_AREA_FAIL : want);
-				if (got != ISIM_AREA_FAIL) {
-					for (uint64_t i = got; i < got + nr; i++)
-						m.ref[i] = true;
-					fits++;
-					/* A fit beyond the first candidate means a restart happened. */
-					if (nr > 0 && ref_zero_area_iter(m.ref, m.size - 1, start, nr,
-									 mask, 0) != got)
-						restarts_seen++;
-				} else {
-					misses++;
-				}
-				if (m.size >= 2 && start < m.size - 1 && nr <= b)
-					assert_true(words >= 1);
-				rand_map_check(&m);
+			default:
+				rand_op_area_alloc(&m, &rng, &st);
 				break;
 			}
 		}
 		free(m.map);
 		free(m.ref);
 	}
-	/* The mix must have exercised both outcomes, or the comparison proves little. */
+	/* The mix must have exercised both outcomes and restarts, or it proves little. */
 	assert_true(ops >= 100000);
-	assert_true(fits > 1000);
-	assert_true(misses > 1000);
-	assert_true(restarts_seen > 0);
+	assert_true(st.fits > 1000);
+	assert_true(st.misses > 1000);
+	assert_true(st.restarts > 0);
 }
 
 int main(void)
