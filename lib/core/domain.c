@@ -40,7 +40,8 @@ int iommusim_iommu_attach_device(struct iommusim_domain *d, struct iommusim_devi
 	}
 	if (!ret) {
 		dev->domain = d;
-		cds_list_add_tail_rcu(&dev->domain_node, &d->devices);
+		/* At the head, as s390-iommu.c does: the newest device is walked first. */
+		cds_list_add_rcu(&dev->domain_node, &d->devices);
 		d->ndevices++;
 	}
 	pthread_mutex_unlock(&d->devices_lock);

@@ -28,6 +28,19 @@
 #define ZPCI_TABLE_PROTECTED 0x200ull
 #define ZPCI_TABLE_INVALID 0x20ull
 #define ZPCI_TABLE_VALID 0x00ull
+#define ZPCI_TABLE_VALID_MASK 0x20ull
+#define ZPCI_TABLE_PROT_MASK 0x200ull
+#define ZPCI_TABLE_UNPROTECTED 0x000ull
+/* Region/segment entry type field: which kind of table the entry points to. */
+#define ZPCI_TABLE_TYPE_MASK 0xcull
+#define ZPCI_TABLE_TYPE_RTX 0x4ull
+#define ZPCI_TABLE_TYPE_SX 0x0ull
+/* Table length field of a region entry: a full 2048-entry segment table. */
+#define ZPCI_TABLE_LEN_RTX 0x3ull
+#define ZPCI_TABLE_OFFSET_MASK 0xc0ull
+#define ZPCI_RTE_FLAG_MASK 0x3fffull
+#define ZPCI_STE_FLAG_MASK 0x7ffull
+#define ZPCI_PTE_ADDR_MASK (~ZPCI_PTE_FLAG_MASK)
 
 struct isim_s390_table;
 
@@ -58,5 +71,15 @@ int isim_s390_table_translate(struct isim_s390_table *t, uint64_t iova, uint64_t
 
 /* Tables allocated so far (segment + page tables, not the root). */
 uint64_t isim_s390_table_count(const struct isim_s390_table *t);
+
+/*
+ * The raw entries on the path to @iova, as a platform model walking the guest's tables (or a
+ * test) reads them: the region-third entry, the segment entry (ZPCI_TABLE_INVALID when the
+ * region entry is invalid) and the PTE (ZPCI_PTE_INVALID when there is no page table). Their
+ * origin bits are zero: the simulation does not give tables addresses. -EFAULT if @iova is
+ * beyond the table's 4 TiB reach, else 0.
+ */
+int isim_s390_table_entries(const struct isim_s390_table *t, uint64_t iova, uint64_t *rte,
+			    uint64_t *ste, uint64_t *pte);
 
 #endif /* ISIM_DRIVERS_S390_TABLES_H */

@@ -1,0 +1,302 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * s390 DMA translation tables: a region-third table (2048 entries, 2 GiB each) pointing to
+ * segment tables (2048 entries, 1 MiB each) pointing to page tables (256 PTEs, 4 KiB each), as
+ * the table code of drivers/iommu/s390-iommu.c (Linux 6.7) builds them.
+ *
+ * The entries hold the kernel's bit layout, so a platform model or a test can read them as the
+ * hardware would. What they cannot hold is the origin of the lower table: the simulation gives
+ * tables no addresses, so the origin bits stay zero and the host pointer of each lower table
+ * sits in a side array beside the entries. Lower tables are installed lock-free: concurrent
+ * walkers race with a compare-exchange on the side pointer (the kernel races on the entry
+ * itself), the loser frees its copy, and the winner then makes the entry valid. Readers that
+ * follow the entries (translate) see a valid entry only after its pointer is in place.
+ */
+#include <assert.h>
+#include <errno.h>
+
+#include "base/compiler.h"
+#include "base/cpu_work.h"
+#include "base/memory.h"
+#include "drivers/s390_tables.h"
+
+#include <iommusim/s390.h>
+
+#define ZPCI_INDEX_MASK (ZPCI_TABLE_ENTRIES - 1)
+#define ZPCI_PT_MASK	(ZPCI_PT_ENTRIES - 1)
+
+/* 2 KiB, ZPCI_PT_SIZE. */
+struct page_table {
+	_Atomic uint64_t pte[ZPCI_PT_ENTRIES];
+};
+
+/* 16 KiB of entries (ZPCI_TABLE_SIZE) plus 16 KiB of host pointers to the page tables. */
+struct seg_table {
+	_Atomic uint64_t ste[ZPCI_TABLE_ENTRIES];
+	_Atomic(struct page_table *) pto[ZPCI_TABLE_ENTRIES];
+};
+
+/* The root: the region-third table and the host pointers to its segment tables. */
+struct isim_s390_table {
+	struct iommusim_mem *mem;
+	/* segment + page tables installed (losers of an install race are not counted) */
+	atomic_uint_fast64_t ntables;
+	_Atomic uint64_t rte[ZPCI_TABLE_ENTRIES];
+	_Atomic(struct seg_table *) sto[ZPCI_TABLE_ENTRIES];
+};
+
+static unsigned int calc_rtx(uint64_t iova)
+{
+	return (unsigned int)(iova >> ZPCI_RT_SHIFT) & ZPCI_INDEX_MASK;
+}
+
+static unsigned int calc_sx(uint64_t iova)
+{
+	return (unsigned int)(iova >> ZPCI_ST_SHIFT) & ZPCI_INDEX_MASK;
+}
+
+static unsigned int calc_px(uint64_t iova)
+{
+	return (unsigned int)(iova >> ZPCI_PAGE_SHIFT) & ZPCI_PT_MASK;
+}
+
+static bool reg_entry_isvalid(uint64_t entry)
+{
+	return (entry & ZPCI_TABLE_VALID_MASK) == ZPCI_TABLE_VALID;
+}
+
+static bool pt_entry_isvalid(uint64_t entry)
+{
+	return (entry & ZPCI_PTE_VALID_MASK) == ZPCI_PTE_VALID;
+}
+
+/*
+ * The region-third entry for a new segment table, built from the invalid entry as the kernel
+ * does (set_rt_sto, validate_rt_entry, entry_clr_protected) with a zero origin: valid, type
+ * RTX, table length 0x3, unprotected.
+ */
+static uint64_t new_rte(void)
+{
+	uint64_t rte = ZPCI_TABLE_INVALID;
+
+	rte &= ZPCI_RTE_FLAG_MASK;
+	rte |= ZPCI_TABLE_TYPE_RTX;
+	rte &= ~(ZPCI_TABLE_VALID_MASK | ZPCI_TABLE_OFFSET_MASK);
+	rte |= ZPCI_TABLE_VALID | ZPCI_TABLE_LEN_RTX;
+	rte &= ~ZPCI_TABLE_PROT_MASK;
+	return rte | ZPCI_TABLE_UNPROTECTED;
+}
+
+/* The segment entry for a new page table (set_st_pto, validate_st_entry, unprotected). */
+static uint64_t new_ste(void)
+{
+	uint64_t ste = ZPCI_TABLE_INVALID;
+
+	ste &= ZPCI_STE_FLAG_MASK;
+	ste |= ZPCI_TABLE_TYPE_SX;
+	ste &= ~ZPCI_TABLE_VALID_MASK;
+	ste |= ZPCI_TABLE_VALID;
+	ste &= ~ZPCI_TABLE_PROT_MASK;
+	return ste | ZPCI_TABLE_UNPROTECTED;
+}
+
+/* mirrors dma_alloc_cpu_table(): every entry invalid */
+static struct seg_table *alloc_seg_table(struct iommusim_mem *mem)
+{
+	struct seg_table *st = isim_alloc(mem, sizeof(*st), ISIM_CACHELINE);
+
+	if (!st)
+		return NULL;
+	for (unsigned int i = 0; i < ZPCI_TABLE_ENTRIES; i++) {
+		atomic_init(&st->ste[i], ZPCI_TABLE_INVALID);
+		atomic_init(&st->pto[i], NULL);
+	}
+	return st;
+}
+
+/* mirrors dma_alloc_page_table(): every PTE invalid */
+static struct page_table *alloc_page_table(struct iommusim_mem *mem)
+{
+	struct page_table *pt = isim_alloc(mem, sizeof(*pt), ISIM_CACHELINE);
+
+	if (!pt)
+		return NULL;
+	for (unsigned int i = 0; i < ZPCI_PT_ENTRIES; i++)
+		atomic_init(&pt->pte[i], ZPCI_PTE_INVALID);
+	return pt;
+}
+
+int isim_s390_table_create(struct iommusim_mem *mem, struct isim_s390_table **out)
+{
+	struct isim_s390_table *t = isim_alloc(mem, sizeof(*t), ISIM_CACHELINE);
+
+	if (!t)
+		return -ENOMEM;
+	t->mem = mem;
+	atomic_init(&t->ntables, 0);
+	for (unsigned int i = 0; i < ZPCI_TABLE_ENTRIES; i++) {
+		atomic_init(&t->rte[i], ZPCI_TABLE_INVALID);
+		atomic_init(&t->sto[i], NULL);
+	}
+	*out = t;
+	return 0;
+}
+
+/* mirrors dma_cleanup_tables(); nobody may walk @t any more */
+void isim_s390_table_destroy(struct isim_s390_table *t)
+{
+	if (!t)
+		return;
+	for (unsigned int rtx = 0; rtx < ZPCI_TABLE_ENTRIES; rtx++) {
+		struct seg_table *st = atomic_load_explicit(&t->sto[rtx], memory_order_acquire);
+
+		if (!st)
+			continue;
+		for (unsigned int sx = 0; sx < ZPCI_TABLE_ENTRIES; sx++) {
+			struct page_table *pt =
+				atomic_load_explicit(&st->pto[sx], memory_order_acquire);
+
+			if (pt)
+				isim_free(t->mem, pt, sizeof(*pt), ISIM_CACHELINE);
+		}
+		isim_free(t->mem, st, sizeof(*st), ISIM_CACHELINE);
+	}
+	isim_free(t->mem, t, sizeof(*t), ISIM_CACHELINE);
+}
+
+/* mirrors dma_get_seg_table_origin() */
+static struct seg_table *get_seg_table(struct isim_s390_table *t, struct iommusim_cpu *cpu,
+				       unsigned int rtx, bool alloc)
+{
+	struct seg_table *st = atomic_load_explicit(&t->sto[rtx], memory_order_acquire);
+	struct seg_table *theirs = NULL;
+
+	if (st || !alloc)
+		return st;
+	st = alloc_seg_table(t->mem);
+	if (!st)
+		return NULL;
+	isim_work(cpu, IOMMUSIM_WORK_MEM_ALLOC, 1);
+	if (!atomic_compare_exchange_strong_explicit(&t->sto[rtx], &theirs, st,
+						     memory_order_acq_rel, memory_order_acquire)) {
+		/* Another walker installed one first: use theirs. */
+		isim_free(t->mem, st, sizeof(*st), ISIM_CACHELINE);
+		isim_work(cpu, IOMMUSIM_WORK_MEM_FREE, 1);
+		return theirs;
+	}
+	atomic_fetch_add_explicit(&t->ntables, 1, memory_order_relaxed);
+	/* Only the winner writes the entry, after the pointer, so a valid entry has a table. */
+	atomic_store_explicit(&t->rte[rtx], new_rte(), memory_order_release);
+	return st;
+}
+
+/* mirrors dma_get_page_table_origin() */
+static struct page_table *get_page_table(struct isim_s390_table *t, struct iommusim_cpu *cpu,
+					 struct seg_table *st, unsigned int sx, bool alloc)
+{
+	struct page_table *pt = atomic_load_explicit(&st->pto[sx], memory_order_acquire);
+	struct page_table *theirs = NULL;
+
+	if (pt || !alloc)
+		return pt;
+	pt = alloc_page_table(t->mem);
+	if (!pt)
+		return NULL;
+	isim_work(cpu, IOMMUSIM_WORK_MEM_ALLOC, 1);
+	if (!atomic_compare_exchange_strong_explicit(&st->pto[sx], &theirs, pt,
+						     memory_order_acq_rel, memory_order_acquire)) {
+		isim_free(t->mem, pt, sizeof(*pt), ISIM_CACHELINE);
+		isim_work(cpu, IOMMUSIM_WORK_MEM_FREE, 1);
+		return theirs;
+	}
+	atomic_fetch_add_explicit(&t->ntables, 1, memory_order_relaxed);
+	atomic_store_explicit(&st->ste[sx], new_ste(), memory_order_release);
+	return pt;
+}
+
+/* mirrors dma_walk_cpu_trans(); like the kernel's index arithmetic, @iova wraps at 4 TiB */
+_Atomic uint64_t *isim_s390_table_walk(struct isim_s390_table *t, struct iommusim_cpu *cpu,
+				       uint64_t iova, bool alloc)
+{
+	struct seg_table *st;
+	struct page_table *pt;
+
+	st = get_seg_table(t, cpu, calc_rtx(iova), alloc);
+	if (!st)
+		return NULL;
+	pt = get_page_table(t, cpu, st, calc_sx(iova), alloc);
+	if (!pt)
+		return NULL;
+	return &pt->pte[calc_px(iova)];
+}
+
+/* mirrors dma_update_cpu_trans() */
+bool isim_s390_pte_update(struct iommusim_cpu *cpu, _Atomic uint64_t *pte, uint64_t pa,
+			  uint64_t valid_flag, bool protected)
+{
+	uint64_t old = atomic_load_explicit(pte, memory_order_relaxed), val = old;
+	bool changed;
+
+	if (valid_flag & ZPCI_PTE_INVALID) {
+		/* The address stays behind in an invalid PTE, as in the kernel. */
+		changed = pt_entry_isvalid(old);
+		val = (val & ~ZPCI_PTE_VALID_MASK) | ZPCI_PTE_INVALID;
+	} else {
+		changed = !pt_entry_isvalid(old);
+		val = (val & ZPCI_PTE_FLAG_MASK) | (pa & ZPCI_PTE_ADDR_MASK);
+		val = (val & ~ZPCI_PTE_VALID_MASK) | ZPCI_PTE_VALID;
+	}
+	val &= ~ZPCI_TABLE_PROT_MASK;
+	val |= protected ? ZPCI_TABLE_PROTECTED : ZPCI_TABLE_UNPROTECTED;
+	/* A full barrier, as the kernel's xchg: the flush that follows must see the entry. */
+	atomic_exchange(pte, val);
+	isim_work(cpu, IOMMUSIM_WORK_PTE_WRITE, 1);
+	return changed;
+}
+
+int isim_s390_table_entries(const struct isim_s390_table *t, uint64_t iova, uint64_t *rte,
+			    uint64_t *ste, uint64_t *pte)
+{
+	struct isim_s390_table *tt = (struct isim_s390_table *)t;
+	unsigned int rtx = calc_rtx(iova), sx = calc_sx(iova);
+	struct seg_table *st;
+	struct page_table *pt;
+
+	*rte = *ste = ZPCI_TABLE_INVALID;
+	*pte = ZPCI_PTE_INVALID;
+	if (iova >= IOMMUSIM_ZPCI_TABLE_SIZE_RT)
+		return -EFAULT;
+	/* Follow the entries as the hardware does; a valid entry's table pointer is published. */
+	*rte = atomic_load_explicit(&tt->rte[rtx], memory_order_acquire);
+	if (!reg_entry_isvalid(*rte))
+		return 0;
+	st = atomic_load_explicit(&tt->sto[rtx], memory_order_acquire);
+	*ste = atomic_load_explicit(&st->ste[sx], memory_order_acquire);
+	if (!reg_entry_isvalid(*ste))
+		return 0;
+	pt = atomic_load_explicit(&st->pto[sx], memory_order_acquire);
+	*pte = atomic_load_explicit(&pt->pte[calc_px(iova)], memory_order_acquire);
+	return 0;
+}
+
+/*
+ * the table walk of s390_iommu_iova_to_phys(), plus the permission; like the 6.7 driver it
+ * gives the page's address, without the offset of @iova in the page
+ */
+int isim_s390_table_translate(struct isim_s390_table *t, uint64_t iova, uint64_t *pa, int *prot)
+{
+	uint64_t rte, ste, pte;
+
+	if (isim_s390_table_entries(t, iova, &rte, &ste, &pte) || !pt_entry_isvalid(pte))
+		return -EFAULT;
+	*pa = pte & ZPCI_PTE_ADDR_MASK;
+	*prot = IOMMUSIM_PROT_READ;
+	if ((pte & ZPCI_TABLE_PROT_MASK) != ZPCI_TABLE_PROTECTED)
+		*prot |= IOMMUSIM_PROT_WRITE;
+	return 0;
+}
+
+uint64_t isim_s390_table_count(const struct isim_s390_table *t)
+{
+	return atomic_load_explicit(&((struct isim_s390_table *)t)->ntables, memory_order_relaxed);
+}
