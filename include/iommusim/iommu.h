@@ -92,7 +92,8 @@ IOMMUSIM_API uint64_t iommusim_iommu_pgsize(uint64_t pgsize_bitmap, uint64_t iov
 /**
  * iommusim_iommu_attach_device() - attach @dev to @domain; drivers see it in the domain's
  * device list (read under RCU, so attach and detach are safe while maps run).
- * Return: 0; -EBUSY if @dev is attached to a domain already; -ENODEV if the driver refuses.
+ * Return: 0; -EBUSY if @dev is attached to a domain already (or still being detached from
+ * one); the driver's error if it refuses the device (the s390 driver: -ENODEV).
  */
 IOMMUSIM_API int iommusim_iommu_attach_device(struct iommusim_domain *domain,
 					      struct iommusim_device *dev);
@@ -108,7 +109,8 @@ IOMMUSIM_API int iommusim_iommu_detach_device(struct iommusim_domain *domain,
  * iommusim_iommu_map() - iommu_map(): map [iova, iova + size) to @paddr in page-size pieces,
  * then iotlb_sync_map. On any failure whatever was mapped is unmapped again (with an IOTLB
  * sync), and in 6.7 mode a failing iotlb_sync_map fails the map the same way.
- * Return: 0; -EINVAL for misaligned arguments or a non-paging domain; the driver's error.
+ * Return: 0; -EINVAL for misaligned arguments; -ENODEV for a domain that cannot map (no
+ * map_pages or no page sizes); the driver's error.
  */
 IOMMUSIM_API int iommusim_iommu_map(struct iommusim_domain *domain, struct iommusim_cpu *cpu,
 				    uint64_t iova, uint64_t paddr, uint64_t size, int prot);

@@ -38,6 +38,7 @@ int iommusim_device_create(struct iommusim_mem *mem, const struct iommusim_devic
 	/* Until a driver says otherwise a device can take a flush queue. */
 	dev->deferred_flush = true;
 	atomic_init(&dev->pci_32bit_workaround, false);
+	atomic_init(&dev->domain, NULL);
 	CDS_INIT_LIST_HEAD(&dev->domain_node);
 	*out = dev;
 	return 0;
@@ -50,8 +51,8 @@ void iommusim_device_destroy(struct iommusim_device *dev)
 	if (dev->dma_ops && dev->dma_ops->teardown)
 		dev->dma_ops->teardown(dev);
 	dev->dma_ops = NULL;
-	if (dev->domain)
-		iommusim_iommu_detach_device(dev->domain, dev);
+	if (atomic_load(&dev->domain))
+		iommusim_iommu_detach_device(atomic_load(&dev->domain), dev);
 	if (dev->iommu_priv_free)
 		dev->iommu_priv_free(dev);
 	isim_free(dev->mem, dev, sizeof(*dev), 0);

@@ -30,38 +30,43 @@ void isim_domain_fini(struct iommusim_domain *d)
 
 int iommusim_iommu_attach_device(struct iommusim_domain *d, struct iommusim_device *dev)
 {
+	struct iommusim_domain *none = NULL;
 	int ret = 0;
 
+	/* Claimed before anything else, so two attaches of one device cannot both succeed. */
+	if (!atomic_compare_exchange_strong(&dev->domain, &none, d))
+		return -EBUSY;
 	pthread_mutex_lock(&d->devices_lock);
-	if (dev->domain) {
-		ret = -EBUSY;
-	} else if (d->ops->attach_dev) {
+	if (d->ops->attach_dev)
 		ret = d->ops->attach_dev(d, dev);
-	}
 	if (!ret) {
-		dev->domain = d;
 		/* At the head, as s390-iommu.c does: the newest device is walked first. */
 		cds_list_add_rcu(&dev->domain_node, &d->devices);
+		dev->linked = true;
 		d->ndevices++;
 	}
 	pthread_mutex_unlock(&d->devices_lock);
+	if (ret)
+		atomic_store(&dev->domain, NULL);
 	return ret;
 }
 
 int iommusim_iommu_detach_device(struct iommusim_domain *d, struct iommusim_device *dev)
 {
 	pthread_mutex_lock(&d->devices_lock);
-	if (dev->domain != d) {
+	if (atomic_load(&dev->domain) != d || !dev->linked) {
 		pthread_mutex_unlock(&d->devices_lock);
 		return -ENOENT;
 	}
 	cds_list_del_rcu(&dev->domain_node);
+	dev->linked = false;
 	d->ndevices--;
-	dev->domain = NULL;
 	pthread_mutex_unlock(&d->devices_lock);
 	/* A driver walking the list may still be looking at @dev: let it finish. */
 	isim_rcu_synchronize();
 	CDS_INIT_LIST_HEAD(&dev->domain_node);
+	/* Only now may the device join a domain again. */
+	atomic_store(&dev->domain, NULL);
 	return 0;
 }
 
@@ -80,7 +85,13 @@ void iommusim_domain_aperture(const struct iommusim_domain *d, uint64_t *start, 
 
 unsigned int iommusim_domain_devices(const struct iommusim_domain *d)
 {
-	return d->ndevices;
+	struct iommusim_domain *w = (struct iommusim_domain *)d;
+	unsigned int n;
+
+	pthread_mutex_lock(&w->devices_lock);
+	n = w->ndevices;
+	pthread_mutex_unlock(&w->devices_lock);
+	return n;
 }
 
 void iommusim_domain_destroy(struct iommusim_domain *d)

@@ -96,7 +96,13 @@ struct iommusim_device {
 	/* Sticky: cleared by the first failed 32-bit IOVA attempt. Threads race to clear it. */
 	atomic_bool pci_32bit_workaround;
 
-	struct iommusim_domain *domain;
+	/*
+	 * The domain the device belongs to: claimed by attach with a compare-and-swap and
+	 * released by detach only after the grace period, so no second attach can reuse
+	 * domain_node while a reader may still be on it. linked says whether it is on the list.
+	 */
+	_Atomic(struct iommusim_domain *) domain;
+	bool linked;
 	struct cds_list_head domain_node;
 
 	/* Driver's per-device state (a zPCI function) and how to free it. */
