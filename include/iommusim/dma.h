@@ -63,7 +63,7 @@ enum iommusim_fq_type {
  *                  32768). Capacity is @fq_size - 1.
  * @fq_timeout_ms:  ms from the first queued entry to the timed flush; 0 = the type's default
  *                  (10 or 1000).
- * @kernel:         IOMMUSIM_KERNEL_6_6 gives per-CPU queues of 256 only and the list depot
+ * @kernel:         IOMMUSIM_KERNEL_6_6 gives per-CPU queues of 256 only and the array depot
  *                  of 6.6 in the IOVA domain; 6.7 is the default.
  * @forcedac:       iommu.forcedac=1 (s390 sets it): no 32-bit-first IOVA attempt.
  * @possible_cpus:  CPUs that may call the DMA API: per-CPU caches and queues exist for them.
@@ -87,7 +87,8 @@ struct iommusim_dma_iommu_config {
  * @unmaps:          unmap_page, unmap_sg and free calls.
  * @map_failures:    map calls that failed (no IOVA, a failed mapping, firmware refusal).
  * @mapped_bytes:    bytes mapped by successful maps.
- * @fq_entries:      IOVAs queued for lazy freeing.
+ * @fq_entries:      IOVAs queued for lazy freeing. The fq_* counters belong to the domain:
+ *                   every device on it reports the same values.
  * @fq_flushes:      flush-queue IOTLB flushes, all causes.
  * @fq_full_flushes: flushes because a queue was still full.
  * @fq_timer_flushes: flushes by the timeout.
@@ -111,8 +112,11 @@ struct iommusim_dma_stats {
  * (iommu_setup_dma_ops + iommu_dma_init_domain): IOVA domain with the smallest page size as
  * granule and base PFN max(1, aperture start), the device's reserved regions reserved,
  * options and flush queue by @cfg. A second device on the same domain shares its IOVA space.
+ * A later device on a domain shares the first one's cookie: its mode and queue options are
+ * those of the first device.
  * Return: 0; -EINVAL for a bad @cfg (e.g. fq_size not a power of two); -EBUSY if @dev already
- * has DMA ops; -ENOMEM.
+ * has DMA ops or is attached to another domain; -EFAULT if the domain's cookie was built for
+ * another granule or base; the driver's error if it refuses the device; -ENOMEM.
  */
 IOMMUSIM_API int iommusim_dma_iommu_setup(struct iommusim_device *dev,
 					  struct iommusim_domain *domain,

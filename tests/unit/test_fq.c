@@ -1,0 +1,650 @@
+/*
+ * Unit tests of dma-iommu's flush queues (lib/dma/fq.c) through the DMA API over the mock
+ * paging domain: ring capacity size - 1 (small rings, the 256 default and the 32768 single
+ * queue), the synchronous flush of a full queue, per-CPU independence, the shared single
+ * queue, reclaim only after a flush that started after the unmap, the one-shot timer (armed
+ * by the first entry, not pushed back, one flush that drains every queue), teardown with
+ * entries queued, the 6.6 layout, bad sizes and the work reported. Expected values follow
+ * kernel-iommu.md §2.1-§2.4 and §10 items 7-8; each test says how.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <stdbool.h>
+#include <string.h>
+
+#include <iommusim/clock.h>
+#include <iommusim/cpu.h>
+#include <iommusim/device.h>
+#include <iommusim/dma.h>
+#include <iommusim/iommu.h>
+#include <iommusim/iova.h>
+#include <iommusim/mem.h>
+
+#include "mock_iommu.h"
+
+#define NCPU 4
+#define PAGE 0x1000ull
+#define MASK64 IOMMUSIM_DMA_BIT_MASK(64)
+/* Highest PFN of the mock's 48-bit aperture. */
+#define LIMIT48 ((1ull << 36) - 1)
+#define MS 1000000ull
+
+struct fx {
+	struct iommusim_mem *mem;
+	struct iommusim_clock *clock;
+	struct iommusim_cpu *cpu[NCPU];
+	struct mock_domain *m;
+	struct iommusim_domain *dom;
+	struct iommusim_device *dev;
+	struct iommusim_iova_domain *iovad;
+	uint64_t next_phys;
+};
+
+/* Lazy, 6.7, NCPU CPUs, per-CPU queues of @fq_size (0: default), the manual clock. */
+static struct iommusim_dma_iommu_config lazy_cfg(struct fx *fx, uint32_t fq_size)
+{
+	return (struct iommusim_dma_iommu_config){
+		.mode = IOMMUSIM_DMA_LAZY,
+		.fq_type = IOMMUSIM_FQ_AUTO,
+		.fq_size = fq_size,
+		.possible_cpus = NCPU,
+		.clock = fx->clock,
+	};
+}
+
+static void fx_base(struct fx *fx, enum iommusim_kernel kernel, const struct mock_device_cfg *md)
+{
+	struct iommusim_device_config dcfg = { .name = "fqdev", .dma_mask = MASK64 };
+	struct mock_domain_cfg mcfg = { .kernel = kernel };
+	struct mock_device_cfg mdef = { 0 };
+
+	memset(fx, 0, sizeof(*fx));
+	assert_int_equal(iommusim_mem_create(IOMMUSIM_MEM_DEFAULT, &fx->mem), 0);
+	assert_int_equal(iommusim_manual_clock_create(fx->mem, &fx->clock), 0);
+	for (unsigned int i = 0; i < NCPU; i++)
+		assert_int_equal(iommusim_cpu_create(fx->mem, i, &fx->cpu[i]), 0);
+	assert_int_equal(mock_domain_create(fx->mem, &mcfg, &fx->m), 0);
+	fx->dom = mock_dom(fx->m);
+	assert_int_equal(iommusim_device_create(fx->mem, &dcfg, &fx->dev), 0);
+	assert_int_equal(mock_device_set(fx->dev, md ? md : &mdef), 0);
+	fx->next_phys = 0x100000;
+}
+
+static void fx_setup(struct fx *fx, const struct iommusim_dma_iommu_config *cfg)
+{
+	assert_int_equal(iommusim_dma_iommu_setup(fx->dev, fx->dom, cfg), 0);
+	fx->iovad = iommusim_dma_iova_domain(fx->dev);
+	assert_non_null(fx->iovad);
+}
+
+static void fx_up(struct fx *fx, uint32_t fq_size)
+{
+	struct iommusim_dma_iommu_config cfg;
+
+	fx_base(fx, IOMMUSIM_KERNEL_6_7, NULL);
+	cfg = lazy_cfg(fx, fq_size);
+	fx_setup(fx, &cfg);
+}
+
+static void fx_down(struct fx *fx)
+{
+	iommusim_device_destroy(fx->dev);
+	iommusim_domain_destroy(fx->dom);
+	assert_int_equal(iommusim_clock_pending(fx->clock), 0);
+	iommusim_clock_destroy(fx->clock);
+	for (unsigned int i = 0; i < NCPU; i++)
+		iommusim_cpu_destroy(fx->cpu[i]);
+	assert_int_equal(iommusim_mem_live_objects(fx->mem), 0);
+	iommusim_mem_destroy(fx->mem);
+}
+
+/* Map one page of fresh memory on @cpu. */
+static uint64_t map1(struct fx *fx, unsigned int cpu)
+{
+	uint64_t dma = ~0ull;
+
+	assert_int_equal(iommusim_dma_map_page(fx->dev, fx->cpu[cpu], fx->next_phys, PAGE,
+					       IOMMUSIM_DMA_TO_DEVICE, &dma), 0);
+	fx->next_phys += PAGE;
+	return dma;
+}
+
+static void unmap1(struct fx *fx, unsigned int cpu, uint64_t dma)
+{
+	iommusim_dma_unmap_page(fx->dev, fx->cpu[cpu], dma, PAGE, IOMMUSIM_DMA_TO_DEVICE);
+}
+
+static size_t flushes(struct fx *fx)
+{
+	return mock_log_count(fx->m, MOCK_CALL_FLUSH_ALL);
+}
+
+static struct iommusim_dma_stats stats(struct fx *fx)
+{
+	struct iommusim_dma_stats st;
+
+	iommusim_dma_get_stats(fx->dev, &st);
+	return st;
+}
+
+/* Single pages reclaimed into CPU @cpu's order-0 magazines. */
+static unsigned int fill(struct fx *fx, unsigned int cpu)
+{
+	unsigned int loaded, prev;
+
+	assert_int_equal(iommusim_iova_rcache_fill(fx->iovad, 0, cpu, &loaded, &prev), 0);
+	return loaded + prev;
+}
+
+static uint64_t depot0(struct fx *fx)
+{
+	struct iommusim_iova_rcache_state rs;
+
+	assert_int_equal(iommusim_iova_rcache_state(fx->iovad, 0, &rs), 0);
+	return rs.depot_size;
+}
+
+/*
+ * Capacity is fq_size - 1 (§2.2 fq_full). With a ring of 8, seven unmaps on CPU 0 queue
+ * without a flush; the eighth finds the ring still full after reclaiming nothing (no flush has
+ * finished), flushes once, reclaims the seven and is queued after the flush started, so it
+ * stays queued until the next flush.
+ */
+static void test_fq_capacity_is_size_minus_one(void **state)
+{
+	uint64_t dma[8];
+	struct fx fx;
+
+	(void)state;
+	fx_up(&fx, 8);
+	for (unsigned int i = 0; i < 8; i++)
+		dma[i] = map1(&fx, 0);
+	for (unsigned int i = 0; i < 7; i++)
+		unmap1(&fx, 0, dma[i]);
+	assert_int_equal(flushes(&fx), 0);
+	assert_int_equal(stats(&fx).fq_entries, 7);
+	assert_int_equal(fill(&fx, 0), 0);
+
+	unmap1(&fx, 0, dma[7]);
+	assert_int_equal(flushes(&fx), 1);
+	assert_int_equal(stats(&fx).fq_full_flushes, 1);
+	assert_int_equal(stats(&fx).fq_flushes, 1);
+	assert_int_equal(stats(&fx).fq_entries, 8);
+	assert_int_equal(fill(&fx, 0), 7);
+	/* No sync for any of them: the queue owns the invalidation. */
+	assert_int_equal(mock_log_count(fx.m, MOCK_CALL_SYNC), 0);
+
+	iommusim_dma_iommu_flush_queue(fx.dev, fx.cpu[0]);
+	assert_int_equal(flushes(&fx), 2);
+	assert_int_equal(fill(&fx, 0), 8);
+	fx_down(&fx);
+}
+
+/*
+ * The real per-CPU default (IOVA_DEFAULT_FQ_SIZE 256): 255 queue, the 256th flushes exactly
+ * once before being queued. The 255 reclaimed single pages fill loaded and prev (127 each)
+ * and push one full magazine to the list depot, whose trim work is then armed (6.7).
+ */
+static void test_fq_default_per_cpu_flushes_on_256th(void **state)
+{
+	struct iommusim_iova_rcache_state rs;
+	uint64_t dma[256];
+	struct fx fx;
+
+	(void)state;
+	fx_up(&fx, 0);
+	for (unsigned int i = 0; i < 256; i++)
+		dma[i] = map1(&fx, 0);
+	for (unsigned int i = 0; i < 255; i++)
+		unmap1(&fx, 0, dma[i]);
+	assert_int_equal(flushes(&fx), 0);
+	unmap1(&fx, 0, dma[255]);
+	assert_int_equal(flushes(&fx), 1);
+	assert_int_equal(fill(&fx, 0) + depot0(&fx) * IOMMUSIM_IOVA_MAG_SIZE, 255);
+	assert_int_equal(depot0(&fx), 1);
+	assert_int_equal(iommusim_iova_rcache_state(fx.iovad, 0, &rs), 0);
+	assert_true(rs.work_pending);
+	fx_down(&fx);
+}
+
+/*
+ * Per-CPU queues are independent: 255 on CPU 0 and 255 on CPU 1 fill both without a flush.
+ * The 256th on CPU 1 flushes once and reclaims only CPU 1's queue (into CPU 1's cache). CPU
+ * 0's next unmap then reclaims its 255 without flushing, because the flush that finished
+ * covers them: reclaim comes before the full check.
+ */
+static void test_fq_per_cpu_queues_are_independent(void **state)
+{
+	uint64_t d0[256], d1[256];
+	struct fx fx;
+
+	(void)state;
+	fx_up(&fx, 0);
+	for (unsigned int i = 0; i < 256; i++) {
+		d0[i] = map1(&fx, 0);
+		d1[i] = map1(&fx, 1);
+	}
+	for (unsigned int i = 0; i < 255; i++) {
+		unmap1(&fx, 0, d0[i]);
+		unmap1(&fx, 1, d1[i]);
+	}
+	assert_int_equal(flushes(&fx), 0);
+
+	unmap1(&fx, 1, d1[255]);
+	assert_int_equal(flushes(&fx), 1);
+	assert_int_equal(fill(&fx, 0), 0);
+	assert_int_equal(fill(&fx, 1) + depot0(&fx) * IOMMUSIM_IOVA_MAG_SIZE, 255);
+
+	unmap1(&fx, 0, d0[255]);
+	assert_int_equal(flushes(&fx), 1);
+	assert_int_equal(stats(&fx).fq_full_flushes, 1);
+	assert_int_equal(fill(&fx, 0) + fill(&fx, 1) + depot0(&fx) * IOMMUSIM_IOVA_MAG_SIZE,
+			 510);
+	fx_down(&fx);
+}
+
+/*
+ * One single queue (IOMMU_DMA_OPTS_SINGLE_QUEUE) for all CPUs: seven unmaps spread over CPUs
+ * 0-3 fill a ring of 8; the eighth, from any CPU, flushes and all seven land in that CPU's
+ * cache.
+ */
+static void test_fq_single_queue_shared_by_all_cpus(void **state)
+{
+	struct iommusim_dma_iommu_config cfg;
+	uint64_t dma[8];
+	struct fx fx;
+
+	(void)state;
+	fx_base(&fx, IOMMUSIM_KERNEL_6_7, NULL);
+	cfg = lazy_cfg(&fx, 8);
+	cfg.fq_type = IOMMUSIM_FQ_SINGLE;
+	fx_setup(&fx, &cfg);
+	for (unsigned int i = 0; i < 8; i++)
+		dma[i] = map1(&fx, i % NCPU);
+	for (unsigned int i = 0; i < 7; i++)
+		unmap1(&fx, i % NCPU, dma[i]);
+	assert_int_equal(flushes(&fx), 0);
+	unmap1(&fx, 2, dma[7]);
+	assert_int_equal(flushes(&fx), 1);
+	assert_int_equal(fill(&fx, 2), 7);
+	assert_int_equal(fill(&fx, 0) + fill(&fx, 1) + fill(&fx, 3), 0);
+	fx_down(&fx);
+}
+
+/*
+ * shadow_on_flush with defaults: one queue of IOVA_SINGLE_FQ_SIZE 32768 holds 32767 entries
+ * from all CPUs; the 32768th flushes once. The timeout is IOVA_SINGLE_FQ_TIMEOUT, 1000 ms.
+ */
+static void test_fq_single_default_holds_32767(void **state)
+{
+	struct mock_device_cfg shadow = { .shadow_on_flush = true };
+	struct iommusim_dma_iommu_config cfg;
+	static uint64_t dma[32768];
+	struct fx fx;
+
+	(void)state;
+	fx_base(&fx, IOMMUSIM_KERNEL_6_7, &shadow);
+	cfg = lazy_cfg(&fx, 0);
+	fx_setup(&fx, &cfg);
+	for (unsigned int i = 0; i < 32768; i++)
+		dma[i] = map1(&fx, i % NCPU);
+	for (unsigned int i = 0; i < 32767; i++)
+		unmap1(&fx, i % NCPU, dma[i]);
+	assert_int_equal(flushes(&fx), 0);
+	unmap1(&fx, 3, dma[32767]);
+	assert_int_equal(flushes(&fx), 1);
+	assert_int_equal(stats(&fx).fq_entries, 32768);
+	assert_int_equal(mock_mapped_pages(fx.m), 0);
+
+	/* Time only moves to the timer's expiry: the FQ timer was armed at 0 for 1000 ms. */
+	(void)iommusim_manual_clock_tick(fx.clock);
+	assert_int_equal(iommusim_clock_now_ns(fx.clock), 1000 * MS);
+	assert_int_equal(stats(&fx).fq_timer_flushes, 1);
+	fx_down(&fx);
+}
+
+struct inflight {
+	struct fx *fx;
+	uint64_t dma;
+	bool done;
+};
+
+/* Runs inside flush_iotlb_all: CPU 1 unmaps while the flush has started but not finished. */
+static void unmap_during_flush(void *arg, struct iommusim_cpu *cpu)
+{
+	struct inflight *in = arg;
+
+	(void)cpu;
+	if (in->done)
+		return;
+	in->done = true;
+	unmap1(in->fx, 1, in->dma);
+}
+
+static uint64_t alloc_fast_pfn(struct fx *fx, unsigned int cpu)
+{
+	uint64_t pfn = 0;
+
+	assert_int_equal(iommusim_iova_alloc_fast(fx->iovad, fx->cpu[cpu], 1, LIMIT48, true, &pfn),
+			 0);
+	return pfn;
+}
+
+/*
+ * §2.2 reclaim rule: an entry queued when start_cnt == c is reclaimable once finish_cnt > c.
+ * (a) An IOVA unmapped lazily is not handed out by alloc_iova_fast until a flush reclaims it.
+ * (b) An IOVA unmapped while a flush is in flight (start 1, finish 0) gets counter 1; that
+ *     flush ends with finish 1, which does not cover it, so the reclaim right after leaves
+ *     it queued. Only the next flush, started after the unmap, releases it.
+ */
+static void test_fq_reclaim_needs_flush_started_after_unmap(void **state)
+{
+	struct inflight in;
+	uint64_t x, y, p;
+	struct fx fx;
+
+	(void)state;
+	fx_up(&fx, 0);
+	x = map1(&fx, 0);
+	unmap1(&fx, 0, x);
+	p = alloc_fast_pfn(&fx, 0);
+	assert_int_not_equal(p, x >> 12);
+	assert_int_equal(iommusim_iova_free(fx.iovad, fx.cpu[0], p), 0);
+	iommusim_dma_iommu_flush_queue(fx.dev, fx.cpu[0]);
+	assert_int_equal(alloc_fast_pfn(&fx, 0), x >> 12);
+
+	y = map1(&fx, 1);
+	in = (struct inflight){ .fx = &fx, .dma = y };
+	mock_set_flush_hook(fx.m, unmap_during_flush, &in);
+	iommusim_dma_iommu_flush_queue(fx.dev, fx.cpu[0]);
+	mock_set_flush_hook(fx.m, NULL, NULL);
+	assert_true(in.done);
+	assert_int_equal(stats(&fx).fq_entries, 2);
+	assert_int_equal(fill(&fx, 0) + fill(&fx, 1), 0);
+	for (unsigned int c = 0; c < 2; c++) {
+		p = alloc_fast_pfn(&fx, c);
+		assert_int_not_equal(p, y >> 12);
+		assert_int_equal(iommusim_iova_free(fx.iovad, fx.cpu[c], p), 0);
+	}
+
+	iommusim_dma_iommu_flush_queue(fx.dev, fx.cpu[0]);
+	assert_int_equal(fill(&fx, 0), 1);
+	assert_int_equal(alloc_fast_pfn(&fx, 0), y >> 12);
+	fx_down(&fx);
+}
+
+struct midway {
+	struct fx *fx;
+	uint64_t dma;
+	uint64_t now_ns;
+};
+
+/* A timer at 5 ms that queues one more entry before the FQ timer (10 ms) runs. */
+static void unmap_at_5ms(struct iommusim_timer *t, struct iommusim_cpu *cpu, void *arg)
+{
+	struct midway *mw = arg;
+
+	(void)t;
+	(void)cpu;
+	mw->now_ns = iommusim_clock_now_ns(mw->fx->clock);
+	unmap1(mw->fx, 0, mw->dma);
+}
+
+/*
+ * §2.3 step 6: the timer is armed by the first entry after an expiry and later entries do
+ * not push it back. A helper timer (5 ms) is armed before the first unmap arms the FQ timer
+ * (10 ms); one manual tick runs exactly what was pending: the helper, whose unmap must not
+ * re-arm the FQ timer (a re-armed timer would wait for the next tick), then the FQ timer at
+ * 10 ms, whose single flush covers all three entries. The next entry arms it again.
+ */
+static void test_fq_timer_armed_once_not_pushed_back(void **state)
+{
+	struct iommusim_timer *helper;
+	struct midway mw;
+	uint64_t a, b;
+	struct fx fx;
+
+	(void)state;
+	fx_up(&fx, 0);
+	a = map1(&fx, 0);
+	b = map1(&fx, 0);
+	mw = (struct midway){ .fx = &fx, .dma = map1(&fx, 0) };
+	assert_int_equal(iommusim_timer_create(fx.clock, unmap_at_5ms, &mw, &helper), 0);
+	assert_true(iommusim_timer_schedule(helper, fx.cpu[0], 5 * MS));
+
+	unmap1(&fx, 0, a);
+	assert_int_equal(iommusim_clock_pending(fx.clock), 2);
+	unmap1(&fx, 0, b);
+	assert_int_equal(iommusim_clock_pending(fx.clock), 2);
+
+	assert_int_equal(iommusim_manual_clock_tick(fx.clock), 2);
+	assert_int_equal(mw.now_ns, 5 * MS);
+	assert_int_equal(iommusim_clock_now_ns(fx.clock), 10 * MS);
+	assert_int_equal(iommusim_clock_pending(fx.clock), 0);
+	assert_int_equal(flushes(&fx), 1);
+	assert_int_equal(stats(&fx).fq_timer_flushes, 1);
+	assert_int_equal(fill(&fx, 0), 3);
+
+	unmap1(&fx, 0, map1(&fx, 0));
+	assert_int_equal(iommusim_clock_pending(fx.clock), 1);
+	assert_int_equal(iommusim_manual_clock_tick(fx.clock), 1);
+	assert_int_equal(iommusim_clock_now_ns(fx.clock), 20 * MS);
+	assert_int_equal(stats(&fx).fq_timer_flushes, 2);
+	iommusim_timer_destroy(helper);
+	fx_down(&fx);
+}
+
+/*
+ * fq_flush_timeout(): one flush, then every possible CPU's queue is reclaimed, on the CPU
+ * that armed the timer (CPU 0 here), so all four pages land in CPU 0's cache.
+ */
+static void test_fq_timer_flushes_once_and_drains_every_queue(void **state)
+{
+	uint64_t dma[NCPU];
+	struct fx fx;
+
+	(void)state;
+	fx_up(&fx, 0);
+	for (unsigned int c = 0; c < NCPU; c++)
+		dma[c] = map1(&fx, c);
+	for (unsigned int c = 0; c < NCPU; c++)
+		unmap1(&fx, c, dma[c]);
+	assert_int_equal(iommusim_clock_pending(fx.clock), 1);
+	assert_int_equal(iommusim_manual_clock_tick(fx.clock), 1);
+	assert_int_equal(flushes(&fx), 1);
+	assert_int_equal(mock_log_at(fx.m, 0).cpu, 0);
+	assert_int_equal(fill(&fx, 0), NCPU);
+	for (unsigned int c = 1; c < NCPU; c++)
+		assert_int_equal(fill(&fx, c), 0);
+	assert_int_equal(stats(&fx).fq_timer_flushes, 1);
+	assert_int_equal(stats(&fx).fq_full_flushes, 0);
+	fx_down(&fx);
+}
+
+/*
+ * Entries still queued and the timer pending when the device goes: the timer may still run
+ * (the cookie lives with the domain) and the domain's destruction frees queues, timer, IOVAs.
+ * Checked for per-CPU queues and for the single queue.
+ */
+static void test_fq_teardown_with_queued_entries_leaks_nothing(void **state)
+{
+	struct iommusim_dma_iommu_config cfg;
+	struct fx fx;
+
+	(void)state;
+	fx_up(&fx, 8);
+	for (unsigned int i = 0; i < 20; i++)
+		unmap1(&fx, i % NCPU, map1(&fx, i % NCPU));
+	assert_int_equal(iommusim_clock_pending(fx.clock), 1);
+	iommusim_device_destroy(fx.dev);
+	fx.dev = NULL;
+	assert_int_equal(iommusim_manual_clock_tick(fx.clock), 1);
+	/* 5 entries per CPU fit rings of 8: the only flush is the timer's. */
+	assert_int_equal(flushes(&fx), 1);
+	fx_down(&fx);
+
+	fx_base(&fx, IOMMUSIM_KERNEL_6_7, NULL);
+	cfg = lazy_cfg(&fx, 0);
+	cfg.fq_type = IOMMUSIM_FQ_SINGLE;
+	fx_setup(&fx, &cfg);
+	for (unsigned int i = 0; i < 300; i++)
+		unmap1(&fx, i % NCPU, map1(&fx, i % NCPU));
+	assert_int_equal(flushes(&fx), 0);
+	assert_int_equal(iommusim_clock_pending(fx.clock), 1);
+	fx_down(&fx);
+}
+
+/*
+ * Linux 6.6: per-CPU queues of 256 with a 10 ms timeout only; a single queue, another size
+ * or another timeout is refused before anything is attached. A shadow_on_flush device still
+ * gets per-CPU queues. The reclaimed 255 pages push a magazine to the 6.6 array depot, which
+ * has no trim work.
+ */
+static void test_fq_kernel_6_6_per_cpu_256_only(void **state)
+{
+	struct mock_device_cfg shadow = { .shadow_on_flush = true };
+	struct iommusim_dma_iommu_config cfg;
+	struct iommusim_iova_rcache_state rs;
+	uint64_t d0[256], d1[255];
+	struct fx fx;
+
+	(void)state;
+	fx_base(&fx, IOMMUSIM_KERNEL_6_6, &shadow);
+	cfg = lazy_cfg(&fx, 0);
+	cfg.kernel = IOMMUSIM_KERNEL_6_6;
+	cfg.fq_type = IOMMUSIM_FQ_SINGLE;
+	assert_int_equal(iommusim_dma_iommu_setup(fx.dev, fx.dom, &cfg), -EINVAL);
+	cfg.fq_type = IOMMUSIM_FQ_AUTO;
+	cfg.fq_size = 8;
+	assert_int_equal(iommusim_dma_iommu_setup(fx.dev, fx.dom, &cfg), -EINVAL);
+	cfg.fq_size = 0;
+	cfg.fq_timeout_ms = 1000;
+	assert_int_equal(iommusim_dma_iommu_setup(fx.dev, fx.dom, &cfg), -EINVAL);
+	assert_int_equal(iommusim_domain_devices(fx.dom), 0);
+	cfg.fq_timeout_ms = 0;
+	fx_setup(&fx, &cfg);
+
+	for (unsigned int i = 0; i < 255; i++) {
+		d0[i] = map1(&fx, 0);
+		d1[i] = map1(&fx, 1);
+	}
+	d0[255] = map1(&fx, 0);
+	for (unsigned int i = 0; i < 255; i++) {
+		unmap1(&fx, 0, d0[i]);
+		unmap1(&fx, 1, d1[i]);
+	}
+	assert_int_equal(flushes(&fx), 0);
+	unmap1(&fx, 0, d0[255]);
+	assert_int_equal(flushes(&fx), 1);
+	assert_int_equal(depot0(&fx), 1);
+	assert_int_equal(iommusim_iova_rcache_state(fx.iovad, 0, &rs), 0);
+	assert_false(rs.work_pending);
+	assert_int_equal(fill(&fx, 0) + IOMMUSIM_IOVA_MAG_SIZE, 255);
+
+	assert_int_equal(iommusim_manual_clock_tick(fx.clock), 1);
+	assert_int_equal(iommusim_clock_now_ns(fx.clock), 10 * MS);
+	fx_down(&fx);
+}
+
+/*
+ * fq_size must be a power of two >= 2 (index arithmetic & (size - 1)). Size 2 is the
+ * smallest ring: one entry, so every second unmap flushes.
+ */
+static void test_fq_bad_size_is_einval(void **state)
+{
+	const uint32_t bad[] = { 1, 3, 6, 100, 0x80000001u };
+	struct iommusim_dma_iommu_config cfg;
+	struct fx fx;
+
+	(void)state;
+	fx_base(&fx, IOMMUSIM_KERNEL_6_7, NULL);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		cfg = lazy_cfg(&fx, bad[i]);
+		assert_int_equal(iommusim_dma_iommu_setup(fx.dev, fx.dom, &cfg), -EINVAL);
+		/* Also when strict: the config is checked as a whole. */
+		cfg.mode = IOMMUSIM_DMA_STRICT;
+		assert_int_equal(iommusim_dma_iommu_setup(fx.dev, fx.dom, &cfg), -EINVAL);
+	}
+	assert_int_equal(iommusim_domain_devices(fx.dom), 0);
+	cfg = lazy_cfg(&fx, 2);
+	fx_setup(&fx, &cfg);
+	unmap1(&fx, 0, map1(&fx, 0));
+	assert_int_equal(flushes(&fx), 0);
+	unmap1(&fx, 0, map1(&fx, 0));
+	assert_int_equal(flushes(&fx), 1);
+	unmap1(&fx, 0, map1(&fx, 0));
+	assert_int_equal(flushes(&fx), 2);
+	fx_down(&fx);
+}
+
+/*
+ * FQ_ENTRY work: one per entry appended, one per entry reclaimed, on the CPU doing it. Ring of
+ * 8: seven appends (7), the eighth reclaims seven and appends one (15), the timer on CPU 0
+ * reclaims the last one (16). CPU 1 did nothing.
+ */
+static void test_fq_work_reported(void **state)
+{
+	uint64_t dma[8];
+	struct fx fx;
+
+	(void)state;
+	fx_up(&fx, 8);
+	for (unsigned int i = 0; i < 8; i++)
+		dma[i] = map1(&fx, 0);
+	iommusim_cpu_work_reset(fx.cpu[0]);
+	for (unsigned int i = 0; i < 7; i++)
+		unmap1(&fx, 0, dma[i]);
+	assert_int_equal(iommusim_cpu_work(fx.cpu[0], IOMMUSIM_WORK_FQ_ENTRY), 7);
+	unmap1(&fx, 0, dma[7]);
+	assert_int_equal(iommusim_cpu_work(fx.cpu[0], IOMMUSIM_WORK_FQ_ENTRY), 15);
+	assert_int_equal(iommusim_manual_clock_tick(fx.clock), 1);
+	assert_int_equal(iommusim_cpu_work(fx.cpu[0], IOMMUSIM_WORK_FQ_ENTRY), 16);
+	assert_int_equal(iommusim_cpu_work(fx.cpu[1], IOMMUSIM_WORK_FQ_ENTRY), 0);
+	fx_down(&fx);
+}
+
+/* The flush helper is a no-op for a strict domain and for a device without dma-iommu. */
+static void test_fq_flush_helper_noop_when_strict(void **state)
+{
+	struct iommusim_dma_iommu_config cfg;
+	struct fx fx;
+
+	(void)state;
+	fx_base(&fx, IOMMUSIM_KERNEL_6_7, NULL);
+	iommusim_dma_iommu_flush_queue(fx.dev, fx.cpu[0]);
+	cfg = lazy_cfg(&fx, 0);
+	cfg.mode = IOMMUSIM_DMA_STRICT;
+	fx_setup(&fx, &cfg);
+	unmap1(&fx, 0, map1(&fx, 0));
+	iommusim_dma_iommu_flush_queue(fx.dev, fx.cpu[0]);
+	assert_int_equal(flushes(&fx), 0);
+	assert_int_equal(stats(&fx).fq_flushes, 0);
+	assert_int_equal(iommusim_clock_pending(fx.clock), 0);
+	fx_down(&fx);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_fq_capacity_is_size_minus_one),
+		cmocka_unit_test(test_fq_default_per_cpu_flushes_on_256th),
+		cmocka_unit_test(test_fq_per_cpu_queues_are_independent),
+		cmocka_unit_test(test_fq_single_queue_shared_by_all_cpus),
+		cmocka_unit_test(test_fq_single_default_holds_32767),
+		cmocka_unit_test(test_fq_reclaim_needs_flush_started_after_unmap),
+		cmocka_unit_test(test_fq_timer_armed_once_not_pushed_back),
+		cmocka_unit_test(test_fq_timer_flushes_once_and_drains_every_queue),
+		cmocka_unit_test(test_fq_teardown_with_queued_entries_leaks_nothing),
+		cmocka_unit_test(test_fq_kernel_6_6_per_cpu_256_only),
+		cmocka_unit_test(test_fq_bad_size_is_einval),
+		cmocka_unit_test(test_fq_work_reported),
+		cmocka_unit_test(test_fq_flush_helper_noop_when_strict),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
