@@ -10,6 +10,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <errno.h>
 #include <iommusim/iommusim.h>
 
 #define GiB (1ull << 30)
@@ -279,6 +280,55 @@ static void test_policy_enomem_answered_by_global_rpcit(void **state)
 	rig_down(&r);
 }
 
+/*
+ * The mlx5 probe-order failure: s390 IOVAs start at 4 GiB and forcedac skips the 32-bit
+ * attempt, so a coherent allocation under the default 32-bit coherent mask finds no IOVA and
+ * leaves nothing behind; with a 64-bit coherent mask it succeeds.
+ */
+static void test_policy_coherent_32bit_mask_fails_on_s390(void **state)
+{
+	struct iommusim_iova_stats before, after;
+	struct rig r;
+	uint64_t dma = 0;
+
+	(void)state;
+	rig_up(&r, LAZY_AUTO, true, 1 * GiB);
+	assert_int_equal(iommusim_device_set_coherent_mask(r.dev, IOMMUSIM_DMA_BIT_MASK(32)), 0);
+	iommusim_iova_get_stats(iommusim_dma_iova_domain(r.dev), &before);
+	assert_int_equal(iommusim_dma_alloc_coherent(r.dev, r.cpu[0], 0x200000, 4 * PAGE, &dma),
+			 -ENOMEM);
+	iommusim_iova_get_stats(iommusim_dma_iova_domain(r.dev), &after);
+	assert_int_equal(after.nodes, before.nodes);
+	assert_int_equal(log_len(&r), 0);
+
+	assert_int_equal(iommusim_device_set_coherent_mask(r.dev, IOMMUSIM_DMA_BIT_MASK(64)), 0);
+	assert_int_equal(iommusim_dma_alloc_coherent(r.dev, r.cpu[0], 0x200000, 4 * PAGE, &dma), 0);
+	assert_true(dma >= START_DMA && dma + 4 * PAGE - 1 <= END_DMA);
+	iommusim_dma_free_coherent(r.dev, r.cpu[0], 4 * PAGE, dma);
+	rig_down(&r);
+}
+
+/* Lazy unmap: the PTEs are invalid at once, the IOVA stays reserved until a flush reclaims it. */
+static void test_policy_lazy_unmap_faults_but_keeps_iova(void **state)
+{
+	struct rig r;
+	uint64_t dma, phys;
+	int prot;
+
+	(void)state;
+	rig_up(&r, LAZY_PERCPU, false, 1 * GiB);
+	assert_int_equal(iommusim_dma_map_page(r.dev, r.cpu[0], 0x7000, PAGE,
+					       IOMMUSIM_DMA_TO_DEVICE, &dma), 0);
+	assert_int_equal(iommusim_iommu_translate(r.domain, dma, &phys, &prot), 0);
+	assert_int_equal(phys, 0x7000);
+	assert_int_equal(prot & IOMMUSIM_PROT_WRITE, 0);
+	iommusim_dma_unmap_page(r.dev, r.cpu[0], dma, PAGE, IOMMUSIM_DMA_TO_DEVICE);
+	assert_int_equal(iommusim_iommu_translate(r.domain, dma, &phys, &prot), -EFAULT);
+	assert_int_equal(iommusim_iova_find(iommusim_dma_iova_domain(r.dev), r.cpu[0],
+					    dma >> 12, NULL, NULL), 0);
+	rig_down(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -288,6 +338,8 @@ int main(void)
 		cmocka_unit_test(test_policy_fq_single_paging_guest),
 		cmocka_unit_test(test_policy_legacy_global_flush_per_wrap),
 		cmocka_unit_test(test_policy_enomem_answered_by_global_rpcit),
+		cmocka_unit_test(test_policy_coherent_32bit_mask_fails_on_s390),
+		cmocka_unit_test(test_policy_lazy_unmap_faults_but_keeps_iova),
 	};
 
 	return cmocka_run_group_tests_name("policy_rpcit", tests, NULL, NULL);
