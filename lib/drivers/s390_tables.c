@@ -164,6 +164,20 @@ void isim_s390_table_destroy(struct isim_s390_table *t)
 	isim_free(t->mem, t, sizeof(*t), ISIM_CACHELINE);
 }
 
+/*
+ * A lower table is in use from the moment its pointer is published, so whoever obtains it
+ * (winner, loser of the install race, or a later walker) makes sure the parent entry is
+ * valid before writing through it. Otherwise a map could return while a translation of it
+ * still stops at an invalid entry. The kernel gets this for free by publishing the table
+ * origin and the valid bit with one cmpxchg of the entry; here the host pointer lives beside
+ * the entry, and the entry's valid value is a constant that every party may store.
+ */
+static void make_valid(_Atomic uint64_t *entry, uint64_t valid)
+{
+	if (!reg_entry_isvalid(atomic_load_explicit(entry, memory_order_acquire)))
+		atomic_store_explicit(entry, valid, memory_order_release);
+}
+
 /* mirrors dma_get_seg_table_origin() */
 static struct seg_table *get_seg_table(struct isim_s390_table *t, struct iommusim_cpu *cpu,
 				       unsigned int rtx, bool alloc)
@@ -171,22 +185,25 @@ static struct seg_table *get_seg_table(struct isim_s390_table *t, struct iommusi
 	struct seg_table *st = atomic_load_explicit(&t->sto[rtx], memory_order_acquire);
 	struct seg_table *theirs = NULL;
 
-	if (st || !alloc)
-		return st;
-	st = alloc_seg_table(t->mem);
-	if (!st)
-		return NULL;
-	isim_work(cpu, IOMMUSIM_WORK_MEM_ALLOC, 1);
-	if (!atomic_compare_exchange_strong_explicit(&t->sto[rtx], &theirs, st,
-						     memory_order_acq_rel, memory_order_acquire)) {
-		/* Another walker installed one first: use theirs. */
-		isim_free(t->mem, st, sizeof(*st), ISIM_CACHELINE);
-		isim_work(cpu, IOMMUSIM_WORK_MEM_FREE, 1);
-		return theirs;
+	if (!st) {
+		if (!alloc)
+			return NULL;
+		st = alloc_seg_table(t->mem);
+		if (!st)
+			return NULL;
+		isim_work(cpu, IOMMUSIM_WORK_MEM_ALLOC, 1);
+		if (atomic_compare_exchange_strong_explicit(&t->sto[rtx], &theirs, st,
+							    memory_order_acq_rel,
+							    memory_order_acquire)) {
+			atomic_fetch_add_explicit(&t->ntables, 1, memory_order_relaxed);
+		} else {
+			/* Another walker installed one first: use theirs. */
+			isim_free(t->mem, st, sizeof(*st), ISIM_CACHELINE);
+			isim_work(cpu, IOMMUSIM_WORK_MEM_FREE, 1);
+			st = theirs;
+		}
 	}
-	atomic_fetch_add_explicit(&t->ntables, 1, memory_order_relaxed);
-	/* Only the winner writes the entry, after the pointer, so a valid entry has a table. */
-	atomic_store_explicit(&t->rte[rtx], new_rte(), memory_order_release);
+	make_valid(&t->rte[rtx], new_rte());
 	return st;
 }
 
@@ -197,20 +214,24 @@ static struct page_table *get_page_table(struct isim_s390_table *t, struct iommu
 	struct page_table *pt = atomic_load_explicit(&st->pto[sx], memory_order_acquire);
 	struct page_table *theirs = NULL;
 
-	if (pt || !alloc)
-		return pt;
-	pt = alloc_page_table(t->mem);
-	if (!pt)
-		return NULL;
-	isim_work(cpu, IOMMUSIM_WORK_MEM_ALLOC, 1);
-	if (!atomic_compare_exchange_strong_explicit(&st->pto[sx], &theirs, pt,
-						     memory_order_acq_rel, memory_order_acquire)) {
-		isim_free(t->mem, pt, sizeof(*pt), ISIM_CACHELINE);
-		isim_work(cpu, IOMMUSIM_WORK_MEM_FREE, 1);
-		return theirs;
+	if (!pt) {
+		if (!alloc)
+			return NULL;
+		pt = alloc_page_table(t->mem);
+		if (!pt)
+			return NULL;
+		isim_work(cpu, IOMMUSIM_WORK_MEM_ALLOC, 1);
+		if (atomic_compare_exchange_strong_explicit(&st->pto[sx], &theirs, pt,
+							    memory_order_acq_rel,
+							    memory_order_acquire)) {
+			atomic_fetch_add_explicit(&t->ntables, 1, memory_order_relaxed);
+		} else {
+			isim_free(t->mem, pt, sizeof(*pt), ISIM_CACHELINE);
+			isim_work(cpu, IOMMUSIM_WORK_MEM_FREE, 1);
+			pt = theirs;
+		}
 	}
-	atomic_fetch_add_explicit(&t->ntables, 1, memory_order_relaxed);
-	atomic_store_explicit(&st->ste[sx], new_ste(), memory_order_release);
+	make_valid(&st->ste[sx], new_ste());
 	return pt;
 }
 
