@@ -331,7 +331,7 @@ static bool area_find(const struct legacy_model *lg, uint64_t start, uint64_t nr
 static uint64_t legacy_alloc(struct run *r, uint64_t nr, unsigned int cpu)
 {
 	struct legacy_model *lg = &r->lg;
-	uint64_t bit;
+	uint64_t bit = 0;
 
 	if (!area_find(lg, lg->next_bit, nr, &bit)) {
 		r->e.wraps++;
