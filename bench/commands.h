@@ -9,5 +9,6 @@
 int cmd_iova_replay(int argc, char **argv);
 int cmd_iova_bench(int argc, char **argv);
 int cmd_dma_bench(int argc, char **argv);
+int cmd_params(int argc, char **argv);
 
 #endif /* ISIM_BENCH_COMMANDS_H */

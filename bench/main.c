@@ -15,6 +15,7 @@ struct command {
 static const struct command commands[] = {
 	{ "dma-bench", cmd_dma_bench, "time map+unmap per DMA policy, like dma_map_benchmark" },
 	{ "iova-bench", cmd_iova_bench, "time the IOVA allocator's fast path, tree and replay" },
+	{ "params", cmd_params, "print the cost table resolved for a profile and overrides" },
 	{ "iova-replay", cmd_iova_replay, "replay an IOVA op script and print the allocator's answers" },
 };
 

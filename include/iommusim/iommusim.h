@@ -22,5 +22,6 @@
 #include <iommusim/iommu.h>
 #include <iommusim/dma.h>
 #include <iommusim/s390.h>
+#include <iommusim/cost.h>
 
 #endif /* IOMMUSIM_IOMMUSIM_H */

@@ -1,0 +1,304 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The cost table: the one place the simulator's numbers live (architecture rule 4). Each row is
+ * a named parameter with unit, default, range, a one-line reason and its source; "§" refers to
+ * ../shared/spec/hypervisor.md unless another file is named. EST rows are estimates a
+ * calibration may fit inside their range. The row order is the listing order.
+ *
+ * Guest-side split. The spec gives only c_guest_map / c_guest_unmap = 50-200 ns (EST) for "page
+ * table update + IOVA alloc/free" (§9.1). Here that total is a fixed cost per DMA API call
+ * (dispatch, checks, iommu_map/unmap page-size split, gather) plus the work units the kernel
+ * layers count (cpu.h). The defaults were chosen so that, at 5.2 GHz, the library's own counts
+ * land inside the spec's range:
+ *   warm strict 1-page map (rcache hit: lock + mag_op + mag_scan + pte_write)
+ *     250 + 40 + 10 + 3 + 60 = 363 cycles = 70 ns;
+ *   warm strict 1-page unmap (lock + mag_op + pte_write)   200 + 40 + 10 + 60 = 310 cycles = 60 ns;
+ *   tree-path 1-page map (3 locks, 3 tree nodes, 1 insert, 1 alloc, 1 pte)
+ *     250 + 120 + 60 + 80 + 100 + 60 = 670 cycles = 129 ns.
+ * tests/unit/test_cost.c checks the first two against the library.
+ *
+ * Profiles hold the values that differ by platform and are read by more than one platform
+ * model: whether maps need a refresh (zpci.tlb_refresh), the per-I/O cost of doorbells and
+ * interrupts under each hypervisor, and the QEMU version switches. Every platform profile sets
+ * the same shared keys, so a profile gives the same configuration whatever the defaults are;
+ * calibrated values for a platform go into its profile.
+ */
+#include <iommusim/cost.h>
+
+#include "base/compiler.h"
+
+/* Declared again in cost.c, the only reader; both take their types from <iommusim/cost.h>. */
+extern const struct iommusim_cost_param isim_cost_table[IOMMUSIM_COST_NR];
+extern const enum iommusim_cost_id isim_cost_work_param[IOMMUSIM_WORK_NR];
+extern const struct iommusim_cost_profile isim_cost_profiles[];
+extern const size_t isim_cost_nr_profiles;
+
+#define NS IOMMUSIM_COST_UNIT_NS
+#define MS IOMMUSIM_COST_UNIT_MS
+#define CYCLES IOMMUSIM_COST_UNIT_CYCLES
+#define MHZ IOMMUSIM_COST_UNIT_MHZ
+#define COUNT IOMMUSIM_COST_UNIT_COUNT
+#define PAGES IOMMUSIM_COST_UNIT_PAGES
+#define BOOL IOMMUSIM_COST_UNIT_BOOL
+#define EST IOMMUSIM_COST_EST
+#define POW2 IOMMUSIM_COST_POW2
+
+#define ROW(id_, name_, unit_, def_, min_, max_, flags_, reason_, source_)                         \
+	[IOMMUSIM_COST_##id_] = {                                                                  \
+		.name = name_,                                                                     \
+		.unit = unit_,                                                                     \
+		.default_value = def_,                                                             \
+		.min = min_,                                                                       \
+		.max = max_,                                                                       \
+		.flags = flags_,                                                                   \
+		.reason = reason_,                                                                 \
+		.source = source_,                                                                 \
+	}
+
+#define GUEST_SPLIT "hypervisor.md §9.1, c_guest_map/unmap split"
+
+const struct iommusim_cost_param isim_cost_table[IOMMUSIM_COST_NR] = {
+	/* The clock every ns value is converted with. */
+	ROW(CPU_FREQ_MHZ, "cpu.freq_mhz", MHZ, 5200, 1000, 6000, 0,
+	    "guest CPU clock: IBM z15/z16 cores run at 5.2 GHz; x86 anchors in the spec assume "
+	    "2.5-3.5 GHz",
+	    "IBM z15/z16 data; hypervisor.md conventions"),
+
+	/* Guest kernel: per call, then per counted unit of work (cpu.h enum iommusim_work). */
+	ROW(GUEST_DMA_MAP_CYCLES, "guest.dma_map_cycles", CYCLES, 250, 100, 1000, EST,
+	    "fixed part of one DMA map call (dispatch, checks, iommu_map split, sync_map call); "
+	    "with the counted work a warm 1-page map is 70 ns",
+	    GUEST_SPLIT),
+	ROW(GUEST_DMA_UNMAP_CYCLES, "guest.dma_unmap_cycles", CYCLES, 200, 80, 1000, EST,
+	    "fixed part of one DMA unmap call (dispatch, iova_to_phys, unmap split, gather); "
+	    "a warm 1-page unmap is 60 ns",
+	    GUEST_SPLIT),
+	ROW(GUEST_TREE_NODE_CYCLES, "guest.tree_node_cycles", CYCLES, 20, 5, 300, EST,
+	    "one rbtree node visited: a dependent load, cache-hot near the cached node, a miss "
+	    "(up to ~300) deep in a large tree",
+	    GUEST_SPLIT),
+	ROW(GUEST_TREE_INSERT_CYCLES, "guest.tree_insert_cycles", CYCLES, 80, 30, 400, EST,
+	    "link one node and rebalance (a few recolourings, at most 2 rotations)", GUEST_SPLIT),
+	ROW(GUEST_TREE_ERASE_CYCLES, "guest.tree_erase_cycles", CYCLES, 100, 30, 400, EST,
+	    "unlink one node with successor replacement and rebalance (at most 3 rotations)",
+	    GUEST_SPLIT),
+	ROW(GUEST_MAG_OP_CYCLES, "guest.mag_op_cycles", CYCLES, 10, 3, 50, EST,
+	    "push or pop one PFN in a per-CPU magazine: an indexed store/load on a hot line",
+	    GUEST_SPLIT),
+	ROW(GUEST_MAG_SCAN_CYCLES, "guest.mag_scan_cycles", CYCLES, 3, 1, 10, EST,
+	    "one magazine slot compared against the limit pfn while popping", GUEST_SPLIT),
+	ROW(GUEST_DEPOT_OP_CYCLES, "guest.depot_op_cycles", CYCLES, 30, 10, 200, EST,
+	    "one magazine moved onto or off the depot list (a shared, often cold, cache line)",
+	    GUEST_SPLIT),
+	ROW(GUEST_LOCK_CYCLES, "guest.lock_cycles", CYCLES, 40, 10, 200, EST,
+	    "uncontended spin_lock_irqsave + unlock: one interlocked update and serialisation; "
+	    "waiting is modelled separately",
+	    GUEST_SPLIT),
+	ROW(GUEST_MEM_ALLOC_CYCLES, "guest.mem_alloc_cycles", CYCLES, 100, 40, 500, EST,
+	    "kmem_cache_alloc fast path for an iova node or magazine, first touch of the object",
+	    GUEST_SPLIT),
+	ROW(GUEST_MEM_FREE_CYCLES, "guest.mem_free_cycles", CYCLES, 80, 30, 400, EST,
+	    "kmem_cache_free fast path", GUEST_SPLIT),
+	ROW(GUEST_BITMAP_WORD_CYCLES, "guest.bitmap_word_cycles", CYCLES, 5, 1, 30, EST,
+	    "one 64-bit bitmap word tested or updated by the next-fit area search", GUEST_SPLIT),
+	ROW(GUEST_PTE_WRITE_CYCLES, "guest.pte_write_cycles", CYCLES, 60, 20, 300, EST,
+	    "one s390 PTE validated/invalidated: 3-level table walk (hot upper levels) + xchg",
+	    GUEST_SPLIT),
+	ROW(GUEST_FQ_ENTRY_CYCLES, "guest.fq_entry_cycles", CYCLES, 20, 5, 100, EST,
+	    "one flush-queue entry appended, or reclaimed and handed to free_iova_fast",
+	    GUEST_SPLIT),
+	ROW(GUEST_FW_BUSY_RETRY_NS, "guest.fw_busy_retry_ns", NS, 1000, 1000, 10000, 0,
+	    "RPCIT cc 2 (busy) makes zpci_refresh_trans udelay(1) before retrying; a time, so in "
+	    "ns; the retried call is charged by the platform",
+	    "kernel-iommu.md §6"),
+	ROW(GUEST_APERTURE_PAGES, "guest.aperture_pages", PAGES, 0, 0, 1ull << 30, 0,
+	    "A, the DMA aperture walked by a global refresh; 0 = derived (vfio limit with the "
+	    "QEMU 8.0 shrink, else the zPCI window)",
+	    "hypervisor.md §9.1, §1.7"),
+
+	/* dma-iommu flush queue. */
+	ROW(DMA_FQ_SIZE, "dma.fq_size", COUNT, 0, 0, 1ull << 20, POW2,
+	    "flush-queue entries (power of two); 0 = policy default: 256 per-CPU, 32768 single "
+	    "(shadow_on_flush)",
+	    "hypervisor.md §9.1; kernel-iommu.md §2.1"),
+	ROW(DMA_FQ_TIMEOUT_MS, "dma.fq_timeout_ms", MS, 0, 0, 60000, 0,
+	    "flush-queue timer; 0 = policy default: 10 ms per-CPU, 1000 ms single",
+	    "hypervisor.md §9.1; kernel-iommu.md §2.1"),
+
+	/* What the firmware tells the guest about the function. */
+	ROW(ZPCI_TLB_REFRESH, "zpci.tlb_refresh", BOOL, 1, 0, 1, 0,
+	    "1 = hypervisor shadows the I/O tables (z/VM, KVM): RPCIT on every map and "
+	    "shadow_on_flush; 0 on LPAR",
+	    "hypervisor.md §3; kernel-iommu.md §4.2"),
+
+	/* LPAR: the firmware purges the hardware IOTLB; nothing is shadowed. */
+	ROW(LPAR_RPCIT_NS, "lpar.rpcit_ns", NS, 1000, 300, 5000, EST,
+	    "one RPCIT on LPAR: instruction entry + IOTLB purge + completion wait; no public "
+	    "number, placed at the bare-metal invalidation of §5.2",
+	    "hypervisor.md §5.2"),
+
+	/* z/VM: CP shadows like QEMU but its internals are not public; every value is a guess. */
+	ROW(ZVM_TRAP_NS, "zvm.trap_ns", NS, 2000, 500, 10000, EST,
+	    "RPCIT intercepted by CP and back; z/VM internals are not public: CP needs no "
+	    "userspace VMM, so between KVM's 0.5 and 5 us",
+	    "EST"),
+	ROW(ZVM_SHADOW_PAGE_NS, "zvm.shadow_page_ns", NS, 100, 20, 1000, EST,
+	    "per 4 KiB page of the refreshed range CP examines in its shadow; not public, "
+	    "assumed like QEMU's walk + lookup (190 ns)",
+	    "EST"),
+	ROW(ZVM_MAP_PAGE_NS, "zvm.map_page_ns", NS, 1000, 200, 5000, EST,
+	    "per newly valid page: pin the guest page and fill the shadow entry; not public, "
+	    "cheaper than vfio's ioctl (no syscall)",
+	    "EST"),
+	ROW(ZVM_UNMAP_PAGE_NS, "zvm.unmap_page_ns", NS, 500, 100, 3000, EST,
+	    "per page invalidated: clear the shadow entry and unpin, host purge included; not "
+	    "public",
+	    "EST"),
+	ROW(ZVM_SERIALIZE_RPCIT, "zvm.serialize_rpcit", BOOL, 0, 0, 1, EST,
+	    "1 = one RPCIT server for all virtual CPUs; CP is multiprocessor, assumed per-function "
+	    "locking (not public)",
+	    "EST"),
+
+	/* KVM: SIE intercept to the kernel, and on to QEMU for RPCIT (no in-kernel handler). */
+	ROW(KVM_TRAP_USER_NS, "kvm.trap_user_ns", NS, 5000, 2000, 10000, EST,
+	    "RPCIT intercept -> KVM -> QEMU (BQL, dispatch) -> back; x86 userspace exits cost ~3x "
+	    "in-kernel ones; no s390 number",
+	    "hypervisor.md §9.1, §5.1"),
+	ROW(KVM_TRAP_KERNEL_NS, "kvm.trap_kernel_ns", NS, 500, 300, 1000, 0,
+	    "exit handled in the kernel (powerpc TCE hcalls, simple x86 exits): ~1-3 k cycles "
+	    "(kvm-unit-tests vmcall 1.5 k)",
+	    "hypervisor.md §9.1, §5.1"),
+
+	/* QEMU s390 RPCIT emulation. */
+	ROW(QEMU_SERIALIZE_RPCIT, "qemu.serialize_rpcit", BOOL, 1, 0, 1, 0,
+	    "1 = RPCIT emulation under the BQL: one shared server for all vCPUs",
+	    "hypervisor.md §1.1, §9.1"),
+	ROW(QEMU_WALK_NS, "qemu.walk_ns", NS, 150, 60, 300, EST,
+	    "one 3-level guest-table walk (3 address_space_ldq), repeated for every 4 KiB page "
+	    "(no upper-level caching)",
+	    "hypervisor.md §9.1, §1.3"),
+	ROW(QEMU_HASH_NS, "qemu.hash_ns", NS, 40, 20, 100, EST,
+	    "one GHashTable lookup of the shadow IOTLB (hit or miss), paid for every page walked",
+	    "hypervisor.md §9.1, §1.4"),
+	ROW(QEMU_HASH_INSERT_NS, "qemu.hash_insert_ns", NS, 80, 40, 200, EST,
+	    "insert + g_new of a shadow entry: about 2x a lookup, range 2x hash's",
+	    "hypervisor.md §9.1, §1.4"),
+	ROW(QEMU_HASH_REMOVE_NS, "qemu.hash_remove_ns", NS, 40, 20, 100, EST,
+	    "remove + free of a shadow entry: about a lookup", "hypervisor.md §9.1, §1.4"),
+	ROW(QEMU_UNMAP_COALESCE, "qemu.unmap_coalesce", BOOL, 1, 0, 1, 0,
+	    "1 = invalid-PTE runs become power-of-two UNMAP_DMA ioctls (QEMU >= 7.2); 0 = one "
+	    "per page",
+	    "hypervisor.md §1.5, §10"),
+	ROW(QEMU_SECOND_PASS, "qemu.second_pass", BOOL, 1, 0, 1, 0,
+	    "1 = re-walk the range when the budget ran out and unmaps freed some (QEMU >= 7.2)",
+	    "hypervisor.md §1.6, §10"),
+	ROW(QEMU_APERTURE_SHRINK, "qemu.aperture_shrink", BOOL, 1, 0, 1, 0,
+	    "1 = aperture cut to vfio.dma_entry_limit pages (QEMU >= 8.0, no relaxed "
+	    "translation); 0 = guest's own window",
+	    "hypervisor.md §1.7, §10"),
+
+	/* vfio type1 in the host kernel. */
+	ROW(VFIO_MAP_IOCTL_NS, "vfio.map_ioctl_ns", NS, 4000, 2000, 10000, EST,
+	    "one VFIO_IOMMU_MAP_DMA of one resident page: syscall, rb-tree, kzalloc, pin "
+	    "(0.1-0.3 us), accounting, host iommu_map",
+	    "hypervisor.md §9.1, §2.2"),
+	ROW(VFIO_UNMAP_IOCTL_NS, "vfio.unmap_ioctl_ns", NS, 1000, 500, 2000, EST,
+	    "fixed part of one VFIO_IOMMU_UNMAP_DMA (syscall, mutex, search), paid even when "
+	    "nothing is mapped",
+	    "hypervisor.md §9.1, §2.3"),
+	ROW(VFIO_UNMAP_ENTRY_NS, "vfio.unmap_entry_ns", NS, 1000, 500, 3000, EST,
+	    "teardown of one one-page vfio_dma (iova_to_phys, unmap, unpin, free) without the "
+	    "host IOTLB sync",
+	    "hypervisor.md §9.1, §2.3"),
+	ROW(VFIO_DMA_ENTRY_LIMIT, "vfio.dma_entry_limit", COUNT, 65535, 1, 4294967295ull, 0,
+	    "type1 dma_entry_limit: vfio_dma mappings per container (U16_MAX); 4194304 maps a "
+	    "16 GiB guest page by page",
+	    "hypervisor.md §9.1, §2.1"),
+
+	/* The host's own IOMMU. */
+	ROW(HOST_IOTLB_INV_NS, "host.iotlb_inv_ns", NS, 500, 300, 2000, EST,
+	    "one host IOTLB invalidation + completion wait, once per vfio_dma; ~2 k cycles "
+	    "(secondary), ~360 ns implied by Grace strict",
+	    "hypervisor.md §9.1, §5.2"),
+
+	/* Per-I/O CPU work outside the IOMMU (x86-anchored guesses; s390 unmeasured). */
+	ROW(NVME_SUBMIT_NS, "nvme.submit_ns", NS, 1000, 300, 5000, EST,
+	    "blk-mq + nvme_queue_rq + SQ entry + doorbell store; a core with interrupts does "
+	    "~0.3-1 M IOPS: 1-3 us of CPU per I/O in all",
+	    "EST"),
+	ROW(NVME_COMPLETE_NS, "nvme.complete_ns", NS, 2000, 500, 10000, EST,
+	    "adapter interrupt delivery + CQ processing + request completion and wakeup per I/O",
+	    "EST"),
+	ROW(FIO_LOOP_NS, "fio.loop_ns", NS, 1500, 300, 5000, EST,
+	    "fio per I/O in userspace: io_u bookkeeping, submit/reap syscalls, latency stats",
+	    "EST"),
+};
+
+/* Which parameter prices each kind of work the kernel layers report. */
+const enum iommusim_cost_id isim_cost_work_param[IOMMUSIM_WORK_NR] = {
+	[IOMMUSIM_WORK_TREE_NODE] = IOMMUSIM_COST_GUEST_TREE_NODE_CYCLES,
+	[IOMMUSIM_WORK_TREE_INSERT] = IOMMUSIM_COST_GUEST_TREE_INSERT_CYCLES,
+	[IOMMUSIM_WORK_TREE_ERASE] = IOMMUSIM_COST_GUEST_TREE_ERASE_CYCLES,
+	[IOMMUSIM_WORK_MAG_OP] = IOMMUSIM_COST_GUEST_MAG_OP_CYCLES,
+	[IOMMUSIM_WORK_MAG_SCAN] = IOMMUSIM_COST_GUEST_MAG_SCAN_CYCLES,
+	[IOMMUSIM_WORK_DEPOT_OP] = IOMMUSIM_COST_GUEST_DEPOT_OP_CYCLES,
+	[IOMMUSIM_WORK_LOCK] = IOMMUSIM_COST_GUEST_LOCK_CYCLES,
+	[IOMMUSIM_WORK_MEM_ALLOC] = IOMMUSIM_COST_GUEST_MEM_ALLOC_CYCLES,
+	[IOMMUSIM_WORK_MEM_FREE] = IOMMUSIM_COST_GUEST_MEM_FREE_CYCLES,
+	[IOMMUSIM_WORK_BITMAP_WORD] = IOMMUSIM_COST_GUEST_BITMAP_WORD_CYCLES,
+	[IOMMUSIM_WORK_PTE_WRITE] = IOMMUSIM_COST_GUEST_PTE_WRITE_CYCLES,
+	[IOMMUSIM_WORK_FQ_ENTRY] = IOMMUSIM_COST_GUEST_FQ_ENTRY_CYCLES,
+	[IOMMUSIM_WORK_FW_BUSY_RETRY] = IOMMUSIM_COST_GUEST_FW_BUSY_RETRY_NS,
+};
+
+#define SET(id_, value_) { .id = IOMMUSIM_COST_##id_, .value = (value_) }
+
+/* Settings in table order; each platform profile sets the same shared keys. */
+static const struct iommusim_cost_setting lpar_settings[] = {
+	SET(ZPCI_TLB_REFRESH, 0),
+	SET(NVME_SUBMIT_NS, 1000),
+	SET(NVME_COMPLETE_NS, 1500),
+};
+
+static const struct iommusim_cost_setting zvm_settings[] = {
+	SET(ZPCI_TLB_REFRESH, 1),
+	SET(NVME_SUBMIT_NS, 1500),
+	SET(NVME_COMPLETE_NS, 3000),
+};
+
+static const struct iommusim_cost_setting kvm_settings[] = {
+	SET(ZPCI_TLB_REFRESH, 1),
+	SET(QEMU_UNMAP_COALESCE, 1),
+	SET(QEMU_SECOND_PASS, 1),
+	SET(QEMU_APERTURE_SHRINK, 1),
+	SET(NVME_SUBMIT_NS, 1000),
+	SET(NVME_COMPLETE_NS, 2000),
+};
+
+static const struct iommusim_cost_setting kvm_qemu71_settings[] = {
+	SET(ZPCI_TLB_REFRESH, 1),
+	SET(QEMU_UNMAP_COALESCE, 0),
+	SET(QEMU_SECOND_PASS, 0),
+	SET(QEMU_APERTURE_SHRINK, 0),
+	SET(NVME_SUBMIT_NS, 1000),
+	SET(NVME_COMPLETE_NS, 2000),
+};
+
+#define PROFILE(name_, summary_, settings_)                                                        \
+	{                                                                                          \
+		.name = name_, .summary = summary_, .settings = settings_,                         \
+		.nsettings = ISIM_ARRAY_SIZE(settings_),                                           \
+	}
+
+const struct iommusim_cost_profile isim_cost_profiles[] = {
+	PROFILE("lpar", "LPAR: no shadowing, no refresh on map; native doorbells and interrupts",
+		lpar_settings),
+	PROFILE("zvm", "z/VM: CP shadows the tables and sits in the I/O path (EST, not public)",
+		zvm_settings),
+	PROFILE("kvm", "KVM + QEMU 8.0-10.0 + vfio type1: shadowing, coalescing, shrink",
+		kvm_settings),
+	PROFILE("kvm-qemu7.1", "KVM + QEMU <= 7.1: no unmap coalescing, second pass or shrink",
+		kvm_qemu71_settings),
+};
+
+const size_t isim_cost_nr_profiles = ISIM_ARRAY_SIZE(isim_cost_profiles);

@@ -1,0 +1,234 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The engine: simulated CPUs with their busy times, unit conversion, and running the event
+ * queue (queue.c) with scheduling, cancelling and the run calls.
+ */
+#include <assert.h>
+#include <errno.h>
+
+#include "base/memory.h"
+#include "engine/engine_internal.h"
+
+#define NSEC_PER_SEC 1000000000ull
+
+static uint64_t sat64(isim_u128 v)
+{
+	return v > UINT64_MAX ? UINT64_MAX : (uint64_t)v;
+}
+
+uint64_t iommusim_engine_ns_to_cycles(const struct iommusim_engine *e, uint64_t ns)
+{
+	return sat64(((isim_u128)ns * e->hz + NSEC_PER_SEC - 1) / NSEC_PER_SEC);
+}
+
+uint64_t iommusim_engine_cycles_to_ns(const struct iommusim_engine *e, uint64_t cycles)
+{
+	return sat64((isim_u128)cycles * NSEC_PER_SEC / e->hz);
+}
+
+/* ---- engine and CPUs ---- */
+
+int iommusim_engine_create(struct iommusim_mem *mem, unsigned int ncpus, uint64_t hz,
+			   struct iommusim_engine **out)
+{
+	struct iommusim_engine *e;
+	int err = -ENOMEM;
+
+	if (ncpus == 0 || ncpus > IOMMUSIM_ENGINE_MAX_CPUS)
+		return -EINVAL;
+	e = isim_zalloc(mem, sizeof(*e), 0);
+	if (!e)
+		return -ENOMEM;
+	e->mem = mem;
+	e->hz = hz ? hz : IOMMUSIM_ENGINE_DEFAULT_HZ;
+	e->free_head = ISIM_EV_NONE;
+	e->cpus = isim_zalloc(mem, ncpus * sizeof(*e->cpus), 0);
+	if (!e->cpus)
+		goto fail;
+	/* Slots not reached by a failure stay NULL, which destroy skips. */
+	e->ncpus = ncpus;
+	for (unsigned int i = 0; i < ncpus; i++) {
+		err = iommusim_cpu_create(mem, i, &e->cpus[i].cpu);
+		if (err)
+			goto fail;
+	}
+	err = isim_engine_queue_init(e);
+	if (!err)
+		err = isim_engine_clock_create(e);
+	if (err)
+		goto fail;
+	*out = e;
+	return 0;
+fail:
+	iommusim_engine_destroy(e);
+	return err;
+}
+
+void iommusim_engine_destroy(struct iommusim_engine *e)
+{
+	if (!e)
+		return;
+	assert(!e->running && "destroying an engine from its own callback");
+	isim_engine_servers_destroy(e);
+	/* Asserts that every timer is gone: their events point at them. */
+	iommusim_clock_destroy(e->clock);
+	isim_engine_queue_fini(e);
+	if (e->cpus) {
+		for (unsigned int i = 0; i < e->ncpus; i++)
+			iommusim_cpu_destroy(e->cpus[i].cpu);
+		isim_free(e->mem, e->cpus, e->ncpus * sizeof(*e->cpus), 0);
+	}
+	isim_free(e->mem, e, sizeof(*e), 0);
+}
+
+uint64_t iommusim_engine_hz(const struct iommusim_engine *e)
+{
+	return e->hz;
+}
+
+unsigned int iommusim_engine_ncpus(const struct iommusim_engine *e)
+{
+	return e->ncpus;
+}
+
+struct iommusim_cpu *iommusim_engine_cpu(const struct iommusim_engine *e, unsigned int i)
+{
+	assert(i < e->ncpus);
+	return e->cpus[i].cpu;
+}
+
+unsigned int isim_engine_cpu_index(const struct iommusim_engine *e, const struct iommusim_cpu *cpu)
+{
+	unsigned int i = iommusim_cpu_id(cpu);
+
+	assert(i < e->ncpus && e->cpus[i].cpu == cpu && "CPU of another engine");
+	return i;
+}
+
+uint64_t iommusim_engine_now(const struct iommusim_engine *e)
+{
+	return e->now;
+}
+
+uint64_t iommusim_engine_cpu_now(const struct iommusim_engine *e, const struct iommusim_cpu *cpu)
+{
+	uint64_t busy = e->cpus[isim_engine_cpu_index(e, cpu)].busy_until;
+
+	return busy > e->now ? busy : e->now;
+}
+
+uint64_t iommusim_engine_cpu_charge(struct iommusim_engine *e, struct iommusim_cpu *cpu,
+				    uint64_t cycles)
+{
+	struct isim_engine_cpu *c = &e->cpus[isim_engine_cpu_index(e, cpu)];
+	uint64_t start = c->busy_until > e->now ? c->busy_until : e->now;
+
+	c->busy_until = start + cycles;
+	c->charged += cycles;
+	return c->busy_until;
+}
+
+uint64_t iommusim_engine_cpu_advance(struct iommusim_engine *e, struct iommusim_cpu *cpu,
+				     uint64_t t)
+{
+	struct isim_engine_cpu *c = &e->cpus[isim_engine_cpu_index(e, cpu)];
+
+	if (t > c->busy_until)
+		c->busy_until = t;
+	return c->busy_until > e->now ? c->busy_until : e->now;
+}
+
+uint64_t iommusim_engine_cpu_charged(const struct iommusim_engine *e,
+				     const struct iommusim_cpu *cpu)
+{
+	return e->cpus[isim_engine_cpu_index(e, cpu)].charged;
+}
+
+/* ---- scheduling and running ---- */
+
+int iommusim_engine_schedule(struct iommusim_engine *e, uint64_t at, struct iommusim_cpu *cpu,
+			     iommusim_event_fn *fn, void *arg, uint64_t *id)
+{
+	uint32_t c = cpu ? isim_engine_cpu_index(e, cpu) : ISIM_EV_NONE;
+	uint32_t slot;
+
+	assert(fn);
+	assert(at >= e->now && "scheduling into the past");
+	if (at < e->now)
+		at = e->now;
+	slot = isim_engine_push(e, at, c, fn, arg);
+	if (slot == ISIM_EV_NONE)
+		return -ENOMEM;
+	if (id)
+		*id = (uint64_t)e->ev[slot].gen << 32 | slot;
+	return 0;
+}
+
+bool iommusim_engine_cancel(struct iommusim_engine *e, uint64_t id)
+{
+	uint32_t slot = (uint32_t)id;
+
+	if (slot < e->ncpus || slot >= e->used || e->ev[slot].gen != (uint32_t)(id >> 32) ||
+	    e->ev[slot].pos == ISIM_EV_NONE)
+		return false;
+	isim_engine_remove(e, slot);
+	return true;
+}
+
+size_t iommusim_engine_pending(const struct iommusim_engine *e)
+{
+	return e->pending;
+}
+
+uint64_t iommusim_engine_events_run(const struct iommusim_engine *e)
+{
+	return e->events_run;
+}
+
+static uint64_t run(struct iommusim_engine *e, uint64_t limit, uint64_t max)
+{
+	uint64_t n = 0;
+
+	assert(!e->running && "running the engine from one of its callbacks");
+	e->running = true;
+	e->stop = false;
+	while (n < max && !e->stop) {
+		iommusim_event_fn *fn;
+		void *arg;
+
+		if (!isim_engine_take(e, limit, &fn, &arg))
+			break;
+		isim_engine_clock_sync(e);
+		e->events_run++;
+		n++;
+		fn(e, arg);
+	}
+	e->running = false;
+	return n;
+}
+
+uint64_t iommusim_engine_run_until(struct iommusim_engine *e, uint64_t until)
+{
+	uint64_t n = run(e, until, UINT64_MAX);
+
+	if (!e->stop && until > e->now) {
+		e->now = until;
+		isim_engine_clock_sync(e);
+	}
+	return n;
+}
+
+uint64_t iommusim_engine_run(struct iommusim_engine *e)
+{
+	return run(e, UINT64_MAX, UINT64_MAX);
+}
+
+uint64_t iommusim_engine_run_events(struct iommusim_engine *e, uint64_t n)
+{
+	return run(e, UINT64_MAX, n);
+}
+
+void iommusim_engine_stop(struct iommusim_engine *e)
+{
+	e->stop = true;
+}

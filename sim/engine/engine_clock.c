@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The engine's clock: each armed timer is one engine event at its expiry, bound to the CPU that
+ * armed it. Events are sequenced when they are scheduled, which is when the timer is armed, so
+ * timers expiring in the same cycle fire in arming order. A timer's t->slot holds its event
+ * record while it is queued and ISIM_EV_NONE once its event has been taken off to fire.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "base/clock_impl.h"
+#include "base/memory.h"
+#include "engine/engine_internal.h"
+
+static void timer_event(struct iommusim_engine *e, void *arg)
+{
+	struct iommusim_timer *t = arg;
+
+	/* The engine released the record before calling us; nothing is left to dequeue. */
+	t->slot = ISIM_EV_NONE;
+	isim_clock_fire(e->clock, t);
+}
+
+static void eclock_enqueue(struct iommusim_clock *clock, struct iommusim_timer *t)
+{
+	struct iommusim_engine *e = clock->impl;
+	uint32_t cpu = t->cpu ? isim_engine_cpu_index(e, t->cpu) : ISIM_EV_NONE;
+	uint64_t at = iommusim_engine_ns_to_cycles(e, t->expires_ns);
+	uint32_t slot;
+
+	/* The clock's now is rounded down, so a zero delay can land just before the cycle. */
+	if (at < e->now)
+		at = e->now;
+	slot = isim_engine_push(e, at, cpu, timer_event, t);
+	if (slot == ISIM_EV_NONE) {
+		/*
+		 * iommusim_timer_schedule() cannot fail, and dropping the timer would silently
+		 * change the simulation, so running out of memory here ends the process.
+		 */
+		fputs("iommusim: out of memory arming a timer on the engine clock\n", stderr);
+		abort();
+	}
+	t->slot = slot;
+}
+
+static void eclock_dequeue(struct iommusim_clock *clock, struct iommusim_timer *t)
+{
+	if (t->slot == ISIM_EV_NONE)
+		return;
+	isim_engine_remove(clock->impl, (uint32_t)t->slot);
+	t->slot = ISIM_EV_NONE;
+}
+
+static void eclock_fini(struct iommusim_clock *clock)
+{
+	struct iommusim_engine *e = clock->impl;
+
+	/* Whoever destroys the clock, the engine must not publish to it afterwards. */
+	e->clock = NULL;
+}
+
+static const struct isim_clock_ops engine_clock_ops = {
+	.enqueue = eclock_enqueue,
+	.dequeue = eclock_dequeue,
+	.fini = eclock_fini,
+};
+
+int isim_engine_clock_create(struct iommusim_engine *e)
+{
+	struct iommusim_clock *clock = isim_alloc(e->mem, sizeof(*clock), 0);
+	int err;
+
+	if (!clock)
+		return -ENOMEM;
+	err = isim_clock_init(clock, &engine_clock_ops, e->mem);
+	if (err) {
+		isim_free(e->mem, clock, sizeof(*clock), 0);
+		return err;
+	}
+	clock->impl = e;
+	e->clock = clock;
+	e->clock_ns = 0;
+	e->clock_next = iommusim_engine_ns_to_cycles(e, 1);
+	return 0;
+}
+
+struct iommusim_clock *iommusim_engine_clock(const struct iommusim_engine *e)
+{
+	return e->clock;
+}
+
+void isim_engine_clock_sync(struct iommusim_engine *e)
+{
+	uint64_t ns;
+
+	/* Most events fall within the same nanosecond as the last publication, or no later. */
+	if (e->now < e->clock_next || !e->clock)
+		return;
+	ns = iommusim_engine_cycles_to_ns(e, e->now);
+	e->clock_ns = ns;
+	e->clock_next = iommusim_engine_ns_to_cycles(e, ns + 1);
+	pthread_mutex_lock(&e->clock->lock);
+	/* Firing a timer may already have moved it to the expiry, which is never later. */
+	if (ns > e->clock->now_ns)
+		e->clock->now_ns = ns;
+	pthread_mutex_unlock(&e->clock->lock);
+}
