@@ -7,10 +7,12 @@
  * callbacks in a fixed order, keeps each CPU's busy time, serialises users of shared resources
  * (timed servers) and hands out independent seeded random streams.
  *
- * Order: events run by time, then by the sequence number they got when scheduled, so two
- * events at the same cycle run in the order they were scheduled, on every machine. An event
- * bound to a CPU that is busy beyond the event's time is held until that CPU is free; a busy
- * CPU then takes its waiting events in the order of their scheduled time, then sequence.
+ * Order: an event runs at its time or, if it is bound to a CPU that is busy beyond that time,
+ * when the CPU becomes free (the CPU may have been given more work by then). Events run in
+ * order of that run time, then of the time they were scheduled for, then of the sequence
+ * number they got when scheduled. So events for the same cycle run in the order they were
+ * scheduled, and a busy CPU works through the events waiting for it oldest first. Nothing
+ * depends on addresses, so the order is the same on every machine.
  *
  * Thread safety: none. One thread drives an engine and everything armed on it; several engines
  * may run in parallel threads.
@@ -111,8 +113,9 @@ IOMMUSIM_API int iommusim_engine_schedule(struct iommusim_engine *e, uint64_t at
 
 /**
  * iommusim_engine_cancel() - take a scheduled event off the queue.
- * @id: a handle from iommusim_engine_schedule(); handles of events that ran or were cancelled
- *      stay invalid (they are never reused for another event).
+ * @id: a handle from iommusim_engine_schedule(). The handle of an event that ran or was
+ *      cancelled stays invalid: another event gets the same handle only after its record
+ *      has been reused 2^32 times.
  *
  * Return: true if the event was pending and will now not run, false otherwise.
  */
@@ -189,9 +192,10 @@ IOMMUSIM_API uint64_t iommusim_engine_cpu_charged(const struct iommusim_engine *
  *
  * Its time is the engine's, in nanoseconds rounded down. A timer armed on it (with the
  * arming CPU, one of the engine's, or NULL) becomes an event at its expiry rounded up to a
- * cycle, bound to that CPU; timers therefore fire in order of expiry, then of arming. The
- * delay counts from the engine's now, not from the arming CPU's busy time. The engine owns
- * the clock and destroys it; do not destroy it yourself.
+ * cycle, bound to that CPU; timers therefore fire in order of expiry, then of arming (below
+ * 1 GHz, expiries that round up to the same cycle count as equal). The delay counts from the
+ * engine's now, not from the arming CPU's busy time. The engine owns the clock and destroys
+ * it; do not destroy it yourself.
  *
  * Arming needs an event record; if the memory context cannot supply one the process aborts,
  * because the timer interface has no way to report the failure.

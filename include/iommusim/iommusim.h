@@ -23,5 +23,6 @@
 #include <iommusim/dma.h>
 #include <iommusim/s390.h>
 #include <iommusim/cost.h>
+#include <iommusim/engine.h>
 
 #endif /* IOMMUSIM_IOMMUSIM_H */

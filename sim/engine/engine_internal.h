@@ -35,13 +35,13 @@ struct isim_heap_ent {
 struct isim_event {
 	iommusim_event_fn *fn;
 	void *arg;
-	uint64_t due;	/* kept here while blocked */
+	uint64_t due; /* kept here while blocked */
 	uint64_t seq;
-	uint32_t cpu;	/* CPU index, or ISIM_EV_NONE */
-	uint32_t pos;	/* heap index, ISIM_EV_BLOCKED, or ISIM_EV_NONE when not queued */
+	uint32_t cpu; /* CPU index, or ISIM_EV_NONE */
+	uint32_t pos; /* heap index, ISIM_EV_BLOCKED, or ISIM_EV_NONE when not queued */
 	uint32_t gen;
-	uint32_t next;	/* free list, or backlog */
-	uint32_t prev;	/* backlog */
+	uint32_t next; /* free list, or backlog */
+	uint32_t prev; /* backlog */
 };
 
 struct isim_engine_cpu {
@@ -64,18 +64,18 @@ struct iommusim_engine {
 
 	struct isim_event *ev;
 	struct isim_heap_ent *heap;
-	uint32_t cap;		/* records and heap entries allocated */
+	uint32_t cap; /* records and heap entries allocated */
 	uint32_t heap_len;
-	uint32_t free_head;	/* first free record, ISIM_EV_NONE when all are in use */
-	uint32_t used;		/* records handed out so far (the rest were never used) */
-	size_t pending;		/* events queued, in the heap or in a backlog */
+	uint32_t free_head; /* first free record, ISIM_EV_NONE when all are in use */
+	uint32_t used;	    /* records handed out so far (the rest were never used) */
+	size_t pending;	    /* events queued, in the heap or in a backlog */
 
 	bool running;
 	bool stop;
 
-	struct iommusim_clock *clock;	/* NULL once destroyed */
-	uint64_t clock_ns;		/* last time published to the clock */
-	uint64_t clock_next;		/* first cycle whose time in ns is past clock_ns */
+	struct iommusim_clock *clock; /* NULL once destroyed */
+	uint64_t clock_ns;	      /* last time published to the clock */
+	uint64_t clock_next;	      /* first cycle whose time in ns is past clock_ns */
 
 	struct iommusim_server *servers;
 };

@@ -198,6 +198,9 @@ static void block(struct iommusim_engine *e, uint32_t i)
 	r->next = ISIM_EV_NONE;
 	r->prev = c->tail;
 	if (c->tail != ISIM_EV_NONE) {
+		/* Events come up in (due, sequence) order, which is what keeps this a FIFO. */
+		assert(e->ev[c->tail].due < ent.due ||
+		       (e->ev[c->tail].due == ent.due && e->ev[c->tail].seq < ent.seq));
 		e->ev[c->tail].next = ent.slot;
 	} else {
 		c->head = ent.slot;
@@ -270,8 +273,7 @@ void isim_engine_remove(struct iommusim_engine *e, uint32_t slot)
 	e->pending--;
 }
 
-bool isim_engine_take(struct iommusim_engine *e, uint64_t limit, iommusim_event_fn **fn,
-		      void **arg)
+bool isim_engine_take(struct iommusim_engine *e, uint64_t limit, iommusim_event_fn **fn, void **arg)
 {
 	while (e->heap_len) {
 		struct isim_heap_ent *top = &e->heap[0];
