@@ -127,6 +127,8 @@ IOMMUSIM_API int iommusim_s390_legacy_dma_setup(struct iommusim_device *dev,
  * @global_rpcits:  global RPCITs: one per wrap-around in lazy mode, plus ENOMEM answers.
  * @wraps:          times the allocator wrapped to the start of the bitmap.
  * @enomem_purges:  "insufficient resources" map RPCITs answered by a global RPCIT and a purge.
+ * @unmap_errors:   unmaps whose RPCIT failed; the kernel only logs them and keeps the
+ *                  address allocated, so these addresses are lost until the device goes away.
  */
 struct iommusim_s390_legacy_counters {
 	uint64_t mapped_pages;
@@ -137,6 +139,7 @@ struct iommusim_s390_legacy_counters {
 	uint64_t global_rpcits;
 	uint64_t wraps;
 	uint64_t enomem_purges;
+	uint64_t unmap_errors;
 };
 
 /** iommusim_s390_legacy_counters() - read them. Return: 0, or -EINVAL if not legacy ops. */
@@ -145,7 +148,7 @@ IOMMUSIM_API int iommusim_s390_legacy_counters(struct iommusim_device *dev,
 
 /**
  * iommusim_s390_legacy_translate() - what @dev sees at @iova through the legacy table.
- * Return: 0, or -EFAULT if not mapped.
+ * Return: 0; -EFAULT if not mapped; -EINVAL if @dev does not use the legacy ops.
  */
 IOMMUSIM_API int iommusim_s390_legacy_translate(struct iommusim_device *dev, uint64_t iova,
 						uint64_t *phys, int *prot);

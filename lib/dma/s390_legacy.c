@@ -643,6 +643,7 @@ int iommusim_s390_legacy_counters(struct iommusim_device *dev,
 	out->global_rpcits = ctr_read(&l->global_rpcits);
 	out->wraps = ctr_read(&l->wraps);
 	out->enomem_purges = ctr_read(&l->enomem_purges);
+	out->unmap_errors = ctr_read(&l->unmap_errors);
 	return 0;
 }
 

@@ -696,6 +696,7 @@ static void test_s390_legacy_strict_unmap_error_keeps_address(void **state)
 	unmap(&f, a, PG);
 	expect_unmapped(&f, a);
 	assert_int_equal(ctrs(&f).unmapped_pages, 0);
+	assert_int_equal(ctrs(&f).unmap_errors, 1);
 	for (unsigned int i = 1; i < 63; i++)
 		map_at(&f, 1, i);
 	assert_int_equal(map(&f, 0, PG, &iova), -ENOMEM);
