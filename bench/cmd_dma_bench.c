@@ -21,6 +21,7 @@
 #include <time.h>
 #include <iommusim/iommusim.h>
 
+#include "cli.h"
 #include "commands.h"
 #include "outfile.h"
 
@@ -327,21 +328,6 @@ static void usage(FILE *f)
 		MAX_THREADS, MAX_SECONDS, MAX_GRANULE);
 }
 
-static int parse_uint(const char *s, unsigned int lo, unsigned int hi, unsigned int *out)
-{
-	char *end;
-	unsigned long v;
-
-	if (*s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || *end || v < lo || v > hi)
-		return -1;
-	*out = (unsigned int)v;
-	return 0;
-}
-
 static int parse_policies(char *list, bool *want)
 {
 	for (char *tok = strtok(list, ","); tok; tok = strtok(NULL, ",")) {
@@ -388,7 +374,7 @@ static int parse_args(int argc, char **argv, struct options *opt, struct outfile
 			any = true;
 			break;
 		case 't':
-			if (parse_uint(optarg, 1, MAX_THREADS, &opt->threads)) {
+			if (cli_parse_uint(optarg, 1, MAX_THREADS, &opt->threads)) {
 				fprintf(stderr, "dma-bench: --threads: '%s' is not 1..%u\n", optarg,
 					MAX_THREADS);
 				return -1;
@@ -405,7 +391,7 @@ static int parse_args(int argc, char **argv, struct options *opt, struct outfile
 			}
 			break;
 		case 'g':
-			if (parse_uint(optarg, 1, MAX_GRANULE, &opt->granule)) {
+			if (cli_parse_uint(optarg, 1, MAX_GRANULE, &opt->granule)) {
 				fprintf(stderr, "dma-bench: --granule: '%s' is not 1..%u\n", optarg,
 					MAX_GRANULE);
 				return -1;
@@ -425,7 +411,7 @@ static int parse_args(int argc, char **argv, struct options *opt, struct outfile
 			}
 			break;
 		case 'b':
-			if (parse_uint(optarg, 33, 64, &opt->dma_bits)) {
+			if (cli_parse_uint(optarg, 33, 64, &opt->dma_bits)) {
 				fprintf(stderr, "dma-bench: --dma-bits: '%s' is not 33..64\n", optarg);
 				return -1;
 			}
@@ -442,23 +428,12 @@ static int parse_args(int argc, char **argv, struct options *opt, struct outfile
 		case 'h':
 			usage(stdout);
 			exit(0);
-		case ':':
-			fprintf(stderr, "dma-bench: option '%s' needs a value\n", argv[optind - 1]);
-			return -1;
 		default:
-			fprintf(stderr, "dma-bench: unknown option '%s' (try --help)\n",
-				argv[optind - 1]);
-			return -1;
+			return cli_bad_option("dma-bench", c, argv);
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, "dma-bench: unexpected argument '%s' (try --help)\n", argv[optind]);
+	if (cli_check_rest("dma-bench", argc, argv, csv, json))
 		return -1;
-	}
-	if (csv->path && json->path && !strcmp(csv->path, json->path)) {
-		fprintf(stderr, "dma-bench: --csv and --json name the same file '%s'\n", csv->path);
-		return -1;
-	}
 	if (!any)
 		for (unsigned int p = 0; p < NR_POLICIES; p++)
 			opt->policy[p] = true;

@@ -25,6 +25,7 @@
 #include <time.h>
 #include <iommusim/iommusim.h>
 
+#include "cli.h"
 #include "commands.h"
 #include "iova_bench_script.h"
 #include "outfile.h"
@@ -658,21 +659,6 @@ static void usage(FILE *f)
 		MAX_RUNS);
 }
 
-static int parse_runs(const char *s, unsigned int *runs)
-{
-	char *end;
-	unsigned long v;
-
-	if (*s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || *end || v < 1 || v > MAX_RUNS)
-		return -1;
-	*runs = (unsigned int)v;
-	return 0;
-}
-
 int cmd_iova_bench(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -701,7 +687,7 @@ int cmd_iova_bench(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
-			if (parse_runs(optarg, &b.plan.runs)) {
+			if (cli_parse_uint(optarg, 1, MAX_RUNS, &b.plan.runs)) {
 				fprintf(stderr, "iova-bench: --runs: '%s' is not a number from 1 to %u\n",
 					optarg, MAX_RUNS);
 				return EXIT_BAD_INPUT;
@@ -719,23 +705,13 @@ int cmd_iova_bench(int argc, char **argv)
 		case 'h':
 			usage(stdout);
 			return 0;
-		case ':':
-			fprintf(stderr, "iova-bench: option '%s' needs a value\n", argv[optind - 1]);
-			return EXIT_BAD_INPUT;
 		default:
-			fprintf(stderr, "iova-bench: unknown option '%s' (try --help)\n",
-				argv[optind - 1]);
+			cli_bad_option("iova-bench", c, argv);
 			return EXIT_BAD_INPUT;
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, "iova-bench: unexpected argument '%s' (try --help)\n", argv[optind]);
+	if (cli_check_rest("iova-bench", argc, argv, &csv, &json))
 		return EXIT_BAD_INPUT;
-	}
-	if (csv.path && json.path && !strcmp(csv.path, json.path)) {
-		fprintf(stderr, "iova-bench: --csv and --json name the same file '%s'\n", csv.path);
-		return EXIT_BAD_INPUT;
-	}
 	if (b.plan.quick) {
 		b.plan.hit_pairs = 500000;
 		b.plan.tree_pairs = 20000;

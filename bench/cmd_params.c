@@ -13,6 +13,7 @@
 #include <iommusim/iommusim.h>
 #include <iommusim/cost.h>
 
+#include "cli.h"
 #include "commands.h"
 #include "outfile.h"
 
@@ -80,24 +81,11 @@ static int parse_args(int argc, char **argv, struct options *opt, struct outfile
 		case 'h':
 			usage(stdout);
 			return 1;
-		case ':':
-			fprintf(stderr, "params: option '%s' needs a value\n", argv[optind - 1]);
-			return -1;
 		default:
-			fprintf(stderr, "params: unknown option '%s' (try --help)\n",
-				argv[optind - 1]);
-			return -1;
+			return cli_bad_option("params", c, argv);
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, "params: unexpected argument '%s' (try --help)\n", argv[optind]);
-		return -1;
-	}
-	if (csv->path && json->path && !strcmp(csv->path, json->path)) {
-		fprintf(stderr, "params: --csv and --json name the same file '%s'\n", csv->path);
-		return -1;
-	}
-	return 0;
+	return cli_check_rest("params", argc, argv, csv, json);
 }
 
 /* Columns on screen; "§" is two bytes but one column, so widths count code points. */
