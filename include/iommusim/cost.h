@@ -58,12 +58,14 @@ enum iommusim_cost_id {
 	IOMMUSIM_COST_DMA_FQ_SIZE,		/* dma.fq_size */
 	IOMMUSIM_COST_DMA_FQ_TIMEOUT_MS,	/* dma.fq_timeout_ms */
 	IOMMUSIM_COST_ZPCI_TLB_REFRESH,		/* zpci.tlb_refresh */
+	IOMMUSIM_COST_S390_ENOMEM,		/* s390.enomem */
 	IOMMUSIM_COST_LPAR_RPCIT_NS,		/* lpar.rpcit_ns */
 	IOMMUSIM_COST_ZVM_TRAP_NS,		/* zvm.trap_ns */
 	IOMMUSIM_COST_ZVM_SHADOW_PAGE_NS,	/* zvm.shadow_page_ns */
 	IOMMUSIM_COST_ZVM_MAP_PAGE_NS,		/* zvm.map_page_ns */
 	IOMMUSIM_COST_ZVM_UNMAP_PAGE_NS,	/* zvm.unmap_page_ns */
 	IOMMUSIM_COST_ZVM_SERIALIZE_RPCIT,	/* zvm.serialize_rpcit */
+	IOMMUSIM_COST_ZVM_DMA_ENTRY_LIMIT,	/* zvm.dma_entry_limit */
 	IOMMUSIM_COST_KVM_TRAP_USER_NS,		/* kvm.trap_user_ns */
 	IOMMUSIM_COST_KVM_TRAP_KERNEL_NS,	/* kvm.trap_kernel_ns */
 	IOMMUSIM_COST_QEMU_SERIALIZE_RPCIT,	/* qemu.serialize_rpcit */
@@ -81,6 +83,9 @@ enum iommusim_cost_id {
 	IOMMUSIM_COST_HOST_IOTLB_INV_NS,	/* host.iotlb_inv_ns */
 	IOMMUSIM_COST_NVME_SUBMIT_NS,		/* nvme.submit_ns */
 	IOMMUSIM_COST_NVME_COMPLETE_NS,		/* nvme.complete_ns */
+	IOMMUSIM_COST_NVME_DEVICE_LATENCY_NS,	/* nvme.device_latency_ns */
+	IOMMUSIM_COST_NVME_DEVICE_IOPS,		/* nvme.device_iops */
+	IOMMUSIM_COST_NVME_DEVICE_MBPS,		/* nvme.device_mbps */
 	IOMMUSIM_COST_FIO_LOOP_NS,		/* fio.loop_ns */
 	/** Number of parameters; not a parameter. */
 	IOMMUSIM_COST_NR
@@ -95,6 +100,9 @@ enum iommusim_cost_unit {
 	IOMMUSIM_COST_UNIT_COUNT,  /**< a number of things (entries, mappings) */
 	IOMMUSIM_COST_UNIT_PAGES,  /**< 4 KiB pages */
 	IOMMUSIM_COST_UNIT_BOOL,   /**< 0 or 1 */
+	IOMMUSIM_COST_UNIT_CHOICE, /**< one of the parameter's named choices, by index */
+	IOMMUSIM_COST_UNIT_IOPS,   /**< operations per second */
+	IOMMUSIM_COST_UNIT_MBPS,   /**< 10^6 bytes per second */
 	IOMMUSIM_COST_UNIT_NR
 };
 
@@ -114,6 +122,8 @@ enum iommusim_cost_unit {
  * @reason:        one line: why this value and range.
  * @source:        where the reason comes from ("hypervisor.md §9.1", or "EST" for a guess
  *                 with no published basis).
+ * @choices:       for IOMMUSIM_COST_UNIT_CHOICE, the names of the values 0, 1, ...,
+ *                 NULL-terminated; NULL for every other unit.
  */
 struct iommusim_cost_param {
 	const char *name;
@@ -124,6 +134,7 @@ struct iommusim_cost_param {
 	unsigned int flags;
 	const char *reason;
 	const char *source;
+	const char *const *choices;
 };
 
 /**
@@ -191,11 +202,13 @@ IOMMUSIM_API int iommusim_cost_apply_profile(struct iommusim_cost *cost, const c
 /**
  * iommusim_cost_set() - override one value from "NAME=VALUE" text.
  * @cost:       the set.
- * @assignment: "qemu.walk_ns=200". VALUE is a decimal integer; a bool also takes true/false.
+ * @assignment: "qemu.walk_ns=200". VALUE is a decimal integer; a bool also takes true/false,
+ *              a choice also takes its name ("s390.enomem=none").
  * @errbuf:     receives a one-line message on failure (may be NULL):
  *              "unknown parameter 'KEY' (did you mean 'NAME'?)",
  *              "'TEXT' is not NAME=VALUE",
- *              "NAME: 'VALUE' is not an unsigned integer" (or "... is not 0, 1, true or false"),
+ *              "NAME: 'VALUE' is not an unsigned integer" (or "... is not 0, 1, true or false",
+ *              "... is not one of A, B, C"),
  *              "NAME: VALUE is out of range [MIN, MAX] UNIT",
  *              "NAME: VALUE is not a power of two (0 keeps the policy default)".
  * @errlen:     size of @errbuf.
@@ -323,6 +336,12 @@ IOMMUSIM_API enum iommusim_cost_id iommusim_cost_suggest(const char *key);
  * Return: the description; NULL for an out-of-range id.
  */
 IOMMUSIM_API const struct iommusim_cost_param *iommusim_cost_param(enum iommusim_cost_id id);
+
+/**
+ * iommusim_cost_choice_name() - the name of value @value of a choice parameter.
+ * Return: the name; NULL if @id is not a choice or @value is not one of its values.
+ */
+IOMMUSIM_API const char *iommusim_cost_choice_name(enum iommusim_cost_id id, uint64_t value);
 
 /** iommusim_cost_unit_name() - "ns", "ms", "cycles", "MHz", "count", "pages", "bool". */
 IOMMUSIM_API const char *iommusim_cost_unit_name(enum iommusim_cost_unit unit);

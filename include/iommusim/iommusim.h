@@ -24,5 +24,7 @@
 #include <iommusim/s390.h>
 #include <iommusim/cost.h>
 #include <iommusim/engine.h>
+#include <iommusim/platform.h>
+#include <iommusim/sim.h>
 
 #endif /* IOMMUSIM_IOMMUSIM_H */

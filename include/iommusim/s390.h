@@ -81,6 +81,32 @@ IOMMUSIM_API int iommusim_s390_domain_create(struct iommusim_mem *mem, enum iomm
 					     struct iommusim_domain **out);
 
 /**
+ * enum iommusim_s390_enomem - what the paging domain does when the RPCIT for new mappings
+ * answers "insufficient resources" (-ENOMEM from zpci_refresh_trans).
+ */
+enum iommusim_s390_enomem {
+	/** Linux 6.7: a global RPCIT instead (lets the hypervisor drop stale entries). */
+	IOMMUSIM_S390_ENOMEM_GLOBAL_FLUSH = 0,
+	/** No answer: the error goes back and the DMA map fails. */
+	IOMMUSIM_S390_ENOMEM_NONE,
+	/**
+	 * Earlier postings of the series: flush the DMA layer's flush queue (a global RPCIT that
+	 * also frees the queued IOVAs), then retry the ranged RPCIT once; a domain without a
+	 * flush queue only retries.
+	 */
+	IOMMUSIM_S390_ENOMEM_FLUSH_QUEUE,
+};
+
+/**
+ * iommusim_s390_domain_set_enomem() - choose the domain's answer to "insufficient resources".
+ * @domain: an s390 paging domain.
+ * @mode:   the answer; the default is IOMMUSIM_S390_ENOMEM_GLOBAL_FLUSH.
+ * Return: 0; -EINVAL if @domain is not an s390 domain or @mode is unknown.
+ */
+IOMMUSIM_API int iommusim_s390_domain_set_enomem(struct iommusim_domain *domain,
+						 enum iommusim_s390_enomem mode);
+
+/**
  * struct iommusim_s390_counters - struct zpci_iommu_ctrs of a paging domain (debugfs:
  * "Mapped pages", "Unmapped pages", "Global RPCITs", "Sync Map RPCITs", "Sync RPCITs"), plus
  * what the kernel does not count.

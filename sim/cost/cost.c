@@ -39,7 +39,8 @@ static const char *const unit_names[IOMMUSIM_COST_UNIT_NR] = {
 	[IOMMUSIM_COST_UNIT_NS] = "ns",		[IOMMUSIM_COST_UNIT_MS] = "ms",
 	[IOMMUSIM_COST_UNIT_CYCLES] = "cycles", [IOMMUSIM_COST_UNIT_MHZ] = "MHz",
 	[IOMMUSIM_COST_UNIT_COUNT] = "count",	[IOMMUSIM_COST_UNIT_PAGES] = "pages",
-	[IOMMUSIM_COST_UNIT_BOOL] = "bool",
+	[IOMMUSIM_COST_UNIT_BOOL] = "bool",	[IOMMUSIM_COST_UNIT_CHOICE] = "choice",
+	[IOMMUSIM_COST_UNIT_IOPS] = "IOPS",	[IOMMUSIM_COST_UNIT_MBPS] = "MB/s",
 };
 
 static void errmsg(char *errbuf, size_t errlen, const char *fmt, ...)
@@ -313,6 +314,33 @@ static int parse_u64(const char *s, uint64_t *out)
 	return 0;
 }
 
+/* A choice's name: 0 with its index, or -ENOENT. */
+static int parse_choice(const struct iommusim_cost_param *p, const char *text, uint64_t *v)
+{
+	for (uint64_t i = 0; p->choices[i]; i++) {
+		if (!strcmp(p->choices[i], text)) {
+			*v = i;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+/* "a, b, c" for an error message, cut short if it does not fit. */
+static void choice_list(const struct iommusim_cost_param *p, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; p->choices[i] && used < len; i++) {
+		int n = snprintf(buf + used, len - used, "%s%s", i ? ", " : "", p->choices[i]);
+
+		if (n < 0)
+			break;
+		used += (size_t)n;
+	}
+}
+
 int iommusim_cost_set(struct iommusim_cost *cost, const char *assignment, char *errbuf,
 		      size_t errlen)
 {
@@ -349,8 +377,17 @@ int iommusim_cost_set(struct iommusim_cost *cost, const char *assignment, char *
 			       text);
 			return -EINVAL;
 		}
+	} else if (p->unit == IOMMUSIM_COST_UNIT_CHOICE && !parse_choice(p, text, &v)) {
+		/* a name; an index goes through the number path and its range check */
 	} else {
 		err = parse_u64(text, &v);
+		if (err == -EINVAL && p->unit == IOMMUSIM_COST_UNIT_CHOICE) {
+			char names[200];
+
+			choice_list(p, names, sizeof(names));
+			errmsg(errbuf, errlen, "%s: '%s' is not one of %s", p->name, text, names);
+			return -EINVAL;
+		}
 		if (err == -EINVAL) {
 			errmsg(errbuf, errlen, "%s: '%s' is not an unsigned integer", p->name,
 			       text);
@@ -364,6 +401,21 @@ int iommusim_cost_set(struct iommusim_cost *cost, const char *assignment, char *
 	if (!err)
 		store(cost, id, v);
 	return err;
+}
+
+const char *iommusim_cost_choice_name(enum iommusim_cost_id id, uint64_t value)
+{
+	const struct iommusim_cost_param *p;
+
+	if ((unsigned int)id >= IOMMUSIM_COST_NR)
+		return NULL;
+	p = &isim_cost_table[id];
+	if (p->unit != IOMMUSIM_COST_UNIT_CHOICE)
+		return NULL;
+	for (uint64_t i = 0; p->choices[i]; i++)
+		if (i == value)
+			return p->choices[i];
+	return NULL;
 }
 
 int iommusim_cost_configure(struct iommusim_cost *cost, const char *profile,

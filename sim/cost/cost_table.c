@@ -40,6 +40,9 @@ extern const size_t isim_cost_nr_profiles;
 #define COUNT IOMMUSIM_COST_UNIT_COUNT
 #define PAGES IOMMUSIM_COST_UNIT_PAGES
 #define BOOL IOMMUSIM_COST_UNIT_BOOL
+#define CHOICE IOMMUSIM_COST_UNIT_CHOICE
+#define IOPS IOMMUSIM_COST_UNIT_IOPS
+#define MBPS IOMMUSIM_COST_UNIT_MBPS
 #define EST IOMMUSIM_COST_EST
 #define POW2 IOMMUSIM_COST_POW2
 
@@ -54,6 +57,23 @@ extern const size_t isim_cost_nr_profiles;
 		.reason = reason_,                                                                 \
 		.source = source_,                                                                 \
 	}
+
+/* A parameter whose values are named: 0 .. n-1 for the n names of @choices_. */
+#define ROW_CHOICE(id_, name_, def_, choices_, reason_, source_)                                   \
+	[IOMMUSIM_COST_##id_] = {                                                                  \
+		.name = name_,                                                                     \
+		.unit = CHOICE,                                                                    \
+		.default_value = def_,                                                             \
+		.min = 0,                                                                          \
+		.max = ISIM_ARRAY_SIZE(choices_) - 2,                                              \
+		.flags = 0,                                                                        \
+		.reason = reason_,                                                                 \
+		.source = source_,                                                                 \
+		.choices = choices_,                                                               \
+	}
+
+/* s390.enomem, in the order of enum iommusim_s390_enomem (s390.h). */
+static const char *const enomem_choices[] = { "global-flush", "none", "flush-queue", NULL };
 
 #define GUEST_SPLIT "hypervisor.md §9.1, c_guest_map/unmap split"
 
@@ -130,6 +150,11 @@ const struct iommusim_cost_param isim_cost_table[IOMMUSIM_COST_NR] = {
 	    "1 = hypervisor shadows the I/O tables (z/VM, KVM): RPCIT on every map and "
 	    "shadow_on_flush; 0 on LPAR",
 	    "hypervisor.md §3; kernel-iommu.md §4.2"),
+	ROW_CHOICE(S390_ENOMEM, "s390.enomem", 0, enomem_choices,
+		   "what the paging driver does when a map RPCIT answers insufficient resources: "
+		   "global-flush (v6.7, global RPCIT), none (the map fails), flush-queue (earlier "
+		   "postings: flush the DMA flush queue, retry once)",
+		   "kernel-iommu.md §4.3"),
 
 	/* LPAR: the firmware purges the hardware IOTLB; nothing is shadowed. */
 	ROW(LPAR_RPCIT_NS, "lpar.rpcit_ns", NS, 1000, 300, 5000, EST,
@@ -155,8 +180,12 @@ const struct iommusim_cost_param isim_cost_table[IOMMUSIM_COST_NR] = {
 	    "public",
 	    "EST"),
 	ROW(ZVM_SERIALIZE_RPCIT, "zvm.serialize_rpcit", BOOL, 0, 0, 1, EST,
-	    "1 = one RPCIT server for all virtual CPUs; CP is multiprocessor, assumed per-function "
-	    "locking (not public)",
+	    "1 = one RPCIT server for all virtual CPUs; 0 = RPCITs of different virtual CPUs run "
+	    "concurrently (CP is multiprocessor; its locking is not public)",
+	    "EST"),
+	ROW(ZVM_DMA_ENTRY_LIMIT, "zvm.dma_entry_limit", COUNT, 0, 0, 4294967295ull, 0,
+	    "pages CP will keep shadowed per guest, answering cc 1 / status 16 beyond it; 0 = no "
+	    "limit (z/VM has no vfio; a limit is an assumption to be configured)",
 	    "EST"),
 
 	/* KVM: SIE intercept to the kernel, and on to QEMU for RPCIT (no in-kernel handler). */
@@ -229,6 +258,17 @@ const struct iommusim_cost_param isim_cost_table[IOMMUSIM_COST_NR] = {
 	ROW(NVME_COMPLETE_NS, "nvme.complete_ns", NS, 2000, 500, 10000, EST,
 	    "adapter interrupt delivery + CQ processing + request completion and wakeup per I/O",
 	    "EST"),
+	ROW(NVME_DEVICE_LATENCY_NS, "nvme.device_latency_ns", NS, 80000, 1000, 10000000, 0,
+	    "device time from doorbell to completion entry for one I/O (flash read + transfer), "
+	    "the scenarios' 80 us drive",
+	    "scenario: a drive good for 1 M IOPS at 80 us"),
+	ROW(NVME_DEVICE_IOPS, "nvme.device_iops", IOPS, 1000000, 1000, 100000000, 0,
+	    "the drive's ceiling on I/Os per second: it starts one I/O every 1/IOPS seconds at most",
+	    "scenario: a drive good for 1 M IOPS at 80 us"),
+	ROW(NVME_DEVICE_MBPS, "nvme.device_mbps", MBPS, 3500, 100, 100000, 0,
+	    "the drive's transfer ceiling: an I/O of B bytes occupies it B / rate; a PCIe Gen3 x4 "
+	    "NVMe adapter moves about 3.5 GB/s",
+	    "scenario: PCIe Gen3 x4 NVMe adapter"),
 	ROW(FIO_LOOP_NS, "fio.loop_ns", NS, 1500, 300, 5000, EST,
 	    "fio per I/O in userspace: io_u bookkeeping, submit/reap syscalls, latency stats",
 	    "EST"),

@@ -1,0 +1,164 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * @file platform.h  The machine under the guest: LPAR, z/VM, or KVM with QEMU and vfio.
+ *
+ * A platform answers the guest's firmware calls (RPCIT) on the simulation engine and charges
+ * what they cost, in cycles, to the executing CPU and to the platform's shared servers. It also
+ * says what firmware reports to the guest about a zPCI function (DMA window, whether the
+ * hypervisor needs RPCIT on map).
+ *
+ * - LPAR: RPCIT is a hardware IOTLB purge with its completion wait (lpar.rpcit_ns); maps need
+ *   no RPCIT (tlb_refresh 0).
+ * - KVM + QEMU + vfio: every RPCIT traps to QEMU (kvm.trap_user_ns), which walks the range of
+ *   the guest's I/O table page by page and keeps its shadow of the guest's mappings, exactly per
+ *   4 KiB page: one VFIO_IOMMU_MAP_DMA per newly valid page, coalesced VFIO_IOMMU_UNMAP_DMA per
+ *   power-of-two piece of each run of invalid PTEs, the vfio.dma_entry_limit budget shared by
+ *   every function of the container, the second pass, and cc 1 / status 16 when the budget ends
+ *   at zero. The qemu.* switches select the QEMU version's behaviour.
+ * - z/VM: a shadowing hypervisor whose internals are not public; its per-page parameters are
+ *   estimates (zvm.*), documented in docs/platforms.md.
+ *
+ * Walk work is computed from the table's occupancy, segment by segment, so a global refresh of
+ * millions of pages costs wall time proportional to its segments and to the pages that changed;
+ * the shadow state it changes (host mappings, budget) is exact.
+ */
+#ifndef IOMMUSIM_PLATFORM_H
+#define IOMMUSIM_PLATFORM_H
+
+#include <stdint.h>
+#include <iommusim/cost.h>
+#include <iommusim/engine.h>
+#include <iommusim/export.h>
+#include <iommusim/firmware.h>
+#include <iommusim/mem.h>
+#include <iommusim/s390.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct iommusim_platform;
+
+/** enum iommusim_platform_kind - which machine the guest runs on. */
+enum iommusim_platform_kind {
+	IOMMUSIM_PLATFORM_LPAR = 0, /**< "lpar": bare LPAR, no shadowing */
+	IOMMUSIM_PLATFORM_ZVM,	    /**< "zvm": z/VM guest, CP shadows the I/O tables */
+	IOMMUSIM_PLATFORM_KVM,	    /**< "kvm": KVM guest, QEMU shadows into vfio type1 */
+	IOMMUSIM_PLATFORM_NR	    /**< number of kinds; not a kind */
+};
+
+/** iommusim_platform_name() - "lpar", "zvm" or "kvm"; "unknown" otherwise. */
+IOMMUSIM_API const char *iommusim_platform_name(enum iommusim_platform_kind kind);
+
+/**
+ * iommusim_platform_lookup() - a kind by name.
+ * Return: 0 with *@out set; -ENOENT for an unknown name.
+ */
+IOMMUSIM_API int iommusim_platform_lookup(const char *name, enum iommusim_platform_kind *out);
+
+/**
+ * struct iommusim_platform_config - what the platform is built from.
+ * @kind:         which machine.
+ * @guest_memory: bytes of guest memory; the guest's default aperture is as large.
+ * @cost:         the resolved parameter set (read at creation and on every call; it must stay
+ *                valid and unchanged for the platform's lifetime).
+ */
+struct iommusim_platform_config {
+	enum iommusim_platform_kind kind;
+	uint64_t guest_memory;
+	const struct iommusim_cost *cost;
+};
+
+/**
+ * iommusim_platform_create() - a platform on @e.
+ * @mem: memory context for the platform, its firmware handle and shadow state.
+ * @e:   the engine whose CPUs execute the firmware calls; it must outlive the platform.
+ * @cfg: the configuration.
+ * @out: receives the platform.
+ *
+ * Return: 0; -EINVAL for a bad kind or zero guest memory; -ENOMEM.
+ */
+IOMMUSIM_API int iommusim_platform_create(struct iommusim_mem *mem, struct iommusim_engine *e,
+					  const struct iommusim_platform_config *cfg,
+					  struct iommusim_platform **out);
+
+/** iommusim_platform_destroy() - free the platform and its firmware handle (NULL is ignored). */
+IOMMUSIM_API void iommusim_platform_destroy(struct iommusim_platform *p);
+
+/** iommusim_platform_kind() - the platform's kind. */
+IOMMUSIM_API enum iommusim_platform_kind iommusim_platform_kind(const struct iommusim_platform *p);
+
+/**
+ * iommusim_platform_firmware() - the firmware handle the guest's drivers call (owned by the
+ * platform; do not destroy it).
+ */
+IOMMUSIM_API struct iommusim_firmware *iommusim_platform_firmware(struct iommusim_platform *p);
+
+/**
+ * iommusim_platform_zpci_config() - what firmware reports for function @fh: start_dma and
+ * end_dma (QEMU's window, cut to vfio.dma_entry_limit pages when qemu.aperture_shrink is set
+ * on KVM, or to guest.aperture_pages when that is not 0), tlb_refresh (0 on LPAR, else
+ * zpci.tlb_refresh), guest memory and the default aperture factor.
+ * @p:   the platform.
+ * @fh:  the function handle to report.
+ * @out: receives the configuration, ready for iommusim_s390_device_init().
+ */
+IOMMUSIM_API void iommusim_platform_zpci_config(const struct iommusim_platform *p, uint32_t fh,
+						struct iommusim_zpci_config *out);
+
+/**
+ * struct iommusim_platform_stats - what the platform did. Counters only grow; the last three
+ * members are levels.
+ * @rpcits:            RPCIT instructions answered.
+ * @rpcit_errors:      answers other than cc 0 and the budget's cc 1 / status 16 (unknown
+ *                     function, no registered table, range outside the window).
+ * @budget_exhausted:  answers cc 1 / status 16: the vfio budget ended at 0 (KVM; z/VM only
+ *                     with zvm.dma_entry_limit set).
+ * @passes:            walks of an RPCIT range, second passes included (0 on LPAR).
+ * @second_passes:     walks repeated because the budget ran out and unmaps freed some.
+ * @pages_walked:      4 KiB pages walked inside existing page tables, each a full table walk.
+ * @upper_invalid:     invalid segment or region entries met by the walks.
+ * @host_maps:         pages mapped in the host (VFIO_IOMMU_MAP_DMA ioctls on KVM).
+ * @host_unmap_calls:  VFIO_IOMMU_UNMAP_DMA ioctls (KVM; 0 on z/VM).
+ * @host_unmaps:       pages unmapped in the host, each with a host IOTLB invalidation.
+ * @maps_skipped:      newly valid pages left unmapped because the budget was 0.
+ * @hyp_cycles:        cycles spent in the hypervisor for RPCITs (traps and emulation), waits
+ *                     for the server excluded.
+ * @shadow_pages:      pages mapped in the host now.
+ * @shadow_pages_max:  the most ever mapped at once.
+ * @dma_avail:         budget left now (UINT64_MAX when there is no limit).
+ */
+struct iommusim_platform_stats {
+	uint64_t rpcits;
+	uint64_t rpcit_errors;
+	uint64_t budget_exhausted;
+	uint64_t passes;
+	uint64_t second_passes;
+	uint64_t pages_walked;
+	uint64_t upper_invalid;
+	uint64_t host_maps;
+	uint64_t host_unmap_calls;
+	uint64_t host_unmaps;
+	uint64_t maps_skipped;
+	uint64_t hyp_cycles;
+	uint64_t shadow_pages;
+	uint64_t shadow_pages_max;
+	uint64_t dma_avail;
+};
+
+/** iommusim_platform_get_stats() - read the counters. */
+IOMMUSIM_API void iommusim_platform_get_stats(const struct iommusim_platform *p,
+					      struct iommusim_platform_stats *out);
+
+/**
+ * iommusim_platform_server() - the server that serialises RPCIT emulation (QEMU's big lock
+ * on KVM with qemu.serialize_rpcit; CP's with zvm.serialize_rpcit), for its utilisation and
+ * waits; NULL when there is none (LPAR, or no serialisation).
+ */
+IOMMUSIM_API struct iommusim_server *iommusim_platform_server(const struct iommusim_platform *p);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* IOMMUSIM_PLATFORM_H */

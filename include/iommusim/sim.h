@@ -1,0 +1,243 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * @file sim.h  One simulation: a guest with an NVMe device, a DMA policy, a platform.
+ *
+ * A simulation builds the whole stack on the engine: simulated CPUs at cpu.freq_mhz, the
+ * platform, one zPCI NVMe function with the policy's DMA ops, and an fio-like closed-loop
+ * workload (one job per CPU, one submission/completion queue pair per CPU). Every piece of
+ * guest work is charged in cycles from the cost table, every firmware call by the platform.
+ * It runs a warm-up, then a measured interval, and reports what happened in the measured
+ * interval only. Same configuration and seed: the same statistics, bit for bit.
+ *
+ * The built-in scenarios of `iommusim-bench compare` are here too, so that a harness can run
+ * exactly what the CLI runs.
+ */
+#ifndef IOMMUSIM_SIM_H
+#define IOMMUSIM_SIM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <iommusim/cost.h>
+#include <iommusim/export.h>
+#include <iommusim/mem.h>
+#include <iommusim/platform.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct iommusim_sim;
+
+/** enum iommusim_policy - the guest's DMA mapping and flushing policy. */
+enum iommusim_policy {
+	/** "strict": dma-iommu (Linux 6.7), an RPCIT on every unmap. */
+	IOMMUSIM_POLICY_STRICT = 0,
+	/** "fq-percpu": dma-iommu lazy with per-CPU flush queues (256 entries, 10 ms). */
+	IOMMUSIM_POLICY_FQ_PERCPU,
+	/** "fq-single": dma-iommu lazy with the single flush queue (32768 entries, 1000 ms). */
+	IOMMUSIM_POLICY_FQ_SINGLE,
+	/** "legacy": the s390 DMA ops of Linux 6.6, global flush on wrap-around. */
+	IOMMUSIM_POLICY_LEGACY,
+	/** Number of policies; not a policy. */
+	IOMMUSIM_POLICY_NR
+};
+
+/** iommusim_policy_name() - "strict", "fq-percpu", "fq-single", "legacy"; "unknown" otherwise. */
+IOMMUSIM_API const char *iommusim_policy_name(enum iommusim_policy policy);
+
+/**
+ * iommusim_policy_lookup() - a policy by name.
+ * Return: 0 with *@out set; -ENOENT for an unknown name.
+ */
+IOMMUSIM_API int iommusim_policy_lookup(const char *name, enum iommusim_policy *out);
+
+/**
+ * struct iommusim_nvme_config - an fio job set on an NVMe device.
+ * @jobs:       fio jobs; job i is pinned to CPU i and uses queue pair i (<= cpus).
+ * @iodepth:    I/Os each job keeps in flight (>= 1).
+ * @block_size: bytes per I/O, a multiple of 4096 (4 KiB: one page, dma_map_page; larger: one
+ *              dma_map_sg of block_size / 4096 page segments, one IOVA range).
+ * @sequential: sequential offsets instead of uniformly random ones.
+ * @write:      writes (the device reads the buffer) instead of reads.
+ *
+ * The device's latency, IOPS ceiling and bandwidth, and the CPU work per I/O outside the
+ * IOMMU, are cost parameters (nvme.*, fio.*).
+ */
+struct iommusim_nvme_config {
+	unsigned int jobs;
+	unsigned int iodepth;
+	uint32_t block_size;
+	bool sequential;
+	bool write;
+};
+
+/**
+ * struct iommusim_sim_config - one simulation.
+ * @platform:     the machine.
+ * @policy:       the guest's DMA policy.
+ * @cpus:         simulated CPUs (>= nvme.jobs).
+ * @guest_memory: bytes of guest memory.
+ * @nvme:         the workload.
+ * @cost:         the resolved parameters (profile and overrides applied by the caller; the
+ *                simulation copies nothing and reads it throughout: keep it unchanged).
+ * @seed:         seeds every random stream.
+ * @warmup_ns:    simulated time before measuring.
+ * @measure_ns:   simulated time measured (> 0).
+ */
+struct iommusim_sim_config {
+	enum iommusim_platform_kind platform;
+	enum iommusim_policy policy;
+	unsigned int cpus;
+	uint64_t guest_memory;
+	struct iommusim_nvme_config nvme;
+	const struct iommusim_cost *cost;
+	uint64_t seed;
+	uint64_t warmup_ns;
+	uint64_t measure_ns;
+};
+
+/**
+ * struct iommusim_sim_stats - the measured interval (warm-up excluded) of a finished run.
+ * @sim_seconds:       measured simulated time.
+ * @fq_size:           flush-queue entries of the policy that ran (0 for strict and legacy).
+ * @fq_timeout_ms:     its timeout (0 for strict and legacy).
+ * @ios_submitted:     I/Os submitted in the interval.
+ * @ios_completed:     I/Os completed successfully in the interval.
+ * @io_errors:         I/Os that failed (their mapping failed) in the interval.
+ * @map_failures:      DMA map calls that failed in the interval.
+ * @iops:              ios_completed / sim_seconds.
+ * @mbps:              completed bytes / sim_seconds, in 10^6 bytes per second.
+ * @lat_mean_us:       mean submission-to-completion latency of completed I/Os, in µs.
+ * @lat_p99_us:        99th percentile of that latency, in µs (histogram bucket upper bound,
+ *                     at most 1/64 relative error).
+ * @rpcit_map:         RPCITs issued for new mappings (sync_map; legacy map RPCITs).
+ * @rpcit_unmap:       ranged RPCITs issued for unmaps (strict).
+ * @rpcit_global:      whole-aperture RPCITs (flush-queue flushes, wrap-arounds, out of
+ *                     resources).
+ * @budget_exhausted:  RPCITs answered "insufficient resources" (cc 1 / status 16).
+ * @server_util:       fraction of the interval the platform's RPCIT server was busy (0
+ *                     without one).
+ * @server_wait_us:    mean wait for that server per RPCIT, in µs.
+ * @cpu_util:          mean fraction of the interval the CPUs were busy.
+ * @platform:          the platform's counters over the interval (levels at its end).
+ * @in_flight_end:     I/Os still in flight when the run stopped (completed or failed
+ *                     afterwards by iommusim_sim_run() draining them, so every submitted I/O
+ *                     is accounted for; not counted in the interval's figures).
+ * @mapped_end:        DMA mappings still live after the drain (0 when nothing leaked).
+ */
+struct iommusim_sim_stats {
+	double sim_seconds;
+	uint32_t fq_size;
+	uint32_t fq_timeout_ms;
+	uint64_t ios_submitted;
+	uint64_t ios_completed;
+	uint64_t io_errors;
+	uint64_t map_failures;
+	double iops;
+	double mbps;
+	double lat_mean_us;
+	double lat_p99_us;
+	uint64_t rpcit_map;
+	uint64_t rpcit_unmap;
+	uint64_t rpcit_global;
+	uint64_t budget_exhausted;
+	double server_util;
+	double server_wait_us;
+	double cpu_util;
+	struct iommusim_platform_stats platform;
+	uint64_t in_flight_end;
+	uint64_t mapped_end;
+};
+
+/**
+ * iommusim_sim_create() - build a simulation.
+ * @mem: memory context for everything the simulation allocates.
+ * @cfg: the configuration.
+ * @out: receives the simulation.
+ *
+ * Return: 0; -EINVAL for a bad configuration (no cost set, jobs > cpus, zero iodepth,
+ * block size not a multiple of 4096, zero measure time, a device setup refused by the guest
+ * stack); -ENOMEM.
+ */
+IOMMUSIM_API int iommusim_sim_create(struct iommusim_mem *mem, const struct iommusim_sim_config *cfg,
+				     struct iommusim_sim **out);
+
+/**
+ * iommusim_sim_run() - run warm-up and measured interval, then stop submitting and drain:
+ * every I/O in flight completes or fails, every flush queue is flushed.
+ * @sim: the simulation; runs once (a second call returns -EALREADY).
+ *
+ * Return: 0, or -EALREADY.
+ */
+IOMMUSIM_API int iommusim_sim_run(struct iommusim_sim *sim);
+
+/** iommusim_sim_get_stats() - the statistics of a finished run (zeros before the run). */
+IOMMUSIM_API void iommusim_sim_get_stats(const struct iommusim_sim *sim,
+					 struct iommusim_sim_stats *out);
+
+/** iommusim_sim_destroy() - free the simulation (NULL is ignored). */
+IOMMUSIM_API void iommusim_sim_destroy(struct iommusim_sim *sim);
+
+/**
+ * struct iommusim_scenario - a named, documented simulation set-up (static data).
+ * @name:         "s390-nvme-2022", ...
+ * @summary:      one line: what it stands for.
+ * @platforms:    comma-separated default platforms ("lpar,zvm,kvm").
+ * @cpus:         simulated CPUs.
+ * @guest_memory: bytes of guest memory.
+ * @nvme:         the workload.
+ * @settings:     cost parameters the scenario fixes (e.g. qemu.aperture_shrink=0 for QEMU
+ *                before 8.0), as "NAME=VALUE", applied after the platform's profile and before
+ *                the user's overrides.
+ * @nsettings:    how many.
+ * @warmup_ns:    default warm-up.
+ * @measure_ns:   default measured time.
+ */
+struct iommusim_scenario {
+	const char *name;
+	const char *summary;
+	const char *platforms;
+	unsigned int cpus;
+	uint64_t guest_memory;
+	struct iommusim_nvme_config nvme;
+	const char *const *settings;
+	size_t nsettings;
+	uint64_t warmup_ns;
+	uint64_t measure_ns;
+};
+
+/** iommusim_scenario_count() - number of built-in scenarios. */
+IOMMUSIM_API size_t iommusim_scenario_count(void);
+
+/** iommusim_scenario_get() - built-in scenario @index (< count), or NULL. */
+IOMMUSIM_API const struct iommusim_scenario *iommusim_scenario_get(size_t index);
+
+/** iommusim_scenario_lookup() - a built-in scenario by name, or NULL. */
+IOMMUSIM_API const struct iommusim_scenario *iommusim_scenario_lookup(const char *name);
+
+/**
+ * iommusim_scenario_configure() - resolve the parameters a scenario runs with on a platform:
+ * reset @cost, apply the platform's profile (named as the platform), the scenario's settings,
+ * then @sets in order; all or nothing, with the errors of iommusim_cost_configure().
+ */
+IOMMUSIM_API int iommusim_scenario_configure(const struct iommusim_scenario *sc,
+					     enum iommusim_platform_kind platform,
+					     struct iommusim_cost *cost, const char *const *sets,
+					     size_t nsets, char *errbuf, size_t errlen, long *bad);
+
+/**
+ * iommusim_scenario_sim_config() - the simulation configuration of @sc on @platform with
+ * @policy, reading @cost; seed 1 and the scenario's times (change them afterwards).
+ */
+IOMMUSIM_API void iommusim_scenario_sim_config(const struct iommusim_scenario *sc,
+					       enum iommusim_platform_kind platform,
+					       enum iommusim_policy policy,
+					       const struct iommusim_cost *cost,
+					       struct iommusim_sim_config *out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* IOMMUSIM_SIM_H */
