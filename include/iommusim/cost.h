@@ -84,6 +84,7 @@ enum iommusim_cost_id {
 	IOMMUSIM_COST_NVME_SUBMIT_NS,		/* nvme.submit_ns */
 	IOMMUSIM_COST_NVME_COMPLETE_NS,		/* nvme.complete_ns */
 	IOMMUSIM_COST_NVME_DEVICE_LATENCY_NS,	/* nvme.device_latency_ns */
+	IOMMUSIM_COST_NVME_DEVICE_JITTER_NS,	/* nvme.device_jitter_ns */
 	IOMMUSIM_COST_NVME_DEVICE_IOPS,		/* nvme.device_iops */
 	IOMMUSIM_COST_NVME_DEVICE_MBPS,		/* nvme.device_mbps */
 	IOMMUSIM_COST_FIO_LOOP_NS,		/* fio.loop_ns */

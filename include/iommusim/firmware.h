@@ -26,6 +26,12 @@ extern "C" {
 #endif
 
 struct iommusim_firmware;
+/*
+ * A guest's s390 I/O translation table (region-third rooted), as the drivers build it. Opaque:
+ * a platform model reads it through the library's table readers, as a hypervisor reads guest
+ * memory.
+ */
+struct iommusim_s390_io_table;
 
 /** Condition code: the call completed. */
 #define IOMMUSIM_FW_CC_OK 0
@@ -67,6 +73,15 @@ struct iommusim_firmware_ops {
 	 * handle can own the platform's state. Optional (NULL: the caller keeps ownership).
 	 */
 	void (*release)(void *arg);
+	/**
+	 * @set_ioat: register (@iota not NULL) or deregister (@iota NULL) the I/O address
+	 * translation table of function @fh for DMA addresses [@pba, @pal], as the kernel does
+	 * with zpci_register_ioat()/zpci_unregister_ioat() when a device is attached to or
+	 * detached from its translation. A hypervisor that shadows the table walks it on RPCIT.
+	 * Return 0 or a negative errno. Optional (NULL: registration always succeeds).
+	 */
+	int (*set_ioat)(void *arg, uint32_t fh, uint64_t pba, uint64_t pal,
+			const struct iommusim_s390_io_table *iota);
 	/*
 	 * Reserved: further firmware calls (hypervisor calls, invalidation requests) are appended
 	 * here when a driver needs them; a NULL member will mean "not provided".
@@ -129,6 +144,15 @@ IOMMUSIM_API void iommusim_firmware_destroy(struct iommusim_firmware *fw);
  */
 IOMMUSIM_API int iommusim_firmware_rpcit(struct iommusim_firmware *fw, struct iommusim_cpu *cpu,
 					 uint32_t fh, uint64_t addr, uint64_t len, uint8_t *status);
+
+/**
+ * iommusim_firmware_set_ioat() - register or deregister function @fh's translation table
+ * (the @set_ioat member of the platform's operations; see there).
+ * Return: 0, or the platform's error.
+ */
+IOMMUSIM_API int iommusim_firmware_set_ioat(struct iommusim_firmware *fw, uint32_t fh,
+					    uint64_t pba, uint64_t pal,
+					    const struct iommusim_s390_io_table *iota);
 
 /**
  * iommusim_firmware_get_stats() - read the handle's counters.

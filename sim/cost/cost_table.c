@@ -262,6 +262,10 @@ const struct iommusim_cost_param isim_cost_table[IOMMUSIM_COST_NR] = {
 	    "device time from doorbell to completion entry for one I/O (flash read + transfer), "
 	    "the scenarios' 80 us drive",
 	    "scenario: a drive good for 1 M IOPS at 80 us"),
+	ROW(NVME_DEVICE_JITTER_NS, "nvme.device_jitter_ns", NS, 8000, 0, 10000000, 0,
+	    "each I/O's device time is drawn uniformly from latency +- this (seeded): flash reads "
+	    "vary; +-10 % of the 80 us drive",
+	    "scenario assumption"),
 	ROW(NVME_DEVICE_IOPS, "nvme.device_iops", IOPS, 1000000, 1000, 100000000, 0,
 	    "the drive's ceiling on I/Os per second: it starts one I/O every 1/IOPS seconds at most",
 	    "scenario: a drive good for 1 M IOPS at 80 us"),
