@@ -33,7 +33,7 @@
 struct legacy {
 	struct isim_zpci_dev *zdev;
 	struct iommusim_mem *mem;
-	struct isim_s390_table *table;
+	struct iommusim_s390_io_table *table;
 	bool strict;
 	uint64_t start_dma;
 	uint64_t iommu_pages;
@@ -194,7 +194,7 @@ static bool is_validate(uint64_t flags)
 	return (flags & ZPCI_PTE_VALID_MASK) == ZPCI_PTE_VALID;
 }
 
-static void update_pte(struct iommusim_cpu *cpu, _Atomic uint64_t *pte, uint64_t page_addr,
+static void update_pte(struct iommusim_cpu *cpu, struct isim_s390_pte pte, uint64_t page_addr,
 		       uint64_t flags)
 {
 	/* pci_dma.c does not check the old state (only 6.7+ warns), so the result is unused. */
@@ -208,7 +208,7 @@ static int dma_update_trans_tables(struct legacy *l, struct iommusim_cpu *cpu, u
 {
 	uint64_t nr_pages = page_align(size) >> ZPCI_PAGE_SHIFT;
 	uint64_t page_addr = pa & ~PAGE_MASK_LOW;
-	_Atomic uint64_t *pte;
+	struct isim_s390_pte pte;
 	uint64_t i;
 
 	if (!nr_pages)
@@ -216,7 +216,7 @@ static int dma_update_trans_tables(struct legacy *l, struct iommusim_cpu *cpu, u
 
 	for (i = 0; i < nr_pages; i++) {
 		pte = isim_s390_table_walk(l->table, cpu, dma_addr, true);
-		if (!pte)
+		if (!pte.pte)
 			goto undo;
 		update_pte(cpu, pte, page_addr, flags);
 		page_addr += ZPCI_PAGE_SIZE;
@@ -231,7 +231,7 @@ undo:
 			page_addr -= ZPCI_PAGE_SIZE;
 			dma_addr -= ZPCI_PAGE_SIZE;
 			pte = isim_s390_table_walk(l->table, cpu, dma_addr, true);
-			if (!pte)
+			if (!pte.pte)
 				break;
 			update_pte(cpu, pte, page_addr, ZPCI_PTE_INVALID);
 		}

@@ -36,7 +36,7 @@ struct s390_ctrs {
 /* struct s390_domain; the attached functions are the core's RCU device list */
 struct s390_domain {
 	struct iommusim_domain domain;
-	struct isim_s390_table *table;
+	struct iommusim_s390_io_table *table;
 	struct s390_ctrs ctrs;
 };
 
@@ -224,12 +224,12 @@ static int refresh_all(struct s390_domain *sd, const struct isim_zpci_dev *z,
 static int validate_trans(struct s390_domain *sd, struct iommusim_cpu *cpu, uint64_t pa,
 			  uint64_t iova, uint64_t nr_pages, bool protected)
 {
-	_Atomic uint64_t *pte;
+	struct isim_s390_pte pte;
 	uint64_t i;
 
 	for (i = 0; i < nr_pages; i++) {
 		pte = isim_s390_table_walk(sd->table, cpu, iova, true);
-		if (!pte)
+		if (!pte.pte)
 			goto undo;
 		isim_s390_pte_update(cpu, pte, pa, ZPCI_PTE_VALID, protected);
 		pa += ZPCI_PAGE_SIZE;
@@ -242,7 +242,7 @@ undo:
 	while (i-- > 0) {
 		iova -= ZPCI_PAGE_SIZE;
 		pte = isim_s390_table_walk(sd->table, cpu, iova, true);
-		if (!pte)
+		if (!pte.pte)
 			break;
 		isim_s390_pte_update(cpu, pte, 0, ZPCI_PTE_INVALID, false);
 	}
@@ -254,9 +254,9 @@ static int invalidate_trans(struct s390_domain *sd, struct iommusim_cpu *cpu, ui
 			    uint64_t nr_pages)
 {
 	for (uint64_t i = 0; i < nr_pages; i++) {
-		_Atomic uint64_t *pte = isim_s390_table_walk(sd->table, cpu, iova, true);
+		struct isim_s390_pte pte = isim_s390_table_walk(sd->table, cpu, iova, true);
 
-		if (!pte)
+		if (!pte.pte)
 			return -EINVAL;
 		isim_s390_pte_update(cpu, pte, 0, ZPCI_PTE_INVALID, false);
 		iova += ZPCI_PAGE_SIZE;

@@ -11,6 +11,12 @@
  * walkers race with a compare-exchange on the side pointer (the kernel races on the entry
  * itself), the loser frees its copy, and the winner then makes the entry valid. Readers that
  * follow the entries (translate) see a valid entry only after its pointer is in place.
+ *
+ * Each page table also keeps an occupancy summary, one bit per PTE, that the kernel does not
+ * have: it changes nothing the kernel layers see and lets a hypervisor model skip the empty
+ * parts of a range a segment at a time. A PTE write updates its bit with an atomic or/and
+ * right after the PTE, so writers of different PTEs of a page table never lose each other's
+ * bits.
  */
 #include <assert.h>
 #include <errno.h>
@@ -25,9 +31,13 @@
 #define ZPCI_INDEX_MASK (ZPCI_TABLE_ENTRIES - 1)
 #define ZPCI_PT_MASK	(ZPCI_PT_ENTRIES - 1)
 
-/* 2 KiB, ZPCI_PT_SIZE. */
+#define ZPCI_PT_WORDS (ZPCI_PT_ENTRIES / 64)
+_Static_assert(ZPCI_PT_WORDS == 4, "isim_s390_table_segment() reports four occupancy words");
+
+/* 2 KiB of PTEs (ZPCI_PT_SIZE), then the occupancy: bit i of valid[i / 64] = PTE i valid. */
 struct page_table {
 	_Atomic uint64_t pte[ZPCI_PT_ENTRIES];
+	_Atomic uint64_t valid[ZPCI_PT_WORDS];
 };
 
 /* 16 KiB of entries (ZPCI_TABLE_SIZE) plus 16 KiB of host pointers to the page tables. */
@@ -37,7 +47,7 @@ struct seg_table {
 };
 
 /* The root: the region-third table and the host pointers to its segment tables. */
-struct isim_s390_table {
+struct iommusim_s390_io_table {
 	struct iommusim_mem *mem;
 	/* segment + page tables installed (losers of an install race are not counted) */
 	atomic_uint_fast64_t ntables;
@@ -123,12 +133,14 @@ static struct page_table *alloc_page_table(struct iommusim_mem *mem)
 		return NULL;
 	for (unsigned int i = 0; i < ZPCI_PT_ENTRIES; i++)
 		atomic_init(&pt->pte[i], ZPCI_PTE_INVALID);
+	for (unsigned int i = 0; i < ZPCI_PT_WORDS; i++)
+		atomic_init(&pt->valid[i], 0);
 	return pt;
 }
 
-int isim_s390_table_create(struct iommusim_mem *mem, struct isim_s390_table **out)
+int isim_s390_table_create(struct iommusim_mem *mem, struct iommusim_s390_io_table **out)
 {
-	struct isim_s390_table *t = isim_alloc(mem, sizeof(*t), ISIM_CACHELINE);
+	struct iommusim_s390_io_table *t = isim_alloc(mem, sizeof(*t), ISIM_CACHELINE);
 
 	if (!t)
 		return -ENOMEM;
@@ -143,7 +155,7 @@ int isim_s390_table_create(struct iommusim_mem *mem, struct isim_s390_table **ou
 }
 
 /* mirrors dma_cleanup_tables(); nobody may walk @t any more */
-void isim_s390_table_destroy(struct isim_s390_table *t)
+void isim_s390_table_destroy(struct iommusim_s390_io_table *t)
 {
 	if (!t)
 		return;
@@ -179,7 +191,7 @@ static void make_valid(_Atomic uint64_t *entry, uint64_t valid)
 }
 
 /* mirrors dma_get_seg_table_origin() */
-static struct seg_table *get_seg_table(struct isim_s390_table *t, struct iommusim_cpu *cpu,
+static struct seg_table *get_seg_table(struct iommusim_s390_io_table *t, struct iommusim_cpu *cpu,
 				       unsigned int rtx, bool alloc)
 {
 	struct seg_table *st = atomic_load_explicit(&t->sto[rtx], memory_order_acquire);
@@ -208,7 +220,7 @@ static struct seg_table *get_seg_table(struct isim_s390_table *t, struct iommusi
 }
 
 /* mirrors dma_get_page_table_origin() */
-static struct page_table *get_page_table(struct isim_s390_table *t, struct iommusim_cpu *cpu,
+static struct page_table *get_page_table(struct iommusim_s390_io_table *t, struct iommusim_cpu *cpu,
 					 struct seg_table *st, unsigned int sx, bool alloc)
 {
 	struct page_table *pt = atomic_load_explicit(&st->pto[sx], memory_order_acquire);
@@ -236,25 +248,31 @@ static struct page_table *get_page_table(struct isim_s390_table *t, struct iommu
 }
 
 /* mirrors dma_walk_cpu_trans(); like the kernel's index arithmetic, @iova wraps at 4 TiB */
-_Atomic uint64_t *isim_s390_table_walk(struct isim_s390_table *t, struct iommusim_cpu *cpu,
-				       uint64_t iova, bool alloc)
+struct isim_s390_pte isim_s390_table_walk(struct iommusim_s390_io_table *t,
+					  struct iommusim_cpu *cpu, uint64_t iova, bool alloc)
 {
+	struct isim_s390_pte ref = {.pte = NULL};
+	unsigned int px = calc_px(iova);
 	struct seg_table *st;
 	struct page_table *pt;
 
 	st = get_seg_table(t, cpu, calc_rtx(iova), alloc);
 	if (!st)
-		return NULL;
+		return ref;
 	pt = get_page_table(t, cpu, st, calc_sx(iova), alloc);
 	if (!pt)
-		return NULL;
-	return &pt->pte[calc_px(iova)];
+		return ref;
+	ref.pte = &pt->pte[px];
+	ref.valid_word = &pt->valid[px / 64];
+	ref.bit = 1ull << (px % 64);
+	return ref;
 }
 
 /* mirrors dma_update_cpu_trans() */
-bool isim_s390_pte_update(struct iommusim_cpu *cpu, _Atomic uint64_t *pte, uint64_t pa,
+bool isim_s390_pte_update(struct iommusim_cpu *cpu, struct isim_s390_pte ref, uint64_t pa,
 			  uint64_t valid_flag, bool protected)
 {
+	_Atomic uint64_t *pte = ref.pte;
 	uint64_t old = atomic_load_explicit(pte, memory_order_relaxed), val = old;
 	bool changed;
 
@@ -271,14 +289,22 @@ bool isim_s390_pte_update(struct iommusim_cpu *cpu, _Atomic uint64_t *pte, uint6
 	val |= protected ? ZPCI_TABLE_PROTECTED : ZPCI_TABLE_UNPROTECTED;
 	/* A full barrier, as the kernel's xchg: the flush that follows must see the entry. */
 	atomic_exchange(pte, val);
+	/*
+	 * After the PTE, so a reader that sees a bit set (acquire) sees the valid PTE too. The
+	 * summary follows the value written, not the change, so a repeated write keeps it right.
+	 */
+	if (pt_entry_isvalid(val))
+		atomic_fetch_or_explicit(ref.valid_word, ref.bit, memory_order_release);
+	else
+		atomic_fetch_and_explicit(ref.valid_word, ~ref.bit, memory_order_release);
 	isim_work(cpu, IOMMUSIM_WORK_PTE_WRITE, 1);
 	return changed;
 }
 
-int isim_s390_table_entries(const struct isim_s390_table *t, uint64_t iova, uint64_t *rte,
+int isim_s390_table_entries(const struct iommusim_s390_io_table *t, uint64_t iova, uint64_t *rte,
 			    uint64_t *ste, uint64_t *pte)
 {
-	struct isim_s390_table *tt = (struct isim_s390_table *)t;
+	struct iommusim_s390_io_table *tt = (struct iommusim_s390_io_table *)t;
 	unsigned int rtx = calc_rtx(iova), sx = calc_sx(iova);
 	struct seg_table *st;
 	struct page_table *pt;
@@ -304,7 +330,8 @@ int isim_s390_table_entries(const struct isim_s390_table *t, uint64_t iova, uint
  * the table walk of s390_iommu_iova_to_phys(), plus the permission; like the 6.7 driver it
  * gives the page's address, without the offset of @iova in the page
  */
-int isim_s390_table_translate(struct isim_s390_table *t, uint64_t iova, uint64_t *pa, int *prot)
+int isim_s390_table_translate(const struct iommusim_s390_io_table *t, uint64_t iova,
+			      uint64_t *pa, int *prot)
 {
 	uint64_t rte, ste, pte;
 
@@ -317,7 +344,36 @@ int isim_s390_table_translate(struct isim_s390_table *t, uint64_t iova, uint64_t
 	return 0;
 }
 
-uint64_t isim_s390_table_count(const struct isim_s390_table *t)
+uint64_t isim_s390_table_count(const struct iommusim_s390_io_table *t)
 {
-	return atomic_load_explicit(&((struct isim_s390_table *)t)->ntables, memory_order_relaxed);
+	return atomic_load_explicit(&((struct iommusim_s390_io_table *)t)->ntables, memory_order_relaxed);
+}
+
+enum isim_s390_seg_kind isim_s390_table_segment(const struct iommusim_s390_io_table *t,
+						uint64_t iova, uint64_t valid[4],
+						const _Atomic uint64_t **ptes)
+{
+	struct iommusim_s390_io_table *tt = (struct iommusim_s390_io_table *)t;
+	unsigned int rtx = calc_rtx(iova), sx = calc_sx(iova);
+	struct seg_table *st;
+	struct page_table *pt;
+
+	for (unsigned int i = 0; i < ZPCI_PT_WORDS; i++)
+		valid[i] = 0;
+	if (ptes)
+		*ptes = NULL;
+	if (iova >= IOMMUSIM_ZPCI_TABLE_SIZE_RT)
+		return ISIM_S390_SEG_REGION_INVALID;
+	/* The same path as isim_s390_table_entries(): entries first, pointers once valid. */
+	if (!reg_entry_isvalid(atomic_load_explicit(&tt->rte[rtx], memory_order_acquire)))
+		return ISIM_S390_SEG_REGION_INVALID;
+	st = atomic_load_explicit(&tt->sto[rtx], memory_order_acquire);
+	if (!reg_entry_isvalid(atomic_load_explicit(&st->ste[sx], memory_order_acquire)))
+		return ISIM_S390_SEG_INVALID;
+	pt = atomic_load_explicit(&st->pto[sx], memory_order_acquire);
+	for (unsigned int i = 0; i < ZPCI_PT_WORDS; i++)
+		valid[i] = atomic_load_explicit(&pt->valid[i], memory_order_acquire);
+	if (ptes)
+		*ptes = pt->pte;
+	return ISIM_S390_SEG_PAGES;
 }

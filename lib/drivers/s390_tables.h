@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <iommusim/cpu.h>
+#include <iommusim/firmware.h>
 #include <iommusim/mem.h>
 
 #define ZPCI_TABLE_ENTRIES 2048u
@@ -42,35 +43,47 @@
 #define ZPCI_STE_FLAG_MASK 0x7ffull
 #define ZPCI_PTE_ADDR_MASK (~ZPCI_PTE_FLAG_MASK)
 
-struct isim_s390_table;
+struct iommusim_s390_io_table;
+
+/*
+ * A PTE found by a walk, with the occupancy word of its page table, so that an update keeps
+ * the summary right without another walk. @pte is NULL when the walk found no PTE.
+ */
+struct isim_s390_pte {
+	_Atomic uint64_t *pte;
+	_Atomic uint64_t *valid_word;
+	uint64_t bit;
+};
 
 /* A root (region-third) table; 0 or -ENOMEM. */
-int isim_s390_table_create(struct iommusim_mem *mem, struct isim_s390_table **out);
+int isim_s390_table_create(struct iommusim_mem *mem, struct iommusim_s390_io_table **out);
 /* Free the root and every lower table. */
-void isim_s390_table_destroy(struct isim_s390_table *t);
+void isim_s390_table_destroy(struct iommusim_s390_io_table *t);
 
 /*
  * dma_walk_cpu_trans(): the PTE for @iova, creating missing segment and page tables when
- * @alloc (each creation reported as MEM_ALLOC work); NULL if a table is missing and !@alloc, or
- * allocation failed. Safe against concurrent walkers (lock-free install, as the kernel's).
+ * @alloc (each creation reported as MEM_ALLOC work); .pte NULL if a table is missing and
+ * !@alloc, or allocation failed. Safe against concurrent walkers (lock-free install, as the
+ * kernel's).
  */
-_Atomic uint64_t *isim_s390_table_walk(struct isim_s390_table *t, struct iommusim_cpu *cpu,
-				       uint64_t iova, bool alloc);
+struct isim_s390_pte isim_s390_table_walk(struct iommusim_s390_io_table *t,
+					  struct iommusim_cpu *cpu, uint64_t iova, bool alloc);
 
 /*
  * dma_update_cpu_trans(): validate the PTE for physical address @pa (ZPCI_PTE_VALID), or
  * invalidate it (ZPCI_PTE_INVALID); @protected adds ZPCI_TABLE_PROTECTED (device read-only).
- * Reports a PTE_WRITE. Returns false if the PTE was already in the requested state (the
- * kernel WARNs), true otherwise.
+ * Keeps the page table's occupancy summary in step. Reports a PTE_WRITE. Returns false if the
+ * PTE was already in the requested state (the kernel WARNs), true otherwise.
  */
-bool isim_s390_pte_update(struct iommusim_cpu *cpu, _Atomic uint64_t *pte, uint64_t pa,
+bool isim_s390_pte_update(struct iommusim_cpu *cpu, struct isim_s390_pte pte, uint64_t pa,
 			  uint64_t valid_flag, bool protected);
 
 /* What a device sees at @iova: 0 with the physical address and IOMMUSIM_PROT_*, or -EFAULT. */
-int isim_s390_table_translate(struct isim_s390_table *t, uint64_t iova, uint64_t *pa, int *prot);
+int isim_s390_table_translate(const struct iommusim_s390_io_table *t, uint64_t iova,
+			      uint64_t *pa, int *prot);
 
 /* Tables allocated so far (segment + page tables, not the root). */
-uint64_t isim_s390_table_count(const struct isim_s390_table *t);
+uint64_t isim_s390_table_count(const struct iommusim_s390_io_table *t);
 
 /*
  * The raw entries on the path to @iova, as a platform model walking the guest's tables (or a
@@ -79,7 +92,28 @@ uint64_t isim_s390_table_count(const struct isim_s390_table *t);
  * origin bits are zero: the simulation does not give tables addresses. -EFAULT if @iova is
  * beyond the table's 4 TiB reach, else 0.
  */
-int isim_s390_table_entries(const struct isim_s390_table *t, uint64_t iova, uint64_t *rte,
+int isim_s390_table_entries(const struct iommusim_s390_io_table *t, uint64_t iova, uint64_t *rte,
 			    uint64_t *ste, uint64_t *pte);
+
+enum isim_s390_seg_kind {
+	ISIM_S390_SEG_REGION_INVALID, /* region-third entry invalid (or @iova >= 4 TiB) */
+	ISIM_S390_SEG_INVALID,        /* segment entry invalid: the 1 MiB is unmapped */
+	ISIM_S390_SEG_PAGES,          /* a page table: see @valid and @ptes */
+};
+
+/*
+ * What a table walk finds for the 1 MiB segment holding @iova. For ISIM_S390_SEG_PAGES,
+ * @valid receives the occupancy (bit i of valid[i / 64] set = PTE i valid) and *@ptes (if
+ * @ptes is not NULL) the page table's 256 PTEs, to read targets and protection.
+ *
+ * The occupancy is a summary the kernel does not keep; it lets a hypervisor model walk a range
+ * segment by segment. Each PTE write updates it right after the PTE, so while writers run
+ * concurrently it may lag the PTEs by the writes in flight; once they are done (as they are
+ * for the range of an RPCIT that follows them) it equals a scan of the PTEs. For the other
+ * kinds @valid is all zero and *@ptes NULL.
+ */
+enum isim_s390_seg_kind isim_s390_table_segment(const struct iommusim_s390_io_table *t,
+						uint64_t iova, uint64_t valid[4],
+						const _Atomic uint64_t **ptes);
 
 #endif /* ISIM_DRIVERS_S390_TABLES_H */

@@ -151,9 +151,8 @@ const struct iommusim_cost_param isim_cost_table[IOMMUSIM_COST_NR] = {
 	    "shadow_on_flush; 0 on LPAR",
 	    "hypervisor.md §3; kernel-iommu.md §4.2"),
 	ROW_CHOICE(S390_ENOMEM, "s390.enomem", 0, enomem_choices,
-		   "what the paging driver does when a map RPCIT answers insufficient resources: "
-		   "global-flush (v6.7, global RPCIT), none (the map fails), flush-queue (earlier "
-		   "postings: flush the DMA flush queue, retry once)",
+		   "answer to a map RPCIT's insufficient resources: global-flush (v6.7 global "
+		   "RPCIT), none (map fails), flush-queue (flush the FQ, retry once)",
 		   "kernel-iommu.md §4.3"),
 
 	/* LPAR: the firmware purges the hardware IOTLB; nothing is shadowed. */
@@ -184,8 +183,8 @@ const struct iommusim_cost_param isim_cost_table[IOMMUSIM_COST_NR] = {
 	    "concurrently (CP is multiprocessor; its locking is not public)",
 	    "EST"),
 	ROW(ZVM_DMA_ENTRY_LIMIT, "zvm.dma_entry_limit", COUNT, 0, 0, 4294967295ull, 0,
-	    "pages CP will keep shadowed per guest, answering cc 1 / status 16 beyond it; 0 = no "
-	    "limit (z/VM has no vfio; a limit is an assumption to be configured)",
+	    "pages CP keeps shadowed per guest, answering cc 1 / status 16 beyond; 0 = no limit "
+	    "(z/VM has no vfio; a limit is an assumption)",
 	    "EST"),
 
 	/* KVM: SIE intercept to the kernel, and on to QEMU for RPCIT (no in-kernel handler). */

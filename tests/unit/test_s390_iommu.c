@@ -792,130 +792,6 @@ static void test_s390_domain_tables_allocated_lazily(void **state)
 	fix_fini(&f);
 }
 
-static void test_s390_tables_entries_and_pte_updates(void **state)
-{
-	struct isim_s390_table *t;
-	struct iommusim_mem *mem;
-	struct iommusim_cpu *cpu;
-	_Atomic uint64_t *pte;
-	uint64_t rte, ste, val, pa;
-	int prot;
-
-	(void)state;
-	assert_int_equal(iommusim_mem_create(IOMMUSIM_MEM_LIBC, &mem), 0);
-	assert_int_equal(iommusim_cpu_create(mem, 0, &cpu), 0);
-	assert_int_equal(isim_s390_table_create(mem, &t), 0);
-	/* a fresh root: every entry invalid, no table below, walks without alloc find nothing */
-	assert_int_equal(isim_s390_table_entries(t, SZ_4G, &rte, &ste, &val), 0);
-	assert_int_equal(rte, ZPCI_TABLE_INVALID);
-	assert_null(isim_s390_table_walk(t, cpu, SZ_4G, false));
-	assert_int_equal(isim_s390_table_count(t), 0);
-	/* the walk creates a segment and a page table; entries carry the kernel's flags */
-	pte = isim_s390_table_walk(t, cpu, SZ_4G + 3 * SZ_4K, true);
-	assert_non_null(pte);
-	assert_int_equal(isim_s390_table_count(t), 2);
-	assert_int_equal(isim_s390_table_entries(t, SZ_4G + 3 * SZ_4K, &rte, &ste, &val), 0);
-	/* region-third entry: valid (0x20 clear), type RTX 0x4, length 0x3, unprotected */
-	assert_int_equal(rte, ZPCI_TABLE_TYPE_RTX | ZPCI_TABLE_LEN_RTX);
-	/* segment entry: valid, type SX 0x0 */
-	assert_int_equal(ste, ZPCI_TABLE_VALID | ZPCI_TABLE_TYPE_SX);
-	assert_int_equal(val, ZPCI_PTE_INVALID);
-	/* neighbours in the new page table are invalid PTEs */
-	assert_int_equal(isim_s390_table_entries(t, SZ_4G, &rte, &ste, &val), 0);
-	assert_int_equal(val, ZPCI_PTE_INVALID);
-	assert_ptr_equal(isim_s390_table_walk(t, cpu, SZ_4G + 3 * SZ_4K, false), pte);
-	/* validate: address | flags with 0x400 clear; a second validate is a no-change (WARN) */
-	assert_true(isim_s390_pte_update(cpu, pte, PHYS, ZPCI_PTE_VALID, true));
-	assert_int_equal(*pte, PHYS | ZPCI_TABLE_PROTECTED);
-	assert_int_equal(isim_s390_table_translate(t, SZ_4G + 3 * SZ_4K, &pa, &prot), 0);
-	assert_int_equal(pa, PHYS);
-	assert_int_equal(prot, IOMMUSIM_PROT_READ);
-	assert_false(isim_s390_pte_update(cpu, pte, PHYS + SZ_4K, ZPCI_PTE_VALID, false));
-	assert_int_equal(*pte, PHYS + SZ_4K);
-	/* invalidate keeps the address, sets 0x400; a second one reports no change */
-	assert_true(isim_s390_pte_update(cpu, pte, 0, ZPCI_PTE_INVALID, false));
-	assert_int_equal(*pte, (PHYS + SZ_4K) | ZPCI_PTE_INVALID);
-	assert_int_equal(isim_s390_table_translate(t, SZ_4G + 3 * SZ_4K, &pa, &prot), -EFAULT);
-	assert_false(isim_s390_pte_update(cpu, pte, 0, ZPCI_PTE_INVALID, false));
-	assert_int_equal(iommusim_cpu_work(cpu, IOMMUSIM_WORK_PTE_WRITE), 4);
-	/* beyond 4 TiB there is nothing to read */
-	assert_int_equal(isim_s390_table_entries(t, TIB4, &rte, &ste, &val), -EFAULT);
-	assert_int_equal(isim_s390_table_translate(t, TIB4 + SZ_4G + 3 * SZ_4K, &pa, &prot),
-			 -EFAULT);
-	isim_s390_table_destroy(t);
-	iommusim_cpu_destroy(cpu);
-	assert_int_equal(iommusim_mem_live_objects(mem), 0);
-	iommusim_mem_destroy(mem);
-}
-
-/*
- * A walker on another CPU that gets in between: when CPU A reports allocating a table (before
- * it tries to install it), CPU B walks to the same IOVA and installs its own tables first.
- */
-struct interloper {
-	struct isim_s390_table *t;
-	struct iommusim_cpu *b;
-	uint64_t iova;
-	_Atomic uint64_t *b_pte;
-	bool armed;
-};
-
-static void interloper_hook(void *arg, struct iommusim_cpu *cpu, enum iommusim_work kind,
-			    uint64_t n)
-{
-	struct interloper *in = arg;
-
-	(void)cpu;
-	(void)n;
-	if (kind != IOMMUSIM_WORK_MEM_ALLOC || !in->armed)
-		return;
-	in->armed = false;
-	in->b_pte = isim_s390_table_walk(in->t, in->b, in->iova, true);
-}
-
-static void test_s390_tables_install_race_loser_frees_its_copy(void **state)
-{
-	struct iommusim_cpu *a, *b;
-	struct iommusim_mem *mem;
-	struct interloper in = {0};
-	_Atomic uint64_t *pte;
-
-	(void)state;
-	assert_int_equal(iommusim_mem_create(IOMMUSIM_MEM_LIBC, &mem), 0);
-	assert_int_equal(iommusim_cpu_create(mem, 0, &a), 0);
-	assert_int_equal(iommusim_cpu_create(mem, 1, &b), 0);
-	assert_int_equal(isim_s390_table_create(mem, &in.t), 0);
-	in.b = b;
-	iommusim_cpu_set_work_hook(a, interloper_hook, &in);
-	/* race for the segment table: B installs segment + page table, A loses and frees */
-	in.iova = SZ_4G;
-	in.armed = true;
-	pte = isim_s390_table_walk(in.t, a, SZ_4G, true);
-	assert_non_null(pte);
-	assert_ptr_equal(pte, in.b_pte);
-	assert_int_equal(iommusim_cpu_work(a, IOMMUSIM_WORK_MEM_ALLOC), 1);
-	assert_int_equal(iommusim_cpu_work(a, IOMMUSIM_WORK_MEM_FREE), 1);
-	assert_int_equal(iommusim_cpu_work(b, IOMMUSIM_WORK_MEM_ALLOC), 2);
-	/* race for a page table in the existing segment table */
-	in.iova = SZ_4G + SZ_1M;
-	in.armed = true;
-	pte = isim_s390_table_walk(in.t, a, SZ_4G + SZ_1M, true);
-	assert_ptr_equal(pte, in.b_pte);
-	assert_int_equal(iommusim_cpu_work(a, IOMMUSIM_WORK_MEM_FREE), 2);
-	/* only the winners' tables count and stay: root + segment + 2 page tables */
-	assert_int_equal(isim_s390_table_count(in.t), 3);
-	assert_int_equal(iommusim_mem_live_objects(mem), 2 + 1 + 3);
-	/* a PTE written through A's pointer is the one the entries lead to */
-	isim_s390_pte_update(a, pte, PHYS, ZPCI_PTE_VALID, false);
-	assert_int_equal(isim_s390_table_translate(in.t, SZ_4G + SZ_1M, &(uint64_t){0}, &(int){0}),
-			 0);
-	isim_s390_table_destroy(in.t);
-	iommusim_cpu_destroy(a);
-	iommusim_cpu_destroy(b);
-	assert_int_equal(iommusim_mem_live_objects(mem), 0);
-	iommusim_mem_destroy(mem);
-}
-
 /* A backend that fails every allocation once its budget is spent. */
 struct budget {
 	int left; /* allocations still allowed; -1: no limit */
@@ -1212,8 +1088,6 @@ int main(void)
 		cmocka_unit_test(test_s390_map_outside_aperture_is_einval),
 		cmocka_unit_test(test_s390_map_misaligned_is_einval),
 		cmocka_unit_test(test_s390_domain_tables_allocated_lazily),
-		cmocka_unit_test(test_s390_tables_entries_and_pte_updates),
-		cmocka_unit_test(test_s390_tables_install_race_loser_frees_its_copy),
 		cmocka_unit_test(test_s390_table_alloc_failure_undoes_the_pages),
 		cmocka_unit_test(test_s390_counters_add_up),
 		cmocka_unit_test(test_s390_attach_detach),
