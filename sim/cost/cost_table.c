@@ -185,7 +185,7 @@ const struct iommusim_cost_param isim_cost_table[IOMMUSIM_COST_NR] = {
 	ROW(ZVM_DMA_ENTRY_LIMIT, "zvm.dma_entry_limit", COUNT, 0, 0, 4294967295ull, 0,
 	    "pages CP keeps shadowed per guest, answering cc 1 / status 16 beyond; 0 = no limit "
 	    "(z/VM has no vfio; a limit is an assumption)",
-	    "EST"),
+	    "assumption, z/VM internals are not public"),
 
 	/* KVM: SIE intercept to the kernel, and on to QEMU for RPCIT (no in-kernel handler). */
 	ROW(KVM_TRAP_USER_NS, "kvm.trap_user_ns", NS, 5000, 2000, 10000, EST,

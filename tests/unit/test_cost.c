@@ -169,8 +169,12 @@ static void test_cost_table_rows_documented(void **state)
 		for (size_t s = 0; s < sizeof(suffixes) / sizeof(suffixes[0]); s++)
 			assert_int_equal(ends_with(p->name, suffixes[s].suffix),
 					 p->unit == suffixes[s].unit);
-		/* A guess from no source must be fittable; z/VM is all guesswork (not public). */
-		if (!strcmp(p->source, "EST") || !strncmp(p->name, "zvm.", 4))
+		/*
+		 * A guess from no source must be fittable; z/VM's costs are all guesswork (not
+		 * public). Its optional budget is a configuration, not a cost.
+		 */
+		if (!strcmp(p->source, "EST") ||
+		    (!strncmp(p->name, "zvm.", 4) && p->unit == IOMMUSIM_COST_UNIT_NS))
 			assert_true(p->flags & IOMMUSIM_COST_EST);
 	}
 	assert_string_equal(iommusim_cost_unit_name(IOMMUSIM_COST_UNIT_NR), "unknown");
@@ -277,6 +281,14 @@ static void test_cost_set_get_round_trip(void **state)
 	assert_int_equal(val(f, "qemu.serialize_rpcit"), 1);
 	set_ok(f, "zpci.tlb_refresh=0");
 	assert_int_equal(val(f, "zpci.tlb_refresh"), 0);
+	/* A choice by name or by index, named back by its value. */
+	set_ok(f, "s390.enomem=flush-queue");
+	assert_int_equal(val(f, "s390.enomem"), 2);
+	set_ok(f, "s390.enomem=1");
+	assert_string_equal(iommusim_cost_choice_name(IOMMUSIM_COST_S390_ENOMEM,
+						      val(f, "s390.enomem")), "none");
+	assert_null(iommusim_cost_choice_name(IOMMUSIM_COST_S390_ENOMEM, 3));
+	assert_null(iommusim_cost_choice_name(IOMMUSIM_COST_QEMU_WALK_NS, 0));
 	set_ok(f, "dma.fq_size=1024");
 	set_ok(f, "dma.fq_size=0");
 	/* By id, with the same checks. */
@@ -344,6 +356,9 @@ static void test_cost_set_malformed_rejected(void **state)
 		  "qemu.serialize_rpcit: 'yes' is not 0, 1, true or false");
 	set_fails(f, "qemu.serialize_rpcit=2", -EINVAL,
 		  "qemu.serialize_rpcit: '2' is not 0, 1, true or false");
+	set_fails(f, "s390.enomem=flush", -EINVAL,
+		  "s390.enomem: 'flush' is not one of global-flush, none, flush-queue");
+	set_fails(f, "s390.enomem=3", -ERANGE, "s390.enomem: 3 is out of range [0, 2] choice");
 }
 
 static void test_cost_set_out_of_range_rejected(void **state)
