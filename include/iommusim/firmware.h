@@ -78,7 +78,9 @@ struct iommusim_firmware_ops {
 	 * translation table of function @fh for DMA addresses [@pba, @pal], as the kernel does
 	 * with zpci_register_ioat()/zpci_unregister_ioat() when a device is attached to or
 	 * detached from its translation. A hypervisor that shadows the table walks it on RPCIT.
-	 * Return 0 or a negative errno. Optional (NULL: registration always succeeds).
+	 * A deregistration passes @pba = @pal = 0. The drivers fail the attach (or the legacy
+	 * DMA setup) with a registration's error and ignore a deregistration's. Return 0 or a
+	 * negative errno. Optional (NULL: registration always succeeds).
 	 */
 	int (*set_ioat)(void *arg, uint32_t fh, uint64_t pba, uint64_t pal,
 			const struct iommusim_s390_io_table *iota);
@@ -187,6 +189,12 @@ IOMMUSIM_API int iommusim_firmware_create_null(struct iommusim_mem *mem,
 enum iommusim_firmware_call_kind {
 	/** Refresh PCI translations. */
 	IOMMUSIM_FIRMWARE_CALL_RPCIT,
+	/**
+	 * Register or deregister a translation table (@set_ioat): addr and len carry pba and
+	 * pal - pba + 1, len 0 for a deregistration; iota the table (NULL to deregister). It has
+	 * no CPU (cpu_id 0) and is always answered 0.
+	 */
+	IOMMUSIM_FIRMWARE_CALL_SET_IOAT,
 };
 
 /**
@@ -198,6 +206,8 @@ enum iommusim_firmware_call_kind {
  * @len:    length of the range in bytes.
  * @cc:     condition code answered.
  * @status: status byte answered.
+ * @iota:   IOMMUSIM_FIRMWARE_CALL_SET_IOAT: the table registered, NULL for a deregistration;
+ *          NULL for other calls.
  */
 struct iommusim_firmware_call {
 	enum iommusim_firmware_call_kind kind;
@@ -207,6 +217,7 @@ struct iommusim_firmware_call {
 	uint64_t len;
 	uint8_t cc;
 	uint8_t status;
+	const struct iommusim_s390_io_table *iota;
 };
 
 /**
@@ -214,8 +225,9 @@ struct iommusim_firmware_call {
  * @mem: memory context (the handle, the answer queue and the call log come from it).
  * @out: receives the handle.
  *
- * Calls take their answers, in order, from a queue filled by iommusim_firmware_script_push();
- * once it is empty every call answers condition code 0, status 0. Every call is logged.
+ * RPCITs take their answers, in order, from a queue filled by iommusim_firmware_script_push();
+ * once it is empty every RPCIT answers condition code 0, status 0. Table registrations
+ * (@set_ioat) always answer 0 and take nothing from the queue. Every call is logged.
  *
  * Return: 0 or -ENOMEM.
  */

@@ -90,9 +90,10 @@ enum iommusim_s390_enomem {
 	/** No answer: the error goes back and the DMA map fails. */
 	IOMMUSIM_S390_ENOMEM_NONE,
 	/**
-	 * Earlier postings of the series: flush the DMA layer's flush queue (a global RPCIT that
-	 * also frees the queued IOVAs), then retry the ranged RPCIT once; a domain without a
-	 * flush queue only retries.
+	 * Earlier postings of the series: flush the DMA layer's flush queue (a global RPCIT per
+	 * function, counted in global_rpcits, that also frees the queued IOVAs), then retry the
+	 * ranged RPCIT once and fail the map if that fails too; a domain without a flush queue
+	 * (strict, or not used through dma-iommu) only retries.
 	 */
 	IOMMUSIM_S390_ENOMEM_FLUSH_QUEUE,
 };
@@ -113,6 +114,11 @@ IOMMUSIM_API int iommusim_s390_domain_set_enomem(struct iommusim_domain *domain,
  * @enomem_global_rpcits: global RPCITs issued as the answer to an "insufficient resources"
  *                        map RPCIT (the kernel does not count them in global_rpcits).
  * @rpcit_errors:         RPCITs that failed (any error), per function.
+ * @enomem_failures:      iotlb_sync_map calls that gave up on "insufficient resources" and
+ *                        returned -ENOMEM (a 6.7+ core then fails the map; 6.6 ignores it):
+ *                        every such answer with IOMMUSIM_S390_ENOMEM_NONE, a retry answered
+ *                        so again with IOMMUSIM_S390_ENOMEM_FLUSH_QUEUE, a global RPCIT
+ *                        answered so with IOMMUSIM_S390_ENOMEM_GLOBAL_FLUSH.
  */
 struct iommusim_s390_counters {
 	uint64_t mapped_pages;
@@ -122,6 +128,7 @@ struct iommusim_s390_counters {
 	uint64_t sync_rpcits;
 	uint64_t enomem_global_rpcits;
 	uint64_t rpcit_errors;
+	uint64_t enomem_failures;
 };
 
 /** iommusim_s390_domain_counters() - read a paging domain's counters. Return: 0 or -EINVAL. */

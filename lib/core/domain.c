@@ -19,6 +19,7 @@ int isim_domain_init(struct iommusim_domain *d, const struct isim_domain_ops *op
 	d->ndevices = 0;
 	d->dma_cookie = NULL;
 	d->dma_cookie_free = NULL;
+	d->dma_flush_queue = NULL;
 	CDS_INIT_LIST_HEAD(&d->devices);
 	return pthread_mutex_init(&d->devices_lock, NULL) ? -ENOMEM : 0;
 }
@@ -61,6 +62,8 @@ int iommusim_iommu_detach_device(struct iommusim_domain *d, struct iommusim_devi
 	cds_list_del_rcu(&dev->domain_node);
 	dev->linked = false;
 	d->ndevices--;
+	if (d->ops->detach_dev)
+		d->ops->detach_dev(d, dev);
 	pthread_mutex_unlock(&d->devices_lock);
 	/* A driver walking the list may still be looking at @dev: let it finish. */
 	isim_rcu_synchronize();

@@ -51,6 +51,12 @@ struct isim_domain_ops {
 	int (*iova_to_phys)(struct iommusim_domain *d, uint64_t iova, uint64_t *phys, int *prot);
 	/* Optional: refuse a device (negative errno). */
 	int (*attach_dev)(struct iommusim_domain *d, struct iommusim_device *dev);
+	/*
+	 * Optional: undo what attach_dev set up outside the domain (s390: the table registered
+	 * with the firmware). Called once the device is off the list, under devices_lock, before
+	 * the grace period: readers may still issue calls for it, as in the kernel.
+	 */
+	void (*detach_dev)(struct iommusim_domain *d, struct iommusim_device *dev);
 	/* Optional: the device's reserved regions (iommu_get_resv_regions); returns how many. */
 	unsigned int (*get_resv_regions)(struct iommusim_device *dev, struct isim_resv_region *out,
 					 unsigned int max);
@@ -76,6 +82,14 @@ struct iommusim_domain {
 	 */
 	void *dma_cookie;
 	void (*dma_cookie_free)(struct iommusim_domain *d);
+	/*
+	 * The one upward call from a driver into the DMA layer: flush dma-iommu's flush queue
+	 * (one flush_iotlb_all, then every queued IOVA freed), the kernel's iommu_dma_flush_fq()
+	 * that earlier postings of the s390 conversion called on "insufficient resources". Set
+	 * by dma-iommu while the domain has a flush queue, NULL otherwise (strict, or no DMA
+	 * layer). Written before the devices map and when the domain dies, so plain.
+	 */
+	void (*dma_flush_queue)(struct iommusim_domain *d, struct iommusim_cpu *cpu);
 };
 
 /* The IOMMU and DMA parts of struct device. */

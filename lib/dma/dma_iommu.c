@@ -461,6 +461,16 @@ static void cookie_free(struct iommusim_domain *domain)
 	isim_free(c->mem, c, sizeof(*c), ISIM_CACHELINE);
 	domain->dma_cookie = NULL;
 	domain->dma_cookie_free = NULL;
+	domain->dma_flush_queue = NULL;
+}
+
+/*
+ * iommu_dma_flush_fq() of earlier postings of the s390 conversion: what a driver calls to have
+ * the flush queue emptied, the same flush and reclaim as iommusim_dma_iommu_flush_queue()
+ */
+static void cookie_flush_queue(struct iommusim_domain *domain, struct iommusim_cpu *cpu)
+{
+	isim_fq_flush_all(domain->dma_cookie, cpu);
 }
 
 /* The granule and lowest PFN iommu_dma_init_domain() derives from the domain. */
@@ -689,6 +699,8 @@ int iommusim_dma_iommu_setup(struct iommusim_device *dev, struct iommusim_domain
 	if (created) {
 		domain->dma_cookie = c;
 		domain->dma_cookie_free = cookie_free;
+		if (atomic_load(&c->fq_active))
+			domain->dma_flush_queue = cookie_flush_queue;
 	}
 	c->users++;
 	dd->cookie = c;

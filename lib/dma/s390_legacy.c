@@ -552,10 +552,13 @@ static void legacy_free_state(struct legacy *l)
 	isim_free(l->mem, l, sizeof(*l), 0);
 }
 
-/* mirrors zpci_dma_exit_device() (no IOAT to unregister: the firmware has no such call) */
+/* mirrors zpci_dma_exit_device(): the table is deregistered before it is freed */
 static void legacy_teardown(struct iommusim_device *dev)
 {
-	legacy_free_state(to_legacy(dev));
+	struct legacy *l = to_legacy(dev);
+
+	(void)iommusim_firmware_set_ioat(l->zdev->fw, l->zdev->fh, 0, 0, NULL);
+	legacy_free_state(l);
 	dev->dma_ops = NULL;
 	dev->dma_priv = NULL;
 }
@@ -616,6 +619,11 @@ int iommusim_s390_legacy_dma_setup(struct iommusim_device *dev,
 		if (!l->lazy_bitmap)
 			goto fail;
 	}
+	/* zpci_register_ioat(): a refusal undoes the setup with the platform's error */
+	ret = iommusim_firmware_set_ioat(zdev->fw, zdev->fh, zdev->start_dma, zdev->end_dma,
+					 l->table);
+	if (ret)
+		goto fail;
 
 	dev->dma_priv = l;
 	dev->dma_ops = &legacy_ops;

@@ -76,6 +76,17 @@ int iommusim_firmware_rpcit(struct iommusim_firmware *fw, struct iommusim_cpu *c
 	return cc;
 }
 
+int iommusim_firmware_set_ioat(struct iommusim_firmware *fw, uint32_t fh, uint64_t pba,
+			       uint64_t pal, const struct iommusim_s390_io_table *iota)
+{
+	assert(fw);
+	/* A registration covers at least one byte; a deregistration names no range. */
+	assert(!iota || pba <= pal);
+	if (!fw->ops->set_ioat)
+		return 0;
+	return fw->ops->set_ioat(fw->arg, fh, pba, pal, iota);
+}
+
 void iommusim_firmware_get_stats(const struct iommusim_firmware *fw,
 				 struct iommusim_firmware_stats *out)
 {

@@ -76,6 +76,13 @@ static void log_free(struct fw_script *s)
 	s->log_len = 0;
 }
 
+/* Append @call under the lock; a full log that cannot grow drops it. */
+static void log_call(struct fw_script *s, const struct iommusim_firmware_call *call)
+{
+	if (s->log_len < s->log_cap || !log_grow(s))
+		s->log[s->log_len++] = *call;
+}
+
 static int script_rpcit(void *arg, struct iommusim_cpu *cpu, uint32_t fh, uint64_t addr,
 			uint64_t len, uint8_t *status)
 {
@@ -88,21 +95,40 @@ static int script_rpcit(void *arg, struct iommusim_cpu *cpu, uint32_t fh, uint64
 		s->q_head = (s->q_head + 1) % s->q_cap;
 		s->q_len--;
 	}
-	/* A full log that cannot grow drops the entry; the interface statistics still count it. */
-	if (s->log_len < s->log_cap || !log_grow(s)) {
-		s->log[s->log_len++] = (struct iommusim_firmware_call){
-			.kind = IOMMUSIM_FIRMWARE_CALL_RPCIT,
-			.cpu_id = iommusim_cpu_id(cpu),
-			.fh = fh,
-			.addr = addr,
-			.len = len,
-			.cc = a.cc,
-			.status = a.status,
-		};
-	}
+	/* A dropped entry is still counted by the interface statistics. */
+	log_call(s, &(struct iommusim_firmware_call){
+			    .kind = IOMMUSIM_FIRMWARE_CALL_RPCIT,
+			    .cpu_id = iommusim_cpu_id(cpu),
+			    .fh = fh,
+			    .addr = addr,
+			    .len = len,
+			    .cc = a.cc,
+			    .status = a.status,
+		    });
 	pthread_mutex_unlock(&s->lock);
 	*status = a.status;
 	return a.cc;
+}
+
+/*
+ * Registrations are logged but not scripted: the queue holds RPCIT answers, and a test that
+ * needs a refused registration supplies its own @set_ioat.
+ */
+static int script_set_ioat(void *arg, uint32_t fh, uint64_t pba, uint64_t pal,
+			   const struct iommusim_s390_io_table *iota)
+{
+	struct fw_script *s = arg;
+
+	pthread_mutex_lock(&s->lock);
+	log_call(s, &(struct iommusim_firmware_call){
+			    .kind = IOMMUSIM_FIRMWARE_CALL_SET_IOAT,
+			    .fh = fh,
+			    .addr = pba,
+			    .len = iota ? pal - pba + 1 : 0,
+			    .iota = iota,
+		    });
+	pthread_mutex_unlock(&s->lock);
+	return 0;
 }
 
 static void script_release(void *arg)
@@ -118,6 +144,7 @@ static void script_release(void *arg)
 static const struct iommusim_firmware_ops script_ops = {
 	.rpcit = script_rpcit,
 	.release = script_release,
+	.set_ioat = script_set_ioat,
 };
 
 /* The script state behind @fw, or NULL when @fw runs on another platform. */

@@ -31,6 +31,7 @@ struct s390_ctrs {
 	atomic_uint_fast64_t sync_rpcits;
 	atomic_uint_fast64_t enomem_global_rpcits;
 	atomic_uint_fast64_t rpcit_errors;
+	atomic_uint_fast64_t enomem_failures;
 };
 
 /* struct s390_domain; the attached functions are the core's RCU device list */
@@ -38,6 +39,8 @@ struct s390_domain {
 	struct iommusim_domain domain;
 	struct iommusim_s390_io_table *table;
 	struct s390_ctrs ctrs;
+	/* enum iommusim_s390_enomem; may be changed while maps run */
+	atomic_int enomem;
 };
 
 static const struct isim_domain_ops s390_domain_ops;
@@ -199,6 +202,19 @@ int iommusim_s390_domain_counters(struct iommusim_domain *d, struct iommusim_s39
 	out->enomem_global_rpcits =
 		atomic_load_explicit(&c->enomem_global_rpcits, memory_order_relaxed);
 	out->rpcit_errors = atomic_load_explicit(&c->rpcit_errors, memory_order_relaxed);
+	out->enomem_failures = atomic_load_explicit(&c->enomem_failures, memory_order_relaxed);
+	return 0;
+}
+
+int iommusim_s390_domain_set_enomem(struct iommusim_domain *d, enum iommusim_s390_enomem mode)
+{
+	assert(d);
+	if (d->ops != &s390_domain_ops)
+		return -EINVAL;
+	if (mode != IOMMUSIM_S390_ENOMEM_GLOBAL_FLUSH && mode != IOMMUSIM_S390_ENOMEM_NONE &&
+	    mode != IOMMUSIM_S390_ENOMEM_FLUSH_QUEUE)
+		return -EINVAL;
+	atomic_store_explicit(&to_s390_domain(d)->enomem, (int)mode, memory_order_relaxed);
 	return 0;
 }
 
@@ -350,11 +366,43 @@ static void s390_iotlb_sync(struct iommusim_domain *d, struct iommusim_cpu *cpu,
 }
 
 /*
+ * The answer to a map RPCIT of function @z that found the hypervisor out of resources, as
+ * the domain's s390.enomem mode says; returns the new result for the function.
+ */
+static int answer_enomem(struct s390_domain *sd, const struct isim_zpci_dev *z,
+			 struct iommusim_cpu *cpu, uint64_t iova, uint64_t size)
+{
+	struct iommusim_domain *d = &sd->domain;
+
+	switch (atomic_load_explicit(&sd->enomem, memory_order_relaxed)) {
+	case IOMMUSIM_S390_ENOMEM_NONE:
+		return -ENOMEM;
+	case IOMMUSIM_S390_ENOMEM_FLUSH_QUEUE:
+		/*
+		 * Earlier postings: let the DMA layer flush its queue (a global RPCIT per
+		 * function, then the queued IOVAs freed) so the hypervisor can unpin what was
+		 * unmapped, then try the range once more. Without a flush queue nothing is
+		 * held back, so only the retry is left.
+		 */
+		if (d->dma_flush_queue)
+			d->dma_flush_queue(d, cpu);
+		return rpcit(sd, z, cpu, iova, size);
+	default:
+		/*
+		 * Linux 6.7: a global RPCIT lets the hypervisor drop what was invalidated
+		 * meanwhile; it covers the new range too, so the ranged one is not repeated. The
+		 * kernel does not count it in global_rpcits.
+		 */
+		ctr_add(&sd->ctrs.enomem_global_rpcits, 1);
+		return refresh_all(sd, z, cpu);
+	}
+}
+
+/*
  * mirrors s390_iommu_iotlb_sync_map(): only functions whose hypervisor shadows the tables need
- * an RPCIT for new entries. "Insufficient resources" is answered with a global RPCIT that lets
- * the hypervisor drop what was invalidated meanwhile; it covers the new range too, so the
- * ranged one is not repeated. The result is that of the last function tried, so an error of
- * an earlier one is lost when a later one succeeds, exactly as in the kernel.
+ * an RPCIT for new entries; "insufficient resources" goes to answer_enomem(), and if that
+ * fails too the loop stops. Otherwise the result is that of the last function tried, so an
+ * error of an earlier one is lost when a later one succeeds, exactly as in the kernel.
  */
 static int s390_iotlb_sync_map(struct iommusim_domain *d, struct iommusim_cpu *cpu, uint64_t iova,
 			       uint64_t size)
@@ -372,14 +420,15 @@ static int s390_iotlb_sync_map(struct iommusim_domain *d, struct iommusim_cpu *c
 		ctr_add(&sd->ctrs.sync_map_rpcits, 1);
 		ret = rpcit(sd, z, cpu, iova, size);
 		if (ret == -ENOMEM) {
-			/* The kernel does not count this one in global_rpcits. */
-			ctr_add(&sd->ctrs.enomem_global_rpcits, 1);
-			ret = refresh_all(sd, z, cpu);
+			ret = answer_enomem(sd, z, cpu, iova, size);
 			if (ret)
 				break;
 		}
 	}
 	isim_rcu_read_unlock();
+	/* Only a break leaves -ENOMEM here: the answer could not make room. */
+	if (ret == -ENOMEM)
+		ctr_add(&sd->ctrs.enomem_failures, 1);
 	return ret;
 }
 
@@ -392,8 +441,10 @@ static int s390_iova_to_phys(struct iommusim_domain *d, uint64_t iova, uint64_t 
 }
 
 /*
- * mirrors s390_iommu_attach_device(); registering the table with the function (MPCIFC) is
- * not a firmware call of the model, so it cannot fail here
+ * mirrors s390_iommu_attach_device(): the domain's table is registered for the function's
+ * window (zpci_register_ioat); a refusal fails the attach with the platform's error and
+ * leaves the device unattached. The core refuses a device that is in another domain, so the
+ * kernel's detach from a previous domain has nothing to do here.
  */
 static int s390_attach_dev(struct iommusim_domain *d, struct iommusim_device *dev)
 {
@@ -403,7 +454,17 @@ static int s390_attach_dev(struct iommusim_domain *d, struct iommusim_device *de
 		return -ENODEV;
 	if (d->aperture_start > z->end_dma || d->aperture_end < z->start_dma)
 		return -EINVAL;
-	return 0;
+	return iommusim_firmware_set_ioat(z->fw, z->fh, z->start_dma, z->end_dma,
+					  to_s390_domain(d)->table);
+}
+
+/* mirrors s390_iommu_detach_device(): zpci_unregister_ioat, whose result the kernel ignores */
+static void s390_detach_dev(struct iommusim_domain *d, struct iommusim_device *dev)
+{
+	const struct isim_zpci_dev *z = isim_zpci_dev(dev);
+
+	(void)d;
+	(void)iommusim_firmware_set_ioat(z->fw, z->fh, 0, 0, NULL);
 }
 
 /* mirrors s390_iommu_get_resv_regions(): everything outside the function's window */
@@ -449,6 +510,7 @@ static const struct isim_domain_ops s390_domain_ops = {
 	.iotlb_sync = s390_iotlb_sync,
 	.iova_to_phys = s390_iova_to_phys,
 	.attach_dev = s390_attach_dev,
+	.detach_dev = s390_detach_dev,
 	.get_resv_regions = s390_get_resv_regions,
 	.free = s390_domain_free,
 };

@@ -330,8 +330,8 @@ int isim_s390_table_entries(const struct iommusim_s390_io_table *t, uint64_t iov
  * the table walk of s390_iommu_iova_to_phys(), plus the permission; like the 6.7 driver it
  * gives the page's address, without the offset of @iova in the page
  */
-int isim_s390_table_translate(const struct iommusim_s390_io_table *t, uint64_t iova,
-			      uint64_t *pa, int *prot)
+int isim_s390_table_translate(const struct iommusim_s390_io_table *t, uint64_t iova, uint64_t *pa,
+			      int *prot)
 {
 	uint64_t rte, ste, pte;
 
@@ -346,7 +346,9 @@ int isim_s390_table_translate(const struct iommusim_s390_io_table *t, uint64_t i
 
 uint64_t isim_s390_table_count(const struct iommusim_s390_io_table *t)
 {
-	return atomic_load_explicit(&((struct iommusim_s390_io_table *)t)->ntables, memory_order_relaxed);
+	struct iommusim_s390_io_table *tt = (struct iommusim_s390_io_table *)t;
+
+	return atomic_load_explicit(&tt->ntables, memory_order_relaxed);
 }
 
 enum isim_s390_seg_kind isim_s390_table_segment(const struct iommusim_s390_io_table *t,

@@ -985,6 +985,7 @@ static void op_unmap(struct run *r, unsigned int idx)
 
 static void run_up(struct run *r, enum policy pol, bool tlb_refresh)
 {
+	struct iommusim_firmware_call call;
 	struct iommusim_device_config dcfg = {
 		.name = "nvme",
 		.pci = true,
@@ -1053,8 +1054,11 @@ static void run_up(struct run *r, enum policy pol, bool tlb_refresh)
 			}
 		}
 	}
-	/* setup issues no RPCIT */
-	assert_int_equal(iommusim_firmware_script_log_len(r->fw), 0);
+	/* setup issues no RPCIT: its one call registers the table, and the log starts after it */
+	assert_int_equal(iommusim_firmware_script_log_len(r->fw), 1);
+	assert_int_equal(iommusim_firmware_script_log_get(r->fw, 0, &call), 0);
+	assert_int_equal(call.kind, IOMMUSIM_FIRMWARE_CALL_SET_IOAT);
+	iommusim_firmware_script_log_clear(r->fw);
 }
 
 static void run_down(struct run *r)

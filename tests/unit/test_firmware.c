@@ -179,6 +179,127 @@ static void test_firmware_custom_platform_sees_calls_and_is_released(void **stat
 	fix_fini(&f);
 }
 
+/* A platform that records the last table registration and answers @ret. */
+struct ioat_platform {
+	int ret;
+	unsigned int calls;
+	uint32_t fh;
+	uint64_t pba;
+	uint64_t pal;
+	const struct iommusim_s390_io_table *iota;
+};
+
+static int ioat_rpcit(void *arg, struct iommusim_cpu *cpu, uint32_t fh, uint64_t addr,
+		      uint64_t len, uint8_t *status)
+{
+	(void)arg;
+	(void)cpu;
+	(void)fh;
+	(void)addr;
+	(void)len;
+	(void)status;
+	return IOMMUSIM_FW_CC_OK;
+}
+
+static int ioat_set(void *arg, uint32_t fh, uint64_t pba, uint64_t pal,
+		    const struct iommusim_s390_io_table *iota)
+{
+	struct ioat_platform *p = arg;
+
+	p->calls++;
+	p->fh = fh;
+	p->pba = pba;
+	p->pal = pal;
+	p->iota = iota;
+	return p->ret;
+}
+
+/*
+ * iommusim_firmware_set_ioat() hands its arguments to the platform unchanged and returns its
+ * answer; a platform without the call (the null one) accepts every registration. The table
+ * is opaque to the interface: any address stands for one here.
+ */
+static void test_firmware_set_ioat_reaches_platform(void **state)
+{
+	static const struct iommusim_firmware_ops ops = {.rpcit = ioat_rpcit, .set_ioat = ioat_set};
+	const struct iommusim_s390_io_table *table = (const void *)&ops;
+	struct ioat_platform p = {.ret = 0};
+	struct iommusim_firmware_stats st;
+	struct iommusim_firmware *fw;
+	struct fix f;
+
+	(void)state;
+	fix_init(&f, 0);
+	/* the null platform has no set_ioat: 0 for registration and deregistration */
+	assert_int_equal(iommusim_firmware_set_ioat(f.fw, 1, 0x1000, 0x1fff, table), 0);
+	assert_int_equal(iommusim_firmware_set_ioat(f.fw, 1, 0, 0, NULL), 0);
+	assert_int_equal(iommusim_firmware_create(f.mem, &ops, &p, &fw), 0);
+	assert_int_equal(iommusim_firmware_set_ioat(fw, 0xfeedu, 0x100000000ull, 0x1ffffffffull,
+						    table), 0);
+	assert_int_equal(p.calls, 1);
+	assert_int_equal(p.fh, 0xfeedu);
+	assert_int_equal(p.pba, 0x100000000ull);
+	assert_int_equal(p.pal, 0x1ffffffffull);
+	assert_ptr_equal(p.iota, table);
+	/* the platform's errno comes back as it is */
+	p.ret = -EIO;
+	assert_int_equal(iommusim_firmware_set_ioat(fw, 2, 0, 0, NULL), -EIO);
+	assert_int_equal(p.calls, 2);
+	assert_null(p.iota);
+	/* registrations are not RPCITs: the statistics stay at zero */
+	iommusim_firmware_get_stats(fw, &st);
+	assert_int_equal(st.rpcit_calls, 0);
+	iommusim_firmware_destroy(fw);
+	fix_fini(&f);
+}
+
+/*
+ * The scriptable platform logs registrations as SET_IOAT calls: addr = pba, len = pal - pba +
+ * 1, the table; a deregistration has len 0 and no table. They answer 0 and leave the queued
+ * RPCIT answers alone, and fall between RPCITs in call order.
+ */
+static void test_firmware_script_logs_set_ioat(void **state)
+{
+	const struct iommusim_s390_io_table *table = (const void *)&state;
+	struct iommusim_firmware_call c;
+	uint8_t status;
+	struct fix f;
+
+	(void)state;
+	fix_init(&f, 1);
+	assert_int_equal(iommusim_firmware_script_push(f.fw, IOMMUSIM_FW_CC_ERROR, 16), 0);
+	/* QEMU's window for 4 GiB of guest memory: [4 GiB, 8 GiB - 1], 4 GiB long */
+	assert_int_equal(iommusim_firmware_set_ioat(f.fw, 0x77, 0x100000000ull, 0x1ffffffffull,
+						    table), 0);
+	assert_int_equal(iommusim_firmware_script_pending(f.fw), 1);
+	/* the queued cc 1 / status 16 goes to the RPCIT that follows */
+	assert_int_equal(iommusim_firmware_rpcit(f.fw, f.cpu, 0x77, 0x100000000ull, 4096, &status),
+			 IOMMUSIM_FW_CC_ERROR);
+	assert_int_equal(status, 16);
+	assert_int_equal(iommusim_firmware_set_ioat(f.fw, 0x77, 0, 0, NULL), 0);
+	assert_int_equal(iommusim_firmware_script_log_len(f.fw), 3);
+	get_call(f.fw, 0, &c);
+	assert_int_equal(c.kind, IOMMUSIM_FIRMWARE_CALL_SET_IOAT);
+	assert_int_equal(c.fh, 0x77);
+	assert_int_equal(c.addr, 0x100000000ull);
+	assert_int_equal(c.len, 0x100000000ull);
+	assert_ptr_equal(c.iota, table);
+	assert_int_equal(c.cc, 0);
+	assert_int_equal(c.status, 0);
+	assert_int_equal(c.cpu_id, 0);
+	get_call(f.fw, 1, &c);
+	assert_int_equal(c.kind, IOMMUSIM_FIRMWARE_CALL_RPCIT);
+	assert_null(c.iota);
+	assert_int_equal(c.cc, IOMMUSIM_FW_CC_ERROR);
+	get_call(f.fw, 2, &c);
+	assert_int_equal(c.kind, IOMMUSIM_FIRMWARE_CALL_SET_IOAT);
+	assert_int_equal(c.fh, 0x77);
+	assert_int_equal(c.addr, 0);
+	assert_int_equal(c.len, 0);
+	assert_null(c.iota);
+	fix_fini(&f);
+}
+
 static void test_firmware_script_queue_order_then_default(void **state)
 {
 	static const uint8_t answers[][2] = {{2, 0}, {1, 4}, {3, 0}, {1, 7}, {0, 9}};
@@ -556,6 +677,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_firmware_null_answers_cc0_and_counts),
 		cmocka_unit_test(test_firmware_custom_platform_sees_calls_and_is_released),
+		cmocka_unit_test(test_firmware_set_ioat_reaches_platform),
+		cmocka_unit_test(test_firmware_script_logs_set_ioat),
 		cmocka_unit_test(test_firmware_script_queue_order_then_default),
 		cmocka_unit_test(test_firmware_script_queue_matches_fifo_model),
 		cmocka_unit_test(test_firmware_script_log_records_every_call),

@@ -17,14 +17,18 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <iommusim/clock.h>
 #include <iommusim/cpu.h>
 #include <iommusim/device.h>
+#include <iommusim/dma.h>
 #include <iommusim/firmware.h>
 #include <iommusim/iommu.h>
+#include <iommusim/iova.h>
 #include <iommusim/mem.h>
 #include <iommusim/s390.h>
 
 #include "core/domain_impl.h"
+#include "dma/cookie.h"
 #include "drivers/s390_internal.h"
 #include "drivers/s390_tables.h"
 
@@ -54,6 +58,10 @@ struct fix {
 	struct iommusim_domain *dom;
 	struct iommusim_device *dev[MAX_DEVS];
 	unsigned int ndev;
+	/* the domain's table, as the first attach registered it */
+	const struct iommusim_s390_io_table *table;
+	/* the flush queue's clock, when a test runs dma-iommu on the domain */
+	struct iommusim_clock *clock;
 };
 
 /* QEMU's window and 4 GiB of guest memory: [4 GiB, 8 GiB - 1] with the default factor. */
@@ -94,13 +102,60 @@ static struct iommusim_device *new_dev(struct fix *f, const char *name)
 	return dev;
 }
 
-/* A zPCI function made from @cfg and attached to the fixture's domain. */
+static size_t log_len(struct fix *f)
+{
+	return iommusim_firmware_script_log_len(f->fw);
+}
+
+/*
+ * The @i-th call must have registered @iota for @fh's [@pba, @pal] (len = pal - pba + 1), or,
+ * with @iota NULL, deregistered @fh's table (addr and len 0).
+ */
+static void expect_ioat(struct fix *f, size_t i, uint32_t fh, uint64_t pba, uint64_t pal,
+			const struct iommusim_s390_io_table *iota)
+{
+	struct iommusim_firmware_call c;
+
+	assert_int_equal(iommusim_firmware_script_log_get(f->fw, i, &c), 0);
+	assert_int_equal(c.kind, IOMMUSIM_FIRMWARE_CALL_SET_IOAT);
+	assert_int_equal(c.fh, fh);
+	assert_ptr_equal(c.iota, iota);
+	assert_int_equal(c.addr, iota ? pba : 0);
+	assert_int_equal(c.len, iota ? pal - pba + 1 : 0);
+	assert_int_equal(c.cc, 0);
+}
+
+/* The table the @i-th call registered. */
+static const struct iommusim_s390_io_table *logged_iota(struct fix *f, size_t i)
+{
+	struct iommusim_firmware_call c;
+
+	assert_int_equal(iommusim_firmware_script_log_get(f->fw, i, &c), 0);
+	assert_int_equal(c.kind, IOMMUSIM_FIRMWARE_CALL_SET_IOAT);
+	assert_non_null(c.iota);
+	return c.iota;
+}
+
+/*
+ * A zPCI function made from @cfg and attached to the fixture's domain. The attach registers
+ * the domain's table for the function's window and calls nothing else; that entry is checked
+ * and cleared, so the tests' RPCIT logs start empty.
+ */
 static struct iommusim_device *add_zdev(struct fix *f, const struct iommusim_zpci_config *cfg)
 {
 	struct iommusim_device *dev = new_dev(f, "zpci");
+	uint64_t start, end;
 
 	assert_int_equal(iommusim_s390_device_init(dev, f->fw, cfg), 0);
+	assert_int_equal(log_len(f), 0);
 	assert_int_equal(iommusim_iommu_attach_device(f->dom, dev), 0);
+	assert_int_equal(log_len(f), 1);
+	/* one table per domain: every function of the domain gets the same one */
+	if (!f->table)
+		f->table = logged_iota(f, 0);
+	assert_int_equal(iommusim_s390_device_window(dev, &start, &end), 0);
+	expect_ioat(f, 0, cfg->fh, start, end, f->table);
+	iommusim_firmware_script_log_clear(f->fw);
 	return dev;
 }
 
@@ -109,15 +164,14 @@ static void fix_fini(struct fix *f)
 	for (unsigned int i = 0; i < f->ndev; i++)
 		iommusim_device_destroy(f->dev[i]); /* detaches too */
 	iommusim_domain_destroy(f->dom);
+	if (f->clock) {
+		assert_int_equal(iommusim_clock_pending(f->clock), 0);
+		iommusim_clock_destroy(f->clock);
+	}
 	iommusim_firmware_destroy(f->fw);
 	iommusim_cpu_destroy(f->cpu);
 	assert_int_equal(iommusim_mem_live_objects(f->mem), 0);
 	iommusim_mem_destroy(f->mem);
-}
-
-static size_t log_len(struct fix *f)
-{
-	return iommusim_firmware_script_log_len(f->fw);
 }
 
 /* The @i-th RPCIT must have gone to @fh for [@addr, @addr + @len) and been answered @cc. */
@@ -364,8 +418,8 @@ static void test_s390_map_tlb_refresh_one_ranged_rpcit_per_function(void **state
 	expect_call(&f, 0, 0xa1, iova, size, 0);
 	assert_int_equal(ctrs(&f).sync_map_rpcits, 1);
 	/* a second tlb_refresh function: one more ranged RPCIT per map, none for the LPAR one */
-	add_zdev(&f, &c);
 	iommusim_firmware_script_log_clear(f.fw);
+	add_zdev(&f, &c);
 	assert_int_equal(
 		iommusim_iommu_map(f.dom, f.cpu, iova + size, PHYS, SZ_4K, IOMMUSIM_PROT_READ), 0);
 	assert_int_equal(log_len(&f), 2);
@@ -708,6 +762,332 @@ static void test_s390_rpcit_busy_bound_fails_map(void **state)
 	fix_fini(&f);
 }
 
+/*
+ * s390.enomem. A zPCI function (QEMU window [4 GiB, 8 GiB - 1], shadowed) set up for dma-iommu
+ * on the fixture's domain, @mode (lazy: shadow_on_flush picks the single 32768-entry queue).
+ * forcedac: IOVAs come top-down from the window's end, so the first page is 8 GiB - 4 KiB.
+ */
+#define WIN_END (2 * SZ_4G)
+
+static struct iommusim_device *add_dma_zdev(struct fix *f, uint32_t fh, enum iommusim_dma_mode mode)
+{
+	struct iommusim_zpci_config cfg = qemu_cfg(fh, true);
+	struct iommusim_dma_iommu_config dcfg = {
+		.mode = mode,
+		.forcedac = true,
+		.possible_cpus = 1,
+	};
+	struct iommusim_device *dev = new_dev(f, "nvme");
+
+	assert_int_equal(iommusim_manual_clock_create(f->mem, &f->clock), 0);
+	dcfg.clock = f->clock;
+	assert_int_equal(iommusim_s390_device_init(dev, f->fw, &cfg), 0);
+	assert_int_equal(iommusim_dma_iommu_setup(dev, f->dom, &dcfg), 0);
+	/* the attach's registration */
+	assert_int_equal(log_len(f), 1);
+	expect_ioat(f, 0, fh, SZ_4G, WIN_END - 1, logged_iota(f, 0));
+	iommusim_firmware_script_log_clear(f->fw);
+	return dev;
+}
+
+/* Map one page of PHYS for @dev; the map must answer @expect. Returns the DMA address. */
+static uint64_t dma_map(struct fix *f, struct iommusim_device *dev, int expect)
+{
+	uint64_t dma = 0;
+
+	assert_int_equal(iommusim_dma_map_page(dev, f->cpu, PHYS, SZ_4K,
+					       IOMMUSIM_DMA_BIDIRECTIONAL, &dma),
+			 expect);
+	return dma;
+}
+
+static void dma_unmap(struct fix *f, struct iommusim_device *dev, uint64_t dma)
+{
+	iommusim_dma_unmap_page(dev, f->cpu, dma, SZ_4K, IOMMUSIM_DMA_BIDIRECTIONAL);
+}
+
+/* IOVAs waiting in the domain's single flush queue. */
+static unsigned int fq_pending(struct fix *f)
+{
+	const struct isim_dma_cookie *c = f->dom->dma_cookie;
+
+	assert_int_equal(c->options.qt, ISIM_FQ_QT_SINGLE);
+	return (c->single_fq->tail - c->single_fq->head) & c->single_fq->mod_mask;
+}
+
+/*
+ * Three pages mapped (one ranged RPCIT each, log 0..2) and unmapped lazily (no RPCIT): their
+ * IOVAs 8 GiB - 4 KiB, - 8 KiB, - 12 KiB wait in the flush queue.
+ */
+static void queue_three(struct fix *f, struct iommusim_device *dev, uint32_t fh)
+{
+	for (unsigned int i = 1; i <= 3; i++)
+		assert_int_equal(dma_map(f, dev, 0), WIN_END - i * SZ_4K);
+	for (unsigned int i = 1; i <= 3; i++)
+		dma_unmap(f, dev, WIN_END - i * SZ_4K);
+	assert_int_equal(log_len(f), 3);
+	for (unsigned int i = 0; i < 3; i++)
+		expect_call(f, i, fh, WIN_END - (i + 1) * SZ_4K, SZ_4K, 0);
+	assert_int_equal(fq_pending(f), 3);
+}
+
+static void test_s390_set_enomem_rejects_bad_arguments(void **state)
+{
+	static const struct isim_domain_ops other_ops = {0};
+	struct iommusim_domain other = {.ops = &other_ops};
+	struct fix f;
+
+	(void)state;
+	fix_init(&f);
+	assert_int_equal(iommusim_s390_domain_set_enomem(&other, IOMMUSIM_S390_ENOMEM_NONE),
+			 -EINVAL);
+	assert_int_equal(iommusim_s390_domain_set_enomem(f.dom, (enum iommusim_s390_enomem)3),
+			 -EINVAL);
+	assert_int_equal(iommusim_s390_domain_set_enomem(f.dom, (enum iommusim_s390_enomem)-1),
+			 -EINVAL);
+	for (int m = IOMMUSIM_S390_ENOMEM_GLOBAL_FLUSH; m <= IOMMUSIM_S390_ENOMEM_FLUSH_QUEUE; m++)
+		assert_int_equal(iommusim_s390_domain_set_enomem(f.dom, m), 0);
+	fix_fini(&f);
+}
+
+/*
+ * GLOBAL_FLUSH, set explicitly after another mode, is 6.7's answer: ranged RPCIT (cc 1, status
+ * 16), then one global RPCIT over the window [4 GiB, 8 GiB) in enomem_global_rpcits, the map
+ * succeeds and the flush queue is left alone. A global RPCIT that finds no resources either
+ * fails the map and counts as an enomem failure.
+ */
+static void test_s390_enomem_global_flush(void **state)
+{
+	struct iommusim_s390_counters c;
+	struct iommusim_device *dev;
+	struct fix f;
+	uint64_t d;
+
+	(void)state;
+	fix_init(&f);
+	dev = add_dma_zdev(&f, 0x51, IOMMUSIM_DMA_LAZY);
+	queue_three(&f, dev, 0x51);
+	assert_int_equal(iommusim_s390_domain_set_enomem(f.dom, IOMMUSIM_S390_ENOMEM_NONE), 0);
+	assert_int_equal(iommusim_s390_domain_set_enomem(f.dom, IOMMUSIM_S390_ENOMEM_GLOBAL_FLUSH),
+			 0);
+	push(&f, IOMMUSIM_FW_CC_ERROR, IOMMUSIM_FW_STATUS_RESOURCES_ALT);
+	/* the fourth page from the top: the queued IOVAs are not free yet */
+	d = dma_map(&f, dev, 0);
+	assert_int_equal(d, WIN_END - 4 * SZ_4K);
+	assert_int_equal(log_len(&f), 5);
+	expect_call(&f, 3, 0x51, d, SZ_4K, IOMMUSIM_FW_CC_ERROR);
+	expect_call(&f, 4, 0x51, SZ_4G, SZ_4G, 0);
+	assert_int_equal(fq_pending(&f), 3);
+	c = ctrs(&f);
+	assert_int_equal(c.sync_map_rpcits, 4);
+	assert_int_equal(c.enomem_global_rpcits, 1);
+	assert_int_equal(c.global_rpcits, 0);
+	assert_int_equal(c.rpcit_errors, 1);
+	assert_int_equal(c.enomem_failures, 0);
+	/* both answer "no resources": -ENOMEM, the range is unmapped again (ranged sync RPCIT) */
+	push(&f, IOMMUSIM_FW_CC_ERROR, IOMMUSIM_FW_STATUS_RESOURCES_ALT);
+	push(&f, IOMMUSIM_FW_CC_ERROR, IOMMUSIM_FW_STATUS_RESOURCES);
+	d = dma_map(&f, dev, -ENOMEM);
+	assert_int_equal(log_len(&f), 8);
+	expect_call(&f, 5, 0x51, WIN_END - 5 * SZ_4K, SZ_4K, IOMMUSIM_FW_CC_ERROR);
+	expect_call(&f, 6, 0x51, SZ_4G, SZ_4G, IOMMUSIM_FW_CC_ERROR);
+	expect_call(&f, 7, 0x51, WIN_END - 5 * SZ_4K, SZ_4K, 0);
+	c = ctrs(&f);
+	assert_int_equal(c.enomem_global_rpcits, 2);
+	assert_int_equal(c.enomem_failures, 1);
+	assert_int_equal(c.global_rpcits, 0);
+	assert_int_equal(c.rpcit_errors, 3);
+	assert_int_equal(fq_pending(&f), 3);
+	fix_fini(&f);
+}
+
+/*
+ * NONE: the "no resources" answer fails the map at once: one ranged RPCIT (cc 1), no global
+ * one, -ENOMEM, the pages unmapped again with their sync RPCIT, nothing translates, and the
+ * flush queue is untouched. With two shadowed functions the loop stops at the first (the
+ * newest attached, head of the list), so the second is never refreshed.
+ */
+static void test_s390_enomem_none_fails_map(void **state)
+{
+	struct iommusim_zpci_config a = qemu_cfg(0x61, true), b = qemu_cfg(0x62, true);
+	const uint64_t iova = SZ_4G + 16 * SZ_4K;
+	struct iommusim_s390_counters c;
+	struct iommusim_device *dev;
+	struct fix f;
+	uint64_t pa;
+
+	(void)state;
+	fix_init(&f);
+	dev = add_dma_zdev(&f, 0x60, IOMMUSIM_DMA_LAZY);
+	queue_three(&f, dev, 0x60);
+	assert_int_equal(iommusim_s390_domain_set_enomem(f.dom, IOMMUSIM_S390_ENOMEM_NONE), 0);
+	push(&f, IOMMUSIM_FW_CC_ERROR, IOMMUSIM_FW_STATUS_RESOURCES);
+	assert_int_equal(dma_map(&f, dev, -ENOMEM), 0);
+	assert_int_equal(log_len(&f), 5);
+	expect_call(&f, 3, 0x60, WIN_END - 4 * SZ_4K, SZ_4K, IOMMUSIM_FW_CC_ERROR);
+	expect_call(&f, 4, 0x60, WIN_END - 4 * SZ_4K, SZ_4K, 0);
+	assert_int_equal(iommusim_iommu_translate(f.dom, WIN_END - 4 * SZ_4K, &pa, NULL), -EFAULT);
+	assert_int_equal(fq_pending(&f), 3);
+	c = ctrs(&f);
+	assert_int_equal(c.sync_map_rpcits, 4);
+	assert_int_equal(c.enomem_global_rpcits, 0);
+	assert_int_equal(c.global_rpcits, 0);
+	assert_int_equal(c.enomem_failures, 1);
+	assert_int_equal(c.rpcit_errors, 1);
+	/* two more functions; 0x62 is walked first and fails: 0x61 and 0x60 are not asked */
+	iommusim_firmware_script_log_clear(f.fw);
+	add_zdev(&f, &a);
+	add_zdev(&f, &b);
+	push(&f, IOMMUSIM_FW_CC_ERROR, IOMMUSIM_FW_STATUS_RESOURCES_ALT);
+	assert_int_equal(iommusim_iommu_map(f.dom, f.cpu, iova, PHYS, SZ_4K, 3), -ENOMEM);
+	/* 0x62's ranged RPCIT, then the undo's sync RPCIT for each of the three functions */
+	assert_int_equal(log_len(&f), 4);
+	expect_call(&f, 0, 0x62, iova, SZ_4K, IOMMUSIM_FW_CC_ERROR);
+	c = ctrs(&f);
+	assert_int_equal(c.sync_map_rpcits, 5);
+	assert_int_equal(c.enomem_failures, 2);
+	assert_int_equal(c.sync_rpcits, 1 + 3);
+	fix_fini(&f);
+}
+
+/*
+ * FLUSH_QUEUE: the driver has dma-iommu flush its queue (the queue's own flush: a global
+ * RPCIT per function via flush_iotlb_all, counted in global_rpcits and fq_flushes, then the
+ * three queued IOVAs freed to the rcache), then repeats the ranged RPCIT, which succeeds.
+ * The next one-page map is served from the rcache: the last IOVA freed, 8 GiB - 12 KiB.
+ */
+static void test_s390_enomem_flush_queue_frees_queued_iovas(void **state)
+{
+	struct iommusim_iova_stats before, after;
+	struct iommusim_s390_counters c;
+	struct iommusim_dma_stats st;
+	struct iommusim_device *dev;
+	struct fix f;
+	uint64_t d;
+
+	(void)state;
+	fix_init(&f);
+	dev = add_dma_zdev(&f, 0x71, IOMMUSIM_DMA_LAZY);
+	queue_three(&f, dev, 0x71);
+	assert_int_equal(iommusim_s390_domain_set_enomem(f.dom, IOMMUSIM_S390_ENOMEM_FLUSH_QUEUE),
+			 0);
+	push(&f, IOMMUSIM_FW_CC_ERROR, IOMMUSIM_FW_STATUS_RESOURCES_ALT);
+	d = dma_map(&f, dev, 0);
+	assert_int_equal(d, WIN_END - 4 * SZ_4K);
+	assert_int_equal(log_len(&f), 6);
+	expect_call(&f, 3, 0x71, d, SZ_4K, IOMMUSIM_FW_CC_ERROR);
+	expect_call(&f, 4, 0x71, SZ_4G, SZ_4G, 0);
+	expect_call(&f, 5, 0x71, d, SZ_4K, 0);
+	assert_int_equal(fq_pending(&f), 0);
+	c = ctrs(&f);
+	assert_int_equal(c.sync_map_rpcits, 4);
+	assert_int_equal(c.global_rpcits, 1);
+	assert_int_equal(c.enomem_global_rpcits, 0);
+	assert_int_equal(c.enomem_failures, 0);
+	assert_int_equal(c.rpcit_errors, 1);
+	iommusim_dma_get_stats(dev, &st);
+	assert_int_equal(st.fq_flushes, 1);
+	assert_int_equal(st.maps, 4);
+	assert_int_equal(st.map_failures, 0);
+	/* the freed IOVAs are reusable: a cache hit, the last one freed */
+	iommusim_iova_get_stats(iommusim_dma_iova_domain(dev), &before);
+	assert_int_equal(dma_map(&f, dev, 0), WIN_END - 3 * SZ_4K);
+	iommusim_iova_get_stats(iommusim_dma_iova_domain(dev), &after);
+	assert_int_equal(after.rcache_hits, before.rcache_hits + 1);
+	assert_int_equal(log_len(&f), 7);
+	expect_call(&f, 6, 0x71, WIN_END - 3 * SZ_4K, SZ_4K, 0);
+	fix_fini(&f);
+}
+
+/*
+ * FLUSH_QUEUE whose retry finds no resources again: ranged (cc 1), global, ranged (cc 1),
+ * -ENOMEM, the map undone (sync RPCIT) and its IOVA given back. The queue was flushed all
+ * the same.
+ */
+static void test_s390_enomem_flush_queue_second_enomem_fails_map(void **state)
+{
+	struct iommusim_s390_counters c;
+	struct iommusim_dma_stats st;
+	struct iommusim_device *dev;
+	struct fix f;
+	uint64_t pa;
+
+	(void)state;
+	fix_init(&f);
+	dev = add_dma_zdev(&f, 0x72, IOMMUSIM_DMA_LAZY);
+	queue_three(&f, dev, 0x72);
+	assert_int_equal(iommusim_s390_domain_set_enomem(f.dom, IOMMUSIM_S390_ENOMEM_FLUSH_QUEUE),
+			 0);
+	push(&f, IOMMUSIM_FW_CC_ERROR, IOMMUSIM_FW_STATUS_RESOURCES_ALT);
+	push(&f, IOMMUSIM_FW_CC_OK, 0);
+	push(&f, IOMMUSIM_FW_CC_ERROR, IOMMUSIM_FW_STATUS_RESOURCES);
+	dma_map(&f, dev, -ENOMEM);
+	assert_int_equal(log_len(&f), 7);
+	expect_call(&f, 3, 0x72, WIN_END - 4 * SZ_4K, SZ_4K, IOMMUSIM_FW_CC_ERROR);
+	expect_call(&f, 4, 0x72, SZ_4G, SZ_4G, 0);
+	expect_call(&f, 5, 0x72, WIN_END - 4 * SZ_4K, SZ_4K, IOMMUSIM_FW_CC_ERROR);
+	expect_call(&f, 6, 0x72, WIN_END - 4 * SZ_4K, SZ_4K, 0);
+	assert_int_equal(iommusim_iommu_translate(f.dom, WIN_END - 4 * SZ_4K, &pa, NULL), -EFAULT);
+	assert_int_equal(fq_pending(&f), 0);
+	c = ctrs(&f);
+	assert_int_equal(c.sync_map_rpcits, 4);
+	assert_int_equal(c.global_rpcits, 1);
+	assert_int_equal(c.enomem_failures, 1);
+	assert_int_equal(c.rpcit_errors, 2);
+	assert_int_equal(c.sync_rpcits, 1);
+	iommusim_dma_get_stats(dev, &st);
+	assert_int_equal(st.map_failures, 1);
+	assert_int_equal(st.fq_flushes, 1);
+	fix_fini(&f);
+}
+
+/*
+ * FLUSH_QUEUE without a flush queue: a strict dma-iommu domain, and a domain mapped directly
+ * (no DMA layer). Only the retry is left: ranged (cc 1) then ranged again, no global RPCIT; a
+ * second "no resources" fails the map.
+ */
+static void test_s390_enomem_flush_queue_without_queue_only_retries(void **state)
+{
+	struct iommusim_zpci_config cfg = qemu_cfg(0x82, true);
+	struct iommusim_s390_counters c;
+	struct iommusim_device *dev;
+	struct fix f;
+
+	(void)state;
+	fix_init(&f);
+	dev = add_dma_zdev(&f, 0x81, IOMMUSIM_DMA_STRICT);
+	assert_null(f.dom->dma_flush_queue);
+	assert_int_equal(iommusim_s390_domain_set_enomem(f.dom, IOMMUSIM_S390_ENOMEM_FLUSH_QUEUE),
+			 0);
+	push(&f, IOMMUSIM_FW_CC_ERROR, IOMMUSIM_FW_STATUS_RESOURCES_ALT);
+	assert_int_equal(dma_map(&f, dev, 0), WIN_END - SZ_4K);
+	assert_int_equal(log_len(&f), 2);
+	expect_call(&f, 0, 0x81, WIN_END - SZ_4K, SZ_4K, IOMMUSIM_FW_CC_ERROR);
+	expect_call(&f, 1, 0x81, WIN_END - SZ_4K, SZ_4K, 0);
+	c = ctrs(&f);
+	assert_int_equal(c.global_rpcits + c.enomem_global_rpcits + c.enomem_failures, 0);
+	fix_fini(&f);
+
+	/* no DMA layer at all; twice "no resources": -ENOMEM after the one retry */
+	fix_init(&f);
+	add_zdev(&f, &cfg);
+	assert_null(f.dom->dma_flush_queue);
+	assert_int_equal(iommusim_s390_domain_set_enomem(f.dom, IOMMUSIM_S390_ENOMEM_FLUSH_QUEUE),
+			 0);
+	push(&f, IOMMUSIM_FW_CC_ERROR, IOMMUSIM_FW_STATUS_RESOURCES_ALT);
+	push(&f, IOMMUSIM_FW_CC_ERROR, IOMMUSIM_FW_STATUS_RESOURCES);
+	assert_int_equal(iommusim_iommu_map(f.dom, f.cpu, SZ_4G, PHYS, 2 * SZ_4K, 3), -ENOMEM);
+	assert_int_equal(log_len(&f), 3);
+	expect_call(&f, 0, 0x82, SZ_4G, 2 * SZ_4K, IOMMUSIM_FW_CC_ERROR);
+	expect_call(&f, 1, 0x82, SZ_4G, 2 * SZ_4K, IOMMUSIM_FW_CC_ERROR);
+	expect_call(&f, 2, 0x82, SZ_4G, 2 * SZ_4K, 0);
+	c = ctrs(&f);
+	assert_int_equal(c.global_rpcits + c.enomem_global_rpcits, 0);
+	assert_int_equal(c.enomem_failures, 1);
+	assert_int_equal(c.rpcit_errors, 2);
+	fix_fini(&f);
+}
+
 static void test_s390_map_outside_aperture_is_einval(void **state)
 {
 	struct iommusim_iotlb_gather g;
@@ -920,25 +1300,155 @@ static void test_s390_attach_detach(void **state)
 	fix_init(&f);
 	dev = add_zdev(&f, &cfg);
 	plain = new_dev(&f, "plain");
-	/* not a zPCI function: the driver refuses it */
+	/* not a zPCI function: the driver refuses it, and registers nothing */
 	assert_int_equal(iommusim_iommu_attach_device(f.dom, plain), -ENODEV);
 	assert_int_equal(iommusim_domain_devices(f.dom), 1);
-	/* attached twice: the core says busy */
+	/* attached twice: the core says busy before the driver is asked */
 	assert_int_equal(iommusim_iommu_attach_device(f.dom, dev), -EBUSY);
+	assert_int_equal(log_len(&f), 0);
 	assert_int_equal(iommusim_iommu_map(f.dom, f.cpu, SZ_4G, PHYS, SZ_4K, 3), 0);
 	assert_int_equal(log_len(&f), 1);
-	/* detached: no function to refresh, so maps, syncs and flushes issue nothing */
+	/* detached: the table is deregistered (log entry 1), once */
 	assert_int_equal(iommusim_iommu_detach_device(f.dom, dev), 0);
 	assert_int_equal(iommusim_iommu_detach_device(f.dom, dev), -ENOENT);
+	assert_int_equal(log_len(&f), 2);
+	expect_ioat(&f, 1, 0x6, 0, 0, NULL);
+	/* no function to refresh any more, so maps, syncs and flushes issue nothing */
 	assert_int_equal(iommusim_iommu_map(f.dom, f.cpu, SZ_4G + SZ_4K, PHYS, SZ_4K, 3), 0);
 	assert_int_equal(iommusim_iommu_unmap(f.dom, f.cpu, SZ_4G, SZ_4K), SZ_4K);
 	iommusim_iommu_flush_iotlb_all(f.dom, f.cpu);
-	assert_int_equal(log_len(&f), 1);
-	/* attached again: RPCITs again */
-	assert_int_equal(iommusim_iommu_attach_device(f.dom, dev), 0);
-	assert_int_equal(iommusim_iommu_unmap(f.dom, f.cpu, SZ_4G + SZ_4K, SZ_4K), SZ_4K);
 	assert_int_equal(log_len(&f), 2);
-	expect_call(&f, 1, 0x6, SZ_4G + SZ_4K, SZ_4K, 0);
+	/* attached again: registered again, [4 GiB, 8 GiB - 1], then RPCITs again */
+	assert_int_equal(iommusim_iommu_attach_device(f.dom, dev), 0);
+	expect_ioat(&f, 2, 0x6, SZ_4G, 2 * SZ_4G - 1, f.table);
+	assert_int_equal(iommusim_iommu_unmap(f.dom, f.cpu, SZ_4G + SZ_4K, SZ_4K), SZ_4K);
+	assert_int_equal(log_len(&f), 4);
+	expect_call(&f, 3, 0x6, SZ_4G + SZ_4K, SZ_4K, 0);
+	/* destroying the device detaches it: one more deregistration */
+	iommusim_device_destroy(dev);
+	f.dev[0] = NULL;
+	assert_int_equal(log_len(&f), 5);
+	expect_ioat(&f, 4, 0x6, 0, 0, NULL);
+	assert_int_equal(iommusim_domain_devices(f.dom), 0);
+	fix_fini(&f);
+}
+
+/*
+ * The table the attach registers is the one the domain's maps write: what a platform reads
+ * through it is what the domain translates. Two domains register two different tables.
+ */
+static void test_s390_attach_registers_the_domain_table(void **state)
+{
+	struct iommusim_zpci_config a = qemu_cfg(0xa, false), b = qemu_cfg(0xb, false);
+	struct iommusim_domain *other;
+	struct iommusim_device *dev_b;
+	uint64_t pa = 0;
+	int prot = 0;
+	struct fix f;
+
+	(void)state;
+	fix_init(&f);
+	add_zdev(&f, &a);
+	assert_int_equal(iommusim_iommu_map(f.dom, f.cpu, SZ_4G + 7 * SZ_4K, PHYS, SZ_4K,
+					    IOMMUSIM_PROT_READ), 0);
+	assert_int_equal(isim_s390_table_translate(f.table, SZ_4G + 7 * SZ_4K, &pa, &prot), 0);
+	assert_int_equal(pa, PHYS);
+	assert_int_equal(prot, IOMMUSIM_PROT_READ);
+	assert_int_equal(isim_s390_table_translate(f.table, SZ_4G + 8 * SZ_4K, &pa, &prot),
+			 -EFAULT);
+	/* a second domain: function 0xb registers a table of its own, empty so far */
+	assert_int_equal(iommusim_s390_domain_create(f.mem, IOMMUSIM_KERNEL_6_7, &other), 0);
+	dev_b = new_dev(&f, "zpci-b");
+	assert_int_equal(iommusim_s390_device_init(dev_b, f.fw, &b), 0);
+	assert_int_equal(iommusim_iommu_attach_device(other, dev_b), 0);
+	assert_int_equal(log_len(&f), 1);
+	assert_ptr_not_equal(logged_iota(&f, 0), f.table);
+	expect_ioat(&f, 0, 0xb, SZ_4G, 2 * SZ_4G - 1, logged_iota(&f, 0));
+	assert_int_equal(isim_s390_table_translate(logged_iota(&f, 0), SZ_4G + 7 * SZ_4K, &pa,
+						   &prot), -EFAULT);
+	assert_int_equal(iommusim_iommu_detach_device(other, dev_b), 0);
+	expect_ioat(&f, 1, 0xb, 0, 0, NULL);
+	iommusim_domain_destroy(other);
+	fix_fini(&f);
+}
+
+/* A platform that refuses registrations with @ret and logs every call's table. */
+struct refuser {
+	int ret;
+	unsigned int calls;
+	const struct iommusim_s390_io_table *last;
+};
+
+static int refuser_rpcit(void *arg, struct iommusim_cpu *cpu, uint32_t fh, uint64_t addr,
+			 uint64_t len, uint8_t *status)
+{
+	(void)arg;
+	(void)cpu;
+	(void)fh;
+	(void)addr;
+	(void)len;
+	(void)status;
+	return IOMMUSIM_FW_CC_OK;
+}
+
+static int refuser_set_ioat(void *arg, uint32_t fh, uint64_t pba, uint64_t pal,
+			    const struct iommusim_s390_io_table *iota)
+{
+	struct refuser *r = arg;
+
+	(void)fh;
+	(void)pba;
+	(void)pal;
+	r->calls++;
+	r->last = iota;
+	return iota ? r->ret : 0;
+}
+
+static const struct iommusim_firmware_ops refuser_ops = {
+	.rpcit = refuser_rpcit,
+	.set_ioat = refuser_set_ioat,
+};
+
+/*
+ * A refused registration fails the attach with the platform's error and leaves nothing
+ * behind: the device is not in the domain (no deregistration follows), it can be attached
+ * once the platform agrees, and the domain maps without refreshing it.
+ */
+static void test_s390_attach_fails_when_registration_refused(void **state)
+{
+	struct iommusim_zpci_config cfg = qemu_cfg(0x7, true);
+	struct refuser r = {.ret = -EIO};
+	struct iommusim_firmware *fw;
+	struct iommusim_device *dev;
+	struct fix f;
+
+	(void)state;
+	fix_init(&f);
+	assert_int_equal(iommusim_firmware_create(f.mem, &refuser_ops, &r, &fw), 0);
+	dev = new_dev(&f, "zpci");
+	assert_int_equal(iommusim_s390_device_init(dev, fw, &cfg), 0);
+	assert_int_equal(iommusim_iommu_attach_device(f.dom, dev), -EIO);
+	assert_int_equal(r.calls, 1);
+	assert_int_equal(iommusim_domain_devices(f.dom), 0);
+	/* not attached: detaching finds nothing, and deregisters nothing */
+	assert_int_equal(iommusim_iommu_detach_device(f.dom, dev), -ENOENT);
+	assert_int_equal(r.calls, 1);
+	/* another errno comes back as it is */
+	r.ret = -ENOSPC;
+	assert_int_equal(iommusim_iommu_attach_device(f.dom, dev), -ENOSPC);
+	assert_int_equal(r.calls, 2);
+	/* the platform agrees now: attached, and the domain's table registered */
+	r.ret = 0;
+	assert_int_equal(iommusim_iommu_attach_device(f.dom, dev), 0);
+	assert_int_equal(r.calls, 3);
+	assert_non_null(r.last);
+	assert_int_equal(iommusim_domain_devices(f.dom), 1);
+	/* destroying the device detaches it, and deregisters */
+	iommusim_device_destroy(dev);
+	f.dev[0] = NULL;
+	assert_int_equal(r.calls, 4);
+	assert_null(r.last);
+	iommusim_firmware_destroy(fw);
 	fix_fini(&f);
 }
 
@@ -1085,12 +1595,20 @@ int main(void)
 		cmocka_unit_test(test_s390_sync_map_failed_global_stops_the_loop),
 		cmocka_unit_test(test_s390_rpcit_busy_is_retried),
 		cmocka_unit_test(test_s390_rpcit_busy_bound_fails_map),
+		cmocka_unit_test(test_s390_set_enomem_rejects_bad_arguments),
+		cmocka_unit_test(test_s390_enomem_global_flush),
+		cmocka_unit_test(test_s390_enomem_none_fails_map),
+		cmocka_unit_test(test_s390_enomem_flush_queue_frees_queued_iovas),
+		cmocka_unit_test(test_s390_enomem_flush_queue_second_enomem_fails_map),
+		cmocka_unit_test(test_s390_enomem_flush_queue_without_queue_only_retries),
 		cmocka_unit_test(test_s390_map_outside_aperture_is_einval),
 		cmocka_unit_test(test_s390_map_misaligned_is_einval),
 		cmocka_unit_test(test_s390_domain_tables_allocated_lazily),
 		cmocka_unit_test(test_s390_table_alloc_failure_undoes_the_pages),
 		cmocka_unit_test(test_s390_counters_add_up),
 		cmocka_unit_test(test_s390_attach_detach),
+		cmocka_unit_test(test_s390_attach_registers_the_domain_table),
+		cmocka_unit_test(test_s390_attach_fails_when_registration_refused),
 		cmocka_unit_test(test_s390_resv_regions_outside_window),
 		cmocka_unit_test(test_s390_counters_refuse_other_domains),
 		cmocka_unit_test(test_s390_concurrent_maps_share_tables),

@@ -29,6 +29,8 @@
 #include <iommusim/mem.h>
 #include <iommusim/s390.h>
 
+#include "drivers/s390_tables.h"
+
 #define PG    4096ull
 #define START IOMMUSIM_ZPCI_QEMU_START_DMA
 #define FH    0x0a0b0c0du
@@ -50,6 +52,8 @@ struct fix {
 	struct iommusim_firmware *fw;
 	struct iommusim_device *dev;
 	uint64_t pages;
+	/* the table the setup registered */
+	const struct iommusim_s390_io_table *table;
 };
 
 struct opts {
@@ -59,6 +63,28 @@ struct opts {
 	uint64_t seg_boundary_mask;
 	uint64_t max_seg_size;
 };
+
+/*
+ * The @i-th call must be a registration of FH's [@pba, @pal] with a table (@reg) or a
+ * deregistration (addr, len 0, no table). Returns the table.
+ */
+static const struct iommusim_s390_io_table *expect_ioat(struct fix *f, size_t i, uint64_t pba,
+							uint64_t pal, bool reg)
+{
+	struct iommusim_firmware_call c;
+
+	assert_int_equal(iommusim_firmware_script_log_get(f->fw, i, &c), 0);
+	assert_int_equal(c.kind, IOMMUSIM_FIRMWARE_CALL_SET_IOAT);
+	assert_int_equal(c.fh, FH);
+	assert_int_equal(c.addr, reg ? pba : 0);
+	assert_int_equal(c.len, reg ? pal - pba + 1 : 0);
+	assert_int_equal(c.cc, 0);
+	if (reg)
+		assert_non_null(c.iota);
+	else
+		assert_null(c.iota);
+	return c.iota;
+}
 
 /* libc memory, so ASan sees every object; the window is [START, START + pages * 4 KiB). */
 static void fix_init(struct fix *f, const struct opts *o)
@@ -88,6 +114,13 @@ static void fix_init(struct fix *f, const struct opts *o)
 	assert_int_equal(iommusim_device_create(f->mem, &dcfg, &f->dev), 0);
 	assert_int_equal(iommusim_s390_device_init(f->dev, f->fw, &zcfg), 0);
 	assert_int_equal(iommusim_s390_legacy_dma_setup(f->dev, &lcfg), 0);
+	/*
+	 * The setup registered its table for the window [START, START + pages * 4 KiB - 1] and
+	 * made no other call; the entry is cleared so that the tests' RPCIT logs start empty.
+	 */
+	f->table = expect_ioat(f, 0, START, START + o->pages * PG - 1, true);
+	assert_int_equal(iommusim_firmware_script_log_len(f->fw), 1);
+	iommusim_firmware_script_log_clear(f->fw);
 }
 
 static void fix_fini(struct fix *f)
@@ -222,6 +255,125 @@ static void test_s390_legacy_setup_errors(void **state)
 	assert_int_equal(stats(&f).map_failures, 0);
 	map_at(&f, 1, 0);
 	fix_fini(&f);
+}
+
+/*
+ * The setup registered the table its maps write (a platform reading it sees the legacy
+ * translations), and tearing the ops down deregisters it, before the table is freed.
+ */
+static void test_s390_legacy_setup_registers_teardown_deregisters(void **state)
+{
+	struct opts o = {.pages = 64, .tlb_refresh = true};
+	uint64_t pa = 0;
+	int prot = 0;
+	struct fix f;
+
+	(void)state;
+	fix_init(&f, &o);
+	/* a map at offset 0: [START, START + 4 KiB) -> 0x80000000, read-write */
+	map_at(&f, 1, 0);
+	assert_int_equal(isim_s390_table_translate(f.table, START, &pa, &prot), 0);
+	assert_int_equal(pa, 0x80000000ull);
+	assert_int_equal(prot, RW);
+	assert_int_equal(isim_s390_table_translate(f.table, START + PG, &pa, &prot), -EFAULT);
+	/* the map's ranged RPCIT (tlb_refresh), then the teardown's deregistration */
+	assert_int_equal(iommusim_firmware_script_log_len(f.fw), 1);
+	iommusim_device_destroy(f.dev);
+	f.dev = NULL;
+	assert_int_equal(iommusim_firmware_script_log_len(f.fw), 2);
+	expect_ioat(&f, 1, 0, 0, false);
+	fix_fini(&f);
+}
+
+/* A platform that refuses registrations with @ret and counts the calls. */
+struct refuser {
+	int ret;
+	unsigned int calls;
+	const struct iommusim_s390_io_table *last;
+};
+
+static int refuser_rpcit(void *arg, struct iommusim_cpu *cpu, uint32_t fh, uint64_t addr,
+			 uint64_t len, uint8_t *status)
+{
+	(void)arg;
+	(void)cpu;
+	(void)fh;
+	(void)addr;
+	(void)len;
+	(void)status;
+	return IOMMUSIM_FW_CC_OK;
+}
+
+static int refuser_set_ioat(void *arg, uint32_t fh, uint64_t pba, uint64_t pal,
+			    const struct iommusim_s390_io_table *iota)
+{
+	struct refuser *r = arg;
+
+	assert_int_equal(fh, FH);
+	(void)pba;
+	(void)pal;
+	r->calls++;
+	r->last = iota;
+	return iota ? r->ret : 0;
+}
+
+static const struct iommusim_firmware_ops refuser_ops = {
+	.rpcit = refuser_rpcit,
+	.set_ioat = refuser_set_ioat,
+};
+
+/*
+ * A refused registration fails the setup with the platform's error and leaves nothing behind:
+ * table and bitmaps freed (the live object count is back where it was), no DMA ops, no
+ * deregistration; the next setup, once the platform agrees, works.
+ */
+static void test_s390_legacy_setup_fails_when_registration_refused(void **state)
+{
+	struct iommusim_device_config dcfg = {.name = "zpci", .pci = true};
+	struct iommusim_zpci_config zcfg = {
+		.fh = FH,
+		.start_dma = START,
+		.end_dma = START + 64 * PG - 1,
+		.guest_memory = 1ull << 40,
+	};
+	struct iommusim_s390_legacy_config lcfg = {.strict = false};
+	struct iommusim_s390_legacy_counters c;
+	struct refuser r = {.ret = -EIO};
+	struct iommusim_firmware *fw;
+	struct iommusim_device *dev;
+	struct iommusim_mem *mem;
+	uint64_t objs;
+
+	(void)state;
+	assert_int_equal(iommusim_mem_create(IOMMUSIM_MEM_LIBC, &mem), 0);
+	assert_int_equal(iommusim_firmware_create(mem, &refuser_ops, &r, &fw), 0);
+	assert_int_equal(iommusim_device_create(mem, &dcfg, &dev), 0);
+	assert_int_equal(iommusim_s390_device_init(dev, fw, &zcfg), 0);
+	objs = iommusim_mem_live_objects(mem);
+	/* lazy (table + two bitmaps + state) and strict (one bitmap fewer) alike */
+	for (int strict = 0; strict < 2; strict++) {
+		lcfg.strict = strict;
+		assert_int_equal(iommusim_s390_legacy_dma_setup(dev, &lcfg), -EIO);
+		assert_int_equal(iommusim_mem_live_objects(mem), objs);
+		assert_int_equal(iommusim_s390_legacy_counters(dev, &c), -EINVAL);
+	}
+	assert_int_equal(r.calls, 2);
+	/* the errno is the platform's */
+	r.ret = -ENOSPC;
+	assert_int_equal(iommusim_s390_legacy_dma_setup(dev, &lcfg), -ENOSPC);
+	assert_int_equal(r.calls, 3);
+	r.ret = 0;
+	assert_int_equal(iommusim_s390_legacy_dma_setup(dev, &lcfg), 0);
+	assert_int_equal(r.calls, 4);
+	assert_non_null(r.last);
+	assert_int_equal(iommusim_s390_legacy_counters(dev, &c), 0);
+	/* destroying the device tears the ops down: deregistered */
+	iommusim_device_destroy(dev);
+	assert_int_equal(r.calls, 5);
+	assert_null(r.last);
+	iommusim_firmware_destroy(fw);
+	assert_int_equal(iommusim_mem_live_objects(mem), 0);
+	iommusim_mem_destroy(mem);
 }
 
 /*
@@ -1010,6 +1162,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_s390_legacy_setup_errors),
+		cmocka_unit_test(test_s390_legacy_setup_registers_teardown_deregisters),
+		cmocka_unit_test(test_s390_legacy_setup_fails_when_registration_refused),
 		cmocka_unit_test(test_s390_legacy_next_fit_from_start),
 		cmocka_unit_test(test_s390_legacy_last_page_never_used),
 		cmocka_unit_test(test_s390_legacy_lazy_wrap_global_rpcit_count),
