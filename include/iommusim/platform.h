@@ -21,6 +21,9 @@
  * Walk work is computed from the table's occupancy, segment by segment, so a global refresh of
  * millions of pages costs wall time proportional to its segments and to the pages that changed;
  * the shadow state it changes (host mappings, budget) is exact.
+ *
+ * Like the engine it runs on, a platform is driven by one thread. docs/platforms.md gives the
+ * formulas, the parameters and what is not modelled.
  */
 #ifndef IOMMUSIM_PLATFORM_H
 #define IOMMUSIM_PLATFORM_H
@@ -38,6 +41,14 @@ extern "C" {
 #endif
 
 struct iommusim_platform;
+
+/**
+ * RPCIT status with condition code 1: the function is in error (QEMU's ZPCI_PCI_ST_FUNC_IN_ERR),
+ * the answer to a range entirely outside the registered [pba, pal]. The s390 driver reports it
+ * as -EIO. The model does not put the function into an error state: later RPCITs are answered
+ * as usual.
+ */
+#define IOMMUSIM_PLATFORM_STATUS_FUNC_IN_ERROR 8
 
 /** enum iommusim_platform_kind - which machine the guest runs on. */
 enum iommusim_platform_kind {
@@ -76,6 +87,9 @@ struct iommusim_platform_config {
  * @cfg: the configuration.
  * @out: receives the platform.
  *
+ * The shadow state grows while RPCITs run; a firmware call has no way to report a lack of
+ * memory, so if @mem cannot supply it the process aborts.
+ *
  * Return: 0; -EINVAL for a bad kind or zero guest memory; -ENOMEM.
  */
 IOMMUSIM_API int iommusim_platform_create(struct iommusim_mem *mem, struct iommusim_engine *e,
@@ -91,6 +105,12 @@ IOMMUSIM_API enum iommusim_platform_kind iommusim_platform_kind(const struct iom
 /**
  * iommusim_platform_firmware() - the firmware handle the guest's drivers call (owned by the
  * platform; do not destroy it).
+ *
+ * Its set_ioat registers a function's table, as QEMU's reg_ioat does: pba is rounded down and
+ * pal up to pages; it answers -EINVAL for a window outside what iommusim_platform_zpci_config()
+ * reports, -EBUSY for a function that already has a table, -ENOMEM; a deregistration answers
+ * -ENOENT for a function without a table. RPCITs of a function without a table answer cc 3 (on
+ * LPAR every RPCIT answers 0).
  */
 IOMMUSIM_API struct iommusim_firmware *iommusim_platform_firmware(struct iommusim_platform *p);
 
@@ -107,13 +127,15 @@ IOMMUSIM_API void iommusim_platform_zpci_config(const struct iommusim_platform *
 						struct iommusim_zpci_config *out);
 
 /**
- * struct iommusim_platform_stats - what the platform did. Counters only grow; the last three
- * members are levels.
+ * struct iommusim_platform_stats - what the platform did. Counters only grow, except the three
+ * levels shadow_pages, shadow_pages_max and dma_avail. Members are only ever appended.
  * @rpcits:            RPCIT instructions answered.
- * @rpcit_errors:      answers other than cc 0 and the budget's cc 1 / status 16 (unknown
- *                     function, no registered table, range outside the window).
- * @budget_exhausted:  answers cc 1 / status 16: the vfio budget ended at 0 (KVM; z/VM only
- *                     with zvm.dma_entry_limit set).
+ * @rpcit_errors:      answers other than cc 0 and the budget's cc 1 / status 16: cc 3 for a
+ *                     function with no registered table (unknown, or deregistered), cc 1 /
+ *                     IOMMUSIM_PLATFORM_STATUS_FUNC_IN_ERROR for a range outside the window.
+ * @budget_exhausted:  answers cc 1 / status 16. KVM: the vfio budget ended at 0 (even when every
+ *                     page got mapped, as QEMU answers). z/VM (only with zvm.dma_entry_limit
+ *                     set): pages were left unshadowed for want of budget.
  * @passes:            walks of an RPCIT range, second passes included (0 on LPAR).
  * @second_passes:     walks repeated because the budget ran out and unmaps freed some.
  * @pages_walked:      4 KiB pages walked inside existing page tables, each a full table walk.
@@ -127,6 +149,15 @@ IOMMUSIM_API void iommusim_platform_zpci_config(const struct iommusim_platform *
  * @shadow_pages:      pages mapped in the host now.
  * @shadow_pages_max:  the most ever mapped at once.
  * @dma_avail:         budget left now (UINT64_MAX when there is no limit).
+ * @upper_pages:       pages under the invalid upper entries met; QEMU looks each up in its
+ *                     shadow (one hash operation), CP is assumed to skip them.
+ * @silent_drops:      shadow pages under an invalid upper entry that QEMU (>= 7.2) forgets
+ *                     and whose budget it takes back without unmapping them in vfio, so the
+ *                     host keeps the mapping (hypervisor.md §1.5 caveat). Not in host_unmaps.
+ * @remaps:            valid pages whose target or permission changed while shadowed: unmapped
+ *                     and mapped again (counted in host_unmaps and host_maps as well). On KVM
+ *                     each keeps one unit of budget for good, as QEMU's counter does.
+ * @range_errors:      RPCITs whose range lay entirely outside [pba, pal] (in rpcit_errors).
  */
 struct iommusim_platform_stats {
 	uint64_t rpcits;
@@ -144,6 +175,10 @@ struct iommusim_platform_stats {
 	uint64_t shadow_pages;
 	uint64_t shadow_pages_max;
 	uint64_t dma_avail;
+	uint64_t upper_pages;
+	uint64_t silent_drops;
+	uint64_t remaps;
+	uint64_t range_errors;
 };
 
 /** iommusim_platform_get_stats() - read the counters. */

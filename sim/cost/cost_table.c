@@ -193,8 +193,8 @@ const struct iommusim_cost_param isim_cost_table[IOMMUSIM_COST_NR] = {
 	    "in-kernel ones; no s390 number",
 	    "hypervisor.md §9.1, §5.1"),
 	ROW(KVM_TRAP_KERNEL_NS, "kvm.trap_kernel_ns", NS, 500, 300, 1000, 0,
-	    "exit handled in the kernel (powerpc TCE hcalls, simple x86 exits): ~1-3 k cycles "
-	    "(kvm-unit-tests vmcall 1.5 k)",
+	    "exit handled in the kernel: ~1-3 k cycles (vmcall 1.5 k); also the part of an RPCIT "
+	    "exit outside QEMU's big lock",
 	    "hypervisor.md §9.1, §5.1"),
 
 	/* QEMU s390 RPCIT emulation. */

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * z/VM: CP intercepts RPCIT (zvm.trap_ns) and brings its shadow of the guest's I/O table in
+ * line over the range. CP's internals are not public; the model assumes a walk with QEMU's
+ * outcome but a proper walker's shape (docs/platforms.md lists every assumption):
+ * - invalid segment and region entries are skipped in one step each, aligned to their reach,
+ *   with no per-page cost under them; the pages CP shadowed there are unmapped;
+ * - zvm.shadow_page_ns per page walked in a page table and per invalid upper entry,
+ *   zvm.map_page_ns per page newly shadowed, zvm.unmap_page_ns per page unshadowed; no
+ *   separate unmap calls, nothing coalesced;
+ * - a changed page is unshadowed and shadowed again, its budget unit given back first;
+ * - with zvm.dma_entry_limit, pages that find no budget are skipped, the range is walked again
+ *   while the budget allows, and the answer is cc 1 / status 16 only if a page was left
+ *   unshadowed.
+ */
+#include "platform/platform_internal.h"
+
+static uint64_t cp_ns(const struct iommusim_cost *c, const struct isim_walk_counts *n)
+{
+	return (n->pages_walked + n->upper_invalid) *
+		       iommusim_cost_get(c, IOMMUSIM_COST_ZVM_SHADOW_PAGE_NS) +
+	       n->maps * iommusim_cost_get(c, IOMMUSIM_COST_ZVM_MAP_PAGE_NS) +
+	       n->teardowns * iommusim_cost_get(c, IOMMUSIM_COST_ZVM_UNMAP_PAGE_NS);
+}
+
+int isim_zvm_rpcit(struct iommusim_platform *p, struct iommusim_cpu *cpu,
+		   struct isim_platform_fn *f, uint64_t first, uint64_t end, uint8_t *status)
+{
+	const struct iommusim_cost *c = p->cost;
+	static const struct isim_walk_rules rules = {
+		.anchored_frames = false,
+		.unmap = ISIM_UNMAP_NO_CALLS,
+		.silent_upper_drops = false,
+		.second_pass = true,
+		.remap_keeps_budget = true,
+	};
+	struct isim_walk_counts n = {0};
+
+	isim_shadow_refresh(f->shadow, f->iota, first, end, &rules, &p->container, &n);
+	isim_platform_charge(p, cpu, iommusim_cost_cycles(c, IOMMUSIM_COST_ZVM_TRAP_NS),
+			     iommusim_cost_ns_to_cycles(c, cp_ns(c, &n)));
+	isim_platform_add_counts(p, &n);
+	if (!n.left_unmapped)
+		return IOMMUSIM_FW_CC_OK;
+	p->st.budget_exhausted++;
+	*status = IOMMUSIM_FW_STATUS_RESOURCES_ALT;
+	return IOMMUSIM_FW_CC_ERROR;
+}
