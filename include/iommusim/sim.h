@@ -112,7 +112,8 @@ struct iommusim_sim_config {
  * @lat_p99_us:        99th percentile of that latency, in µs (histogram bucket upper bound,
  *                     at most 1/64 relative error).
  * @rpcit_map:         RPCITs issued for new mappings (sync_map; legacy map RPCITs).
- * @rpcit_unmap:       ranged RPCITs issued for unmaps (strict).
+ * @rpcit_unmap:       ranged RPCITs issued for unmaps (strict; in every mode also the
+ *                     synchronous undo of a map whose RPCIT failed).
  * @rpcit_global:      whole-aperture RPCITs (flush-queue flushes, wrap-arounds, out of
  *                     resources).
  * @budget_exhausted:  RPCITs answered "insufficient resources" (cc 1 / status 16).
@@ -124,7 +125,27 @@ struct iommusim_sim_config {
  * @in_flight_end:     I/Os still in flight when the run stopped (completed or failed
  *                     afterwards by iommusim_sim_run() draining them, so every submitted I/O
  *                     is accounted for; not counted in the interval's figures).
- * @mapped_end:        DMA mappings still live after the drain (0 when nothing leaked).
+ * @mapped_end:        data mappings (not the driver's coherent rings) still live after the
+ *                     drain and the final flush-queue flush (0 when nothing leaked).
+ * @in_flight_start:   I/Os in flight when the interval began (submitted during the warm-up),
+ *                     so ios_submitted = ios_completed + io_errors + in_flight_end -
+ *                     in_flight_start.
+ * @ios_submitted_total: I/Os submitted over the whole run (warm-up, interval).
+ * @ios_completed_total: I/Os completed over the whole run, drain included.
+ * @io_errors_total:   I/Os failed over the whole run; ios_submitted_total = ios_completed_total
+ *                     + io_errors_total once the run is over.
+ * @lat_p50_us:        median latency, in µs (bucket upper bound, as lat_p99_us).
+ * @lat_max_us:        largest latency in the interval, in µs (exact).
+ * @fq_flushes:        flush-queue IOTLB flushes in the interval, all causes (0 for strict and
+ *                     legacy).
+ * @legacy_wraps:      legacy policy: times the IOVA allocator wrapped around in the interval,
+ *                     each with its global RPCIT (0 for the other policies).
+ * @device_util:       fraction of the interval the NVMe device was busy (its IOPS and
+ *                     bandwidth ceilings; 1 when the device is the bottleneck).
+ *
+ * Counts belong to the interval [warm-up end, warm-up end + measure): an I/O is submitted at
+ * the start of its submission work's event, completes or fails when its completion (or failed
+ * mapping) runs; the latency histogram holds the I/Os completed in the interval.
  */
 struct iommusim_sim_stats {
 	double sim_seconds;
@@ -148,6 +169,15 @@ struct iommusim_sim_stats {
 	struct iommusim_platform_stats platform;
 	uint64_t in_flight_end;
 	uint64_t mapped_end;
+	uint64_t in_flight_start;
+	uint64_t ios_submitted_total;
+	uint64_t ios_completed_total;
+	uint64_t io_errors_total;
+	double lat_p50_us;
+	double lat_max_us;
+	uint64_t fq_flushes;
+	uint64_t legacy_wraps;
+	double device_util;
 };
 
 /**
@@ -156,9 +186,10 @@ struct iommusim_sim_stats {
  * @cfg: the configuration.
  * @out: receives the simulation.
  *
- * Return: 0; -EINVAL for a bad configuration (no cost set, jobs > cpus, zero iodepth,
- * block size not a multiple of 4096, zero measure time, a device setup refused by the guest
- * stack); -ENOMEM.
+ * Return: 0; -EINVAL for a bad configuration (no cost set, no or too many CPUs, zero jobs,
+ * jobs > cpus, zero iodepth, block size zero or not a multiple of 4096, zero measure time, an
+ * unknown platform or policy, rings and buffers that do not fit in guest memory, a device
+ * setup or coherent allocation refused by the guest stack); -ENOMEM.
  */
 IOMMUSIM_API int iommusim_sim_create(struct iommusim_mem *mem, const struct iommusim_sim_config *cfg,
 				     struct iommusim_sim **out);
@@ -168,7 +199,8 @@ IOMMUSIM_API int iommusim_sim_create(struct iommusim_mem *mem, const struct iomm
  * every I/O in flight completes or fails, every flush queue is flushed.
  * @sim: the simulation; runs once (a second call returns -EALREADY).
  *
- * Return: 0, or -EALREADY.
+ * Return: 0; -EALREADY; -ENOMEM if the engine could not queue an event (the run stops there
+ * and its statistics stay zero).
  */
 IOMMUSIM_API int iommusim_sim_run(struct iommusim_sim *sim);
 

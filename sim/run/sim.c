@@ -1,0 +1,467 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * One simulation (sim.h): the engine at cpu.freq_mhz, the platform, one zPCI NVMe function
+ * with the policy's DMA ops, and the NVMe workload; a run is a warm-up, a measured interval
+ * between two snapshots of every counter, and a drain.
+ */
+#include <assert.h>
+#include <errno.h>
+#include <string.h>
+
+#include <iommusim/dma.h>
+#include <iommusim/s390.h>
+#include <iommusim/sim.h>
+
+#include "base/memory.h"
+#include "workload/nvme.h"
+
+#define PAGE_SIZE 4096ull
+#define HZ_PER_MHZ 1000000ull
+/* The NVMe function's handle, as firmware would list it. */
+#define NVME_FH 0x00001000u
+/*
+ * Guest-physical start of the driver's rings and I/O buffers: above the low memory the
+ * kernel keeps for itself (lowcore, image), which no DMA in this model touches.
+ */
+#define GUEST_IO_BASE (16ull << 20)
+
+/* Every counter the statistics are differences of, read at one instant. */
+struct snapshot {
+	uint64_t t;
+	struct isim_nvme_counters io;
+	struct iommusim_dma_stats dma;
+	struct iommusim_s390_counters s390;
+	struct iommusim_s390_legacy_counters legacy;
+	struct iommusim_platform_stats plat;
+	uint64_t charged;
+	struct iommusim_server_stats server;
+	struct iommusim_server_stats device;
+	/* When each server is next idle from t on: the end of the busy stretch holding t. */
+	uint64_t server_idle;
+	uint64_t device_idle;
+};
+
+struct iommusim_sim {
+	struct iommusim_mem *mem;
+	struct iommusim_sim_config cfg;
+	const struct iommusim_cost *cost;
+	struct iommusim_engine *e;
+	struct iommusim_platform *platform;
+	struct iommusim_device *dev;
+	struct iommusim_domain *domain; /* NULL for the legacy ops */
+	struct isim_nvme *nvme;
+	uint32_t fq_size;
+	uint32_t fq_timeout_ms;
+	bool ran;
+	/* iommusim_cost_work_cycles() per kind, read once: the hook runs many times per I/O. */
+	uint64_t work_cycles[IOMMUSIM_WORK_NR];
+	struct iommusim_sim_stats stats;
+};
+
+/* Guest work reported by the kernel layers becomes busy time of the CPU that did it. */
+static void work_hook(void *arg, struct iommusim_cpu *cpu, enum iommusim_work kind, uint64_t n)
+{
+	struct iommusim_sim *sim = arg;
+
+	assert((unsigned int)kind < IOMMUSIM_WORK_NR);
+	iommusim_engine_cpu_charge(sim->e, cpu, sim->work_cycles[kind] * n);
+}
+
+static int check_config(const struct iommusim_sim_config *cfg)
+{
+	const struct iommusim_nvme_config *job = &cfg->nvme;
+
+	if (!cfg->cost || (unsigned int)cfg->platform >= IOMMUSIM_PLATFORM_NR ||
+	    (unsigned int)cfg->policy >= IOMMUSIM_POLICY_NR || cfg->guest_memory == 0)
+		return -EINVAL;
+	if (cfg->cpus == 0 || cfg->cpus > IOMMUSIM_ENGINE_MAX_CPUS)
+		return -EINVAL;
+	if (job->jobs == 0 || job->jobs > cfg->cpus || job->iodepth == 0)
+		return -EINVAL;
+	if (job->block_size == 0 || job->block_size % PAGE_SIZE != 0)
+		return -EINVAL;
+	if (cfg->measure_ns == 0)
+		return -EINVAL;
+	return 0;
+}
+
+/* A refusal by the guest stack is a bad configuration; running out of memory is not. */
+static int setup_error(int err)
+{
+	return err == 0 || err == -ENOMEM ? err : -EINVAL;
+}
+
+static int setup_policy(struct iommusim_sim *sim)
+{
+	const struct iommusim_cost *cost = sim->cost;
+	struct iommusim_dma_iommu_config dcfg = {
+		.mode = IOMMUSIM_DMA_LAZY,
+		.fq_size = (uint32_t)iommusim_cost_get(cost, IOMMUSIM_COST_DMA_FQ_SIZE),
+		.fq_timeout_ms = (uint32_t)iommusim_cost_get(cost, IOMMUSIM_COST_DMA_FQ_TIMEOUT_MS),
+		.kernel = IOMMUSIM_KERNEL_6_7,
+		/* s390 sets iommu.forcedac: no 32-bit-first attempt */
+		.forcedac = true,
+		.possible_cpus = sim->cfg.cpus,
+		.clock = iommusim_engine_clock(sim->e),
+	};
+	enum iommusim_s390_enomem enomem;
+	int err;
+
+	if (sim->cfg.policy == IOMMUSIM_POLICY_LEGACY) {
+		/* Linux 6.6's default: lazy unmaps, a global RPCIT per wrap-around */
+		struct iommusim_s390_legacy_config lcfg = { .strict = false };
+
+		return setup_error(iommusim_s390_legacy_dma_setup(sim->dev, &lcfg));
+	}
+	switch (sim->cfg.policy) {
+	case IOMMUSIM_POLICY_STRICT:
+		dcfg.mode = IOMMUSIM_DMA_STRICT;
+		dcfg.fq_size = 0;
+		dcfg.fq_timeout_ms = 0;
+		break;
+	case IOMMUSIM_POLICY_FQ_PERCPU:
+		dcfg.fq_type = IOMMUSIM_FQ_PER_CPU;
+		sim->fq_size = dcfg.fq_size ? dcfg.fq_size : IOMMUSIM_FQ_PER_CPU_SIZE;
+		sim->fq_timeout_ms =
+			dcfg.fq_timeout_ms ? dcfg.fq_timeout_ms : IOMMUSIM_FQ_PER_CPU_TIMEOUT_MS;
+		break;
+	default:
+		dcfg.fq_type = IOMMUSIM_FQ_SINGLE;
+		sim->fq_size = dcfg.fq_size ? dcfg.fq_size : IOMMUSIM_FQ_SINGLE_SIZE;
+		sim->fq_timeout_ms =
+			dcfg.fq_timeout_ms ? dcfg.fq_timeout_ms : IOMMUSIM_FQ_SINGLE_TIMEOUT_MS;
+		break;
+	}
+	err = iommusim_s390_domain_create(sim->mem, IOMMUSIM_KERNEL_6_7, &sim->domain);
+	if (err)
+		return setup_error(err);
+	enomem = (enum iommusim_s390_enomem)iommusim_cost_get(cost, IOMMUSIM_COST_S390_ENOMEM);
+	err = iommusim_s390_domain_set_enomem(sim->domain, enomem);
+	if (!err)
+		err = iommusim_dma_iommu_setup(sim->dev, sim->domain, &dcfg);
+	return setup_error(err);
+}
+
+static int setup_device(struct iommusim_sim *sim)
+{
+	struct iommusim_device_config dcfg = {
+		.name = "nvme",
+		.pci = true,
+		/* the NVMe driver sets 64-bit streaming and coherent masks */
+		.dma_mask = IOMMUSIM_DMA_BIT_MASK(64),
+		.coherent_dma_mask = IOMMUSIM_DMA_BIT_MASK(64),
+	};
+	struct iommusim_zpci_config zcfg;
+	int err;
+
+	err = iommusim_device_create(sim->mem, &dcfg, &sim->dev);
+	if (err)
+		return setup_error(err);
+	iommusim_platform_zpci_config(sim->platform, NVME_FH, &zcfg);
+	err = iommusim_s390_device_init(sim->dev, iommusim_platform_firmware(sim->platform),
+					&zcfg);
+	if (err)
+		return setup_error(err);
+	return setup_policy(sim);
+}
+
+int iommusim_sim_create(struct iommusim_mem *mem, const struct iommusim_sim_config *cfg,
+			struct iommusim_sim **out)
+{
+	struct iommusim_platform_config pcfg;
+	struct isim_nvme_setup nsetup;
+	struct iommusim_sim *sim;
+	uint64_t hz;
+	int err;
+
+	assert(mem && cfg && out);
+	err = check_config(cfg);
+	if (err)
+		return err;
+	sim = isim_zalloc(mem, sizeof(*sim), 0);
+	if (!sim)
+		return -ENOMEM;
+	sim->mem = mem;
+	sim->cfg = *cfg;
+	sim->cost = cfg->cost;
+
+	/* One frequency: the engine's cycles are the cost table's. */
+	hz = iommusim_cost_get(sim->cost, IOMMUSIM_COST_CPU_FREQ_MHZ) * HZ_PER_MHZ;
+	err = iommusim_engine_create(mem, cfg->cpus, hz, &sim->e);
+	if (err)
+		goto fail;
+	for (unsigned int k = 0; k < IOMMUSIM_WORK_NR; k++)
+		sim->work_cycles[k] = iommusim_cost_work_cycles(sim->cost, (enum iommusim_work)k);
+	for (unsigned int i = 0; i < cfg->cpus; i++)
+		iommusim_cpu_set_work_hook(iommusim_engine_cpu(sim->e, i), work_hook, sim);
+
+	pcfg = (struct iommusim_platform_config){
+		.kind = cfg->platform,
+		.guest_memory = cfg->guest_memory,
+		.cost = sim->cost,
+	};
+	err = iommusim_platform_create(mem, sim->e, &pcfg, &sim->platform);
+	if (err)
+		goto fail;
+	err = setup_device(sim);
+	if (err)
+		goto fail;
+
+	nsetup = (struct isim_nvme_setup){
+		.engine = sim->e,
+		.dev = sim->dev,
+		.cost = sim->cost,
+		.job = &sim->cfg.nvme,
+		.seed = cfg->seed,
+		.phys_base = GUEST_IO_BASE,
+		.phys_limit = cfg->guest_memory,
+		/* the order of firmware calls matters only where a server serialises them */
+		.steps = iommusim_platform_server(sim->platform) != NULL,
+	};
+	err = isim_nvme_create(mem, &nsetup, &sim->nvme);
+	if (err)
+		goto fail;
+	*out = sim;
+	return 0;
+fail:
+	iommusim_sim_destroy(sim);
+	return err;
+}
+
+void iommusim_sim_destroy(struct iommusim_sim *sim)
+{
+	if (!sim)
+		return;
+	/* Users before what they use: the device's timers and firmware live on the engine. */
+	isim_nvme_destroy(sim->nvme);
+	iommusim_device_destroy(sim->dev);
+	iommusim_domain_destroy(sim->domain);
+	iommusim_platform_destroy(sim->platform);
+	iommusim_engine_destroy(sim->e);
+	isim_free(sim->mem, sim, sizeof(*sim), 0);
+}
+
+/* ---- running ---- */
+
+/*
+ * The first instant at or after @t at which @srv is idle. A request of no service books
+ * nothing and starts there; it is counted as a request, so probe after reading the counters.
+ */
+static uint64_t idle_from(struct iommusim_sim *sim, struct iommusim_server *srv, uint64_t t)
+{
+	uint64_t start;
+
+	iommusim_engine_server_use(sim->e, srv, NULL, t, 0, &start, NULL);
+	return start;
+}
+
+static void take_snapshot(struct iommusim_sim *sim, uint64_t t, struct snapshot *s)
+{
+	struct iommusim_server *server = iommusim_platform_server(sim->platform);
+
+	memset(s, 0, sizeof(*s));
+	s->t = t;
+	isim_nvme_counters(sim->nvme, &s->io);
+	iommusim_dma_get_stats(sim->dev, &s->dma);
+	if (sim->domain)
+		iommusim_s390_domain_counters(sim->domain, &s->s390);
+	else
+		iommusim_s390_legacy_counters(sim->dev, &s->legacy);
+	iommusim_platform_get_stats(sim->platform, &s->plat);
+	for (unsigned int i = 0; i < sim->cfg.cpus; i++)
+		s->charged += iommusim_engine_cpu_charged(sim->e, iommusim_engine_cpu(sim->e, i));
+	if (server) {
+		iommusim_engine_server_stats(server, &s->server);
+		s->server_idle = idle_from(sim, server, t);
+	}
+	iommusim_engine_server_stats(isim_nvme_server(sim->nvme), &s->device);
+	s->device_idle = idle_from(sim, isim_nvme_server(sim->nvme), t);
+}
+
+/* Start the servers' counting at the interval's start, so their busy time is the interval's. */
+static void reset_servers(struct iommusim_sim *sim, uint64_t t)
+{
+	struct iommusim_server *server = iommusim_platform_server(sim->platform);
+
+	if (server)
+		iommusim_engine_server_reset_stats(server, t);
+	iommusim_engine_server_reset_stats(isim_nvme_server(sim->nvme), t);
+}
+
+/*
+ * The platform's counters over the interval. Every member but the three levels is a counter
+ * (members are only ever appended, all counters), so the difference is taken member by member.
+ */
+static void platform_delta(const struct iommusim_platform_stats *a,
+			   const struct iommusim_platform_stats *b,
+			   struct iommusim_platform_stats *out)
+{
+	const uint64_t *pa = (const uint64_t *)a;
+	const uint64_t *pb = (const uint64_t *)b;
+	uint64_t *po = (uint64_t *)out;
+
+	_Static_assert(sizeof(*a) % sizeof(uint64_t) == 0, "platform stats are all uint64_t");
+	for (size_t i = 0; i < sizeof(*a) / sizeof(uint64_t); i++)
+		po[i] = pb[i] - pa[i];
+	out->shadow_pages = b->shadow_pages;
+	out->shadow_pages_max = b->shadow_pages_max;
+	out->dma_avail = b->dma_avail;
+}
+
+/*
+ * Busy time of a server inside [a->t, b->t). A server counts a request's whole service when it
+ * is booked, so a long one (a global RPCIT walking millions of pages) booked near the end
+ * would count beyond the interval, and one booked in the warm-up not at all. The stretch
+ * running at the start is added and the one running on at the end taken off; that is exact
+ * when each is one busy stretch, as bookings made in arrival order are, and the result never
+ * leaves [0, interval].
+ */
+static uint64_t busy_within(uint64_t booked, uint64_t a_t, uint64_t a_idle, uint64_t b_t,
+			    uint64_t b_idle)
+{
+	uint64_t in = booked + (a_idle - a_t), out = b_idle - b_t;
+
+	if (in <= out)
+		return 0;
+	return in - out < b_t - a_t ? in - out : b_t - a_t;
+}
+
+static double cycles_to_us(const struct iommusim_sim *sim, double cycles)
+{
+	return cycles * 1e6 / (double)iommusim_engine_hz(sim->e);
+}
+
+static void compute_stats(struct iommusim_sim *sim, const struct snapshot *a,
+			  const struct snapshot *b)
+{
+	struct iommusim_sim_stats *st = &sim->stats;
+	const struct isim_hist *lat = isim_nvme_latency(sim->nvme);
+	double interval = (double)(b->t - a->t);
+	uint64_t bytes = b->io.completed_bytes - a->io.completed_bytes;
+
+	memset(st, 0, sizeof(*st));
+	st->sim_seconds = interval / (double)iommusim_engine_hz(sim->e);
+	st->fq_size = sim->fq_size;
+	st->fq_timeout_ms = sim->fq_timeout_ms;
+	st->ios_submitted = b->io.submitted - a->io.submitted;
+	st->ios_completed = b->io.completed - a->io.completed;
+	st->io_errors = b->io.failed - a->io.failed;
+	st->map_failures = b->dma.map_failures - a->dma.map_failures;
+	st->iops = (double)st->ios_completed / st->sim_seconds;
+	st->mbps = (double)bytes / st->sim_seconds / 1e6;
+	st->lat_mean_us = cycles_to_us(sim, isim_hist_mean(lat));
+	st->lat_p50_us = cycles_to_us(sim, (double)isim_hist_quantile(lat, 50, 100));
+	st->lat_p99_us = cycles_to_us(sim, (double)isim_hist_quantile(lat, 99, 100));
+	st->lat_max_us = cycles_to_us(sim, (double)lat->max);
+	if (sim->domain) {
+		st->rpcit_map = b->s390.sync_map_rpcits - a->s390.sync_map_rpcits;
+		st->rpcit_unmap = b->s390.sync_rpcits - a->s390.sync_rpcits;
+		st->rpcit_global = b->s390.global_rpcits - a->s390.global_rpcits +
+				   b->s390.enomem_global_rpcits - a->s390.enomem_global_rpcits;
+		st->fq_flushes = b->dma.fq_flushes - a->dma.fq_flushes;
+	} else {
+		st->rpcit_map = b->legacy.map_rpcits - a->legacy.map_rpcits;
+		st->rpcit_unmap = b->legacy.unmap_rpcits - a->legacy.unmap_rpcits;
+		st->rpcit_global = b->legacy.global_rpcits - a->legacy.global_rpcits;
+		st->legacy_wraps = b->legacy.wraps - a->legacy.wraps;
+	}
+	platform_delta(&a->plat, &b->plat, &st->platform);
+	st->budget_exhausted = st->platform.budget_exhausted;
+	if (iommusim_platform_server(sim->platform)) {
+		st->server_util = (double)busy_within(b->server.busy, a->t, a->server_idle, b->t,
+						      b->server_idle) / interval;
+		if (b->server.requests)
+			st->server_wait_us = cycles_to_us(sim, (double)b->server.wait_total /
+								  (double)b->server.requests);
+	}
+	st->device_util = (double)busy_within(b->device.busy, a->t, a->device_idle, b->t,
+					      b->device_idle) / interval;
+	st->cpu_util = (double)(b->charged - a->charged) / ((double)sim->cfg.cpus * interval);
+	st->in_flight_start = a->io.in_flight;
+	st->in_flight_end = b->io.in_flight;
+}
+
+/* After the drain: totals of the whole run and the data mappings left behind. */
+static void finish_stats(struct iommusim_sim *sim)
+{
+	struct iommusim_sim_stats *st = &sim->stats;
+	struct isim_nvme_counters io;
+	struct iommusim_dma_stats dma;
+
+	isim_nvme_counters(sim->nvme, &io);
+	iommusim_dma_get_stats(sim->dev, &dma);
+	st->ios_submitted_total = io.submitted;
+	st->ios_completed_total = io.completed;
+	st->io_errors_total = io.failed;
+	/* Live mappings, less the driver's coherent ones, which stay until the device goes. */
+	st->mapped_end = dma.maps - dma.unmaps - io.coherent;
+}
+
+/* Run every event before @t (the interval is half-open: [start, end)). */
+static int run_before(struct iommusim_sim *sim, uint64_t t)
+{
+	if (t > 0)
+		iommusim_engine_run_until(sim->e, t - 1);
+	return isim_nvme_error(sim->nvme);
+}
+
+static int run(struct iommusim_sim *sim)
+{
+	struct snapshot a, b;
+	uint64_t start, end;
+	int err;
+
+	start = iommusim_engine_ns_to_cycles(sim->e, sim->cfg.warmup_ns);
+	end = start + iommusim_engine_ns_to_cycles(sim->e, sim->cfg.measure_ns);
+
+	err = isim_nvme_start(sim->nvme);
+	if (!err)
+		err = run_before(sim, start);
+	if (err)
+		return err;
+	take_snapshot(sim, start, &a);
+	reset_servers(sim, start);
+	isim_nvme_measure(sim->nvme, true);
+
+	err = run_before(sim, end);
+	if (err)
+		return err;
+	take_snapshot(sim, end, &b);
+	isim_nvme_measure(sim->nvme, false);
+	compute_stats(sim, &a, &b);
+
+	/*
+	 * Drain: the last completion stops the engine. Timers (flush queue, depot trim) may
+	 * keep events queued after it, so an empty queue is not the signal.
+	 */
+	if (isim_nvme_stop(sim->nvme))
+		iommusim_engine_run(sim->e);
+	err = isim_nvme_error(sim->nvme);
+	if (err)
+		return err;
+	/* Nothing stays mapped in the guest's tables: flush what the flush queues still hold. */
+	if (sim->domain)
+		iommusim_dma_iommu_flush_queue(sim->dev, iommusim_engine_cpu(sim->e, 0));
+	finish_stats(sim);
+	return 0;
+}
+
+int iommusim_sim_run(struct iommusim_sim *sim)
+{
+	int err;
+
+	assert(sim);
+	if (sim->ran)
+		return -EALREADY;
+	sim->ran = true;
+	err = run(sim);
+	if (err)
+		memset(&sim->stats, 0, sizeof(sim->stats));
+	return err;
+}
+
+void iommusim_sim_get_stats(const struct iommusim_sim *sim, struct iommusim_sim_stats *out)
+{
+	assert(sim && out);
+	*out = sim->stats;
+}
