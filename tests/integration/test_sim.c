@@ -451,13 +451,22 @@ static void test_sim_closed_loop_and_device_ceiling(void **state)
 	run(&f, &st);
 	check_conservation(&f.cfg, &st);
 	assert_true(fabs(st.iops * st.lat_mean_us * 1e-6 / 128.0 - 1.0) < 0.02);
-	/* 4096 B at 3500 MB/s occupies the drive 1.17 µs, longer than 1 / 1 M IOPS: the
-	 * bandwidth is the ceiling, 3500e6 / 4096 = 854492 IOPS. */
-	assert_true(st.iops <= 854492.0 * 1.001);
-	assert_true(st.iops > 854492.0 * 0.98);
-	assert_true(st.mbps <= 3500.0 * 1.001);
+	/* 4096 B at 7000 MB/s occupies the drive 0.585 µs, less than 1 / 1 M IOPS: the IOPS
+	 * ceiling binds, 1 M IOPS. */
+	assert_true(st.iops <= 1e6 * 1.001);
+	assert_true(st.iops > 1e6 * 0.98);
+	assert_true(st.mbps <= 4096.0 * 1.001);
 	assert_true(st.device_util > 0.98);
 	assert_true(st.cpu_util < 0.7);
+	fixture_down(&f);
+
+	fixture_up(&f, IOMMUSIM_PLATFORM_LPAR, IOMMUSIM_POLICY_FQ_PERCPU);
+	f.cfg.nvme.block_size = 128 * 1024;
+	run(&f, &st);
+	check_conservation(&f.cfg, &st);
+	assert_true(st.iops <= 53406.0 * 1.001 && st.iops > 53406.0 * 0.98);
+	assert_true(st.mbps <= 7000.0 * 1.001);
+	assert_true(st.device_util > 0.98);
 	fixture_down(&f);
 }
 
