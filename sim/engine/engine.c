@@ -16,13 +16,64 @@ static uint64_t sat64(isim_u128 v)
 	return v > UINT64_MAX ? UINT64_MAX : (uint64_t)v;
 }
 
+static uint64_t gcd64(uint64_t a, uint64_t b)
+{
+	while (b) {
+		uint64_t t = a % b;
+
+		a = b;
+		b = t;
+	}
+	return a;
+}
+
+static struct isim_udiv udiv_init(uint64_t d)
+{
+	unsigned int l = 0;
+
+	assert(d >= 1);
+	/* l = ceil(log2(d)), so 2^(l-1) < d <= 2^l and the magic number fits 64 bits. */
+	while (l < 64 && ((uint64_t)1 << l) < d)
+		l++;
+	return (struct isim_udiv){
+		.m = (uint64_t)(((((isim_u128)1 << l) - d) << 64) / d + 1),
+		.sh1 = l ? 1 : 0,
+		.sh2 = l ? l - 1 : 0,
+	};
+}
+
+static void conv_init(struct isim_engine_conv *c, uint64_t hz)
+{
+	uint64_t g = gcd64(hz, NSEC_PER_SEC);
+
+	c->cyc = hz / g;
+	c->ns = NSEC_PER_SEC / g;
+	c->cycles_max = UINT64_MAX / c->ns;
+	c->ns_max = (UINT64_MAX - (c->ns - 1)) / c->cyc;
+	c->by_cyc = udiv_init(c->cyc);
+	c->by_ns = udiv_init(c->ns);
+}
+
+/*
+ * Both conversions are exact rational arithmetic, so the reduced fraction gives the same
+ * result as the 128-bit formula; it only spares the 128-bit division on every event that
+ * moves the clock.
+ */
 uint64_t iommusim_engine_ns_to_cycles(const struct iommusim_engine *e, uint64_t ns)
 {
+	const struct isim_engine_conv *c = &e->conv;
+
+	if (ns <= c->ns_max)
+		return isim_udiv(&c->by_ns, ns * c->cyc + c->ns - 1);
 	return sat64(((isim_u128)ns * e->hz + NSEC_PER_SEC - 1) / NSEC_PER_SEC);
 }
 
 uint64_t iommusim_engine_cycles_to_ns(const struct iommusim_engine *e, uint64_t cycles)
 {
+	const struct isim_engine_conv *c = &e->conv;
+
+	if (cycles <= c->cycles_max)
+		return isim_udiv(&c->by_cyc, cycles * c->ns);
 	return sat64((isim_u128)cycles * NSEC_PER_SEC / e->hz);
 }
 
@@ -41,7 +92,9 @@ int iommusim_engine_create(struct iommusim_mem *mem, unsigned int ncpus, uint64_
 		return -ENOMEM;
 	e->mem = mem;
 	e->hz = hz ? hz : IOMMUSIM_ENGINE_DEFAULT_HZ;
+	conv_init(&e->conv, e->hz);
 	e->free_head = ISIM_EV_NONE;
+	e->rekey = ISIM_EV_NONE;
 	e->cpus = isim_zalloc(mem, ncpus * sizeof(*e->cpus), 0);
 	if (!e->cpus)
 		goto fail;
@@ -95,14 +148,6 @@ struct iommusim_cpu *iommusim_engine_cpu(const struct iommusim_engine *e, unsign
 {
 	assert(i < e->ncpus);
 	return e->cpus[i].cpu;
-}
-
-unsigned int isim_engine_cpu_index(const struct iommusim_engine *e, const struct iommusim_cpu *cpu)
-{
-	unsigned int i = iommusim_cpu_id(cpu);
-
-	assert(i < e->ncpus && e->cpus[i].cpu == cpu && "CPU of another engine");
-	return i;
 }
 
 uint64_t iommusim_engine_now(const struct iommusim_engine *e)

@@ -92,14 +92,22 @@ struct iommusim_clock *iommusim_engine_clock(const struct iommusim_engine *e)
 
 void isim_engine_clock_sync(struct iommusim_engine *e)
 {
+	const struct isim_engine_conv *c = &e->conv;
 	uint64_t ns;
 
 	/* Most events fall within the same nanosecond as the last publication, or no later. */
 	if (e->now < e->clock_next || !e->clock)
 		return;
-	ns = iommusim_engine_cycles_to_ns(e, e->now);
+	/* The conversions of engine.c, inline for the common range. */
+	if (e->now <= c->cycles_max)
+		ns = isim_udiv(&c->by_cyc, e->now * c->ns);
+	else
+		ns = iommusim_engine_cycles_to_ns(e, e->now);
 	e->clock_ns = ns;
-	e->clock_next = iommusim_engine_ns_to_cycles(e, ns + 1);
+	if (ns < c->ns_max)
+		e->clock_next = isim_udiv(&c->by_ns, (ns + 1) * c->cyc + c->ns - 1);
+	else
+		e->clock_next = iommusim_engine_ns_to_cycles(e, ns + 1);
 	pthread_mutex_lock(&e->clock->lock);
 	/* Firing a timer may already have moved it to the expiry, which is never later. */
 	if (ns > e->clock->now_ns)

@@ -3,9 +3,12 @@
 #ifndef ISIM_ENGINE_INTERNAL_H
 #define ISIM_ENGINE_INTERNAL_H
 
+#include <assert.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <iommusim/engine.h>
+
+#include "base/cpu_work.h"
 
 /* 64x64->128 multiplies for exact unit conversion and unbiased bounded random numbers. */
 __extension__ typedef unsigned __int128 isim_u128;
@@ -18,7 +21,9 @@ __extension__ typedef unsigned __int128 isim_u128;
  * Queue order. @due is the time the event was scheduled for. The heap holds events and, for
  * each CPU with a backlog, one wake-up entry keyed by the CPU's free time and the due time and
  * sequence of the oldest event in the backlog. The key copy lives in the heap so comparisons
- * do not chase the record.
+ * do not chase the record. A wake-up entry's time may lag behind the CPU's free time: it is a
+ * lower bound, raised after each event taken from the backlog has run and again whenever the
+ * entry comes up (see queue.c).
  */
 struct isim_heap_ent {
 	uint64_t time;
@@ -53,6 +58,34 @@ struct isim_engine_cpu {
 	uint32_t tail;
 };
 
+/*
+ * Division of any 64-bit value by a fixed divisor with a multiply and shifts, exact for every
+ * dividend (Granlund and Montgomery, "Division by invariant integers using multiplication",
+ * 1994, figure 4.1): q = (t + ((n - t) >> sh1)) >> sh2 with t the high half of m * n.
+ */
+struct isim_udiv {
+	uint64_t m;
+	unsigned int sh1;
+	unsigned int sh2;
+};
+
+static inline uint64_t isim_udiv(const struct isim_udiv *dv, uint64_t n)
+{
+	uint64_t t = (uint64_t)(((isim_u128)dv->m * n) >> 64);
+
+	return (t + ((n - t) >> dv->sh1)) >> dv->sh2;
+}
+
+/* Cycles <-> ns as the reduced fraction hz / 1e9 = @cyc / @ns, for the 64-bit fast paths. */
+struct isim_engine_conv {
+	uint64_t cyc;		   /* hz / gcd(hz, 1e9) */
+	uint64_t ns;		   /* 1e9 / gcd(hz, 1e9) */
+	uint64_t cycles_max;	   /* largest cycle count whose product with @ns fits 64 bits */
+	uint64_t ns_max;	   /* largest ns whose product with @cyc plus @ns - 1 fits */
+	struct isim_udiv by_cyc;
+	struct isim_udiv by_ns;
+};
+
 struct iommusim_engine {
 	struct iommusim_mem *mem;
 	uint64_t hz;
@@ -68,6 +101,12 @@ struct iommusim_engine {
 	uint32_t heap_len;
 	uint32_t free_head; /* first free record, ISIM_EV_NONE when all are in use */
 	uint32_t used;	    /* records handed out so far (the rest were never used) */
+	/*
+	 * CPU whose wake-up entry still carries the key of the event just taken from its backlog,
+	 * or ISIM_EV_NONE. The key is brought up to date by the next take, once the event's
+	 * callback has made the CPU busy, so the entry moves through the heap once, not twice.
+	 */
+	uint32_t rekey;
 	size_t pending;	    /* events queued, in the heap or in a backlog */
 
 	bool running;
@@ -76,12 +115,21 @@ struct iommusim_engine {
 	struct iommusim_clock *clock; /* NULL once destroyed */
 	uint64_t clock_ns;	      /* last time published to the clock */
 	uint64_t clock_next;	      /* first cycle whose time in ns is past clock_ns */
+	struct isim_engine_conv conv;
 
 	struct iommusim_server *servers;
 };
 
 /* The CPU index of @cpu, which must be one of the engine's CPUs. */
-unsigned int isim_engine_cpu_index(const struct iommusim_engine *e, const struct iommusim_cpu *cpu);
+static inline unsigned int isim_engine_cpu_index(const struct iommusim_engine *e,
+						 const struct iommusim_cpu *cpu)
+{
+	unsigned int i = cpu->id;
+
+	assert(i < e->ncpus && e->cpus[i].cpu == cpu && "CPU of another engine");
+	(void)e;
+	return i;
+}
 
 /* Set up the queue: the CPUs' wake-up records and room for the first events (queue.c). */
 int isim_engine_queue_init(struct iommusim_engine *e);

@@ -78,8 +78,13 @@ const char *iommusim_engine_server_name(const struct iommusim_server *s)
 
 static void drop(struct iommusim_server *s, unsigned int i, unsigned int n)
 {
-	memmove(&s->bstart[i], &s->bstart[i + n], (s->nb - i - n) * sizeof(s->bstart[0]));
-	memmove(&s->bend[i], &s->bend[i + n], (s->nb - i - n) * sizeof(s->bend[0]));
+	unsigned int rest = s->nb - i - n;
+
+	/* A server busy in one stretch, the usual case, has nothing to move. */
+	if (rest) {
+		memmove(&s->bstart[i], &s->bstart[i + n], rest * sizeof(s->bstart[0]));
+		memmove(&s->bend[i], &s->bend[i + n], rest * sizeof(s->bend[0]));
+	}
 	s->nb -= n;
 }
 
@@ -120,8 +125,12 @@ static void book(struct iommusim_server *s, unsigned int i, uint64_t st, uint64_
 	} else if (right) {
 		s->bstart[i] = st;
 	} else {
-		memmove(&s->bstart[i + 1], &s->bstart[i], (s->nb - i) * sizeof(s->bstart[0]));
-		memmove(&s->bend[i + 1], &s->bend[i], (s->nb - i) * sizeof(s->bend[0]));
+		unsigned int rest = s->nb - i;
+
+		if (rest) {
+			memmove(&s->bstart[i + 1], &s->bstart[i], rest * sizeof(s->bstart[0]));
+			memmove(&s->bend[i + 1], &s->bend[i], rest * sizeof(s->bend[0]));
+		}
 		s->bstart[i] = st;
 		s->bend[i] = en;
 		if (++s->nb > BOOKINGS)

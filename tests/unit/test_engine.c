@@ -346,10 +346,98 @@ static void test_engine_converts_ns_and_cycles(void **state)
 	done(e, mem);
 }
 
+/* The conversions as documented, straight in 128-bit arithmetic. */
+static uint64_t ref_ns_to_cycles(uint64_t hz, uint64_t ns)
+{
+	isim_u128 v = ((isim_u128)ns * hz + 999999999u) / 1000000000u;
+
+	return v > UINT64_MAX ? UINT64_MAX : (uint64_t)v;
+}
+
+static uint64_t ref_cycles_to_ns(uint64_t hz, uint64_t cycles)
+{
+	isim_u128 v = (isim_u128)cycles * 1000000000u / hz;
+
+	return v > UINT64_MAX ? UINT64_MAX : (uint64_t)v;
+}
+
+static void check_conversions(struct iommusim_engine *e, uint64_t hz, uint64_t v)
+{
+	assert_true(iommusim_engine_ns_to_cycles(e, v) == ref_ns_to_cycles(hz, v));
+	assert_true(iommusim_engine_cycles_to_ns(e, v) == ref_cycles_to_ns(hz, v));
+}
+
+/*
+ * The engine converts through the reduced fraction hz / 1e9 and a multiply in place of the
+ * division while the product fits 64 bits, and through 128 bits beyond: both must give the
+ * definitions' values everywhere, at the switch-over too, and the clock must publish them.
+ */
+static void test_engine_conversions_agree_with_128_bit_arithmetic(void **state)
+{
+	/* Odd, prime, power-of-two and extreme frequencies; 2^64 - 59 is a prime. */
+	static const uint64_t hzs[] = { 1, 7, 1000, 999999937, HZ_1GHZ, 2500000001ull,
+					3000000000ull, 5200000000ull, 1ull << 40,
+					18446744073709551557ull, UINT64_MAX };
+	struct iommusim_mem *mem = new_mem();
+	struct iommusim_rng rng;
+
+	(void)state;
+	iommusim_rng_seed(&rng, 42, 0);
+	for (unsigned int h = 0; h < sizeof(hzs) / sizeof(hzs[0]); h++) {
+		uint64_t hz = hzs[h], g = hz, b = 1000000000u, edge[2];
+		struct iommusim_engine *e;
+
+		assert_int_equal(iommusim_engine_create(mem, 1, hz, &e), 0);
+		while (b) {
+			uint64_t t = g % b;
+
+			g = b;
+			b = t;
+		}
+		/* Where each fast path ends: the largest input whose product fits 64 bits. */
+		edge[0] = UINT64_MAX / (1000000000u / g);
+		edge[1] = (UINT64_MAX - (1000000000u / g - 1)) / (hz / g);
+		for (unsigned int k = 0; k < 2; k++)
+			for (uint64_t d = 0; d < 4; d++) {
+				check_conversions(e, hz, edge[k] - d);
+				if (edge[k] + d > edge[k])
+					check_conversions(e, hz, edge[k] + d);
+			}
+		for (uint64_t v = 0; v < 3000; v++)
+			check_conversions(e, hz, v);
+		for (int i = 0; i < 20000; i++) {
+			uint64_t r = iommusim_rng_u64(&rng);
+
+			check_conversions(e, hz, r);
+			check_conversions(e, hz, r >> (r & 63));
+		}
+		check_conversions(e, hz, UINT64_MAX);
+		iommusim_engine_destroy(e);
+	}
+
+	/* The clock follows the engine's now, in ns rounded down, across many boundaries. */
+	for (unsigned int h = 1; h < 8; h++) {
+		uint64_t hz = hzs[h], t = 0;
+		struct iommusim_engine *e;
+
+		assert_int_equal(iommusim_engine_create(mem, 1, hz, &e), 0);
+		for (int i = 0; i < 5000; i++) {
+			t += 1 + iommusim_rng_below(&rng, 13);
+			iommusim_engine_run_until(e, t);
+			assert_true(iommusim_clock_now_ns(iommusim_engine_clock(e)) ==
+				    ref_cycles_to_ns(hz, t));
+		}
+		iommusim_engine_destroy(e);
+	}
+	assert_int_equal(iommusim_mem_live_objects(mem), 0);
+	iommusim_mem_destroy(mem);
+}
+
 /*
  * The documented rule, by brute force: at each step run the event with the smallest
- * (max(due, its CPU's busy time), due, sequence). The engine, with its lazy heap and per-CPU
- * backlogs, must make the same choices while callbacks charge CPUs, schedule and cancel.
+ * (max(due, its CPU's busy time), due, sequence). The engine, with its heap, per-CPU backlogs
+ * and wake-up entries re-keyed late, must make the same choices while callbacks charge CPUs,
+ * schedule and cancel.
  */
 #define REF_MAX 3000
 #define REF_CPUS 3
@@ -365,6 +453,7 @@ struct ref_world {
 	struct iommusim_rng rng;
 	struct iommusim_engine *e;	/* NULL: the brute-force side */
 	unsigned int created;
+	uint64_t delay;			/* new events come due within this many cycles */
 	int cpu[REF_MAX];		/* -1: not bound */
 	/* Brute-force side. */
 	uint64_t now, busy[REF_CPUS], due[REF_MAX], seq[REF_MAX], next_seq;
@@ -410,7 +499,7 @@ static void ref_act(struct ref_world *w, unsigned int id, uint64_t now)
 	else
 		w->busy[target] = (w->busy[target] > now ? w->busy[target] : now) + cycles;
 	for (unsigned int i = 0; i < nnew && w->created < REF_MAX; i++) {
-		uint64_t at = now + iommusim_rng_below(&w->rng, 30);
+		uint64_t at = now + iommusim_rng_below(&w->rng, w->delay);
 
 		ref_schedule(w, at, (int)iommusim_rng_below(&w->rng, REF_CPUS + 1) - 1);
 	}
@@ -467,45 +556,149 @@ static void ref_run_brute_force(struct ref_world *w)
 	}
 }
 
-static void test_engine_order_matches_brute_force_rule(void **state)
+/*
+ * Run one random world both ways and compare traces: @nstart starting events due within
+ * @spread cycles, new ones within @delay. A @step runs the engine in run_until slices of that
+ * many cycles (0: one run), which must not change the order either.
+ */
+static void ref_compare(struct iommusim_mem *mem, uint64_t seed, unsigned int nstart,
+			uint64_t spread, uint64_t delay, uint64_t step)
 {
-	struct iommusim_mem *mem = new_mem();
 	struct ref_world *bf = calloc(1, sizeof(*bf)), *en = calloc(1, sizeof(*en));
 	struct iommusim_rng setup;
 
-	(void)state;
 	assert_non_null(bf);
 	assert_non_null(en);
-	for (uint64_t seed = 1; seed <= 5; seed++) {
-		memset(bf, 0, sizeof(*bf));
-		memset(en, 0, sizeof(*en));
-		iommusim_rng_seed(&bf->rng, seed, 0);
-		iommusim_rng_seed(&en->rng, seed, 0);
-		iommusim_rng_seed(&setup, seed, 1);
-		assert_int_equal(iommusim_engine_create(mem, REF_CPUS, HZ_1GHZ, &en->e), 0);
-		/* Thirty starting events, the same on both sides. */
-		for (int i = 0; i < 30; i++) {
-			uint64_t at = iommusim_rng_below(&setup, 50);
-			int c = (int)iommusim_rng_below(&setup, REF_CPUS + 1) - 1;
+	iommusim_rng_seed(&bf->rng, seed, 0);
+	iommusim_rng_seed(&en->rng, seed, 0);
+	iommusim_rng_seed(&setup, seed, 1);
+	bf->delay = en->delay = delay;
+	assert_int_equal(iommusim_engine_create(mem, REF_CPUS, HZ_1GHZ, &en->e), 0);
+	for (unsigned int i = 0; i < nstart; i++) {
+		uint64_t at = iommusim_rng_below(&setup, spread);
+		int c = (int)iommusim_rng_below(&setup, REF_CPUS + 1) - 1;
 
-			ref_schedule(bf, at, c);
-			ref_schedule(en, at, c);
-		}
-		ref_run_brute_force(bf);
-		iommusim_engine_run(en->e);
-		/* The scenario is big enough to matter: every event was made, many were held. */
-		assert_int_equal(bf->created, REF_MAX);
-		assert_int_equal(en->created, REF_MAX);
-		assert_int_equal(bf->n, en->n);
-		for (unsigned int i = 0; i < bf->n; i++)
-			assert_true(bf->trace[i] == en->trace[i]);
-		assert_int_equal(iommusim_engine_pending(en->e), 0);
-		iommusim_engine_destroy(en->e);
+		ref_schedule(bf, at, c);
+		ref_schedule(en, at, c);
 	}
+	ref_run_brute_force(bf);
+	if (step) {
+		for (uint64_t t = step; iommusim_engine_pending(en->e); t += step)
+			iommusim_engine_run_until(en->e, t);
+	} else {
+		iommusim_engine_run(en->e);
+	}
+	/* The scenario is big enough to matter: every event was made, many were held. */
+	assert_int_equal(bf->created, REF_MAX);
+	assert_int_equal(en->created, REF_MAX);
+	assert_int_equal(bf->n, en->n);
+	for (unsigned int i = 0; i < bf->n; i++)
+		assert_true(bf->trace[i] == en->trace[i]);
+	assert_int_equal(iommusim_engine_pending(en->e), 0);
+	iommusim_engine_destroy(en->e);
 	free(bf);
 	free(en);
+}
+
+static void test_engine_order_matches_brute_force_rule(void **state)
+{
+	struct iommusim_mem *mem = new_mem();
+
+	(void)state;
+	/* Thirty starting events close together: CPUs stay busy and backlogs long. */
+	for (uint64_t seed = 1; seed <= 5; seed++)
+		ref_compare(mem, seed, 30, 50, 30, 0);
 	assert_int_equal(iommusim_mem_live_objects(mem), 0);
 	iommusim_mem_destroy(mem);
+}
+
+/*
+ * Hundreds of events in flight fill several levels of the 4-ary heap, with partial families
+ * at the bottom, while the run goes in slices so that takes stop at a limit with a wake-up
+ * entry still waiting for its new key.
+ */
+static void test_engine_order_matches_brute_force_in_deep_queues(void **state)
+{
+	struct iommusim_mem *mem = new_mem();
+
+	(void)state;
+	for (uint64_t seed = 11; seed <= 14; seed++)
+		ref_compare(mem, seed, 400 + 37 * (unsigned int)seed, 3000, 900, 97);
+	/* Slices of one cycle: a limit at every time there is. */
+	ref_compare(mem, 15, 60, 200, 60, 1);
+	assert_int_equal(iommusim_mem_live_objects(mem), 0);
+	iommusim_mem_destroy(mem);
+}
+
+/* The head of a backlog, once running, cancels events still waiting behind it. */
+struct canceller {
+	struct trace *tr;
+	struct iommusim_cpu *cpu;
+	uint64_t victim[2];
+};
+
+static void cancel_waiting(struct iommusim_engine *e, void *arg)
+{
+	struct canceller *k = arg;
+
+	record(e, &(struct tagged){ .tr = k->tr, .tag = 'A' });
+	iommusim_engine_cpu_charge(e, k->cpu, 50);
+	for (int i = 0; i < 2; i++)
+		if (k->victim[i])
+			assert_true(iommusim_engine_cancel(e, k->victim[i]));
+}
+
+static void test_engine_backlog_event_cancels_those_behind_it(void **state)
+{
+	struct iommusim_mem *mem = new_mem();
+	struct iommusim_engine *e;
+	struct iommusim_cpu *c0;
+	struct trace tr = { 0 };
+	struct canceller k = { .tr = &tr };
+	struct tagged b = { .tr = &tr, .tag = 'B' }, c = { .tr = &tr, .tag = 'C' };
+	struct tagged d = { .tr = &tr, .tag = 'D' }, f = { .tr = &tr, .tag = 'F' };
+
+	(void)state;
+	assert_int_equal(iommusim_engine_create(mem, 1, HZ_1GHZ, &e), 0);
+	c0 = k.cpu = iommusim_engine_cpu(e, 0);
+	/*
+	 * cpu0 busy until 100; A, B, C due 10, 20, 30 wait for it. A runs at 100, works until 150
+	 * and cancels B: C, the new oldest, runs when cpu0 is free at 150, after the unbound D
+	 * at 120.
+	 */
+	iommusim_engine_cpu_charge(e, c0, 100);
+	assert_int_equal(iommusim_engine_schedule(e, 10, c0, cancel_waiting, &k, NULL), 0);
+	sched(e, 20, c0, &b, &k.victim[0]);
+	sched(e, 30, c0, &c, NULL);
+	sched(e, 120, NULL, &d, NULL);
+	assert_int_equal(iommusim_engine_run(e), 3);
+	assert_int_equal(tr.n, 3);
+	assert_int_equal(tr.tag[0], 'A');
+	assert_int_equal(tr.at[0], 100);
+	assert_int_equal(tr.tag[1], 'D');
+	assert_int_equal(tr.at[1], 120);
+	assert_int_equal(tr.tag[2], 'C');
+	assert_int_equal(tr.at[2], 150);
+
+	/*
+	 * Now from 150, busy until 250; A (due 160) cancels both B and C (due 170, 180), which
+	 * empties the backlog. F, bound and due 260, finds cpu0 busy until 250 + 50 and starts
+	 * a new backlog: it runs at 300.
+	 */
+	tr.n = 0;
+	iommusim_engine_cpu_charge(e, c0, 100);
+	assert_int_equal(iommusim_engine_schedule(e, 160, c0, cancel_waiting, &k, NULL), 0);
+	sched(e, 170, c0, &b, &k.victim[0]);
+	sched(e, 180, c0, &c, &k.victim[1]);
+	sched(e, 260, c0, &f, NULL);
+	assert_int_equal(iommusim_engine_run_until(e, 240), 0);
+	assert_int_equal(iommusim_engine_run(e), 2);
+	assert_int_equal(tr.tag[0], 'A');
+	assert_int_equal(tr.at[0], 250);
+	assert_int_equal(tr.tag[1], 'F');
+	assert_int_equal(tr.at[1], 300);
+	assert_int_equal(iommusim_engine_pending(e), 0);
+	done(e, mem);
 }
 
 /* ---- timers on the engine clock ---- */
@@ -1067,6 +1260,11 @@ static void test_engine_million_events_report_rate(void **state)
 	b = churn_run(1000000, &s2);
 	/* Same seed, same run: the order of a million events does not vary. */
 	assert_true(a == b);
+	/*
+	 * Nor does it between queue implementations: this is the sum the engine's first queue,
+	 * a binary heap re-keying wake-up entries at once, gave for the same events.
+	 */
+	assert_true(a == 0x4dac140483d8567bull);
 	printf("engine: 1000000 events in %.3f s, %.2f M events/s (best of 2)\n",
 	       s1 < s2 ? s1 : s2, 1e-6 * 1000000 / (s1 < s2 ? s1 : s2));
 }
@@ -1081,7 +1279,10 @@ int main(void)
 		cmocka_unit_test(test_engine_cpu_bound_event_waits_until_cpu_is_free),
 		cmocka_unit_test(test_engine_cpu_charge_and_advance_arithmetic),
 		cmocka_unit_test(test_engine_converts_ns_and_cycles),
+		cmocka_unit_test(test_engine_conversions_agree_with_128_bit_arithmetic),
 		cmocka_unit_test(test_engine_order_matches_brute_force_rule),
+		cmocka_unit_test(test_engine_order_matches_brute_force_in_deep_queues),
+		cmocka_unit_test(test_engine_backlog_event_cancels_those_behind_it),
 		cmocka_unit_test(test_engine_timer_fires_at_simulated_time_on_arming_cpu),
 		cmocka_unit_test(test_engine_timers_fire_by_expiry_then_arming_order),
 		cmocka_unit_test(test_engine_server_fifo_waits_by_hand),
