@@ -6,6 +6,7 @@
 /* Exit status for bad input: a file, a config or the command line. */
 #define EXIT_BAD_INPUT 2
 
+int cmd_compare(int argc, char **argv);
 int cmd_iova_replay(int argc, char **argv);
 int cmd_iova_bench(int argc, char **argv);
 int cmd_dma_bench(int argc, char **argv);

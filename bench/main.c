@@ -13,6 +13,7 @@ struct command {
 };
 
 static const struct command commands[] = {
+	{ "compare", cmd_compare, "run a scenario on each platform under each DMA policy" },
 	{ "dma-bench", cmd_dma_bench, "time map+unmap per DMA policy, like dma_map_benchmark" },
 	{ "iova-bench", cmd_iova_bench, "time the IOVA allocator's fast path, tree and replay" },
 	{ "params", cmd_params, "print the cost table resolved for a profile and overrides" },

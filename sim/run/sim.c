@@ -150,6 +150,8 @@ static int setup_device(struct iommusim_sim *sim)
 		/* the NVMe driver sets 64-bit streaming and coherent masks */
 		.dma_mask = IOMMUSIM_DMA_BIT_MASK(64),
 		.coherent_dma_mask = IOMMUSIM_DMA_BIT_MASK(64),
+		/* and lifts the segment limit (dma_set_max_seg_size(dev, 0xffffffff)) */
+		.max_seg_size = 0xffffffffull,
 	};
 	struct iommusim_zpci_config zcfg;
 	int err;

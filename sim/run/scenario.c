@@ -1,0 +1,164 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The built-in scenarios of `iommusim-bench compare` (docs/scenarios.md): a guest, a workload,
+ * the platforms to run it on, the cost settings that pin the software versions, and default
+ * times. The warm-up covers every policy's start-up transient (the longest: legacy's first
+ * sweep through a 4 GiB aperture on KVM, which creates the page tables every later global
+ * refresh walks); the measured time holds several of every policy's flush cycles (the
+ * longest: legacy's wrap-around on z/VM, every ~2.5 s). docs/scenarios.md has the numbers.
+ */
+#include <assert.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <iommusim/sim.h>
+
+#include "base/compiler.h"
+
+#define MS (1000ull * 1000ull)
+#define GiB (1ull << 30)
+
+/* The 2022 question: QEMU 7.2 has coalescing and the second pass, but not the 8.0 shrink. */
+static const char *const qemu_7_2[] = { "qemu.aperture_shrink=0" };
+
+/* fio's 4 KiB random-read IOPS test: 4 jobs, each with 32 I/Os in flight. */
+#define RANDREAD_4K { .jobs = 4, .iodepth = 32, .block_size = 4096 }
+/* fio's bandwidth test: the same jobs with 128 KiB sequential reads. */
+#define SEQREAD_128K { .jobs = 4, .iodepth = 32, .block_size = 128 * 1024, .sequential = true }
+
+static const struct iommusim_scenario scenarios[] = {
+	{
+		.name = "default",
+		.summary = "s390-nvme-2022 with a shorter measured time: the README's first run",
+		.platforms = "lpar,zvm,kvm",
+		.cpus = 4,
+		.guest_memory = 4 * GiB,
+		.nvme = RANDREAD_4K,
+		.settings = qemu_7_2,
+		.nsettings = ISIM_ARRAY_SIZE(qemu_7_2),
+		.warmup_ns = 20000 * MS,
+		.measure_ns = 5000 * MS,
+	},
+	{
+		.name = "s390-nvme-2022",
+		.summary = "4 KiB random reads on LPAR, z/VM and KVM with QEMU 7.2 (before the "
+			   "aperture shrink)",
+		.platforms = "lpar,zvm,kvm",
+		.cpus = 4,
+		.guest_memory = 4 * GiB,
+		.nvme = RANDREAD_4K,
+		.settings = qemu_7_2,
+		.nsettings = ISIM_ARRAY_SIZE(qemu_7_2),
+		.warmup_ns = 20000 * MS,
+		.measure_ns = 10000 * MS,
+	},
+	{
+		.name = "s390-nvme-2023",
+		.summary = "4 KiB random reads on LPAR, z/VM and KVM with QEMU 8.0 or later "
+			   "(aperture cut to the vfio limit)",
+		.platforms = "lpar,zvm,kvm",
+		.cpus = 4,
+		.guest_memory = 4 * GiB,
+		.nvme = RANDREAD_4K,
+		.settings = NULL,
+		.nsettings = 0,
+		.warmup_ns = 2000 * MS,
+		.measure_ns = 10000 * MS,
+	},
+	{
+		.name = "s390-nvme-bw-2022",
+		.summary = "128 KiB sequential reads (fio bandwidth) with QEMU 7.2; try --set "
+			   "s390.enomem=global-flush|none|flush-queue",
+		.platforms = "lpar,zvm,kvm",
+		.cpus = 4,
+		.guest_memory = 4 * GiB,
+		.nvme = SEQREAD_128K,
+		.settings = qemu_7_2,
+		.nsettings = ISIM_ARRAY_SIZE(qemu_7_2),
+		.warmup_ns = 15000 * MS,
+		.measure_ns = 10000 * MS,
+	},
+};
+
+size_t iommusim_scenario_count(void)
+{
+	return ISIM_ARRAY_SIZE(scenarios);
+}
+
+const struct iommusim_scenario *iommusim_scenario_get(size_t index)
+{
+	return index < ISIM_ARRAY_SIZE(scenarios) ? &scenarios[index] : NULL;
+}
+
+const struct iommusim_scenario *iommusim_scenario_lookup(const char *name)
+{
+	assert(name);
+	for (size_t i = 0; i < ISIM_ARRAY_SIZE(scenarios); i++)
+		if (!strcmp(scenarios[i].name, name))
+			return &scenarios[i];
+	return NULL;
+}
+
+/*
+ * The scenario's settings and the caller's go to iommusim_cost_configure() as one list, so
+ * that a bad override leaves @cost as it was. The list lives on the stack: this bounds how
+ * many settings one call takes, far above what a command line holds in practice.
+ */
+#define MAX_SETTINGS 256
+
+int iommusim_scenario_configure(const struct iommusim_scenario *sc,
+				enum iommusim_platform_kind platform, struct iommusim_cost *cost,
+				const char *const *sets, size_t nsets, char *errbuf, size_t errlen,
+				long *bad)
+{
+	const char *list[MAX_SETTINGS];
+	long at;
+	int err;
+
+	assert(sc && cost && (sets || !nsets));
+	assert(sc->settings || !sc->nsettings);
+	if (bad)
+		*bad = -1;
+	if ((unsigned int)platform >= IOMMUSIM_PLATFORM_NR) {
+		if (errbuf && errlen)
+			snprintf(errbuf, errlen, "unknown platform %d", (int)platform);
+		return -EINVAL;
+	}
+	if (sc->nsettings > MAX_SETTINGS || nsets > MAX_SETTINGS - sc->nsettings) {
+		if (errbuf && errlen)
+			snprintf(errbuf, errlen, "too many settings: %zu (at most %d)",
+				 sc->nsettings + nsets, MAX_SETTINGS);
+		if (bad && sc->nsettings <= MAX_SETTINGS)
+			*bad = (long)(MAX_SETTINGS - sc->nsettings);
+		return -E2BIG;
+	}
+	for (size_t i = 0; i < sc->nsettings; i++)
+		list[i] = sc->settings[i];
+	for (size_t i = 0; i < nsets; i++)
+		list[sc->nsettings + i] = sets[i];
+	err = iommusim_cost_configure(cost, iommusim_platform_name(platform), list,
+				      sc->nsettings + nsets, errbuf, errlen, &at);
+	/* A bad scenario setting is the scenario's fault, not the caller's: -1, as a profile. */
+	if (err && bad && at >= (long)sc->nsettings)
+		*bad = at - (long)sc->nsettings;
+	return err;
+}
+
+void iommusim_scenario_sim_config(const struct iommusim_scenario *sc,
+				  enum iommusim_platform_kind platform, enum iommusim_policy policy,
+				  const struct iommusim_cost *cost, struct iommusim_sim_config *out)
+{
+	assert(sc && cost && out);
+	*out = (struct iommusim_sim_config){
+		.platform = platform,
+		.policy = policy,
+		.cpus = sc->cpus,
+		.guest_memory = sc->guest_memory,
+		.nvme = sc->nvme,
+		.cost = cost,
+		.seed = 1,
+		.warmup_ns = sc->warmup_ns,
+		.measure_ns = sc->measure_ns,
+	};
+}

@@ -1,0 +1,670 @@
+/*
+ * Integration tests of `iommusim-bench compare` ($IOMMUSIM_BENCH), run as a child process
+ * with its standard streams in temporary files and its reports in a temporary directory:
+ * byte-identical reports for one seed, the documented CSV columns and JSON keys, one row per
+ * platform x policy, bad input (one line, exit status 2, no file), a configuration the
+ * simulation refuses (exit status 2, no file), the flush-queue overrides, and the
+ * out-of-resources answers of s390-nvme-bw-2022. Simulated times are tens of milliseconds
+ * (0.4 s for the one that needs a vfio budget to run out) so that the sanitizer build stays
+ * quick.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+
+/* The columns docs/compare.md documents, in order; JSON rows use the same keys. */
+static const char *const columns[] = {
+	"scenario", "platform", "policy", "workload", "cpus", "fq_size", "fq_timeout_ms", "seed",
+	"sim_seconds", "ios_submitted", "ios_completed", "iops", "mbps", "lat_mean_us",
+	"lat_p50_us", "lat_p99_us", "lat_max_us", "rpcit_map", "rpcit_unmap", "rpcit_global",
+	"fq_flushes", "legacy_wraps", "budget_exhausted", "map_failures", "io_errors",
+	"server_util", "server_wait_us", "cpu_util", "device_util", "ratio_to_legacy",
+	"second_passes", "host_maps", "host_unmaps", "shadow_pages_max",
+};
+#define NCOLS (sizeof(columns) / sizeof(columns[0]))
+
+struct run {
+	int status; /* exit status, or -1 if the child did not exit normally */
+	char *out;
+	size_t outlen;
+	char *err;
+	size_t errlen;
+};
+
+/* A temporary directory for one test's reports; files in it are named by the test. */
+struct dir {
+	char path[4096];
+	char csv[4200];
+	char json[4200];
+};
+
+static const char *env_required(const char *var)
+{
+	const char *v = getenv(var);
+
+	if (!v || !*v)
+		fail_msg("%s is not set (run through meson test)", var);
+	return v;
+}
+
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	size_t cap = 0, n = 0;
+
+	if (!f)
+		fail_msg("cannot read '%s'", path);
+	for (;;) {
+		size_t got;
+
+		if (n + 4096 + 1 > cap) {
+			cap = cap ? cap * 2 : 8192;
+			buf = realloc(buf, cap);
+			assert_non_null(buf);
+		}
+		got = fread(buf + n, 1, cap - n - 1, f);
+		n += got;
+		if (got == 0)
+			break;
+	}
+	fclose(f);
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+}
+
+static bool exists(const char *path)
+{
+	struct stat sb;
+
+	return stat(path, &sb) == 0;
+}
+
+static void dir_make(struct dir *d)
+{
+	const char *tmp = getenv("TMPDIR");
+
+	snprintf(d->path, sizeof(d->path), "%s/bench_compare_XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	assert_non_null(mkdtemp(d->path));
+	snprintf(d->csv, sizeof(d->csv), "%s/out.csv", d->path);
+	snprintf(d->json, sizeof(d->json), "%s/out.json", d->path);
+}
+
+static void dir_remove(struct dir *d)
+{
+	char tmp[4300];
+
+	unlink(d->csv);
+	unlink(d->json);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", d->csv);
+	unlink(tmp);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", d->json);
+	unlink(tmp);
+	rmdir(d->path);
+}
+
+/* Nothing under the directory: no report, no leftover PATH.tmp. */
+static void expect_dir_empty(const struct dir *d)
+{
+	char tmp[4300];
+
+	assert_false(exists(d->csv));
+	assert_false(exists(d->json));
+	snprintf(tmp, sizeof(tmp), "%s.tmp", d->csv);
+	assert_false(exists(tmp));
+	snprintf(tmp, sizeof(tmp), "%s.tmp", d->json);
+	assert_false(exists(tmp));
+}
+
+/* Run iommusim-bench with @args (NULL-terminated, without argv[0]), streams captured. */
+static void run_bench(const char *const *args, struct run *r)
+{
+	const char *bench = env_required("IOMMUSIM_BENCH");
+	struct dir io;
+	char out_path[4300], err_path[4300];
+	char *argv[48];
+	posix_spawn_file_actions_t fa;
+	pid_t pid;
+	int st, n = 0;
+
+	dir_make(&io);
+	snprintf(out_path, sizeof(out_path), "%s/stdout", io.path);
+	snprintf(err_path, sizeof(err_path), "%s/stderr", io.path);
+	argv[n++] = (char *)bench;
+	while (args[n - 1]) {
+		assert_true(n < 47);
+		argv[n] = (char *)args[n - 1];
+		n++;
+	}
+	argv[n] = NULL;
+
+	assert_int_equal(posix_spawn_file_actions_init(&fa), 0);
+	assert_int_equal(posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0), 0);
+	assert_int_equal(posix_spawn_file_actions_addopen(&fa, 1, out_path,
+							  O_WRONLY | O_CREAT | O_TRUNC, 0600), 0);
+	assert_int_equal(posix_spawn_file_actions_addopen(&fa, 2, err_path,
+							  O_WRONLY | O_CREAT | O_TRUNC, 0600), 0);
+	assert_int_equal(posix_spawn(&pid, bench, &fa, NULL, argv, environ), 0);
+	posix_spawn_file_actions_destroy(&fa);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	r->status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	r->out = slurp(out_path, &r->outlen);
+	r->err = slurp(err_path, &r->errlen);
+	unlink(out_path);
+	unlink(err_path);
+	rmdir(io.path);
+}
+
+static void run_free(struct run *r)
+{
+	free(r->out);
+	free(r->err);
+}
+
+static void expect_ok(const struct run *r)
+{
+	if (r->status != 0)
+		fail_msg("exit status %d; stderr: %s", r->status, r->err);
+}
+
+/*
+ * A CSV report split into cells: lines[i][j] is row i (0 = header), column j. The reports
+ * never quote (no cell holds a comma), so splitting at commas is exact.
+ */
+struct csv {
+	char *text;
+	size_t nlines;
+	char *cell[64][NCOLS + 1];
+	size_t ncells[64];
+};
+
+static void csv_parse(char *text, struct csv *c)
+{
+	size_t len = strlen(text);
+	char *line, *save = NULL;
+
+	memset(c, 0, sizeof(*c));
+	c->text = text;
+	assert_true(len > 0 && c->text[len - 1] == '\n');
+	for (line = strtok_r(c->text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *p = line;
+
+		assert_true(c->nlines < 64);
+		for (;;) {
+			char *comma = strchr(p, ',');
+
+			assert_true(c->ncells[c->nlines] <= NCOLS);
+			c->cell[c->nlines][c->ncells[c->nlines]++] = p;
+			if (!comma)
+				break;
+			*comma = '\0';
+			p = comma + 1;
+		}
+		c->nlines++;
+	}
+}
+
+static void csv_read(const char *path, struct csv *c)
+{
+	size_t len;
+
+	csv_parse(slurp(path, &len), c);
+}
+
+static size_t col(const char *name)
+{
+	for (size_t i = 0; i < NCOLS; i++)
+		if (!strcmp(columns[i], name))
+			return i;
+	fail_msg("no column %s", name);
+	return 0;
+}
+
+static const char *cell(const struct csv *c, size_t row, const char *name)
+{
+	return c->cell[row + 1][col(name)];
+}
+
+static unsigned long long cell_u64(const struct csv *c, size_t row, const char *name)
+{
+	return strtoull(cell(c, row, name), NULL, 10);
+}
+
+static void test_bench_compare_same_seed_same_bytes(void **state)
+{
+	struct dir d;
+	const char *args[] = { "compare", "--seconds", "0.02", "--warmup", "0.01", "--csv", NULL,
+			       "--json", NULL, NULL, NULL, NULL };
+	char *csv1, *json1, *csv2, *json2;
+	size_t n1, m1, n2, m2;
+	struct run r1, r2, r3;
+	struct csv one, two;
+	bool differs = false;
+
+	(void)state;
+	dir_make(&d);
+	args[6] = d.csv;
+	args[8] = d.json;
+	run_bench(args, &r1);
+	expect_ok(&r1);
+	csv1 = slurp(d.csv, &n1);
+	json1 = slurp(d.json, &m1);
+	run_bench(args, &r2);
+	expect_ok(&r2);
+	csv2 = slurp(d.csv, &n2);
+	json2 = slurp(d.json, &m2);
+	/* Files and table alike: nothing depends on the wall clock or the machine. */
+	assert_int_equal(n1, n2);
+	assert_memory_equal(csv1, csv2, n1);
+	assert_int_equal(m1, m2);
+	assert_memory_equal(json1, json2, m1);
+	assert_int_equal(r1.outlen, r2.outlen);
+	assert_memory_equal(r1.out, r2.out, r1.outlen);
+	/* Wall-clock time is on standard error only: a progress line per run. */
+	assert_non_null(strstr(r1.err, "[1/12] lpar strict ..."));
+	assert_non_null(strstr(r1.err, "[12/12] kvm legacy ..."));
+	assert_null(strstr(r1.out, "wall"));
+
+	/* Another seed draws other device latencies: some figure besides the seed moves. */
+	args[9] = "--seed";
+	args[10] = "2";
+	run_bench(args, &r3);
+	expect_ok(&r3);
+	csv_parse(csv1, &one);
+	csv_read(d.csv, &two);
+	assert_int_equal(one.nlines, 1 + 12);
+	assert_int_equal(two.nlines, one.nlines);
+	for (size_t i = 0; i < 12; i++) {
+		assert_string_equal(cell(&one, i, "seed"), "1");
+		assert_string_equal(cell(&two, i, "seed"), "2");
+		if (strcmp(cell(&one, i, "lat_mean_us"), cell(&two, i, "lat_mean_us")))
+			differs = true;
+	}
+	assert_true(differs);
+	free(two.text);
+	free(csv1);
+	free(json1);
+	free(csv2);
+	free(json2);
+	run_free(&r1);
+	run_free(&r2);
+	run_free(&r3);
+	dir_remove(&d);
+}
+
+/* The keys of one JSON row object "{"k": v, "k": v, ...}" in order, checked against columns. */
+static void expect_row_keys(const char *row)
+{
+	const char *p = row;
+	size_t k = 0;
+
+	assert_true(*p == '{');
+	p++;
+	for (;;) {
+		const char *end;
+
+		assert_true(*p == '"');
+		end = strstr(p + 1, "\": ");
+		assert_non_null(end);
+		if (k >= NCOLS)
+			fail_msg("extra key in row: %s", row);
+		if ((size_t)(end - p - 1) != strlen(columns[k]) ||
+		    strncmp(p + 1, columns[k], strlen(columns[k])))
+			fail_msg("key %zu is not '%s' in row: %s", k, columns[k], row);
+		k++;
+		/* Values hold no ", \"": names, numbers and null. */
+		p = strstr(end, ", \"");
+		if (!p)
+			break;
+		p += 2;
+	}
+	assert_int_equal(k, NCOLS);
+}
+
+static void test_bench_compare_columns_as_documented(void **state)
+{
+	struct dir d;
+	const char *args[] = { "compare", "--platform", "kvm,lpar", "--policy", "strict,fq-single",
+			       "--seconds", "0.02", "--warmup", "0.01", "--csv", NULL, "--json",
+			       NULL, NULL };
+	char header[1024] = "", *json, *p;
+	const char *order[4][2] = { { "kvm", "strict" }, { "kvm", "fq-single" },
+				    { "lpar", "strict" }, { "lpar", "fq-single" } };
+	size_t len, rows = 0;
+	struct run r;
+	struct csv c;
+
+	(void)state;
+	dir_make(&d);
+	args[10] = d.csv;
+	args[12] = d.json;
+	run_bench(args, &r);
+	expect_ok(&r);
+
+	for (size_t i = 0; i < NCOLS; i++) {
+		strcat(header, i ? "," : "");
+		strcat(header, columns[i]);
+	}
+	csv_read(d.csv, &c);
+	/* Header row and one row per platform x policy, platforms outermost, nothing else. */
+	assert_int_equal(c.nlines, 1 + 4);
+	assert_int_equal(c.ncells[0], NCOLS);
+	for (size_t i = 0; i < NCOLS; i++)
+		assert_string_equal(c.cell[0][i], columns[i]);
+	for (size_t i = 0; i < 4; i++) {
+		assert_int_equal(c.ncells[i + 1], NCOLS);
+		assert_string_equal(cell(&c, i, "scenario"), "default");
+		assert_string_equal(cell(&c, i, "platform"), order[i][0]);
+		assert_string_equal(cell(&c, i, "policy"), order[i][1]);
+		assert_string_equal(cell(&c, i, "workload"), "4k-randread-4x32");
+		assert_string_equal(cell(&c, i, "cpus"), "4");
+		assert_string_equal(cell(&c, i, "sim_seconds"), "0.020000");
+		/* No legacy run: no ratio, an empty cell. */
+		assert_string_equal(cell(&c, i, "ratio_to_legacy"), "");
+	}
+	free(c.text);
+
+	json = slurp(d.json, &len);
+	assert_true(!strncmp(json, "{\"meta\": {\"version\": ", 21));
+	assert_non_null(strstr(json, "\"settings\": [\"qemu.aperture_shrink=0\"]"));
+	assert_non_null(strstr(json, "\"config\": {\n   \"kvm\": {\"cpu.freq_mhz\": "));
+	assert_non_null(strstr(json, "\"ratio_to_legacy\": null"));
+	p = strstr(json, "\n \"rows\": [");
+	assert_non_null(p);
+	for (p = strstr(p, "\n  {"); p; p = strstr(p, "\n  {")) {
+		char *eol = strchr(p + 1, '\n');
+
+		assert_non_null(eol);
+		*eol = '\0';
+		expect_row_keys(p + 3);
+		*eol = '\n';
+		rows++;
+		p = eol;
+	}
+	assert_int_equal(rows, 4);
+	free(json);
+	/* The table: a header line naming scenario, seed and seconds, a heading, four rows. */
+	assert_true(!strncmp(r.out, "# scenario default (", 20));
+	assert_non_null(strstr(r.out, "seed 1, 0.02 s measured after 0.01 s warm-up"));
+	run_free(&r);
+	dir_remove(&d);
+}
+
+static void test_bench_compare_ratio_to_legacy(void **state)
+{
+	struct dir d;
+	const char *args[] = { "compare", "--platform", "lpar", "--policy", "legacy,strict",
+			       "--seconds", "0.02", "--warmup", "0.01", "--csv", NULL, NULL };
+	struct run r;
+	struct csv c;
+	double legacy, strict;
+	char want[32];
+
+	(void)state;
+	dir_make(&d);
+	args[10] = d.csv;
+	run_bench(args, &r);
+	expect_ok(&r);
+	csv_read(d.csv, &c);
+	assert_int_equal(c.nlines, 3);
+	assert_string_equal(cell(&c, 0, "policy"), "legacy");
+	assert_string_equal(cell(&c, 0, "ratio_to_legacy"), "1.0000");
+	legacy = strtod(cell(&c, 0, "iops"), NULL);
+	strict = strtod(cell(&c, 1, "iops"), NULL);
+	assert_true(legacy > 0);
+	snprintf(want, sizeof(want), "%.4f", strict / legacy);
+	assert_string_equal(cell(&c, 1, "ratio_to_legacy"), want);
+	free(c.text);
+	run_free(&r);
+	dir_remove(&d);
+}
+
+struct bad_case {
+	const char *opt;
+	const char *value;
+	const char *message; /* the line starts with this */
+};
+
+static void test_bench_compare_bad_input_one_line(void **state)
+{
+	static const struct bad_case cases[] = {
+		{ "--scenario", "nope", "compare: --scenario: unknown scenario 'nope' (default, " },
+		{ "--platform", "kvm,ppc", "compare: --platform: unknown platform 'ppc' (lpar, " },
+		{ "--platform", "kvm,lpar,kvm", "compare: --platform: 'kvm' given twice" },
+		{ "--platform", "kvm,", "compare: --platform: empty name" },
+		{ "--policy", "strict,lazy", "compare: --policy: unknown policy 'lazy' (strict, " },
+		{ "--policy", "legacy,legacy", "compare: --policy: 'legacy' given twice" },
+		{ "--set", "qemu.walk=1", "compare: --set: unknown parameter 'qemu.walk'" },
+		{ "--set", "dma.fq_size=1000", "compare: --set: dma.fq_size: 1000 is not a power" },
+		{ "--set", "s390.enomem=maybe", "compare: --set: s390.enomem: 'maybe' is not one" },
+		{ "--seconds", "abc", "compare: --seconds: not a number of seconds" },
+		{ "--seconds", "0", "compare: --seconds: must be more than 0" },
+		{ "--seconds", "-1", "compare: --seconds: not a number of seconds" },
+		{ "--seconds", "0.0000000001", "compare: --seconds: not a number of seconds" },
+		{ "--seconds", "3601", "compare: --seconds: not a number of seconds" },
+		{ "--warmup", "1e3", "compare: --warmup: not a number of seconds" },
+		{ "--seed", "-1", "compare: --seed: not an unsigned 64-bit integer" },
+		{ "--seed", "18446744073709551616", "compare: --seed: not an unsigned 64-bit" },
+		{ "--csv", "/nonexistent-dir/x.csv", "compare: --csv: cannot create" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		/* Every check comes before the first run: nothing is simulated here. */
+		const char *args[] = { "compare", "--json", NULL, cases[i].opt, cases[i].value,
+				       NULL };
+		struct dir d;
+		struct run r;
+
+		dir_make(&d);
+		args[2] = d.json;
+		run_bench(args, &r);
+		if (r.status != 2)
+			fail_msg("%s %s: exit status %d, expected 2", cases[i].opt, cases[i].value,
+				 r.status);
+		assert_int_equal(r.outlen, 0);
+		if (r.errlen == 0 || r.err[r.errlen - 1] != '\n' ||
+		    strchr(r.err, '\n') != r.err + r.errlen - 1)
+			fail_msg("%s %s: stderr is not one line: '%s'", cases[i].opt,
+				 cases[i].value, r.err);
+		if (strncmp(r.err, cases[i].message, strlen(cases[i].message)))
+			fail_msg("%s %s: got '%s', expected '%s...'", cases[i].opt, cases[i].value,
+				 r.err, cases[i].message);
+		expect_dir_empty(&d);
+		run_free(&r);
+		dir_remove(&d);
+	}
+}
+
+static void test_bench_compare_options_given_twice(void **state)
+{
+	const char *twice[][5] = {
+		{ "compare", "--seed", "1", "--seed", "2" },
+		{ "compare", "--scenario", "default", "--scenario", "default" },
+		{ "compare", "--warmup", "1", "--warmup", "1" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < 3; i++) {
+		const char *args[] = { twice[i][0], twice[i][1], twice[i][2], twice[i][3],
+				       twice[i][4], NULL };
+		char want[64];
+		struct run r;
+
+		run_bench(args, &r);
+		assert_int_equal(r.status, 2);
+		assert_int_equal(r.outlen, 0);
+		snprintf(want, sizeof(want), "compare: %s: given twice\n", twice[i][1]);
+		assert_string_equal(r.err, want);
+		run_free(&r);
+	}
+}
+
+/*
+ * A value every check accepts but the simulation refuses: a one-page DMA window cannot hold the
+ * driver's queues. The run's progress line ends, the error follows on its own line, exit
+ * status 2, and the reports that were opened are removed.
+ */
+static void test_bench_compare_refused_config_writes_nothing(void **state)
+{
+	struct dir d;
+	const char *args[] = { "compare", "--platform", "lpar,kvm", "--policy", "strict",
+			       "--seconds", "0.01", "--set", "guest.aperture_pages=1", "--csv", NULL,
+			       "--json", NULL, NULL };
+	const char *want = "[1/2] lpar strict ... failed\n"
+			   "compare: --set: lpar strict cannot be built with these values: ";
+	struct run r;
+
+	(void)state;
+	dir_make(&d);
+	args[10] = d.csv;
+	args[12] = d.json;
+	run_bench(args, &r);
+	assert_int_equal(r.status, 2);
+	assert_int_equal(r.outlen, 0);
+	if (strncmp(r.err, want, strlen(want)))
+		fail_msg("stderr: '%s'", r.err);
+	expect_dir_empty(&d);
+	run_free(&r);
+	dir_remove(&d);
+}
+
+/* --set dma.fq_size / dma.fq_timeout_ms reach whichever flush queue runs, and only those. */
+static void test_bench_compare_fq_overrides_in_rows(void **state)
+{
+	struct dir d;
+	const char *args[] = { "compare", "--platform", "lpar", "--seconds", "0.01", "--warmup",
+			       "0.01", "--set", "dma.fq_size=1024", "--set", "dma.fq_timeout_ms=5",
+			       "--csv", NULL, NULL };
+	struct run r;
+	struct csv c;
+
+	(void)state;
+	dir_make(&d);
+	args[12] = d.csv;
+	run_bench(args, &r);
+	expect_ok(&r);
+	csv_read(d.csv, &c);
+	assert_int_equal(c.nlines, 1 + 4);
+	for (size_t i = 0; i < 4; i++) {
+		bool fq = !strncmp(cell(&c, i, "policy"), "fq-", 3);
+
+		assert_string_equal(cell(&c, i, "fq_size"), fq ? "1024" : "0");
+		assert_string_equal(cell(&c, i, "fq_timeout_ms"), fq ? "5" : "0");
+	}
+	free(c.text);
+	/* The table shows them too, and the header line lists the overrides. */
+	assert_non_null(strstr(r.out, "1024/5ms"));
+	assert_non_null(strstr(r.out, "# settings: qemu.aperture_shrink=0 dma.fq_size=1024 "
+				      "dma.fq_timeout_ms=5\n"));
+	run_free(&r);
+	dir_remove(&d);
+}
+
+/*
+ * s390-nvme-bw-2022 on KVM with the single flush queue: 128 KiB reads map 32 pages each and
+ * the queue holds up to 32768 unmapped ranges, so QEMU's shadow reaches the 65535-page vfio
+ * budget after about 65535 / 32 = 2048 I/Os; at the ~7 k IOPS the serialised map RPCITs allow
+ * that takes about 0.29 s (0.3 s is the shortest run that shows it; 0.4 s leaves room for a
+ * slower model). Past it, a map RPCIT is answered "insufficient resources": with
+ * s390.enomem=none the map fails and the I/O with it; with global-flush the guest flushes the
+ * whole IOTLB, QEMU unmaps the pending pages and the map goes through.
+ */
+static void run_enomem(const char *answer, struct csv *c)
+{
+	struct dir d;
+	char set[64];
+	const char *args[] = { "compare", "--scenario", "s390-nvme-bw-2022", "--platform", "kvm",
+			       "--policy", "fq-single", "--seconds", "0.4", "--warmup", "0.01",
+			       "--set", set, "--csv", NULL, NULL };
+	struct run r;
+
+	snprintf(set, sizeof(set), "s390.enomem=%s", answer);
+	dir_make(&d);
+	args[14] = d.csv;
+	run_bench(args, &r);
+	/* A simulated failure is a figure in the row, not an exit status. */
+	expect_ok(&r);
+	csv_read(d.csv, c);
+	assert_int_equal(c->nlines, 2);
+	assert_string_equal(cell(c, 0, "workload"), "128k-seqread-4x32");
+	run_free(&r);
+	dir_remove(&d);
+}
+
+static void test_bench_compare_bw_enomem_answers(void **state)
+{
+	struct csv none, flush;
+
+	(void)state;
+	run_enomem("none", &none);
+	assert_true(cell_u64(&none, 0, "budget_exhausted") > 0);
+	assert_true(cell_u64(&none, 0, "map_failures") > 0);
+	assert_true(cell_u64(&none, 0, "io_errors") > 0);
+	run_enomem("global-flush", &flush);
+	assert_true(cell_u64(&flush, 0, "budget_exhausted") > 0);
+	assert_true(cell_u64(&flush, 0, "rpcit_global") > 0);
+	assert_string_equal(cell(&flush, 0, "map_failures"), "0");
+	assert_string_equal(cell(&flush, 0, "io_errors"), "0");
+	free(none.text);
+	free(flush.text);
+}
+
+static void test_bench_compare_list_and_help(void **state)
+{
+	const char *list[] = { "compare", "--list", NULL };
+	const char *help[] = { "compare", "--help", NULL };
+	const char *names[] = { "default", "s390-nvme-2022", "s390-nvme-2023",
+				"s390-nvme-bw-2022" };
+	struct run r;
+
+	(void)state;
+	run_bench(list, &r);
+	expect_ok(&r);
+	assert_int_equal(r.errlen, 0);
+	for (size_t i = 0; i < 4; i++) {
+		char line[64];
+
+		snprintf(line, sizeof(line), "%-18s ", names[i]);
+		assert_non_null(strstr(r.out, line));
+	}
+	run_free(&r);
+
+	run_bench(help, &r);
+	expect_ok(&r);
+	assert_non_null(strstr(r.out, "--scenario NAME"));
+	assert_non_null(strstr(r.out, "--seconds S"));
+	run_free(&r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_bench_compare_same_seed_same_bytes),
+		cmocka_unit_test(test_bench_compare_columns_as_documented),
+		cmocka_unit_test(test_bench_compare_ratio_to_legacy),
+		cmocka_unit_test(test_bench_compare_bad_input_one_line),
+		cmocka_unit_test(test_bench_compare_options_given_twice),
+		cmocka_unit_test(test_bench_compare_refused_config_writes_nothing),
+		cmocka_unit_test(test_bench_compare_fq_overrides_in_rows),
+		cmocka_unit_test(test_bench_compare_bw_enomem_answers),
+		cmocka_unit_test(test_bench_compare_list_and_help),
+	};
+
+	return cmocka_run_group_tests_name("bench_compare", tests, NULL, NULL);
+}
