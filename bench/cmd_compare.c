@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <iommusim/iommusim.h>
 
 #include "commands.h"
@@ -51,9 +52,31 @@ static int resolve_costs(struct iommusim_mem *mem, const struct compare_opts *o,
 	return 0;
 }
 
+/*
+ * On a terminal, the run's progress line shows how much of its simulated time is done,
+ * rewritten in place; in a log it stays one line per run.
+ */
+struct progress {
+	const char *line; /* "[k/n] platform policy ..." */
+	int shown;	  /* last percentage printed */
+};
+
+static void show_progress(void *arg, uint64_t done_ns, uint64_t total_ns)
+{
+	struct progress *pr = arg;
+	int pct = total_ns ? (int)(done_ns * 100.0 / (double)total_ns) : 100;
+
+	if (pct == pr->shown)
+		return;
+	pr->shown = pct;
+	fprintf(stderr, "\r%s %3d%%", pr->line, pct);
+	fflush(stderr);
+}
+
 /* One simulation; 0, or the exit status after a one-line error. */
 static int run_one(struct iommusim_mem *mem, const struct compare_opts *o,
-		   const struct iommusim_cost *cost, struct compare_row *row)
+		   const struct iommusim_cost *cost, struct compare_row *row,
+		   struct progress *pr)
 {
 	struct iommusim_sim_config cfg;
 	struct iommusim_sim *sim;
@@ -63,6 +86,10 @@ static int run_one(struct iommusim_mem *mem, const struct compare_opts *o,
 	cfg.seed = o->seed;
 	cfg.warmup_ns = o->warmup_ns;
 	cfg.measure_ns = o->measure_ns;
+	if (pr) {
+		cfg.progress = show_progress;
+		cfg.progress_arg = pr;
+	}
 	err = iommusim_sim_create(mem, &cfg, &sim);
 	if (err) {
 		/* The scenario itself is valid, so only the overrides can make it unbuildable. */
@@ -93,20 +120,27 @@ static int run_matrix(struct iommusim_mem *mem, const struct compare_opts *o,
 	double start = wall_seconds();
 	int ret;
 
+	bool tty = isatty(STDERR_FILENO);
+
 	for (size_t i = 0; i < o->nplatforms; i++) {
 		for (size_t j = 0; j < o->npolicies; j++, k++) {
 			double t0 = wall_seconds();
+			char line[96];
+			struct progress pr = { .line = line, .shown = -1 };
 
 			rows[k].platform = o->platforms[i];
 			rows[k].policy = o->policies[j];
-			fprintf(stderr, "[%zu/%zu] %s %s ...", k + 1, n,
-				iommusim_platform_name(rows[k].platform),
-				iommusim_policy_name(rows[k].policy));
+			snprintf(line, sizeof(line), "[%zu/%zu] %s %s ...", k + 1, n,
+				 iommusim_platform_name(rows[k].platform),
+				 iommusim_policy_name(rows[k].policy));
+			fputs(line, stderr);
 			fflush(stderr);
-			ret = run_one(mem, o, costs[i], &rows[k]);
+			ret = run_one(mem, o, costs[i], &rows[k], tty ? &pr : NULL);
 			if (ret)
 				return ret;
-			fprintf(stderr, " %.1f s wall\n", wall_seconds() - t0);
+			/* On a terminal the percentage is overwritten (spaces cover "100%"). */
+			fprintf(stderr, "%s%s %.1f s wall%s\n", tty ? "\r" : "", tty ? line : "",
+				wall_seconds() - t0, tty ? "    " : "");
 		}
 	}
 	fprintf(stderr, CMD ": %zu runs in %.1f s wall\n", n, wall_seconds() - start);

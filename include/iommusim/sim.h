@@ -84,6 +84,10 @@ struct iommusim_nvme_config {
  * @seed:         seeds every random stream.
  * @warmup_ns:    simulated time before measuring.
  * @measure_ns:   simulated time measured (> 0).
+ * @progress:     NULL, or called with @progress_arg as simulated time passes: about every
+ *                1 % of warm-up + measured time, with the simulated time done and the total,
+ *                both in ns. It must not touch the simulation; it changes no result.
+ * @progress_arg: passed to @progress.
  */
 struct iommusim_sim_config {
 	enum iommusim_platform_kind platform;
@@ -95,6 +99,8 @@ struct iommusim_sim_config {
 	uint64_t seed;
 	uint64_t warmup_ns;
 	uint64_t measure_ns;
+	void (*progress)(void *arg, uint64_t done_ns, uint64_t total_ns);
+	void *progress_arg;
 };
 
 /**
