@@ -18,6 +18,7 @@
 #include <iommusim/mem.h>
 
 #include "drivers/zpci_insn.h"
+#include "ioat_platform.h"
 
 /* A fixed-seed generator, so randomised sequences are the same on every run. */
 static uint64_t splitmix64(uint64_t *x)
@@ -179,41 +180,6 @@ static void test_firmware_custom_platform_sees_calls_and_is_released(void **stat
 	fix_fini(&f);
 }
 
-/* A platform that records the last table registration and answers @ret. */
-struct ioat_platform {
-	int ret;
-	unsigned int calls;
-	uint32_t fh;
-	uint64_t pba;
-	uint64_t pal;
-	const struct iommusim_s390_io_table *iota;
-};
-
-static int ioat_rpcit(void *arg, struct iommusim_cpu *cpu, uint32_t fh, uint64_t addr,
-		      uint64_t len, uint8_t *status)
-{
-	(void)arg;
-	(void)cpu;
-	(void)fh;
-	(void)addr;
-	(void)len;
-	(void)status;
-	return IOMMUSIM_FW_CC_OK;
-}
-
-static int ioat_set(void *arg, uint32_t fh, uint64_t pba, uint64_t pal,
-		    const struct iommusim_s390_io_table *iota)
-{
-	struct ioat_platform *p = arg;
-
-	p->calls++;
-	p->fh = fh;
-	p->pba = pba;
-	p->pal = pal;
-	p->iota = iota;
-	return p->ret;
-}
-
 /*
  * iommusim_firmware_set_ioat() hands its arguments to the platform unchanged and returns its
  * answer; a platform without the call (the null one) accepts every registration. The table
@@ -221,8 +187,7 @@ static int ioat_set(void *arg, uint32_t fh, uint64_t pba, uint64_t pal,
  */
 static void test_firmware_set_ioat_reaches_platform(void **state)
 {
-	static const struct iommusim_firmware_ops ops = {.rpcit = ioat_rpcit, .set_ioat = ioat_set};
-	const struct iommusim_s390_io_table *table = (const void *)&ops;
+	const struct iommusim_s390_io_table *table = (const void *)&ioat_platform_ops;
 	struct ioat_platform p = {.ret = 0};
 	struct iommusim_firmware_stats st;
 	struct iommusim_firmware *fw;
@@ -233,7 +198,7 @@ static void test_firmware_set_ioat_reaches_platform(void **state)
 	/* the null platform has no set_ioat: 0 for registration and deregistration */
 	assert_int_equal(iommusim_firmware_set_ioat(f.fw, 1, 0x1000, 0x1fff, table), 0);
 	assert_int_equal(iommusim_firmware_set_ioat(f.fw, 1, 0, 0, NULL), 0);
-	assert_int_equal(iommusim_firmware_create(f.mem, &ops, &p, &fw), 0);
+	assert_int_equal(iommusim_firmware_create(f.mem, &ioat_platform_ops, &p, &fw), 0);
 	assert_int_equal(iommusim_firmware_set_ioat(fw, 0xfeedu, 0x100000000ull, 0x1ffffffffull,
 						    table), 0);
 	assert_int_equal(p.calls, 1);

@@ -31,6 +31,7 @@
 #include "dma/cookie.h"
 #include "drivers/s390_internal.h"
 #include "drivers/s390_tables.h"
+#include "ioat_platform.h"
 
 #define SZ_4K 0x1000ull
 #define SZ_1M 0x100000ull
@@ -1372,42 +1373,6 @@ static void test_s390_attach_registers_the_domain_table(void **state)
 	fix_fini(&f);
 }
 
-/* A platform that refuses registrations with @ret and logs every call's table. */
-struct refuser {
-	int ret;
-	unsigned int calls;
-	const struct iommusim_s390_io_table *last;
-};
-
-static int refuser_rpcit(void *arg, struct iommusim_cpu *cpu, uint32_t fh, uint64_t addr,
-			 uint64_t len, uint8_t *status)
-{
-	(void)arg;
-	(void)cpu;
-	(void)fh;
-	(void)addr;
-	(void)len;
-	(void)status;
-	return IOMMUSIM_FW_CC_OK;
-}
-
-static int refuser_set_ioat(void *arg, uint32_t fh, uint64_t pba, uint64_t pal,
-			    const struct iommusim_s390_io_table *iota)
-{
-	struct refuser *r = arg;
-
-	(void)fh;
-	(void)pba;
-	(void)pal;
-	r->calls++;
-	r->last = iota;
-	return iota ? r->ret : 0;
-}
-
-static const struct iommusim_firmware_ops refuser_ops = {
-	.rpcit = refuser_rpcit,
-	.set_ioat = refuser_set_ioat,
-};
 
 /*
  * A refused registration fails the attach with the platform's error and leaves nothing
@@ -1417,14 +1382,14 @@ static const struct iommusim_firmware_ops refuser_ops = {
 static void test_s390_attach_fails_when_registration_refused(void **state)
 {
 	struct iommusim_zpci_config cfg = qemu_cfg(0x7, true);
-	struct refuser r = {.ret = -EIO};
+	struct ioat_platform r = {.ret = -EIO};
 	struct iommusim_firmware *fw;
 	struct iommusim_device *dev;
 	struct fix f;
 
 	(void)state;
 	fix_init(&f);
-	assert_int_equal(iommusim_firmware_create(f.mem, &refuser_ops, &r, &fw), 0);
+	assert_int_equal(iommusim_firmware_create(f.mem, &ioat_platform_ops, &r, &fw), 0);
 	dev = new_dev(&f, "zpci");
 	assert_int_equal(iommusim_s390_device_init(dev, fw, &cfg), 0);
 	assert_int_equal(iommusim_iommu_attach_device(f.dom, dev), -EIO);
@@ -1441,13 +1406,13 @@ static void test_s390_attach_fails_when_registration_refused(void **state)
 	r.ret = 0;
 	assert_int_equal(iommusim_iommu_attach_device(f.dom, dev), 0);
 	assert_int_equal(r.calls, 3);
-	assert_non_null(r.last);
+	assert_non_null(r.iota);
 	assert_int_equal(iommusim_domain_devices(f.dom), 1);
 	/* destroying the device detaches it, and deregisters */
 	iommusim_device_destroy(dev);
 	f.dev[0] = NULL;
 	assert_int_equal(r.calls, 4);
-	assert_null(r.last);
+	assert_null(r.iota);
 	iommusim_firmware_destroy(fw);
 	fix_fini(&f);
 }

@@ -30,6 +30,7 @@
 #include <iommusim/s390.h>
 
 #include "drivers/s390_tables.h"
+#include "ioat_platform.h"
 
 #define PG    4096ull
 #define START IOMMUSIM_ZPCI_QEMU_START_DMA
@@ -285,42 +286,6 @@ static void test_s390_legacy_setup_registers_teardown_deregisters(void **state)
 	fix_fini(&f);
 }
 
-/* A platform that refuses registrations with @ret and counts the calls. */
-struct refuser {
-	int ret;
-	unsigned int calls;
-	const struct iommusim_s390_io_table *last;
-};
-
-static int refuser_rpcit(void *arg, struct iommusim_cpu *cpu, uint32_t fh, uint64_t addr,
-			 uint64_t len, uint8_t *status)
-{
-	(void)arg;
-	(void)cpu;
-	(void)fh;
-	(void)addr;
-	(void)len;
-	(void)status;
-	return IOMMUSIM_FW_CC_OK;
-}
-
-static int refuser_set_ioat(void *arg, uint32_t fh, uint64_t pba, uint64_t pal,
-			    const struct iommusim_s390_io_table *iota)
-{
-	struct refuser *r = arg;
-
-	assert_int_equal(fh, FH);
-	(void)pba;
-	(void)pal;
-	r->calls++;
-	r->last = iota;
-	return iota ? r->ret : 0;
-}
-
-static const struct iommusim_firmware_ops refuser_ops = {
-	.rpcit = refuser_rpcit,
-	.set_ioat = refuser_set_ioat,
-};
 
 /*
  * A refused registration fails the setup with the platform's error and leaves nothing behind:
@@ -338,7 +303,7 @@ static void test_s390_legacy_setup_fails_when_registration_refused(void **state)
 	};
 	struct iommusim_s390_legacy_config lcfg = {.strict = false};
 	struct iommusim_s390_legacy_counters c;
-	struct refuser r = {.ret = -EIO};
+	struct ioat_platform r = {.ret = -EIO};
 	struct iommusim_firmware *fw;
 	struct iommusim_device *dev;
 	struct iommusim_mem *mem;
@@ -346,7 +311,7 @@ static void test_s390_legacy_setup_fails_when_registration_refused(void **state)
 
 	(void)state;
 	assert_int_equal(iommusim_mem_create(IOMMUSIM_MEM_LIBC, &mem), 0);
-	assert_int_equal(iommusim_firmware_create(mem, &refuser_ops, &r, &fw), 0);
+	assert_int_equal(iommusim_firmware_create(mem, &ioat_platform_ops, &r, &fw), 0);
 	assert_int_equal(iommusim_device_create(mem, &dcfg, &dev), 0);
 	assert_int_equal(iommusim_s390_device_init(dev, fw, &zcfg), 0);
 	objs = iommusim_mem_live_objects(mem);
@@ -365,12 +330,12 @@ static void test_s390_legacy_setup_fails_when_registration_refused(void **state)
 	r.ret = 0;
 	assert_int_equal(iommusim_s390_legacy_dma_setup(dev, &lcfg), 0);
 	assert_int_equal(r.calls, 4);
-	assert_non_null(r.last);
+	assert_non_null(r.iota);
 	assert_int_equal(iommusim_s390_legacy_counters(dev, &c), 0);
 	/* destroying the device tears the ops down: deregistered */
 	iommusim_device_destroy(dev);
 	assert_int_equal(r.calls, 5);
-	assert_null(r.last);
+	assert_null(r.iota);
 	iommusim_firmware_destroy(fw);
 	assert_int_equal(iommusim_mem_live_objects(mem), 0);
 	iommusim_mem_destroy(mem);
