@@ -331,6 +331,7 @@ static void test_s390_legacy_setup_fails_when_registration_refused(void **state)
 	assert_int_equal(iommusim_s390_legacy_dma_setup(dev, &lcfg), 0);
 	assert_int_equal(r.calls, 4);
 	assert_non_null(r.iota);
+	assert_int_equal(r.fh, FH);
 	assert_int_equal(iommusim_s390_legacy_counters(dev, &c), 0);
 	/* destroying the device tears the ops down: deregistered */
 	iommusim_device_destroy(dev);
