@@ -18,6 +18,8 @@
 /* NVMe submission and completion queue entry sizes (the specification's fixed formats). */
 #define SQ_ENTRY_BYTES 64ull
 #define CQ_ENTRY_BYTES 16ull
+/* blk-mq's BLK_MQ_RESOURCE_DELAY: 3 ms before a queue that ran out of resources runs again. */
+#define BLK_MQ_RESOURCE_DELAY_NS (3ull * 1000 * 1000)
 /* Up to two pages are described by PRP1/PRP2 alone; more need a PRP list. */
 #define PRP_DIRECT_PAGES 2u
 
@@ -67,6 +69,7 @@ struct isim_nvme {
 	uint64_t complete_cycles;
 	uint64_t map_cycles;
 	uint64_t unmap_cycles;
+	uint64_t retry_delay; /* cycles before a slot whose map failed tries again */
 	uint64_t service;  /* device occupancy per I/O */
 	uint64_t lat_lo;   /* device latency draw: lat_lo + [0, lat_span) */
 	uint64_t lat_span;
@@ -185,15 +188,20 @@ static void map_event(struct iommusim_engine *e, void *arg)
 	else /* mirrors nvme_setup_prp_simple(): one bio_vec within two pages */
 		err = iommusim_dma_map_page(n->dev, cpu, s->phys, n->bytes, n->dir, &s->dma);
 	if (err) {
-		/* The I/O fails; the job goes on with its next one once this work is done. */
+		/*
+		 * The I/O fails and counts as an error. The slot's next I/O comes after blk-mq's
+		 * resource delay: the driver answers a failed mapping BLK_STS_RESOURCE, and blk-mq
+		 * reruns such a queue only after BLK_MQ_RESOURCE_DELAY, so no CPU spins on maps
+		 * that cannot succeed.
+		 */
 		n->ctr.failed++;
 		n->ctr.in_flight--;
 		if (n->stopping) {
 			stop_when_drained(n);
 			return;
 		}
-		err = iommusim_engine_schedule(e, iommusim_engine_now(e), cpu, submit_event, s,
-					       NULL);
+		err = iommusim_engine_schedule(e, iommusim_engine_cpu_now(e, cpu) + n->retry_delay,
+					       cpu, submit_event, s, NULL);
 		if (err)
 			fail_run(n, err);
 		return;
@@ -378,6 +386,7 @@ int isim_nvme_create(struct iommusim_mem *mem, const struct isim_nvme_setup *set
 			   iommusim_cost_cycles(cost, IOMMUSIM_COST_NVME_SUBMIT_NS);
 	n->complete_cycles = iommusim_cost_cycles(cost, IOMMUSIM_COST_NVME_COMPLETE_NS);
 	n->map_cycles = iommusim_cost_cycles(cost, IOMMUSIM_COST_GUEST_DMA_MAP_CYCLES);
+	n->retry_delay = iommusim_engine_ns_to_cycles(setup->engine, BLK_MQ_RESOURCE_DELAY_NS);
 	n->unmap_cycles = iommusim_cost_cycles(cost, IOMMUSIM_COST_GUEST_DMA_UNMAP_CYCLES);
 	/* One I/O occupies the device max(1 / IOPS, bytes / bandwidth). */
 	iops = iommusim_cost_get(cost, IOMMUSIM_COST_NVME_DEVICE_IOPS);
