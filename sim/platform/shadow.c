@@ -13,22 +13,27 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include <iommusim/s390.h>
+
 #include "base/memory.h"
 #include "drivers/s390_tables.h"
 #include "platform/shadow.h"
 
-#define SEG_PAGES    256u
+/* The shadow has the guest table's shape (s390_tables.h), counted in 4 KiB pages. */
+#define SEG_PAGES    ZPCI_PT_ENTRIES
 #define SEG_WORDS    (SEG_PAGES / 64)
-#define REGION_SEGS  2048u
+#define REGION_SEGS  ZPCI_TABLE_ENTRIES
 #define REGION_WORDS (REGION_SEGS / 64)
-#define ROOT_REGIONS 2048u
+#define ROOT_REGIONS ZPCI_TABLE_ENTRIES
 #define ROOT_WORDS   (ROOT_REGIONS / 64)
-#define SEG_SHIFT    8
-#define REGION_SHIFT 19
+#define SEG_SHIFT    (ZPCI_ST_SHIFT - ZPCI_PAGE_SHIFT)
+#define REGION_SHIFT (ZPCI_RT_SHIFT - ZPCI_PAGE_SHIFT)
 #define REGION_PAGES (1ull << REGION_SHIFT)
 /* Pages a region-third rooted table reaches: 4 TiB. */
-#define TABLE_PAGES (1ull << 30)
+#define TABLE_PAGES (IOMMUSIM_ZPCI_TABLE_SIZE_RT >> ZPCI_PAGE_SHIFT)
 #define TABLE_SEGS  (TABLE_PAGES >> SEG_SHIFT)
+_Static_assert(SEG_PAGES == 1u << SEG_SHIFT && REGION_SEGS == 1u << (REGION_SHIFT - SEG_SHIFT),
+	       "the shadow's levels match the guest table's");
 
 /* Entry value: the target's page address, bit 0 set for a read-only mapping. */
 #define ENT_RO 1ull

@@ -399,9 +399,8 @@ static void finish_stats(struct iommusim_sim *sim)
 	st->mapped_end = dma.maps - dma.unmaps - io.coherent;
 }
 
-/* Run every event before @t (the interval is half-open: [start, end)). */
 /*
- * Run every event before cycle @t. With a progress callback, in slices of about 1 % of the
+ * Run every event before cycle @t (the interval is half-open: [start, end)). With a progress callback, in slices of about 1 % of the
  * whole run: a slice boundary runs nothing and moves no event, so the results are the same.
  */
 static int run_before(struct iommusim_sim *sim, uint64_t t, uint64_t total)

@@ -35,7 +35,7 @@ struct slot {
 	uint64_t dma;
 	uint64_t start; /* cycle the I/O's submission work began */
 	uint64_t offset;
-	bool in_flight;
+	bool mapped; /* its data buffer is mapped (between map and unmap) */
 };
 
 struct job {
@@ -206,7 +206,7 @@ static void map_event(struct iommusim_engine *e, void *arg)
 			fail_run(n, err);
 		return;
 	}
-	s->in_flight = true;
+	s->mapped = true;
 	/* The doorbell write ends the submission work; the device sees it then. */
 	err = iommusim_engine_schedule(e, iommusim_engine_cpu_now(e, cpu), NULL, arrive_event, s,
 				       NULL);
@@ -268,7 +268,7 @@ static void unmap_event(struct iommusim_engine *e, void *arg)
 		iommusim_dma_unmap_sg(n->dev, cpu, s->sg, n->pages, n->dir);
 	else
 		iommusim_dma_unmap_page(n->dev, cpu, s->dma, n->bytes, n->dir);
-	s->in_flight = false;
+	s->mapped = false;
 	n->ctr.in_flight--;
 	n->ctr.completed++;
 	n->ctr.completed_bytes += n->bytes;
@@ -446,7 +446,7 @@ void isim_nvme_destroy(struct isim_nvme *n)
 	for (size_t k = 0; n->slot && k < n->nslots; k++) {
 		struct slot *s = &n->slot[k];
 
-		if (!s->in_flight)
+		if (!s->mapped)
 			continue;
 		if (s->sg)
 			iommusim_dma_unmap_sg(n->dev, s->job->cpu, s->sg, n->pages, n->dir);
