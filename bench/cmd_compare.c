@@ -82,7 +82,7 @@ static int run_one(struct iommusim_mem *mem, const struct compare_opts *o,
 	struct iommusim_sim *sim;
 	int err;
 
-	iommusim_scenario_sim_config(o->sc, row->platform, row->policy, cost, &cfg);
+	iommusim_scenario_sim_config(o->sc, row->kind, row->policy, cost, &cfg);
 	cfg.seed = o->seed;
 	cfg.warmup_ns = o->warmup_ns;
 	cfg.measure_ns = o->measure_ns;
@@ -96,7 +96,7 @@ static int run_one(struct iommusim_mem *mem, const struct compare_opts *o,
 		/* The progress line is left open: end it, then the error on a line of its own. */
 		fprintf(stderr,
 			" failed\n" CMD ": --set: %s %s cannot be built with these values: %s\n",
-			iommusim_platform_name(row->platform), iommusim_policy_name(row->policy),
+			row->platform, iommusim_policy_name(row->policy),
 			iommusim_strerror(err));
 		return err == -EINVAL ? EXIT_BAD_INPUT : 1;
 	}
@@ -106,7 +106,7 @@ static int run_one(struct iommusim_mem *mem, const struct compare_opts *o,
 	iommusim_sim_destroy(sim);
 	if (err) {
 		fprintf(stderr, " failed\n" CMD ": %s %s: %s\n",
-			iommusim_platform_name(row->platform), iommusim_policy_name(row->policy),
+			row->platform, iommusim_policy_name(row->policy),
 			iommusim_strerror(err));
 		return 1;
 	}
@@ -129,9 +129,10 @@ static int run_matrix(struct iommusim_mem *mem, const struct compare_opts *o,
 			struct progress pr = { .line = line, .shown = -1 };
 
 			rows[k].platform = o->platforms[i];
+			rows[k].kind = o->kinds[i];
 			rows[k].policy = o->policies[j];
 			snprintf(line, sizeof(line), "[%zu/%zu] %s %s ...", k + 1, n,
-				 iommusim_platform_name(rows[k].platform),
+				 rows[k].platform,
 				 iommusim_policy_name(rows[k].policy));
 			fputs(line, stderr);
 			fflush(stderr);
@@ -168,7 +169,7 @@ int cmd_compare(int argc, char **argv)
 {
 	struct outfile csv = { .cmd = CMD, .opt = "--csv" };
 	struct outfile json = { .cmd = CMD, .opt = "--json" };
-	struct iommusim_cost *costs[IOMMUSIM_PLATFORM_NR] = { 0 };
+	struct iommusim_cost *costs[COMPARE_MAX_PLATFORMS] = { 0 };
 	struct compare_opts o = { 0 };
 	struct iommusim_mem *mem = NULL;
 	struct compare_row *rows = NULL;
@@ -222,7 +223,7 @@ abandon:
 	outfile_close(&csv, false);
 	outfile_close(&json, false);
 out:
-	for (size_t i = 0; i < IOMMUSIM_PLATFORM_NR; i++)
+	for (size_t i = 0; i < COMPARE_MAX_PLATFORMS; i++)
 		iommusim_cost_destroy(costs[i]);
 	iommusim_mem_destroy(mem);
 	free(rows);

@@ -15,10 +15,15 @@
 
 #include "outfile.h"
 
+/* At most one platform per cost profile: each names a kind or a generation of one. */
+#define COMPARE_MAX_PLATFORMS 16
+
 /* What to run, checked and resolved from the command line. */
 struct compare_opts {
 	const struct iommusim_scenario *sc;
-	enum iommusim_platform_kind platforms[IOMMUSIM_PLATFORM_NR];
+	/* the profile each platform runs with ("kvm-qemu7.1"), and its kind */
+	const char *platforms[COMPARE_MAX_PLATFORMS];
+	enum iommusim_platform_kind kinds[COMPARE_MAX_PLATFORMS];
 	size_t nplatforms;
 	enum iommusim_policy policies[IOMMUSIM_POLICY_NR];
 	size_t npolicies;
@@ -34,7 +39,8 @@ struct compare_opts {
 
 /* One run of the matrix and what it reported. */
 struct compare_row {
-	enum iommusim_platform_kind platform;
+	const char *platform; /* the profile's name */
+	enum iommusim_platform_kind kind;
 	enum iommusim_policy policy;
 	struct iommusim_sim_stats st;
 	bool has_ratio; /* legacy ran on this platform and completed I/Os */

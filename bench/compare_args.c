@@ -3,6 +3,7 @@
  * The command line of iommusim-bench compare: every option checked before anything runs or
  * any file is opened, each problem one line "compare: --option: problem".
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,7 +30,9 @@ static void usage(FILE *f)
 		"failures. Same arguments and seed: the same report, byte for byte.\n"
 		"\n"
 		"  --scenario NAME    a built-in scenario (--list shows them); default 'default'\n"
-		"  --platform P,...   platforms to run (lpar, zvm, kvm); default the scenario's\n"
+		"  --platform P,...   platforms to run: lpar, zvm, kvm, or a KVM generation\n"
+		"                     (kvm-qemu7.1, kvm-qemu7.2: 'params --profile'); plain\n"
+		"                     kvm is the scenario's generation; default the scenario's\n"
 		"  --policy P,...     policies to run; default all four\n"
 		"  --set KEY=VALUE    override a cost parameter after the platform's profile and\n"
 		"                     the scenario's settings; may be repeated (see 'params')\n"
@@ -123,15 +126,15 @@ static int given_twice(const char *opt, bool given)
 	return given ? -1 : 0;
 }
 
-/* The known names, "a, b, c", for an error message. */
+/* The known names, "a, b, c", for an error message: every profile is a platform. */
 static void platform_names(char *buf, size_t len)
 {
 	size_t used = 0;
 
 	buf[0] = '\0';
-	for (unsigned int i = 0; i < IOMMUSIM_PLATFORM_NR && used < len; i++)
+	for (size_t i = 0; i < iommusim_cost_profile_count() && used < len; i++)
 		used += (size_t)snprintf(buf + used, len - used, "%s%s", i ? ", " : "",
-					 iommusim_platform_name((enum iommusim_platform_kind)i));
+					 iommusim_cost_profile(i)->name);
 }
 
 static void policy_names(char *buf, size_t len)
@@ -151,9 +154,10 @@ static void policy_names(char *buf, size_t len)
 static int add_item(struct compare_opts *o, bool platform, const char *item, size_t len)
 {
 	const char *opt = platform ? "--platform" : "--policy";
-	unsigned int id, have[IOMMUSIM_PLATFORM_NR + IOMMUSIM_POLICY_NR];
+	unsigned int id = 0, have[COMPARE_MAX_PLATFORMS + IOMMUSIM_POLICY_NR];
 	size_t n = platform ? o->nplatforms : o->npolicies;
-	char name[64], known[128];
+	char name[64], known[256];
+	const char *profile = NULL;
 	int err;
 
 	if (!len || len >= sizeof(name)) {
@@ -164,13 +168,13 @@ static int add_item(struct compare_opts *o, bool platform, const char *item, siz
 	memcpy(name, item, len);
 	name[len] = '\0';
 	if (platform) {
-		enum iommusim_platform_kind k;
-
-		err = iommusim_platform_lookup(name, &k);
-		id = (unsigned int)k;
+		/* names are compared as the profiles they stand for: kvm may be kvm-qemu7.1 */
+		profile = iommusim_scenario_platform(o->sc, name);
+		err = profile ? 0 : -ENOENT;
 		platform_names(known, sizeof(known));
 		for (size_t i = 0; i < n; i++)
-			have[i] = (unsigned int)o->platforms[i];
+			have[i] = o->platforms[i] == profile;
+		id = 1;
 	} else {
 		enum iommusim_policy p;
 
@@ -192,10 +196,15 @@ static int add_item(struct compare_opts *o, bool platform, const char *item, siz
 		}
 	}
 	/* Names are distinct and known, so a list never outgrows its array. */
-	if (platform)
-		o->platforms[o->nplatforms++] = (enum iommusim_platform_kind)id;
-	else
+	if (platform) {
+		enum iommusim_platform_kind kind;
+
+		iommusim_platform_lookup(profile, &kind);
+		o->kinds[o->nplatforms] = kind;
+		o->platforms[o->nplatforms++] = profile;
+	} else {
 		o->policies[o->npolicies++] = (enum iommusim_policy)id;
+	}
 	return 0;
 }
 
@@ -213,8 +222,13 @@ static int add_list(struct compare_opts *o, bool platform, const char *text)
 	}
 }
 
+/* --platform values are resolved once the scenario is known: plain kvm depends on it. */
+#define MAX_PLATFORM_ARGS 64
+
 struct given {
 	bool scenario, seed, seconds, warmup;
+	const char *platform_args[MAX_PLATFORM_ARGS];
+	size_t nplatform_args;
 };
 
 static int parse_options(int argc, char **argv, struct compare_opts *o, struct outfile *csv,
@@ -255,8 +269,12 @@ static int parse_options(int argc, char **argv, struct compare_opts *o, struct o
 			}
 			break;
 		case 'P':
-			if (add_list(o, true, optarg))
+			if (g->nplatform_args == MAX_PLATFORM_ARGS) {
+				fprintf(stderr, CMD ": --platform: given more than %d times\n",
+					MAX_PLATFORM_ARGS);
 				return -1;
+			}
+			g->platform_args[g->nplatform_args++] = optarg;
 			break;
 		case 'p':
 			if (add_list(o, false, optarg))
@@ -335,6 +353,9 @@ int compare_parse(int argc, char **argv, struct compare_opts *o, struct outfile 
 		o->measure_ns = o->sc->measure_ns;
 	if (!g.warmup)
 		o->warmup_ns = o->sc->warmup_ns;
+	for (size_t i = 0; i < g.nplatform_args; i++)
+		if (add_list(o, true, g.platform_args[i]))
+			return -1;
 	/* The scenario's own list is built in and always valid. */
 	if (!o->nplatforms && add_list(o, true, o->sc->platforms))
 		return -1;

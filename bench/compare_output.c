@@ -65,7 +65,7 @@ static void make_cells(const struct compare_opts *o, const struct compare_row *r
 	const struct iommusim_sim_stats *st = &r->st;
 
 	c->v[C_SCENARIO] = o->sc->name;
-	c->v[C_PLATFORM] = iommusim_platform_name(r->platform);
+	c->v[C_PLATFORM] = r->platform;
 	c->v[C_POLICY] = iommusim_policy_name(r->policy);
 	compare_workload_name(&o->sc->nvme, c->buf[C_WORKLOAD], sizeof(c->buf[C_WORKLOAD]));
 	c->v[C_WORKLOAD] = c->buf[C_WORKLOAD];
@@ -318,7 +318,7 @@ static void write_meta(FILE *f, const struct compare_opts *o,
 	fputs(",\n  \"platforms\": [", f);
 	for (size_t i = 0; i < o->nplatforms; i++) {
 		fputs(i ? ", " : "", f);
-		json_string(f, iommusim_platform_name(o->platforms[i]));
+		json_string(f, o->platforms[i]);
 	}
 	fputs("], \"policies\": [", f);
 	for (size_t i = 0; i < o->npolicies; i++) {
@@ -328,7 +328,7 @@ static void write_meta(FILE *f, const struct compare_opts *o,
 	fputs("],\n  \"config\": {", f);
 	for (size_t i = 0; i < o->nplatforms; i++) {
 		fputs(i ? ",\n   " : "\n   ", f);
-		json_string(f, iommusim_platform_name(o->platforms[i]));
+		json_string(f, o->platforms[i]);
 		fputs(": ", f);
 		iommusim_cost_write_json(costs[i], f);
 	}

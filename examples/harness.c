@@ -35,7 +35,7 @@ int main(void)
 		return 1;
 	err = iommusim_cost_create(mem, &cost);
 	if (!err)
-		err = iommusim_scenario_configure(sc, IOMMUSIM_PLATFORM_KVM, cost, sets, 1, errbuf,
+		err = iommusim_scenario_configure(sc, "kvm", cost, sets, 1, errbuf,
 						  sizeof(errbuf), &bad);
 	if (err) {
 		fprintf(stderr, "harness: %s\n", err == -ENOMEM ? "out of memory" : errbuf);

@@ -61,13 +61,14 @@ enum iommusim_cost_id {
 	IOMMUSIM_COST_S390_ENOMEM,		/* s390.enomem */
 	IOMMUSIM_COST_LPAR_RPCIT_NS,		/* lpar.rpcit_ns */
 	IOMMUSIM_COST_ZVM_TRAP_NS,		/* zvm.trap_ns */
+	IOMMUSIM_COST_ZVM_SEGMENT_NS,		/* zvm.segment_ns */
 	IOMMUSIM_COST_ZVM_SHADOW_PAGE_NS,	/* zvm.shadow_page_ns */
 	IOMMUSIM_COST_ZVM_MAP_PAGE_NS,		/* zvm.map_page_ns */
 	IOMMUSIM_COST_ZVM_UNMAP_PAGE_NS,	/* zvm.unmap_page_ns */
 	IOMMUSIM_COST_ZVM_SERIALIZE_RPCIT,	/* zvm.serialize_rpcit */
 	IOMMUSIM_COST_ZVM_DMA_ENTRY_LIMIT,	/* zvm.dma_entry_limit */
-	IOMMUSIM_COST_KVM_TRAP_USER_NS,		/* kvm.trap_user_ns */
-	IOMMUSIM_COST_KVM_TRAP_KERNEL_NS,	/* kvm.trap_kernel_ns */
+	IOMMUSIM_COST_KVM_TRAP_UNLOCKED_NS,	/* kvm.trap_unlocked_ns */
+	IOMMUSIM_COST_KVM_TRAP_LOCKED_NS,	/* kvm.trap_locked_ns */
 	IOMMUSIM_COST_QEMU_SERIALIZE_RPCIT,	/* qemu.serialize_rpcit */
 	IOMMUSIM_COST_QEMU_WALK_NS,		/* qemu.walk_ns */
 	IOMMUSIM_COST_QEMU_HASH_NS,		/* qemu.hash_ns */
@@ -81,6 +82,7 @@ enum iommusim_cost_id {
 	IOMMUSIM_COST_VFIO_UNMAP_ENTRY_NS,	/* vfio.unmap_entry_ns */
 	IOMMUSIM_COST_VFIO_DMA_ENTRY_LIMIT,	/* vfio.dma_entry_limit */
 	IOMMUSIM_COST_HOST_IOTLB_INV_NS,	/* host.iotlb_inv_ns */
+	IOMMUSIM_COST_HOST_FLUSH_ON_MAP,	/* host.flush_on_map */
 	IOMMUSIM_COST_NVME_SUBMIT_NS,		/* nvme.submit_ns */
 	IOMMUSIM_COST_NVME_COMPLETE_NS,		/* nvme.complete_ns */
 	IOMMUSIM_COST_NVME_DEVICE_LATENCY_NS,	/* nvme.device_latency_ns */
@@ -150,13 +152,15 @@ struct iommusim_cost_setting {
 
 /**
  * struct iommusim_cost_profile - a named group of values for one platform (static data).
- * @name:      "lpar", "zvm", "kvm", ...
+ * @name:      "lpar", "zvm", "kvm", "kvm-qemu7.1", ...: also a platform name compare accepts.
+ * @platform:  the kind of platform it configures: "lpar", "zvm" or "kvm".
  * @summary:   one line: what platform and version it stands for.
  * @settings:  the values it sets, in table order.
  * @nsettings: how many.
  */
 struct iommusim_cost_profile {
 	const char *name;
+	const char *platform;
 	const char *summary;
 	const struct iommusim_cost_setting *settings;
 	size_t nsettings;

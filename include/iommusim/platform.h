@@ -9,7 +9,8 @@
  *
  * - LPAR: RPCIT is a hardware IOTLB purge with its completion wait (lpar.rpcit_ns); maps need
  *   no RPCIT (tlb_refresh 0).
- * - KVM + QEMU + vfio: every RPCIT traps to QEMU (kvm.trap_user_ns), which walks the range of
+ * - KVM + QEMU + vfio: every RPCIT traps to QEMU (kvm.trap_unlocked_ns + kvm.trap_locked_ns,
+ *   the second under QEMU's big lock), which walks the range of
  *   the guest's I/O table page by page and keeps its shadow of the guest's mappings, exactly per
  *   4 KiB page: one VFIO_IOMMU_MAP_DMA per newly valid page, coalesced VFIO_IOMMU_UNMAP_DMA per
  *   power-of-two piece of each run of invalid PTEs, the vfio.dma_entry_limit budget shared by
@@ -62,7 +63,8 @@ enum iommusim_platform_kind {
 IOMMUSIM_API const char *iommusim_platform_name(enum iommusim_platform_kind kind);
 
 /**
- * iommusim_platform_lookup() - a kind by name.
+ * iommusim_platform_lookup() - a kind by name: the kind's own ("kvm") or that of a cost profile
+ * configuring it ("kvm-qemu7.1", a generation of the kind's software).
  * Return: 0 with *@out set; -ENOENT for an unknown name.
  */
 IOMMUSIM_API int iommusim_platform_lookup(const char *name, enum iommusim_platform_kind *out);

@@ -221,13 +221,14 @@ IOMMUSIM_API void iommusim_sim_destroy(struct iommusim_sim *sim);
  * struct iommusim_scenario - a named, documented simulation set-up (static data).
  * @name:         "s390-nvme-2022", ...
  * @summary:      one line: what it stands for.
- * @platforms:    comma-separated default platforms ("lpar,zvm,kvm").
+ * @platforms:    comma-separated default platforms, each a kind or a generation of one
+ *                ("lpar,zvm,kvm-qemu7.1"); a kind's plain name given by the user stands for
+ *                the generation listed here (iommusim_scenario_platform()).
  * @cpus:         simulated CPUs.
  * @guest_memory: bytes of guest memory.
  * @nvme:         the workload.
- * @settings:     cost parameters the scenario fixes (e.g. qemu.aperture_shrink=0 for QEMU
- *                before 8.0), as "NAME=VALUE", applied after the platform's profile and before
- *                the user's overrides.
+ * @settings:     cost parameters the scenario fixes, as "NAME=VALUE", applied after the
+ *                platform's profile and before the user's overrides (NULL when none).
  * @nsettings:    how many.
  * @warmup_ns:    default warm-up.
  * @measure_ns:   default measured time.
@@ -255,14 +256,25 @@ IOMMUSIM_API const struct iommusim_scenario *iommusim_scenario_get(size_t index)
 IOMMUSIM_API const struct iommusim_scenario *iommusim_scenario_lookup(const char *name);
 
 /**
+ * iommusim_scenario_platform() - the cost profile @sc runs a platform named @name with.
+ * @name: a kind ("kvm") or a profile ("kvm-qemu7.2"). A kind's plain name stands for the
+ *        generation of that kind the scenario lists (on s390-nvme-2022, "kvm" is
+ *        "kvm-qemu7.1"), or the kind's own profile; a profile's name stands for itself.
+ * Return: the profile's name (static), or NULL for an unknown name.
+ */
+IOMMUSIM_API const char *iommusim_scenario_platform(const struct iommusim_scenario *sc,
+						    const char *name);
+
+/**
  * iommusim_scenario_configure() - resolve the parameters a scenario runs with on a platform:
- * reset @cost, apply the platform's profile (named as the platform), the scenario's settings,
- * then @sets in order; all or nothing, with the errors of iommusim_cost_configure().
+ * reset @cost, apply the profile iommusim_scenario_platform() names for @platform, the
+ * scenario's settings, then @sets in order; all or nothing, with the errors of
+ * iommusim_cost_configure() (-ENOENT and "unknown platform 'x'" for an unknown @platform).
  */
 IOMMUSIM_API int iommusim_scenario_configure(const struct iommusim_scenario *sc,
-					     enum iommusim_platform_kind platform,
-					     struct iommusim_cost *cost, const char *const *sets,
-					     size_t nsets, char *errbuf, size_t errlen, long *bad);
+					     const char *platform, struct iommusim_cost *cost,
+					     const char *const *sets, size_t nsets, char *errbuf,
+					     size_t errlen, long *bad);
 
 /**
  * iommusim_scenario_sim_config() - the simulation configuration of @sc on @platform with

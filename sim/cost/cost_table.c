@@ -166,10 +166,14 @@ const struct iommusim_cost_param isim_cost_table[IOMMUSIM_COST_NR] = {
 	    "RPCIT intercepted by CP and back; z/VM internals are not public: CP needs no "
 	    "userspace VMM, so between KVM's 0.5 and 5 us",
 	    "EST"),
+	ROW(ZVM_SEGMENT_NS, "zvm.segment_ns", NS, 100, 20, 2000, EST,
+	    "per segment-table entry (or invalid region entry) of the range CP reads and checks "
+	    "against its shadow, valid or not; not public",
+	    "assumption Z2 (platforms.md)"),
 	ROW(ZVM_SHADOW_PAGE_NS, "zvm.shadow_page_ns", NS, 100, 20, 1000, EST,
-	    "per 4 KiB page of the refreshed range CP examines in its shadow; not public, "
-	    "assumed like QEMU's walk + lookup (190 ns)",
-	    "EST"),
+	    "per 4 KiB page of an existing page table in the range that CP examines in its "
+	    "shadow; not public, assumed like QEMU's walk + lookup (190 ns)",
+	    "assumption Z2 (platforms.md)"),
 	ROW(ZVM_MAP_PAGE_NS, "zvm.map_page_ns", NS, 1000, 200, 5000, EST,
 	    "per newly valid page: pin the guest page and fill the shadow entry; not public, "
 	    "cheaper than vfio's ioctl (no syscall)",
@@ -178,24 +182,29 @@ const struct iommusim_cost_param isim_cost_table[IOMMUSIM_COST_NR] = {
 	    "per page invalidated: clear the shadow entry and unpin, host purge included; not "
 	    "public",
 	    "EST"),
-	ROW(ZVM_SERIALIZE_RPCIT, "zvm.serialize_rpcit", BOOL, 0, 0, 1, EST,
-	    "1 = one RPCIT server for all virtual CPUs; 0 = RPCITs of different virtual CPUs run "
-	    "concurrently (CP is multiprocessor; its locking is not public)",
-	    "EST"),
+	ROW(ZVM_SERIALIZE_RPCIT, "zvm.serialize_rpcit", BOOL, 1, 0, 1, EST,
+	    "1 = one RPCIT server for all virtual CPUs, as the 2022 mails describe the "
+	    "hypervisor's flushes (expensive and serialized); 0 = concurrent",
+	    "sources.md S3; assumption Z4 (platforms.md)"),
 	ROW(ZVM_DMA_ENTRY_LIMIT, "zvm.dma_entry_limit", COUNT, 0, 0, 4294967295ull, 0,
 	    "pages CP keeps shadowed per guest, answering cc 1 / status 16 beyond; 0 = no limit "
 	    "(z/VM has no vfio; a limit is an assumption)",
 	    "assumption, z/VM internals are not public"),
 
-	/* KVM: SIE intercept to the kernel, and on to QEMU for RPCIT (no in-kernel handler). */
-	ROW(KVM_TRAP_USER_NS, "kvm.trap_user_ns", NS, 5000, 2000, 10000, EST,
-	    "RPCIT intercept -> KVM -> QEMU (BQL, dispatch) -> back; x86 userspace exits cost ~3x "
-	    "in-kernel ones; no s390 number",
-	    "hypervisor.md §9.1, §5.1"),
-	ROW(KVM_TRAP_KERNEL_NS, "kvm.trap_kernel_ns", NS, 500, 300, 1000, 0,
-	    "exit handled in the kernel: ~1-3 k cycles (vmcall 1.5 k); also the part of an RPCIT "
-	    "exit outside QEMU's big lock",
-	    "hypervisor.md §9.1, §5.1"),
+	/*
+	 * KVM: SIE intercept to the kernel, and on to QEMU for RPCIT (no in-kernel handler). The
+	 * round trip, unlocked + locked part, is 2-100 us (sources.md S1); where a real machine
+	 * sits in that range and how it splits around QEMU's big lock are unknown, so each part
+	 * is its own estimate. The locked part is the one calibration fits (calibration.md).
+	 */
+	ROW(KVM_TRAP_UNLOCKED_NS, "kvm.trap_unlocked_ns", NS, 1500, 300, 20000, EST,
+	    "the part of an RPCIT exit on the vCPU alone: SIE exit, KVM intercept, return from "
+	    "and re-entry into KVM_RUN; in-kernel exits cost 0.4-1.5 us",
+	    "sources.md S1"),
+	ROW(KVM_TRAP_LOCKED_NS, "kvm.trap_locked_ns", NS, 3500, 1000, 98500, EST,
+	    "the part of an RPCIT exit under QEMU's big lock: take it, sync the vCPU, decode, "
+	    "release; with the unlocked part a 2-100 us round trip",
+	    "sources.md S1, S2"),
 
 	/* QEMU s390 RPCIT emulation. */
 	ROW(QEMU_SERIALIZE_RPCIT, "qemu.serialize_rpcit", BOOL, 1, 0, 1, 0,
@@ -214,16 +223,16 @@ const struct iommusim_cost_param isim_cost_table[IOMMUSIM_COST_NR] = {
 	ROW(QEMU_HASH_REMOVE_NS, "qemu.hash_remove_ns", NS, 40, 20, 100, EST,
 	    "remove + free of a shadow entry: about a lookup", "hypervisor.md §9.1, §1.4"),
 	ROW(QEMU_UNMAP_COALESCE, "qemu.unmap_coalesce", BOOL, 1, 0, 1, 0,
-	    "1 = invalid-PTE runs become power-of-two UNMAP_DMA ioctls (QEMU >= 7.2); 0 = one "
-	    "per page",
-	    "hypervisor.md §1.5, §10"),
+	    "1 = invalid-PTE runs become power-of-two UNMAP_DMA ioctls (QEMU >= 8.0); 0 = one "
+	    "per shadowed page that went invalid",
+	    "sources.md S4"),
 	ROW(QEMU_SECOND_PASS, "qemu.second_pass", BOOL, 1, 0, 1, 0,
 	    "1 = re-walk the range when the budget ran out and unmaps freed some (QEMU >= 7.2)",
-	    "hypervisor.md §1.6, §10"),
+	    "sources.md S4"),
 	ROW(QEMU_APERTURE_SHRINK, "qemu.aperture_shrink", BOOL, 1, 0, 1, 0,
 	    "1 = aperture cut to vfio.dma_entry_limit pages (QEMU >= 8.0, no relaxed "
 	    "translation); 0 = guest's own window",
-	    "hypervisor.md §1.7, §10"),
+	    "sources.md S4"),
 
 	/* vfio type1 in the host kernel. */
 	ROW(VFIO_MAP_IOCTL_NS, "vfio.map_ioctl_ns", NS, 4000, 2000, 10000, EST,
@@ -248,6 +257,10 @@ const struct iommusim_cost_param isim_cost_table[IOMMUSIM_COST_NR] = {
 	    "one host IOTLB invalidation + completion wait, once per vfio_dma; ~2 k cycles "
 	    "(secondary), ~360 ns implied by Grace strict",
 	    "hypervisor.md §9.1, §5.2"),
+	ROW(HOST_FLUSH_ON_MAP, "host.flush_on_map", BOOL, 0, 0, 1, 0,
+	    "1 = the s390 host's IOMMU driver flushes (host.iotlb_inv_ns) inside every vfio map "
+	    "(host Linux < 6.2); 0 = from 6.2, maps on LPAR do not flush",
+	    "sources.md S5"),
 
 	/* Per-I/O CPU work outside the IOMMU (x86-anchored guesses; s390 unmeasured). */
 	ROW(NVME_SUBMIT_NS, "nvme.submit_ns", NS, 1000, 300, 5000, EST,
@@ -313,45 +326,66 @@ static const struct iommusim_cost_setting zvm_settings[] = {
 };
 
 /*
- * kvm.trap_user_ns is the calibrated value (docs/calibration.md): the one-parameter fit to the
- * published strict/legacy ratio on KVM, which ends at the top of the parameter's range.
+ * The calibrated value (docs/calibration.md): kvm.trap_locked_ns fitted to the published
+ * strict/legacy ratio of 2022 (O1). It is a property of the host, not of QEMU's release, so
+ * every KVM generation carries it.
  */
-#define KVM_TRAP_USER_CALIBRATED 10000
+#define KVM_TRAP_LOCKED_CALIBRATED 3500
+
+/*
+ * The KVM generations (sources.md S4, S5). QEMU 7.1 and 7.2 ran on 2022 hosts, whose s390
+ * IOMMU driver still flushed inside every vfio map (Linux < 6.2); QEMU 8.0 shipped in April
+ * 2023, after Linux 6.2.
+ */
+#define KVM_SHARED SET(ZPCI_TLB_REFRESH, 1), SET(KVM_TRAP_LOCKED_NS, KVM_TRAP_LOCKED_CALIBRATED)
+#define KVM_GUEST_IO SET(NVME_SUBMIT_NS, 1000), SET(NVME_COMPLETE_NS, 2000)
 
 static const struct iommusim_cost_setting kvm_settings[] = {
-	SET(ZPCI_TLB_REFRESH, 1),
-	SET(KVM_TRAP_USER_NS, KVM_TRAP_USER_CALIBRATED),
+	KVM_SHARED,
 	SET(QEMU_UNMAP_COALESCE, 1),
 	SET(QEMU_SECOND_PASS, 1),
 	SET(QEMU_APERTURE_SHRINK, 1),
-	SET(NVME_SUBMIT_NS, 1000),
-	SET(NVME_COMPLETE_NS, 2000),
+	SET(HOST_FLUSH_ON_MAP, 0),
+	KVM_GUEST_IO,
+};
+
+static const struct iommusim_cost_setting kvm_qemu72_settings[] = {
+	KVM_SHARED,
+	SET(QEMU_UNMAP_COALESCE, 0),
+	SET(QEMU_SECOND_PASS, 1),
+	SET(QEMU_APERTURE_SHRINK, 0),
+	SET(HOST_FLUSH_ON_MAP, 1),
+	KVM_GUEST_IO,
 };
 
 static const struct iommusim_cost_setting kvm_qemu71_settings[] = {
-	SET(ZPCI_TLB_REFRESH, 1),
-	SET(KVM_TRAP_USER_NS, KVM_TRAP_USER_CALIBRATED),
+	KVM_SHARED,
 	SET(QEMU_UNMAP_COALESCE, 0),
 	SET(QEMU_SECOND_PASS, 0),
 	SET(QEMU_APERTURE_SHRINK, 0),
-	SET(NVME_SUBMIT_NS, 1000),
-	SET(NVME_COMPLETE_NS, 2000),
+	SET(HOST_FLUSH_ON_MAP, 1),
+	KVM_GUEST_IO,
 };
 
-#define PROFILE(name_, summary_, settings_)                                                        \
+#define PROFILE(name_, platform_, summary_, settings_)                                             \
 	{                                                                                          \
-		.name = name_, .summary = summary_, .settings = settings_,                         \
-		.nsettings = ISIM_ARRAY_SIZE(settings_),                                           \
+		.name = name_, .platform = platform_, .summary = summary_,                         \
+		.settings = settings_, .nsettings = ISIM_ARRAY_SIZE(settings_),                    \
 	}
 
 const struct iommusim_cost_profile isim_cost_profiles[] = {
-	PROFILE("lpar", "LPAR: no shadowing, no refresh on map; native doorbells and interrupts",
+	PROFILE("lpar", "lpar", "LPAR: no shadowing, no refresh on map; native doorbells and interrupts",
 		lpar_settings),
-	PROFILE("zvm", "z/VM: CP shadows the tables and sits in the I/O path (EST, not public)",
+	PROFILE("zvm", "zvm", "z/VM: CP shadows the tables and sits in the I/O path (EST, not public)",
 		zvm_settings),
-	PROFILE("kvm", "KVM + QEMU 8.0-10.0 + vfio type1: shadowing, coalescing, shrink",
+	PROFILE("kvm", "kvm",
+		"KVM, QEMU >= 8.0, host Linux >= 6.2: coalescing, second pass, aperture shrink",
 		kvm_settings),
-	PROFILE("kvm-qemu7.1", "KVM + QEMU <= 7.1: no unmap coalescing, second pass or shrink",
+	PROFILE("kvm-qemu7.2", "kvm",
+		"KVM, QEMU 7.2, host Linux < 6.2: second pass; no coalescing or shrink",
+		kvm_qemu72_settings),
+	PROFILE("kvm-qemu7.1", "kvm",
+		"KVM, QEMU <= 7.1, host Linux < 6.2: no second pass, coalescing or shrink",
 		kvm_qemu71_settings),
 };
 

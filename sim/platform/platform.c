@@ -28,14 +28,28 @@ const char *iommusim_platform_name(enum iommusim_platform_kind kind)
 	return kind_names[kind];
 }
 
-int iommusim_platform_lookup(const char *name, enum iommusim_platform_kind *out)
+static int kind_lookup(const char *name, enum iommusim_platform_kind *out)
 {
-	assert(name && out);
 	for (unsigned int k = 0; k < IOMMUSIM_PLATFORM_NR; k++) {
 		if (!strcmp(name, kind_names[k])) {
 			*out = (enum iommusim_platform_kind)k;
 			return 0;
 		}
+	}
+	return -ENOENT;
+}
+
+/* A kind's own name, or a profile's name: a profile says which kind it configures. */
+int iommusim_platform_lookup(const char *name, enum iommusim_platform_kind *out)
+{
+	assert(name && out);
+	if (!kind_lookup(name, out))
+		return 0;
+	for (size_t i = 0; i < iommusim_cost_profile_count(); i++) {
+		const struct iommusim_cost_profile *pr = iommusim_cost_profile(i);
+
+		if (!strcmp(name, pr->name))
+			return kind_lookup(pr->platform, out);
 	}
 	return -ENOENT;
 }
@@ -182,8 +196,7 @@ static void charge_refused(struct iommusim_platform *p, struct iommusim_cpu *cpu
 	const struct iommusim_cost *c = p->cost;
 
 	if (p->kind == IOMMUSIM_PLATFORM_KVM)
-		isim_platform_charge(p, cpu, iommusim_cost_cycles(c, IOMMUSIM_COST_KVM_TRAP_KERNEL_NS),
-				     iommusim_cost_ns_to_cycles(c, isim_kvm_locked_trap_ns(c)));
+		isim_kvm_charge_trap(p, cpu, 0);
 	else
 		isim_platform_charge(p, cpu, iommusim_cost_cycles(c, IOMMUSIM_COST_ZVM_TRAP_NS), 0);
 }

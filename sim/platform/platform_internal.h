@@ -54,10 +54,11 @@ int isim_zvm_rpcit(struct iommusim_platform *p, struct iommusim_cpu *cpu,
 		   struct isim_platform_fn *f, uint64_t first, uint64_t end, uint8_t *status);
 
 /*
- * KVM: the part of an RPCIT's trap spent under QEMU's big lock, kvm.trap_user_ns -
- * kvm.trap_kernel_ns, in ns (the kernel part runs on the vCPU alone).
+ * KVM: charge one RPCIT exit: kvm.trap_unlocked_ns on @cpu, then kvm.trap_locked_ns plus
+ * @emulation_ns of work under QEMU's big lock. The one place the trap is split.
  */
-uint64_t isim_kvm_locked_trap_ns(const struct iommusim_cost *c);
+void isim_kvm_charge_trap(struct iommusim_platform *p, struct iommusim_cpu *cpu,
+			  uint64_t emulation_ns);
 
 /*
  * Charge an RPCIT's hypervisor time: @trap cycles on @cpu, then @work cycles on the platform's

@@ -420,6 +420,7 @@ static void page_table(struct walk *w, uint64_t segno, unsigned int lo, unsigned
 	uint64_t v[SEG_WORDS], s[SEG_WORDS];
 	unsigned int pos = lo;
 
+	w->n->tables_walked++;
 	w->n->pages_walked += hi - lo;
 	for (unsigned int k = 0; k < SEG_WORDS; k++) {
 		uint64_t m = range_mask(k, lo, hi);

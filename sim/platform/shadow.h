@@ -38,9 +38,9 @@ struct isim_container {
 
 /* What the host does with invalid PTEs and the pages it stops shadowing. */
 enum isim_unmap_mode {
-	/* QEMU >= 7.2: runs of invalid PTEs become power-of-two UNMAP calls */
+	/* QEMU >= 8.0: runs of invalid PTEs become power-of-two UNMAP calls */
 	ISIM_UNMAP_RUNS,
-	/* QEMU < 7.2: one UNMAP call per shadowed page that went invalid */
+	/* QEMU < 8.0: one UNMAP call per shadowed page that went invalid */
 	ISIM_UNMAP_PER_PAGE,
 	/* CP: no separate unmap call; each dropped page is torn down on its own */
 	ISIM_UNMAP_NO_CALLS,
@@ -53,7 +53,7 @@ enum isim_unmap_mode {
  *                      start of the entry's reach (a walker that skips the entry).
  * @unmap:              the unmap behaviour.
  * @silent_upper_drops: shadow pages under an invalid upper entry leave the shadow and give
- *                      their budget back without any host unmap (QEMU >= 7.2).
+ *                      their budget back without any host unmap (QEMU >= 8.0).
  * @second_pass:        walk the range again while pages were skipped for want of budget
  *                      and the budget is positive after the pass.
  * @remap_keeps_budget: a page whose target changed gives its unit back before taking one
@@ -71,6 +71,7 @@ struct isim_walk_rules {
  * struct isim_walk_counts - the work of one refresh, all passes (added to, never reset).
  * @passes:        walks of the range.
  * @second_passes: walks repeated because the budget ran out and then came back.
+ * @tables_walked: page tables entered (valid segment-table entries met).
  * @pages_walked:  pages inside existing page tables, each a full table walk and a lookup.
  * @upper_invalid: invalid segment or region entries met (one walk each).
  * @upper_pages:   pages under them (one lookup each where the walker looks up every page).
@@ -87,6 +88,7 @@ struct isim_walk_rules {
 struct isim_walk_counts {
 	uint64_t passes;
 	uint64_t second_passes;
+	uint64_t tables_walked;
 	uint64_t pages_walked;
 	uint64_t upper_invalid;
 	uint64_t upper_pages;

@@ -17,8 +17,9 @@
 
 static uint64_t cp_ns(const struct iommusim_cost *c, const struct isim_walk_counts *n)
 {
-	return (n->pages_walked + n->upper_invalid) *
-		       iommusim_cost_get(c, IOMMUSIM_COST_ZVM_SHADOW_PAGE_NS) +
+	return (n->tables_walked + n->upper_invalid) *
+		       iommusim_cost_get(c, IOMMUSIM_COST_ZVM_SEGMENT_NS) +
+	       n->pages_walked * iommusim_cost_get(c, IOMMUSIM_COST_ZVM_SHADOW_PAGE_NS) +
 	       n->maps * iommusim_cost_get(c, IOMMUSIM_COST_ZVM_MAP_PAGE_NS) +
 	       n->teardowns * iommusim_cost_get(c, IOMMUSIM_COST_ZVM_UNMAP_PAGE_NS);
 }

@@ -188,8 +188,8 @@ static void test_cost_table_holds_spec_values(void **state)
 		uint64_t def, min, max;
 		bool est;
 	} spec[] = {
-		{ "kvm.trap_user_ns", 5000, 2000, 10000, true },
-		{ "kvm.trap_kernel_ns", 500, 300, 1000, false },
+		{ "kvm.trap_unlocked_ns", 1500, 300, 20000, true },
+		{ "kvm.trap_locked_ns", 3500, 1000, 98500, true },
 		{ "qemu.walk_ns", 150, 60, 300, true },
 		{ "qemu.hash_ns", 40, 20, 100, true },
 		{ "qemu.hash_insert_ns", 80, 40, 200, true },
@@ -292,15 +292,15 @@ static void test_cost_set_get_round_trip(void **state)
 	set_ok(f, "dma.fq_size=1024");
 	set_ok(f, "dma.fq_size=0");
 	/* By id, with the same checks. */
-	assert_int_equal(iommusim_cost_set_value(f->cost, IOMMUSIM_COST_KVM_TRAP_USER_NS, 7000,
+	assert_int_equal(iommusim_cost_set_value(f->cost, IOMMUSIM_COST_KVM_TRAP_LOCKED_NS, 7000,
 						 f->err, sizeof(f->err)), 0);
-	assert_int_equal(val(f, "kvm.trap_user_ns"), 7000);
-	assert_int_equal(iommusim_cost_set_value(f->cost, IOMMUSIM_COST_KVM_TRAP_USER_NS, 10001,
+	assert_int_equal(val(f, "kvm.trap_locked_ns"), 7000);
+	assert_int_equal(iommusim_cost_set_value(f->cost, IOMMUSIM_COST_KVM_TRAP_LOCKED_NS, 98501,
 						 f->err, sizeof(f->err)), -ERANGE);
-	assert_string_equal(f->err, "kvm.trap_user_ns: 10001 is out of range [2000, 10000] ns");
+	assert_string_equal(f->err, "kvm.trap_locked_ns: 98501 is out of range [1000, 98500] ns");
 	assert_int_equal(iommusim_cost_set_value(f->cost, IOMMUSIM_COST_DMA_FQ_SIZE, 48, NULL, 0),
 			 -ERANGE);
-	assert_int_equal(val(f, "kvm.trap_user_ns"), 7000);
+	assert_int_equal(val(f, "kvm.trap_locked_ns"), 7000);
 	assert_int_equal(iommusim_cost_lookup("qemu.walk", &id), -ENOENT);
 	assert_int_equal(iommusim_cost_lookup("", &id), -ENOENT);
 }
@@ -319,8 +319,8 @@ static void test_cost_set_unknown_key_names_key_and_suggestion(void **state)
 		  "unknown parameter 'unmap_ioctl_ns' (did you mean 'vfio.unmap_ioctl_ns'?)");
 	set_fails(f, "vfio.dma_entry_limt=5", -ENOENT,
 		  "unknown parameter 'vfio.dma_entry_limt' (did you mean 'vfio.dma_entry_limit'?)");
-	set_fails(f, "kvm.trap_user_us=5", -ENOENT,
-		  "unknown parameter 'kvm.trap_user_us' (did you mean 'kvm.trap_user_ns'?)");
+	set_fails(f, "kvm.trap_locked_us=5", -ENOENT,
+		  "unknown parameter 'kvm.trap_locked_us' (did you mean 'kvm.trap_locked_ns'?)");
 	/* The key is checked before the value. */
 	set_fails(f, "qemu.walk=abc", -ENOENT,
 		  "unknown parameter 'qemu.walk' (did you mean 'qemu.walk_ns'?)");
@@ -420,8 +420,9 @@ static void test_cost_cycles_follow_frequency(void **state)
 	struct iommusim_cost *c = f->cost;
 
 	/* At 5200 MHz: 150 ns = 780 cycles, 5 us = 26000, 10 ms = 52 M; cycles stay cycles. */
+	set_ok(f, "kvm.trap_locked_ns=5000");
 	assert_int_equal(iommusim_cost_cycles(c, IOMMUSIM_COST_QEMU_WALK_NS), 780);
-	assert_int_equal(iommusim_cost_cycles(c, IOMMUSIM_COST_KVM_TRAP_USER_NS), 26000);
+	assert_int_equal(iommusim_cost_cycles(c, IOMMUSIM_COST_KVM_TRAP_LOCKED_NS), 26000);
 	assert_int_equal(iommusim_cost_cycles(c, IOMMUSIM_COST_GUEST_LOCK_CYCLES), 40);
 	assert_int_equal(iommusim_cost_work_cycles(c, IOMMUSIM_WORK_FW_BUSY_RETRY), 5200);
 	set_ok(f, "dma.fq_timeout_ms=10");
@@ -429,7 +430,7 @@ static void test_cost_cycles_follow_frequency(void **state)
 	/* A new frequency re-prices every time parameter at once. */
 	set_ok(f, "cpu.freq_mhz=3000");
 	assert_int_equal(iommusim_cost_cycles(c, IOMMUSIM_COST_QEMU_WALK_NS), 450);
-	assert_int_equal(iommusim_cost_cycles(c, IOMMUSIM_COST_KVM_TRAP_USER_NS), 15000);
+	assert_int_equal(iommusim_cost_cycles(c, IOMMUSIM_COST_KVM_TRAP_LOCKED_NS), 15000);
 	assert_int_equal(iommusim_cost_work_cycles(c, IOMMUSIM_WORK_FW_BUSY_RETRY), 3000);
 	assert_int_equal(iommusim_cost_cycles(c, IOMMUSIM_COST_DMA_FQ_TIMEOUT_MS), 30000000);
 	assert_int_equal(iommusim_cost_work_cycles(c, IOMMUSIM_WORK_LOCK), 40);
@@ -536,14 +537,20 @@ static void test_cost_profiles_are_valid(void **state)
 					      "nvme.complete_ns" };
 
 	(void)state;
-	assert_int_equal(iommusim_cost_profile_count(), 4);
-	assert_null(iommusim_cost_profile(4));
+	assert_int_equal(iommusim_cost_profile_count(), 5);
+	assert_null(iommusim_cost_profile(5));
 	assert_string_equal(iommusim_cost_profile(0)->name, "lpar");
 	assert_string_equal(iommusim_cost_profile(1)->name, "zvm");
 	assert_string_equal(iommusim_cost_profile(2)->name, "kvm");
-	assert_string_equal(iommusim_cost_profile(3)->name, "kvm-qemu7.1");
+	assert_string_equal(iommusim_cost_profile(3)->name, "kvm-qemu7.2");
+	assert_string_equal(iommusim_cost_profile(4)->name, "kvm-qemu7.1");
 	for (size_t i = 0; i < iommusim_cost_profile_count(); i++) {
 		const struct iommusim_cost_profile *p = iommusim_cost_profile(i);
+
+		/* a profile configures one kind, named as the kind or as a generation of it */
+		assert_true(!strcmp(p->platform, "lpar") || !strcmp(p->platform, "zvm") ||
+			    !strcmp(p->platform, "kvm"));
+		assert_int_equal(strncmp(p->name, p->platform, strlen(p->platform)), 0);
 
 		assert_true(strlen(p->summary) >= 20);
 		assert_true(p->nsettings > 0);
@@ -603,17 +610,29 @@ static void test_cost_profiles_change_the_right_values(void **state)
 	assert_int_equal(val(f, "nvme.submit_ns"), 1500);
 	assert_int_equal(val(f, "nvme.complete_ns"), 3000);
 
+	/* The generations (docs/sources.md S4, S5): 7.1 has none of the three switches. */
 	assert_int_equal(iommusim_cost_configure(f->cost, "kvm-qemu7.1", NULL, 0, f->err,
 						 sizeof(f->err), NULL), 0);
 	assert_int_equal(val(f, "qemu.unmap_coalesce"), 0);
 	assert_int_equal(val(f, "qemu.second_pass"), 0);
 	assert_int_equal(val(f, "qemu.aperture_shrink"), 0);
+	assert_int_equal(val(f, "host.flush_on_map"), 1);
 	assert_int_equal(val(f, "nvme.complete_ns"), 2000);
 
+	/* 7.2 added only the second pass. */
+	assert_int_equal(iommusim_cost_configure(f->cost, "kvm-qemu7.2", NULL, 0, f->err,
+						 sizeof(f->err), NULL), 0);
+	assert_int_equal(val(f, "qemu.unmap_coalesce"), 0);
+	assert_int_equal(val(f, "qemu.second_pass"), 1);
+	assert_int_equal(val(f, "qemu.aperture_shrink"), 0);
+	assert_int_equal(val(f, "host.flush_on_map"), 1);
+
+	/* 8.0 has coalescing and the shrink; its hosts (>= 6.2) no longer flush on map. */
 	assert_int_equal(iommusim_cost_configure(f->cost, "kvm", NULL, 0, f->err, sizeof(f->err),
 						 NULL), 0);
 	assert_int_equal(val(f, "qemu.unmap_coalesce"), 1);
 	assert_int_equal(val(f, "qemu.aperture_shrink"), 1);
+	assert_int_equal(val(f, "host.flush_on_map"), 0);
 	assert_int_equal(val(f, "zpci.tlb_refresh"), 1);
 	assert_int_equal(iommusim_cost_origin(f->cost, IOMMUSIM_COST_QEMU_SECOND_PASS),
 			 IOMMUSIM_COST_FROM_PROFILE);
@@ -653,12 +672,12 @@ static void test_cost_configure_failure_changes_nothing(void **state)
 	const char *sets[] = { "qemu.walk_ns=100", "qemu.hash_ns=1000", "qemu.walk_ns=200" };
 	long bad = 99;
 
-	set_ok(f, "kvm.trap_user_ns=6000");
+	set_ok(f, "kvm.trap_locked_ns=6000");
 	assert_int_equal(iommusim_cost_configure(f->cost, "zvm", sets, 3, f->err, sizeof(f->err),
 						 &bad), -ERANGE);
 	assert_int_equal(bad, 1);
 	assert_string_equal(f->err, "qemu.hash_ns: 1000 is out of range [20, 100] ns");
-	assert_int_equal(val(f, "kvm.trap_user_ns"), 6000);
+	assert_int_equal(val(f, "kvm.trap_locked_ns"), 6000);
 	assert_int_equal(val(f, "qemu.walk_ns"), 150);
 	assert_int_equal(val(f, "nvme.complete_ns"), 2000);
 	assert_null(iommusim_cost_profile_name(f->cost));
@@ -666,13 +685,13 @@ static void test_cost_configure_failure_changes_nothing(void **state)
 	assert_int_equal(iommusim_cost_configure(f->cost, "kmv", sets, 1, f->err, sizeof(f->err),
 						 &bad), -ENOENT);
 	assert_int_equal(bad, -1);
-	assert_string_equal(f->err, "unknown profile 'kmv' (lpar, zvm, kvm, kvm-qemu7.1)");
+	assert_string_equal(f->err, "unknown profile 'kmv' (lpar, zvm, kvm, kvm-qemu7.2, kvm-qemu7.1)");
 	assert_int_equal(iommusim_cost_apply_profile(f->cost, "LPAR", f->err, sizeof(f->err)),
 			 -ENOENT);
-	assert_string_equal(f->err, "unknown profile 'LPAR' (lpar, zvm, kvm, kvm-qemu7.1)");
-	assert_int_equal(val(f, "kvm.trap_user_ns"), 6000);
+	assert_string_equal(f->err, "unknown profile 'LPAR' (lpar, zvm, kvm, kvm-qemu7.2, kvm-qemu7.1)");
+	assert_int_equal(val(f, "kvm.trap_locked_ns"), 6000);
 	assert_int_equal(val(f, "zpci.tlb_refresh"), 1);
-	assert_int_equal(iommusim_cost_origin(f->cost, IOMMUSIM_COST_KVM_TRAP_USER_NS),
+	assert_int_equal(iommusim_cost_origin(f->cost, IOMMUSIM_COST_KVM_TRAP_LOCKED_NS),
 			 IOMMUSIM_COST_FROM_SET);
 }
 

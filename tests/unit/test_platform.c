@@ -5,7 +5,7 @@
  *
  * Costs are set to round values at cpu.freq_mhz=1000, so one ns is one cycle and every expected
  * number below is a sum the comments derive:
- *   kvm.trap_user_ns 5000, qemu.walk_ns 100, qemu.hash_ns 20, qemu.hash_insert_ns 200,
+ *   kvm.trap_unlocked_ns 500, kvm.trap_locked_ns 4500, qemu.walk_ns 100, qemu.hash_ns 20, qemu.hash_insert_ns 200,
  *   qemu.hash_remove_ns 40, vfio.map_ioctl_ns 4000, vfio.unmap_ioctl_ns 1000,
  *   vfio.unmap_entry_ns 2000, host.iotlb_inv_ns 300, lpar.rpcit_ns 1000, zvm.trap_ns 2000,
  *   zvm.shadow_page_ns 100, zvm.map_page_ns 1000, zvm.unmap_page_ns 500.
@@ -48,12 +48,12 @@
 #define C_MAP	      4200ull /* hash insert + map ioctl */
 #define C_GONE	      2340ull /* hash remove + unmap entry + host invalidation */
 #define C_UNMAP_IOCTL 1000ull
-#define C_TRAP	      5000ull /* the whole round trip, kvm.trap_user_ns */
-#define C_TRAP_KERNEL 500ull  /* the part on the vCPU alone, kvm.trap_kernel_ns */
-#define C_TRAP_LOCKED (C_TRAP - C_TRAP_KERNEL) /* the part under QEMU's big lock */
+#define C_TRAP_KERNEL 500ull  /* the part on the vCPU alone, kvm.trap_unlocked_ns */
+#define C_TRAP_LOCKED 4500ull /* the part under QEMU's big lock, kvm.trap_locked_ns */
+#define C_TRAP	      (C_TRAP_KERNEL + C_TRAP_LOCKED) /* the whole round trip */
 
 static const char *const round_costs[] = {
-	"cpu.freq_mhz=1000",	  "kvm.trap_user_ns=5000",    "kvm.trap_kernel_ns=500",
+	"cpu.freq_mhz=1000",	  "kvm.trap_locked_ns=4500",  "kvm.trap_unlocked_ns=500",
 	"qemu.walk_ns=100",
 	"qemu.hash_ns=20",	  "qemu.hash_insert_ns=200",  "qemu.hash_remove_ns=40",
 	"vfio.map_ioctl_ns=4000", "vfio.unmap_ioctl_ns=1000", "vfio.unmap_entry_ns=2000",
