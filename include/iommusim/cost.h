@@ -113,6 +113,11 @@ enum iommusim_cost_unit {
 #define IOMMUSIM_COST_EST (1u << 0)
 /** Besides [min, max], a non-zero value must be a power of two (0 keeps a policy default). */
 #define IOMMUSIM_COST_POW2 (1u << 1)
+/**
+ * An EST parameter whose profile value was fitted to a published observation
+ * (docs/calibration.md); uncertainty studies hold it at its fit unless told otherwise.
+ */
+#define IOMMUSIM_COST_FITTED (1u << 2)
 
 /**
  * struct iommusim_cost_param - the description of one parameter (static data).
@@ -121,7 +126,7 @@ enum iommusim_cost_unit {
  * @default_value: value before any profile or override.
  * @min:           smallest accepted value.
  * @max:           largest accepted value.
- * @flags:         IOMMUSIM_COST_EST, IOMMUSIM_COST_POW2.
+ * @flags:         IOMMUSIM_COST_EST, IOMMUSIM_COST_POW2, IOMMUSIM_COST_FITTED.
  * @reason:        one line: why this value and range.
  * @source:        where the reason comes from ("hypervisor.md §9.1", or "EST" for a guess
  *                 with no published basis).

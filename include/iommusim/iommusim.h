@@ -26,5 +26,6 @@
 #include <iommusim/engine.h>
 #include <iommusim/platform.h>
 #include <iommusim/sim.h>
+#include <iommusim/study.h>
 
 #endif /* IOMMUSIM_IOMMUSIM_H */

@@ -45,6 +45,7 @@ extern const size_t isim_cost_nr_profiles;
 #define MBPS IOMMUSIM_COST_UNIT_MBPS
 #define EST IOMMUSIM_COST_EST
 #define POW2 IOMMUSIM_COST_POW2
+#define FITTED (IOMMUSIM_COST_EST | IOMMUSIM_COST_FITTED)
 
 #define ROW(id_, name_, unit_, def_, min_, max_, flags_, reason_, source_)                         \
 	[IOMMUSIM_COST_##id_] = {                                                                  \
@@ -166,7 +167,7 @@ const struct iommusim_cost_param isim_cost_table[IOMMUSIM_COST_NR] = {
 	    "RPCIT intercepted by CP and back; z/VM internals are not public: CP needs no "
 	    "userspace VMM, so between KVM's 0.5 and 5 us",
 	    "EST"),
-	ROW(ZVM_SEGMENT_NS, "zvm.segment_ns", NS, 100, 20, 2000, EST,
+	ROW(ZVM_SEGMENT_NS, "zvm.segment_ns", NS, 100, 20, 2000, FITTED,
 	    "per segment-table entry (or invalid region entry) of the range CP reads and checks "
 	    "against its shadow, valid or not; not public",
 	    "assumption Z2 (platforms.md)"),
@@ -201,7 +202,7 @@ const struct iommusim_cost_param isim_cost_table[IOMMUSIM_COST_NR] = {
 	    "the part of an RPCIT exit on the vCPU alone: SIE exit, KVM intercept, return from "
 	    "and re-entry into KVM_RUN; in-kernel exits cost 0.4-1.5 us",
 	    "sources.md S1"),
-	ROW(KVM_TRAP_LOCKED_NS, "kvm.trap_locked_ns", NS, 3500, 1000, 98500, EST,
+	ROW(KVM_TRAP_LOCKED_NS, "kvm.trap_locked_ns", NS, 3500, 1000, 98500, FITTED,
 	    "the part of an RPCIT exit under QEMU's big lock: take it, sync the vCPU, decode, "
 	    "release; with the unlocked part a 2-100 us round trip",
 	    "sources.md S1, S2"),
@@ -319,18 +320,26 @@ static const struct iommusim_cost_setting lpar_settings[] = {
 	SET(NVME_COMPLETE_NS, 1500),
 };
 
+/*
+ * zvm.segment_ns is the calibrated value (docs/calibration.md): the one-parameter fit to the
+ * published "plummets to about half" of the plain conversion under z/VM (O3).
+ */
+#define ZVM_SEGMENT_CALIBRATED 1210
+
 static const struct iommusim_cost_setting zvm_settings[] = {
 	SET(ZPCI_TLB_REFRESH, 1),
+	SET(ZVM_SEGMENT_NS, ZVM_SEGMENT_CALIBRATED),
 	SET(NVME_SUBMIT_NS, 1500),
 	SET(NVME_COMPLETE_NS, 3000),
 };
 
 /*
  * The calibrated value (docs/calibration.md): kvm.trap_locked_ns fitted to the published
- * strict/legacy ratio of 2022 (O1). It is a property of the host, not of QEMU's release, so
- * every KVM generation carries it.
+ * strict/legacy ratio of 2022 (O1); the fit ends at the top of the range (a 100 us round trip
+ * with the unlocked part). It is a property of the host, not of QEMU's release, so every KVM
+ * generation carries it.
  */
-#define KVM_TRAP_LOCKED_CALIBRATED 3500
+#define KVM_TRAP_LOCKED_CALIBRATED 98500
 
 /*
  * The KVM generations (sources.md S4, S5). QEMU 7.1 and 7.2 ran on 2022 hosts, whose s390

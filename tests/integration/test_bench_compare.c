@@ -579,9 +579,9 @@ static void test_bench_compare_fq_overrides_in_rows(void **state)
 /*
  * s390-nvme-bw-2022 on KVM with the single flush queue: 128 KiB reads map 32 pages each and
  * the queue holds up to 32768 unmapped ranges, so QEMU's shadow reaches the 65535-page vfio
- * budget after about 65535 / 32 = 2048 I/Os; at the ~7 k IOPS the serialised map RPCITs allow
- * that takes about 0.29 s (0.3 s is the shortest run that shows it; 0.4 s leaves room for a
- * slower model). Past it, a map RPCIT is answered "insufficient resources": with
+ * budget after about 65535 / 32 = 2048 I/Os; at the ~4 k IOPS the serialised map RPCITs allow
+ * (about 240 us each under QEMU's lock: the calibrated trap and 32 map ioctls) that takes
+ * about 0.5 s; 1 s leaves room for a slower model. Past it, a map RPCIT is answered "insufficient resources": with
  * s390.enomem=none the map fails and the I/O with it; with global-flush the guest flushes the
  * whole IOTLB, QEMU unmaps the pending pages and the map goes through.
  */
@@ -590,7 +590,7 @@ static void run_enomem(const char *answer, struct csv *c)
 	struct dir d;
 	char set[64];
 	const char *args[] = { "compare", "--scenario", "s390-nvme-bw-2022", "--platform", "kvm",
-			       "--policy", "fq-single", "--seconds", "0.4", "--warmup", "0.01",
+			       "--policy", "fq-single", "--seconds", "1", "--warmup", "0.01",
 			       "--set", set, "--csv", NULL, NULL };
 	struct run r;
 

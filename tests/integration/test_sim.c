@@ -144,13 +144,13 @@ static void test_sim_conserves_every_policy_lpar(void **state)
 
 /*
  * Every policy on KVM and on z/VM: the same accounting, and every mapped I/O got its map
- * RPCIT. QEMU serves RPCITs one at a time; CP (zvm.serialize_rpcit=0 by default) has no
- * RPCIT server.
+ * RPCIT. QEMU serves RPCITs one at a time, and so does CP (zvm.serialize_rpcit=1 by default).
  */
 /*
  * One map RPCIT per I/O mapped in the interval. An I/O counts as submitted when its
- * submission work starts; on KVM its map is an event of its own that may fall on the other
- * side of an interval boundary, so there the two may differ by the slots in between.
+ * submission work starts; on a platform with an RPCIT server its map is an event of its own
+ * that may fall on the other side of an interval boundary, so there the two may differ by the
+ * slots in between.
  */
 static void check_map_rpcits(const struct iommusim_sim_config *cfg,
 			     const struct iommusim_sim_stats *st)
@@ -158,7 +158,7 @@ static void check_map_rpcits(const struct iommusim_sim_config *cfg,
 	uint64_t mapped = st->ios_submitted - st->io_errors;
 	uint64_t slots = (uint64_t)cfg->nvme.jobs * cfg->nvme.iodepth;
 
-	if (cfg->platform != IOMMUSIM_PLATFORM_KVM) {
+	if (st->server_util == 0.0) {
 		assert_int_equal(st->rpcit_map, mapped);
 		return;
 	}
@@ -178,10 +178,7 @@ static void test_sim_conserves_every_policy_kvm_zvm(void **state)
 		check_conservation(&f.cfg, &st);
 		assert_int_equal(st.io_errors, 0);
 		check_map_rpcits(&f.cfg, &st);
-		if (i < 4)
-			assert_true(st.server_util > 0 && st.server_util <= 1.0);
-		else
-			assert_true(st.server_util == 0.0 && st.server_wait_us == 0.0);
+		assert_true(st.server_util > 0 && st.server_util <= 1.0);
 		assert_true(st.platform.rpcits >= st.rpcit_map + st.rpcit_unmap + st.rpcit_global);
 		fixture_down(&f);
 	}
@@ -294,7 +291,8 @@ static void test_sim_kvm_fq_single_shape(void **state)
 /*
  * The legacy ops on KVM with a 2048-page aperture (guest.aperture_pages): an RPCIT per map,
  * none per unmap, and exactly one global RPCIT per wrap of the next-fit allocator, which
- * happens about every 2048 maps of one page.
+ * happens about every 2048 maps of one page. At the calibrated ~100 us per RPCIT under QEMU's
+ * lock that is one wrap per ~0.2 s: 400 ms hold about two.
  */
 static void test_sim_kvm_legacy_shape(void **state)
 {
@@ -305,7 +303,7 @@ static void test_sim_kvm_legacy_shape(void **state)
 	(void)state;
 	fixture_up(&f, IOMMUSIM_PLATFORM_KVM, IOMMUSIM_POLICY_LEGACY);
 	configure(&f, IOMMUSIM_PLATFORM_KVM, sets, 1);
-	f.cfg.measure_ns = 50 * MS;
+	f.cfg.measure_ns = 400 * MS;
 	run(&f, &st);
 	check_conservation(&f.cfg, &st);
 	check_map_rpcits(&f.cfg, &st);

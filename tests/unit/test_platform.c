@@ -8,7 +8,7 @@
  *   kvm.trap_unlocked_ns 500, kvm.trap_locked_ns 4500, qemu.walk_ns 100, qemu.hash_ns 20, qemu.hash_insert_ns 200,
  *   qemu.hash_remove_ns 40, vfio.map_ioctl_ns 4000, vfio.unmap_ioctl_ns 1000,
  *   vfio.unmap_entry_ns 2000, host.iotlb_inv_ns 300, lpar.rpcit_ns 1000, zvm.trap_ns 2000,
- *   zvm.shadow_page_ns 100, zvm.map_page_ns 1000, zvm.unmap_page_ns 500.
+ *   zvm.segment_ns 50, zvm.shadow_page_ns 100, zvm.map_page_ns 1000, zvm.unmap_page_ns 500.
  * So on KVM a page walked in a page table costs 120, a new map 4200 more, a shadowed page gone
  * invalid 40 + 2300 = 2340 more, and each UNMAP ioctl 1000.
  *
@@ -59,6 +59,7 @@ static const char *const round_costs[] = {
 	"vfio.map_ioctl_ns=4000", "vfio.unmap_ioctl_ns=1000", "vfio.unmap_entry_ns=2000",
 	"host.iotlb_inv_ns=300",  "lpar.rpcit_ns=1000",	      "zvm.trap_ns=2000",
 	"zvm.shadow_page_ns=100", "zvm.map_page_ns=1000",     "zvm.unmap_page_ns=500",
+	"zvm.segment_ns=50",
 };
 
 struct fx {
@@ -71,9 +72,12 @@ struct fx {
 	struct iommusim_s390_io_table *t[2];
 };
 
-/* A platform of @kind on a 2-CPU engine, round costs, then @n further settings. */
-static void fx_init(struct fx *x, enum iommusim_platform_kind kind, const char *const *sets,
-		    size_t n)
+/*
+ * A platform of @kind on a 2-CPU engine: cost profile @profile (NULL for none), round costs,
+ * then @n further settings.
+ */
+static void fx_init_as(struct fx *x, enum iommusim_platform_kind kind, const char *profile,
+		       const char *const *sets, size_t n)
 {
 	struct iommusim_platform_config cfg = {0};
 	char err[200];
@@ -81,6 +85,9 @@ static void fx_init(struct fx *x, enum iommusim_platform_kind kind, const char *
 	memset(x, 0, sizeof(*x));
 	assert_int_equal(iommusim_mem_create(IOMMUSIM_MEM_DEFAULT, &x->mem), 0);
 	assert_int_equal(iommusim_cost_create(x->mem, &x->cost), 0);
+	if (profile)
+		assert_int_equal(iommusim_cost_apply_profile(x->cost, profile, err, sizeof(err)),
+				 0);
 	for (size_t i = 0; i < sizeof(round_costs) / sizeof(round_costs[0]); i++)
 		assert_int_equal(iommusim_cost_set(x->cost, round_costs[i], err, sizeof(err)), 0);
 	for (size_t i = 0; i < n; i++) {
@@ -102,6 +109,12 @@ static void fx_init(struct fx *x, enum iommusim_platform_kind kind, const char *
 	x->fw = iommusim_platform_firmware(x->p);
 	for (int i = 0; i < 2; i++)
 		assert_int_equal(isim_s390_table_create(x->mem, &x->t[i]), 0);
+}
+
+static void fx_init(struct fx *x, enum iommusim_platform_kind kind, const char *const *sets,
+		    size_t n)
+{
+	fx_init_as(x, kind, NULL, sets, n);
 }
 
 static void fx_done(struct fx *x)
@@ -694,6 +707,94 @@ static void test_platform_kvm_budget_shared_by_functions(void **state)
 	fx_done(&x);
 }
 
+/*
+ * The three KVM generations on one scripted sequence (docs/sources.md S4, S5), with a 64-page
+ * aperture for all and a budget of 8 (vfio.dma_entry_limit). Every difference below is one of
+ * the three switches or the host's flush on map (host.iotlb_inv_ns = 300 per map on 7.x):
+ *
+ *   RPCIT 1 over [2, 10): 8 new pages take the whole budget; it ends at 0, so cc 1 / 16.
+ *   The guest unmaps 4..9 and maps 0..1.
+ *   RPCIT 2 over [0, 10), pass 1: 0..1 are new but find no budget (skipped, "again"), 2..3 are
+ *   passed over at budget 0, 4..9 leave the shadow (6 teardowns, budget 6) as one run of
+ *   invalid PTEs [4, 10).
+ *     7.1: no second pass; 6 UNMAP ioctls, one per page; 0..1 stay unmapped, cc 0.
+ *     7.2: second pass: 0..1 mapped (budget 4); 6 ioctls in pass 1, none in pass 2 (4..9 are
+ *          no longer shadowed, and per-page unmaps only name shadowed pages).
+ *     8.0: second pass; the run [4, 10) is [4, 8) + [8, 10): 2 ioctls per pass, 4 in all,
+ *          because the coalesced run counts invalid PTEs whether mapped or not.
+ */
+struct generation {
+	const char *profile;
+	uint64_t window_end;	/* end_dma without an explicit aperture */
+	uint64_t map;		/* one new page: hash insert + ioctl (+ host flush) */
+	uint64_t rpcit2;	/* cycles of RPCIT 2 */
+	uint64_t passes2, unmap_calls2, maps2, avail2, shadow2;
+};
+
+static void generation_case(const struct generation *g)
+{
+	const char *sets[] = {"vfio.dma_entry_limit=8", "guest.aperture_pages=64"};
+	const char *limit_only[] = {"vfio.dma_entry_limit=8"};
+	struct iommusim_platform_stats st0, st;
+	struct iommusim_zpci_config zc;
+	uint8_t status = 0;
+	uint64_t t0;
+	struct fx x;
+
+	/* the window firmware reports: only 8.0 cuts it to the vfio limit */
+	fx_init_as(&x, IOMMUSIM_PLATFORM_KVM, g->profile, limit_only, 1);
+	iommusim_platform_zpci_config(x.p, 1, &zc);
+	assert_int_equal(zc.end_dma, g->window_end);
+	fx_done(&x);
+
+	fx_init_as(&x, IOMMUSIM_PLATFORM_KVM, g->profile, sets, 2);
+	reg(&x, 1, 0);
+	map_pages(&x, 0, START_PAGE + 2, 8);
+	t0 = cpu_now(&x);
+	assert_int_equal(rpcit(&x, 1, START_PAGE + 2, 8, &status), IOMMUSIM_FW_CC_ERROR);
+	assert_int_equal(status, IOMMUSIM_FW_STATUS_RESOURCES_ALT);
+	assert_int_equal(cpu_now(&x) - t0, C_TRAP + 8 * C_WALK + 8 * g->map);
+	st0 = stats(&x);
+	assert_int_equal(st0.host_maps, 8);
+	assert_int_equal(st0.dma_avail, 0);
+
+	unmap_pages(&x, 0, START_PAGE + 4, 6);
+	map_pages(&x, 0, START_PAGE, 2);
+	t0 = cpu_now(&x);
+	status = 0;
+	assert_int_equal(rpcit(&x, 1, START_PAGE, 10, &status), IOMMUSIM_FW_CC_OK);
+	assert_int_equal(cpu_now(&x) - t0, g->rpcit2);
+	st = stats(&x);
+	assert_int_equal(st.passes - st0.passes, g->passes2);
+	assert_int_equal(st.second_passes - st0.second_passes, g->passes2 - 1);
+	assert_int_equal(st.pages_walked - st0.pages_walked, 10 * g->passes2);
+	assert_int_equal(st.host_unmaps - st0.host_unmaps, 6);
+	assert_int_equal(st.host_unmap_calls - st0.host_unmap_calls, g->unmap_calls2);
+	assert_int_equal(st.host_maps - st0.host_maps, g->maps2);
+	assert_int_equal(st.maps_skipped - st0.maps_skipped, 2);
+	assert_int_equal(st.dma_avail, g->avail2);
+	assert_int_equal(st.shadow_pages, g->shadow2);
+	fx_done(&x);
+}
+
+static void test_platform_kvm_generations(void **state)
+{
+	const uint64_t flush = 300; /* host.iotlb_inv_ns in a 7.x map */
+	const struct generation gens[] = {
+		{ "kvm-qemu7.1", IOMMUSIM_ZPCI_QEMU_END_DMA, C_MAP + flush,
+		  C_TRAP + 10 * C_WALK + 6 * (C_GONE + C_UNMAP_IOCTL), 1, 6, 0, 6, 2 },
+		{ "kvm-qemu7.2", IOMMUSIM_ZPCI_QEMU_END_DMA, C_MAP + flush,
+		  C_TRAP + 20 * C_WALK + 6 * (C_GONE + C_UNMAP_IOCTL) + 2 * (C_MAP + flush), 2, 6,
+		  2, 4, 4 },
+		{ "kvm", START + 8 * PG - 1, C_MAP,
+		  C_TRAP + 20 * C_WALK + 6 * C_GONE + 4 * C_UNMAP_IOCTL + 2 * C_MAP, 2, 4, 2, 4, 4 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(gens) / sizeof(gens[0]); i++)
+		generation_case(&gens[i]);
+}
+
 /* ---- KVM: older QEMU, changed pages, silent drops, errors ---- */
 
 static void test_platform_kvm_no_coalesce(void **state)
@@ -712,7 +813,7 @@ static void test_platform_kvm_no_coalesce(void **state)
 	unmap_pages(&x, 0, START_PAGE + 16, 8);
 	t0 = cpu_now(&x);
 	assert_int_equal(rpcit(&x, 1, START_PAGE + 16, 8, &status), 0);
-	/* QEMU < 7.2: one UNMAP per shadowed page: 8 x (120 + 2340 + 1000) = 27680 */
+	/* QEMU < 8.0: one UNMAP per shadowed page: 8 x (120 + 2340 + 1000) = 27680 */
 	assert_int_equal(cpu_now(&x) - t0, C_TRAP + 8 * (C_WALK + C_GONE + C_UNMAP_IOCTL));
 	st = stats(&x);
 	assert_int_equal(st.host_unmap_calls, 8);
@@ -807,8 +908,11 @@ static void test_platform_kvm_silent_drops(void **state)
 	assert_int_equal(rpcit(&x, 1, START_PAGE + 2 * SEG, 4, &status), 0);
 	t0 = cpu_now(&x);
 	assert_int_equal(rpcit(&x, 1, START_PAGE + SEG + 128, 256 + 8, &status), 0);
-	/* trap 2000; one step for [SEG+128, 2*SEG), then 136 pages walked: 137 x 100 */
-	assert_int_equal(cpu_now(&x) - t0, 2000 + 137 * 100);
+	/*
+	 * trap 2000; one step for [SEG+128, 2*SEG) and one page table entered (2 x 50), then 136
+	 * pages walked (x 100)
+	 */
+	assert_int_equal(cpu_now(&x) - t0, 2000 + 2 * 50 + 136 * 100);
 	st = stats(&x);
 	assert_int_equal(st.silent_drops, 0);
 	assert_int_equal(st.shadow_pages, 4);
@@ -913,31 +1017,34 @@ static void test_platform_kvm_server_wait(void **state)
 
 static void test_platform_zvm_costs(void **state)
 {
-	const char *sets[] = {"guest.aperture_pages=2048"};
+	const char *sets[] = {"guest.aperture_pages=2048", "zvm.serialize_rpcit=0"};
 	struct iommusim_platform_stats st;
 	uint8_t status;
 	uint64_t t0;
 	struct fx x;
 
 	(void)state;
-	fx_init(&x, IOMMUSIM_PLATFORM_ZVM, sets, 1);
+	fx_init(&x, IOMMUSIM_PLATFORM_ZVM, sets, 2);
 	assert_null(iommusim_platform_server(x.p));
 	reg(&x, 1, 0);
 	map_pages(&x, 0, START_PAGE, 1);
-	/* trap 2000 + 1 page x 100 + 1 map x 1000, all on the CPU */
+	/* trap 2000 + 1 page table x 50 + 1 page x 100 + 1 map x 1000, all on the CPU */
 	assert_int_equal(rpcit(&x, 1, START_PAGE, 1, &status), 0);
-	assert_int_equal(iommusim_engine_cpu_charged(x.e, x.cpu), 3100);
+	assert_int_equal(iommusim_engine_cpu_charged(x.e, x.cpu), 3150);
 	map_pages(&x, 0, START_PAGE + 8, 8);
 	assert_int_equal(rpcit(&x, 1, START_PAGE + 8, 8, &status), 0);
 	unmap_pages(&x, 0, START_PAGE + 8, 8);
 	t0 = cpu_now(&x);
 	assert_int_equal(rpcit(&x, 1, START_PAGE + 8, 8, &status), 0);
-	/* 8 x (100 + 500), no unmap calls */
-	assert_int_equal(cpu_now(&x) - t0, 2000 + 8 * 600);
-	/* a global refresh: 256 pages in the page table, 7 invalid segments skipped: 263 x 100 */
+	/* one page table, 8 x (100 + 500), no unmap calls */
+	assert_int_equal(cpu_now(&x) - t0, 2000 + 50 + 8 * 600);
+	/*
+	 * a global refresh: 8 segment entries (one page table, 7 invalid segments skipped) x 50,
+	 * 256 pages in the page table x 100
+	 */
 	t0 = cpu_now(&x);
 	assert_int_equal(rpcit(&x, 1, START_PAGE, 2048, &status), 0);
-	assert_int_equal(cpu_now(&x) - t0, 2000 + 263 * 100);
+	assert_int_equal(cpu_now(&x) - t0, 2000 + 8 * 50 + 256 * 100);
 	st = stats(&x);
 	assert_int_equal(st.host_unmap_calls, 0);
 	assert_int_equal(st.host_unmaps, 8);
@@ -968,8 +1075,8 @@ static void test_platform_zvm_limit_and_server(void **state)
 	assert_int_equal(stats(&x).maps_skipped, 2);
 	assert_int_equal(stats(&x).budget_exhausted, 1);
 	iommusim_engine_server_stats(iommusim_platform_server(x.p), &ss);
-	/* 4 x (100 + 1000) and 2 x 100 */
-	assert_int_equal(ss.busy, 4400 + 200);
+	/* a page table (50) and 4 x (100 + 1000); a page table and 2 x 100 */
+	assert_int_equal(ss.busy, 50 + 4400 + 50 + 200);
 	/* deregistration gives CP's budget back */
 	assert_int_equal(iommusim_firmware_set_ioat(x.fw, 1, 0, 0, NULL), 0);
 	assert_int_equal(stats(&x).dma_avail, 4);
@@ -1342,6 +1449,7 @@ int main(void)
 		cmocka_unit_test(test_platform_kvm_budget_ends_at_zero),
 		cmocka_unit_test(test_platform_kvm_second_pass),
 		cmocka_unit_test(test_platform_kvm_budget_shared_by_functions),
+		cmocka_unit_test(test_platform_kvm_generations),
 		cmocka_unit_test(test_platform_kvm_no_coalesce),
 		cmocka_unit_test(test_platform_kvm_changed_target),
 		cmocka_unit_test(test_platform_kvm_silent_drops),
