@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * iommusim-bench compare, in three parts: the command line (compare_args.c), the runs
- * (cmd_compare.c) and the report as a table, CSV and JSON (compare_output.c). docs/compare.md
- * describes all of it.
+ * iommusim-bench compare: the command line (compare_args.c, compare_usage.c), the
+ * simulations on a pool of threads (compare_run.c), the matrix and its study over seeds and
+ * draws (cmd_compare.c, compare_study.c), the one-cell sensitivity study (compare_sens.c),
+ * and the report as a table (compare_table.c), CSV and JSON (compare_output.c).
+ * docs/compare.md describes all of it.
  */
 #ifndef ISIM_BENCH_COMPARE_H
 #define ISIM_BENCH_COMPARE_H
@@ -17,6 +19,11 @@
 
 /* At most one platform per cost profile: each names a kind or a generation of one. */
 #define COMPARE_MAX_PLATFORMS 16
+/* Bounds of --jobs, --repeat and --uncertainty. */
+#define COMPARE_MAX_JOBS 256
+#define COMPARE_MAX_REPEAT 1000
+#define COMPARE_MIN_DRAWS 2
+#define COMPARE_MAX_DRAWS 10000
 
 /* What to run, checked and resolved from the command line. */
 struct compare_opts {
@@ -32,10 +39,30 @@ struct compare_opts {
 	uint64_t seed;
 	uint64_t warmup_ns;
 	uint64_t measure_ns;
+	unsigned int jobs;   /* simulations at once: never changes the report */
+	unsigned int repeat; /* seeds per cell: seed, seed + 1, ..., seed + repeat - 1 */
+	unsigned int draws;  /* --uncertainty: hypercube draws per platform, 0 without */
+	bool draw_fitted;    /* --uncertainty-all: draw the fitted parameters too */
+	bool sensitivity;    /* --sensitivity: the tornado table of one cell */
 	/* The arguments as given (before getopt reorders them), for the JSON meta. */
 	const char *const *args;
 	int nargs;
+	/* The words of args that gave --jobs, which the meta leaves out. */
+	const char *jobs_args[2];
 };
+
+/* The study of a row over seeds and draws: NaN where a figure does not apply. */
+struct compare_study {
+	double iops_mean, iops_ci95;   /* over the seeds, and the half-width of its interval */
+	double ratio_mean, ratio_ci95; /* each seed's ratio to legacy on that seed */
+	double iops_p[3];	       /* 5th, 50th, 95th percentiles over draws */
+	double ratio_p[3];	       /* of the ratio within each draw */
+	double rank_flips;	       /* share of draws ranking this policy otherwise */
+};
+
+/* Percentiles a study reports, and the rank_flips share the table marks. */
+#define COMPARE_PCTS { 5.0, 50.0, 95.0 }
+#define COMPARE_FLIPS_MARK 0.05
 
 /* One run of the matrix and what it reported. */
 struct compare_row {
@@ -45,6 +72,39 @@ struct compare_row {
 	struct iommusim_sim_stats st;
 	bool has_ratio; /* legacy ran on this platform and completed I/Os */
 	double ratio;	/* iops / legacy's iops on the same platform */
+	struct compare_study s;
+};
+
+/* How one simulation's costs differ from its platform's resolved set. */
+enum compare_vary {
+	COMPARE_POINT,	/* as resolved */
+	COMPARE_DRAW,	/* a hypercube draw */
+	COMPARE_AT_MIN, /* one parameter at its minimum */
+	COMPARE_AT_MAX, /* or at its maximum */
+};
+
+/* One simulation: a cell, a seed, and its costs. */
+struct compare_task {
+	size_t platform; /* index in compare_opts.platforms */
+	enum iommusim_policy policy;
+	uint64_t seed;
+	enum compare_vary vary;
+	uint32_t draw;		     /* COMPARE_DRAW */
+	enum iommusim_cost_id param; /* COMPARE_AT_MIN, COMPARE_AT_MAX */
+};
+
+/*
+ * A list of simulations for compare_run(). Tasks are numbered 0..ntasks-1 and started in
+ * that order; each result lands in the slot its number names, so the report does not depend
+ * on which thread ran what, or when.
+ */
+struct compare_plan {
+	const struct compare_opts *o;
+	size_t ntasks;
+	void (*task)(const struct compare_plan *p, size_t index, struct compare_task *t);
+	/* A finished simulation: called under the pool's lock, in any order. */
+	void (*done)(struct compare_plan *p, size_t index, const struct iommusim_sim_stats *st);
+	void *ctx;
 };
 
 /*
@@ -55,15 +115,57 @@ struct compare_row {
 int compare_parse(int argc, char **argv, struct compare_opts *o, struct outfile *csv,
 		  struct outfile *json);
 
+/* The usage text, and the list of scenarios --list prints. */
+void compare_usage(FILE *f);
+void compare_list_scenarios(void);
+
+/*
+ * Run every task of @plan on o->jobs threads, each with its own memory context and cost set,
+ * with progress on stderr. Returns 0, or the exit status after a one-line error naming the
+ * first task (in task order) that failed.
+ */
+int compare_run(struct compare_plan *plan);
+
+/*
+ * The matrix: rows (platform-major) filled from the first seed's runs; @seed_iops[c * repeat
+ * + r] holds cell c's IOPS with seed + r, @draw_ios[c * draws + d] its I/Os completed in draw
+ * d, summed over the seeds.
+ */
+struct compare_matrix {
+	struct compare_row *rows;
+	double *seed_iops;
+	uint64_t *draw_ios;
+};
+
+/* The plan that fills @m: point runs (every seed), then each draw (every seed). */
+void compare_matrix_plan(const struct compare_opts *o, struct compare_matrix *m,
+			 struct compare_plan *plan);
+
+/* Ratios to legacy and the study columns of every row, from what @m collected; 0 or -1. */
+int compare_summarise(const struct compare_opts *o, struct compare_matrix *m);
+
+/*
+ * --sensitivity: run the tornado study of o's one cell against legacy and write its report;
+ * @cost is the platform's resolved set. Returns the exit status.
+ */
+int compare_sensitivity(const struct compare_opts *o, const struct iommusim_cost *cost,
+			struct outfile *csv, struct outfile *json);
+
 /* "4k-randread-4x32": block size, pattern and direction, jobs x iodepth. */
 void compare_workload_name(const struct iommusim_nvme_config *nvme, char *buf, size_t len);
 
 /* Exact decimal seconds of @ns without trailing zeros: "2", "0.5", "0.02". */
 void compare_seconds(char *buf, size_t len, uint64_t ns);
 
-/* The human table on stdout, its header line first. */
-void compare_print_table(const struct compare_opts *o, const struct compare_row *rows,
-			 size_t nrows);
+/* The table's header lines: scenario, seed, times, version; the settings when any. */
+void compare_print_header(const struct compare_opts *o);
+
+/*
+ * The human table on stdout, its header lines first; @costs[i] is the resolved cost set of
+ * o->platforms[i].
+ */
+void compare_print_table(const struct compare_opts *o, const struct iommusim_cost *const *costs,
+			 const struct compare_row *rows, size_t nrows);
 
 /* The CSV report: one header row, one line per row. */
 void compare_write_csv(FILE *f, const struct compare_opts *o, const struct compare_row *rows,
@@ -76,5 +178,12 @@ void compare_write_csv(FILE *f, const struct compare_opts *o, const struct compa
 void compare_write_json(FILE *f, const struct compare_opts *o,
 			const struct iommusim_cost *const *costs, const struct compare_row *rows,
 			size_t nrows);
+
+/*
+ * The start of a JSON report: `{"meta": {` and its keys, without the closing brace, so that
+ * a report can add keys of its own.
+ */
+void compare_write_meta(FILE *f, const struct compare_opts *o,
+			const struct iommusim_cost *const *costs);
 
 #endif /* ISIM_BENCH_COMPARE_H */

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "compare.h"
@@ -16,56 +17,6 @@
 #define NS_PER_SEC 1000000000ull
 /* Longer than any useful simulation, short enough that ns never overflow. */
 #define MAX_SECONDS 3600u
-
-static void usage(FILE *f)
-{
-	fprintf(f,
-		"usage: iommusim-bench compare [--scenario NAME] [--platform P,...]\n"
-		"                              [--policy strict,fq-percpu,fq-single,legacy]\n"
-		"                              [--set KEY=VALUE ...] [--seconds S] [--warmup S]\n"
-		"                              [--seed N] [--csv FILE] [--json FILE] [--list]\n"
-		"\n"
-		"Simulate a scenario on each platform under each DMA policy and compare what\n"
-		"the guest gets: IOPS, bandwidth, latency, RPCITs, vfio budget exhaustion and\n"
-		"failures. Same arguments and seed: the same report, byte for byte.\n"
-		"\n"
-		"  --scenario NAME    a built-in scenario (--list shows them); default 'default'\n"
-		"  --platform P,...   platforms to run: lpar, zvm, kvm, or a KVM generation\n"
-		"                     (kvm-qemu7.1, kvm-qemu7.2: 'params --profile'); plain\n"
-		"                     kvm is the scenario's generation; default the scenario's\n"
-		"  --policy P,...     policies to run; default all four\n"
-		"  --set KEY=VALUE    override a cost parameter after the platform's profile and\n"
-		"                     the scenario's settings; may be repeated (see 'params')\n"
-		"  --seconds S        simulated time measured, e.g. 0.5; default the scenario's\n"
-		"  --warmup S         simulated time run before measuring; default the scenario's\n"
-		"  --seed N           seed of every random stream; default 1\n"
-		"  --csv FILE         also write the rows as CSV\n"
-		"  --json FILE        also write them as JSON: {\"meta\": {...}, \"rows\": [...]}\n"
-		"  --list             list the scenarios and exit\n"
-		"\n"
-		"Progress and wall-clock times go to standard error. docs/compare.md has the\n"
-		"columns and their units.\n");
-}
-
-static void list_scenarios(void)
-{
-	char workload[64], measure[32], warmup[32];
-
-	for (size_t i = 0; i < iommusim_scenario_count(); i++) {
-		const struct iommusim_scenario *sc = iommusim_scenario_get(i);
-
-		compare_workload_name(&sc->nvme, workload, sizeof(workload));
-		compare_seconds(measure, sizeof(measure), sc->measure_ns);
-		compare_seconds(warmup, sizeof(warmup), sc->warmup_ns);
-		printf("%-18s %s\n", sc->name, sc->summary);
-		printf("%-18s platforms %s; %s; %u CPUs, %llu MiB; %s s after %s s warm-up", "",
-		       sc->platforms, workload, sc->cpus,
-		       (unsigned long long)(sc->guest_memory >> 20), measure, warmup);
-		for (size_t j = 0; j < sc->nsettings; j++)
-			printf("%s%s", j ? ", " : "; ", sc->settings[j]);
-		putchar('\n');
-	}
-}
 
 /* Digits only, no sign or blanks; 0 or -1. */
 static int parse_u64(const char *s, uint64_t *out)
@@ -226,10 +177,50 @@ static int add_list(struct compare_opts *o, bool platform, const char *text)
 #define MAX_PLATFORM_ARGS 64
 
 struct given {
-	bool scenario, seed, seconds, warmup;
+	bool scenario, seed, seconds, warmup, jobs, repeat, uncertainty, uncertainty_all;
 	const char *platform_args[MAX_PLATFORM_ARGS];
 	size_t nplatform_args;
 };
+
+/* The counts: --repeat K, --uncertainty N, --jobs N (@c names which), each given once. */
+static int parse_count(int c, char **argv, struct compare_opts *o, struct given *g)
+{
+	const char *opt, *what;
+	unsigned int lo, hi, *out;
+	bool *given;
+
+	switch (c) {
+	case 'R':
+		opt = "--repeat", what = "seeds", lo = 1, hi = COMPARE_MAX_REPEAT;
+		out = &o->repeat, given = &g->repeat;
+		break;
+	case 'U':
+		opt = "--uncertainty", what = "draws", lo = COMPARE_MIN_DRAWS;
+		hi = COMPARE_MAX_DRAWS, out = &o->draws, given = &g->uncertainty;
+		break;
+	default:
+		opt = "--jobs", what = "jobs", lo = 1, hi = COMPARE_MAX_JOBS;
+		out = &o->jobs, given = &g->jobs;
+		/*
+		 * The report must not depend on --jobs, so the command line it quotes leaves these
+		 * words out: "--jobs N" is two of them, "--jobs=N" one. Nothing is permuted on a
+		 * command line that passes every check, so they are the last ones read.
+		 */
+		o->jobs_args[0] = optarg == argv[optind - 1] ? argv[optind - 2] : argv[optind - 1];
+		o->jobs_args[1] = optarg == argv[optind - 1] ? optarg : NULL;
+		break;
+	}
+	if (given_twice(opt, *given))
+		return -1;
+	*given = true;
+	if (cli_parse_uint(optarg, lo, hi, out)) {
+		char problem[64];
+
+		snprintf(problem, sizeof(problem), "not a number of %s in [%u, %u]:", what, lo, hi);
+		return bad_value(opt, problem, optarg);
+	}
+	return 0;
+}
 
 static int parse_options(int argc, char **argv, struct compare_opts *o, struct outfile *csv,
 			 struct outfile *json, struct given *g, bool *list)
@@ -242,6 +233,11 @@ static int parse_options(int argc, char **argv, struct compare_opts *o, struct o
 		{ "seconds", required_argument, NULL, 't' },
 		{ "warmup", required_argument, NULL, 'w' },
 		{ "seed", required_argument, NULL, 'r' },
+		{ "repeat", required_argument, NULL, 'R' },
+		{ "uncertainty", required_argument, NULL, 'U' },
+		{ "uncertainty-all", no_argument, NULL, 'A' },
+		{ "sensitivity", no_argument, NULL, 'T' },
+		{ "jobs", required_argument, NULL, 'J' },
 		{ "csv", required_argument, NULL, 'c' },
 		{ "json", required_argument, NULL, 'j' },
 		{ "list", no_argument, NULL, 'l' },
@@ -309,6 +305,19 @@ static int parse_options(int argc, char **argv, struct compare_opts *o, struct o
 				return bad_value("--seed", "not an unsigned 64-bit integer:",
 						 optarg);
 			break;
+		case 'R':
+		case 'U':
+		case 'J':
+			if (parse_count(c, argv, o, g))
+				return -1;
+			break;
+		case 'A':
+			g->uncertainty_all = true;
+			o->draw_fitted = true;
+			break;
+		case 'T':
+			o->sensitivity = true;
+			break;
 		case 'c':
 			if (csv->path)
 				return given_twice("--csv", true);
@@ -323,13 +332,51 @@ static int parse_options(int argc, char **argv, struct compare_opts *o, struct o
 			*list = true;
 			break;
 		case 'h':
-			usage(stdout);
+			compare_usage(stdout);
 			return 1;
 		default:
 			return cli_bad_option(CMD, c, argv);
 		}
 	}
 	return cli_check_rest(CMD, argc, argv, csv, json);
+}
+
+/* The online CPUs, within what --jobs accepts. */
+static unsigned int default_jobs(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (n < 1)
+		return 1;
+	return n > COMPARE_MAX_JOBS ? COMPARE_MAX_JOBS : (unsigned int)n;
+}
+
+/* The options that only make sense together, or not at all together. */
+static int check_study(const struct compare_opts *o, const struct given *g)
+{
+	if (g->uncertainty_all && !g->uncertainty) {
+		fprintf(stderr, CMD ": --uncertainty-all: needs --uncertainty N\n");
+		return -1;
+	}
+	if (!o->sensitivity)
+		return 0;
+	if (g->repeat || g->uncertainty || g->uncertainty_all) {
+		fprintf(stderr, CMD ": --sensitivity: cannot be combined with %s\n",
+			g->repeat ? "--repeat" : "--uncertainty");
+		return -1;
+	}
+	if (o->nplatforms != 1) {
+		fprintf(stderr, CMD ": --sensitivity: needs exactly one platform (--platform P), not %zu\n",
+			o->nplatforms);
+		return -1;
+	}
+	if (o->npolicies != 1 || o->policies[0] == IOMMUSIM_POLICY_LEGACY) {
+		fprintf(stderr,
+			CMD ": --sensitivity: needs exactly one policy other than legacy "
+			"(--policy P; legacy runs alongside)\n");
+		return -1;
+	}
+	return 0;
 }
 
 int compare_parse(int argc, char **argv, struct compare_opts *o, struct outfile *csv,
@@ -340,11 +387,13 @@ int compare_parse(int argc, char **argv, struct compare_opts *o, struct outfile 
 	int err;
 
 	o->seed = 1;
+	o->repeat = 1;
+	o->jobs = default_jobs();
 	err = parse_options(argc, argv, o, csv, json, &g, &list);
 	if (err)
 		return err;
 	if (list) {
-		list_scenarios();
+		compare_list_scenarios();
 		return 1;
 	}
 	if (!o->sc)
@@ -362,5 +411,5 @@ int compare_parse(int argc, char **argv, struct compare_opts *o, struct outfile 
 	if (!o->npolicies)
 		for (unsigned int i = 0; i < IOMMUSIM_POLICY_NR; i++)
 			o->policies[o->npolicies++] = (enum iommusim_policy)i;
-	return 0;
+	return check_study(o, &g);
 }

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The report of iommusim-bench compare: a table on stdout, CSV and JSON files. Each row is
- * formatted once into strings with fixed printf formats (the C locale is never changed), so
- * every form shows the same digits and the same inputs give the same bytes on any machine.
+ * The files of iommusim-bench compare: CSV and JSON (compare_table.c prints the table). Each
+ * row is formatted once into strings with fixed printf formats (the C locale is never
+ * changed), so both show the same digits and the same inputs give the same bytes on any
+ * machine.
  */
 #include <inttypes.h>
 #include <math.h>
@@ -17,7 +18,10 @@ enum col {
 	C_LAT_P50_US, C_LAT_P99_US, C_LAT_MAX_US, C_RPCIT_MAP, C_RPCIT_UNMAP, C_RPCIT_GLOBAL,
 	C_FQ_FLUSHES, C_LEGACY_WRAPS, C_BUDGET_EXHAUSTED, C_MAP_FAILURES, C_IO_ERRORS,
 	C_SERVER_UTIL, C_SERVER_WAIT_US, C_CPU_UTIL, C_DEVICE_UTIL, C_RATIO_TO_LEGACY,
-	C_SECOND_PASSES, C_HOST_MAPS, C_HOST_UNMAPS, C_SHADOW_PAGES_MAX, NR_COLS
+	C_SECOND_PASSES, C_HOST_MAPS, C_HOST_UNMAPS, C_SHADOW_PAGES_MAX, C_REPEATS, C_IOPS_MEAN,
+	C_IOPS_CI95_LO, C_IOPS_CI95_HI, C_RATIO_MEAN, C_RATIO_CI95_LO, C_RATIO_CI95_HI, C_DRAWS,
+	C_IOPS_P5, C_IOPS_P50, C_IOPS_P95, C_RATIO_P5, C_RATIO_P50, C_RATIO_P95, C_RANK_FLIPS,
+	NR_COLS
 };
 
 /* CSV header and JSON keys. */
@@ -27,7 +31,9 @@ static const char *const col_names[NR_COLS] = {
 	"lat_p50_us", "lat_p99_us", "lat_max_us", "rpcit_map", "rpcit_unmap", "rpcit_global",
 	"fq_flushes", "legacy_wraps", "budget_exhausted", "map_failures", "io_errors",
 	"server_util", "server_wait_us", "cpu_util", "device_util", "ratio_to_legacy",
-	"second_passes", "host_maps", "host_unmaps", "shadow_pages_max",
+	"second_passes", "host_maps", "host_unmaps", "shadow_pages_max", "repeats", "iops_mean",
+	"iops_ci95_lo", "iops_ci95_hi", "ratio_mean", "ratio_ci95_lo", "ratio_ci95_hi", "draws",
+	"iops_p5", "iops_p50", "iops_p95", "ratio_p5", "ratio_p50", "ratio_p95", "rank_flips",
 };
 
 /* Columns JSON writes as strings; the others are numbers, or null when missing. */
@@ -57,6 +63,28 @@ static void put_real(struct cells *c, enum col i, double v, int decimals)
 	}
 	snprintf(c->buf[i], sizeof(c->buf[i]), "%.*f", decimals, v);
 	c->v[i] = c->buf[i];
+}
+
+/*
+ * The study's columns: NaN figures (no interval with one seed, no percentiles without draws,
+ * no ratio without legacy) are missing values.
+ */
+static void put_study(struct cells *c, const struct compare_opts *o,
+		      const struct compare_study *s)
+{
+	put_u64(c, C_REPEATS, o->repeat);
+	put_real(c, C_IOPS_MEAN, s->iops_mean, 1);
+	put_real(c, C_IOPS_CI95_LO, s->iops_mean - s->iops_ci95, 1);
+	put_real(c, C_IOPS_CI95_HI, s->iops_mean + s->iops_ci95, 1);
+	put_real(c, C_RATIO_MEAN, s->ratio_mean, 4);
+	put_real(c, C_RATIO_CI95_LO, s->ratio_mean - s->ratio_ci95, 4);
+	put_real(c, C_RATIO_CI95_HI, s->ratio_mean + s->ratio_ci95, 4);
+	put_u64(c, C_DRAWS, o->draws);
+	for (int i = 0; i < 3; i++) {
+		put_real(c, (enum col)(C_IOPS_P5 + i), s->iops_p[i], 1);
+		put_real(c, (enum col)(C_RATIO_P5 + i), s->ratio_p[i], 4);
+	}
+	put_real(c, C_RANK_FLIPS, s->rank_flips, 4);
 }
 
 static void make_cells(const struct compare_opts *o, const struct compare_row *r,
@@ -102,6 +130,7 @@ static void make_cells(const struct compare_opts *o, const struct compare_row *r
 	put_u64(c, C_HOST_MAPS, st->platform.host_maps);
 	put_u64(c, C_HOST_UNMAPS, st->platform.host_unmaps);
 	put_u64(c, C_SHADOW_PAGES_MAX, st->platform.shadow_pages_max);
+	put_study(c, o, &r->s);
 }
 
 void compare_workload_name(const struct iommusim_nvme_config *nvme, char *buf, size_t len)
@@ -125,114 +154,6 @@ void compare_seconds(char *buf, size_t len, uint64_t ns)
 		digits--;
 	}
 	snprintf(buf, len, "%" PRIu64 ".%0*" PRIu64, ns / 1000000000u, digits, frac);
-}
-
-/* ---- the table ---- */
-
-enum tcol {
-	T_PLATFORM, T_POLICY, T_FQ, T_IOPS, T_MBPS, T_MEAN, T_P99, T_RPCIT_MAP, T_RPCIT_UNMAP,
-	T_RPCIT_GLOBAL, T_BUDGET, T_MAP_FAIL, T_IO_ERR, T_SERVER, T_RATIO, NR_TCOLS
-};
-
-static const char *const tcol_names[NR_TCOLS] = {
-	"platform", "policy", "fq", "IOPS", "MB/s", "mean_us", "p99_us", "rpcit_map",
-	"rpcit_unmap", "rpcit_global", "budget_exh", "map_fail", "io_err", "server_%",
-	"vs_legacy",
-};
-
-struct tcells {
-	char buf[NR_TCOLS][32];
-	const char *v[NR_TCOLS];
-};
-
-static void tput(struct tcells *t, enum tcol i, const char *fmt, double v)
-{
-	if (!isfinite(v)) {
-		t->v[i] = "-";
-		return;
-	}
-	snprintf(t->buf[i], sizeof(t->buf[i]), fmt, v);
-	t->v[i] = t->buf[i];
-}
-
-/* The screen shows fewer digits than the files; the same rounding rule (printf's). */
-static void make_tcells(const struct compare_row *r, const struct cells *c, struct tcells *t)
-{
-	t->v[T_PLATFORM] = c->v[C_PLATFORM];
-	t->v[T_POLICY] = c->v[C_POLICY];
-	if (r->st.fq_size) {
-		snprintf(t->buf[T_FQ], sizeof(t->buf[T_FQ]), "%" PRIu32 "/%" PRIu32 "ms",
-			 r->st.fq_size, r->st.fq_timeout_ms);
-		t->v[T_FQ] = t->buf[T_FQ];
-	} else {
-		t->v[T_FQ] = "-";
-	}
-	tput(t, T_IOPS, "%.0f", r->st.iops);
-	tput(t, T_MBPS, "%.1f", r->st.mbps);
-	tput(t, T_MEAN, "%.1f", r->st.lat_mean_us);
-	tput(t, T_P99, "%.1f", r->st.lat_p99_us);
-	t->v[T_RPCIT_MAP] = c->v[C_RPCIT_MAP];
-	t->v[T_RPCIT_UNMAP] = c->v[C_RPCIT_UNMAP];
-	t->v[T_RPCIT_GLOBAL] = c->v[C_RPCIT_GLOBAL];
-	t->v[T_BUDGET] = c->v[C_BUDGET_EXHAUSTED];
-	t->v[T_MAP_FAIL] = c->v[C_MAP_FAILURES];
-	t->v[T_IO_ERR] = c->v[C_IO_ERRORS];
-	tput(t, T_SERVER, "%.1f", r->st.server_util * 100.0);
-	if (r->has_ratio)
-		tput(t, T_RATIO, "%.3f", r->ratio);
-	else
-		t->v[T_RATIO] = "-";
-}
-
-static void print_header(const struct compare_opts *o)
-{
-	char workload[64], measure[32], warmup[32];
-
-	compare_workload_name(&o->sc->nvme, workload, sizeof(workload));
-	compare_seconds(measure, sizeof(measure), o->measure_ns);
-	compare_seconds(warmup, sizeof(warmup), o->warmup_ns);
-	printf("# scenario %s (%s, %u CPUs, %" PRIu64 " MiB), seed %" PRIu64
-	       ", %s s measured after %s s warm-up, iommusim %s (%s)\n",
-	       o->sc->name, workload, o->sc->cpus, o->sc->guest_memory >> 20, o->seed, measure,
-	       warmup, iommusim_version(), iommusim_git_describe());
-	if (!o->sc->nsettings && !o->nsets)
-		return;
-	fputs("# settings:", stdout);
-	for (size_t i = 0; i < o->sc->nsettings; i++)
-		printf(" %s", o->sc->settings[i]);
-	for (size_t i = 0; i < o->nsets; i++)
-		printf(" %s", o->sets[i]);
-	putchar('\n');
-}
-
-void compare_print_table(const struct compare_opts *o, const struct compare_row *rows,
-			 size_t nrows)
-{
-	size_t w[NR_TCOLS];
-	struct cells c;
-	struct tcells t;
-
-	for (int i = 0; i < NR_TCOLS; i++)
-		w[i] = strlen(tcol_names[i]);
-	for (size_t r = 0; r < nrows; r++) {
-		make_cells(o, &rows[r], &c);
-		make_tcells(&rows[r], &c, &t);
-		for (int i = 0; i < NR_TCOLS; i++)
-			if (strlen(t.v[i]) > w[i])
-				w[i] = strlen(t.v[i]);
-	}
-	print_header(o);
-	/* Names left-aligned, numbers right-aligned under right-aligned headings. */
-	for (int i = 0; i < NR_TCOLS; i++)
-		printf("%s%*s", i ? "  " : "", i < T_FQ ? -(int)w[i] : (int)w[i], tcol_names[i]);
-	putchar('\n');
-	for (size_t r = 0; r < nrows; r++) {
-		make_cells(o, &rows[r], &c);
-		make_tcells(&rows[r], &c, &t);
-		for (int i = 0; i < NR_TCOLS; i++)
-			printf("%s%*s", i ? "  " : "", i < T_FQ ? -(int)w[i] : (int)w[i], t.v[i]);
-		putchar('\n');
-	}
 }
 
 /* ---- the files ---- */
@@ -292,8 +213,30 @@ static void write_meta_scenario(FILE *f, const struct compare_opts *o)
 	fputc('}', f);
 }
 
-static void write_meta(FILE *f, const struct compare_opts *o,
-		       const struct iommusim_cost *const *costs)
+/* The study's settings, and with --uncertainty the parameters its draws vary. */
+static void write_meta_study(FILE *f, const struct compare_opts *o,
+			     const struct iommusim_cost *const *costs)
+{
+	enum iommusim_cost_id ids[IOMMUSIM_COST_NR];
+	size_t n;
+
+	fprintf(f, ",\n  \"repeat\": %u, \"uncertainty\": %u, \"uncertainty_all\": %s", o->repeat,
+		o->draws, o->draw_fitted ? "true" : "false");
+	if (!o->draws)
+		return;
+	/* The same on every platform: what a draw holds depends only on the table and --set. */
+	n = iommusim_study_params(costs[0], o->draw_fitted ? IOMMUSIM_STUDY_FITTED : 0, ids,
+				  IOMMUSIM_COST_NR);
+	fputs(", \"uncertainty_params\": [", f);
+	for (size_t i = 0; i < n; i++) {
+		fputs(i ? ", " : "", f);
+		json_string(f, iommusim_cost_param(ids[i])->name);
+	}
+	fputc(']', f);
+}
+
+void compare_write_meta(FILE *f, const struct compare_opts *o,
+			const struct iommusim_cost *const *costs)
 {
 	char measure[32], warmup[32];
 
@@ -306,6 +249,9 @@ static void write_meta(FILE *f, const struct compare_opts *o,
 	/* The program's own path differs between machines; its name does not. */
 	fputs(",\n  \"command\": [\"iommusim-bench\"", f);
 	for (int i = 0; i < o->nargs; i++) {
+		/* --jobs changes how long the report takes, never what it says. */
+		if (o->args[i] == o->jobs_args[0] || o->args[i] == o->jobs_args[1])
+			continue;
 		fputs(", ", f);
 		json_string(f, o->args[i]);
 	}
@@ -315,6 +261,7 @@ static void write_meta(FILE *f, const struct compare_opts *o,
 		o->seed, measure, warmup);
 	fputs(", \"sets\": ", f);
 	json_strings(f, o->sets, o->nsets);
+	write_meta_study(f, o, costs);
 	fputs(",\n  \"platforms\": [", f);
 	for (size_t i = 0; i < o->nplatforms; i++) {
 		fputs(i ? ", " : "", f);
@@ -332,7 +279,7 @@ static void write_meta(FILE *f, const struct compare_opts *o,
 		fputs(": ", f);
 		iommusim_cost_write_json(costs[i], f);
 	}
-	fputs("}}", f);
+	fputc('}', f);
 }
 
 void compare_write_json(FILE *f, const struct compare_opts *o,
@@ -341,8 +288,8 @@ void compare_write_json(FILE *f, const struct compare_opts *o,
 {
 	struct cells c;
 
-	write_meta(f, o, costs);
-	fputs(",\n \"rows\": [", f);
+	compare_write_meta(f, o, costs);
+	fputs("},\n \"rows\": [", f);
 	for (size_t r = 0; r < nrows; r++) {
 		make_cells(o, &rows[r], &c);
 		fputs(r ? ",\n  {" : "\n  {", f);

@@ -140,6 +140,7 @@ IOMMUSIM_API void iommusim_platform_zpci_config(const struct iommusim_platform *
  *                     set): pages were left unshadowed for want of budget.
  * @passes:            walks of an RPCIT range, second passes included (0 on LPAR).
  * @second_passes:     walks repeated because the budget ran out and unmaps freed some.
+ * @tables_walked:     page tables entered by walks (valid segment-table entries met).
  * @pages_walked:      4 KiB pages walked inside existing page tables, each a full table walk.
  * @upper_invalid:     invalid segment or region entries met by the walks.
  * @host_maps:         pages mapped in the host (VFIO_IOMMU_MAP_DMA ioctls on KVM).
@@ -167,6 +168,7 @@ struct iommusim_platform_stats {
 	uint64_t budget_exhausted;
 	uint64_t passes;
 	uint64_t second_passes;
+	uint64_t tables_walked;
 	uint64_t pages_walked;
 	uint64_t upper_invalid;
 	uint64_t host_maps;

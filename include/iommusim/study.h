@@ -93,7 +93,8 @@ IOMMUSIM_API double iommusim_study_lhs_point(uint64_t seed, enum iommusim_cost_i
  * @k:    the draw, below @n.
  *
  * With p = iommusim_study_lhs_point() and the parameter's [min, max]:
- * - a bool is 0 for p < 0.5 and 1 otherwise (so @n draws hold floor(@n / 2) zeros);
+ * - a bool is 0 for p < 0.5 and 1 otherwise (so @n draws hold @n / 2 zeros, rounded down
+ *   or up);
  * - a choice is value min + floor(p * (max - min + 1)), each choice an equal share;
  * - anything else is min + p * (max - min) rounded to the nearest integer (halves up),
  *   and a IOMMUSIM_COST_POW2 value then goes to the nearest power of two in [min, max]

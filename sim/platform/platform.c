@@ -179,6 +179,7 @@ void isim_platform_add_counts(struct iommusim_platform *p, const struct isim_wal
 {
 	p->st.passes += n->passes;
 	p->st.second_passes += n->second_passes;
+	p->st.tables_walked += n->tables_walked;
 	p->st.pages_walked += n->pages_walked;
 	p->st.upper_invalid += n->upper_invalid;
 	p->st.upper_pages += n->upper_pages;

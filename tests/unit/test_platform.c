@@ -1050,6 +1050,8 @@ static void test_platform_zvm_costs(void **state)
 	assert_int_equal(st.host_unmaps, 8);
 	assert_int_equal(st.host_maps, 9);
 	assert_int_equal(st.upper_invalid, 7);
+	/* the three refreshes above, then the global one: one page table each */
+	assert_int_equal(st.tables_walked, 4);
 	assert_int_equal(st.dma_avail, UINT64_MAX);
 	fx_done(&x);
 }
