@@ -30,7 +30,8 @@ static void usage(FILE *f)
 		"                             [--csv FILE] [--json FILE]\n"
 		"\n"
 		"Print every cost parameter: name, value, unit, default, range, whether it is an\n"
-		"estimate calibration may fit (EST), what set it, source and reason. Values are\n"
+		"estimate calibration may fit (EST), whether calibration fitted it (FIT, the value\n"
+		"then comes from the profile), what set it, source and reason. Values are\n"
 		"the defaults, then the profile's, then each --set in order (a later one wins).\n"
 		"\n"
 		"  --profile NAME   apply a platform profile first (one of those below)\n"
@@ -108,11 +109,12 @@ static void cell(const char *s, size_t w, bool right)
 		printf("%s%*s", s, (int)(w > n ? w - n : 0), "");
 }
 
-enum col { C_NAME, C_VALUE, C_UNIT, C_DEFAULT, C_MIN, C_MAX, C_EST, C_SET_BY, C_SOURCE,
-	   C_REASON, NR_COLS };
+enum col { C_NAME, C_VALUE, C_UNIT, C_DEFAULT, C_MIN, C_MAX, C_EST, C_FITTED, C_SET_BY,
+	   C_SOURCE, C_REASON, NR_COLS };
 
 static const char *const col_names[NR_COLS] = {
-	"name", "value", "unit", "default", "min", "max", "est", "set_by", "source", "reason",
+	"name", "value", "unit", "default", "min", "max", "est", "fitted", "set_by", "source",
+	"reason",
 };
 
 static const bool col_right[NR_COLS] = {
@@ -139,6 +141,7 @@ static void make_row(const struct iommusim_cost *cost, enum iommusim_cost_id id,
 	r->col[C_MIN] = r->num[2];
 	r->col[C_MAX] = r->num[3];
 	r->col[C_EST] = p->flags & IOMMUSIM_COST_EST ? "EST" : "-";
+	r->col[C_FITTED] = p->flags & IOMMUSIM_COST_FITTED ? "FIT" : "-";
 	r->col[C_SET_BY] = iommusim_cost_origin_name(iommusim_cost_origin(cost, id));
 	r->col[C_SOURCE] = p->source;
 	r->col[C_REASON] = p->reason;
@@ -204,6 +207,7 @@ static void write_csv(FILE *f, const struct iommusim_cost *cost)
 		make_row(cost, (enum iommusim_cost_id)i, &r);
 		/* A column for a program: 1/0 rather than EST/-. */
 		r.col[C_EST] = r.col[C_EST][0] == 'E' ? "1" : "0";
+		r.col[C_FITTED] = r.col[C_FITTED][0] == 'F' ? "1" : "0";
 		for (int c = 0; c < NR_COLS; c++) {
 			if (c)
 				fputc(',', f);
@@ -240,9 +244,12 @@ static void write_json(FILE *f, const struct iommusim_cost *cost, const struct o
 		json_string(f, r.col[C_NAME]);
 		fprintf(f, ", \"value\": %s, \"unit\": ", r.col[C_VALUE]);
 		json_string(f, r.col[C_UNIT]);
-		fprintf(f, ", \"default\": %s, \"min\": %s, \"max\": %s, \"est\": %s, \"set_by\": ",
+		fprintf(f,
+			", \"default\": %s, \"min\": %s, \"max\": %s, \"est\": %s, \"fitted\": %s"
+			", \"set_by\": ",
 			r.col[C_DEFAULT], r.col[C_MIN], r.col[C_MAX],
-			r.col[C_EST][0] == 'E' ? "true" : "false");
+			r.col[C_EST][0] == 'E' ? "true" : "false",
+			r.col[C_FITTED][0] == 'F' ? "true" : "false");
 		json_string(f, r.col[C_SET_BY]);
 		fputs(", \"source\": ", f);
 		json_string(f, r.col[C_SOURCE]);

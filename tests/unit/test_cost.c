@@ -580,6 +580,36 @@ static void test_cost_profiles_are_valid(void **state)
 	}
 }
 
+/* A fitted parameter is an estimate whose fit lives in a profile (docs/calibration.md). */
+static void test_cost_fitted_parameters_are_estimates_set_by_profiles(void **state)
+{
+	size_t nfitted = 0;
+
+	(void)state;
+	for (unsigned int i = 0; i < IOMMUSIM_COST_NR; i++) {
+		const struct iommusim_cost_param *d = iommusim_cost_param((enum iommusim_cost_id)i);
+		bool in_profile = false;
+
+		if (!(d->flags & IOMMUSIM_COST_FITTED))
+			continue;
+		nfitted++;
+		assert_true(d->flags & IOMMUSIM_COST_EST);
+		for (size_t p = 0; p < iommusim_cost_profile_count(); p++) {
+			const struct iommusim_cost_profile *pr = iommusim_cost_profile(p);
+
+			for (size_t k = 0; k < pr->nsettings; k++)
+				in_profile |= pr->settings[k].id == (enum iommusim_cost_id)i;
+		}
+		assert_true(in_profile);
+	}
+	/* one per observation that needed a fit: O1 and O3 */
+	assert_int_equal(nfitted, 2);
+	assert_true(iommusim_cost_param(IOMMUSIM_COST_KVM_TRAP_LOCKED_NS)->flags &
+		    IOMMUSIM_COST_FITTED);
+	assert_true(iommusim_cost_param(IOMMUSIM_COST_ZVM_SEGMENT_NS)->flags &
+		    IOMMUSIM_COST_FITTED);
+}
+
 static void test_cost_profiles_change_the_right_values(void **state)
 {
 	struct fixture *f = *state;
@@ -817,6 +847,7 @@ int main(void)
 		T(test_cost_cpu_cycles_sums_work),
 		T(test_cost_guest_map_unmap_within_spec_range),
 		T(test_cost_profiles_are_valid),
+		T(test_cost_fitted_parameters_are_estimates_set_by_profiles),
 		T(test_cost_profiles_change_the_right_values),
 		T(test_cost_overrides_win_over_profile),
 		T(test_cost_configure_failure_changes_nothing),
