@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Golden tests: every NAME.ops in the golden folder (IOMMUSIM_GOLDEN_DIR) is replayed and its
+ * Golden tests: every NAME.ops in the golden folders (main() says which) is replayed and its
  * output must equal NAME.out byte for byte. The files come from the real Linux allocator; any
- * difference is a bug here. Files dropped into the folder are picked up without code changes.
+ * difference is a bug here. Files dropped into a folder are picked up without code changes.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -112,61 +112,106 @@ static int by_name(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-int main(void)
+/* The stems (path without ".ops") of the golden files found so far. */
+struct stems {
+	char **v;
+	size_t n, cap;
+};
+
+/* Add every NAME.ops of folder @dir (@len bytes of a list); 0, or -1 if it cannot be read. */
+static int add_folder(struct stems *st, const char *dir, size_t len)
 {
-	const char *dir = getenv("IOMMUSIM_GOLDEN_DIR");
-	struct CMUnitTest *tests;
-	char **stems = NULL;
-	size_t n = 0, cap = 0;
 	struct dirent *e;
 	DIR *d;
-	int failed;
+	char *path = strndup(dir, len);
 
-	if (!dir || !(d = opendir(dir))) {
-		fprintf(stderr, "golden folder not found: set IOMMUSIM_GOLDEN_DIR (now '%s')\n",
-			dir ? dir : "");
-		return 1;
+	if (!path || !(d = opendir(path))) {
+		fprintf(stderr, "golden folder '%.*s' cannot be read\n", (int)len, dir);
+		free(path);
+		return -1;
 	}
 	while ((e = readdir(d))) {
-		size_t len = strlen(e->d_name);
+		size_t n = strlen(e->d_name);
 
-		if (len < 5 || strcmp(e->d_name + len - 4, ".ops"))
+		if (n < 5 || strcmp(e->d_name + n - 4, ".ops"))
 			continue;
-		if (n == cap) {
-			cap = cap ? cap * 2 : 16;
-			stems = realloc(stems, cap * sizeof(*stems));
+		if (st->n == st->cap) {
+			st->cap = st->cap ? st->cap * 2 : 16;
+			st->v = realloc(st->v, st->cap * sizeof(*st->v));
+			assert_non_null(st->v);
 		}
-		stems[n] = malloc(strlen(dir) + len + 2);
-		sprintf(stems[n], "%s/%.*s", dir, (int)(len - 4), e->d_name);
-		n++;
+		st->v[st->n] = malloc(len + n + 2);
+		assert_non_null(st->v[st->n]);
+		sprintf(st->v[st->n], "%s/%.*s", path, (int)(n - 4), e->d_name);
+		st->n++;
 	}
 	closedir(d);
-	qsort(stems, n, sizeof(*stems), by_name);
+	free(path);
+	return 0;
+}
+
+/* Every folder of a colon-separated list (empty items are skipped); 0 or -1. */
+static int add_folders(struct stems *st, const char *list)
+{
+	while (list && *list) {
+		const char *colon = strchr(list, ':');
+		size_t len = colon ? (size_t)(colon - list) : strlen(list);
+
+		if (len && add_folder(st, list, len))
+			return -1;
+		list = colon ? colon + 1 : NULL;
+	}
+	return 0;
+}
+
+/*
+ * The folders: IOMMUSIM_GOLDEN_BUILTIN, set by the build to the repository's copy of the
+ * Linux outputs (tests/data/golden/iova) and the Meson option golden_dir, must hold the
+ * required files; IOMMUSIM_GOLDEN_DIR, the caller's own environment, adds more folders of
+ * the same format (colon-separated).
+ */
+int main(void)
+{
+	const char *builtin = getenv("IOMMUSIM_GOLDEN_BUILTIN");
+	struct stems st = { 0 };
+	struct CMUnitTest *tests;
+	int failed;
+
+	if (!builtin || !*builtin) {
+		fprintf(stderr, "IOMMUSIM_GOLDEN_BUILTIN is not set (run through meson test)\n");
+		return 1;
+	}
+	if (add_folders(&st, builtin) || add_folders(&st, getenv("IOMMUSIM_GOLDEN_DIR")))
+		return 1;
+	qsort(st.v, st.n, sizeof(*st.v), by_name);
 
 	for (size_t r = 0; r < sizeof(required) / sizeof(required[0]); r++) {
 		bool found = false;
 
-		for (size_t i = 0; i < n && !found; i++) {
-			const char *base = strrchr(stems[i], '/') + 1;
+		for (size_t i = 0; i < st.n && !found; i++) {
+			const char *base = strrchr(st.v[i], '/') + 1;
 
 			found = !strcmp(base, required[r]);
 		}
 		if (!found) {
-			fprintf(stderr, "golden file %s/%s.ops is missing\n", dir, required[r]);
+			fprintf(stderr, "golden file %s.ops is missing from %s\n", required[r],
+				builtin);
 			return 1;
 		}
 	}
 
-	tests = calloc(n, sizeof(*tests));
-	for (size_t i = 0; i < n; i++) {
-		tests[i].name = strrchr(stems[i], '/') + 1;
+	tests = calloc(st.n, sizeof(*tests));
+	assert_non_null(tests);
+	for (size_t i = 0; i < st.n; i++) {
+		/* the whole stem, so the same name in two folders stays two tests */
+		tests[i].name = st.v[i];
 		tests[i].test_func = test_golden_iova_replay_matches;
-		tests[i].initial_state = stems[i];
+		tests[i].initial_state = st.v[i];
 	}
-	failed = _cmocka_run_group_tests("golden_iova", tests, n, NULL, NULL);
-	for (size_t i = 0; i < n; i++)
-		free(stems[i]);
-	free(stems);
+	failed = _cmocka_run_group_tests("golden_iova", tests, st.n, NULL, NULL);
+	for (size_t i = 0; i < st.n; i++)
+		free(st.v[i]);
+	free(st.v);
 	free(tests);
 	return failed;
 }

@@ -1,6 +1,6 @@
 /*
  * Unit tests for the input side of the IOVA op replay (iommusim_iova_replay, the format of
- * ../shared/golden/iova/README.md), run on in-memory scripts: every kind of input error is
+ * tests/data/golden/iova/README.md), run on in-memory scripts: every kind of input error is
  * rejected with -EINVAL, no output at all, and one "NAME:LINE: FIELD: problem" line naming
  * the right line and field; and the accepted forms (blank lines, comments, hex and decimal,
  * the anchor, unknown PFNs for ffree) and the print formats of rcache, cached, pending, tick,
