@@ -378,7 +378,13 @@ static void compute_stats(struct iommusim_sim *sim, const struct snapshot *a,
 	}
 	st->device_util = (double)busy_within(b->device.busy, a->t, a->device_idle, b->t,
 					      b->device_idle) / interval;
+	/*
+	 * Work is booked when a CPU reaches it, ahead of the engine's clock, so the charges of an
+	 * interval can overhang its end by one step: a fraction is at most 1.
+	 */
 	st->cpu_util = (double)(b->charged - a->charged) / ((double)sim->cfg.cpus * interval);
+	if (st->cpu_util > 1.0)
+		st->cpu_util = 1.0;
 	st->in_flight_start = a->io.in_flight;
 	st->in_flight_end = b->io.in_flight;
 }

@@ -61,8 +61,9 @@ uint64_t isim_hist_quantile(const struct isim_hist *h, uint64_t num, uint64_t de
 	rank = (uint64_t)(((u128)h->count * num + den - 1) / den);
 	for (unsigned int i = 0; i < ISIM_HIST_BUCKETS; i++) {
 		seen += h->bucket[i];
+		/* no value recorded exceeds the maximum, so neither may a quantile */
 		if (seen >= rank)
-			return isim_hist_bucket_high(i);
+			return isim_hist_bucket_high(i) < h->max ? isim_hist_bucket_high(i) : h->max;
 	}
 	/* Unreachable: the buckets add up to count. */
 	assert(0 && "histogram buckets do not add up to its count");

@@ -66,8 +66,10 @@ double isim_hist_mean(const struct isim_hist *h);
 
 /*
  * The @num/@den quantile (0 < @num <= @den; 99/100 for p99): the upper bound of the bucket
- * holding the value of rank ceil(count * @num / @den), ranks counted from 1 in ascending order.
- * Integer arithmetic, so no rounding of the quantile moves the rank. 0 when empty.
+ * holding the value of rank ceil(count * @num / @den), ranks counted from 1 in ascending order,
+ * or the largest value recorded if that is lower. So min <= quantile <= max, and the quantile
+ * is at most 1/64 (1.6 %) above the true value of that rank. Integer arithmetic, so no
+ * rounding of the quantile moves the rank. 0 when empty.
  */
 uint64_t isim_hist_quantile(const struct isim_hist *h, uint64_t num, uint64_t den);
 

@@ -110,8 +110,10 @@ static void check_conservation(const struct iommusim_sim_config *cfg,
 	assert_true(st->mbps == (double)st->ios_completed * cfg->nvme.block_size /
 				       st->sim_seconds / 1e6);
 	assert_true(st->lat_mean_us > 0 && st->lat_p50_us <= st->lat_p99_us);
-	assert_true(st->lat_p99_us <= st->lat_max_us * (1 + 1.0 / 64));
-	assert_true(st->cpu_util > 0 && st->cpu_util <= 1.0 + 1e-3);
+	/* quantiles never above the largest latency, fractions never above 1 */
+	assert_true(st->lat_p99_us <= st->lat_max_us);
+	assert_true(st->lat_mean_us <= st->lat_max_us);
+	assert_true(st->cpu_util > 0 && st->cpu_util <= 1.0);
 	assert_true(st->device_util > 0 && st->device_util <= 1.0);
 }
 

@@ -123,7 +123,7 @@ static void test_hist_small_set_ranks(void **state)
 /*
  * 1..1000 once each. Mean 500.5. p99: rank 990, value 990: msb 9, shift 3, 990 >> 3 = 123,
  * bucket [984, 991] -> 991. p50: rank 500, value 500: msb 8, shift 2, bucket [500, 503] -> 503.
- * p100: value 1000, bucket [1000, 1007] -> 1007.
+ * p100: value 1000, bucket [1000, 1007], but nothing above the maximum: 1000.
  */
 static void test_hist_p99_of_1_to_1000(void **state)
 {
@@ -135,14 +135,15 @@ static void test_hist_p99_of_1_to_1000(void **state)
 	assert_true(isim_hist_mean(h) == 500.5);
 	assert_int_equal(isim_hist_quantile(h, 99, 100), 991);
 	assert_int_equal(isim_hist_quantile(h, 50, 100), 503);
-	assert_int_equal(isim_hist_quantile(h, 1, 1), 1007);
+	assert_int_equal(isim_hist_quantile(h, 1, 1), 1000);
 	free(h);
 }
 
 /*
  * A tail: with 99 x 100 and 1 x 100000 the 99th of 100 ranks is still 100; with 98 x 100 and
  * 2 x 100000 it is the outlier: msb 16, shift 10, 100000 >> 10 = 97, bucket
- * [99328, 100351] -> 100351.
+ * [99328, 100351], whose bound 100351 lies above the largest value: 100000. With 100001 as
+ * a larger value after them, rank 100 of 101 is reported as its bucket's bound.
  */
 static void test_hist_p99_tail(void **state)
 {
@@ -158,9 +159,11 @@ static void test_hist_p99_tail(void **state)
 		isim_hist_record(h, 100);
 	isim_hist_record(h, 100000);
 	isim_hist_record(h, 100000);
+	assert_int_equal(isim_hist_quantile(h, 99, 100), 100000);
+	isim_hist_record(h, 200000);
 	assert_int_equal(isim_hist_quantile(h, 99, 100), 100351);
-	/* The exact sum: 98 * 100 + 2 * 100000 = 209800 over 100. */
-	assert_true(isim_hist_mean(h) == 2098.0);
+	/* The exact sum: 98 * 100 + 2 * 100000 + 200000 = 409800 over 101. */
+	assert_true(isim_hist_mean(h) == 409800.0 / 101);
 	free(h);
 }
 
