@@ -89,7 +89,7 @@ static int run_matrix(const struct compare_opts *o, struct iommusim_cost *const 
 		ret = 1;
 		goto abandon;
 	}
-	compare_print_table(o, m.rows, nrows);
+	compare_print_table(o, (const struct iommusim_cost *const *)costs, m.rows, nrows);
 	if (csv->f)
 		compare_write_csv(csv->f, o, m.rows, nrows);
 	if (json->f)

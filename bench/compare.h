@@ -20,10 +20,10 @@
 /* At most one platform per cost profile: each names a kind or a generation of one. */
 #define COMPARE_MAX_PLATFORMS 16
 /* Bounds of --jobs, --repeat and --uncertainty. */
-#define COMPARE_MAX_JOBS 256
+#define COMPARE_MAX_JOBS   256
 #define COMPARE_MAX_REPEAT 1000
-#define COMPARE_MIN_DRAWS 2
-#define COMPARE_MAX_DRAWS 10000
+#define COMPARE_MIN_DRAWS  2
+#define COMPARE_MAX_DRAWS  10000
 
 /* What to run, checked and resolved from the command line. */
 struct compare_opts {
@@ -60,8 +60,7 @@ struct compare_study {
 	double rank_flips;	       /* share of draws ranking this policy otherwise */
 };
 
-/* Percentiles a study reports, and the rank_flips share the table marks. */
-#define COMPARE_PCTS { 5.0, 50.0, 95.0 }
+/* The rank_flips share above which the table marks a row. */
 #define COMPARE_FLIPS_MARK 0.05
 
 /* One run of the matrix and what it reported. */

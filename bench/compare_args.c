@@ -182,44 +182,32 @@ struct given {
 	size_t nplatform_args;
 };
 
-/* The counts: --repeat K, --uncertainty N, --jobs N (@c names which), each given once. */
-static int parse_count(int c, char **argv, struct compare_opts *o, struct given *g)
+/* --repeat K, --uncertainty N, --jobs N: a count in [@lo, @hi] of @what, given once. */
+static int parse_count(const char *opt, const char *what, unsigned int lo, unsigned int hi,
+		       bool *given, unsigned int *out)
 {
-	const char *opt, *what;
-	unsigned int lo, hi, *out;
-	bool *given;
+	char problem[64];
 
-	switch (c) {
-	case 'R':
-		opt = "--repeat", what = "seeds", lo = 1, hi = COMPARE_MAX_REPEAT;
-		out = &o->repeat, given = &g->repeat;
-		break;
-	case 'U':
-		opt = "--uncertainty", what = "draws", lo = COMPARE_MIN_DRAWS;
-		hi = COMPARE_MAX_DRAWS, out = &o->draws, given = &g->uncertainty;
-		break;
-	default:
-		opt = "--jobs", what = "jobs", lo = 1, hi = COMPARE_MAX_JOBS;
-		out = &o->jobs, given = &g->jobs;
-		/*
-		 * The report must not depend on --jobs, so the command line it quotes leaves these
-		 * words out: "--jobs N" is two of them, "--jobs=N" one. Nothing is permuted on a
-		 * command line that passes every check, so they are the last ones read.
-		 */
-		o->jobs_args[0] = optarg == argv[optind - 1] ? argv[optind - 2] : argv[optind - 1];
-		o->jobs_args[1] = optarg == argv[optind - 1] ? optarg : NULL;
-		break;
-	}
 	if (given_twice(opt, *given))
 		return -1;
 	*given = true;
-	if (cli_parse_uint(optarg, lo, hi, out)) {
-		char problem[64];
+	if (!cli_parse_uint(optarg, lo, hi, out))
+		return 0;
+	snprintf(problem, sizeof(problem), "not a number of %s in [%u, %u]:", what, lo, hi);
+	return bad_value(opt, problem, optarg);
+}
 
-		snprintf(problem, sizeof(problem), "not a number of %s in [%u, %u]:", what, lo, hi);
-		return bad_value(opt, problem, optarg);
-	}
-	return 0;
+/*
+ * The report must not depend on --jobs, so the command line it quotes leaves out the words
+ * that gave it: "--jobs N" is two, "--jobs=N" one. They are the last ones getopt_long read,
+ * and they are known by address, which its reordering of argv does not change.
+ */
+static void note_jobs_args(struct compare_opts *o, char **argv)
+{
+	bool separate = optarg == argv[optind - 1];
+
+	o->jobs_args[0] = separate ? argv[optind - 2] : argv[optind - 1];
+	o->jobs_args[1] = separate ? optarg : NULL;
 }
 
 static int parse_options(int argc, char **argv, struct compare_opts *o, struct outfile *csv,
@@ -306,10 +294,19 @@ static int parse_options(int argc, char **argv, struct compare_opts *o, struct o
 						 optarg);
 			break;
 		case 'R':
-		case 'U':
-		case 'J':
-			if (parse_count(c, argv, o, g))
+			if (parse_count("--repeat", "seeds", 1, COMPARE_MAX_REPEAT, &g->repeat,
+					&o->repeat))
 				return -1;
+			break;
+		case 'U':
+			if (parse_count("--uncertainty", "draws", COMPARE_MIN_DRAWS,
+					COMPARE_MAX_DRAWS, &g->uncertainty, &o->draws))
+				return -1;
+			break;
+		case 'J':
+			if (parse_count("--jobs", "jobs", 1, COMPARE_MAX_JOBS, &g->jobs, &o->jobs))
+				return -1;
+			note_jobs_args(o, argv);
 			break;
 		case 'A':
 			g->uncertainty_all = true;
@@ -366,7 +363,8 @@ static int check_study(const struct compare_opts *o, const struct given *g)
 		return -1;
 	}
 	if (o->nplatforms != 1) {
-		fprintf(stderr, CMD ": --sensitivity: needs exactly one platform (--platform P), not %zu\n",
+		fprintf(stderr,
+			CMD ": --sensitivity: needs exactly one platform (--platform P), not %zu\n",
 			o->nplatforms);
 		return -1;
 	}

@@ -82,8 +82,8 @@ static void task_label(const struct compare_opts *o, const struct compare_task *
 /* On a terminal: the one progress line, rewritten in place. Called with the lock held. */
 static void redraw(struct pool *p, double now)
 {
-	fprintf(stderr, "\r[%zu/%zu] cells, %zu running, elapsed %.1f s ", p->done,
-		p->plan->ntasks, p->running, now - p->start);
+	fprintf(stderr, "\r[%zu/%zu] cells, %zu running, elapsed %.1f s ", p->done, p->plan->ntasks,
+		p->running, now - p->start);
 	fflush(stderr);
 	p->drawn = now;
 }
@@ -113,8 +113,8 @@ static int task_costs(const struct compare_opts *o, const struct compare_task *t
 	long bad;
 	int err;
 
-	err = iommusim_scenario_configure(o->sc, o->platforms[t->platform], cost, o->sets,
-					  o->nsets, f->msg, sizeof(f->msg), &bad);
+	err = iommusim_scenario_configure(o->sc, o->platforms[t->platform], cost, o->sets, o->nsets,
+					  f->msg, sizeof(f->msg), &bad);
 	if (err)
 		return err;
 	switch (t->vary) {
@@ -132,8 +132,8 @@ static int task_costs(const struct compare_opts *o, const struct compare_task *t
 	}
 }
 
-static int run_task(struct worker *w, const struct compare_task *t,
-		    struct iommusim_sim_stats *st, struct failure *f)
+static int run_task(struct worker *w, const struct compare_task *t, struct iommusim_sim_stats *st,
+		    struct failure *f)
 {
 	const struct compare_opts *o = w->pool->plan->o;
 	struct iommusim_sim_config cfg;
@@ -177,8 +177,7 @@ static void finish(struct pool *p, size_t index, const struct compare_task *t,
 		return;
 	}
 	task_label(p->plan->o, t, label, sizeof(label));
-	fprintf(stderr, "[%zu/%zu] %s ... %.1f s wall\n", p->done, p->plan->ntasks, label,
-		seconds);
+	fprintf(stderr, "[%zu/%zu] %s ... %.1f s wall\n", p->done, p->plan->ntasks, label, seconds);
 }
 
 static void *worker_main(void *arg)

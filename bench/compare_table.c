@@ -56,8 +56,7 @@ static void tput_u64(struct tcells *t, enum tcol i, uint64_t v)
 }
 
 /* "0.805 [0.781-0.822]": the point, then the 5th-95th percentile band when there is one. */
-static void tput_band(struct tcells *t, enum tcol i, const char *fmt, double point,
-		      const double *p)
+static void tput_band(struct tcells *t, enum tcol i, const char *fmt, double point, const double *p)
 {
 	char f[32];
 

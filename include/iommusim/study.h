@@ -103,8 +103,8 @@ IOMMUSIM_API double iommusim_study_lhs_point(uint64_t seed, enum iommusim_cost_i
  *
  * Return: the value; the parameter's default for a bad @id, @n or @k.
  */
-IOMMUSIM_API uint64_t iommusim_study_lhs_value(uint64_t seed, enum iommusim_cost_id id,
-					       uint32_t n, uint32_t k);
+IOMMUSIM_API uint64_t iommusim_study_lhs_value(uint64_t seed, enum iommusim_cost_id id, uint32_t n,
+					       uint32_t k);
 
 /**
  * iommusim_study_lhs_apply() - set every drawn parameter of a cost set to draw @k.

@@ -1,12 +1,13 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Integration tests of `iommusim-bench compare` ($IOMMUSIM_BENCH), run as a child process
- * with its standard streams in temporary files and its reports in a temporary directory:
- * byte-identical reports for one seed, the documented CSV columns and JSON keys, one row per
- * platform x policy, bad input (one line, exit status 2, no file), a configuration the
- * simulation refuses (exit status 2, no file), the flush-queue overrides, and the
- * out-of-resources answers of s390-nvme-bw-2022. Simulated times are tens of milliseconds
- * (0.4 s for the one that needs a vfio budget to run out) so that the sanitizer build stays
- * quick.
+ * (bench_child.h) with its standard streams in temporary files and its reports in a temporary
+ * directory: byte-identical reports for one seed, the documented CSV columns and JSON keys,
+ * one row per platform x policy, bad input (one line, exit status 2, no file), a
+ * configuration the simulation refuses (exit status 2, no file), the flush-queue overrides,
+ * and the out-of-resources answers of s390-nvme-bw-2022. Simulated times are tens of
+ * milliseconds (0.4 s for the one that needs a vfio budget to run out) so that the sanitizer
+ * build stays quick. test_bench_study.c covers --repeat, --uncertainty and --sensitivity.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,17 +15,12 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <fcntl.h>
-#include <spawn.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-extern char **environ;
+#include "bench_child.h"
 
 /* The columns docs/compare.md documents, in order; JSON rows use the same keys. */
 static const char *const columns[] = {
@@ -33,154 +29,11 @@ static const char *const columns[] = {
 	"lat_p50_us", "lat_p99_us", "lat_max_us", "rpcit_map", "rpcit_unmap", "rpcit_global",
 	"fq_flushes", "legacy_wraps", "budget_exhausted", "map_failures", "io_errors",
 	"server_util", "server_wait_us", "cpu_util", "device_util", "ratio_to_legacy",
-	"second_passes", "host_maps", "host_unmaps", "shadow_pages_max",
+	"second_passes", "host_maps", "host_unmaps", "shadow_pages_max", "repeats", "iops_mean",
+	"iops_ci95_lo", "iops_ci95_hi", "ratio_mean", "ratio_ci95_lo", "ratio_ci95_hi", "draws",
+	"iops_p5", "iops_p50", "iops_p95", "ratio_p5", "ratio_p50", "ratio_p95", "rank_flips",
 };
 #define NCOLS (sizeof(columns) / sizeof(columns[0]))
-
-struct run {
-	int status; /* exit status, or -1 if the child did not exit normally */
-	char *out;
-	size_t outlen;
-	char *err;
-	size_t errlen;
-};
-
-/* A temporary directory for one test's reports; files in it are named by the test. */
-struct dir {
-	char path[4096];
-	char csv[4200];
-	char json[4200];
-};
-
-static const char *env_required(const char *var)
-{
-	const char *v = getenv(var);
-
-	if (!v || !*v)
-		fail_msg("%s is not set (run through meson test)", var);
-	return v;
-}
-
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	size_t cap = 0, n = 0;
-
-	if (!f)
-		fail_msg("cannot read '%s'", path);
-	for (;;) {
-		size_t got;
-
-		if (n + 4096 + 1 > cap) {
-			cap = cap ? cap * 2 : 8192;
-			buf = realloc(buf, cap);
-			assert_non_null(buf);
-		}
-		got = fread(buf + n, 1, cap - n - 1, f);
-		n += got;
-		if (got == 0)
-			break;
-	}
-	fclose(f);
-	buf[n] = '\0';
-	*len = n;
-	return buf;
-}
-
-static bool exists(const char *path)
-{
-	struct stat sb;
-
-	return stat(path, &sb) == 0;
-}
-
-static void dir_make(struct dir *d)
-{
-	const char *tmp = getenv("TMPDIR");
-
-	snprintf(d->path, sizeof(d->path), "%s/bench_compare_XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	assert_non_null(mkdtemp(d->path));
-	snprintf(d->csv, sizeof(d->csv), "%s/out.csv", d->path);
-	snprintf(d->json, sizeof(d->json), "%s/out.json", d->path);
-}
-
-static void dir_remove(struct dir *d)
-{
-	char tmp[4300];
-
-	unlink(d->csv);
-	unlink(d->json);
-	snprintf(tmp, sizeof(tmp), "%s.tmp", d->csv);
-	unlink(tmp);
-	snprintf(tmp, sizeof(tmp), "%s.tmp", d->json);
-	unlink(tmp);
-	rmdir(d->path);
-}
-
-/* Nothing under the directory: no report, no leftover PATH.tmp. */
-static void expect_dir_empty(const struct dir *d)
-{
-	char tmp[4300];
-
-	assert_false(exists(d->csv));
-	assert_false(exists(d->json));
-	snprintf(tmp, sizeof(tmp), "%s.tmp", d->csv);
-	assert_false(exists(tmp));
-	snprintf(tmp, sizeof(tmp), "%s.tmp", d->json);
-	assert_false(exists(tmp));
-}
-
-/* Run iommusim-bench with @args (NULL-terminated, without argv[0]), streams captured. */
-static void run_bench(const char *const *args, struct run *r)
-{
-	const char *bench = env_required("IOMMUSIM_BENCH");
-	struct dir io;
-	char out_path[4300], err_path[4300];
-	char *argv[48];
-	posix_spawn_file_actions_t fa;
-	pid_t pid;
-	int st, n = 0;
-
-	dir_make(&io);
-	snprintf(out_path, sizeof(out_path), "%s/stdout", io.path);
-	snprintf(err_path, sizeof(err_path), "%s/stderr", io.path);
-	argv[n++] = (char *)bench;
-	while (args[n - 1]) {
-		assert_true(n < 47);
-		argv[n] = (char *)args[n - 1];
-		n++;
-	}
-	argv[n] = NULL;
-
-	assert_int_equal(posix_spawn_file_actions_init(&fa), 0);
-	assert_int_equal(posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0), 0);
-	assert_int_equal(posix_spawn_file_actions_addopen(&fa, 1, out_path,
-							  O_WRONLY | O_CREAT | O_TRUNC, 0600), 0);
-	assert_int_equal(posix_spawn_file_actions_addopen(&fa, 2, err_path,
-							  O_WRONLY | O_CREAT | O_TRUNC, 0600), 0);
-	assert_int_equal(posix_spawn(&pid, bench, &fa, NULL, argv, environ), 0);
-	posix_spawn_file_actions_destroy(&fa);
-	assert_int_equal(waitpid(pid, &st, 0), pid);
-	r->status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-	r->out = slurp(out_path, &r->outlen);
-	r->err = slurp(err_path, &r->errlen);
-	unlink(out_path);
-	unlink(err_path);
-	rmdir(io.path);
-}
-
-static void run_free(struct run *r)
-{
-	free(r->out);
-	free(r->err);
-}
-
-static void expect_ok(const struct run *r)
-{
-	if (r->status != 0)
-		fail_msg("exit status %d; stderr: %s", r->status, r->err);
-}
 
 /*
  * A CSV report split into cells: lines[i][j] is row i (0 = header), column j. The reports
@@ -275,10 +128,15 @@ static void test_bench_compare_same_seed_same_bytes(void **state)
 	assert_memory_equal(json1, json2, m1);
 	assert_int_equal(r1.outlen, r2.outlen);
 	assert_memory_equal(r1.out, r2.out, r1.outlen);
-	/* Wall-clock time is on standard error only: a progress line per run. */
-	assert_non_null(strstr(r1.err, "[1/12] lpar strict ..."));
+	/*
+	 * Wall-clock time is on standard error only: a progress line per finished run, in the
+	 * order they finish (the runs share the CPUs).
+	 */
+	assert_non_null(strstr(r1.err, "[1/12] "));
+	assert_non_null(strstr(r1.err, "[12/12] "));
+	assert_non_null(strstr(r1.err, "] lpar strict ... "));
 	/* plain kvm is the scenario's generation, and the rows name it */
-	assert_non_null(strstr(r1.err, "[12/12] kvm-qemu7.1 legacy ..."));
+	assert_non_null(strstr(r1.err, "] kvm-qemu7.1 legacy ... "));
 	assert_null(strstr(r1.out, "wall"));
 
 	/* Another seed draws other device latencies: some figure besides the seed moves. */
@@ -518,8 +376,8 @@ static void test_bench_compare_options_given_twice(void **state)
 
 /*
  * A value every check accepts but the simulation refuses: a one-page DMA window cannot hold the
- * driver's queues. The run's progress line ends, the error follows on its own line, exit
- * status 2, and the reports that were opened are removed.
+ * driver's queues. The error names the first run in row order that failed, on the last line
+ * whatever ran in parallel; exit status 2, and the reports that were opened are removed.
  */
 static void test_bench_compare_refused_config_writes_nothing(void **state)
 {
@@ -527,8 +385,8 @@ static void test_bench_compare_refused_config_writes_nothing(void **state)
 	const char *args[] = { "compare", "--platform", "lpar,kvm", "--policy", "strict",
 			       "--seconds", "0.01", "--set", "guest.aperture_pages=1", "--csv", NULL,
 			       "--json", NULL, NULL };
-	const char *want = "[1/2] lpar strict ... failed\n"
-			   "compare: --set: lpar strict cannot be built with these values: ";
+	const char *want = "compare: --set: lpar strict cannot be built with these values: ";
+	const char *last;
 	struct run r;
 
 	(void)state;
@@ -538,7 +396,10 @@ static void test_bench_compare_refused_config_writes_nothing(void **state)
 	run_bench(args, &r);
 	assert_int_equal(r.status, 2);
 	assert_int_equal(r.outlen, 0);
-	if (strncmp(r.err, want, strlen(want)))
+	assert_true(r.errlen > 0 && r.err[r.errlen - 1] == '\n');
+	r.err[r.errlen - 1] = '\0';
+	last = strrchr(r.err, '\n') ? strrchr(r.err, '\n') + 1 : r.err;
+	if (strncmp(last, want, strlen(want)))
 		fail_msg("stderr: '%s'", r.err);
 	expect_dir_empty(&d);
 	run_free(&r);

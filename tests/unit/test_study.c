@@ -54,8 +54,7 @@ static enum iommusim_cost_id id_of(const char *name)
 }
 
 /* @cost as compare resolves it for @platform, with the overrides @sets. */
-static void resolve(struct fixture *f, const char *platform, const char *const *sets,
-		    size_t nsets)
+static void resolve(struct fixture *f, const char *platform, const char *const *sets, size_t nsets)
 {
 	long bad;
 

@@ -1,0 +1,513 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Integration tests of the studies of `iommusim-bench compare` (bench_child.h runs it):
+ * --repeat and --uncertainty reports byte-identical across runs and across --jobs, different
+ * for another seed, their bands ordered and their means consistent with single-seed runs;
+ * a plain run's columns unchanged by a study; what --uncertainty-all draws; the
+ * --sensitivity table sorted and deterministic; bad input to every new option. Simulated
+ * times are 10 ms after 5 ms of warm-up, and studies small, so the sanitizer build stays
+ * quick.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <iommusim/iommusim.h>
+
+#include "bench_child.h"
+
+#define MAX_LINES 64
+#define MAX_COLS  64
+
+/* A CSV report split into cells; columns are found by their header name. */
+struct csv {
+	char *text;
+	size_t nrows; /* without the header */
+	size_t ncols;
+	char *cell[MAX_LINES][MAX_COLS];
+};
+
+static void csv_read(const char *path, struct csv *c)
+{
+	size_t len, line = 0;
+	char *p, *save = NULL;
+
+	memset(c, 0, sizeof(*c));
+	c->text = slurp(path, &len);
+	assert_true(len > 0 && c->text[len - 1] == '\n');
+	for (p = strtok_r(c->text, "\n", &save); p; p = strtok_r(NULL, "\n", &save), line++) {
+		size_t n = 0;
+
+		assert_true(line < MAX_LINES);
+		for (;;) {
+			char *comma = strchr(p, ',');
+
+			assert_true(n < MAX_COLS);
+			c->cell[line][n++] = p;
+			if (!comma)
+				break;
+			*comma = '\0';
+			p = comma + 1;
+		}
+		if (line == 0)
+			c->ncols = n;
+		assert_int_equal(n, c->ncols);
+	}
+	c->nrows = line - 1;
+}
+
+static const char *get(const struct csv *c, size_t row, const char *name)
+{
+	for (size_t i = 0; i < c->ncols; i++)
+		if (!strcmp(c->cell[0][i], name))
+			return c->cell[row + 1][i];
+	fail_msg("no column %s", name);
+	return "";
+}
+
+/* A number that must be there. */
+static double num(const struct csv *c, size_t row, const char *name)
+{
+	const char *v = get(c, row, name);
+	char *end;
+	double d = strtod(v, &end);
+
+	if (!*v || *end)
+		fail_msg("row %zu: %s is '%s', not a number", row, name, v);
+	return d;
+}
+
+/* The whole run: standard output and both reports, for byte comparisons. */
+struct report {
+	struct run r;
+	char *csv, *json;
+	size_t ncsv, njson;
+};
+
+/* Run compare with @args plus --csv and --json into @d; must succeed. */
+static void run_report(const char *const *args, struct dir *d, struct report *rep)
+{
+	const char *all[48];
+	size_t n = 0;
+
+	for (; args[n]; n++) {
+		assert_true(n < 40);
+		all[n] = args[n];
+	}
+	all[n++] = "--csv";
+	all[n++] = d->csv;
+	all[n++] = "--json";
+	all[n++] = d->json;
+	all[n] = NULL;
+	run_bench(all, &rep->r);
+	expect_ok(&rep->r);
+	rep->csv = slurp(d->csv, &rep->ncsv);
+	rep->json = slurp(d->json, &rep->njson);
+}
+
+static void report_free(struct report *rep)
+{
+	run_free(&rep->r);
+	free(rep->csv);
+	free(rep->json);
+}
+
+static void expect_same(const struct report *a, const struct report *b)
+{
+	assert_int_equal(a->r.outlen, b->r.outlen);
+	assert_memory_equal(a->r.out, b->r.out, a->r.outlen);
+	assert_int_equal(a->ncsv, b->ncsv);
+	assert_memory_equal(a->csv, b->csv, a->ncsv);
+	assert_int_equal(a->njson, b->njson);
+	assert_memory_equal(a->json, b->json, a->njson);
+}
+
+static size_t count_lines(const char *s, const char *prefix)
+{
+	size_t n = 0;
+
+	for (const char *p = s; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : p)
+		n += !strncmp(p, prefix, strlen(prefix));
+	return n;
+}
+
+/* The study most tests run, then @extra (NULL-terminated, at most 3) into @args[20]. */
+static void study_args(const char **args, const char *const *extra)
+{
+	static const char *const base[] = { "compare", "--platform", "lpar", "--policy",
+					    "strict,fq-percpu,legacy", "--seconds", "0.01",
+					    "--warmup", "0.005", "--repeat", "2", "--uncertainty",
+					    "4" };
+	size_t n = 0;
+
+	for (; n < sizeof(base) / sizeof(base[0]); n++)
+		args[n] = base[n];
+	for (size_t i = 0; extra[i]; i++)
+		args[n++] = extra[i];
+	args[n] = NULL;
+}
+
+/*
+ * 3 policies x 2 seeds x (1 + 4 draws) = 30 runs. Twice on two threads, once on one (given
+ * as --jobs=1: the meta leaves out either form), then with another seed.
+ */
+static void test_bench_study_same_bytes_any_jobs(void **state)
+{
+	const char *two[20], *one[20], *other[20];
+	struct report a, b, c, d;
+	struct dir dir;
+
+	(void)state;
+	study_args(two, (const char *const[]){ "--jobs", "2", NULL });
+	study_args(one, (const char *const[]){ "--jobs=1", NULL });
+	study_args(other, (const char *const[]){ "--seed", "2", NULL });
+	dir_make(&dir);
+	run_report(two, &dir, &a);
+	run_report(two, &dir, &b);
+	run_report(one, &dir, &c);
+	expect_same(&a, &b);
+	expect_same(&a, &c);
+	/* --jobs is not in the meta's command: the report does not depend on it */
+	assert_null(strstr(a.json, "\"--jobs"));
+	/* One progress line per finished run on a pipe, then the total. */
+	assert_int_equal(count_lines(c.r.err, "["), 30);
+	assert_non_null(strstr(c.r.err, "[30/30] lpar legacy seed 2 draw 4 ... "));
+	assert_non_null(strstr(a.r.err, "\ncompare: 30 runs in "));
+	/* Another seed: other device draws and another hypercube. */
+	run_report(other, &dir, &d);
+	assert_true(a.ncsv != d.ncsv || memcmp(a.csv, d.csv, a.ncsv));
+	assert_non_null(strstr(d.r.out, "seeds 2-3 per cell"));
+	report_free(&a);
+	report_free(&b);
+	report_free(&c);
+	report_free(&d);
+	dir_remove(&dir);
+}
+
+static void expect_band(const struct csv *c, size_t row, const char *what)
+{
+	char p5[32], p50[32], p95[32];
+
+	snprintf(p5, sizeof(p5), "%s_p5", what);
+	snprintf(p50, sizeof(p50), "%s_p50", what);
+	snprintf(p95, sizeof(p95), "%s_p95", what);
+	assert_true(num(c, row, p5) <= num(c, row, p50));
+	assert_true(num(c, row, p50) <= num(c, row, p95));
+}
+
+static void expect_interval(const struct csv *c, size_t row, const char *what)
+{
+	char lo[32], mean[32], hi[32];
+
+	snprintf(lo, sizeof(lo), "%s_ci95_lo", what);
+	snprintf(mean, sizeof(mean), "%s_mean", what);
+	snprintf(hi, sizeof(hi), "%s_ci95_hi", what);
+	assert_true(num(c, row, lo) <= num(c, row, mean));
+	assert_true(num(c, row, mean) <= num(c, row, hi));
+}
+
+/* The table marks exactly the rows whose rank_flips exceed 5 %, and explains the mark. */
+static void expect_marks(const struct csv *c, const char *table)
+{
+	for (size_t i = 0; i < c->nrows; i++) {
+		char start[64];
+		const char *line;
+		const char *eol;
+		bool marked;
+
+		snprintf(start, sizeof(start), "\nlpar      %-10s", get(c, i, "policy"));
+		line = strstr(table, start);
+		assert_non_null(line);
+		eol = strchr(line + 1, '\n');
+		marked = eol[-1] == '*';
+		assert_int_equal(marked, num(c, i, "rank_flips") > 0.05);
+	}
+	assert_non_null(strstr(table, "\n# IOPS, vs_legacy: the point run [5th-95th percentile"));
+}
+
+static void test_bench_study_bands_ordered(void **state)
+{
+	const char *args[20];
+	struct report rep;
+	struct dir dir;
+	struct csv c;
+
+	(void)state;
+	study_args(args, (const char *const[]){ "--seed", "3", NULL });
+	dir_make(&dir);
+	run_report(args, &dir, &rep);
+	csv_read(dir.csv, &c);
+	assert_int_equal(c.nrows, 3);
+	for (size_t i = 0; i < c.nrows; i++) {
+		double flips = num(&c, i, "rank_flips");
+
+		assert_string_equal(get(&c, i, "repeats"), "2");
+		assert_string_equal(get(&c, i, "draws"), "4");
+		expect_interval(&c, i, "iops");
+		expect_interval(&c, i, "ratio");
+		expect_band(&c, i, "iops");
+		expect_band(&c, i, "ratio");
+		/* a share of 4 draws */
+		assert_true(flips >= 0 && flips <= 1 && fmod(flips * 4, 1) == 0);
+	}
+	/* Legacy against itself: 1 in every seed and every draw. */
+	assert_string_equal(get(&c, 2, "ratio_mean"), "1.0000");
+	assert_string_equal(get(&c, 2, "ratio_ci95_lo"), "1.0000");
+	assert_string_equal(get(&c, 2, "ratio_p5"), "1.0000");
+	assert_string_equal(get(&c, 2, "ratio_p95"), "1.0000");
+	expect_marks(&c, rep.r.out);
+	free(c.text);
+	report_free(&rep);
+	dir_remove(&dir);
+}
+
+/*
+ * A study leaves the columns of a plain run alone (they are the first seed's), and its means
+ * are the means of plain runs with each seed.
+ */
+static void test_bench_study_plain_columns_unchanged(void **state)
+{
+	const char *plain[] = { "compare", "--platform", "zvm", "--policy", "strict,legacy",
+				"--seconds", "0.01", "--warmup", "0.005", NULL, NULL, NULL };
+	const char *rep2[] = { "compare", "--platform", "zvm", "--policy", "strict,legacy",
+			       "--seconds", "0.01", "--warmup", "0.005", "--repeat", "2", NULL };
+	struct report r1, r2, rr;
+	struct csv c1, c2, cr;
+	struct dir dir;
+
+	(void)state;
+	dir_make(&dir);
+	run_report(plain, &dir, &r1);
+	csv_read(dir.csv, &c1);
+	plain[9] = "--seed";
+	plain[10] = "2";
+	run_report(plain, &dir, &r2);
+	csv_read(dir.csv, &c2);
+	run_report(rep2, &dir, &rr);
+	csv_read(dir.csv, &cr);
+	for (size_t i = 0; i < 2; i++) {
+		const char *first_new = "repeats";
+		double m;
+
+		for (size_t k = 0; strcmp(c1.cell[0][k], first_new); k++)
+			assert_string_equal(c1.cell[i + 1][k], cr.cell[i + 1][k]);
+		/* one seed: a mean without an interval, no draws */
+		assert_string_equal(get(&c1, i, "repeats"), "1");
+		assert_string_equal(get(&c1, i, "iops_mean"), get(&c1, i, "iops"));
+		assert_string_equal(get(&c1, i, "iops_ci95_lo"), "");
+		assert_string_equal(get(&c1, i, "ratio_mean"), get(&c1, i, "ratio_to_legacy"));
+		assert_string_equal(get(&c1, i, "draws"), "0");
+		assert_string_equal(get(&c1, i, "iops_p50"), "");
+		assert_string_equal(get(&c1, i, "rank_flips"), "");
+		/* two seeds: the mean of the two plain runs */
+		m = (num(&c1, i, "iops") + num(&c2, i, "iops")) / 2;
+		assert_true(fabs(num(&cr, i, "iops_mean") - m) < 0.051);
+		m = (num(&c1, i, "ratio_to_legacy") + num(&c2, i, "ratio_to_legacy")) / 2;
+		assert_true(fabs(num(&cr, i, "ratio_mean") - m) < 1.1e-4);
+	}
+	/* The table adds the means next to the figures of the first seed. */
+	assert_non_null(strstr(rr.r.out, "IOPS_mean"));
+	assert_null(strstr(r1.r.out, "IOPS_mean"));
+	assert_null(strstr(r1.r.out, "# study:"));
+	free(c1.text);
+	free(c2.text);
+	free(cr.text);
+	report_free(&r1);
+	report_free(&r2);
+	report_free(&rr);
+	dir_remove(&dir);
+}
+
+/* The JSON meta lists the parameters a draw varies: EST ones, fitted ones only when asked. */
+static void expect_drawn(const char *json, bool all)
+{
+	const char *list = strstr(json, "\"uncertainty_params\": [");
+
+	assert_non_null(list);
+	for (unsigned int i = 0; i < IOMMUSIM_COST_NR; i++) {
+		const struct iommusim_cost_param *p = iommusim_cost_param((enum iommusim_cost_id)i);
+		bool want = (p->flags & IOMMUSIM_COST_EST) &&
+			    (all || !(p->flags & IOMMUSIM_COST_FITTED));
+		char quoted[96];
+		const char *at;
+
+		snprintf(quoted, sizeof(quoted), "\"%s\"", p->name);
+		at = strstr(list, quoted);
+		assert_int_equal(at && at < strchr(list, ']'), want);
+	}
+}
+
+static void test_bench_study_uncertainty_all_draws_fitted(void **state)
+{
+	const char *args[] = { "compare", "--platform", "zvm", "--policy", "strict",
+			       "--seconds", "0.01", "--warmup", "0.005", "--uncertainty", "2",
+			       NULL, NULL };
+	struct report held, all;
+	struct dir dir;
+
+	(void)state;
+	dir_make(&dir);
+	run_report(args, &dir, &held);
+	args[11] = "--uncertainty-all";
+	run_report(args, &dir, &all);
+	assert_non_null(strstr(held.json, "\"uncertainty\": 2, \"uncertainty_all\": false"));
+	assert_non_null(strstr(all.json, "\"uncertainty\": 2, \"uncertainty_all\": true"));
+	expect_drawn(held.json, false);
+	expect_drawn(all.json, true);
+	assert_non_null(strstr(held.r.out, "fitted ones held"));
+	assert_non_null(strstr(all.r.out, "fitted ones included"));
+	report_free(&held);
+	report_free(&all);
+	dir_remove(&dir);
+}
+
+/* @name's place in the cost table. */
+static unsigned int table_index(const char *name)
+{
+	enum iommusim_cost_id id;
+
+	assert_int_equal(iommusim_cost_lookup(name, &id), 0);
+	return (unsigned int)id;
+}
+
+/*
+ * 33 parameters (qemu.walk_ns is set) x 2 extremes x 2 policies + 2 runs, on one thread
+ * and on two. Parameters of the other platforms change nothing on z/VM: effect 0, a tie,
+ * kept in table order at the bottom.
+ */
+static void test_bench_study_sensitivity_sorted(void **state)
+{
+	const char *args[] = { "compare", "--platform", "zvm", "--policy", "strict",
+			       "--seconds", "0.01", "--warmup", "0.005", "--sensitivity", "--set",
+			       "qemu.walk_ns=100", "--jobs", "1", NULL };
+	size_t est = 0, idle = 0;
+	unsigned int last_idle = 0;
+	struct report one, two;
+	struct dir dir;
+	struct csv c;
+
+	(void)state;
+	for (unsigned int i = 0; i < IOMMUSIM_COST_NR; i++)
+		if (iommusim_cost_param((enum iommusim_cost_id)i)->flags & IOMMUSIM_COST_EST)
+			est++;
+	dir_make(&dir);
+	run_report(args, &dir, &one);
+	args[13] = "2";
+	run_report(args, &dir, &two);
+	expect_same(&one, &two);
+	assert_non_null(strstr(one.r.out, "# sensitivity of strict against legacy on zvm: "));
+	assert_non_null(strstr(one.r.out, "baseline ratio 0."));
+	assert_non_null(strstr(one.json, "\"sensitivity\": {\"platform\": \"zvm\""));
+	csv_read(dir.csv, &c);
+	assert_int_equal(c.ncols, 8);
+	assert_string_equal(c.cell[0][0], "parameter");
+	assert_string_equal(c.cell[0][7], "effect");
+	/* Every EST parameter but the one set, once. */
+	assert_int_equal(c.nrows, est - 1);
+	for (size_t i = 0; i < c.nrows; i++) {
+		const char *name = get(&c, i, "parameter");
+		double effect = num(&c, i, "effect");
+
+		assert_string_not_equal(name, "qemu.walk_ns");
+		assert_true(fabs(effect - fabs(num(&c, i, "ratio_at_max") -
+					       num(&c, i, "ratio_at_min"))) < 1.1e-4);
+		if (i)
+			assert_true(effect <= num(&c, i - 1, "effect"));
+		if (strncmp(name, "kvm.", 4) && strncmp(name, "qemu.", 5) &&
+		    strncmp(name, "vfio.", 5) && strncmp(name, "lpar.", 5))
+			continue;
+		assert_string_equal(get(&c, i, "effect"), "0.0000");
+		if (idle++)
+			assert_true(table_index(name) > last_idle);
+		last_idle = table_index(name);
+	}
+	assert_true(idle > 5);
+	free(c.text);
+	report_free(&one);
+	report_free(&two);
+	dir_remove(&dir);
+}
+
+static void test_bench_study_bad_input_one_line(void **state)
+{
+	static const struct {
+		const char *args[8];
+		const char *message;
+	} cases[] = {
+		{ { "--jobs", "0" }, "compare: --jobs: not a number of jobs in [1, 256]: '0'" },
+		{ { "--jobs", "257" }, "compare: --jobs: not a number of jobs in [1, 256]: '257'" },
+		{ { "--jobs", "-1" }, "compare: --jobs: not a number of jobs in [1, 256]: '-1'" },
+		{ { "--jobs=x" }, "compare: --jobs: not a number of jobs in [1, 256]: 'x'" },
+		{ { "--jobs", "1", "--jobs", "2" }, "compare: --jobs: given twice" },
+		{ { "--repeat", "0" }, "compare: --repeat: not a number of seeds in [1, 1000]: '0'" },
+		{ { "--repeat", "1001" }, "compare: --repeat: not a number of seeds in [1, 1000]" },
+		{ { "--repeat", "2.5" }, "compare: --repeat: not a number of seeds in [1, 1000]" },
+		{ { "--repeat", "2", "--repeat", "2" }, "compare: --repeat: given twice" },
+		{ { "--uncertainty", "1" },
+		  "compare: --uncertainty: not a number of draws in [2, 10000]: '1'" },
+		{ { "--uncertainty", "10001" }, "compare: --uncertainty: not a number of draws" },
+		{ { "--uncertainty", "" }, "compare: --uncertainty: not a number of draws" },
+		{ { "--uncertainty", "3", "--uncertainty", "4" },
+		  "compare: --uncertainty: given twice" },
+		{ { "--uncertainty-all" }, "compare: --uncertainty-all: needs --uncertainty N" },
+		{ { "--uncertainty-all", "--repeat", "2" },
+		  "compare: --uncertainty-all: needs --uncertainty N" },
+		{ { "--sensitivity" }, "compare: --sensitivity: needs exactly one platform" },
+		{ { "--sensitivity", "--platform", "lpar" },
+		  "compare: --sensitivity: needs exactly one policy other than legacy" },
+		{ { "--sensitivity", "--platform", "lpar", "--policy", "legacy" },
+		  "compare: --sensitivity: needs exactly one policy other than legacy" },
+		{ { "--sensitivity", "--platform", "lpar", "--policy", "strict", "--repeat", "2" },
+		  "compare: --sensitivity: cannot be combined with --repeat" },
+		{ { "--sensitivity", "--platform", "lpar", "--policy", "strict", "--uncertainty",
+		    "2" },
+		  "compare: --sensitivity: cannot be combined with --uncertainty" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *args[16] = { "compare", "--json", NULL };
+		size_t n = 3;
+		struct dir d;
+		struct run r;
+
+		for (size_t k = 0; k < 8 && cases[i].args[k]; k++)
+			args[n++] = cases[i].args[k];
+		args[n] = NULL;
+		dir_make(&d);
+		args[2] = d.json;
+		/* Every check comes before the first run: nothing is simulated here. */
+		run_bench(args, &r);
+		if (r.status != 2)
+			fail_msg("%s: exit status %d, expected 2", cases[i].message, r.status);
+		assert_int_equal(r.outlen, 0);
+		if (r.errlen == 0 || strchr(r.err, '\n') != r.err + r.errlen - 1)
+			fail_msg("%s: stderr is not one line: '%s'", cases[i].message, r.err);
+		if (strncmp(r.err, cases[i].message, strlen(cases[i].message)))
+			fail_msg("got '%s', expected '%s...'", r.err, cases[i].message);
+		expect_dir_empty(&d);
+		run_free(&r);
+		dir_remove(&d);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_bench_study_same_bytes_any_jobs),
+		cmocka_unit_test(test_bench_study_bands_ordered),
+		cmocka_unit_test(test_bench_study_plain_columns_unchanged),
+		cmocka_unit_test(test_bench_study_uncertainty_all_draws_fitted),
+		cmocka_unit_test(test_bench_study_sensitivity_sorted),
+		cmocka_unit_test(test_bench_study_bad_input_one_line),
+	};
+
+	return cmocka_run_group_tests_name("bench_study", tests, NULL, NULL);
+}
