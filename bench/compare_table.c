@@ -151,7 +151,7 @@ static void print_study(const struct compare_opts *o, const struct iommusim_cost
 		       o->seed, o->seed + o->repeat - 1, o->draws ? ";" : "");
 	if (o->draws)
 		printf(" %u Latin hypercube draws per platform of %zu estimated parameters, "
-		       "uniform in their ranges%s",
+		       "centred on their values%s",
 		       o->draws, iommusim_study_params(cost, flags, NULL, 0),
 		       o->draw_fitted ? ", fitted ones included" : ", fitted ones held");
 	putchar('\n');

@@ -7,9 +7,11 @@
  * prediction is a range too. A study resolves a cost set as usual (profile, scenario settings,
  * the user's overrides), then runs it N times, each time with every estimated parameter set to
  * one draw of an N-point Latin hypercube: per parameter, [min, max] is cut into N equal
- * strata, each stratum is used by exactly one draw, and within its stratum the value is
- * uniform. Sampling is uniform on the range (not log-uniform), so a wide range spends as many
- * draws per ns at its low end as at its high end.
+ * strata, each stratum is used by exactly one draw, and within its stratum the point is
+ * uniform. The points map onto the range with the parameter's resolved value as their median:
+ * half of them spread uniformly below it, half above, because the cost table's ranges are
+ * seldom symmetric around the value the model uses (iommusim_study_lhs_value()). The bands a
+ * study reports are therefore centred on the model's own answer.
  *
  * Parameters marked IOMMUSIM_COST_FITTED were fitted to published observations and are held
  * at their resolved value unless the caller asks for them (IOMMUSIM_STUDY_FITTED). Parameters
@@ -87,24 +89,28 @@ IOMMUSIM_API double iommusim_study_lhs_point(uint64_t seed, enum iommusim_cost_i
 
 /**
  * iommusim_study_lhs_value() - the value draw @k of an @n-draw hypercube gives a parameter.
- * @seed: the study's seed.
- * @id:   the parameter (any, drawn or not: this only maps the point onto its range).
- * @n:    draws in the hypercube.
- * @k:    the draw, below @n.
+ * @seed:   the study's seed.
+ * @id:     the parameter (any, drawn or not: this only maps the point onto its range).
+ * @n:      draws in the hypercube.
+ * @k:      the draw, below @n.
+ * @centre: the value the draws are centred on (the resolved value; the parameter's default
+ *          when outside [min, max]).
  *
  * With p = iommusim_study_lhs_point() and the parameter's [min, max]:
  * - a bool is 0 for p < 0.5 and 1 otherwise (so @n draws hold @n / 2 zeros, rounded down
  *   or up);
  * - a choice is value min + floor(p * (max - min + 1)), each choice an equal share;
- * - anything else is min + p * (max - min) rounded to the nearest integer (halves up),
- *   and a IOMMUSIM_COST_POW2 value then goes to the nearest power of two in [min, max]
- *   (the smaller on a tie);
+ * - anything else is min + 2p (centre - min) for p < 0.5 and
+ *   centre + (2p - 1)(max - centre) otherwise, rounded to the nearest integer (halves up):
+ *   @centre is the median of the draws, each half of the range gets half of them; a
+ *   IOMMUSIM_COST_POW2 value then goes to the nearest power of two in [min, max] (the smaller
+ *   on a tie);
  * always clamped to [min, max].
  *
  * Return: the value; the parameter's default for a bad @id, @n or @k.
  */
 IOMMUSIM_API uint64_t iommusim_study_lhs_value(uint64_t seed, enum iommusim_cost_id id, uint32_t n,
-					       uint32_t k);
+					       uint32_t k, uint64_t centre);
 
 /**
  * iommusim_study_lhs_apply() - set every drawn parameter of a cost set to draw @k.

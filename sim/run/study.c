@@ -148,11 +148,26 @@ static uint64_t nearest_pow2(uint64_t v, uint64_t min, uint64_t max)
 	return v - lo <= hi - v ? lo : hi;
 }
 
-static uint64_t map_value(const struct iommusim_cost_param *p, double pt)
+/*
+ * A point of [0, 1] onto [min, max] with @centre as its median: the lower half of the points
+ * spreads uniformly over [min, centre], the upper half over [centre, max]. The cost table's
+ * ranges are seldom symmetric around their value (nvme.complete_ns is 2000 in [500, 10000]);
+ * uniform over the whole range would put most draws on one side of the model's own value.
+ */
+static double centred(double pt, double min, double centre, double max)
+{
+	if (pt < 0.5)
+		return min + 2.0 * pt * (centre - min);
+	return centre + (2.0 * pt - 1.0) * (max - centre);
+}
+
+static uint64_t map_value(const struct iommusim_cost_param *p, double pt, uint64_t centre)
 {
 	double span = (double)(p->max - p->min), x;
 	uint64_t v;
 
+	if (centre < p->min || centre > p->max)
+		centre = p->default_value;
 	switch (p->unit) {
 	case IOMMUSIM_COST_UNIT_BOOL:
 		v = pt < 0.5 ? 0 : 1;
@@ -163,7 +178,7 @@ static uint64_t map_value(const struct iommusim_cost_param *p, double pt)
 		break;
 	default:
 		/* Non-negative, so adding a half and truncating rounds halves up. */
-		x = pt * span + 0.5;
+		x = centred(pt, 0.0, (double)(centre - p->min), span) + 0.5;
 		v = x >= 0x1p64 ? p->max : p->min + (uint64_t)x;
 		break;
 	}
@@ -174,14 +189,15 @@ static uint64_t map_value(const struct iommusim_cost_param *p, double pt)
 	return v;
 }
 
-uint64_t iommusim_study_lhs_value(uint64_t seed, enum iommusim_cost_id id, uint32_t n, uint32_t k)
+uint64_t iommusim_study_lhs_value(uint64_t seed, enum iommusim_cost_id id, uint32_t n, uint32_t k,
+				  uint64_t centre)
 {
 	const struct iommusim_cost_param *p = iommusim_cost_param(id);
 	double pt = iommusim_study_lhs_point(seed, id, n, k, NULL);
 
 	if (!p)
 		return 0;
-	return isnan(pt) ? p->default_value : map_value(p, pt);
+	return isnan(pt) ? p->default_value : map_value(p, pt, centre);
 }
 
 bool iommusim_study_varies(const struct iommusim_cost *cost, enum iommusim_cost_id id,
@@ -226,9 +242,11 @@ int iommusim_study_lhs_apply(struct iommusim_cost *cost, uint64_t seed, uint32_t
 	/* Listed first: each value set becomes an override, which the listing would skip. */
 	nids = iommusim_study_params(cost, flags, ids, IOMMUSIM_COST_NR);
 	for (size_t i = 0; i < nids; i++) {
+		uint64_t centre = iommusim_cost_get(cost, ids[i]);
+
 		err = iommusim_cost_set_value(cost, ids[i],
-					      iommusim_study_lhs_value(seed, ids[i], n, k), errbuf,
-					      errlen);
+					      iommusim_study_lhs_value(seed, ids[i], n, k, centre),
+					      errbuf, errlen);
 		if (err)
 			return err;
 	}

@@ -116,23 +116,57 @@ static void test_study_lhs_values_in_range(void **state)
 		const struct iommusim_cost_param *p = iommusim_cost_param(ids[i]);
 		uint64_t lo = UINT64_MAX, hi = 0;
 
+		/* the default as the centre: the draws' median */
+		uint64_t c = p->default_value;
+		uint32_t below = 0, above = 0;
+
 		for (uint32_t k = 0; k < 40; k++) {
-			uint64_t v = iommusim_study_lhs_value(3, ids[i], 40, k);
+			uint64_t v = iommusim_study_lhs_value(3, ids[i], 40, k, c);
 			double pt = iommusim_study_lhs_point(3, ids[i], 40, k, NULL);
 
 			assert_true(v >= p->min && v <= p->max);
 			if (p->unit != IOMMUSIM_COST_UNIT_BOOL) {
-				double want = (double)p->min + pt * (double)(p->max - p->min);
+				/* the lower half of [0, 1] onto [min, c], the upper onto [c, max] */
+				double want = pt < 0.5 ? (double)p->min + 2 * pt * (double)(c - p->min)
+						       : (double)c + (2 * pt - 1) * (double)(p->max - c);
 
 				/* rounded to the nearest integer */
 				assert_true(fabs((double)v - want) <= 0.5);
+				below += v <= c;
+				above += v >= c;
 			}
 			lo = v < lo ? v : lo;
 			hi = v > hi ? v : hi;
 		}
-		/* 40 strata span the range: the lowest draw is in its bottom 1/40, and so on. */
-		assert_true((double)(lo - p->min) <= (double)(p->max - p->min) / 40 + 0.5);
-		assert_true((double)(p->max - hi) <= (double)(p->max - p->min) / 40 + 0.5);
+		/* 40 strata span each half: the lowest draw is in the bottom 1/20 of [min, c]. */
+		assert_true((double)(lo - p->min) <= (double)(c - p->min) / 20 + 0.5);
+		assert_true((double)(p->max - hi) <= (double)(p->max - c) / 20 + 0.5);
+		/* half of the draws on each side of the centre */
+		if (p->unit != IOMMUSIM_COST_UNIT_BOOL)
+			assert_true(below >= 20 && above >= 20);
+	}
+}
+
+/* The centre is the median whatever it is: a value at an end of the range, or one outside it. */
+static void test_study_lhs_centre_is_the_median(void **state)
+{
+	enum iommusim_cost_id walk = id_of("qemu.walk_ns");
+	const struct iommusim_cost_param *p = iommusim_cost_param(walk);
+
+	(void)state;
+	for (uint32_t k = 0; k < 20; k++) {
+		double pt = iommusim_study_lhs_point(8, walk, 20, k, NULL);
+		uint64_t at_min = iommusim_study_lhs_value(8, walk, 20, k, p->min);
+		uint64_t at_max = iommusim_study_lhs_value(8, walk, 20, k, p->max);
+
+		/* the lower half collapses onto min, the upper onto max */
+		if (pt < 0.5)
+			assert_int_equal(at_min, p->min);
+		else
+			assert_int_equal(at_max, p->max);
+		/* outside the range: the default is the centre */
+		assert_int_equal(iommusim_study_lhs_value(8, walk, 20, k, p->max + 1),
+				 iommusim_study_lhs_value(8, walk, 20, k, p->default_value));
 	}
 }
 
@@ -144,10 +178,11 @@ static void test_study_lhs_deterministic_per_seed(void **state)
 	(void)state;
 	for (size_t i = 0; i < nids; i++) {
 		for (uint32_t k = 0; k < 10; k++) {
-			uint64_t a = iommusim_study_lhs_value(42, ids[i], 10, k);
+			uint64_t c = iommusim_cost_param(ids[i])->default_value;
+			uint64_t a = iommusim_study_lhs_value(42, ids[i], 10, k, c);
 
-			assert_int_equal(a, iommusim_study_lhs_value(42, ids[i], 10, k));
-			if (a != iommusim_study_lhs_value(43, ids[i], 10, k))
+			assert_int_equal(a, iommusim_study_lhs_value(42, ids[i], 10, k, c));
+			if (a != iommusim_study_lhs_value(43, ids[i], 10, k, c))
 				differ++;
 		}
 	}
@@ -178,7 +213,7 @@ static void test_study_lhs_bad_arguments(void **state)
 	assert_true(isnan(iommusim_study_lhs_point(1, walk, 0, 0, NULL)));
 	assert_true(isnan(iommusim_study_lhs_point(1, walk, 4, 4, NULL)));
 	assert_true(isnan(iommusim_study_lhs_point(1, IOMMUSIM_COST_NR, 4, 0, NULL)));
-	assert_int_equal(iommusim_study_lhs_value(1, walk, 4, 9),
+	assert_int_equal(iommusim_study_lhs_value(1, walk, 4, 9, 100),
 			 iommusim_cost_param(walk)->default_value);
 	resolve(f, "kvm", NULL, 0);
 	assert_int_equal(iommusim_study_lhs_apply(f->cost, 1, 0, 0, 0, f->err, sizeof(f->err)),
@@ -221,7 +256,8 @@ static void expect_draw(struct fixture *f, unsigned int flags, const char *set)
 							    (!fitted || (flags & IOMMUSIM_STUDY_FITTED)));
 			if (varies[i])
 				assert_int_equal(now, iommusim_study_lhs_value(
-							      9, (enum iommusim_cost_id)i, 5, k));
+							      9, (enum iommusim_cost_id)i, 5, k,
+							      before[i]));
 			else
 				assert_int_equal(now, before[i]);
 			nfitted += fitted && varies[i];
@@ -268,7 +304,7 @@ static void test_study_lhs_bools_balanced(void **state)
 			uint32_t ones = 0;
 
 			for (uint32_t k = 0; k < n; k++)
-				ones += (uint32_t)iommusim_study_lhs_value(5, ids[i], n, k);
+				ones += (uint32_t)iommusim_study_lhs_value(5, ids[i], n, k, 0);
 			/* half each; an odd n's middle stratum goes either way */
 			assert_true(ones == n / 2 || ones == (n + 1) / 2);
 			if (n % 2 == 0)
@@ -287,7 +323,8 @@ static void test_study_lhs_pow2(void **state)
 	(void)state;
 	assert_true(p->flags & IOMMUSIM_COST_POW2);
 	for (uint32_t k = 0; k < 64; k++) {
-		uint64_t v = iommusim_study_lhs_value(11, fq, 64, k);
+		/* centred on the middle of the range, the mapping is the plain linear one */
+		uint64_t v = iommusim_study_lhs_value(11, fq, 64, k, p->max / 2);
 		double want = iommusim_study_lhs_point(11, fq, 64, k, NULL) * (double)p->max;
 
 		assert_true(v >= 1 && v <= p->max && (v & (v - 1)) == 0);
@@ -366,6 +403,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_study_lhs_every_stratum_once),
 		cmocka_unit_test(test_study_lhs_values_in_range),
+		cmocka_unit_test(test_study_lhs_centre_is_the_median),
 		cmocka_unit_test(test_study_lhs_deterministic_per_seed),
 		cmocka_unit_test(test_study_lhs_parameters_independent),
 		cmocka_unit_test_setup_teardown(test_study_lhs_bad_arguments, setup, teardown),
