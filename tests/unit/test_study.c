@@ -17,41 +17,7 @@
 #include <string.h>
 #include <iommusim/iommusim.h>
 
-struct fixture {
-	struct iommusim_mem *mem;
-	struct iommusim_cost *cost;
-	char err[256];
-};
-
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-
-	if (!f || iommusim_mem_create(IOMMUSIM_MEM_LIBC, &f->mem) ||
-	    iommusim_cost_create(f->mem, &f->cost))
-		return -1;
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-
-	iommusim_cost_destroy(f->cost);
-	assert_int_equal(iommusim_mem_live_objects(f->mem), 0);
-	iommusim_mem_destroy(f->mem);
-	free(f);
-	return 0;
-}
-
-static enum iommusim_cost_id id_of(const char *name)
-{
-	enum iommusim_cost_id id = IOMMUSIM_COST_NR;
-
-	assert_int_equal(iommusim_cost_lookup(name, &id), 0);
-	return id;
-}
+#include "cost_fixture.h"
 
 /* @cost as compare resolves it for @platform, with the overrides @sets. */
 static void resolve(struct fixture *f, const char *platform, const char *const *sets, size_t nsets)
