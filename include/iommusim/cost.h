@@ -111,7 +111,10 @@ enum iommusim_cost_unit {
 
 /** The value is an estimate (EST in the spec) that calibration may fit within [min, max]. */
 #define IOMMUSIM_COST_EST (1u << 0)
-/** Besides [min, max], a non-zero value must be a power of two (0 keeps a policy default). */
+/**
+ * Besides [min, max], a non-zero value must be a power of two of at least 2 (0 keeps a policy
+ * default).
+ */
 #define IOMMUSIM_COST_POW2 (1u << 1)
 /**
  * An EST parameter whose profile value was fitted to a published observation
@@ -220,7 +223,7 @@ IOMMUSIM_API int iommusim_cost_apply_profile(struct iommusim_cost *cost, const c
  *              "NAME: 'VALUE' is not an unsigned integer" (or "... is not 0, 1, true or false",
  *              "... is not one of A, B, C"),
  *              "NAME: VALUE is out of range [MIN, MAX] UNIT",
- *              "NAME: VALUE is not a power of two (0 keeps the policy default)".
+ *              "NAME: VALUE is not a power of two of at least 2 (0 keeps the policy default)".
  * @errlen:     size of @errbuf.
  *
  * Return: 0; -ENOENT for an unknown name; -EINVAL for malformed text; -ERANGE for a value

@@ -182,8 +182,10 @@ static int check_value(enum iommusim_cost_id id, const char *text, uint64_t v, c
 		       unit_names[p->unit]);
 		return -ERANGE;
 	}
-	if ((p->flags & IOMMUSIM_COST_POW2) && v && (v & (v - 1))) {
-		errmsg(errbuf, errlen, "%s: %s is not a power of two (0 keeps the policy default)",
+	/* a queue of one slot holds nothing (one slot always stays free): 2 is the least */
+	if ((p->flags & IOMMUSIM_COST_POW2) && v && (v < 2 || (v & (v - 1)))) {
+		errmsg(errbuf, errlen,
+		       "%s: %s is not a power of two of at least 2 (0 keeps the policy default)",
 		       p->name, text);
 		return -ERANGE;
 	}

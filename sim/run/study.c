@@ -130,8 +130,9 @@ static uint64_t nearest_pow2(uint64_t v, uint64_t min, uint64_t max)
 	if (max == 0)
 		return min;
 	last = top_bit(max);
-	if (min <= 1)
-		first = 1;
+	/* IOMMUSIM_COST_POW2 values start at 2 */
+	if (min <= 2)
+		first = 2;
 	else if (min == top_bit(min))
 		first = min;
 	else

@@ -347,7 +347,12 @@ static void test_cost_set_out_of_range_rejected(void **state)
 	set_fails(f, "cpu.freq_mhz=999", -ERANGE,
 		  "cpu.freq_mhz: 999 is out of range [1000, 6000] MHz");
 	set_fails(f, "dma.fq_size=1000", -ERANGE,
-		  "dma.fq_size: 1000 is not a power of two (0 keeps the policy default)");
+		  "dma.fq_size: 1000 is not a power of two of at least 2 (0 keeps the policy "
+		  "default)");
+	/* 1 is 2^0, but the library refuses a one-slot queue: so does the table */
+	set_fails(f, "dma.fq_size=1", -ERANGE,
+		  "dma.fq_size: 1 is not a power of two of at least 2 (0 keeps the policy "
+		  "default)");
 	set_fails(f, "dma.fq_size=2097152", -ERANGE,
 		  "dma.fq_size: 2097152 is out of range [0, 1048576] count");
 	/* The echo is the text as typed, leading zeros and all. */
