@@ -150,6 +150,9 @@ int compare_summarise(const struct compare_opts *o, struct compare_matrix *m);
 int compare_sensitivity(const struct compare_opts *o, const struct iommusim_cost *cost,
 			struct outfile *csv, struct outfile *json);
 
+/* A count of the measured interval as a rate per second of it (NaN for an empty interval). */
+double compare_per_second(uint64_t count, const struct iommusim_sim_stats *st);
+
 /* "4k-randread-4x32": block size, pattern and direction, jobs x iodepth. */
 void compare_workload_name(const struct iommusim_nvme_config *nvme, char *buf, size_t len);
 

@@ -16,7 +16,7 @@ enum col {
 	C_SCENARIO, C_PLATFORM, C_POLICY, C_WORKLOAD, C_CPUS, C_FQ_SIZE, C_FQ_TIMEOUT_MS, C_SEED,
 	C_SIM_SECONDS, C_IOS_SUBMITTED, C_IOS_COMPLETED, C_IOPS, C_MBPS, C_LAT_MEAN_US,
 	C_LAT_P50_US, C_LAT_P99_US, C_LAT_MAX_US, C_RPCIT_MAP, C_RPCIT_UNMAP, C_RPCIT_GLOBAL,
-	C_FQ_FLUSHES, C_LEGACY_WRAPS, C_BUDGET_EXHAUSTED, C_MAP_FAILURES, C_IO_ERRORS,
+	C_RPCIT_MAP_PER_S, C_RPCIT_UNMAP_PER_S, C_RPCIT_GLOBAL_PER_S, C_FQ_FLUSHES, C_LEGACY_WRAPS, C_BUDGET_EXHAUSTED, C_MAP_FAILURES, C_IO_ERRORS,
 	C_SERVER_UTIL, C_SERVER_WAIT_US, C_CPU_UTIL, C_DEVICE_UTIL, C_RATIO_TO_LEGACY,
 	C_SECOND_PASSES, C_HOST_MAPS, C_HOST_UNMAPS, C_SHADOW_PAGES_MAX, C_REPEATS, C_IOPS_MEAN,
 	C_IOPS_CI95_LO, C_IOPS_CI95_HI, C_RATIO_MEAN, C_RATIO_CI95_LO, C_RATIO_CI95_HI, C_DRAWS,
@@ -29,6 +29,7 @@ static const char *const col_names[NR_COLS] = {
 	"scenario", "platform", "policy", "workload", "cpus", "fq_size", "fq_timeout_ms", "seed",
 	"sim_seconds", "ios_submitted", "ios_completed", "iops", "mbps", "lat_mean_us",
 	"lat_p50_us", "lat_p99_us", "lat_max_us", "rpcit_map", "rpcit_unmap", "rpcit_global",
+	"rpcit_map_per_s", "rpcit_unmap_per_s", "rpcit_global_per_s",
 	"fq_flushes", "legacy_wraps", "budget_exhausted", "map_failures", "io_errors",
 	"server_util", "server_wait_us", "cpu_util", "device_util", "ratio_to_legacy",
 	"second_passes", "host_maps", "host_unmaps", "shadow_pages_max", "repeats", "iops_mean",
@@ -113,6 +114,9 @@ static void make_cells(const struct compare_opts *o, const struct compare_row *r
 	put_u64(c, C_RPCIT_MAP, st->rpcit_map);
 	put_u64(c, C_RPCIT_UNMAP, st->rpcit_unmap);
 	put_u64(c, C_RPCIT_GLOBAL, st->rpcit_global);
+	put_real(c, C_RPCIT_MAP_PER_S, compare_per_second(st->rpcit_map, st), 3);
+	put_real(c, C_RPCIT_UNMAP_PER_S, compare_per_second(st->rpcit_unmap, st), 3);
+	put_real(c, C_RPCIT_GLOBAL_PER_S, compare_per_second(st->rpcit_global, st), 3);
 	put_u64(c, C_FQ_FLUSHES, st->fq_flushes);
 	put_u64(c, C_LEGACY_WRAPS, st->legacy_wraps);
 	put_u64(c, C_BUDGET_EXHAUSTED, st->budget_exhausted);
@@ -131,6 +135,11 @@ static void make_cells(const struct compare_opts *o, const struct compare_row *r
 	put_u64(c, C_HOST_UNMAPS, st->platform.host_unmaps);
 	put_u64(c, C_SHADOW_PAGES_MAX, st->platform.shadow_pages_max);
 	put_study(c, o, &r->s);
+}
+
+double compare_per_second(uint64_t count, const struct iommusim_sim_stats *st)
+{
+	return st->sim_seconds > 0 ? (double)count / st->sim_seconds : NAN;
 }
 
 void compare_workload_name(const struct iommusim_nvme_config *nvme, char *buf, size_t len)

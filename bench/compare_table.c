@@ -14,14 +14,16 @@
 
 enum tcol {
 	T_PLATFORM, T_POLICY, T_FQ, T_IOPS, T_IOPS_MEAN, T_MBPS, T_MEAN, T_P99, T_RPCIT_MAP,
-	T_RPCIT_UNMAP, T_RPCIT_GLOBAL, T_BUDGET, T_MAP_FAIL, T_IO_ERR, T_SERVER, T_RATIO,
-	T_RATIO_MEAN, T_FLIPS, NR_TCOLS
+	T_RPCIT_UNMAP, T_RPCIT_GLOBAL, T_BUDGET, T_MAP_FAIL, T_IO_ERR, T_SERVER, T_CPU, T_DEVICE,
+	T_RATIO, T_RATIO_MEAN, T_FLIPS, NR_TCOLS
 };
 
+/* The CSV's and JSON's names (compare_output.c), so that a column reads the same everywhere. */
 static const char *const tcol_names[NR_TCOLS] = {
-	"platform", "policy", "fq", "IOPS", "IOPS_mean", "MB/s", "mean_us", "p99_us",
-	"rpcit_map", "rpcit_unmap", "rpcit_global", "budget_exh", "map_fail", "io_err",
-	"server_%", "vs_legacy", "vs_legacy_mean", "flips",
+	"platform", "policy", "fq", "iops", "iops_mean", "mbps", "lat_mean_us", "lat_p99_us",
+	"rpcit_map_per_s", "rpcit_unmap_per_s", "rpcit_global_per_s", "budget_exhausted",
+	"map_failures", "io_errors", "server_util", "cpu_util", "device_util", "ratio_to_legacy",
+	"ratio_mean", "rank_flips",
 };
 
 struct tcells {
@@ -102,18 +104,19 @@ static void make_tcells(const struct compare_row *r, struct tcells *t)
 	tput(t, T_MBPS, "%.1f", r->st.mbps);
 	tput(t, T_MEAN, "%.1f", r->st.lat_mean_us);
 	tput(t, T_P99, "%.1f", r->st.lat_p99_us);
-	tput_u64(t, T_RPCIT_MAP, r->st.rpcit_map);
-	tput_u64(t, T_RPCIT_UNMAP, r->st.rpcit_unmap);
-	tput_u64(t, T_RPCIT_GLOBAL, r->st.rpcit_global);
+	tput(t, T_RPCIT_MAP, "%.1f", compare_per_second(r->st.rpcit_map, &r->st));
+	tput(t, T_RPCIT_UNMAP, "%.1f", compare_per_second(r->st.rpcit_unmap, &r->st));
+	tput(t, T_RPCIT_GLOBAL, "%.1f", compare_per_second(r->st.rpcit_global, &r->st));
 	tput_u64(t, T_BUDGET, r->st.budget_exhausted);
 	tput_u64(t, T_MAP_FAIL, r->st.map_failures);
 	tput_u64(t, T_IO_ERR, r->st.io_errors);
-	tput(t, T_SERVER, "%.1f", r->st.server_util * 100.0);
+	tput(t, T_SERVER, "%.3f", r->st.server_util);
+	tput(t, T_CPU, "%.3f", r->st.cpu_util);
+	tput(t, T_DEVICE, "%.3f", r->st.device_util);
 	tput_band(t, T_RATIO, "%.3f", r->has_ratio ? r->ratio : NAN, s->ratio_p);
 	tput_mean(t, T_RATIO_MEAN, "%.3f", s->ratio_mean, s->ratio_ci95);
-	/* The mark takes a column of its own so that the percentages stay aligned. */
-	tput(t, T_FLIPS, s->rank_flips > COMPARE_FLIPS_MARK ? "%.0f%% *" : "%.0f%%  ",
-	     s->rank_flips * 100.0);
+	/* The mark keeps its place when absent, so that the fractions stay aligned. */
+	tput(t, T_FLIPS, s->rank_flips > COMPARE_FLIPS_MARK ? "%.2f *" : "%.2f  ", s->rank_flips);
 }
 
 void compare_print_header(const struct compare_opts *o)
@@ -129,7 +132,8 @@ void compare_print_header(const struct compare_opts *o)
 	       warmup, iommusim_version(), iommusim_git_describe());
 	if (!o->sc->nsettings && !o->nsets)
 		return;
-	fputs("# settings:", stdout);
+	/* What the rows ran with besides each platform's profile (params --profile shows it). */
+	fputs("# settings after each platform's profile (scenario's, then --set):", stdout);
 	for (size_t i = 0; i < o->sc->nsettings; i++)
 		printf(" %s", o->sc->settings[i]);
 	for (size_t i = 0; i < o->nsets; i++)
@@ -192,8 +196,16 @@ void compare_print_table(const struct compare_opts *o, const struct iommusim_cos
 		make_tcells(&rows[r], &t);
 		print_row(w, t.v, o);
 	}
+	printf("# fq: fq_size/fq_timeout_ms; iops, mbps, rpcit_*_per_s: per second of the measured "
+	       "interval; lat_*: us; "
+	       "budget_exhausted, map_failures, io_errors: counts in the interval; *_util: busy "
+	       "share of the interval (cpu_util over all CPUs); ratio_to_legacy: iops over "
+	       "legacy's on the platform\n");
+	if (o->repeat > 1)
+		printf("# iops_mean, ratio_mean: mean over the seeds +- half its 95 %% interval\n");
 	if (o->draws)
-		printf("# IOPS, vs_legacy: the point run [5th-95th percentile over the draws]; "
-		       "flips: draws ranking the policy otherwise by IOPS, * above %.0f %%\n",
-		       COMPARE_FLIPS_MARK * 100.0);
+		printf("# iops, ratio_to_legacy: the point run [5th-95th percentile over the draws]; "
+		       "rank_flips: share of draws ranking the policy otherwise by iops, * above "
+		       "%.2f\n",
+		       COMPARE_FLIPS_MARK);
 }

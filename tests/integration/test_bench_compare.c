@@ -27,6 +27,7 @@ static const char *const columns[] = {
 	"scenario", "platform", "policy", "workload", "cpus", "fq_size", "fq_timeout_ms", "seed",
 	"sim_seconds", "ios_submitted", "ios_completed", "iops", "mbps", "lat_mean_us",
 	"lat_p50_us", "lat_p99_us", "lat_max_us", "rpcit_map", "rpcit_unmap", "rpcit_global",
+	"rpcit_map_per_s", "rpcit_unmap_per_s", "rpcit_global_per_s",
 	"fq_flushes", "legacy_wraps", "budget_exhausted", "map_failures", "io_errors",
 	"server_util", "server_wait_us", "cpu_util", "device_util", "ratio_to_legacy",
 	"second_passes", "host_maps", "host_unmaps", "shadow_pages_max", "repeats", "iops_mean",
@@ -406,6 +407,37 @@ static void test_bench_compare_refused_config_writes_nothing(void **state)
 	dir_remove(&d);
 }
 
+/*
+ * The table a person reads uses the files' names: every heading is a CSV column but "fq",
+ * which the legend line spells out, and the legend gives the units of what is a rate and what
+ * a count.
+ */
+static void expect_table_names(const char *out)
+{
+	const char *line = strstr(out, "\nplatform ");
+	char heading[512], *tok, *save = NULL;
+	size_t len;
+
+	assert_non_null(line);
+	line++;
+	len = (size_t)(strchr(line, '\n') - line);
+	assert_true(len < sizeof(heading));
+	memcpy(heading, line, len);
+	heading[len] = '\0';
+	for (tok = strtok_r(heading, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
+		bool known = !strcmp(tok, "fq");
+
+		for (size_t i = 0; i < NCOLS && !known; i++)
+			known = !strcmp(tok, columns[i]);
+		if (!known)
+			fail_msg("table heading '%s' is no CSV column", tok);
+	}
+	assert_non_null(strstr(out, "\n# fq: fq_size/fq_timeout_ms; iops, mbps, rpcit_*_per_s: "
+				    "per second of the measured interval;"));
+	assert_non_null(strstr(out, "budget_exhausted, map_failures, io_errors: counts in the "
+				    "interval"));
+}
+
 /* --set dma.fq_size / dma.fq_timeout_ms reach whichever flush queue runs, and only those. */
 static void test_bench_compare_fq_overrides_in_rows(void **state)
 {
@@ -432,7 +464,9 @@ static void test_bench_compare_fq_overrides_in_rows(void **state)
 	free(c.text);
 	/* The table shows them too, and the header line lists the overrides. */
 	assert_non_null(strstr(r.out, "1024/5ms"));
-	assert_non_null(strstr(r.out, "# settings: dma.fq_size=1024 dma.fq_timeout_ms=5\n"));
+	assert_non_null(strstr(r.out, "# settings after each platform's profile (scenario's, then "
+				      "--set): dma.fq_size=1024 dma.fq_timeout_ms=5\n"));
+	expect_table_names(r.out);
 	run_free(&r);
 	dir_remove(&d);
 }

@@ -229,7 +229,8 @@ static void expect_marks(const struct csv *c, const char *table)
 		marked = eol[-1] == '*';
 		assert_int_equal(marked, num(c, i, "rank_flips") > 0.05);
 	}
-	assert_non_null(strstr(table, "\n# IOPS, vs_legacy: the point run [5th-95th percentile"));
+	assert_non_null(
+		strstr(table, "\n# iops, ratio_to_legacy: the point run [5th-95th percentile"));
 }
 
 static void test_bench_study_bands_ordered(void **state)
@@ -313,8 +314,8 @@ static void test_bench_study_plain_columns_unchanged(void **state)
 		assert_true(fabs(num(&cr, i, "ratio_mean") - m) < 1.1e-4);
 	}
 	/* The table adds the means next to the figures of the first seed. */
-	assert_non_null(strstr(rr.r.out, "IOPS_mean"));
-	assert_null(strstr(r1.r.out, "IOPS_mean"));
+	assert_non_null(strstr(rr.r.out, "iops_mean"));
+	assert_null(strstr(r1.r.out, "iops_mean"));
 	assert_null(strstr(r1.r.out, "# study:"));
 	free(c1.text);
 	free(c2.text);
