@@ -7,11 +7,11 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <iommusim/iova.h>
 
 #include "base/bitops.h"
+#include "base/memory.h"
 #include "workload/iova_ops.h"
 
 /* CPUs a script gets when it never says `ncpus`, as in the reference harness. */
@@ -52,16 +52,21 @@ struct parser {
 	size_t errlen;
 };
 
+static const char *escaped(char *buf, size_t size, const char *s, size_t len, size_t max);
+
 static int fail(struct parser *p, const char *field, const char *fmt, ...)
 {
-	char msg[160];
+	char msg[256], name[256];
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	/* the script's name may hold anything a file name can: keep the message one line */
 	if (p->errlen)
-		snprintf(p->errbuf, p->errlen, "%s:%zu: %s: %s", p->name, p->line, field, msg);
+		snprintf(p->errbuf, p->errlen, "%s:%zu: %s: %s",
+			 escaped(name, sizeof(name), p->name, strlen(p->name), 48), p->line, field,
+			 msg);
 	return -EINVAL;
 }
 
@@ -81,39 +86,63 @@ static int hexval(char c)
 	return -1;
 }
 
-/* An unsigned 64-bit number in decimal or 0x hex, nothing else. */
-static bool parse_u64(const char *s, size_t len, uint64_t *out)
+enum number { NUMBER_OK, NUMBER_MALFORMED, NUMBER_TOO_LARGE };
+
+/* An unsigned 64-bit number in decimal or 0x hex, nothing else; digits beyond 2^64 - 1 too large. */
+static enum number parse_u64(const char *s, size_t len, uint64_t *out)
 {
+	bool hex = len > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
+	bool over = false;
 	uint64_t v = 0;
 
-	if (len > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-		size_t first = 2;
+	if (len == 0 || (hex && len == 2))
+		return NUMBER_MALFORMED;
+	for (size_t i = hex ? 2 : 0; i < len; i++) {
+		int d = hex ? hexval(s[i]) : (s[i] >= '0' && s[i] <= '9' ? s[i] - '0' : -1);
+		uint64_t base = hex ? 16 : 10;
 
-		/* Leading zeros are fine; more than 16 significant digits overflow. */
-		while (first < len - 1 && s[first] == '0')
-			first++;
-		if (len - first > 16)
-			return false;
-		for (size_t i = 2; i < len; i++) {
-			int h = hexval(s[i]);
-
-			if (h < 0)
-				return false;
-			v = v << 4 | (uint64_t)h;
-		}
-	} else {
-		if (len == 0)
-			return false;
-		for (size_t i = 0; i < len; i++) {
-			unsigned int digit = (unsigned char)s[i] - '0';
-
-			if (digit > 9 || v > (UINT64_MAX - digit) / 10)
-				return false;
-			v = v * 10 + digit;
-		}
+		if (d < 0)
+			return NUMBER_MALFORMED;
+		/* keep reading: a bad digit further on makes it malformed, not too large */
+		if (v > (UINT64_MAX - (uint64_t)d) / base)
+			over = true;
+		else
+			v = v * base + (uint64_t)d;
 	}
+	if (over)
+		return NUMBER_TOO_LARGE;
 	*out = v;
-	return true;
+	return NUMBER_OK;
+}
+
+/*
+ * Up to @max bytes of a field for an error message, every byte that is not printable ASCII
+ * written as \xHH, so that a message stays one line of text whatever the input held.
+ */
+static const char *escaped(char *buf, size_t size, const char *s, size_t len, size_t max)
+{
+	size_t used = 0;
+
+	for (size_t i = 0; i < len && i < max && used + 5 <= size; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c >= 0x20 && c < 0x7f && c != '\\')
+			buf[used++] = (char)c;
+		else
+			used += (size_t)snprintf(buf + used, size - used, "\\x%02x", c);
+	}
+	if (len > max && used + 4 <= size) {
+		memcpy(buf + used, "...", 3);
+		used += 3;
+	}
+	buf[used] = '\0';
+	return buf;
+}
+
+/* A field of the script: at most 32 bytes of it. */
+static const char *shown(char *buf, size_t size, const char *s, size_t len)
+{
+	return escaped(buf, size, s, len, 32);
 }
 
 static const struct op_syntax *lookup(const char *word, size_t len)
@@ -169,6 +198,42 @@ static int check_args(struct parser *p, const struct op_syntax *syn, const uint6
 	}
 }
 
+/* The CPUs as the script has declared them so far: online ones are 0 .. online - 1. */
+struct cpus {
+	uint64_t online;
+	uint64_t current;
+};
+
+/*
+ * Ops run on the current CPU, which must be online: `cpu N` and `cpudead N` name an online
+ * CPU, and `ncpus N` keeps the current one online. (A CPU after its `cpudead` has come back
+ * online, as in the kernel, where nothing runs for a CPU coming up and its emptied magazines
+ * are used again.)
+ */
+static int check_cpus(struct parser *p, struct cpus *c, const struct iova_op *op)
+{
+	switch (op->kind) {
+	case OP_NCPUS:
+		if (c->current >= op->arg[0])
+			return fail(p, "N", "the current CPU %llu would not be online (cpu 0..%llu "
+				    "first)", (unsigned long long)c->current,
+				    (unsigned long long)op->arg[0] - 1);
+		c->online = op->arg[0];
+		return 0;
+	case OP_CPU:
+	case OP_CPUDEAD:
+		if (op->arg[0] >= c->online)
+			return fail(p, "N", "CPU %llu is not online (ncpus is %llu: CPUs 0..%llu)",
+				    (unsigned long long)op->arg[0], (unsigned long long)c->online,
+				    (unsigned long long)c->online - 1);
+		if (op->kind == OP_CPU)
+			c->current = op->arg[0];
+		return 0;
+	default:
+		return 0;
+	}
+}
+
 static void note_cpus(struct iova_script *s, const struct iova_op *op)
 {
 	unsigned int need = 0;
@@ -181,16 +246,40 @@ static void note_cpus(struct iova_script *s, const struct iova_op *op)
 		s->possible_cpus = need;
 }
 
-int isim_iova_script_parse(const char *text, size_t len, const char *name,
-			   struct iova_script *script, char *errbuf, size_t errlen)
+/* Room for one more op: the array doubles, copied, as the memory context has no realloc. */
+static int grow(struct iova_script *script)
+{
+	size_t ncap = script->cap ? script->cap * 2 : 1024;
+	struct iova_op *n;
+
+	if (script->nops < script->cap)
+		return 0;
+	if (ncap > SIZE_MAX / sizeof(*n))
+		return -ENOMEM;
+	n = isim_alloc(script->mem, ncap * sizeof(*n), 0);
+	if (!n)
+		return -ENOMEM;
+	if (script->nops)
+		memcpy(n, script->ops, script->nops * sizeof(*n));
+	if (script->ops)
+		isim_free(script->mem, script->ops, script->cap * sizeof(*n), 0);
+	script->ops = n;
+	script->cap = ncap;
+	return 0;
+}
+
+int isim_iova_script_parse(struct iommusim_mem *mem, const char *text, size_t len,
+			   const char *name, struct iova_script *script, char *errbuf,
+			   size_t errlen)
 {
 	struct parser p = { .name = name, .errbuf = errbuf, .errlen = errlen };
 	const char *pos = text, *end = text + len;
-	size_t cap = 0;
+	struct cpus cpus = { .online = DEFAULT_NCPUS };
+	char show[32 * 4 + 8];
 	bool seen_init = false;
 	int err = 0;
 
-	*script = (struct iova_script){ .possible_cpus = DEFAULT_NCPUS };
+	*script = (struct iova_script){ .mem = mem, .possible_cpus = DEFAULT_NCPUS };
 	while (pos < end && !err) {
 		const char *eol = memchr(pos, '\n', (size_t)(end - pos));
 		const char *word[5];
@@ -221,15 +310,10 @@ int isim_iova_script_parse(const char *text, size_t len, const char *name,
 		pos = eol + 1;
 		if (nwords == 0)
 			continue;
-		if (memchr(word[0], '\0', wlen[0])) {
-			err = fail(&p, "op", "contains a NUL byte");
-			break;
-		}
-
 		syn = lookup(word[0], wlen[0]);
 		if (!syn) {
-			err = fail(&p, "op", "unknown op '%.*s'", (int)(wlen[0] > 32 ? 32 : wlen[0]),
-				   word[0]);
+			err = fail(&p, "op", "unknown op '%s'",
+				   shown(show, sizeof(show), word[0], wlen[0]));
 			break;
 		}
 		if (nwords - 1 < syn->nargs) {
@@ -240,9 +324,9 @@ int isim_iova_script_parse(const char *text, size_t len, const char *name,
 			break;
 		}
 		if (nwords - 1 > syn->nargs) {
-			err = fail(&p, syn->name, "unexpected extra field '%.*s'",
-				   (int)(wlen[syn->nargs + 1] > 32 ? 32 : wlen[syn->nargs + 1]),
-				   word[syn->nargs + 1]);
+			err = fail(&p, syn->name, "unexpected extra field '%s'",
+				   shown(show, sizeof(show), word[syn->nargs + 1],
+					 wlen[syn->nargs + 1]));
 			break;
 		}
 		if (!syn->before_init && !seen_init) {
@@ -250,26 +334,27 @@ int isim_iova_script_parse(const char *text, size_t len, const char *name,
 			break;
 		}
 
-		if (script->nops == cap) {
-			size_t ncap = cap ? cap * 2 : 1024;
-			struct iova_op *n = realloc(script->ops, ncap * sizeof(*n));
-
-			if (!n) {
-				err = -ENOMEM;
+		if (grow(script)) {
+			err = -ENOMEM;
+			if (errlen)
 				snprintf(errbuf, errlen, "%s: out of memory", name);
-				break;
-			}
-			script->ops = n;
-			cap = ncap;
+			break;
 		}
 		op = &script->ops[script->nops];
 		*op = (struct iova_op){ .kind = syn->kind, .line = (uint32_t)p.line };
-		for (unsigned int i = 0; i < syn->nargs && !err; i++)
-			if (!parse_u64(word[i + 1], wlen[i + 1], &op->arg[i]))
-				err = fail(&p, syn->field[i], "malformed number '%.*s'",
-					   (int)(wlen[i + 1] > 32 ? 32 : wlen[i + 1]), word[i + 1]);
+		for (unsigned int i = 0; i < syn->nargs && !err; i++) {
+			enum number n = parse_u64(word[i + 1], wlen[i + 1], &op->arg[i]);
+
+			if (n != NUMBER_OK)
+				err = fail(&p, syn->field[i], "%s '%s'",
+					   n == NUMBER_MALFORMED ? "malformed number"
+								 : "out of range (above 2^64 - 1)",
+					   shown(show, sizeof(show), word[i + 1], wlen[i + 1]));
+		}
 		if (!err)
 			err = check_args(&p, syn, op->arg);
+		if (!err)
+			err = check_cpus(&p, &cpus, op);
 		if (err)
 			break;
 		if (syn->kind == OP_INIT)
@@ -284,7 +369,9 @@ int isim_iova_script_parse(const char *text, size_t len, const char *name,
 
 void isim_iova_script_free(struct iova_script *script)
 {
-	free(script->ops);
+	if (script->ops)
+		isim_free(script->mem, script->ops, script->cap * sizeof(*script->ops), 0);
 	script->ops = NULL;
 	script->nops = 0;
+	script->cap = 0;
 }

@@ -5,7 +5,7 @@
  * the right line and field; and the accepted forms (blank lines, comments, hex and decimal,
  * the anchor, unknown PFNs for ffree) and the print formats of rcache, cached, pending, tick,
  * drain and cpudead, with both depot forms. Expected outputs are worked out in the comments
- * from the spec (../shared/spec/kernel-iommu.md section 1).
+ * from Linux drivers/iommu/iova.c (docs/iova.md, docs/sources.md S15).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -30,15 +30,18 @@ struct result {
 	char err[512];
 };
 
-static void replay_depot(const char *script, enum iommusim_iova_depot depot, struct result *res)
+/* Replay @len bytes of @bytes (which may hold NULs) with the @depot. */
+static void replay_len(const char *bytes, size_t len, enum iommusim_iova_depot depot,
+		       struct result *res)
 {
 	struct iommusim_iova_replay_opts opts = { .depot = depot };
-	char *text = strdup(script);
+	char *text = malloc(len + 1);
 	FILE *in, *out;
 
 	assert_non_null(text);
+	memcpy(text, bytes, len);
 	memset(res, 0, sizeof(*res));
-	in = fmemopen(text, strlen(text), "r");
+	in = fmemopen(text, len, "r");
 	assert_non_null(in);
 	out = open_memstream(&res->out, &res->outlen);
 	assert_non_null(out);
@@ -50,9 +53,19 @@ static void replay_depot(const char *script, enum iommusim_iova_depot depot, str
 	free(text);
 }
 
+static void replay_depot(const char *script, enum iommusim_iova_depot depot, struct result *res)
+{
+	replay_len(script, strlen(script), depot, res);
+}
+
 static void replay(const char *script, struct result *res)
 {
 	replay_depot(script, IOMMUSIM_IOVA_DEPOT_LIST, res);
+}
+
+static void replay_bytes(const char *bytes, size_t len, struct result *res)
+{
+	replay_len(bytes, len, IOMMUSIM_IOVA_DEPOT_LIST, res);
 }
 
 static void result_free(struct result *res)
@@ -243,6 +256,46 @@ static void test_iova_replay_malformed_number_rejected(void **state)
 	expect_error("cpu one\n", 1, "N", "one");
 	expect_error("ncpus 2x\n", 1, "N", "2x");
 	expect_error("init 4096 1\ncpudead -0\n", 2, "N", NULL);
+}
+
+/* Beyond 2^64 - 1 a well-formed number is out of range, not malformed. */
+static void test_iova_replay_too_large_number_out_of_range(void **state)
+{
+	(void)state;
+	expect_error("init 4096 1\nfind 12345678901234567890123\n", 2, "PFN", "out of range");
+	expect_error("init 4096 1\nfind 0x10000000000000000\n", 2, "PFN", "out of range");
+	/* a bad digit anywhere still makes it malformed */
+	expect_error("init 4096 1\nfind 123456789012345678901x3\n", 2, "PFN", "malformed");
+}
+
+/* Bytes that are not printable text are shown escaped: the message stays one line of text. */
+static void test_iova_replay_odd_bytes_shown_escaped(void **state)
+{
+	static const char nul[] = "init 4096 1\nfi\0d 1\n";
+	struct result res;
+
+	(void)state;
+	expect_error("init 4096 1\nfind 1\x1b[2J\n", 2, "PFN", "1\\x1b[2J");
+	expect_error("init 4096 1\nal\xffloc 1 2 0\n", 2, "op", "al\\xffloc");
+	replay_bytes(nul, sizeof(nul) - 1, &res);
+	assert_int_equal(res.rc, -EINVAL);
+	assert_int_equal(res.outlen, 0);
+	assert_non_null(strstr(res.err, "fi\\x00d"));
+	result_free(&res);
+}
+
+/* Ops run on an online CPU: 0 .. ncpus - 1. */
+static void test_iova_replay_cpu_must_be_online(void **state)
+{
+	(void)state;
+	expect_error("ncpus 4\ncpu 4\n", 2, "N", "not online");
+	expect_error("ncpus 4\ninit 4096 1\ncpudead 7\n", 3, "N", "not online");
+	/* the current CPU stays online */
+	expect_error("cpu 5\nncpus 4\n", 2, "N", "current CPU 5");
+	expect_error("cpu 64\n", 1, "N", "not online");
+	/* a CPU after its cpudead has come back online, as in the kernel */
+	expect_output("ncpus 2\ninit 4096 1\ncpudead 1\ncpu 1\nfast 1 0xfffff 1\n",
+		      IOMMUSIM_IOVA_DEPOT_LIST, "ok\nok\nok\nok\n1048575\n");
 }
 
 static void test_iova_replay_missing_field_rejected(void **state)
@@ -612,6 +665,9 @@ int main(void)
 		cmocka_unit_test(test_iova_replay_depot_array_shows_no_work),
 		cmocka_unit_test(test_iova_replay_drain_trims_to_one_magazine_per_cpu),
 		cmocka_unit_test(test_iova_replay_null_opts_means_list_depot),
+		cmocka_unit_test(test_iova_replay_too_large_number_out_of_range),
+		cmocka_unit_test(test_iova_replay_odd_bytes_shown_escaped),
+		cmocka_unit_test(test_iova_replay_cpu_must_be_online),
 	};
 
 	return cmocka_run_group_tests_name("iova_replay_input", tests, NULL, NULL);
