@@ -150,6 +150,15 @@ int compare_summarise(const struct compare_opts *o, struct compare_matrix *m);
 int compare_sensitivity(const struct compare_opts *o, const struct iommusim_cost *cost,
 			struct outfile *csv, struct outfile *json);
 
+/*
+ * Resolve the cost set of platform @platform (an index into @o->platforms): its profile, the
+ * scenario's settings, then the --set values that platform reads (compare_parse() refused any
+ * that no platform of the run reads). Returns iommusim_scenario_configure()'s answer, with
+ * *@bad the failing value's index in @o->sets, or -1.
+ */
+int compare_configure(const struct compare_opts *o, size_t platform, struct iommusim_cost *cost,
+		      char *errbuf, size_t errlen, long *bad);
+
 /* A count of the measured interval as a rate per second of it (NaN for an empty interval). */
 double compare_per_second(uint64_t count, const struct iommusim_sim_stats *st);
 

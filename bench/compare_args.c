@@ -377,6 +377,75 @@ static int check_study(const struct compare_opts *o, const struct given *g)
 	return 0;
 }
 
+/* The parameter a "KEY=VALUE" names, if it names one. */
+static bool set_param(const char *set, enum iommusim_cost_id *id)
+{
+	const char *eq = strchr(set, '=');
+	size_t len = eq ? (size_t)(eq - set) : strlen(set);
+	char key[128];
+
+	if (len >= sizeof(key))
+		return false;
+	memcpy(key, set, len);
+	key[len] = '\0';
+	return !iommusim_cost_lookup(key, id);
+}
+
+/*
+ * A --set applies to the platforms of the run that read it (lpar.* only to LPAR, qemu.* only
+ * to KVM, ...); one that none of them reads would change nothing, and is refused.
+ */
+static int check_sets_read(const struct compare_opts *o)
+{
+	for (size_t i = 0; i < o->nsets; i++) {
+		enum iommusim_cost_id id;
+		bool read = false;
+
+		if (!set_param(o->sets[i], &id))
+			continue; /* unknown: the cost table names it when it is applied */
+		for (size_t k = 0; k < o->nplatforms && !read; k++)
+			read = iommusim_platform_reads(o->kinds[k], id);
+		if (!read) {
+			fprintf(stderr, CMD ": --set: no platform of this run reads %s (%s)\n",
+				iommusim_cost_param(id)->name, o->sets[i]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int compare_configure(const struct compare_opts *o, size_t platform, struct iommusim_cost *cost,
+		      char *errbuf, size_t errlen, long *bad)
+{
+	const char **sets = calloc(o->nsets ? o->nsets : 1, sizeof(*sets));
+	size_t *index = calloc(o->nsets ? o->nsets : 1, sizeof(*index));
+	size_t n = 0;
+	long at = -1;
+	int err;
+
+	if (!sets || !index) {
+		free(sets);
+		free(index);
+		snprintf(errbuf, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < o->nsets; i++) {
+		enum iommusim_cost_id id;
+
+		if (set_param(o->sets[i], &id) && !iommusim_platform_reads(o->kinds[platform], id))
+			continue;
+		index[n] = i;
+		sets[n++] = o->sets[i];
+	}
+	err = iommusim_scenario_configure(o->sc, o->platforms[platform], cost, sets, n, errbuf,
+					  errlen, &at);
+	if (bad)
+		*bad = at < 0 ? -1 : (long)index[at];
+	free(sets);
+	free(index);
+	return err;
+}
+
 int compare_parse(int argc, char **argv, struct compare_opts *o, struct outfile *csv,
 		  struct outfile *json)
 {
@@ -409,5 +478,7 @@ int compare_parse(int argc, char **argv, struct compare_opts *o, struct outfile 
 	if (!o->npolicies)
 		for (unsigned int i = 0; i < IOMMUSIM_POLICY_NR; i++)
 			o->policies[o->npolicies++] = (enum iommusim_policy)i;
+	if (check_sets_read(o))
+		return -1;
 	return check_study(o, &g);
 }

@@ -113,8 +113,7 @@ static int task_costs(const struct compare_opts *o, const struct compare_task *t
 	long bad;
 	int err;
 
-	err = iommusim_scenario_configure(o->sc, o->platforms[t->platform], cost, o->sets, o->nsets,
-					  f->msg, sizeof(f->msg), &bad);
+	err = compare_configure(o, t->platform, cost, f->msg, sizeof(f->msg), &bad);
 	if (err)
 		return err;
 	switch (t->vary) {

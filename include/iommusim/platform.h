@@ -8,7 +8,7 @@
  * hypervisor needs RPCIT on map).
  *
  * - LPAR: RPCIT is a hardware IOTLB purge with its completion wait (lpar.rpcit_ns); maps need
- *   no RPCIT (tlb_refresh 0).
+ *   no RPCIT (the lpar profile's zpci.tlb_refresh 0).
  * - KVM + QEMU + vfio: every RPCIT traps to QEMU (kvm.trap_unlocked_ns + kvm.trap_locked_ns,
  *   the second under QEMU's big lock), which walks the range of
  *   the guest's I/O table page by page and keeps its shadow of the guest's mappings, exactly per
@@ -29,6 +29,7 @@
 #ifndef IOMMUSIM_PLATFORM_H
 #define IOMMUSIM_PLATFORM_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <iommusim/cost.h>
 #include <iommusim/engine.h>
@@ -70,6 +71,16 @@ IOMMUSIM_API const char *iommusim_platform_name(enum iommusim_platform_kind kind
 IOMMUSIM_API int iommusim_platform_lookup(const char *name, enum iommusim_platform_kind *out);
 
 /**
+ * iommusim_platform_reads() - whether a platform of @kind reads cost parameter @id.
+ * The parameters of a platform model are read only by it: `lpar.*` by LPAR, `zvm.*` by z/VM,
+ * `kvm.*`, `qemu.*`, `vfio.*` and `host.*` by KVM; every other parameter (the guest's, the
+ * workload's, the device's) is read on every platform. A value set for a parameter its
+ * platform does not read would change nothing, so iommusim_scenario_configure() refuses it.
+ * Return: true or false (false for an out-of-range @kind or @id).
+ */
+IOMMUSIM_API bool iommusim_platform_reads(enum iommusim_platform_kind kind, enum iommusim_cost_id id);
+
+/**
  * struct iommusim_platform_config - what the platform is built from.
  * @kind:         which machine.
  * @guest_memory: bytes of guest memory; the guest's default aperture is as large.
@@ -90,7 +101,8 @@ struct iommusim_platform_config {
  * @out: receives the platform.
  *
  * The shadow state grows while RPCITs run; a firmware call has no way to report a lack of
- * memory, so if @mem cannot supply it the process aborts.
+ * memory, so if @mem cannot supply it the RPCIT is answered with an error and the platform
+ * records the failure (iommusim_platform_error()).
  *
  * Return: 0; -EINVAL for a bad kind or zero guest memory; -ENOMEM.
  */
@@ -119,8 +131,8 @@ IOMMUSIM_API struct iommusim_firmware *iommusim_platform_firmware(struct iommusi
 /**
  * iommusim_platform_zpci_config() - what firmware reports for function @fh: start_dma and
  * end_dma (QEMU's window, cut to vfio.dma_entry_limit pages when qemu.aperture_shrink is set
- * on KVM, or to guest.aperture_pages when that is not 0), tlb_refresh (0 on LPAR, else
- * zpci.tlb_refresh), guest memory and the default aperture factor.
+ * on KVM, or to guest.aperture_pages when that is not 0), tlb_refresh (zpci.tlb_refresh: the
+ * lpar profile sets 0, the shadowing ones 1), guest memory and the default aperture factor.
  * @p:   the platform.
  * @fh:  the function handle to report.
  * @out: receives the configuration, ready for iommusim_s390_device_init().
@@ -156,7 +168,7 @@ IOMMUSIM_API void iommusim_platform_zpci_config(const struct iommusim_platform *
  *                     shadow (one hash operation), CP is assumed to skip them.
  * @silent_drops:      shadow pages under an invalid upper entry that QEMU (>= 7.2) forgets
  *                     and whose budget it takes back without unmapping them in vfio, so the
- *                     host keeps the mapping (hypervisor.md §1.5 caveat). Not in host_unmaps.
+ *                     host keeps the mapping (sources.md S10, caveat). Not in host_unmaps.
  * @remaps:            valid pages whose target or permission changed while shadowed: unmapped
  *                     and mapped again (counted in host_unmaps and host_maps as well). On KVM
  *                     each keeps one unit of budget for good, as QEMU's counter does.
@@ -195,6 +207,17 @@ IOMMUSIM_API void iommusim_platform_get_stats(const struct iommusim_platform *p,
  * waits; NULL when there is none (LPAR, or no serialisation).
  */
 IOMMUSIM_API struct iommusim_server *iommusim_platform_server(const struct iommusim_platform *p);
+
+/**
+ * iommusim_platform_error() - the first host failure the platform met, or 0.
+ *
+ * A shadowing hypervisor allocates its shadow as the guest maps; if the memory context
+ * refuses, the RPCIT that needed it is answered condition code 1 with status
+ * IOMMUSIM_PLATFORM_STATUS_FUNC_IN_ERROR (the guest sees an error, -EIO, and carries on), the
+ * engine is stopped after the running event, and this returns -ENOMEM from then on: what the
+ * simulation does afterwards no longer models the platform.
+ */
+IOMMUSIM_API int iommusim_platform_error(const struct iommusim_platform *p);
 
 #ifdef __cplusplus
 }

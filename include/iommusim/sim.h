@@ -195,18 +195,39 @@ struct iommusim_sim_stats {
  * Return: 0; -EINVAL for a bad configuration (no cost set, no or too many CPUs, zero jobs,
  * jobs > cpus, zero iodepth, block size zero or not a multiple of 4096, zero measure time, an
  * unknown platform or policy, rings and buffers that do not fit in guest memory, a device
- * setup or coherent allocation refused by the guest stack); -ENOMEM.
+ * setup or coherent allocation refused by the guest stack); -ENOMEM when @mem refused an
+ * allocation, wherever it happened (also where the guest's kernel would carry on without it,
+ * e.g. a flush queue it would go without: the simulation would not be the one configured),
+ * and when a refusal by the guest stack was caused by one. Nothing is left allocated.
  */
 IOMMUSIM_API int iommusim_sim_create(struct iommusim_mem *mem, const struct iommusim_sim_config *cfg,
 				     struct iommusim_sim **out);
+
+/**
+ * iommusim_sim_create_msg() - iommusim_sim_create(), saying why it failed.
+ * @errbuf: receives a one-line message on failure, naming the configuration member or the
+ *          part of the stack that refused and why ("nvme.jobs: 5 is not in 1..4 (one job per
+ *          CPU)", "nvme: rings and buffers need ... bytes of guest memory ...", "policy
+ *          fq-percpu: out of memory for the flush queue"); "" on success. May be NULL.
+ * @errlen: size of @errbuf.
+ *
+ * Return: as iommusim_sim_create().
+ */
+IOMMUSIM_API int iommusim_sim_create_msg(struct iommusim_mem *mem,
+					 const struct iommusim_sim_config *cfg,
+					 struct iommusim_sim **out, char *errbuf, size_t errlen);
 
 /**
  * iommusim_sim_run() - run warm-up and measured interval, then stop submitting and drain:
  * every I/O in flight completes or fails, every flush queue is flushed.
  * @sim: the simulation; runs once (a second call returns -EALREADY).
  *
- * Return: 0; -EALREADY; -ENOMEM if the engine could not queue an event (the run stops there
- * and its statistics stay zero).
+ * Return: 0; -EALREADY; -ENOMEM if the host ran out of memory: the engine could not queue an
+ * event, the platform could not grow its shadow (iommusim_platform_error()), or the memory
+ * context refused any other allocation during the run (even one the guest's kernel would
+ * work around: the results would not be those of the configuration). The run stops at the
+ * failure or at the end of the step it happened in, its statistics stay zero, and
+ * iommusim_sim_destroy() still frees everything.
  */
 IOMMUSIM_API int iommusim_sim_run(struct iommusim_sim *sim);
 
@@ -270,6 +291,9 @@ IOMMUSIM_API const char *iommusim_scenario_platform(const struct iommusim_scenar
  * reset @cost, apply the profile iommusim_scenario_platform() names for @platform, the
  * scenario's settings, then @sets in order; all or nothing, with the errors of
  * iommusim_cost_configure() (-ENOENT and "unknown platform 'x'" for an unknown @platform).
+ * A setting in @sets for a parameter the platform does not read (iommusim_platform_reads())
+ * would change nothing: it is refused with -EINVAL, *@bad its index and the message
+ * "qemu.walk_ns: not read on lpar (a parameter of kvm)".
  */
 IOMMUSIM_API int iommusim_scenario_configure(const struct iommusim_scenario *sc,
 					     const char *platform, struct iommusim_cost *cost,

@@ -54,6 +54,28 @@ int iommusim_platform_lookup(const char *name, enum iommusim_platform_kind *out)
 	return -ENOENT;
 }
 
+/* The parameter areas a kind's model reads; an area no kind claims is read by all. */
+static const struct {
+	const char *area;
+	enum iommusim_platform_kind kind;
+} area_owner[] = {
+	{ "lpar.", IOMMUSIM_PLATFORM_LPAR }, { "zvm.", IOMMUSIM_PLATFORM_ZVM },
+	{ "kvm.", IOMMUSIM_PLATFORM_KVM },   { "qemu.", IOMMUSIM_PLATFORM_KVM },
+	{ "vfio.", IOMMUSIM_PLATFORM_KVM },  { "host.", IOMMUSIM_PLATFORM_KVM },
+};
+
+bool iommusim_platform_reads(enum iommusim_platform_kind kind, enum iommusim_cost_id id)
+{
+	const struct iommusim_cost_param *p = iommusim_cost_param(id);
+
+	if ((unsigned int)kind >= IOMMUSIM_PLATFORM_NR || !p)
+		return false;
+	for (size_t i = 0; i < sizeof(area_owner) / sizeof(area_owner[0]); i++)
+		if (!strncmp(p->name, area_owner[i].area, strlen(area_owner[i].area)))
+			return area_owner[i].kind == kind;
+	return true;
+}
+
 /* Binary search; returns the index of @fh or where it would go. */
 static size_t fn_index(const struct iommusim_platform *p, uint32_t fh)
 {
@@ -202,6 +224,18 @@ static void charge_refused(struct iommusim_platform *p, struct iommusim_cpu *cpu
 		isim_platform_charge(p, cpu, iommusim_cost_cycles(c, IOMMUSIM_COST_ZVM_TRAP_NS), 0);
 }
 
+int isim_platform_nomem(struct iommusim_platform *p, struct iommusim_cpu *cpu, uint8_t *status)
+{
+	charge_refused(p, cpu);
+	p->st.rpcit_errors++;
+	if (!p->err)
+		p->err = -ENOMEM;
+	/* The run cannot go on faithfully; its owner sees why through the error. */
+	iommusim_engine_stop(p->e);
+	*status = IOMMUSIM_PLATFORM_STATUS_FUNC_IN_ERROR;
+	return IOMMUSIM_FW_CC_ERROR;
+}
+
 /* mirrors the checks of rpcit_service_call(), then the kind's model */
 static int platform_rpcit(void *arg, struct iommusim_cpu *cpu, uint32_t fh, uint64_t addr,
 			  uint64_t len, uint8_t *status)
@@ -330,7 +364,7 @@ struct iommusim_server *iommusim_platform_server(const struct iommusim_platform 
 	return p->server;
 }
 
-/* hypervisor.md §1.7: QEMU's window, its 8.0 shrink, or the configured aperture */
+/* sources.md S11: QEMU's window, its 8.0 shrink, or the configured aperture */
 void iommusim_platform_zpci_config(const struct iommusim_platform *p, uint32_t fh,
 				   struct iommusim_zpci_config *out)
 {
@@ -341,8 +375,8 @@ void iommusim_platform_zpci_config(const struct iommusim_platform *p, uint32_t f
 	c = p->cost;
 	memset(out, 0, sizeof(*out));
 	out->fh = fh;
-	out->tlb_refresh = p->kind != IOMMUSIM_PLATFORM_LPAR &&
-			   iommusim_cost_get(c, IOMMUSIM_COST_ZPCI_TLB_REFRESH);
+	/* the lpar profile says 0; a user may ask what LPAR would do with refreshes on map */
+	out->tlb_refresh = iommusim_cost_get(c, IOMMUSIM_COST_ZPCI_TLB_REFRESH);
 	out->ism = false;
 	out->start_dma = IOMMUSIM_ZPCI_QEMU_START_DMA;
 	out->end_dma = IOMMUSIM_ZPCI_QEMU_END_DMA;
@@ -364,6 +398,12 @@ void iommusim_platform_zpci_config(const struct iommusim_platform *p, uint32_t f
 	if (pages && (pages << ZPCI_PAGE_SHIFT) <
 			     IOMMUSIM_ZPCI_QEMU_END_DMA - IOMMUSIM_ZPCI_QEMU_START_DMA + 1)
 		out->end_dma = out->start_dma + (pages << ZPCI_PAGE_SHIFT) - 1;
+}
+
+int iommusim_platform_error(const struct iommusim_platform *p)
+{
+	assert(p);
+	return p->err;
 }
 
 void iommusim_platform_get_stats(const struct iommusim_platform *p,

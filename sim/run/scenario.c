@@ -136,6 +136,39 @@ const char *iommusim_scenario_platform(const struct iommusim_scenario *sc, const
 }
 
 /*
+ * Whether "KEY=VALUE" names a parameter a platform of @kind does not read (an unknown key is
+ * left to iommusim_cost_configure(), which names it); the message names the platforms that do.
+ */
+static bool refuse_unread(enum iommusim_platform_kind kind, const char *set, char *errbuf,
+			  size_t errlen)
+{
+	const char *eq = strchr(set, '=');
+	char key[128];
+	size_t len = eq ? (size_t)(eq - set) : strlen(set);
+	enum iommusim_cost_id id;
+	size_t used;
+
+	if (len >= sizeof(key))
+		return false;
+	memcpy(key, set, len);
+	key[len] = '\0';
+	if (iommusim_cost_lookup(key, &id) || iommusim_platform_reads(kind, id))
+		return false;
+	if (!errbuf || !errlen)
+		return true;
+	used = (size_t)snprintf(errbuf, errlen, "%s: not read on %s (a parameter of", key,
+				iommusim_platform_name(kind));
+	for (unsigned int k = 0; k < IOMMUSIM_PLATFORM_NR && used < errlen; k++)
+		if (iommusim_platform_reads((enum iommusim_platform_kind)k, id))
+			used += (size_t)snprintf(errbuf + used, errlen - used, " %s",
+						 iommusim_platform_name(
+							 (enum iommusim_platform_kind)k));
+	if (used < errlen)
+		snprintf(errbuf + used, errlen - used, ")");
+	return true;
+}
+
+/*
  * The scenario's settings and the caller's go to iommusim_cost_configure() as one list, so
  * that a bad override leaves @cost as it was. The list lives on the stack: this bounds how
  * many settings one call takes, far above what a command line holds in practice.
@@ -148,6 +181,7 @@ int iommusim_scenario_configure(const struct iommusim_scenario *sc, const char *
 				long *bad)
 {
 	const char *list[MAX_SETTINGS];
+	enum iommusim_platform_kind kind;
 	const char *profile;
 	long at;
 	int err;
@@ -169,6 +203,15 @@ int iommusim_scenario_configure(const struct iommusim_scenario *sc, const char *
 		if (bad && sc->nsettings <= MAX_SETTINGS)
 			*bad = (long)(MAX_SETTINGS - sc->nsettings);
 		return -E2BIG;
+	}
+	if (iommusim_platform_lookup(profile, &kind) == 0) {
+		for (size_t i = 0; i < nsets; i++) {
+			if (!refuse_unread(kind, sets[i], errbuf, errlen))
+				continue;
+			if (bad)
+				*bad = (long)i;
+			return -EINVAL;
+		}
 	}
 	for (size_t i = 0; i < sc->nsettings; i++)
 		list[i] = sc->settings[i];

@@ -211,6 +211,24 @@ static void test_platform_names_and_create_errors(void **state)
 	assert_int_equal(iommusim_platform_lookup("zvm", &k), 0);
 	assert_int_equal(k, IOMMUSIM_PLATFORM_ZVM);
 	assert_int_equal(iommusim_platform_lookup("KVM", &k), -ENOENT);
+	assert_int_equal(iommusim_platform_lookup("kvm-qemu7.2", &k), 0);
+	assert_int_equal(k, IOMMUSIM_PLATFORM_KVM);
+
+	/* each model's parameters are its own; the guest's are everybody's */
+	assert_true(iommusim_platform_reads(IOMMUSIM_PLATFORM_LPAR, IOMMUSIM_COST_LPAR_RPCIT_NS));
+	assert_false(iommusim_platform_reads(IOMMUSIM_PLATFORM_KVM, IOMMUSIM_COST_LPAR_RPCIT_NS));
+	assert_false(iommusim_platform_reads(IOMMUSIM_PLATFORM_LPAR, IOMMUSIM_COST_QEMU_WALK_NS));
+	assert_true(iommusim_platform_reads(IOMMUSIM_PLATFORM_KVM, IOMMUSIM_COST_QEMU_WALK_NS));
+	assert_true(iommusim_platform_reads(IOMMUSIM_PLATFORM_KVM, IOMMUSIM_COST_HOST_FLUSH_ON_MAP));
+	assert_false(iommusim_platform_reads(IOMMUSIM_PLATFORM_ZVM, IOMMUSIM_COST_VFIO_DMA_ENTRY_LIMIT));
+	assert_true(iommusim_platform_reads(IOMMUSIM_PLATFORM_ZVM, IOMMUSIM_COST_ZVM_SEGMENT_NS));
+	for (unsigned int kind = 0; kind < IOMMUSIM_PLATFORM_NR; kind++) {
+		assert_true(iommusim_platform_reads(kind, IOMMUSIM_COST_ZPCI_TLB_REFRESH));
+		assert_true(iommusim_platform_reads(kind, IOMMUSIM_COST_NVME_SUBMIT_NS));
+		assert_true(iommusim_platform_reads(kind, IOMMUSIM_COST_GUEST_PTE_WRITE_CYCLES));
+	}
+	assert_false(iommusim_platform_reads(IOMMUSIM_PLATFORM_NR, IOMMUSIM_COST_NVME_SUBMIT_NS));
+	assert_false(iommusim_platform_reads(IOMMUSIM_PLATFORM_LPAR, IOMMUSIM_COST_NR));
 
 	fx_init(&x, IOMMUSIM_PLATFORM_LPAR, NULL, 0);
 	cfg.cost = x.cost;
@@ -257,12 +275,17 @@ static void test_platform_zpci_config_windows(void **state)
 	iommusim_platform_zpci_config(x.p, 1, &zc);
 	assert_int_equal(zc.end_dma, START + 1000 * PG - 1);
 	fx_done(&x);
-	fx_init(&x, IOMMUSIM_PLATFORM_LPAR, pages, 1);
+	fx_init_as(&x, IOMMUSIM_PLATFORM_LPAR, "lpar", pages, 1);
 	iommusim_platform_zpci_config(x.p, 1, &zc);
 	assert_int_equal(zc.start_dma, START);
 	assert_int_equal(zc.end_dma, START + 1000 * PG - 1);
-	/* LPAR needs no RPCIT on map */
+	/* LPAR needs no RPCIT on map: its profile says so */
 	assert_false(zc.tlb_refresh);
+	fx_done(&x);
+	/* and a user who asks for refreshes on map on LPAR gets them */
+	fx_init(&x, IOMMUSIM_PLATFORM_LPAR, NULL, 0);
+	iommusim_platform_zpci_config(x.p, 1, &zc);
+	assert_true(zc.tlb_refresh);
 	fx_done(&x);
 
 	/* z/VM: no shrink (no vfio); tlb_refresh from zpci.tlb_refresh */
