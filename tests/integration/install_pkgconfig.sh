@@ -18,6 +18,11 @@ echo "pkg-config: $flags"
 cc -std=c11 -Wall -Wextra -Werror "$example" $flags -o "$tmp/hello_iova"
 libdir=$(dirname "$(find "$tmp" -name 'libiommusim.so' -print -quit)")
 LD_LIBRARY_PATH=$libdir "$tmp/hello_iova"
+# A static link with what `pkg-config --static` says: every library it needs, in link order.
+sflags=$(PKG_CONFIG_PATH=$(dirname "$pc") pkg-config --static --cflags --libs iommusim)
+echo "pkg-config --static: $sflags"
+cc -std=c11 -Wall -Wextra -Werror "$example" -static $sflags -o "$tmp/hello_iova_static"
+"$tmp/hello_iova_static" >/dev/null
 for h in iommusim.h version.h iova.h mem.h cpu.h clock.h; do
   [ -n "$(find "$tmp" -path "*/include/iommusim/$h" -print -quit)" ] \
     || { echo "header $h not installed" >&2; exit 1; }
