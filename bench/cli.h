@@ -15,10 +15,26 @@ int cli_parse_uint(const char *s, unsigned int lo, unsigned int hi, unsigned int
 int cli_bad_option(const char *cmd, int c, char **argv);
 
 /*
- * After the options: no stray arguments, and --csv and --json (either may be unset) not the
- * same file. 0, or -1 after a one-line error.
+ * After the options: no stray arguments, and the paths of --csv and --json (either may be
+ * unset) writable and not one file (outfile_check()). 0, or -1 after a one-line error.
  */
 int cli_check_rest(const char *cmd, int argc, char **argv, const struct outfile *csv,
 		   const struct outfile *json);
+
+/*
+ * Flush standard output now, after a table or a report: a failure's reason is kept for
+ * cli_exit(), since stdio forgets it once the buffer is dropped.
+ */
+void cli_stdout_flush(void);
+
+/* Standard output lost data for the reason @err (an errno value), seen by the caller. */
+void cli_stdout_failed(int err);
+
+/*
+ * The end of every command: flush and close standard output, and return the exit status,
+ * @status, or 1 (when @status is 0) after "CMD: write error: standard output: REASON" if
+ * anything written there was lost. A report nobody receives is a failure, not a success.
+ */
+int cli_exit(const char *cmd, int status);
 
 #endif /* ISIM_BENCH_CLI_H */

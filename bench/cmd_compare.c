@@ -14,6 +14,7 @@
 #include <string.h>
 #include <iommusim/iommusim.h>
 
+#include "cli.h"
 #include "commands.h"
 #include "compare.h"
 #include "outfile.h"
@@ -34,8 +35,7 @@ static int resolve_costs(struct iommusim_mem *mem, const struct compare_opts *o,
 			fprintf(stderr, CMD ": %s\n", iommusim_strerror(err));
 			return 1;
 		}
-		err = iommusim_scenario_configure(o->sc, o->platforms[i], costs[i], o->sets,
-						  o->nsets, errbuf, sizeof(errbuf), &bad);
+		err = compare_configure(o, i, costs[i], errbuf, sizeof(errbuf), &bad);
 		if (err) {
 			fprintf(stderr, CMD ": %s: %s\n", bad < 0 ? "--scenario" : "--set", errbuf);
 			return EXIT_BAD_INPUT;
@@ -62,13 +62,14 @@ static void matrix_free(struct compare_matrix *m)
 	free(m->draw_ios);
 }
 
-/* The matrix with its study, then the report; the exit status. */
+/* The matrix with its study, then the report (the files are open); the exit status. */
 static int run_matrix(const struct compare_opts *o, struct iommusim_cost *const *costs,
 		      struct outfile *csv, struct outfile *json)
 {
 	size_t nrows = o->nplatforms * o->npolicies;
 	struct compare_matrix m = { 0 };
 	struct compare_plan plan;
+	FILE *f;
 	int ret;
 
 	if (matrix_alloc(o, &m)) {
@@ -76,30 +77,27 @@ static int run_matrix(const struct compare_opts *o, struct iommusim_cost *const 
 		ret = 1;
 		goto out;
 	}
-	if (outfile_open(csv) || outfile_open(json)) {
-		ret = EXIT_BAD_INPUT;
-		goto abandon;
-	}
 	compare_matrix_plan(o, &m, &plan);
 	ret = compare_run(&plan);
 	if (ret)
-		goto abandon;
+		goto out;
 	if (compare_summarise(o, &m)) {
 		fprintf(stderr, CMD ": out of memory\n");
 		ret = 1;
-		goto abandon;
+		goto out;
 	}
 	compare_print_table(o, (const struct iommusim_cost *const *)costs, m.rows, nrows);
-	if (csv->f)
-		compare_write_csv(csv->f, o, m.rows, nrows);
-	if (json->f)
-		compare_write_json(json->f, o, (const struct iommusim_cost *const *)costs, m.rows,
+	cli_stdout_flush();
+	/* One after the other: a reader of two FIFOs may take them in turn. */
+	if ((f = outfile_stream(csv)))
+		compare_write_csv(f, o, m.rows, nrows);
+	if (outfile_commit(csv))
+		ret = 1;
+	if ((f = outfile_stream(json)))
+		compare_write_json(f, o, (const struct iommusim_cost *const *)costs, m.rows,
 				   nrows);
-	ret = outfile_close(csv, true) | outfile_close(json, true) ? 1 : 0;
-	goto out;
-abandon:
-	outfile_close(csv, false);
-	outfile_close(json, false);
+	if (outfile_commit(json))
+		ret = 1;
 out:
 	matrix_free(&m);
 	return ret;
@@ -109,6 +107,7 @@ int cmd_compare(int argc, char **argv)
 {
 	struct outfile csv = { .cmd = CMD, .opt = "--csv" };
 	struct outfile json = { .cmd = CMD, .opt = "--json" };
+	struct outfile *files[] = { &csv, &json };
 	struct iommusim_cost *costs[COMPARE_MAX_PLATFORMS] = { 0 };
 	struct compare_opts o = { 0 };
 	struct iommusim_mem *mem = NULL;
@@ -140,11 +139,19 @@ int cmd_compare(int argc, char **argv)
 	ret = resolve_costs(mem, &o, costs);
 	if (ret)
 		goto out;
+	/* Before the first run: a path that cannot be written fails now, not at the end. */
+	if (outfile_open(files, 2)) {
+		ret = EXIT_BAD_INPUT;
+		goto out;
+	}
 	if (o.sensitivity)
 		ret = compare_sensitivity(&o, costs[0], &csv, &json);
 	else
 		ret = run_matrix(&o, costs, &csv, &json);
 out:
+	/* Whatever was not committed: a failed run leaves no file behind. */
+	outfile_abandon(&csv);
+	outfile_abandon(&json);
 	for (size_t i = 0; i < COMPARE_MAX_PLATFORMS; i++)
 		iommusim_cost_destroy(costs[i]);
 	iommusim_mem_destroy(mem);

@@ -22,6 +22,7 @@
 #include <iommusim/iommusim.h>
 
 #include "cli.h"
+#include "stats/hist.h"
 #include "commands.h"
 #include "outfile.h"
 
@@ -60,6 +61,12 @@ struct rig {
 	struct iommusim_device *dev;
 };
 
+/*
+ * Every timed call goes into a log-linear histogram of ns (sim/stats/hist.h: at most 1/64
+ * above the true value, exact below 64 ns): percentiles describe a small VM's latencies, where
+ * a few preempted calls make the standard deviation many times the mean, and no sample is
+ * dropped.
+ */
 struct worker {
 	pthread_t thread;
 	struct rig *rig;
@@ -68,13 +75,20 @@ struct worker {
 	atomic_bool *stop;
 	uint64_t loops, failures;
 	double map_sum, map_sq, unmap_sum, unmap_sq;
+	struct isim_hist *map_hist, *unmap_hist;
 	int err;
+};
+
+/* One kind of call's latencies over all threads, in ns. */
+struct latency {
+	double mean, sd;
+	uint64_t p50, p90, p99, max;
 };
 
 struct result {
 	enum policy policy;
 	uint64_t loops, failures;
-	double map_ns, map_sd, unmap_ns, unmap_sd;
+	struct latency map, unmap;
 };
 
 static double now_ns(void)
@@ -170,6 +184,8 @@ static void *work(void *arg)
 		w->map_sq += (t1 - t0) * (t1 - t0);
 		w->unmap_sum += t2 - t1;
 		w->unmap_sq += (t2 - t1) * (t2 - t1);
+		isim_hist_record(w->map_hist, (uint64_t)(t1 - t0));
+		isim_hist_record(w->unmap_hist, (uint64_t)(t2 - t1));
 		w->loops++;
 	}
 	return NULL;
@@ -182,33 +198,74 @@ static double stddev(double sum, double sq, uint64_t n)
 	return var > 0 ? sqrt(var) : 0;
 }
 
+/* Add @from's counts to @to: the histograms of the threads become one. */
+static void hist_add(struct isim_hist *to, const struct isim_hist *from)
+{
+	if (!from->count)
+		return;
+	if (!to->count || from->min < to->min)
+		to->min = from->min;
+	if (from->max > to->max)
+		to->max = from->max;
+	to->count += from->count;
+	to->sum += from->sum;
+	for (unsigned int i = 0; i < ISIM_HIST_BUCKETS; i++)
+		to->bucket[i] += from->bucket[i];
+}
+
+static void latency_of(const struct isim_hist *h, double sum, double sq, struct latency *l)
+{
+	*l = (struct latency){ 0 };
+	if (!h->count)
+		return;
+	l->mean = sum / (double)h->count;
+	l->sd = stddev(sum, sq, h->count);
+	l->p50 = isim_hist_quantile(h, 50, 100);
+	l->p90 = isim_hist_quantile(h, 90, 100);
+	l->p99 = isim_hist_quantile(h, 99, 100);
+	l->max = h->max;
+}
+
 static int run_policy(enum policy pol, const struct options *opt, struct result *res)
 {
 	struct worker w[MAX_THREADS];
+	struct isim_hist *all_map = calloc(1, sizeof(*all_map)),
+			 *all_unmap = calloc(1, sizeof(*all_unmap));
 	struct timespec nap;
 	atomic_bool stop;
 	struct rig rig;
 	double map_sum = 0, map_sq = 0, unmap_sum = 0, unmap_sq = 0;
-	int err = rig_create(&rig, pol, opt);
+	int err = all_map && all_unmap ? rig_create(&rig, pol, opt) : -ENOMEM;
 
 	if (err) {
 		fprintf(stderr, "dma-bench: %s: setup failed: %s\n", policy_names[pol],
 			iommusim_strerror(err));
+		free(all_map);
+		free(all_unmap);
 		return -1;
 	}
 	atomic_init(&stop, false);
 	*res = (struct result){ .policy = pol };
 	for (unsigned int t = 0; t < opt->threads; t++) {
 		w[t] = (struct worker){ .rig = &rig, .opt = opt, .stop = &stop };
-		err = iommusim_cpu_create(rig.mem, t, &w[t].cpu);
+		w[t].map_hist = calloc(1, sizeof(*w[t].map_hist));
+		w[t].unmap_hist = calloc(1, sizeof(*w[t].unmap_hist));
+		err = w[t].map_hist && w[t].unmap_hist ? 0 : -ENOMEM;
+		if (!err)
+			err = iommusim_cpu_create(rig.mem, t, &w[t].cpu);
 		if (!err && pthread_create(&w[t].thread, NULL, work, &w[t]))
 			err = -EAGAIN;
 		if (err) {
 			atomic_store(&stop, true);
 			for (unsigned int j = 0; j < t; j++)
 				pthread_join(w[j].thread, NULL);
-			for (unsigned int j = 0; j <= t; j++)
+			for (unsigned int j = 0; j <= t; j++) {
 				iommusim_cpu_destroy(w[j].cpu);
+				free(w[j].map_hist);
+				free(w[j].unmap_hist);
+			}
+			free(all_map);
+			free(all_unmap);
 			rig_destroy(&rig);
 			fprintf(stderr, "dma-bench: %s: cannot start threads\n", policy_names[pol]);
 			return -1;
@@ -226,17 +283,20 @@ static int run_policy(enum policy pol, const struct options *opt, struct result 
 		map_sq += w[t].map_sq;
 		unmap_sum += w[t].unmap_sum;
 		unmap_sq += w[t].unmap_sq;
+		hist_add(all_map, w[t].map_hist);
+		hist_add(all_unmap, w[t].unmap_hist);
 		if (w[t].err && !err)
 			err = w[t].err;
 	}
-	if (res->loops) {
-		res->map_ns = map_sum / (double)res->loops;
-		res->map_sd = stddev(map_sum, map_sq, res->loops);
-		res->unmap_ns = unmap_sum / (double)res->loops;
-		res->unmap_sd = stddev(unmap_sum, unmap_sq, res->loops);
-	}
-	for (unsigned int t = 0; t < opt->threads; t++)
+	latency_of(all_map, map_sum, map_sq, &res->map);
+	latency_of(all_unmap, unmap_sum, unmap_sq, &res->unmap);
+	for (unsigned int t = 0; t < opt->threads; t++) {
 		iommusim_cpu_destroy(w[t].cpu);
+		free(w[t].map_hist);
+		free(w[t].unmap_hist);
+	}
+	free(all_map);
+	free(all_unmap);
 	rig_destroy(&rig);
 	if (err) {
 		fprintf(stderr, "dma-bench: %s: a map failed: %s\n", policy_names[pol],
@@ -246,8 +306,39 @@ static int run_policy(enum policy pol, const struct options *opt, struct result 
 	return 0;
 }
 
+/* The columns of the table, the CSV and the JSON rows, in that order (all times in ns). */
+static const char *const col_names[] = {
+	"policy",	 "threads",	   "granule_pages", "map_mean_ns",  "map_p50_ns",
+	"map_p90_ns",	 "map_p99_ns",	   "map_max_ns",    "unmap_mean_ns", "unmap_p50_ns",
+	"unmap_p90_ns", "unmap_p99_ns",  "unmap_max_ns",  "pair_mean_ns", "loops",
+};
+#define NR_COLS (sizeof(col_names) / sizeof(col_names[0]))
+
+/* One row as text: the same digits in every form. */
+static void row_cells(const struct options *opt, const struct result *r, char cell[][32])
+{
+	const struct latency *l[2] = { &r->map, &r->unmap };
+	unsigned int c = 0;
+
+	snprintf(cell[c++], 32, "%s", policy_names[r->policy]);
+	snprintf(cell[c++], 32, "%u", opt->threads);
+	snprintf(cell[c++], 32, "%u", opt->granule);
+	for (int k = 0; k < 2; k++) {
+		snprintf(cell[c++], 32, "%.1f", l[k]->mean);
+		snprintf(cell[c++], 32, "%llu", (unsigned long long)l[k]->p50);
+		snprintf(cell[c++], 32, "%llu", (unsigned long long)l[k]->p90);
+		snprintf(cell[c++], 32, "%llu", (unsigned long long)l[k]->p99);
+		snprintf(cell[c++], 32, "%llu", (unsigned long long)l[k]->max);
+	}
+	snprintf(cell[c++], 32, "%.1f", r->map.mean + r->unmap.mean);
+	snprintf(cell[c++], 32, "%llu", (unsigned long long)r->loops);
+}
+
 static void print_results(const struct options *opt, const struct result *res, unsigned int n)
 {
+	char cell[NR_COLS][32];
+	size_t w[NR_COLS];
+
 	for (unsigned int i = 0; i < n; i++) {
 		const struct result *r = &res[i];
 
@@ -255,51 +346,74 @@ static void print_results(const struct options *opt, const struct result *res, u
 		printf("dma mapping benchmark (%s): threads:%u seconds:%g node:-1 dir:%s granule: %u\n",
 		       policy_names[r->policy], opt->threads, opt->seconds, dir_names[opt->dir],
 		       opt->granule);
-		printf("average map latency(us):%.3f standard deviation:%.3f\n", r->map_ns / 1000,
-		       r->map_sd / 1000);
+		printf("average map latency(us):%.3f standard deviation:%.3f\n", r->map.mean / 1000,
+		       r->map.sd / 1000);
 		printf("average unmap latency(us):%.3f standard deviation:%.3f\n\n",
-		       r->unmap_ns / 1000, r->unmap_sd / 1000);
+		       r->unmap.mean / 1000, r->unmap.sd / 1000);
 	}
-	printf("%-10s %7s %8s %10s %10s %10s %10s %10s %12s\n", "policy", "threads", "granule",
-	       "map_ns", "map_sd_ns", "unmap_ns", "unmap_sd", "pair_ns", "loops");
+	for (size_t c = 0; c < NR_COLS; c++)
+		w[c] = strlen(col_names[c]);
 	for (unsigned int i = 0; i < n; i++) {
-		const struct result *r = &res[i];
-
-		printf("%-10s %7u %8u %10.1f %10.1f %10.1f %10.1f %10.1f %12llu\n",
-		       policy_names[r->policy], opt->threads, opt->granule, r->map_ns, r->map_sd,
-		       r->unmap_ns, r->unmap_sd, r->map_ns + r->unmap_ns,
-		       (unsigned long long)r->loops);
+		row_cells(opt, &res[i], cell);
+		for (size_t c = 0; c < NR_COLS; c++)
+			if (strlen(cell[c]) > w[c])
+				w[c] = strlen(cell[c]);
 	}
+	for (size_t c = 0; c < NR_COLS; c++)
+		printf("%s%*s", c ? "  " : "", c ? (int)w[c] : -(int)w[c], col_names[c]);
+	putchar('\n');
+	for (unsigned int i = 0; i < n; i++) {
+		row_cells(opt, &res[i], cell);
+		for (size_t c = 0; c < NR_COLS; c++)
+			printf("%s%*s", c ? "  " : "", c ? (int)w[c] : -(int)w[c], cell[c]);
+		putchar('\n');
+	}
+	printf("# times in ns per call, every call counted: mean, then percentiles of a log-linear "
+	       "histogram (at most 1/64 above the true value), max exact\n");
 }
 
 static void write_csv(FILE *f, const struct options *opt, const struct result *res,
 		      unsigned int n)
 {
-	fputs("policy,threads,granule_pages,map_ns,map_sd_ns,unmap_ns,unmap_sd_ns,pair_ns,loops\n", f);
-	for (unsigned int i = 0; i < n; i++)
-		fprintf(f, "%s,%u,%u,%.1f,%.1f,%.1f,%.1f,%.1f,%llu\n", policy_names[res[i].policy],
-			opt->threads, opt->granule, res[i].map_ns, res[i].map_sd, res[i].unmap_ns,
-			res[i].unmap_sd, res[i].map_ns + res[i].unmap_ns,
-			(unsigned long long)res[i].loops);
+	char cell[NR_COLS][32];
+
+	for (size_t c = 0; c < NR_COLS; c++)
+		fprintf(f, "%s%s", c ? "," : "", col_names[c]);
+	fputc('\n', f);
+	for (unsigned int i = 0; i < n; i++) {
+		row_cells(opt, &res[i], cell);
+		for (size_t c = 0; c < NR_COLS; c++)
+			fprintf(f, "%s%s", c ? "," : "", cell[c]);
+		fputc('\n', f);
+	}
 }
 
 static void write_json(FILE *f, const struct options *opt, const struct result *res,
 		       unsigned int n)
 {
+	char cell[NR_COLS][32];
+
 	fputs("{\"meta\": {\"version\": ", f);
 	json_string(f, iommusim_version());
 	fputs(", \"git\": ", f);
 	json_string(f, iommusim_git_describe());
-	fprintf(f, ", \"threads\": %u, \"seconds\": %g, \"granule_pages\": %u, \"dir\": \"%s\", "
-		"\"dma_bits\": %u, \"tlb_refresh\": %s, \"platform\": \"null\"},\n \"rows\": [",
-		opt->threads, opt->seconds, opt->granule, dir_names[opt->dir], opt->dma_bits,
-		opt->tlb_refresh ? "true" : "false");
-	for (unsigned int i = 0; i < n; i++)
-		fprintf(f, "%s\n  {\"policy\": \"%s\", \"map_ns\": %.1f, \"map_sd_ns\": %.1f, "
-			"\"unmap_ns\": %.1f, \"unmap_sd_ns\": %.1f, \"pair_ns\": %.1f, "
-			"\"loops\": %llu}", i ? "," : "", policy_names[res[i].policy], res[i].map_ns,
-			res[i].map_sd, res[i].unmap_ns, res[i].unmap_sd,
-			res[i].map_ns + res[i].unmap_ns, (unsigned long long)res[i].loops);
+	fprintf(f, ", \"threads\": %u, \"seconds\": %g, \"granule_pages\": %u, \"dir\": ",
+		opt->threads, opt->seconds, opt->granule);
+	json_string(f, dir_names[opt->dir]);
+	fprintf(f, ", \"dma_bits\": %u, \"tlb_refresh\": %s, \"platform\": \"null\"},\n"
+		" \"rows\": [", opt->dma_bits, opt->tlb_refresh ? "true" : "false");
+	for (unsigned int i = 0; i < n; i++) {
+		row_cells(opt, &res[i], cell);
+		fputs(i ? ",\n  {" : "\n  {", f);
+		for (size_t c = 0; c < NR_COLS; c++) {
+			fprintf(f, "%s\"%s\": ", c ? ", " : "", col_names[c]);
+			if (c == 0)
+				json_string(f, cell[c]);
+			else
+				fputs(cell[c], f);
+		}
+		fputc('}', f);
+	}
 	fputs("\n]}\n", f);
 }
 
@@ -324,7 +438,10 @@ static void usage(FILE *f)
 		"                   4 GiB, so 32 cannot map)\n"
 		"  --tlb-refresh    the function needs RPCITs for new mappings (a paging guest)\n"
 		"  --csv FILE       also write the table as CSV\n"
-		"  --json FILE      also write it as JSON: {\"meta\": {...}, \"rows\": [...]}\n",
+		"  --json FILE      also write it as JSON: {\"meta\": {...}, \"rows\": [...]}\n"
+		"\n"
+		"A FILE of '-' is standard output: the report follows the table. An existing file\n"
+		"is replaced only once its report is complete.\n",
 		MAX_THREADS, MAX_SECONDS, MAX_GRANULE);
 }
 
@@ -345,6 +462,7 @@ static int parse_policies(char *list, bool *want)
 	return 0;
 }
 
+/* 0, 1 when --help printed the usage, or -1 after a one-line error. */
 static int parse_args(int argc, char **argv, struct options *opt, struct outfile *csv,
 		      struct outfile *json)
 {
@@ -420,14 +538,16 @@ static int parse_args(int argc, char **argv, struct options *opt, struct outfile
 			opt->tlb_refresh = true;
 			break;
 		case 'c':
-			csv->path = optarg;
+			if (outfile_set(csv, optarg))
+				return -1;
 			break;
 		case 'j':
-			json->path = optarg;
+			if (outfile_set(json, optarg))
+				return -1;
 			break;
 		case 'h':
 			usage(stdout);
-			exit(0);
+			return 1;
 		default:
 			return cli_bad_option("dma-bench", c, argv);
 		}
@@ -445,17 +565,17 @@ int cmd_dma_bench(int argc, char **argv)
 	struct options opt = { .threads = 1, .seconds = 1, .granule = 1, .dma_bits = 64 };
 	struct outfile csv = { .cmd = "dma-bench", .opt = "--csv" };
 	struct outfile json = { .cmd = "dma-bench", .opt = "--json" };
+	struct outfile *files[] = { &csv, &json };
 	struct result res[NR_POLICIES];
 	unsigned int n = 0;
-	int err = 0;
+	int err;
+	FILE *f;
 
-	if (parse_args(argc, argv, &opt, &csv, &json))
+	err = parse_args(argc, argv, &opt, &csv, &json);
+	if (err)
+		return err > 0 ? 0 : EXIT_BAD_INPUT;
+	if (outfile_open(files, 2))
 		return EXIT_BAD_INPUT;
-	if (outfile_open(&csv) || outfile_open(&json)) {
-		outfile_close(&csv, false);
-		outfile_close(&json, false);
-		return EXIT_BAD_INPUT;
-	}
 	for (unsigned int p = 0; p < NR_POLICIES && !err; p++) {
 		if (!opt.policy[p])
 			continue;
@@ -464,14 +584,21 @@ int cmd_dma_bench(int argc, char **argv)
 		err = run_policy((enum policy)p, &opt, &res[n]);
 		n += !err;
 	}
-	if (!err) {
-		print_results(&opt, res, n);
-		if (csv.f)
-			write_csv(csv.f, &opt, res, n);
-		if (json.f)
-			write_json(json.f, &opt, res, n);
+	if (err) {
+		outfile_abandon(&csv);
+		outfile_abandon(&json);
+		return 1;
 	}
-	if (outfile_close(&csv, !err) | outfile_close(&json, !err))
+	print_results(&opt, res, n);
+	cli_stdout_flush();
+	/* One after the other: a reader of two FIFOs may take them in turn. */
+	if ((f = outfile_stream(&csv)))
+		write_csv(f, &opt, res, n);
+	if (outfile_commit(&csv))
+		err = -1;
+	if ((f = outfile_stream(&json)))
+		write_json(f, &opt, res, n);
+	if (outfile_commit(&json))
 		err = -1;
 	return err ? 1 : 0;
 }

@@ -627,16 +627,20 @@ static void write_json(FILE *f, const struct bench *b, const char *backend)
 		const struct result *v = &b->res[i];
 		int met = goal_met(r, v->median);
 
-		fprintf(f, "%s\n  {\"benchmark\": \"%s\", \"median\": %.3f, \"min\": %.3f, "
-			"\"max\": %.3f, \"unit\": \"%s\", \"count\": %llu, \"goal\": ",
-			i ? "," : "", r->name, v->median, v->min, v->max, r->unit,
-			(unsigned long long)b->count[i]);
-		if (met < 0)
+		fprintf(f, "%s\n  {\"benchmark\": ", i ? "," : "");
+		json_string(f, r->name);
+		fprintf(f, ", \"median\": %.3f, \"min\": %.3f, \"max\": %.3f, \"unit\": ",
+			v->median, v->min, v->max);
+		json_string(f, r->unit);
+		fprintf(f, ", \"count\": %llu, \"goal\": ", (unsigned long long)b->count[i]);
+		if (met < 0) {
 			fputs("null, \"met\": null}", f);
-		else
-			fprintf(f, "{\"op\": \"%s\", \"value\": %g}, \"met\": %s}",
-				r->goal_kind == GOAL_AT_MOST ? "<=" : ">=", r->goal,
+		} else {
+			fputs("{\"op\": ", f);
+			json_string(f, r->goal_kind == GOAL_AT_MOST ? "<=" : ">=");
+			fprintf(f, ", \"value\": %g}, \"met\": %s}", r->goal,
 				met ? "true" : "false");
+		}
 	}
 	fputs("\n]}\n", f);
 }
@@ -655,7 +659,10 @@ static void usage(FILE *f)
 		"  --runs N     runs per measurement, 1..%u (default 5)\n"
 		"  --quick      smaller counts, for smoke tests (a few seconds)\n"
 		"  --csv FILE   also write the table as CSV (benchmark,median,min,max,unit,goal)\n"
-		"  --json FILE  also write it as JSON: {\"meta\": {...}, \"rows\": [...]}\n",
+		"  --json FILE  also write it as JSON: {\"meta\": {...}, \"rows\": [...]}\n"
+		"\n"
+		"A FILE of '-' is standard output: the report follows the table. An existing file\n"
+		"is replaced only once its report is complete.\n",
 		MAX_RUNS);
 }
 
@@ -671,6 +678,7 @@ int cmd_iova_bench(int argc, char **argv)
 	};
 	struct outfile csv = { .cmd = "iova-bench", .opt = "--csv" };
 	struct outfile json = { .cmd = "iova-bench", .opt = "--json" };
+	struct outfile *files[] = { &csv, &json };
 	struct bench b = {
 		.plan = {
 			.runs = 5,
@@ -682,6 +690,7 @@ int cmd_iova_bench(int argc, char **argv)
 	uint64_t t0 = now_ns();
 	const char *backend;
 	int c, err;
+	FILE *f;
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
@@ -697,10 +706,12 @@ int cmd_iova_bench(int argc, char **argv)
 			b.plan.quick = true;
 			break;
 		case 'c':
-			csv.path = optarg;
+			if (outfile_set(&csv, optarg))
+				return EXIT_BAD_INPUT;
 			break;
 		case 'j':
-			json.path = optarg;
+			if (outfile_set(&json, optarg))
+				return EXIT_BAD_INPUT;
 			break;
 		case 'h':
 			usage(stdout);
@@ -717,11 +728,8 @@ int cmd_iova_bench(int argc, char **argv)
 		b.plan.tree_pairs = 20000;
 		b.plan.replay_ops = 10000;
 	}
-	if (outfile_open(&csv) || outfile_open(&json)) {
-		outfile_close(&csv, false);
-		outfile_close(&json, false);
+	if (outfile_open(files, 2))
 		return EXIT_BAD_INPUT;
-	}
 
 	b.samples = calloc((size_t)NR_ROWS * b.plan.runs, sizeof(*b.samples));
 	err = b.samples ? 0 : fail("setup", "calloc", -ENOMEM);
@@ -736,15 +744,19 @@ int cmd_iova_bench(int argc, char **argv)
 		err = run_all(&b);
 	if (!err) {
 		print_table(&b, backend);
-		if (csv.f)
-			write_csv(csv.f, &b);
-		if (json.f)
-			write_json(json.f, &b, backend);
+		cli_stdout_flush();
+		/* One after the other: a reader of two FIFOs may take them in turn. */
+		if ((f = outfile_stream(&csv)))
+			write_csv(f, &b);
+		if (outfile_commit(&csv))
+			err = -1;
+		if ((f = outfile_stream(&json)))
+			write_json(f, &b, backend);
+		if (outfile_commit(&json))
+			err = -1;
 	}
-	if (outfile_close(&csv, !err))
-		err = -1;
-	if (outfile_close(&json, !err))
-		err = -1;
+	outfile_abandon(&csv);
+	outfile_abandon(&json);
 	iommusim_cpu_destroy(b.cpu);
 	iommusim_mem_destroy(b.mem);
 	free(b.script);

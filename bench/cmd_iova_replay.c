@@ -4,8 +4,10 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <iommusim/iommusim.h>
 
+#include "cli.h"
 #include "commands.h"
 
 static void usage(FILE *f)
@@ -30,6 +32,7 @@ int cmd_iova_replay(int argc, char **argv)
 	};
 	struct iommusim_iova_replay_opts opts = { .depot = IOMMUSIM_IOVA_DEPOT_LIST };
 	const char *name = "<stdin>";
+	struct stat sb = { 0 };
 	char errbuf[512];
 	FILE *in = stdin;
 	int c, err;
@@ -69,10 +72,24 @@ int cmd_iova_replay(int argc, char **argv)
 			fprintf(stderr, "iova-replay: %s: %s\n", name, strerror(errno));
 			return EXIT_BAD_INPUT;
 		}
+		/* a directory opens, then fails to read: say what it is before trying */
+		if (fstat(fileno(in), &sb) == 0 && S_ISDIR(sb.st_mode)) {
+			fprintf(stderr, "iova-replay: %s: is a directory, not an op script\n", name);
+			fclose(in);
+			return EXIT_BAD_INPUT;
+		}
+		/* nothing to replay is not an error, but worth a word */
+		if (S_ISREG(sb.st_mode) && sb.st_size == 0)
+			fprintf(stderr, "iova-replay: %s: empty: no ops to replay\n", name);
 	}
 	err = iommusim_iova_replay(in, name, &opts, stdout, errbuf, sizeof(errbuf));
+	/* The answers could not be written: cli_exit() says so, as for every command. */
+	if (err == -EIO && ferror(stdout))
+		cli_stdout_failed(errno);
 	if (in != stdin)
 		fclose(in);
+	if (err == -EIO && ferror(stdout))
+		return 1;
 	if (err) {
 		fprintf(stderr, "iova-replay: %s\n", errbuf);
 		return err == -EINVAL ? EXIT_BAD_INPUT : 1;

@@ -40,6 +40,9 @@ static void usage(FILE *f)
 		"  --csv FILE       also write the table as CSV\n"
 		"  --json FILE      also write it as JSON: {\"meta\": {...}, \"rows\": [...]}\n"
 		"\n"
+		"A FILE of '-' is standard output: the report follows the table. An existing file\n"
+		"is replaced only once its report is complete.\n"
+		"\n"
 		"profiles:\n");
 	for (size_t i = 0; i < iommusim_cost_profile_count(); i++)
 		fprintf(f, "  %-12s %s\n", iommusim_cost_profile(i)->name,
@@ -74,10 +77,12 @@ static int parse_args(int argc, char **argv, struct options *opt, struct outfile
 			opt->sets[opt->nsets++] = optarg;
 			break;
 		case 'c':
-			csv->path = optarg;
+			if (outfile_set(csv, optarg))
+				return -1;
 			break;
 		case 'j':
-			json->path = optarg;
+			if (outfile_set(json, optarg))
+				return -1;
 			break;
 		case 'h':
 			usage(stdout);
@@ -264,7 +269,9 @@ int cmd_params(int argc, char **argv)
 {
 	struct outfile csv = { .cmd = "params", .opt = "--csv" };
 	struct outfile json = { .cmd = "params", .opt = "--json" };
+	struct outfile *files[] = { &csv, &json };
 	struct options opt = { 0 };
+	FILE *f;
 	struct iommusim_mem *mem = NULL;
 	struct iommusim_cost *cost = NULL;
 	char errbuf[512];
@@ -297,20 +304,24 @@ int cmd_params(int argc, char **argv)
 		ret = EXIT_BAD_INPUT;
 		goto out;
 	}
-	if (outfile_open(&csv) || outfile_open(&json)) {
-		outfile_close(&csv, false);
-		outfile_close(&json, false);
+	if (outfile_open(files, 2)) {
 		ret = EXIT_BAD_INPUT;
 		goto out;
 	}
 	print_table(cost, &opt);
-	if (csv.f)
-		write_csv(csv.f, cost);
-	if (json.f)
-		write_json(json.f, cost, &opt);
-	if (outfile_close(&csv, true) | outfile_close(&json, true))
+	cli_stdout_flush();
+	/* One after the other: a reader of two FIFOs may take them in turn. */
+	if ((f = outfile_stream(&csv)))
+		write_csv(f, cost);
+	if (outfile_commit(&csv))
+		ret = 1;
+	if ((f = outfile_stream(&json)))
+		write_json(f, cost, &opt);
+	if (outfile_commit(&json))
 		ret = 1;
 out:
+	outfile_abandon(&csv);
+	outfile_abandon(&json);
 	iommusim_cost_destroy(cost);
 	iommusim_mem_destroy(mem);
 	free(opt.sets);

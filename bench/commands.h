@@ -8,6 +8,7 @@
 
 int cmd_compare(int argc, char **argv);
 int cmd_iova_replay(int argc, char **argv);
+int cmd_tce_replay(int argc, char **argv);
 int cmd_iova_bench(int argc, char **argv);
 int cmd_dma_bench(int argc, char **argv);
 int cmd_params(int argc, char **argv);

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <iommusim/iommusim.h>
 
-#include "commands.h"
+#include "cli.h"
 #include "compare.h"
 
 #define CMD "compare"
@@ -224,10 +224,19 @@ int compare_sensitivity(const struct compare_opts *o, const struct iommusim_cost
 	struct sens s = { .o = o };
 	struct compare_plan plan = { .o = o, .task = sens_task, .done = sens_done, .ctx = &s };
 	struct sens_row *rows;
+	FILE *f;
 	int ret;
 
-	/* Fitted parameters too: the table shows what each one does, not what is known. */
-	s.nids = iommusim_study_params(cost, IOMMUSIM_STUDY_FITTED, s.ids, IOMMUSIM_COST_NR);
+	/*
+	 * Fitted parameters too: the table shows what each one does, not what is known. Those of
+	 * other platforms' models are left out: the platform does not read them.
+	 */
+	s.nids = 0;
+	for (size_t i = 0, n = iommusim_study_params(cost, IOMMUSIM_STUDY_FITTED, s.ids,
+						     IOMMUSIM_COST_NR);
+	     i < n; i++)
+		if (iommusim_platform_reads(o->kinds[0], s.ids[i]))
+			s.ids[s.nids++] = s.ids[i];
 	plan.ntasks = 2 + 4 * s.nids;
 	s.iops = calloc(plan.ntasks, sizeof(*s.iops));
 	rows = calloc(s.nids ? s.nids : 1, sizeof(*rows));
@@ -236,24 +245,21 @@ int compare_sensitivity(const struct compare_opts *o, const struct iommusim_cost
 		ret = 1;
 		goto out;
 	}
-	if (outfile_open(csv) || outfile_open(json)) {
-		ret = EXIT_BAD_INPUT;
-		goto abandon;
-	}
 	ret = compare_run(&plan);
 	if (ret)
-		goto abandon;
+		goto out;
 	make_rows(&s, rows);
 	print_table(&s, rows);
-	if (csv->f)
-		write_csv(csv->f, &s, rows);
-	if (json->f)
-		write_json(json->f, &s, cost, rows);
-	ret = outfile_close(csv, true) | outfile_close(json, true) ? 1 : 0;
-	goto out;
-abandon:
-	outfile_close(csv, false);
-	outfile_close(json, false);
+	cli_stdout_flush();
+	/* One after the other: a reader of two FIFOs may take them in turn. */
+	if ((f = outfile_stream(csv)))
+		write_csv(f, &s, rows);
+	if (outfile_commit(csv))
+		ret = 1;
+	if ((f = outfile_stream(json)))
+		write_json(f, &s, cost, rows);
+	if (outfile_commit(json))
+		ret = 1;
 out:
 	free(rows);
 	free(s.iops);

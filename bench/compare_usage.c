@@ -42,6 +42,8 @@ void compare_usage(FILE *f)
 		"                     (the report is the same for every N)\n"
 		"  --csv FILE         also write the rows as CSV\n"
 		"  --json FILE        also write them as JSON: {\"meta\": {...}, \"rows\": [...]}\n"
+		"                     (FILE '-': standard output, after the table; an existing\n"
+		"                     file is replaced only once its report is complete)\n"
 		"  --list             list the scenarios and exit\n"
 		"\n"
 		"Progress and wall-clock times go to standard error. docs/compare.md has the\n"

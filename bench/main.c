@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /* iommusim-bench: one binary, one subcommand per job. */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include <iommusim/iommusim.h>
 
+#include "cli.h"
 #include "commands.h"
 
 struct command {
@@ -18,6 +22,7 @@ static const struct command commands[] = {
 	{ "iova-bench", cmd_iova_bench, "time the IOVA allocator's fast path, tree and replay" },
 	{ "params", cmd_params, "print the cost table resolved for a profile and overrides" },
 	{ "iova-replay", cmd_iova_replay, "replay an IOVA op script and print the allocator's answers" },
+	{ "tce-replay", cmd_tce_replay, "replay a powerpc TCE op script and print the allocator's answers" },
 };
 
 static void usage(FILE *f)
@@ -28,23 +33,36 @@ static void usage(FILE *f)
 	fprintf(f, "\n'iommusim-bench COMMAND --help' describes a command's options.\n");
 }
 
+/*
+ * A standard stream closed at start would be the next file opened: a report's temporary
+ * file would then get the table. Hold each closed one with /dev/null opened the wrong way,
+ * so that using it still fails, as it would closed. open() takes the lowest free descriptor.
+ */
+static void hold_closed_std_fds(void)
+{
+	for (int fd = STDIN_FILENO; fd <= STDERR_FILENO; fd++)
+		if (fcntl(fd, F_GETFD) < 0 && errno == EBADF)
+			open("/dev/null", fd == STDIN_FILENO ? O_WRONLY : O_RDONLY);
+}
+
 int main(int argc, char **argv)
 {
+	hold_closed_std_fds();
 	if (argc < 2) {
 		usage(stderr);
 		return EXIT_BAD_INPUT;
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
 		usage(stdout);
-		return 0;
+		return cli_exit("iommusim-bench", 0);
 	}
 	if (!strcmp(argv[1], "--version")) {
 		printf("iommusim-bench %s (%s)\n", iommusim_version(), iommusim_git_describe());
-		return 0;
+		return cli_exit("iommusim-bench", 0);
 	}
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(argv[1], commands[i].name))
-			return commands[i].run(argc - 1, argv + 1);
+			return cli_exit(commands[i].name, commands[i].run(argc - 1, argv + 1));
 	fprintf(stderr, "iommusim-bench: unknown command '%s' (try --help)\n", argv[1]);
 	return EXIT_BAD_INPUT;
 }

@@ -48,9 +48,13 @@ int main(void)
 	cfg.warmup_ns = 10 * MS;
 	cfg.measure_ns = 50 * MS;
 	cfg.seed = 42;
-	err = iommusim_sim_create(mem, &cfg, &sim);
-	if (!err)
-		err = iommusim_sim_run(sim);
+	/* The _msg variant names what could not be built, and why. */
+	err = iommusim_sim_create_msg(mem, &cfg, &sim, errbuf, sizeof(errbuf));
+	if (err) {
+		fprintf(stderr, "harness: %s\n", errbuf);
+		return 1;
+	}
+	err = iommusim_sim_run(sim);
 	if (err) {
 		fprintf(stderr, "harness: %s\n", iommusim_strerror(err));
 		return 1;

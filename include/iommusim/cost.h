@@ -5,9 +5,9 @@
  * The kernel layers count work (tree nodes visited, PTEs written, ...) and the platform models
  * count hypervisor events (traps, walks, ioctls); the simulator turns counts into time as
  * cycles = sum(count_i * cost_i). Each cost_i is a named parameter here, with a unit, a
- * default, a range, the reason for its value and where that reason comes from
- * (../shared/spec/hypervisor.md mostly). Parameters marked EST are estimates a calibration
- * may fit within their range.
+ * default, a range, the reason for its value and where that reason comes from (mostly a
+ * section of docs/sources.md, cited as "sources.md S<n>"). Parameters marked EST are estimates
+ * a calibration may fit within their range.
  *
  * A struct iommusim_cost holds one resolved value per parameter: the defaults, then a named
  * platform profile (lpar, zvm, kvm, ...), then the user's NAME=VALUE overrides, in that
@@ -109,7 +109,7 @@ enum iommusim_cost_unit {
 	IOMMUSIM_COST_UNIT_NR
 };
 
-/** The value is an estimate (EST in the spec) that calibration may fit within [min, max]. */
+/** The value is an estimate (EST, sources.md S14) that calibration may fit within [min, max]. */
 #define IOMMUSIM_COST_EST (1u << 0)
 /**
  * Besides [min, max], a non-zero value must be a power of two of at least 2 (0 keeps a policy
@@ -131,8 +131,8 @@ enum iommusim_cost_unit {
  * @max:           largest accepted value.
  * @flags:         IOMMUSIM_COST_EST, IOMMUSIM_COST_POW2, IOMMUSIM_COST_FITTED.
  * @reason:        one line: why this value and range.
- * @source:        where the reason comes from ("hypervisor.md §9.1", or "EST" for a guess
- *                 with no published basis).
+ * @source:        where the reason comes from ("sources.md S14" for section S14 of
+ *                 docs/sources.md, or "EST" for a guess with no published basis).
  * @choices:       for IOMMUSIM_COST_UNIT_CHOICE, the names of the values 0, 1, ...,
  *                 NULL-terminated; NULL for every other unit.
  */

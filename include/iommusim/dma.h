@@ -178,6 +178,13 @@ IOMMUSIM_API void iommusim_dma_iommu_flush_queue(struct iommusim_device *dev,
 						 struct iommusim_cpu *cpu);
 
 /**
+ * iommusim_dma_iommu_lazy() - whether @dev's dma-iommu domain defers its IOTLB flushes through
+ * a flush queue: false for a strict domain, for a device without dma-iommu ops, and for a lazy
+ * one whose queue could not be allocated (dma-iommu then runs strict, as the kernel does).
+ */
+IOMMUSIM_API bool iommusim_dma_iommu_lazy(struct iommusim_device *dev);
+
+/**
  * iommusim_dma_iova_domain() - the IOVA domain behind @dev's dma-iommu cookie (NULL if none),
  * for inspection.
  */

@@ -197,8 +197,9 @@ IOMMUSIM_API uint64_t iommusim_engine_cpu_charged(const struct iommusim_engine *
  * engine's now, not from the arming CPU's busy time. The engine owns the clock and destroys
  * it; do not destroy it yourself.
  *
- * Arming needs an event record; if the memory context cannot supply one the process aborts,
- * because the timer interface has no way to report the failure.
+ * Each timer takes its event record when it is created (iommusim_timer_create() returns
+ * -ENOMEM if the memory context cannot supply one) and keeps it until it is destroyed, so
+ * arming, which has no way to report a failure, never allocates.
  */
 IOMMUSIM_API struct iommusim_clock *iommusim_engine_clock(const struct iommusim_engine *e);
 

@@ -22,9 +22,13 @@ extern "C" {
  * struct iommusim_iova_replay_opts - how to replay.
  * @depot: depot form of every domain the script creates (the reference output assumes
  *         IOMMUSIM_IOVA_DEPOT_LIST, Linux 6.7+).
+ * @mem:   memory context for everything the replay allocates (the script, its parsed form,
+ *         the output buffer, the allocator's domains, CPUs and clock), all given back before
+ *         the call returns; NULL: a context of the replay's own.
  */
 struct iommusim_iova_replay_opts {
 	enum iommusim_iova_depot depot;
+	struct iommusim_mem *mem;
 };
 
 /**
@@ -37,7 +41,9 @@ struct iommusim_iova_replay_opts {
  * @errlen: size of @errbuf.
  *
  * Return: 0; -EINVAL for an input error (a malformed or unknown op, a value the kernel API
- * would not accept, an op before `init`); -EIO if @in cannot be read or @out written; -ENOMEM.
+ * would not accept, an op before `init`); -EIO if @in cannot be read or @out written; -ENOMEM
+ * when the memory context refused an allocation, wherever it was (also one the allocator
+ * would work around, which would change its answers): the output then stops short.
  */
 IOMMUSIM_API int iommusim_iova_replay(FILE *in, const char *name,
 				      const struct iommusim_iova_replay_opts *opts, FILE *out,

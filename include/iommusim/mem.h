@@ -73,6 +73,14 @@ IOMMUSIM_API uint64_t iommusim_mem_live_objects(const struct iommusim_mem *mem);
 /** iommusim_mem_live_bytes() - bytes requested from @mem and not yet freed (no overhead). */
 IOMMUSIM_API uint64_t iommusim_mem_live_bytes(const struct iommusim_mem *mem);
 
+/**
+ * iommusim_mem_failed_allocs() - requests the backend refused (returned NULL) since @mem was
+ * created. The library handles each refusal where it happens; a simulation also compares this
+ * count before and after, so that a run the host's memory shortage changed is reported as
+ * -ENOMEM rather than as results.
+ */
+IOMMUSIM_API uint64_t iommusim_mem_failed_allocs(const struct iommusim_mem *mem);
+
 /** iommusim_mem_backend_name() - "jemalloc", "libc" or "custom". */
 IOMMUSIM_API const char *iommusim_mem_backend_name(const struct iommusim_mem *mem);
 

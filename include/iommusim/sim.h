@@ -148,6 +148,9 @@ struct iommusim_sim_config {
  *                     each with its global RPCIT (0 for the other policies).
  * @device_util:       fraction of the interval the NVMe device was busy (its IOPS and
  *                     bandwidth ceilings; 1 when the device is the bottleneck).
+ * @lat_min_us:        smallest latency in the interval, in µs (exact). Always
+ *                     lat_min_us <= lat_p50_us <= lat_p99_us <= lat_max_us, the mean within
+ *                     [min, max], and every utilisation within [0, 1].
  *
  * Counts belong to the interval [warm-up end, warm-up end + measure): an I/O is submitted at
  * the start of its submission work's event, completes or fails when its completion (or failed
@@ -184,6 +187,7 @@ struct iommusim_sim_stats {
 	uint64_t fq_flushes;
 	uint64_t legacy_wraps;
 	double device_util;
+	double lat_min_us;
 };
 
 /**
@@ -227,7 +231,9 @@ IOMMUSIM_API int iommusim_sim_create_msg(struct iommusim_mem *mem,
  * context refused any other allocation during the run (even one the guest's kernel would
  * work around: the results would not be those of the configuration). The run stops at the
  * failure or at the end of the step it happened in, its statistics stay zero, and
- * iommusim_sim_destroy() still frees everything.
+ * iommusim_sim_destroy() still frees everything. Refusals are counted on the memory context
+ * (iommusim_mem_failed_allocs()), so give each simulation that runs at the same time a
+ * context of its own, as the simulation runs of `compare` do.
  */
 IOMMUSIM_API int iommusim_sim_run(struct iommusim_sim *sim);
 

@@ -19,6 +19,7 @@ int iommusim_timer_create(struct iommusim_clock *clock, iommusim_timer_fn *fn, v
 			  struct iommusim_timer **out)
 {
 	struct iommusim_timer *t = isim_zalloc(clock->mem, sizeof(*t), 0);
+	int err = 0;
 
 	if (!t)
 		return -ENOMEM;
@@ -26,8 +27,15 @@ int iommusim_timer_create(struct iommusim_clock *clock, iommusim_timer_fn *fn, v
 	t->fn = fn;
 	t->arg = arg;
 	pthread_mutex_lock(&clock->lock);
-	clock->timers++;
+	if (clock->ops->timer_init)
+		err = clock->ops->timer_init(clock, t);
+	if (!err)
+		clock->timers++;
 	pthread_mutex_unlock(&clock->lock);
+	if (err) {
+		isim_free(clock->mem, t, sizeof(*t), 0);
+		return err;
+	}
 	*out = t;
 	return 0;
 }
@@ -50,6 +58,8 @@ void iommusim_timer_destroy(struct iommusim_timer *t)
 	clock = t->clock;
 	pthread_mutex_lock(&clock->lock);
 	cancel_locked(clock, t);
+	if (clock->ops->timer_fini)
+		clock->ops->timer_fini(clock, t);
 	clock->timers--;
 	pthread_mutex_unlock(&clock->lock);
 	isim_free(clock->mem, t, sizeof(*t), 0);

@@ -14,12 +14,23 @@
 #include <iommusim/clock.h>
 
 struct isim_clock_ops {
-	/* Queue @t, whose expires_ns and seq are set; called with the clock lock held. */
+	/*
+	 * Queue @t, whose expires_ns and seq are set; called with the clock lock held. It cannot
+	 * fail (iommusim_timer_schedule() has no error to return), so whatever it needs is
+	 * reserved by @timer_init.
+	 */
 	void (*enqueue)(struct iommusim_clock *clock, struct iommusim_timer *t);
 	/* Remove a queued @t; called with the clock lock held. */
 	void (*dequeue)(struct iommusim_clock *clock, struct iommusim_timer *t);
 	/* Free the implementation's part of @clock (the generic part is freed by the caller). */
 	void (*fini)(struct iommusim_clock *clock);
+	/*
+	 * Optional: reserve what queuing @t will take, so that arming never allocates (a timer
+	 * armed during teardown must not be able to fail); 0 or -ENOMEM. Clock lock held.
+	 */
+	int (*timer_init)(struct iommusim_clock *clock, struct iommusim_timer *t);
+	/* Optional: give back what @timer_init reserved; @t is not queued. Clock lock held. */
+	void (*timer_fini)(struct iommusim_clock *clock, struct iommusim_timer *t);
 };
 
 struct iommusim_clock {
@@ -48,6 +59,8 @@ struct iommusim_timer {
 	struct iommusim_timer *prev;
 	struct iommusim_timer *next;
 	size_t slot;
+	/* What the implementation's timer_init reserved for this timer (the engine's record). */
+	size_t rec;
 	bool pending;
 };
 

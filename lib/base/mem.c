@@ -71,6 +71,7 @@ static int mem_new(const struct iommusim_mem_ops *ops, void *arg, const char *na
 	mem->name = name;
 	atomic_init(&mem->live_objects, 0);
 	atomic_init(&mem->live_bytes, 0);
+	atomic_init(&mem->failed_allocs, 0);
 	*out = mem;
 	return 0;
 }
@@ -117,6 +118,11 @@ uint64_t iommusim_mem_live_bytes(const struct iommusim_mem *mem)
 	return atomic_load_explicit(&mem->live_bytes, memory_order_relaxed);
 }
 
+uint64_t iommusim_mem_failed_allocs(const struct iommusim_mem *mem)
+{
+	return atomic_load_explicit(&mem->failed_allocs, memory_order_relaxed);
+}
+
 const char *iommusim_mem_backend_name(const struct iommusim_mem *mem)
 {
 	return mem->name;
@@ -129,6 +135,8 @@ void *isim_alloc(struct iommusim_mem *mem, size_t size, size_t align)
 	if (p) {
 		atomic_fetch_add_explicit(&mem->live_objects, 1, memory_order_relaxed);
 		atomic_fetch_add_explicit(&mem->live_bytes, size, memory_order_relaxed);
+	} else {
+		atomic_fetch_add_explicit(&mem->failed_allocs, 1, memory_order_relaxed);
 	}
 	return p;
 }

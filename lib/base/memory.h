@@ -15,6 +15,8 @@ struct iommusim_mem {
 	/* Relaxed atomics: threads acting as CPUs allocate concurrently. */
 	atomic_uint_fast64_t live_objects;
 	atomic_uint_fast64_t live_bytes;
+	/* Requests the backend refused: a simulation that met one is not faithful any more. */
+	atomic_uint_fast64_t failed_allocs;
 };
 
 /* Memory aligned to 16 bytes (or @align if larger, up to 64); NULL when the backend fails. */

@@ -34,8 +34,14 @@ void isim_rcu_register_self(void)
 	pthread_setspecific(reader_key, &registered);
 }
 
+#ifdef ISIM_TSAN
+/* What every read-side unlock releases and every grace period acquires (rcu.h). */
+char isim_rcu_gp_token;
+#endif
+
 void isim_rcu_synchronize(void)
 {
 	/* A registered thread must not be inside a read-side section here; it is not. */
 	urcu_memb_synchronize_rcu();
+	isim_tsan_acquire(&isim_rcu_gp_token);
 }

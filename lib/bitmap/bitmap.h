@@ -4,7 +4,7 @@
  * (arch/s390/pci/pci_dma.c up to Linux 6.6) and the PowerPC TCE allocator. They reproduce the
  * results of the kernel's bitmap_set(), bitmap_clear(), find_next_zero_bit(), find_next_bit(),
  * bitmap_find_next_zero_area_off() (lib/bitmap.c) and iommu_area_alloc() /
- * iommu_is_span_boundary() (lib/iommu-helper.c) exactly; see kernel-iommu.md §5.3 and §8.4.
+ * iommu_is_span_boundary() (lib/iommu-helper.c) exactly; see docs/sources.md S19 and S20.
  *
  * A map is an array of uint64_t (the kernel's unsigned long on a 64-bit guest). Bit i lives in
  * word i / 64 at position i % 64. A map of @size bits needs isim_bitmap_words(size) words; no

@@ -42,7 +42,7 @@ int iommusim_iommu_attach_device(struct iommusim_domain *d, struct iommusim_devi
 		ret = d->ops->attach_dev(d, dev);
 	if (!ret) {
 		/* At the head, as s390-iommu.c does: the newest device is walked first. */
-		cds_list_add_rcu(&dev->domain_node, &d->devices);
+		isim_list_add_rcu(&dev->domain_node, &d->devices);
 		dev->linked = true;
 		d->ndevices++;
 	}
@@ -59,7 +59,7 @@ int iommusim_iommu_detach_device(struct iommusim_domain *d, struct iommusim_devi
 		pthread_mutex_unlock(&d->devices_lock);
 		return -ENOENT;
 	}
-	cds_list_del_rcu(&dev->domain_node);
+	isim_list_del_rcu(&dev->domain_node);
 	dev->linked = false;
 	d->ndevices--;
 	if (d->ops->detach_dev)

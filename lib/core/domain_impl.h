@@ -137,6 +137,6 @@ void isim_domain_fini(struct iommusim_domain *d);
 
 /* Iterate the attached devices; the caller holds isim_rcu_read_lock(). */
 #define isim_domain_for_each_device(d, dev) \
-	cds_list_for_each_entry_rcu(dev, &(d)->devices, domain_node)
+	isim_list_for_each_entry_rcu(dev, &(d)->devices, domain_node)
 
 #endif /* ISIM_CORE_DOMAIN_IMPL_H */

@@ -723,6 +723,13 @@ void iommusim_dma_iommu_flush_queue(struct iommusim_device *dev, struct iommusim
 	isim_fq_flush_all(to_dd(dev)->cookie, cpu);
 }
 
+bool iommusim_dma_iommu_lazy(struct iommusim_device *dev)
+{
+	if (dev->dma_ops != &iommu_dma_ops)
+		return false;
+	return atomic_load_explicit(&to_dd(dev)->cookie->fq_active, memory_order_acquire);
+}
+
 struct iommusim_iova_domain *iommusim_dma_iova_domain(struct iommusim_device *dev)
 {
 	if (dev->dma_ops != &iommu_dma_ops)

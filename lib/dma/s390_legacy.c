@@ -6,7 +6,8 @@
  * a second, lazy bitmap; the pages become reusable when the allocator wraps around to the start
  * of the window, which costs one global RPCIT every time. Strict mode (s390_iommu=strict) issues
  * a ranged RPCIT on every unmap and frees at once. Functions whose I/O tables the hypervisor
- * shadows (tlb_refresh) need a ranged RPCIT after every map as well. See kernel-iommu.md §5.
+ * shadows (tlb_refresh) need a ranged RPCIT after every map as well. See docs/sources.md S19
+ * and docs/dma.md.
  */
 #include <assert.h>
 #include <errno.h>

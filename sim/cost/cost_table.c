@@ -1,15 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The cost table: the one place the simulator's numbers live (architecture rule 4). Each row is
- * a named parameter with unit, default, range, a one-line reason and its source; "§" refers to
- * ../shared/spec/hypervisor.md unless another file is named. EST rows are estimates a
- * calibration may fit inside their range. The row order is the listing order.
+ * a named parameter with unit, default, range, a one-line reason and its source: "sources.md
+ * S<n>" is section S<n> of docs/sources.md, other names are docs of this repository (or "EST"
+ * for a guess with no published basis). EST rows are estimates a calibration may fit inside
+ * their range. The row order is the listing order.
  *
- * Guest-side split. The spec gives only c_guest_map / c_guest_unmap = 50-200 ns (EST) for "page
- * table update + IOVA alloc/free" (§9.1). Here that total is a fixed cost per DMA API call
- * (dispatch, checks, iommu_map/unmap page-size split, gather) plus the work units the kernel
- * layers count (cpu.h). The defaults were chosen so that, at 5.2 GHz, the library's own counts
- * land inside the spec's range:
+ * Guest-side split. The published basis gives only the estimate c_guest_map / c_guest_unmap =
+ * 50-200 ns for "page table update + IOVA alloc/free" (sources.md S14). Here that total is a
+ * fixed cost per DMA API call (dispatch, checks, iommu_map/unmap page-size split, gather) plus
+ * the work units the kernel layers count (cpu.h). The defaults were chosen so that, at 5.2 GHz,
+ * the library's own counts land inside that range:
  *   warm strict 1-page map (rcache hit: lock + mag_op + mag_scan + pte_write)
  *     250 + 40 + 10 + 3 + 60 = 363 cycles = 70 ns;
  *   warm strict 1-page unmap (lock + mag_op + pte_write)   200 + 40 + 10 + 60 = 310 cycles = 60 ns;
@@ -76,14 +77,14 @@ extern const size_t isim_cost_nr_profiles;
 /* s390.enomem, in the order of enum iommusim_s390_enomem (s390.h). */
 static const char *const enomem_choices[] = { "global-flush", "none", "flush-queue", NULL };
 
-#define GUEST_SPLIT "hypervisor.md §9.1, c_guest_map/unmap split"
+#define GUEST_SPLIT "sources.md S14, c_guest_map/unmap split"
 
 const struct iommusim_cost_param isim_cost_table[IOMMUSIM_COST_NR] = {
 	/* The clock every ns value is converted with. */
 	ROW(CPU_FREQ_MHZ, "cpu.freq_mhz", MHZ, 5200, 1000, 6000, 0,
-	    "guest CPU clock: IBM z15/z16 cores run at 5.2 GHz; x86 anchors in the spec assume "
+	    "guest CPU clock: IBM z15/z16 cores run at 5.2 GHz; the x86 figures of the sources assume "
 	    "2.5-3.5 GHz",
-	    "IBM z15/z16 data; hypervisor.md conventions"),
+	    "sources.md S9 (IBM z15/z16 data)"),
 
 	/* Guest kernel: per call, then per counted unit of work (cpu.h enum iommusim_work). */
 	ROW(GUEST_DMA_MAP_CYCLES, "guest.dma_map_cycles", CYCLES, 250, 100, 1000, EST,
@@ -131,36 +132,36 @@ const struct iommusim_cost_param isim_cost_table[IOMMUSIM_COST_NR] = {
 	ROW(GUEST_FW_BUSY_RETRY_NS, "guest.fw_busy_retry_ns", NS, 1000, 1000, 10000, 0,
 	    "RPCIT cc 2 (busy) makes zpci_refresh_trans udelay(1) before retrying; a time, so in "
 	    "ns; the retried call is charged by the platform",
-	    "kernel-iommu.md §6"),
+	    "sources.md S18"),
 	ROW(GUEST_APERTURE_PAGES, "guest.aperture_pages", PAGES, 0, 0, 1ull << 30, 0,
 	    "A, the DMA aperture walked by a global refresh; 0 = derived (vfio limit with the "
 	    "QEMU 8.0 shrink, else the zPCI window)",
-	    "hypervisor.md §9.1, §1.7"),
+	    "sources.md S11, S14"),
 
 	/* dma-iommu flush queue. */
 	ROW(DMA_FQ_SIZE, "dma.fq_size", COUNT, 0, 0, 1ull << 20, POW2,
 	    "flush-queue entries (power of two); 0 = policy default: 256 per-CPU, 32768 single "
 	    "(shadow_on_flush)",
-	    "hypervisor.md §9.1; kernel-iommu.md §2.1"),
+	    "sources.md S16"),
 	ROW(DMA_FQ_TIMEOUT_MS, "dma.fq_timeout_ms", MS, 0, 0, 60000, 0,
 	    "flush-queue timer; 0 = policy default: 10 ms per-CPU, 1000 ms single",
-	    "hypervisor.md §9.1; kernel-iommu.md §2.1"),
+	    "sources.md S16"),
 
 	/* What the firmware tells the guest about the function. */
 	ROW(ZPCI_TLB_REFRESH, "zpci.tlb_refresh", BOOL, 1, 0, 1, 0,
 	    "1 = hypervisor shadows the I/O tables (z/VM, KVM): RPCIT on every map and "
 	    "shadow_on_flush; 0 on LPAR",
-	    "hypervisor.md §3; kernel-iommu.md §4.2"),
+	    "sources.md S18"),
 	ROW_CHOICE(S390_ENOMEM, "s390.enomem", 0, enomem_choices,
 		   "answer to a map RPCIT's insufficient resources: global-flush (v6.7 global "
 		   "RPCIT), none (map fails), flush-queue (flush the FQ, retry once)",
-		   "kernel-iommu.md §4.3"),
+		   "sources.md S18"),
 
 	/* LPAR: the firmware purges the hardware IOTLB; nothing is shadowed. */
 	ROW(LPAR_RPCIT_NS, "lpar.rpcit_ns", NS, 1000, 300, 5000, EST,
 	    "one RPCIT on LPAR: instruction entry + IOTLB purge + completion wait; no public "
-	    "number, placed at the bare-metal invalidation of §5.2",
-	    "hypervisor.md §5.2"),
+	    "number, placed at the bare-metal invalidation (sources.md S13)",
+	    "sources.md S13"),
 
 	/* z/VM: CP shadows like QEMU but its internals are not public; every value is a guess. */
 	ROW(ZVM_TRAP_NS, "zvm.trap_ns", NS, 2000, 500, 10000, EST,
@@ -210,19 +211,19 @@ const struct iommusim_cost_param isim_cost_table[IOMMUSIM_COST_NR] = {
 	/* QEMU s390 RPCIT emulation. */
 	ROW(QEMU_SERIALIZE_RPCIT, "qemu.serialize_rpcit", BOOL, 1, 0, 1, 0,
 	    "1 = RPCIT emulation under the BQL: one shared server for all vCPUs",
-	    "hypervisor.md §1.1, §9.1"),
+	    "sources.md S2"),
 	ROW(QEMU_WALK_NS, "qemu.walk_ns", NS, 150, 60, 300, EST,
 	    "one 3-level guest-table walk (3 address_space_ldq), repeated for every 4 KiB page "
 	    "(no upper-level caching)",
-	    "hypervisor.md §9.1, §1.3"),
+	    "sources.md S10, S14"),
 	ROW(QEMU_HASH_NS, "qemu.hash_ns", NS, 40, 20, 100, EST,
 	    "one GHashTable lookup of the shadow IOTLB (hit or miss), paid for every page walked",
-	    "hypervisor.md §9.1, §1.4"),
+	    "sources.md S10, S14"),
 	ROW(QEMU_HASH_INSERT_NS, "qemu.hash_insert_ns", NS, 80, 40, 200, EST,
 	    "insert + g_new of a shadow entry: about 2x a lookup, range 2x hash's",
-	    "hypervisor.md §9.1, §1.4"),
+	    "sources.md S10, S14"),
 	ROW(QEMU_HASH_REMOVE_NS, "qemu.hash_remove_ns", NS, 40, 20, 100, EST,
-	    "remove + free of a shadow entry: about a lookup", "hypervisor.md §9.1, §1.4"),
+	    "remove + free of a shadow entry: about a lookup", "sources.md S10, S14"),
 	ROW(QEMU_UNMAP_COALESCE, "qemu.unmap_coalesce", BOOL, 1, 0, 1, 0,
 	    "1 = invalid-PTE runs become power-of-two UNMAP_DMA ioctls (QEMU >= 8.0); 0 = one "
 	    "per shadowed page that went invalid",
@@ -239,25 +240,25 @@ const struct iommusim_cost_param isim_cost_table[IOMMUSIM_COST_NR] = {
 	ROW(VFIO_MAP_IOCTL_NS, "vfio.map_ioctl_ns", NS, 4000, 2000, 10000, EST,
 	    "one VFIO_IOMMU_MAP_DMA of one resident page: syscall, rb-tree, kzalloc, pin "
 	    "(0.1-0.3 us), accounting, host iommu_map",
-	    "hypervisor.md §9.1, §2.2"),
+	    "sources.md S12, S14"),
 	ROW(VFIO_UNMAP_IOCTL_NS, "vfio.unmap_ioctl_ns", NS, 1000, 500, 2000, EST,
 	    "fixed part of one VFIO_IOMMU_UNMAP_DMA (syscall, mutex, search), paid even when "
 	    "nothing is mapped",
-	    "hypervisor.md §9.1, §2.3"),
+	    "sources.md S12, S14"),
 	ROW(VFIO_UNMAP_ENTRY_NS, "vfio.unmap_entry_ns", NS, 1000, 500, 3000, EST,
 	    "teardown of one one-page vfio_dma (iova_to_phys, unmap, unpin, free) without the "
 	    "host IOTLB sync",
-	    "hypervisor.md §9.1, §2.3"),
+	    "sources.md S12, S14"),
 	ROW(VFIO_DMA_ENTRY_LIMIT, "vfio.dma_entry_limit", COUNT, 65535, 1, 4294967295ull, 0,
 	    "type1 dma_entry_limit: vfio_dma mappings per container (U16_MAX); 4194304 maps a "
 	    "16 GiB guest page by page",
-	    "hypervisor.md §9.1, §2.1"),
+	    "sources.md S8, S12"),
 
 	/* The host's own IOMMU. */
 	ROW(HOST_IOTLB_INV_NS, "host.iotlb_inv_ns", NS, 500, 300, 2000, EST,
 	    "one host IOTLB invalidation + completion wait, once per vfio_dma; ~2 k cycles "
 	    "(secondary), ~360 ns implied by Grace strict",
-	    "hypervisor.md §9.1, §5.2"),
+	    "sources.md S13, S14"),
 	ROW(HOST_FLUSH_ON_MAP, "host.flush_on_map", BOOL, 0, 0, 1, 0,
 	    "1 = the s390 host's IOMMU driver flushes (host.iotlb_inv_ns) inside every vfio map "
 	    "(host Linux < 6.2); 0 = from 6.2, maps on LPAR do not flush",

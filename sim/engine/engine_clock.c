@@ -3,11 +3,10 @@
  * The engine's clock: each armed timer is one engine event at its expiry, bound to the CPU that
  * armed it. Events are sequenced when they are scheduled, which is when the timer is armed, so
  * timers expiring in the same cycle fire in arming order. A timer's t->slot holds its event
- * record while it is queued and ISIM_EV_NONE once its event has been taken off to fire.
+ * record while it is queued and ISIM_EV_NONE once its event has been taken off to fire; the
+ * record itself (t->rec) is the timer's from creation to destruction, so arming never allocates.
  */
 #include <errno.h>
-#include <stdio.h>
-#include <stdlib.h>
 
 #include "base/clock_impl.h"
 #include "base/memory.h"
@@ -27,21 +26,29 @@ static void eclock_enqueue(struct iommusim_clock *clock, struct iommusim_timer *
 	struct iommusim_engine *e = clock->impl;
 	uint32_t cpu = t->cpu ? isim_engine_cpu_index(e, t->cpu) : ISIM_EV_NONE;
 	uint64_t at = iommusim_engine_ns_to_cycles(e, t->expires_ns);
-	uint32_t slot;
 
 	/* The clock's now is rounded down, so a zero delay can land just before the cycle. */
 	if (at < e->now)
 		at = e->now;
-	slot = isim_engine_push(e, at, cpu, timer_event, t);
-	if (slot == ISIM_EV_NONE) {
-		/*
-		 * iommusim_timer_schedule() cannot fail, and dropping the timer would silently
-		 * change the simulation, so running out of memory here ends the process.
-		 */
-		fputs("iommusim: out of memory arming a timer on the engine clock\n", stderr);
-		abort();
-	}
-	t->slot = slot;
+	/* The timer's own record, reserved when it was created: arming cannot run out of memory. */
+	isim_engine_push_reserved(e, (uint32_t)t->rec, at, cpu, timer_event, t);
+	t->slot = t->rec;
+}
+
+static int eclock_timer_init(struct iommusim_clock *clock, struct iommusim_timer *t)
+{
+	uint32_t rec = isim_engine_rec_reserve(clock->impl);
+
+	if (rec == ISIM_EV_NONE)
+		return -ENOMEM;
+	t->rec = rec;
+	t->slot = ISIM_EV_NONE;
+	return 0;
+}
+
+static void eclock_timer_fini(struct iommusim_clock *clock, struct iommusim_timer *t)
+{
+	isim_engine_rec_unreserve(clock->impl, (uint32_t)t->rec);
 }
 
 static void eclock_dequeue(struct iommusim_clock *clock, struct iommusim_timer *t)
@@ -64,6 +71,8 @@ static const struct isim_clock_ops engine_clock_ops = {
 	.enqueue = eclock_enqueue,
 	.dequeue = eclock_dequeue,
 	.fini = eclock_fini,
+	.timer_init = eclock_timer_init,
+	.timer_fini = eclock_timer_fini,
 };
 
 int isim_engine_clock_create(struct iommusim_engine *e)

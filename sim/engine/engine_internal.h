@@ -47,6 +47,8 @@ struct isim_event {
 	uint32_t gen;
 	uint32_t next; /* free list, or backlog */
 	uint32_t prev; /* backlog */
+	/* Owned by a timer (isim_engine_rec_reserve()): released to it, never to the free list. */
+	bool reserved;
 };
 
 struct isim_engine_cpu {
@@ -140,6 +142,20 @@ void isim_engine_queue_fini(struct iommusim_engine *e);
 /* Queue @fn(@arg) at @at bound to CPU index @cpu (or ISIM_EV_NONE); the slot or ISIM_EV_NONE. */
 uint32_t isim_engine_push(struct iommusim_engine *e, uint64_t at, uint32_t cpu,
 			  iommusim_event_fn *fn, void *arg);
+
+/*
+ * A record of one's own, kept across any number of queuings, so that queuing it cannot fail:
+ * what a timer needs (its arming has no error to return). Return: the slot, or ISIM_EV_NONE
+ * when the records cannot grow.
+ */
+uint32_t isim_engine_rec_reserve(struct iommusim_engine *e);
+
+/* Give a reserved record back to the free list; it must not be queued. */
+void isim_engine_rec_unreserve(struct iommusim_engine *e, uint32_t slot);
+
+/* Queue @fn(@arg) in the reserved record @slot, which must not be queued already. */
+void isim_engine_push_reserved(struct iommusim_engine *e, uint32_t slot, uint64_t at, uint32_t cpu,
+			       iommusim_event_fn *fn, void *arg);
 
 /* Take the queued event in @slot off the queue and release its record. */
 void isim_engine_remove(struct iommusim_engine *e, uint32_t slot);

@@ -88,6 +88,7 @@ static uint32_t rec_get(struct iommusim_engine *e)
 		return ISIM_EV_NONE;
 	slot = e->used++;
 	e->ev[slot].gen = 1;
+	e->ev[slot].reserved = false;
 	return slot;
 }
 
@@ -100,6 +101,9 @@ static void rec_put(struct iommusim_engine *e, uint32_t slot)
 	r->pos = ISIM_EV_NONE;
 	r->fn = NULL;
 	r->arg = NULL;
+	/* A reserved record stays with its owner, ready for the next queuing. */
+	if (r->reserved)
+		return;
 	r->next = e->free_head;
 	e->free_head = slot;
 }
@@ -320,22 +324,60 @@ static void rekey(struct iommusim_engine *e)
 
 /* ---- the queue's interface ---- */
 
-uint32_t isim_engine_push(struct iommusim_engine *e, uint64_t at, uint32_t cpu,
-			  iommusim_event_fn *fn, void *arg)
+/*
+ * The heap has a place for every record (grow() sizes both alike), so queuing a record the
+ * caller already holds needs no memory.
+ */
+static void rec_queue(struct iommusim_engine *e, uint32_t slot, uint64_t at, uint32_t cpu,
+		      iommusim_event_fn *fn, void *arg)
 {
-	uint32_t slot = rec_get(e);
-	struct isim_event *r;
+	struct isim_event *r = &e->ev[slot];
 
-	if (slot == ISIM_EV_NONE)
-		return ISIM_EV_NONE;
-	r = &e->ev[slot];
 	r->fn = fn;
 	r->arg = arg;
 	r->cpu = cpu;
 	heap_insert(e, &(struct isim_heap_ent){
 		.time = at, .due = at, .seq = e->next_seq++, .slot = slot });
 	e->pending++;
+}
+
+uint32_t isim_engine_push(struct iommusim_engine *e, uint64_t at, uint32_t cpu,
+			  iommusim_event_fn *fn, void *arg)
+{
+	uint32_t slot = rec_get(e);
+
+	if (slot == ISIM_EV_NONE)
+		return ISIM_EV_NONE;
+	rec_queue(e, slot, at, cpu, fn, arg);
 	return slot;
+}
+
+uint32_t isim_engine_rec_reserve(struct iommusim_engine *e)
+{
+	uint32_t slot = rec_get(e);
+
+	if (slot != ISIM_EV_NONE) {
+		e->ev[slot].reserved = true;
+		e->ev[slot].pos = ISIM_EV_NONE;
+	}
+	return slot;
+}
+
+void isim_engine_rec_unreserve(struct iommusim_engine *e, uint32_t slot)
+{
+	struct isim_event *r = &e->ev[slot];
+
+	assert(slot >= e->ncpus && slot < e->used && r->reserved && r->pos == ISIM_EV_NONE);
+	r->reserved = false;
+	rec_put(e, slot);
+}
+
+void isim_engine_push_reserved(struct iommusim_engine *e, uint32_t slot, uint64_t at, uint32_t cpu,
+			       iommusim_event_fn *fn, void *arg)
+{
+	assert(slot >= e->ncpus && slot < e->used && e->ev[slot].reserved &&
+	       e->ev[slot].pos == ISIM_EV_NONE);
+	rec_queue(e, slot, at, cpu, fn, arg);
 }
 
 void isim_engine_remove(struct iommusim_engine *e, uint32_t slot)

@@ -59,7 +59,11 @@ int isim_kvm_rpcit(struct iommusim_platform *p, struct iommusim_cpu *cpu,
 	};
 	struct isim_walk_counts n = {0};
 
-	isim_shadow_refresh(f->shadow, f->iota, first, end, &rules, &p->container, &n);
+	if (isim_shadow_refresh(f->shadow, f->iota, first, end, &rules, &p->container, &n)) {
+		/* What the walk did before it stopped is counted; its time is not charged. */
+		isim_platform_add_counts(p, &n);
+		return isim_platform_nomem(p, cpu, status);
+	}
 	isim_kvm_charge_trap(p, cpu, emulation_ns(c, &n));
 	isim_platform_add_counts(p, &n);
 	if (!p->container.limited || p->container.avail > 0)

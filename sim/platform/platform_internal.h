@@ -39,6 +39,8 @@ struct iommusim_platform {
 	size_t nfns;
 	size_t fns_cap;
 	struct iommusim_platform_stats st;
+	/* the first host failure (-ENOMEM), or 0: iommusim_platform_error() */
+	int err;
 };
 
 /*
@@ -66,6 +68,13 @@ void isim_kvm_charge_trap(struct iommusim_platform *p, struct iommusim_cpu *cpu,
  */
 void isim_platform_charge(struct iommusim_platform *p, struct iommusim_cpu *cpu, uint64_t trap,
 			  uint64_t work);
+
+/*
+ * The answer to an RPCIT whose shadow walk ran out of host memory: the refused trap is
+ * charged, the failure recorded and the engine stopped (iommusim_platform_error()), and the
+ * guest gets cc 1 / function in error, an error its driver reports without retrying.
+ */
+int isim_platform_nomem(struct iommusim_platform *p, struct iommusim_cpu *cpu, uint8_t *status);
 
 /* Add a shadow walk's counts to the platform's statistics. */
 void isim_platform_add_counts(struct iommusim_platform *p, const struct isim_walk_counts *n);

@@ -2,7 +2,7 @@
 /*
  * The shadow of a guest's I/O translations and the refresh walk (see shadow.h).
  *
- * The walk follows QEMU's rpcit_service_call() loop (hypervisor.md §1.3-§1.6) without visiting
+ * The walk follows QEMU's rpcit_service_call() loop (docs/sources.md S10) without visiting
  * pages one by one: per 1 MiB segment it reads the guest page table's occupancy words and the
  * shadow's, and handles only the pages set in either, in address order, because the budget
  * they take and give back makes the order matter. The pages set in neither are invalid PTEs
@@ -11,7 +11,6 @@
  */
 #include <assert.h>
 #include <errno.h>
-#include <stdlib.h>
 
 #include <iommusim/s390.h>
 
@@ -130,32 +129,19 @@ bool isim_shadow_lookup(const struct isim_shadow *sh, uint64_t iova, uint64_t *t
 	return true;
 }
 
-/* A firmware call cannot fail for the host's lack of memory, so neither can the model. */
-static struct sseg *seg_get(struct isim_shadow *sh, uint64_t segno)
+/* Free region @r if it holds no segment. */
+static void region_trim(struct isim_shadow *sh, unsigned int r)
 {
-	unsigned int r = (unsigned int)(segno / REGION_SEGS),
-		     s = (unsigned int)(segno % REGION_SEGS);
 	struct sregion *reg = sh->reg[r];
-	struct sseg *sg;
 
-	assert(segno < TABLE_SEGS);
-	if (!reg) {
-		reg = isim_zalloc(sh->mem, sizeof(*reg), 0);
-		if (!reg)
-			abort();
-		sh->reg[r] = reg;
-		sh->occ[r / 64] |= 1ull << (r % 64);
-	}
-	sg = reg->seg[s];
-	if (!sg) {
-		sg = isim_zalloc(sh->mem, sizeof(*sg), 0);
-		if (!sg)
-			abort();
-		reg->seg[s] = sg;
-		reg->occ[s / 64] |= 1ull << (s % 64);
-		sh->nsegs++;
-	}
-	return sg;
+	if (!reg)
+		return;
+	for (unsigned int w = 0; w < REGION_WORDS; w++)
+		if (reg->occ[w])
+			return;
+	isim_free(sh->mem, reg, sizeof(*reg), 0);
+	sh->reg[r] = NULL;
+	sh->occ[r / 64] &= ~(1ull << (r % 64));
 }
 
 /* Free segment @segno if it holds no page, and its region if that holds no segment. */
@@ -172,12 +158,41 @@ static void seg_trim(struct isim_shadow *sh, uint64_t segno)
 	reg->seg[s] = NULL;
 	reg->occ[s / 64] &= ~(1ull << (s % 64));
 	sh->nsegs--;
-	for (unsigned int w = 0; w < REGION_WORDS; w++)
-		if (reg->occ[w])
-			return;
-	isim_free(sh->mem, reg, sizeof(*reg), 0);
-	sh->reg[r] = NULL;
-	sh->occ[r / 64] &= ~(1ull << (r % 64));
+	region_trim(sh, r);
+}
+
+/*
+ * The shadow segment for @segno, created if need be; NULL when the host has no memory for it
+ * (the walk then stops and the platform reports the failure; the shadow stays consistent: an
+ * empty region made here is freed again).
+ */
+static struct sseg *seg_get(struct isim_shadow *sh, uint64_t segno)
+{
+	unsigned int r = (unsigned int)(segno / REGION_SEGS),
+		     s = (unsigned int)(segno % REGION_SEGS);
+	struct sregion *reg = sh->reg[r];
+	struct sseg *sg;
+
+	assert(segno < TABLE_SEGS);
+	if (!reg) {
+		reg = isim_zalloc(sh->mem, sizeof(*reg), 0);
+		if (!reg)
+			return NULL;
+		sh->reg[r] = reg;
+		sh->occ[r / 64] |= 1ull << (r % 64);
+	}
+	sg = reg->seg[s];
+	if (!sg) {
+		sg = isim_zalloc(sh->mem, sizeof(*sg), 0);
+		if (!sg) {
+			region_trim(sh, r);
+			return NULL;
+		}
+		reg->seg[s] = sg;
+		reg->occ[s / 64] |= 1ull << (s % 64);
+		sh->nsegs++;
+	}
+	return sg;
 }
 
 /* The first set bit at or after @from in a bitmap of @nbits bits, or @nbits. */
@@ -267,6 +282,8 @@ struct walk {
 	uint64_t run_start;
 	uint64_t run_len;
 	bool again;
+	/* the host could not allocate a shadow segment: the walk stops where it is */
+	bool nomem;
 };
 
 /* QEMU's dma_avail: the container's budget, or 1 when there is no limit. */
@@ -384,6 +401,10 @@ static void valid_page(struct walk *w, uint64_t page, uint64_t pte, bool have, u
 			budget_give(w->c, 1);
 	} else {
 		sg = seg_get(w->sh, page >> SEG_SHIFT);
+		if (!sg) {
+			w->nomem = true;
+			return;
+		}
 		sg->occ[i / 64] |= 1ull << (i % 64);
 		w->sh->pages++;
 		if (++w->c->shadow_pages > w->c->shadow_max)
@@ -444,6 +465,8 @@ static void page_table(struct walk *w, uint64_t segno, unsigned int lo, unsigned
 					   s[k] & bit, i);
 			else
 				gone_page(w, base + i, i);
+			if (w->nomem)
+				return;
 		}
 	}
 	run_extend(w, base + pos, hi - pos);
@@ -487,6 +510,8 @@ static bool one_pass(struct walk *w, uint64_t first, uint64_t end)
 				send = end;
 			page_table(w, segno, (unsigned int)(cur - (segno << SEG_SHIFT)),
 				   (unsigned int)(send - (segno << SEG_SHIFT)), valid, ptes);
+			if (w->nomem)
+				return false;
 			cur = send;
 			continue;
 		}
@@ -505,9 +530,9 @@ static bool one_pass(struct walk *w, uint64_t first, uint64_t end)
 }
 
 /* mirrors the loop of rpcit_service_call(), retry included */
-void isim_shadow_refresh(struct isim_shadow *sh, const struct iommusim_s390_io_table *t,
-			 uint64_t first, uint64_t end, const struct isim_walk_rules *rules,
-			 struct isim_container *c, struct isim_walk_counts *counts)
+int isim_shadow_refresh(struct isim_shadow *sh, const struct iommusim_s390_io_table *t,
+			uint64_t first, uint64_t end, const struct isim_walk_rules *rules,
+			struct isim_container *c, struct isim_walk_counts *counts)
 {
 	struct walk w = {
 		.sh = sh,
@@ -521,9 +546,12 @@ void isim_shadow_refresh(struct isim_shadow *sh, const struct iommusim_s390_io_t
 	for (;;) {
 		again = one_pass(&w, first, end);
 		counts->passes++;
+		if (w.nomem)
+			return -ENOMEM;
 		if (!again || !rules->second_pass || !dma_avail(c))
 			break;
 		counts->second_passes++;
 	}
 	counts->left_unmapped = again;
+	return 0;
 }

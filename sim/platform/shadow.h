@@ -119,10 +119,12 @@ uint64_t isim_shadow_segments(const struct isim_shadow *sh);
 /*
  * isim_shadow_refresh() - walk pages [@first, @end) of guest table @t (page numbers: address
  * >> 12) by @rules and bring @sh in line, taking and returning budget from @c. Adds the work to
- * @counts. Aborts if the memory context cannot supply a shadow segment: a firmware call has no
- * way to report it.
+ * @counts. Return: 0, or -ENOMEM when the memory context could not supply a shadow segment:
+ * the walk stopped at that page, the shadow and the budget hold what was done up to there (a
+ * firmware call has no way to say "the host is out of memory": the platform answers with an
+ * error and records the failure, see platform_internal.h).
  */
-void isim_shadow_refresh(struct isim_shadow *sh, const struct iommusim_s390_io_table *t,
+int isim_shadow_refresh(struct isim_shadow *sh, const struct iommusim_s390_io_table *t,
 			 uint64_t first, uint64_t end, const struct isim_walk_rules *rules,
 			 struct isim_container *c, struct isim_walk_counts *counts);
 

@@ -37,7 +37,11 @@ int isim_zvm_rpcit(struct iommusim_platform *p, struct iommusim_cpu *cpu,
 	};
 	struct isim_walk_counts n = {0};
 
-	isim_shadow_refresh(f->shadow, f->iota, first, end, &rules, &p->container, &n);
+	if (isim_shadow_refresh(f->shadow, f->iota, first, end, &rules, &p->container, &n)) {
+		/* What the walk did before it stopped is counted; its time is not charged. */
+		isim_platform_add_counts(p, &n);
+		return isim_platform_nomem(p, cpu, status);
+	}
 	isim_platform_charge(p, cpu, iommusim_cost_cycles(c, IOMMUSIM_COST_ZVM_TRAP_NS),
 			     iommusim_cost_ns_to_cycles(c, cp_ns(c, &n)));
 	isim_platform_add_counts(p, &n);

@@ -6,9 +6,12 @@
  */
 #include <assert.h>
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <iommusim/dma.h>
+#include <iommusim/error.h>
 #include <iommusim/s390.h>
 #include <iommusim/sim.h>
 
@@ -53,6 +56,12 @@ struct iommusim_sim {
 	uint32_t fq_size;
 	uint32_t fq_timeout_ms;
 	bool ran;
+	/*
+	 * The memory context's refusals when the simulation began: any refusal after that, even
+	 * one the guest's kernel took in its stride (a flush queue it went without, a magazine it
+	 * did not cache), makes the results those of another machine, so it is reported as -ENOMEM.
+	 */
+	uint64_t mem_failed;
 	/* iommusim_cost_work_cycles() per kind, read once: the hook runs many times per I/O. */
 	uint64_t work_cycles[IOMMUSIM_WORK_NR];
 	struct iommusim_sim_stats stats;
@@ -67,31 +76,92 @@ static void work_hook(void *arg, struct iommusim_cpu *cpu, enum iommusim_work ki
 	iommusim_engine_cpu_charge(sim->e, cpu, sim->work_cycles[kind] * n);
 }
 
-static int check_config(const struct iommusim_sim_config *cfg)
+/* Where iommusim_sim_create_msg() writes why it failed; @len 0 discards the message. */
+struct errmsg {
+	char *buf;
+	size_t len;
+};
+
+__attribute__((format(printf, 3, 4))) static int seterr(struct errmsg *m, int err, const char *fmt,
+							...)
+{
+	va_list ap;
+
+	if (m->len) {
+		va_start(ap, fmt);
+		vsnprintf(m->buf, m->len, fmt, ap);
+		va_end(ap);
+	}
+	return err;
+}
+
+static int check_config(const struct iommusim_sim_config *cfg, struct errmsg *m)
 {
 	const struct iommusim_nvme_config *job = &cfg->nvme;
 
-	if (!cfg->cost || (unsigned int)cfg->platform >= IOMMUSIM_PLATFORM_NR ||
-	    (unsigned int)cfg->policy >= IOMMUSIM_POLICY_NR || cfg->guest_memory == 0)
-		return -EINVAL;
+	if (!cfg->cost)
+		return seterr(m, -EINVAL, "cost: no cost set given");
+	if ((unsigned int)cfg->platform >= IOMMUSIM_PLATFORM_NR)
+		return seterr(m, -EINVAL, "platform: %u is not a platform kind",
+			      (unsigned int)cfg->platform);
+	if ((unsigned int)cfg->policy >= IOMMUSIM_POLICY_NR)
+		return seterr(m, -EINVAL, "policy: %u is not a policy", (unsigned int)cfg->policy);
+	if (cfg->guest_memory == 0)
+		return seterr(m, -EINVAL, "guest_memory: must not be 0");
 	if (cfg->cpus == 0 || cfg->cpus > IOMMUSIM_ENGINE_MAX_CPUS)
-		return -EINVAL;
-	if (job->jobs == 0 || job->jobs > cfg->cpus || job->iodepth == 0)
-		return -EINVAL;
+		return seterr(m, -EINVAL, "cpus: %u is not in 1..%u", cfg->cpus,
+			      IOMMUSIM_ENGINE_MAX_CPUS);
+	if (job->jobs == 0 || job->jobs > cfg->cpus)
+		return seterr(m, -EINVAL, "nvme.jobs: %u is not in 1..%u (one job per CPU)",
+			      job->jobs, cfg->cpus);
+	if (job->iodepth == 0)
+		return seterr(m, -EINVAL, "nvme.iodepth: must be at least 1");
 	if (job->block_size == 0 || job->block_size % PAGE_SIZE != 0)
-		return -EINVAL;
+		return seterr(m, -EINVAL, "nvme.block_size: %u is not a positive multiple of 4096",
+			      job->block_size);
 	if (cfg->measure_ns == 0)
-		return -EINVAL;
+		return seterr(m, -EINVAL, "measure_ns: must not be 0");
 	return 0;
 }
 
-/* A refusal by the guest stack is a bad configuration; running out of memory is not. */
-static int setup_error(int err)
+/*
+ * -ENOMEM when the host ran out of memory since the simulation began: the memory context
+ * refused a request, or the platform could not grow its shadow. 0 otherwise.
+ */
+static int host_error(const struct iommusim_sim *sim)
 {
-	return err == 0 || err == -ENOMEM ? err : -EINVAL;
+	if (sim->platform && iommusim_platform_error(sim->platform))
+		return iommusim_platform_error(sim->platform);
+	if (iommusim_mem_failed_allocs(sim->mem) != sim->mem_failed)
+		return -ENOMEM;
+	return 0;
 }
 
-static int setup_policy(struct iommusim_sim *sim)
+/* Why a run stops early: the host's memory first, then an event the workload could not queue. */
+static int sim_error(const struct iommusim_sim *sim)
+{
+	int err = host_error(sim);
+
+	return err ? err : isim_nvme_error(sim->nvme);
+}
+
+/*
+ * A refusal by the guest stack is a bad configuration; running out of memory is not, and
+ * neither is a refusal the host's memory shortage caused (a firmware call answered with an
+ * error because the platform could not grow its shadow).
+ */
+static int setup_error(struct iommusim_sim *sim, int err, struct errmsg *m, const char *what)
+{
+	if (!err)
+		return 0;
+	if (err == -ENOMEM || host_error(sim))
+		return seterr(m, -ENOMEM,
+			      "%s: out of memory (the memory context refused an allocation)", what);
+	return seterr(m, -EINVAL, "%s: refused by the guest stack: %s", what,
+		      iommusim_strerror(err));
+}
+
+static int setup_policy(struct iommusim_sim *sim, struct errmsg *m)
 {
 	const struct iommusim_cost *cost = sim->cost;
 	struct iommusim_dma_iommu_config dcfg = {
@@ -111,7 +181,8 @@ static int setup_policy(struct iommusim_sim *sim)
 		/* Linux 6.6's default: lazy unmaps, a global RPCIT per wrap-around */
 		struct iommusim_s390_legacy_config lcfg = { .strict = false };
 
-		return setup_error(iommusim_s390_legacy_dma_setup(sim->dev, &lcfg));
+		return setup_error(sim, iommusim_s390_legacy_dma_setup(sim->dev, &lcfg), m,
+				   "policy legacy: the s390 DMA ops");
 	}
 	switch (sim->cfg.policy) {
 	case IOMMUSIM_POLICY_STRICT:
@@ -134,15 +205,26 @@ static int setup_policy(struct iommusim_sim *sim)
 	}
 	err = iommusim_s390_domain_create(sim->mem, IOMMUSIM_KERNEL_6_7, &sim->domain);
 	if (err)
-		return setup_error(err);
+		return setup_error(sim, err, m, "the s390 paging domain");
 	enomem = (enum iommusim_s390_enomem)iommusim_cost_get(cost, IOMMUSIM_COST_S390_ENOMEM);
 	err = iommusim_s390_domain_set_enomem(sim->domain, enomem);
-	if (!err)
-		err = iommusim_dma_iommu_setup(sim->dev, sim->domain, &dcfg);
-	return setup_error(err);
+	if (err)
+		return setup_error(sim, err, m, "s390.enomem");
+	err = iommusim_dma_iommu_setup(sim->dev, sim->domain, &dcfg);
+	if (err)
+		return setup_error(sim, err, m,
+				   "dma-iommu set-up (dma.fq_size, dma.fq_timeout_ms)");
+	/*
+	 * dma-iommu goes strict, as the kernel does, when its flush queue cannot be had; that
+	 * would run another policy than the one asked for.
+	 */
+	if (dcfg.mode == IOMMUSIM_DMA_LAZY && !iommusim_dma_iommu_lazy(sim->dev))
+		return seterr(m, -ENOMEM, "policy %s: out of memory for the flush queue",
+			      iommusim_policy_name(sim->cfg.policy));
+	return 0;
 }
 
-static int setup_device(struct iommusim_sim *sim)
+static int setup_device(struct iommusim_sim *sim, struct errmsg *m)
 {
 	struct iommusim_device_config dcfg = {
 		.name = "nvme",
@@ -158,40 +240,55 @@ static int setup_device(struct iommusim_sim *sim)
 
 	err = iommusim_device_create(sim->mem, &dcfg, &sim->dev);
 	if (err)
-		return setup_error(err);
+		return setup_error(sim, err, m, "the NVMe device");
 	iommusim_platform_zpci_config(sim->platform, NVME_FH, &zcfg);
 	err = iommusim_s390_device_init(sim->dev, iommusim_platform_firmware(sim->platform),
 					&zcfg);
 	if (err)
-		return setup_error(err);
-	return setup_policy(sim);
+		return setup_error(
+			sim, err, m,
+			"the zPCI function's DMA window (guest_memory, guest.aperture_pages)");
+	return setup_policy(sim, m);
 }
 
 int iommusim_sim_create(struct iommusim_mem *mem, const struct iommusim_sim_config *cfg,
 			struct iommusim_sim **out)
 {
+	return iommusim_sim_create_msg(mem, cfg, out, NULL, 0);
+}
+
+int iommusim_sim_create_msg(struct iommusim_mem *mem, const struct iommusim_sim_config *cfg,
+			    struct iommusim_sim **out, char *errbuf, size_t errlen)
+{
+	struct errmsg m = { .buf = errbuf, .len = errbuf ? errlen : 0 };
 	struct iommusim_platform_config pcfg;
 	struct isim_nvme_setup nsetup;
 	struct iommusim_sim *sim;
-	uint64_t hz;
+	uint64_t mem_failed, hz;
 	int err;
 
 	assert(mem && cfg && out);
-	err = check_config(cfg);
+	if (m.len)
+		m.buf[0] = '\0';
+	err = check_config(cfg, &m);
 	if (err)
 		return err;
+	mem_failed = iommusim_mem_failed_allocs(mem);
 	sim = isim_zalloc(mem, sizeof(*sim), 0);
 	if (!sim)
-		return -ENOMEM;
+		return seterr(&m, -ENOMEM, "out of memory for the simulation");
 	sim->mem = mem;
+	sim->mem_failed = mem_failed;
 	sim->cfg = *cfg;
 	sim->cost = cfg->cost;
 
 	/* One frequency: the engine's cycles are the cost table's. */
 	hz = iommusim_cost_get(sim->cost, IOMMUSIM_COST_CPU_FREQ_MHZ) * HZ_PER_MHZ;
 	err = iommusim_engine_create(mem, cfg->cpus, hz, &sim->e);
-	if (err)
+	if (err) {
+		seterr(&m, err, "the engine of %u CPUs: %s", cfg->cpus, iommusim_strerror(err));
 		goto fail;
+	}
 	for (unsigned int k = 0; k < IOMMUSIM_WORK_NR; k++)
 		sim->work_cycles[k] = iommusim_cost_work_cycles(sim->cost, (enum iommusim_work)k);
 	for (unsigned int i = 0; i < cfg->cpus; i++)
@@ -203,9 +300,12 @@ int iommusim_sim_create(struct iommusim_mem *mem, const struct iommusim_sim_conf
 		.cost = sim->cost,
 	};
 	err = iommusim_platform_create(mem, sim->e, &pcfg, &sim->platform);
-	if (err)
+	if (err) {
+		seterr(&m, err, "platform %s: %s", iommusim_platform_name(cfg->platform),
+		       iommusim_strerror(err));
 		goto fail;
-	err = setup_device(sim);
+	}
+	err = setup_device(sim, &m);
 	if (err)
 		goto fail;
 
@@ -219,13 +319,30 @@ int iommusim_sim_create(struct iommusim_mem *mem, const struct iommusim_sim_conf
 		.phys_limit = cfg->guest_memory,
 		/* the order of firmware calls matters only where a server serialises them */
 		.steps = iommusim_platform_server(sim->platform) != NULL,
+		.errbuf = m.buf,
+		.errlen = m.len,
 	};
 	err = isim_nvme_create(mem, &nsetup, &sim->nvme);
 	if (err)
 		goto fail;
+	/* Refusals the guest's kernel absorbed (a magazine, a table) would change the results. */
+	err = host_error(sim);
+	if (err) {
+		seterr(&m, err,
+		       "out of memory while building the guest stack (the memory context "
+		       "refused an allocation the guest's kernel worked around)");
+		goto fail;
+	}
 	*out = sim;
 	return 0;
 fail:
+	/* A refusal caused by the host's memory shortage is that, not a bad configuration. */
+	if (err != -ENOMEM && host_error(sim)) {
+		err = -ENOMEM;
+		seterr(&m, err,
+		       "out of memory (the memory context refused an allocation, and "
+		       "the guest stack failed for it)");
+	}
 	iommusim_sim_destroy(sim);
 	return err;
 }
@@ -355,6 +472,7 @@ static void compute_stats(struct iommusim_sim *sim, const struct snapshot *a,
 	st->lat_p50_us = cycles_to_us(sim, (double)isim_hist_quantile(lat, 50, 100));
 	st->lat_p99_us = cycles_to_us(sim, (double)isim_hist_quantile(lat, 99, 100));
 	st->lat_max_us = cycles_to_us(sim, (double)lat->max);
+	st->lat_min_us = cycles_to_us(sim, (double)lat->min);
 	if (sim->domain) {
 		st->rpcit_map = b->s390.sync_map_rpcits - a->s390.sync_map_rpcits;
 		st->rpcit_unmap = b->s390.sync_rpcits - a->s390.sync_rpcits;
@@ -416,18 +534,18 @@ static int run_before(struct iommusim_sim *sim, uint64_t t, uint64_t total)
 	uint64_t now = iommusim_engine_now(sim->e);
 
 	if (t == 0)
-		return isim_nvme_error(sim->nvme);
+		return sim_error(sim);
 	if (!cfg->progress) {
 		iommusim_engine_run_until(sim->e, t - 1);
-		return isim_nvme_error(sim->nvme);
+		return sim_error(sim);
 	}
-	while (now < t - 1 && !isim_nvme_error(sim->nvme)) {
+	while (now < t - 1 && !sim_error(sim)) {
 		now = t - 1 - now > slice ? now + slice : t - 1;
 		iommusim_engine_run_until(sim->e, now);
 		cfg->progress(cfg->progress_arg, iommusim_engine_cycles_to_ns(sim->e, now),
 			      cfg->warmup_ns + cfg->measure_ns);
 	}
-	return isim_nvme_error(sim->nvme);
+	return sim_error(sim);
 }
 
 static int run(struct iommusim_sim *sim)
@@ -461,12 +579,15 @@ static int run(struct iommusim_sim *sim)
 	 */
 	if (isim_nvme_stop(sim->nvme))
 		iommusim_engine_run(sim->e);
-	err = isim_nvme_error(sim->nvme);
+	err = sim_error(sim);
 	if (err)
 		return err;
 	/* Nothing stays mapped in the guest's tables: flush what the flush queues still hold. */
 	if (sim->domain)
 		iommusim_dma_iommu_flush_queue(sim->dev, iommusim_engine_cpu(sim->e, 0));
+	err = host_error(sim);
+	if (err)
+		return err;
 	finish_stats(sim);
 	return 0;
 }

@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <iommusim/mem.h>
 
 enum iova_op_kind {
 	OP_INIT,
@@ -32,18 +33,22 @@ struct iova_op {
 };
 
 struct iova_script {
+	struct iommusim_mem *mem;
 	struct iova_op *ops;
 	size_t nops;
+	size_t cap;
 	/* CPUs the script can touch: every domain gets per-CPU caches for this many. */
 	unsigned int possible_cpus;
 };
 
 /*
- * Parse and check the whole of @text (@len bytes). On an input error returns -EINVAL with a
- * "NAME:LINE: FIELD: problem" message in @errbuf; -ENOMEM when out of memory.
+ * Parse and check the whole of @text (@len bytes), the ops allocated from @mem. On an input
+ * error returns -EINVAL with a "NAME:LINE: FIELD: problem" message in @errbuf; -ENOMEM when
+ * out of memory. On failure nothing stays allocated.
  */
-int isim_iova_script_parse(const char *text, size_t len, const char *name,
-			   struct iova_script *script, char *errbuf, size_t errlen);
+int isim_iova_script_parse(struct iommusim_mem *mem, const char *text, size_t len,
+			   const char *name, struct iova_script *script, char *errbuf,
+			   size_t errlen);
 void isim_iova_script_free(struct iova_script *script);
 
 #endif /* ISIM_WORKLOAD_IOVA_OPS_H */

@@ -4,10 +4,11 @@
  * format of the reference replays (docs/iova-ops.md).
  */
 #include <errno.h>
-#include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 #include <iommusim/iova_replay.h>
 
+#include "base/memory.h"
 #include "workload/iova_ops.h"
 
 /* Enough for every trim item to re-arm itself until each depot is empty. */
@@ -230,37 +231,40 @@ static int run_op(struct runner *r, const struct iova_op *op)
 	return 0;
 }
 
-static int run_script(const struct iova_script *s, const struct iommusim_iova_replay_opts *opts,
-		      FILE *out)
+static int run_script(struct iommusim_mem *mem, const struct iova_script *s,
+		      const struct iommusim_iova_replay_opts *opts, FILE *out)
 {
 	struct runner r = {
+		.mem = mem,
 		.possible = s->possible_cpus,
 		.online = 64,
 		.depot = opts ? opts->depot : IOMMUSIM_IOVA_DEPOT_LIST,
 	};
-	int err;
+	uint64_t failed = iommusim_mem_failed_allocs(mem);
+	int err = -ENOMEM;
 
-	r.out = malloc(sizeof(*r.out));
+	r.out = isim_alloc(mem, sizeof(*r.out), 0);
 	if (!r.out)
 		return -ENOMEM;
 	r.out->f = out;
 	r.out->used = 0;
 	r.out->failed = false;
 
-	err = iommusim_mem_create(IOMMUSIM_MEM_DEFAULT, &r.mem);
-	if (!err)
-		err = iommusim_manual_clock_create(r.mem, &r.clock);
-	if (!err) {
-		r.cpus = calloc(r.possible, sizeof(*r.cpus));
-		if (!r.cpus)
-			err = -ENOMEM;
-	}
+	r.cpus = isim_zalloc(mem, r.possible * sizeof(*r.cpus), 0);
+	if (r.cpus)
+		err = iommusim_manual_clock_create(mem, &r.clock);
 	for (unsigned int c = 0; !err && c < r.possible; c++)
-		err = iommusim_cpu_create(r.mem, c, &r.cpus[c]);
+		err = iommusim_cpu_create(mem, c, &r.cpus[c]);
 
 	for (size_t i = 0; !err && i < s->nops; i++) {
 		err = run_op(&r, &s->ops[i]);
-		if (r.out->failed)
+		/*
+		 * The allocator works around a refused magazine or node (the kernel's answers to
+		 * GFP_ATOMIC failures), but its answers are then not those of the script.
+		 */
+		if (!err && iommusim_mem_failed_allocs(mem) != failed)
+			err = -ENOMEM;
+		if (!err && r.out->failed)
 			err = -EIO;
 	}
 	out_flush(r.out);
@@ -268,21 +272,21 @@ static int run_script(const struct iova_script *s, const struct iommusim_iova_re
 		err = -EIO;
 
 	iommusim_iova_domain_destroy(r.domain);
-	if (r.cpus)
+	if (r.cpus) {
 		for (unsigned int c = 0; c < r.possible; c++)
 			iommusim_cpu_destroy(r.cpus[c]);
-	free(r.cpus);
+		isim_free(mem, r.cpus, r.possible * sizeof(*r.cpus), 0);
+	}
 	iommusim_clock_destroy(r.clock);
-	iommusim_mem_destroy(r.mem);
-	free(r.out);
+	isim_free(mem, r.out, sizeof(*r.out), 0);
 	return err;
 }
 
 /* The whole input in one buffer: scripts are checked completely before any op runs. */
-static int slurp(FILE *in, char **text, size_t *len)
+static int slurp(struct iommusim_mem *mem, FILE *in, char **text, size_t *len, size_t *size)
 {
-	size_t cap = 1 << 16, n = 0;
-	char *buf = malloc(cap);
+	size_t cap = 1 << 12, n = 0;
+	char *buf = isim_alloc(mem, cap, 0);
 
 	if (!buf)
 		return -ENOMEM;
@@ -290,12 +294,14 @@ static int slurp(FILE *in, char **text, size_t *len)
 		size_t got;
 
 		if (n == cap) {
-			char *bigger = realloc(buf, cap * 2);
+			char *bigger = cap <= SIZE_MAX / 2 ? isim_alloc(mem, cap * 2, 0) : NULL;
 
 			if (!bigger) {
-				free(buf);
+				isim_free(mem, buf, cap, 0);
 				return -ENOMEM;
 			}
+			memcpy(bigger, buf, n);
+			isim_free(mem, buf, cap, 0);
 			buf = bigger;
 			cap *= 2;
 		}
@@ -305,39 +311,60 @@ static int slurp(FILE *in, char **text, size_t *len)
 			break;
 	}
 	if (ferror(in)) {
-		free(buf);
+		isim_free(mem, buf, cap, 0);
 		return -EIO;
 	}
 	*text = buf;
 	*len = n;
+	*size = cap;
 	return 0;
 }
 
-int iommusim_iova_replay(FILE *in, const char *name, const struct iommusim_iova_replay_opts *opts,
-			 FILE *out, char *errbuf, size_t errlen)
+static int replay(struct iommusim_mem *mem, FILE *in, const char *name,
+		  const struct iommusim_iova_replay_opts *opts, FILE *out, char *errbuf,
+		  size_t errlen)
 {
 	struct iova_script script;
+	size_t len, size;
 	char *text;
-	size_t len;
 	int err;
 
-	if (errlen)
-		errbuf[0] = '\0';
-	err = slurp(in, &text, &len);
+	err = slurp(mem, in, &text, &len, &size);
 	if (err) {
 		if (errlen)
 			snprintf(errbuf, errlen, "%s: %s", name,
 				 err == -EIO ? "read error" : "out of memory");
 		return err;
 	}
-	err = isim_iova_script_parse(text, len, name, &script, errbuf, errlen);
-	free(text);
+	err = isim_iova_script_parse(mem, text, len, name, &script, errbuf, errlen);
+	isim_free(mem, text, size, 0);
 	if (err)
 		return err;
-	err = run_script(&script, opts, out);
+	err = run_script(mem, &script, opts, out);
 	isim_iova_script_free(&script);
 	if (err && errlen)
 		snprintf(errbuf, errlen, "%s: %s", name,
 			 err == -EIO ? "write error" : "out of memory");
+	return err;
+}
+
+int iommusim_iova_replay(FILE *in, const char *name, const struct iommusim_iova_replay_opts *opts,
+			 FILE *out, char *errbuf, size_t errlen)
+{
+	struct iommusim_mem *mem = opts ? opts->mem : NULL;
+	int err;
+
+	if (errlen)
+		errbuf[0] = '\0';
+	if (mem)
+		return replay(mem, in, name, opts, out, errbuf, errlen);
+	err = iommusim_mem_create(IOMMUSIM_MEM_DEFAULT, &mem);
+	if (err) {
+		if (errlen)
+			snprintf(errbuf, errlen, "%s: out of memory", name);
+		return err;
+	}
+	err = replay(mem, in, name, opts, out, errbuf, errlen);
+	iommusim_mem_destroy(mem);
 	return err;
 }

@@ -6,9 +6,11 @@
  */
 #include <assert.h>
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <iommusim/dma.h>
+#include <iommusim/error.h>
 #include <iommusim/iommu.h>
 
 #include "base/memory.h"
@@ -86,6 +88,8 @@ struct isim_nvme {
 	size_t ncoh_max;
 
 	struct isim_nvme_counters ctr;
+	/* The memory context's refusals once the workload was built (see map_event()). */
+	uint64_t mem_failed;
 	bool measuring;
 	bool stopping;
 	int err;
@@ -189,6 +193,14 @@ static void map_event(struct iommusim_engine *e, void *arg)
 		err = iommusim_dma_map_page(n->dev, cpu, s->phys, n->bytes, n->dir, &s->dma);
 	if (err) {
 		/*
+		 * A refusal of the host's memory (an IOVA node, a page table) is not the guest's
+		 * failure: the run ends here rather than model a machine it is not.
+		 */
+		if (iommusim_mem_failed_allocs(n->mem) != n->mem_failed) {
+			fail_run(n, -ENOMEM);
+			return;
+		}
+		/*
 		 * The I/O fails and counts as an error. The slot's next I/O comes after blk-mq's
 		 * resource delay: the driver answers a failed mapping BLK_STS_RESOURCE, and blk-mq
 		 * reruns such a queue only after BLK_MQ_RESOURCE_DELAY, so no CPU spins on maps
@@ -284,17 +296,31 @@ static void unmap_event(struct iommusim_engine *e, void *arg)
 
 /* ---- set-up ---- */
 
-static int alloc_coherent(struct isim_nvme *n, struct iommusim_cpu *cpu, uint64_t *phys,
-			  uint64_t size)
+static int alloc_coherent(struct isim_nvme *n, const struct isim_nvme_setup *setup,
+			  struct iommusim_cpu *cpu, uint64_t *phys, uint64_t size, const char *what)
 {
 	struct coherent *c = &n->coh[n->ctr.coherent];
+	uint64_t failed = iommusim_mem_failed_allocs(n->mem);
 	int err;
 
 	assert(n->ctr.coherent < n->ncoh_max);
 	iommusim_engine_cpu_charge(n->e, cpu, n->map_cycles);
 	err = iommusim_dma_alloc_coherent(n->dev, cpu, *phys, size, &c->dma);
-	if (err)
-		return err == -ENOMEM ? -EINVAL : err;
+	if (err) {
+		/* The guest stack says -ENOMEM both for the host's memory and for its own space. */
+		if (iommusim_mem_failed_allocs(n->mem) != failed) {
+			if (setup->errlen)
+				snprintf(setup->errbuf, setup->errlen,
+					 "nvme: out of memory mapping the %s", what);
+			return -ENOMEM;
+		}
+		if (setup->errlen)
+			snprintf(setup->errbuf, setup->errlen,
+				 "nvme: the guest's DMA stack refused to map the %s "
+				 "(%llu bytes): %s",
+				 what, (unsigned long long)size, iommusim_strerror(err));
+		return -EINVAL;
+	}
 	c->size = size;
 	n->ctr.coherent++;
 	*phys += size;
@@ -320,16 +346,27 @@ static int layout(struct isim_nvme *n, const struct isim_nvme_setup *setup)
 	uint64_t phys = setup->phys_base;
 	int err;
 
-	if (end > setup->phys_limit)
+	if (end > setup->phys_limit) {
+		if (setup->errlen)
+			snprintf(
+				setup->errbuf, setup->errlen,
+				"nvme: rings and buffers of %u jobs x iodepth %u x %llu bytes need "
+				"guest memory up to %llu bytes; guest_memory is %llu",
+				n->jobs, n->iodepth, (unsigned long long)n->bytes,
+				end > UINT64_MAX ? (unsigned long long)UINT64_MAX
+						 : (unsigned long long)end,
+				(unsigned long long)setup->phys_limit);
 		return -EINVAL;
+	}
 	for (unsigned int j = 0; j < n->jobs; j++) {
 		/* mirrors nvme_alloc_queue(): the CQ ring, then the SQ ring */
-		err = alloc_coherent(n, cpu0, &phys, ring_cq);
+		err = alloc_coherent(n, setup, cpu0, &phys, ring_cq, "completion queue ring");
 		if (!err)
-			err = alloc_coherent(n, cpu0, &phys, ring_sq);
+			err = alloc_coherent(n, setup, cpu0, &phys, ring_sq,
+					     "submission queue ring");
 		/* The PRP page pool grows to one page per request in flight. */
 		for (unsigned int i = 0; !err && prp_list && i < n->iodepth; i++)
-			err = alloc_coherent(n, cpu0, &phys, PAGE_SIZE);
+			err = alloc_coherent(n, setup, cpu0, &phys, PAGE_SIZE, "PRP list page");
 		if (err)
 			return err;
 	}
@@ -366,7 +403,7 @@ int isim_nvme_create(struct iommusim_mem *mem, const struct isim_nvme_setup *set
 	       cfg->block_size % PAGE_SIZE == 0);
 	n = isim_zalloc(mem, sizeof(*n), 0);
 	if (!n)
-		return -ENOMEM;
+		goto nomem;
 	n->mem = mem;
 	n->e = setup->engine;
 	n->dev = setup->dev;
@@ -429,11 +466,17 @@ int isim_nvme_create(struct iommusim_mem *mem, const struct isim_nvme_setup *set
 		err = layout(n, setup);
 	if (err)
 		goto fail;
+	n->mem_failed = iommusim_mem_failed_allocs(mem);
 	*out = n;
 	return 0;
 fail:
 	isim_nvme_destroy(n);
-	return err;
+	if (err != -ENOMEM)
+		return err;
+nomem:
+	if (setup->errlen && !setup->errbuf[0])
+		snprintf(setup->errbuf, setup->errlen, "nvme: out of memory for the workload");
+	return -ENOMEM;
 }
 
 void isim_nvme_destroy(struct isim_nvme *n)

@@ -47,6 +47,7 @@ struct isim_nvme;
  * @steps:      run each DMA call in an event of its own at the time the CPU reaches it, so
  *              that the firmware calls inside reach a shared server (QEMU's big lock) in time
  *              order; needed when the platform has one, wasted work otherwise.
+ * @errbuf:     NULL, or receives why isim_nvme_create() failed (@errlen bytes).
  */
 struct isim_nvme_setup {
 	struct iommusim_engine *engine;
@@ -57,6 +58,8 @@ struct isim_nvme_setup {
 	uint64_t phys_base;
 	uint64_t phys_limit;
 	bool steps;
+	char *errbuf;
+	size_t errlen;
 };
 
 /*
@@ -83,7 +86,8 @@ struct isim_nvme_counters {
  * the driver's long-lived coherent memory (SQ and CQ rings per queue pair, a PRP-list page per
  * request when an I/O spans more than two pages), allocated on CPU 0 at the engine's now.
  * Return: 0; -EINVAL when the rings and buffers do not fit in guest memory or a coherent
- * allocation is refused by the DMA stack; -ENOMEM.
+ * allocation is refused by the DMA stack; -ENOMEM when the memory context refuses an
+ * allocation (also one inside the DMA stack that made it refuse a coherent allocation).
  */
 int isim_nvme_create(struct iommusim_mem *mem, const struct isim_nvme_setup *setup,
 		     struct isim_nvme **out);
@@ -103,7 +107,11 @@ void isim_nvme_measure(struct isim_nvme *n, bool on);
  */
 bool isim_nvme_stop(struct isim_nvme *n);
 
-/* The first error the event callbacks met (-ENOMEM from the engine), or 0. */
+/*
+ * The first error the event callbacks met, or 0: -ENOMEM when the engine could not queue an
+ * event, or when a map failed and the memory context had refused an allocation since the
+ * workload was built (the failure is the host's, not the guest's).
+ */
 int isim_nvme_error(const struct isim_nvme *n);
 
 /* Read the counters. */

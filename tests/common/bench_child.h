@@ -8,7 +8,10 @@
 #ifndef TESTS_COMMON_BENCH_CHILD_H
 #define TESTS_COMMON_BENCH_CHILD_H
 
+#include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -16,6 +19,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 extern char **environ;
@@ -88,46 +92,73 @@ static inline void dir_make(struct dir *d)
 	snprintf(d->json, sizeof(d->json), "%s/out.json", d->path);
 }
 
+/* Everything in the directory (reports, temporary files, FIFOs, empty directories), then it. */
 static inline void dir_remove(struct dir *d)
 {
-	char tmp[4300];
+	DIR *dir = opendir(d->path);
+	struct dirent *e;
+	char path[4400];
 
-	unlink(d->csv);
-	unlink(d->json);
-	snprintf(tmp, sizeof(tmp), "%s.tmp", d->csv);
-	unlink(tmp);
-	snprintf(tmp, sizeof(tmp), "%s.tmp", d->json);
-	unlink(tmp);
+	while (dir && (e = readdir(dir))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", d->path, e->d_name);
+		if (unlink(path))
+			rmdir(path);
+	}
+	if (dir)
+		closedir(dir);
 	rmdir(d->path);
 }
 
-/* Nothing under the directory: no report, no leftover PATH.tmp. */
-static inline void expect_dir_empty(const struct dir *d)
+/* The names in the directory, "." and ".." left out, as "a b c" (sorted: readdir order is not). */
+static inline void dir_list(const char *path, char *buf, size_t len)
 {
-	char tmp[4300];
+	struct dirent **names;
+	int n = scandir(path, &names, NULL, alphasort);
+	size_t used = 0;
 
-	assert_false(exists(d->csv));
-	assert_false(exists(d->json));
-	snprintf(tmp, sizeof(tmp), "%s.tmp", d->csv);
-	assert_false(exists(tmp));
-	snprintf(tmp, sizeof(tmp), "%s.tmp", d->json);
-	assert_false(exists(tmp));
+	assert_true(n >= 0);
+	buf[0] = '\0';
+	for (int i = 0; i < n; i++) {
+		if (strcmp(names[i]->d_name, ".") && strcmp(names[i]->d_name, "..") && used < len)
+			used += (size_t)snprintf(buf + used, len - used, "%s%s", used ? " " : "",
+						 names[i]->d_name);
+		free(names[i]);
+	}
+	free(names);
 }
 
-/* Run iommusim-bench with @args (NULL-terminated, without argv[0]), streams captured. */
-static inline void run_bench(const char *const *args, struct run *r)
+/* Nothing under the directory: no report, no leftover temporary file of any name. */
+static inline void expect_dir_empty(const struct dir *d)
 {
+	char names[4096];
+
+	dir_list(d->path, names, sizeof(names));
+	if (names[0])
+		fail_msg("'%s' holds '%s', expected nothing", d->path, names);
+}
+
+/*
+ * Start iommusim-bench with @args (NULL-terminated, without argv[0]): standard input from
+ * /dev/null, standard output to @out_fd (if >= 0), the file @out, or closed (neither),
+ * standard error to @err.
+ * The signals a test sends start at their default action, as from a shell, whatever the
+ * test runner ignores; except @ignore (0: none), which starts ignored, as under nohup.
+ */
+static inline pid_t bench_start(const char *const *args, int out_fd, const char *out,
+				const char *err, int ignore)
+{
+	static const int sigs[] = { SIGHUP, SIGINT, SIGTERM, SIGPIPE };
 	const char *bench = env_required("IOMMUSIM_BENCH");
-	struct dir io;
-	char out_path[4300], err_path[4300];
 	char *argv[48];
 	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
+	struct sigaction ign = { .sa_handler = SIG_IGN }, old;
+	sigset_t dfl, none;
 	pid_t pid;
-	int st, n = 0;
+	int n = 0;
 
-	dir_make(&io);
-	snprintf(out_path, sizeof(out_path), "%s/stdout", io.path);
-	snprintf(err_path, sizeof(err_path), "%s/stderr", io.path);
 	argv[n++] = (char *)bench;
 	while (args[n - 1]) {
 		assert_true(n < 47);
@@ -138,19 +169,97 @@ static inline void run_bench(const char *const *args, struct run *r)
 
 	assert_int_equal(posix_spawn_file_actions_init(&fa), 0);
 	assert_int_equal(posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0), 0);
-	assert_int_equal(posix_spawn_file_actions_addopen(&fa, 1, out_path,
+	if (out_fd >= 0)
+		assert_int_equal(posix_spawn_file_actions_adddup2(&fa, out_fd, 1), 0);
+	else if (out)
+		assert_int_equal(posix_spawn_file_actions_addopen(&fa, 1, out,
+								  O_WRONLY | O_CREAT | O_TRUNC,
+								  0600), 0);
+	else
+		assert_int_equal(posix_spawn_file_actions_addclose(&fa, 1), 0);
+	assert_int_equal(posix_spawn_file_actions_addopen(&fa, 2, err,
 							  O_WRONLY | O_CREAT | O_TRUNC, 0600), 0);
-	assert_int_equal(posix_spawn_file_actions_addopen(&fa, 2, err_path,
-							  O_WRONLY | O_CREAT | O_TRUNC, 0600), 0);
-	assert_int_equal(posix_spawn(&pid, bench, &fa, NULL, argv, environ), 0);
+	sigemptyset(&dfl);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		if (sigs[i] != ignore)
+			sigaddset(&dfl, sigs[i]);
+	sigemptyset(&none);
+	assert_int_equal(posix_spawnattr_init(&attr), 0);
+	assert_int_equal(posix_spawnattr_setsigdefault(&attr, &dfl), 0);
+	assert_int_equal(posix_spawnattr_setsigmask(&attr, &none), 0);
+	assert_int_equal(posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF |
+						  POSIX_SPAWN_SETSIGMASK), 0);
+	/* An ignored signal stays ignored across exec: that is how nohup works. */
+	if (ignore)
+		assert_int_equal(sigaction(ignore, &ign, &old), 0);
+	assert_int_equal(posix_spawn(&pid, bench, &fa, &attr, argv, environ), 0);
+	if (ignore)
+		assert_int_equal(sigaction(ignore, &old, NULL), 0);
+	posix_spawnattr_destroy(&attr);
 	posix_spawn_file_actions_destroy(&fa);
-	assert_int_equal(waitpid(pid, &st, 0), pid);
+	return pid;
+}
+
+/*
+ * Wait for the child @pid at most @seconds: its wait status, or a failed test (after
+ * SIGKILL) if it is still running, so that a command that runs when it should not fails the
+ * test quickly.
+ */
+static inline int bench_wait(pid_t pid, double seconds)
+{
+	struct timespec nap = { 0, 5000000 };
+	int st;
+
+	for (double waited = 0; waited < seconds; waited += 0.005) {
+		pid_t got = waitpid(pid, &st, WNOHANG);
+
+		assert_true(got >= 0);
+		if (got == pid)
+			return st;
+		nanosleep(&nap, NULL);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, &st, 0);
+	fail_msg("process %d still running after %.0f s", (int)pid, seconds);
+	return -1;
+}
+
+/*
+ * Run iommusim-bench with @args, at most @seconds; standard output to @out when not NULL
+ * (r->out is then empty), else captured like standard error.
+ */
+static inline void run_bench_to(const char *const *args, const char *out, double seconds,
+				struct run *r)
+{
+	struct dir io;
+	char out_path[4300], err_path[4300];
+	int st;
+
+	dir_make(&io);
+	snprintf(out_path, sizeof(out_path), "%s/stdout", io.path);
+	snprintf(err_path, sizeof(err_path), "%s/stderr", io.path);
+	if (out) {
+		int fd = open(out, O_WRONLY);
+
+		assert_true(fd >= 0);
+		st = bench_wait(bench_start(args, fd, NULL, err_path, 0), seconds);
+		close(fd);
+		r->out = calloc(1, 1);
+		assert_non_null(r->out);
+		r->outlen = 0;
+	} else {
+		st = bench_wait(bench_start(args, -1, out_path, err_path, 0), seconds);
+		r->out = slurp(out_path, &r->outlen);
+	}
 	r->status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-	r->out = slurp(out_path, &r->outlen);
 	r->err = slurp(err_path, &r->errlen);
-	unlink(out_path);
-	unlink(err_path);
-	rmdir(io.path);
+	dir_remove(&io);
+}
+
+/* Run iommusim-bench with @args (NULL-terminated, without argv[0]), streams captured. */
+static inline void run_bench(const char *const *args, struct run *r)
+{
+	run_bench_to(args, NULL, 600, r);
 }
 
 static inline void run_free(struct run *r)

@@ -154,9 +154,9 @@ static void expect_bad_input(const struct run *r)
 }
 
 /*
- * cli_good.ops, worked out from spec sections 1.4 and 1.5 (granule 4 KiB, dma_32bit_pfn =
- * 2^20 = 1048576):
- *   alloc 4 0xfffff 1    (0x100000 - 4) & ~3 = 1048572 (the spec's own example)
+ * cli_good.ops, worked out from the allocator's rules (docs/sources.md S15; granule 4 KiB,
+ * dma_32bit_pfn = 2^20 = 1048576):
+ *   alloc 4 0xfffff 1    (0x100000 - 4) & ~3 = 1048572 (top down, size-aligned)
  *   alloc 1 0xfffff 1    from cached32 [1048572]: 1048571
  *   fast 3 1048575 1     empty rcache; size 4, aligned, from cached32 [1048571]:
  *                        (1048571 - 4) & ~3 = 1048564
@@ -257,6 +257,35 @@ static void test_bench_cli_replay_missing_file_named(void **state)
 	free(missing);
 }
 
+/* A directory is bad input, named; an empty file is no error, but the command says so. */
+static void test_bench_cli_replay_directory_and_empty_file(void **state)
+{
+	char dir[] = "/tmp/iommusim-replay-XXXXXX", empty[64];
+	const char *args[] = { "iova-replay", dir, NULL };
+	struct run r;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	run_bench(args, NULL, &r);
+	expect_bad_input(&r);
+	assert_non_null(strstr(r.err, "is a directory"));
+	run_free(&r);
+
+	snprintf(empty, sizeof(empty), "%s/empty.ops", dir);
+	f = fopen(empty, "w");
+	assert_non_null(f);
+	fclose(f);
+	args[1] = empty;
+	run_bench(args, NULL, &r);
+	assert_int_equal(r.status, 0);
+	assert_int_equal(r.outlen, 0);
+	assert_non_null(strstr(r.err, "empty: no ops to replay"));
+	run_free(&r);
+	unlink(empty);
+	rmdir(dir);
+}
+
 static void test_bench_cli_replay_bad_options_rejected(void **state)
 {
 	char *good = data_path("cli_good.ops");
@@ -349,6 +378,57 @@ static void test_bench_cli_replay_depot_option(void **state)
 	free(script);
 }
 
+/*
+ * dma-bench counts every call and reports, per policy, the mean and percentiles of a call's
+ * cost: whatever the machine's noise, p50 <= p90 <= p99 <= max, and a mean that cannot lie
+ * above the maximum.
+ */
+static void test_bench_cli_dma_bench_percentiles(void **state)
+{
+	char dir[] = "/tmp/iommusim-dma-XXXXXX", csv[64];
+	const char *args[] = { "dma-bench", "--seconds", "0.05", "--policy", "strict,legacy",
+			       "--csv", csv, NULL };
+	char *text, *line, *save = NULL;
+	size_t len, rows = 0;
+	struct run r;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(csv, sizeof(csv), "%s/d.csv", dir);
+	run_bench(args, NULL, &r);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "average map latency(us):"));
+	text = slurp(csv, &len);
+	assert_non_null(text);
+	line = strtok_r(text, "\n", &save);
+	assert_string_equal(line, "policy,threads,granule_pages,map_mean_ns,map_p50_ns,map_p90_ns,"
+				  "map_p99_ns,map_max_ns,unmap_mean_ns,unmap_p50_ns,unmap_p90_ns,"
+				  "unmap_p99_ns,unmap_max_ns,pair_mean_ns,loops");
+	while ((line = strtok_r(NULL, "\n", &save))) {
+		double v[15];
+		char policy[16];
+
+		assert_int_equal(sscanf(line, "%15[^,],%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf,"
+					      "%lf,%lf",
+					policy, &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7], &v[8],
+					&v[9], &v[10], &v[11], &v[12], &v[13], &v[14]),
+				 15);
+		for (int k = 0; k < 2; k++) {
+			const double *l = &v[3 + 5 * k]; /* mean, p50, p90, p99, max */
+
+			assert_true(l[1] <= l[2] && l[2] <= l[3] && l[3] <= l[4]);
+			assert_true(l[0] > 0 && l[0] <= l[4]);
+		}
+		assert_true(v[14] > 0);
+		rows++;
+	}
+	assert_int_equal(rows, 2);
+	free(text);
+	run_free(&r);
+	unlink(csv);
+	rmdir(dir);
+}
+
 static void test_bench_cli_dispatch_and_help(void **state)
 {
 	const char *none[] = { NULL };
@@ -389,8 +469,10 @@ int main(void)
 		cmocka_unit_test(test_bench_cli_replay_stdin_prints_same_bytes),
 		cmocka_unit_test(test_bench_cli_replay_error_names_file_line_field),
 		cmocka_unit_test(test_bench_cli_replay_missing_file_named),
+		cmocka_unit_test(test_bench_cli_replay_directory_and_empty_file),
 		cmocka_unit_test(test_bench_cli_replay_bad_options_rejected),
 		cmocka_unit_test(test_bench_cli_replay_depot_option),
+		cmocka_unit_test(test_bench_cli_dma_bench_percentiles),
 		cmocka_unit_test(test_bench_cli_dispatch_and_help),
 	};
 

@@ -320,7 +320,7 @@ static void test_bench_compare_bad_input_one_line(void **state)
 		{ "--warmup", "1e3", "compare: --warmup: not a number of seconds" },
 		{ "--seed", "-1", "compare: --seed: not an unsigned 64-bit integer" },
 		{ "--seed", "18446744073709551616", "compare: --seed: not an unsigned 64-bit" },
-		{ "--csv", "/nonexistent-dir/x.csv", "compare: --csv: cannot create" },
+		{ "--csv", "/nonexistent-dir/x.csv", "compare: --csv: cannot write '/nonexistent-dir/x.csv'" },
 	};
 
 	(void)state;

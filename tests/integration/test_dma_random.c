@@ -14,15 +14,15 @@
  * - the pages of an unmapped buffer fault at once, lazy policies included, and while a lazily
  *   freed range sits in a flush queue the IOVA tree still holds it (iommusim_iova_find; checked
  *   at the unmap and for every queued range every 256 ops);
- * - the flush queues behave as spec §2.2-§2.3 says (capacity size - 1, a full flush when a
+ * - the flush queues behave as dma-iommu's flush queues do (sources.md S16) (capacity size - 1, a full flush when a
  *   queue is still full, FIFO reclaim after a flush that started later, a one-shot timer armed
  *   by the first entry and run on the CPU that armed it): the test models them and predicts
  *   every flush;
- * - the legacy allocator behaves as spec §5.3-§5.4 says (next-fit iommu_area_alloc that never
+ * - the legacy allocator behaves as the legacy ops do (sources.md S19) (next-fit iommu_area_alloc that never
  *   hands out the last bit, lazy bits merged on a wrap, one global RPCIT per lazy wrap): the
  *   test models its bitmap and predicts every DMA address and every wrap;
  * - dma-iommu IOVAs come from the window, aligned to and (below 32 pages) sized as the next
- *   power of two (spec §1.8, §10.4); map_sg output segments are those of __finalise_sg (§2.8)
+ *   power of two (sources.md S15); map_sg output segments are those of __finalise_sg (S17)
  *   or of the legacy run coalescing (§5.6);
  * - the RPCITs of each op are exactly the expected ones (§4.3, §4.4, §5.5), in order, on the
  *   right CPU; the s390 domain or legacy counters equal the model, mapped - unmapped equals
@@ -127,7 +127,7 @@ struct fq_entry {
 	uint64_t epoch;
 };
 
-/* A flush queue ring as spec §2.2 describes it: size slots, size - 1 usable. */
+/* A flush queue ring as dma-iommu keeps it (sources.md S16): size slots, size - 1 usable. */
 struct fq_model {
 	struct fq_entry *ring;
 	unsigned int size;
@@ -250,7 +250,7 @@ static void expect_global(struct run *r, unsigned int cpu)
 }
 
 /* ---------------------------------------------------------------------------------------- */
-/* Flush-queue model (spec §2.2, §2.3). Single-threaded, a flush starts and finishes within one
+/* Flush-queue model (sources.md S16). Single-threaded, a flush starts and finishes within one
  * call, so an entry queued after F flushes is reclaimable once F + 1 have been done. */
 
 static unsigned int fq_count(const struct fq_model *q)
@@ -297,7 +297,7 @@ static void fq_queue(struct run *r, unsigned int cpu, uint64_t pfn, uint64_t pag
 }
 
 /* ---------------------------------------------------------------------------------------- */
-/* Legacy bitmap model (spec §5.3, §5.4). */
+/* Legacy bitmap model (sources.md S19). */
 
 /*
  * iommu_area_alloc() with align_mask 0: first zero run of @nr bits from @start below
@@ -599,7 +599,7 @@ struct seg {
 	uint64_t len;
 };
 
-/* __finalise_sg() of spec §2.8 on the original list (no padding: the lists are far below the
+/* __finalise_sg() of dma-iommu (sources.md S17) on the original list (no padding: the lists are far below the
  * 4 GiB segment boundary), for a list mapped at @iova. Return: the number of segments. */
 static unsigned int iommu_segments(const struct iommusim_sg *sg, unsigned int n, uint64_t iova,
 				   struct seg *out)
@@ -632,7 +632,7 @@ struct lrun {
 	uint64_t offset;
 };
 
-/* s390_dma_map_sg()'s coalescing (spec §5.6). Return: the number of runs. */
+/* s390_dma_map_sg()'s coalescing (sources.md S19). Return: the number of runs. */
 static unsigned int legacy_runs(const struct iommusim_sg *sg, unsigned int n, struct lrun *out)
 {
 	uint64_t size = (sg[0].phys & PAGE_LOW) + sg[0].length, offset = sg[0].phys & PAGE_LOW;
@@ -1015,7 +1015,7 @@ static void run_up(struct run *r, enum policy pol, bool tlb_refresh)
 	assert_int_equal(iommusim_device_create(r->mem, &dcfg, &r->dev), 0);
 	assert_int_equal(iommusim_s390_device_init(r->dev, r->fw, &zcfg), 0);
 	assert_int_equal(iommusim_s390_device_window(r->dev, &r->start_dma, &r->end_dma), 0);
-	/* QEMU's window cut to guest memory (spec §4.2) */
+	/* QEMU's window cut to guest memory (sources.md S11) */
 	assert_int_equal(r->start_dma, IOMMUSIM_ZPCI_QEMU_START_DMA);
 	assert_int_equal(r->end_dma, r->start_dma + zcfg.guest_memory - 1);
 	r->window_pages = zcfg.guest_memory / PAGE;

@@ -2,7 +2,8 @@
 /*
  * The RPCIT stream each DMA policy produces on s390, end to end: DMA API -> dma-iommu or the
  * legacy ops -> s390 IOMMU driver -> scripted firmware, whose log is checked call by call.
- * Expected streams follow spec §4.4 and §5 (kernel-iommu.md).
+ * Expected streams follow the kernel (Linux 6.7 drivers/iommu/s390-iommu.c and dma-iommu.c,
+ * Linux 6.6 arch/s390/pci/pci_dma.c) as docs/dma.md tabulates them (docs/sources.md S18, S19).
  */
 #include <stdarg.h>
 #include <stddef.h>

@@ -566,6 +566,50 @@ static void test_sim_bad_configs(void **state)
 	fixture_down(&f);
 }
 
+/* iommusim_sim_create_msg() names what it refused, and why; "" on success. */
+static void test_sim_create_messages(void **state)
+{
+	static const char *const tiny[] = { "guest.aperture_pages=2" };
+	struct iommusim_sim *sim = NULL;
+	struct iommusim_sim_config c;
+	struct fixture f;
+	char msg[256];
+
+	(void)state;
+	fixture_up(&f, IOMMUSIM_PLATFORM_LPAR, IOMMUSIM_POLICY_STRICT);
+	c = f.cfg;
+	c.nvme.jobs = 3;
+	assert_int_equal(iommusim_sim_create_msg(f.mem, &c, &sim, msg, sizeof(msg)), -EINVAL);
+	assert_string_equal(msg, "nvme.jobs: 3 is not in 1..2 (one job per CPU)");
+	c = f.cfg;
+	c.nvme.block_size = 1000;
+	assert_int_equal(iommusim_sim_create_msg(f.mem, &c, &sim, msg, sizeof(msg)), -EINVAL);
+	assert_string_equal(msg, "nvme.block_size: 1000 is not a positive multiple of 4096");
+	c = f.cfg;
+	c.guest_memory = 16ull << 20;
+	c.nvme.block_size = 1024 * KiB;
+	assert_int_equal(iommusim_sim_create_msg(f.mem, &c, &sim, msg, sizeof(msg)), -EINVAL);
+	assert_non_null(strstr(msg, "nvme: rings and buffers"));
+	assert_non_null(strstr(msg, "guest_memory is 16777216"));
+	/* A window of 2 pages cannot hold 4 rings: the guest's DMA stack refuses. */
+	configure(&f, IOMMUSIM_PLATFORM_LPAR, tiny, 1);
+	assert_int_equal(iommusim_sim_create_msg(f.mem, &f.cfg, &sim, msg, sizeof(msg)), -EINVAL);
+	assert_string_equal(msg, "nvme: the guest's DMA stack refused to map the completion queue "
+				 "ring (4096 bytes): out of memory or address space");
+	/* A message too long for the buffer is cut, and a NULL buffer is fine. */
+	c = f.cfg;
+	c.cpus = 0;
+	assert_int_equal(iommusim_sim_create_msg(f.mem, &c, &sim, msg, 6), -EINVAL);
+	assert_string_equal(msg, "cpus:");
+	assert_int_equal(iommusim_sim_create_msg(f.mem, &c, &sim, NULL, 0), -EINVAL);
+	assert_null(sim);
+	configure(&f, IOMMUSIM_PLATFORM_LPAR, NULL, 0);
+	assert_int_equal(iommusim_sim_create_msg(f.mem, &f.cfg, &sim, msg, sizeof(msg)), 0);
+	assert_string_equal(msg, "");
+	iommusim_sim_destroy(sim);
+	fixture_down(&f);
+}
+
 /* A simulation runs once; its statistics are zeros before that. */
 static void test_sim_runs_once(void **state)
 {
@@ -663,6 +707,7 @@ int main(void)
 		cmocka_unit_test(test_sim_kvm_strict_pages_per_io),
 		cmocka_unit_test(test_sim_offsets_do_not_change_timing),
 		cmocka_unit_test(test_sim_bad_configs),
+		cmocka_unit_test(test_sim_create_messages),
 		cmocka_unit_test(test_sim_runs_once),
 		cmocka_unit_test(test_sim_progress_changes_nothing),
 		cmocka_unit_test(test_sim_policy_names),

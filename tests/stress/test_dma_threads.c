@@ -259,7 +259,7 @@ static bool new_map_disjoint(struct worker *w, const struct tmap *m)
 	return true;
 }
 
-/* The chunks of a map, from the layout rules of spec §2.8 (dma-iommu) and §5.6 (legacy). */
+/* The chunks of a map, from the layout rules of dma-iommu and of the legacy ops (sources.md S17, S19). */
 static bool layout(struct worker *w, struct tmap *m, const struct iommusim_sg *orig,
 		   unsigned int count)
 {

@@ -145,7 +145,7 @@ static void test_cost_table_rows_documented(void **state)
 	assert_string_equal(iommusim_cost_unit_name(IOMMUSIM_COST_UNIT_NR), "unknown");
 }
 
-/* hypervisor.md §9.1 values and ranges, copied by hand from the spec. */
+/* The estimates' start values and ranges, copied by hand (docs/sources.md S14, S1 for the trap). */
 static void test_cost_table_holds_spec_values(void **state)
 {
 	static const struct {
@@ -439,8 +439,8 @@ static void test_cost_cpu_cycles_sums_work(void **state)
 }
 
 /*
- * The split of the spec's c_guest_map / c_guest_unmap (50-200 ns, hypervisor.md §9.1): with the
- * library's own work counts, a warm strict one-page map and unmap cost, by hand,
+ * The split of the estimate c_guest_map / c_guest_unmap (50-200 ns, docs/sources.md S14): with
+ * the library's own work counts, a warm strict one-page map and unmap cost, by hand,
  * 250 + lock 40 + mag_op 10 + mag_scan 3 + pte 60 = 363 cycles and 200 + 40 + 10 + 60 = 310,
  * i.e. 69.8 ns and 59.6 ns at 5.2 GHz.
  */

@@ -4,8 +4,9 @@
  * PCI devices, map_page offsets and protections, failed maps, map_sg layout (concatenation,
  * max_seg_size, offsets, segment-boundary padding), unmap_sg, strict and lazy unmaps, the
  * deferred-flush fallback, the single queue of shadow_on_flush devices, shared cookies and
- * setup errors. Expected values are worked out by hand from kernel-iommu.md §1.4 (top-down
- * first fit), §1.8 (size rounding), §2.4-§2.9 and §3; each test says how.
+ * setup errors. Expected values are worked out by hand from Linux drivers/iommu/dma-iommu.c,
+ * iova.c (top-down first fit, size rounding) and iommu.c, as docs/sources.md S15-S17
+ * describe them; each test says how.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -192,7 +193,7 @@ static void expect_translate(struct fx *fx, uint64_t iova, uint64_t phys)
 }
 
 /*
- * §2.5 steps 1-2: granule = 1 << __ffs(pgsize_bitmap), base_pfn = max(1, aperture_start >>
+ * iommu_dma_init_domain(): granule = 1 << __ffs(pgsize_bitmap), base_pfn = max(1, aperture_start >>
  * order). 6.6 only raises the base to the aperture when the domain forces its aperture.
  */
 static void test_dma_iommu_granule_and_base_pfn_from_domain(void **state)
@@ -238,8 +239,8 @@ static void test_dma_iommu_granule_and_base_pfn_from_domain(void **state)
 }
 
 /*
- * §2.5 step 5: every region of the device except SW_MSI becomes a reserve_iova node
- * [start >> 12, (start + length - 1) >> 12].
+ * iova_reserve_iommu_regions(): every region of the device except SW_MSI becomes a reserve_iova
+ * node [start >> 12, (start + length - 1) >> 12].
  */
 static void test_dma_iommu_reserved_regions_become_reservations(void **state)
 {
@@ -267,9 +268,10 @@ static void test_dma_iommu_reserved_regions_become_reservations(void **state)
 }
 
 /*
- * §2.6 + §4.2: with [0, 4 GiB) reserved (s390's start_dma under QEMU) and forcedac, a 32-bit
- * coherent mask leaves no IOVA at all: -ENOMEM with nothing mapped and only the reservation
- * in the tree. A 64-bit coherent mask gets the top of the aperture: 2 pages below 2^48.
+ * iommu_dma_alloc_iova() on s390's window: with [0, 4 GiB) reserved (s390's start_dma under QEMU)
+ * and forcedac, a 32-bit coherent mask leaves no IOVA at all: -ENOMEM with nothing mapped and only
+ * the reservation in the tree. A 64-bit coherent mask gets the top of the aperture: 2 pages below
+ * 2^48.
  */
 static void test_dma_iommu_coherent_mask_with_low_4g_reserved(void **state)
 {
@@ -319,11 +321,11 @@ static void test_dma_iommu_coherent_mask_with_low_4g_reserved(void **state)
 }
 
 /*
- * §2.6 step 4: a PCI device without forcedac and a 64-bit mask gets 32-bit IOVAs while there
- * are any. With [0, 0xFFFF8000) reserved, 8 pages remain below 4 GiB (pfns 0xFFFF8..0xFFFFF,
- * handed out top-down). The 9th map fails the 32-bit attempt, clears the flag for good
- * (counted once) and takes the top of the 48-bit aperture. A 32-bit hole freed afterwards is
- * not used: the next map goes straight to the full mask and gets the next page down.
+ * iommu_dma_alloc_iova(), 32-bit first: a PCI device without forcedac and a 64-bit mask gets 32-bit
+ * IOVAs while there are any. With [0, 0xFFFF8000) reserved, 8 pages remain below 4 GiB (pfns
+ * 0xFFFF8..0xFFFFF, handed out top-down). The 9th map fails the 32-bit attempt, clears the flag
+ * for good (counted once) and takes the top of the 48-bit aperture. A 32-bit hole freed afterwards
+ * is not used: the next map goes straight to the full mask and gets the next page down.
  */
 static void test_dma_iommu_pci_32bit_first_until_exhausted(void **state)
 {
@@ -359,7 +361,7 @@ static void test_dma_iommu_pci_32bit_first_until_exhausted(void **state)
 }
 
 /*
- * §2.6 steps 4-5: the 32-bit attempt runs with flush_rcache = false, the full-mask one with
+ * iommu_dma_alloc_iova(): the 32-bit attempt runs with flush_rcache = false, the full-mask one with
  * true. Below 4 GiB only pfns 0xFFFF8..0xFFFFF are free: a 2-page map takes (0x100000 - 2)
  * & ~1 = 0xFFFFE, six single pages 0xFFFFD..0xFFFF8. The 2-page range is unmapped (strict), so
  * it sits in CPU 0's order-1 magazine, still in the tree. A single page then finds no room:
@@ -402,7 +404,7 @@ static void test_dma_iommu_32bit_attempt_does_not_flush_rcache(void **state)
 	}
 }
 
-/* §2.6: forcedac, or a non-PCI device, never tries 32-bit first. */
+/* iommu_dma_alloc_iova(): forcedac, or a non-PCI device, never tries 32-bit first. */
 static void test_dma_iommu_no_32bit_first_with_forcedac_or_non_pci(void **state)
 {
 	struct iommusim_device_config pci = { .name = "pci", .pci = true, .dma_mask = MASK64 };
@@ -428,8 +430,8 @@ static void test_dma_iommu_no_32bit_first_with_forcedac_or_non_pci(void **state)
 }
 
 /*
- * §2.6 step 3: the limit is min_not_zero(mask, bus_dma_limit), then min with aperture_end.
- * Top-down allocation puts a single page at (limit + 1) - 4 KiB.
+ * iommu_dma_alloc_iova(): the limit is min_not_zero(mask, bus_dma_limit), then min with
+ * aperture_end. Top-down allocation puts a single page at (limit + 1) - 4 KiB.
  */
 static void test_dma_iommu_bus_limit_and_aperture_end(void **state)
 {
@@ -455,10 +457,10 @@ static void test_dma_iommu_bus_limit_and_aperture_end(void **state)
 }
 
 /*
- * §2.7: the IOVA keeps phys's offset in the granule and covers every granule the buffer
- * touches. 0x12345678 + 0x100 is one page: pfn 0xFFFFF, dma 0xFFFFF678. 0x12345678 + 0x1000
- * spans two: size 2 from the cached node 0xFFFFF gives (0xFFFFF - 2) & ~1 = 0xFFFFC.
- * The unmap aligns the same way and syncs exactly those two pages.
+ * __iommu_dma_map(): the IOVA keeps phys's offset in the granule and covers every granule the
+ * buffer touches. 0x12345678 + 0x100 is one page: pfn 0xFFFFF, dma 0xFFFFF678. 0x12345678 + 0x1000
+ * spans two: size 2 from the cached node 0xFFFFF gives (0xFFFFF - 2) & ~1 = 0xFFFFC. The unmap
+ * aligns the same way and syncs exactly those two pages.
  */
 static void test_dma_iommu_map_page_offset(void **state)
 {
@@ -523,10 +525,10 @@ static void test_dma_iommu_prot_from_direction(void **state)
 }
 
 /*
- * §2.7 step 3 + §3.2: map_pages maps one of four pages and fails; iommu_map unmaps that page
- * (with a sync) and dma-iommu frees the IOVA at once, even in lazy mode, never through the
- * queue. The range (pfn (0x100000 - 4) & ~3 = 0xFFFFC) sits in CPU 0's order-2 magazine and
- * the next map of the same size gets it back; after a cache flush the tree is empty.
+ * __iommu_dma_map() and __iommu_map(): map_pages maps one of four pages and fails; iommu_map
+ * unmaps that page (with a sync) and dma-iommu frees the IOVA at once, even in lazy mode, never
+ * through the queue. The range (pfn (0x100000 - 4) & ~3 = 0xFFFFC) sits in CPU 0's order-2 magazine
+ * and the next map of the same size gets it back; after a cache flush the tree is empty.
  */
 static void test_dma_iommu_map_pages_failure_leaves_nothing(void **state)
 {
@@ -564,7 +566,7 @@ static void test_dma_iommu_map_pages_failure_leaves_nothing(void **state)
 }
 
 /*
- * §3.3 (6.7): a failing iotlb_sync_map makes iommu_map unmap the whole range with a sync;
+ * iommu_map() (6.7): a failing iotlb_sync_map makes iommu_map unmap the whole range with a sync;
  * dma-iommu then returns the error with the IOVA freed.
  */
 static void test_dma_iommu_sync_map_failure_leaves_nothing(void **state)
@@ -602,10 +604,10 @@ static void expect_seg(const struct iommusim_sg *s, uint64_t addr, uint64_t len)
 }
 
 /*
- * §2.8: three page-aligned, physically scattered 4 KiB elements take one IOVA range of 3
- * pages (rounded to 4, so pfn 0xFFFFC) and, each starting on a granule away from a segment
- * boundary and within 64 KiB, merge into one 12 KiB segment. One iotlb_sync_map covers 3
- * pages. The unused elements get DMA_MAPPING_ERROR / 0.
+ * iommu_dma_map_sg(): three page-aligned, physically scattered 4 KiB elements take one IOVA range
+ * of 3 pages (rounded to 4, so pfn 0xFFFFC) and, each starting on a granule away from a segment
+ * boundary and within 64 KiB, merge into one 12 KiB segment. One iotlb_sync_map covers 3 pages. The
+ * unused elements get DMA_MAPPING_ERROR / 0.
  */
 static void test_dma_iommu_map_sg_concatenates(void **state)
 {
@@ -637,7 +639,7 @@ static void test_dma_iommu_map_sg_concatenates(void **state)
 	fx_down(&fx);
 }
 
-/* §2.8 step 5: with max_seg_size 8 KiB the same list splits 8 KiB + 4 KiB. */
+/* __finalise_sg(): with max_seg_size 8 KiB the same list splits 8 KiB + 4 KiB. */
 static void test_dma_iommu_map_sg_max_seg_size_splits(void **state)
 {
 	struct iommusim_device_config dcfg = { .max_seg_size = 2 * PAGE };
@@ -660,9 +662,9 @@ static void test_dma_iommu_map_sg_max_seg_size_splits(void **state)
 }
 
 /*
- * §2.8: an element with an offset in its granule starts a new segment (at the IOVA of its
- * granule plus the offset), and as it does not fill its granule (0x100 + 100 < 4096) the
- * next element cannot merge onto it either: three segments.
+ * __finalise_sg(): an element with an offset in its granule starts a new segment (at the IOVA of
+ * its granule plus the offset), and as it does not fill its granule (0x100 + 100 < 4096) the next
+ * element cannot merge onto it either: three segments.
  */
 static void test_dma_iommu_map_sg_offsets_break_concatenation(void **state)
 {
@@ -696,12 +698,12 @@ static void test_dma_iommu_map_sg_offsets_break_concatenation(void **state)
 }
 
 /*
- * §2.8 step 2 with seg_boundary_mask 0x3FFF (16 KiB): elements of 8 and 12 KiB. For the
- * second, pad_len = (0x3FFF - 0x2000 + 1) & 0x3FFF = 0x2000 < 0x3000 - 1, so the first grows
- * to 16 KiB and the second starts on the boundary: iova_len 28 KiB = 7 pages, rounded to 8,
- * pfn (0x100000 - 8) & ~7 = 0xFFFF8. Output: [0xFFFF8000, 8K] and [0xFFFFC000, 12K]; the pad
- * pages map the memory after the first buffer, 7 pages in all. unmap_sg unmaps 0x7000 bytes
- * from 0xFFFF8000 in one sync and gives the range to the order-3 magazine.
+ * iommu_dma_map_sg()'s padding with seg_boundary_mask 0x3FFF (16 KiB): elements of 8 and 12 KiB.
+ * For the second, pad_len = (0x3FFF - 0x2000 + 1) & 0x3FFF = 0x2000 < 0x3000 - 1, so the first
+ * grows to 16 KiB and the second starts on the boundary: iova_len 28 KiB = 7 pages, rounded to 8,
+ * pfn (0x100000 - 8) & ~7 = 0xFFFF8. Output: [0xFFFF8000, 8K] and [0xFFFFC000, 12K]; the pad pages
+ * map the memory after the first buffer, 7 pages in all. unmap_sg unmaps 0x7000 bytes from
+ * 0xFFFF8000 in one sync and gives the range to the order-3 magazine.
  */
 static void test_dma_iommu_map_sg_segment_boundary_padding(void **state)
 {
@@ -736,7 +738,7 @@ static void test_dma_iommu_map_sg_segment_boundary_padding(void **state)
 }
 
 /*
- * §2.8: padding only when it helps, and no merge across a boundary.
+ * iommu_dma_map_sg(): padding only when it helps, and no merge across a boundary.
  * (a) mask 0x3FFF, 8K + 4K: pad_len 0x2000 is not < 0x1000 - 1, so no pad; 3 pages -> pfn
  *     0xFFFFC; the 4K element starts at 0xFFFFE000 (& 0x3FFF = 0x2000, not a boundary) and
  *     merges: one 12K segment.
@@ -776,7 +778,7 @@ static void test_dma_iommu_map_sg_boundary_without_padding(void **state)
 }
 
 /*
- * §2.8 step 4: a failed map_sg frees the IOVA at once, restores every element (offsets and
+ * iommu_dma_map_sg(): a failed map_sg frees the IOVA at once, restores every element (offsets and
  * lengths) with DMA_MAPPING_ERROR / 0 in the DMA fields, and reports -EINVAL for a driver
  * error other than -ENOMEM / -EREMOTEIO; -ENOMEM passes through. Elements 0 (offset 0x10)
  * and 1 (8 KiB) are not contiguous, so iommu_map_sg maps two runs: the second map_pages
@@ -820,8 +822,8 @@ static void test_dma_iommu_map_sg_failure_restores_list(void **state)
 }
 
 /*
- * §2.7 strict: the unmap syncs the IOTLB once over exactly the unmapped range, then the IOVA
- * goes to this CPU's rcache, so the next map of that size on the CPU gets it back.
+ * __iommu_dma_unmap(), strict: the unmap syncs the IOTLB once over exactly the unmapped range, then
+ * the IOVA goes to this CPU's rcache, so the next map of that size on the CPU gets it back.
  */
 static void test_dma_iommu_strict_unmap_syncs_and_caches(void **state)
 {
@@ -853,8 +855,8 @@ static void test_dma_iommu_strict_unmap_syncs_and_caches(void **state)
 }
 
 /*
- * §2.7 lazy: no sync at unmap; the IOVA waits in the queue, so the next map gets a fresh
- * IOVA (0xFFFFD000 below the busy 0xFFFFE000..0xFFFFF000) until a flush reclaims it.
+ * __iommu_dma_unmap(), lazy: no sync at unmap; the IOVA waits in the queue, so the next map gets a
+ * fresh IOVA (0xFFFFD000 below the busy 0xFFFFE000..0xFFFFF000) until a flush reclaims it.
  */
 static void test_dma_iommu_lazy_unmap_queues(void **state)
 {
@@ -890,8 +892,8 @@ static void test_dma_iommu_lazy_unmap_queues(void **state)
 }
 
 /*
- * §2.4: a device without IOMMU_CAP_DEFERRED_FLUSH (an s390 ISM device) gets a strict domain
- * even when lazy was asked: unmaps sync, nothing is queued, no timer is armed.
+ * iommu_dma_init_domain(): a device without IOMMU_CAP_DEFERRED_FLUSH (an s390 ISM device) gets a
+ * strict domain even when lazy was asked: unmaps sync, nothing is queued, no timer is armed.
  */
 static void test_dma_iommu_no_deferred_flush_is_strict(void **state)
 {
@@ -919,7 +921,7 @@ static void test_dma_iommu_no_deferred_flush_is_strict(void **state)
 }
 
 /*
- * §2.4 iommu_dma_init_options(): shadow_on_flush picks the single queue with a 1000 ms
+ * iommu_dma_init_options(): shadow_on_flush picks the single queue with a 1000 ms
  * timeout. With the size overridden to 4 (capacity 3), unmaps from CPUs 0, 1 and 2 fill it
  * and the fourth, from CPU 3, flushes; per-CPU queues would not have. The timer armed by the
  * first entry expires at 1000 ms.
@@ -955,7 +957,7 @@ static void test_dma_iommu_shadow_on_flush_selects_single_queue(void **state)
 }
 
 /*
- * §2.5 step 3: a second device on the domain shares the cookie; the domain is not
+ * iommu_dma_init_domain(): a second device on the domain shares the cookie; the domain is not
  * re-initialised, so the second device's reserved regions are not added. A device with DMA
  * ops already, or attached to another domain, is refused with -EBUSY.
  */

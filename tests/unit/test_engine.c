@@ -1171,6 +1171,64 @@ static void test_engine_create_and_schedule_fail_cleanly(void **state)
 	iommusim_mem_destroy(mem);
 }
 
+static void count_fire(struct iommusim_timer *t, struct iommusim_cpu *cpu, void *arg)
+{
+	(void)t;
+	(void)cpu;
+	(*(int *)arg)++;
+}
+
+/*
+ * A timer takes its event record when it is created, so arming it never allocates: with
+ * every record in use and no memory left, timers still arm (again and again), and a timer
+ * that cannot get its record is not created.
+ */
+static void test_engine_timers_arm_without_memory(void **state)
+{
+	struct iommusim_timer *t[3], *none = NULL;
+	struct failing f = { -1 };
+	struct iommusim_mem *mem;
+	struct iommusim_engine *e;
+	struct iommusim_clock *clock;
+	int fired = 0, i;
+	uint64_t live;
+
+	(void)state;
+	assert_int_equal(iommusim_mem_create_custom(&failing_ops, &f, &mem), 0);
+	assert_int_equal(iommusim_engine_create(mem, 1, 0, &e), 0);
+	clock = iommusim_engine_clock(e);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(iommusim_timer_create(clock, count_fire, &fired, &t[i]), 0);
+	/* Fill the other records, then refuse every allocation. */
+	f.budget = 0;
+	for (i = 0; iommusim_engine_schedule(e, 1000, NULL, noop, NULL, NULL) == 0; i++)
+		;
+	assert_int_equal(i, 64 - 3);
+	/* Memory for the timer, none for a record: no timer, nothing left behind. */
+	live = iommusim_mem_live_objects(mem);
+	f.budget = 1;
+	assert_int_equal(iommusim_timer_create(clock, count_fire, &fired, &none), -ENOMEM);
+	assert_null(none);
+	assert_int_equal(iommusim_mem_live_objects(mem), live);
+	assert_int_equal(f.budget, 0);
+	for (int round = 0; round < 3; round++) {
+		for (i = 0; i < 3; i++)
+			assert_true(iommusim_timer_schedule(t[i], NULL, 10 + (uint64_t)i));
+		assert_int_equal(iommusim_engine_pending(e), 64);
+		iommusim_engine_run_until(e, iommusim_engine_now(e) +
+						     iommusim_engine_ns_to_cycles(e, 20));
+	}
+	assert_int_equal(fired, 9);
+	/* Armed when destroyed: the record goes back with the timer. */
+	assert_true(iommusim_timer_schedule(t[0], NULL, 5));
+	for (i = 0; i < 3; i++)
+		iommusim_timer_destroy(t[i]);
+	f.budget = -1;
+	iommusim_engine_destroy(e);
+	assert_int_equal(iommusim_mem_live_objects(mem), 0);
+	iommusim_mem_destroy(mem);
+}
+
 static void test_engine_destroy_frees_pending_events_and_servers(void **state)
 {
 	struct iommusim_mem *mem = new_mem();
@@ -1293,6 +1351,7 @@ int main(void)
 		cmocka_unit_test(test_rng_double_and_exponential_moments),
 		cmocka_unit_test(test_rng_log_agrees_with_libm),
 		cmocka_unit_test(test_engine_create_and_schedule_fail_cleanly),
+		cmocka_unit_test(test_engine_timers_arm_without_memory),
 		cmocka_unit_test(test_engine_destroy_frees_pending_events_and_servers),
 		cmocka_unit_test(test_engine_million_events_report_rate),
 	};

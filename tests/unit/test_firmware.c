@@ -2,7 +2,7 @@
 /*
  * Unit tests of the firmware interface (null, scriptable and caller-supplied platforms, call
  * statistics) and of the s390 RPCIT wrapper isim_zpci_refresh_trans(): busy retry with its
- * bound, and the errno mapping of the kernel's zpci_refresh_trans() (spec §6).
+ * bound, and the errno mapping of the kernel's zpci_refresh_trans() (docs/sources.md S18).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -519,7 +519,7 @@ static void test_firmware_refresh_trans_no_resources_is_enomem(void **state)
 
 	(void)state;
 	fix_init(&f, 1);
-	/* Spec §6: cc 1 with status 4 or 16 is "insufficient resources", i.e. -ENOMEM. */
+	/* zpci_refresh_trans(): cc 1 with status 4 or 16 is "insufficient resources", i.e. -ENOMEM. */
 	assert_int_equal(iommusim_firmware_script_push(f.fw, 1, 4), 0);
 	assert_int_equal(isim_zpci_refresh_trans(f.fw, f.cpu, 1, 0, 4096, 0), -ENOMEM);
 	assert_int_equal(iommusim_firmware_script_push(f.fw, 1, 16), 0);
@@ -539,7 +539,7 @@ static void test_firmware_refresh_trans_other_errors_are_eio(void **state)
 
 	(void)state;
 	fix_init(&f, 1);
-	/* Spec §6 and the kernel source: cc 1 with any other status falls through to -EIO. */
+	/* zpci_refresh_trans(): cc 1 with any other status falls through to -EIO. */
 	for (size_t i = 0; i < sizeof(other); i++) {
 		assert_int_equal(iommusim_firmware_script_push(f.fw, 1, other[i]), 0);
 		assert_int_equal(isim_zpci_refresh_trans(f.fw, f.cpu, 1, 0, 4096, 0), -EIO);

@@ -5,7 +5,7 @@
  * queue, reclaim only after a flush that started after the unmap, the one-shot timer (armed
  * by the first entry, not pushed back, one flush that drains every queue), teardown with
  * entries queued, the 6.6 layout, bad sizes and the work reported. Expected values follow
- * kernel-iommu.md §2.1-§2.4 and §10 items 7-8; each test says how.
+ * Linux drivers/iommu/dma-iommu.c (docs/dma.md, docs/sources.md S16); each test says how.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -150,7 +150,7 @@ static uint64_t depot0(struct fx *fx)
 }
 
 /*
- * Capacity is fq_size - 1 (§2.2 fq_full). With a ring of 8, seven unmaps on CPU 0 queue
+ * Capacity is fq_size - 1 (fq_full()). With a ring of 8, seven unmaps on CPU 0 queue
  * without a flush; the eighth finds the ring still full after reclaiming nothing (no flush has
  * finished), flushes once, reclaims the seven and is queued after the flush started, so it
  * stays queued until the next flush.
@@ -336,7 +336,8 @@ static uint64_t alloc_fast_pfn(struct fx *fx, unsigned int cpu)
 }
 
 /*
- * §2.2 reclaim rule: an entry queued when start_cnt == c is reclaimable once finish_cnt > c.
+ * The reclaim rule (fq_ring_free()): an entry queued when start_cnt == c is reclaimable once
+ * finish_cnt > c.
  * (a) An IOVA unmapped lazily is not handed out by alloc_iova_fast until a flush reclaims it.
  * (b) An IOVA unmapped while a flush is in flight (start 1, finish 0) gets counter 1; that
  *     flush ends with finish 1, which does not cover it, so the reclaim right after leaves
@@ -396,7 +397,7 @@ static void unmap_at_5ms(struct iommusim_timer *t, struct iommusim_cpu *cpu, voi
 }
 
 /*
- * §2.3 step 6: the timer is armed by the first entry after an expiry and later entries do
+ * queue_iova(): the timer is armed by the first entry after an expiry and later entries do
  * not push it back. A helper timer (5 ms) is armed before the first unmap arms the FQ timer
  * (10 ms); one manual tick runs exactly what was pending: the helper, whose unmap must not
  * re-arm the FQ timer (a re-armed timer would wait for the next tick), then the FQ timer at

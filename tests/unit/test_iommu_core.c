@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Unit tests of the IOMMU core (lib/core: map.c, gather.c, domain.c, device.c) against a small
- * mock paging-domain driver: page-size splitting (spec §3.1), iommu_map / iommu_map_sg with
- * their undo paths and the 6.6 / 6.7 iotlb_sync_map difference (§3.2, §3.3), unmap and the
- * gather (§3.4, §2.9), attach/detach, and the device defaults.
+ * mock paging-domain driver: page-size splitting (iommu_pgsize()), iommu_map / iommu_map_sg
+ * with their undo paths and the 6.6 / 6.7 iotlb_sync_map difference, unmap and the gather,
+ * attach/detach, and the device defaults.
  *
  * The mock keeps a software page table of leaves (iova, paddr, page size), logs every driver
  * call with its arguments, and fails on request. Every expected call sequence below is worked
- * out by hand from the spec's rules; the comment next to it shows the arithmetic.
+ * out by hand from the rules of Linux drivers/iommu/iommu.c (docs/sources.md S17); the comment
+ * next to it shows the arithmetic.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -456,7 +457,7 @@ static void log_reset(struct mock_domain *m)
 }
 
 /* ----------------------------------------------------------------------------------------- */
-/* iommu_pgsize (spec §3.1)                                                                    */
+/* iommu_pgsize                                                                                */
 /* ----------------------------------------------------------------------------------------- */
 
 static void test_iommu_core_pgsize_4k_only_one_call(void **state)
@@ -662,7 +663,7 @@ static void test_iommu_core_pgsize_no_fitting_size(void **state)
 }
 
 /* ----------------------------------------------------------------------------------------- */
-/* iommu_map (spec §3.2, §3.3)                                                                 */
+/* iommu_map                                                                                   */
 /* ----------------------------------------------------------------------------------------- */
 
 static void test_iommu_core_map_rejects_misalignment(void **state)
@@ -693,7 +694,7 @@ static void test_iommu_core_map_without_map_pages_or_sizes(void **state)
 	struct fix f;
 
 	(void)state;
-	/* No map_pages, or an empty pgsize_bitmap: -ENODEV (spec §3.2). */
+	/* No map_pages, or an empty pgsize_bitmap: -ENODEV (__iommu_map()). */
 	fix_init_ops(&f, &mock_ops_no_map, PGS_4K, IOMMUSIM_KERNEL_6_7);
 	assert_int_equal(iommusim_iommu_map(f.d, f.cpu, 0x100000, 0x5000, SZ_4K, RW), -ENODEV);
 	assert_int_equal(f.m->nlog, 0);
@@ -838,7 +839,7 @@ static void test_iommu_core_map_sync_map_failure_6_6_ignored(void **state)
 }
 
 /* ----------------------------------------------------------------------------------------- */
-/* iommu_map_sg (spec §3.3)                                                                    */
+/* iommu_map_sg                                                                                */
 /* ----------------------------------------------------------------------------------------- */
 
 /* Runs: 0x10000+12K (elements 0, 1), 0x20000+8K (2, 3), 0x30000+4K (4). */
@@ -991,7 +992,7 @@ static void test_iommu_core_map_sg_sync_map_failure(void **state)
 }
 
 /* ----------------------------------------------------------------------------------------- */
-/* Unmap, the gather and sync (spec §3.4, §2.9)                                                */
+/* Unmap, the gather and sync                                                                  */
 /* ----------------------------------------------------------------------------------------- */
 
 static void test_iommu_core_unmap_returns_bytes_and_always_syncs(void **state)
@@ -1136,7 +1137,7 @@ static void test_iommu_core_gather_init_and_add_range(void **state)
 	struct iommusim_iotlb_gather g = {.start = 1, .end = 2, .pgsize = 3, .queued = true};
 
 	(void)state;
-	/* init: start = ~0, end = 0, pgsize 0, not queued (spec §2.9). */
+	/* init: start = ~0, end = 0, pgsize 0, not queued (iommu_iotlb_gather_init()). */
 	iommusim_iotlb_gather_init(&g);
 	assert_int_equal(g.start, UINT64_MAX);
 	assert_int_equal(g.end, 0);

@@ -4,8 +4,8 @@
  * depot holds more than one per online CPU, one pending item per size class, nothing without a
  * clock), and the Linux 6.6 array depot (32 magazines per class, overflow spilled to the tree,
  * no work). Also: depots are LIFO, a flush empties them, and destroying a domain with full
- * depots and armed work frees everything. Expected values are derived from kernel-iommu.md
- * §1.7 and §9.
+ * depots and armed work frees everything. Expected values are derived from Linux
+ * drivers/iommu/iova.c, both depot forms (docs/iova.md, docs/sources.md S15).
  *
  * Filling a depot: with one CPU freeing pfns f1, f2, ... of one class, f1..f127 fill the first
  * magazine, f128 swaps it into prev, f129..f254 fill the new loaded one, and from then on every

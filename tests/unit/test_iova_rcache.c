@@ -5,7 +5,8 @@
  * miss on the limit (Q8) or that take a depot magazine and still miss (Q9), per-CPU isolation,
  * the flush-and-retry on exhaustion, CPU hot-unplug, start_pfn 0 (Q10), statistics and work
  * counters, argument checks, and a seeded run against a small model of the magazines.
- * Expected values are derived from kernel-iommu.md §1.4, §1.7, §1.8 and §10 items 1 and 4-6.
+ * Expected values are derived from Linux drivers/iommu/iova.c (alloc_iova_fast() and the
+ * rcache; docs/iova.md, docs/sources.md S15).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -190,7 +191,7 @@ static uint64_t work(struct fx *fx, unsigned int cpu, enum iommusim_work kind)
 
 /*
  * Sizes below 32 are rounded up to a power of two and size-aligned; 32 stays 32; 33 and 48
- * keep their size but start on a 64 boundary. All top-down from 0x100000 (§1.4 step 4):
+ * keep their size but start on a 64 boundary. All top-down from 0x100000 (alloc_iova()):
  *   3 -> 4:  (0x100000 - 4) & ~3   = 0xFFFFC, range [0xFFFFC, 0xFFFFF]
  *   5 -> 8:  (0xFFFFC - 8) & ~7    = 0xFFFF0, range [0xFFFF0, 0xFFFF7]
  *   17 -> 32: (0xFFFF0 - 32) & ~31 = 0xFFFC0, range [0xFFFC0, 0xFFFDF]
@@ -277,7 +278,7 @@ static void test_rcache_free_size_selects_class(void **state)
 	fx_fini(&fx);
 }
 
-/* order_base_2(33..) >= 6: never put into a magazine and never looked up in one (§1.7). */
+/* order_base_2(33..) >= 6: never put into a magazine and never looked up in one. */
 static void test_rcache_large_sizes_bypass_cache(void **state)
 {
 	struct fx fx;
@@ -504,7 +505,7 @@ static void test_rcache_empty_cpu_takes_depot_magazine(void **state)
 }
 
 /*
- * A cached start qualifies iff pfn + size - 1 <= limit (inclusive limit, §10 item 1). With a
+ * A cached start qualifies iff pfn + size - 1 <= limit (the limit is inclusive). With a
  * size-4 range at P = 0xFFFFC cached: limit P + 2 misses (the tree gives (0xFFFFC - 4) & ~3 =
  * 0xFFFF8, below the cached32 node P), limit P + 3 hits.
  */
@@ -819,11 +820,11 @@ static void test_rcache_invalid_arguments(void **state)
 }
 
 /*
- * A seeded run of alloc_fast/free_fast on two CPUs, checked step by step against a model of
- * §1.7 written from the spec: per CPU and class a loaded and a prev magazine of 127, a depot
- * stack per class (no clock, so never trimmed). Every hit must be the pfn the model pops;
- * every miss must be a fresh, aligned range inside the limit; fills, depot sizes, counters and
- * the node count (live + cached) must agree.
+ * A seeded run of alloc_fast/free_fast on two CPUs, checked step by step against a model of the
+ * kernel's rcache (docs/sources.md S15): per CPU and class a loaded and a prev magazine of 127, a
+ * depot stack per class (no clock, so never trimmed). Every hit must be the pfn the model pops;
+ * every miss must be a fresh, aligned range inside the limit; fills, depot sizes, counters and the
+ * node count (live + cached) must agree.
  */
 #define MODEL_DEPOT 64
 #define MODEL_LIVE 400

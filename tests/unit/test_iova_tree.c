@@ -3,10 +3,11 @@
  * through the public API: domain set-up and its errors, top-down first-fit placement, size
  * alignment, inclusive limits, the two search hints and the 32-bit fast-fail size
  * (max32_alloc_size) with the kernel's quirks, find/free by any pfn, reservations, the work
- * reported on the CPU, the domain counters and leak-free teardown. Spec: kernel-iommu.md
- * §1.1-§1.6 and the §10 checklist items 1-3 and 5.
+ * reported on the CPU, the domain counters and leak-free teardown. Expected values follow Linux
+ * drivers/iommu/iova.c as docs/iova.md and docs/sources.md S15 describe it.
  *
- * Every expected PFN below is derived in a comment from the algorithm of §1.4-§1.6, with
+ * Every expected PFN below is derived in a comment from the kernel's algorithm (alloc_iova(),
+ * the hint updates on insert and free, reserve_iova()), with
  * "excl" meaning the exclusive limit (inclusive limit + 1) the worker uses, and dma32 meaning
  * dma_32bit_pfn (0x100000 with a 4 KiB granule).
  */
@@ -213,7 +214,7 @@ static void assert_ranges(struct fx *f, const struct range *exp, size_t n)
 }
 
 /* ---------------------------------------------------------------------------------------- */
-/* §1.3 init                                                                                  */
+/* init (init_iova_domain)                                                                    */
 
 /* granule 4096 -> shift 12 -> dma32 = 1 << 20; both hints on the anchor; max32 = dma32. */
 static void test_iova_tree_init_state_4k(void **state)
@@ -314,11 +315,11 @@ static void test_iova_tree_alloc_rejects_bad_args(void **state)
 }
 
 /* ---------------------------------------------------------------------------------------- */
-/* §1.4 placement                                                                             */
+/* placement (alloc_iova)                                                                     */
 
 /*
- * The §1.4 example: size 4, limit 0xFFFFF: new = (0x100000 - 4) & ~3 = 0xFFFFC. The next
- * size-1 request starts at cached32 = [0xFFFFC, 0xFFFFF]: new = 0xFFFFC - 1 = 0xFFFFB.
+ * The example of docs/sources.md S15: size 4, limit 0xFFFFF: new = (0x100000 - 4) & ~3 = 0xFFFFC.
+ * The next size-1 request starts at cached32 = [0xFFFFC, 0xFFFFF]: new = 0xFFFFC - 1 = 0xFFFFB.
  */
 static void test_iova_tree_alloc_worked_example(void **state)
 {
@@ -390,7 +391,7 @@ static void test_iova_tree_alloc_unaligned_packs_tight(void **state)
 }
 
 /*
- * §10.1: the API limit is inclusive. Size 16 under limit 0x100F: excl 0x1010, new = 0x1000,
+ * The API limit is inclusive. Size 16 under limit 0x100F: excl 0x1010, new = 0x1000,
  * so the range ends exactly on the limit. A 64-bit limit gets pfn == limit for size 1. A
  * window [1, 16] holds a 16-pfn request exactly (excl 17 - 16 = 1 = start_pfn).
  */
@@ -458,7 +459,7 @@ static void test_iova_tree_alloc_larger_than_window_fails(void **state)
 }
 
 /* ---------------------------------------------------------------------------------------- */
-/* §1.5 cached-node maintenance                                                               */
+/* cached-node maintenance                                                                    */
 
 /*
  * Q3: the hint that moves is chosen by where the node landed. With [0x100000, 0xFFFFFFF]
@@ -544,9 +545,9 @@ static void test_iova_tree_cached_drags_64bit_allocs_down(void **state)
 }
 
 /*
- * §1.5 step 3: after the three allocations above (cached = 2^24-32), freeing 2^24-16 (at or
- * above the hint) moves cached to its successor 2^36-16, so the next 48-bit request lands at
- * 2^36 - 32 again. Freeing 2^24-32, now below the hint, leaves it where it is.
+ * Freeing at or above cached_node: after the three allocations above (cached = 2^24-32), freeing
+ * 2^24-16 (at or above the hint) moves cached to its successor 2^36-16, so the next 48-bit request
+ * lands at 2^36 - 32 again. Freeing 2^24-32, now below the hint, leaves it where it is.
  */
 static void test_iova_tree_free_at_cached_moves_to_successor(void **state)
 {
@@ -569,9 +570,9 @@ static void test_iova_tree_free_at_cached_moves_to_successor(void **state)
 }
 
 /*
- * §1.5 step 1: size 1 under limit 7 gives 7, 6, 5, 4, 3 (cached32 = 3). Freeing 5 (>= 3) moves
- * cached32 to its successor 6; freeing 3 (below 6) does not move it. The next request starts
- * at 6: new = 5, which clears node 4 -> the hole is reused.
+ * Freeing at or above cached32_node: size 1 under limit 7 gives 7, 6, 5, 4, 3 (cached32 = 3).
+ * Freeing 5 (>= 3) moves cached32 to its successor 6; freeing 3 (below 6) does not move it. The
+ * next request starts at 6: new = 5, which clears node 4 -> the hole is reused.
  */
 static void test_iova_tree_free_at_cached32_moves_to_successor(void **state)
 {
@@ -609,7 +610,7 @@ static void test_iova_tree_free_last_node_returns_hint_to_anchor(void **state)
 }
 
 /*
- * Q4 (§10.2): the search starts at the hint, so a hole above it waits for the retry pass.
+ * Q4: the search starts at the hint, so a hole above it waits for the retry pass.
  * start_pfn 8, limit 15: size 1 x4 -> 15, 14, 13, 12 (cached32 = 12). Free 14 -> cached32 = 15.
  * Size 2 aligned from 15: (15-2)&~1 = 12 collides with 13; (13-2)&~1 = 10 clears 12 -> [10,11],
  * cached32 = 10: hole 14 is now above the hint. Size 1 -> 9, then 8 (first pass). Next: 7 <
@@ -657,7 +658,7 @@ static void test_iova_tree_higher_32bit_limit_blind_between_limits(void **state)
 }
 
 /* ---------------------------------------------------------------------------------------- */
-/* max32_alloc_size (§1.4 step 5, §1.5 step 2, §10.3)                                         */
+/* max32_alloc_size                                                                           */
 
 /*
  * Leaves exactly one hole below 4 GiB, [0xFFF50, 0xFFFAF] (96 pfns), that straddles the
@@ -675,7 +676,7 @@ static void make_max32_scenario(struct fx *f)
 	alloc_fails(f, 64, 0x1FFFFF, true);
 }
 
-/* §10.3: even a failure under a 64-bit limit sets max32_alloc_size. */
+/* Even a failure under a 64-bit limit sets max32_alloc_size (a quirk of the kernel). */
 static void test_iova_tree_max32_set_by_64bit_failure(void **state)
 {
 	struct fx f;
@@ -730,7 +731,7 @@ static void test_iova_tree_max32_only_limits_32bit_requests(void **state)
 }
 
 /*
- * §1.5 step 2: freeing a node with pfn_lo < dma32 resets max32 to dma32. After the size-63
+ * Freeing a node with pfn_lo < dma32 resets max32 to dma32. After the size-63
  * allocation at 0xFFF71, free it by an interior pfn: max32 = 0x100000 and cached32 moves to
  * its successor (the upper reservation), so 64 unaligned now succeeds at 0xFFFB0 - 64.
  */
@@ -772,7 +773,7 @@ static void test_iova_tree_max32_not_reset_by_free_above_4g(void **state)
 }
 
 /* ---------------------------------------------------------------------------------------- */
-/* §1.6 find / free / walk                                                                   */
+/* find / free / walk                                                                        */
 
 /*
  * 1000 aligned pfns: 1024-aligned, (0x100000 - 1000) & ~1023 = 0xFFC18 & ~0x3FF = 0xFFC00,
@@ -887,7 +888,7 @@ static void test_iova_tree_walk_ascending_and_stops(void **state)
 }
 
 /* ---------------------------------------------------------------------------------------- */
-/* §1.6 reserve                                                                              */
+/* reserve (reserve_iova)                                                                    */
 
 /* A reservation in empty space is a new node, findable and (like any node) freeable. */
 static void test_iova_tree_reserve_new_node(void **state)

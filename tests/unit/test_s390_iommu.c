@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests of the s390 IOMMU driver of Linux 6.7 (spec §4): zPCI windows, the paging domain's
- * map/unmap (tables only), the RPCITs of iotlb_sync, flush_iotlb_all and iotlb_sync_map with
- * the "insufficient resources" fallback, the counters, and the 3-level tables underneath.
- * RPCITs are observed through the scriptable firmware's call log; expected values are derived
- * from the spec in the comments next to each assertion.
+ * Unit tests of the s390 IOMMU driver of Linux 6.7 (drivers/iommu/s390-iommu.c, docs/sources.md
+ * S18): zPCI windows, the paging domain's map/unmap (tables only), the RPCITs of iotlb_sync,
+ * flush_iotlb_all and iotlb_sync_map with the "insufficient resources" fallback, the counters, and
+ * the 3-level tables underneath. RPCITs are observed through the scriptable firmware's call log;
+ * expected values are derived from the kernel's rules in the comments next to each assertion.
  */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests of the legacy s390 DMA ops of Linux 6.6 (lib/dma/s390_legacy.c, spec §5): next-fit
- * bitmap allocation that never hands out the last page, one global RPCIT per wrap-around in lazy
- * mode and the lazily freed pages reused only after it, strict mode's RPCIT per unmap, the map
- * RPCIT of shadowed (tlb_refresh) functions with its "insufficient resources" fallback, the
+ * Unit tests of the legacy s390 DMA ops of Linux 6.6 (lib/dma/s390_legacy.c, docs/sources.md S19):
+ * next-fit bitmap allocation that never hands out the last page, one global RPCIT per wrap-around
+ * in lazy mode and the lazily freed pages reused only after it, strict mode's RPCIT per unmap, the
+ * map RPCIT of shadowed (tlb_refresh) functions with its "insufficient resources" fallback, the
  * scatter-gather coalescing, translation, counters and leaks.
  *
  * The firmware is the scriptable platform: its log shows every RPCIT with address and length,
@@ -910,8 +910,9 @@ static void test_s390_legacy_alloc_free_counters(void **state)
 }
 
 /*
- * A reference model of the allocator (spec §5.3/§5.4, bit by bit): next fit over
- * [next_bit, pages - 1), on failure a wrap (lazy: global flush + merge) and first fit from 0.
+ * A reference model of the allocator (pci_dma.c's dma_alloc_address() and dma_free_address(), bit
+ * by bit): next fit over [next_bit, pages - 1), on failure a wrap (lazy: global flush + merge) and
+ * first fit from 0.
  */
 #define MODEL_PAGES 128
 struct model {
