@@ -152,7 +152,8 @@ static int run_task(struct worker *w, const struct compare_task *t, struct iommu
 		cfg.progress_arg = w;
 	}
 	f->stage = STAGE_CREATE;
-	err = iommusim_sim_create(w->mem, &cfg, &sim);
+	/* the library names what it refused; the report quotes it */
+	err = iommusim_sim_create_msg(w->mem, &cfg, &sim, f->msg, sizeof(f->msg));
 	if (err)
 		return err;
 	f->stage = STAGE_RUN;
@@ -236,14 +237,19 @@ static int report_failure(const struct compare_opts *o, const struct failure *f)
 	}
 	if (f->stage == STAGE_CREATE && t->vary == COMPARE_POINT) {
 		/* The scenario itself is valid, so only the overrides can make it unbuildable. */
+		if (f->err != -EINVAL) {
+			fprintf(stderr, CMD ": %s: %s\n", label,
+				f->msg[0] ? f->msg : iommusim_strerror(f->err));
+			return 1;
+		}
 		fprintf(stderr, CMD ": --set: %s cannot be built with these values: %s\n", label,
-			iommusim_strerror(f->err));
-		return f->err == -EINVAL ? EXIT_BAD_INPUT : 1;
+			f->msg[0] ? f->msg : iommusim_strerror(f->err));
+		return EXIT_BAD_INPUT;
 	}
 	if (f->stage == STAGE_CREATE) {
 		fprintf(stderr, CMD ": %s: %s cannot be built with its costs: %s\n",
 			t->vary == COMPARE_DRAW ? "--uncertainty" : "--sensitivity", label,
-			iommusim_strerror(f->err));
+			f->msg[0] ? f->msg : iommusim_strerror(f->err));
 		return 1;
 	}
 	fprintf(stderr, CMD ": %s: %s\n", label, iommusim_strerror(f->err));
