@@ -56,7 +56,7 @@ static const char *escaped(char *buf, size_t size, const char *s, size_t len, si
 
 static int fail(struct parser *p, const char *field, const char *fmt, ...)
 {
-	char msg[256], name[256];
+	char msg[256], name[1024];
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -65,7 +65,7 @@ static int fail(struct parser *p, const char *field, const char *fmt, ...)
 	/* the script's name may hold anything a file name can: keep the message one line */
 	if (p->errlen)
 		snprintf(p->errbuf, p->errlen, "%s:%zu: %s: %s",
-			 escaped(name, sizeof(name), p->name, strlen(p->name), 48), p->line, field,
+			 escaped(name, sizeof(name), p->name, strlen(p->name), 240), p->line, field,
 			 msg);
 	return -EINVAL;
 }

@@ -57,7 +57,7 @@ struct parser {
 
 static int fail(struct parser *p, const char *field, const char *fmt, ...)
 {
-	char msg[320], name[256];
+	char msg[320], name[1024];
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -66,7 +66,7 @@ static int fail(struct parser *p, const char *field, const char *fmt, ...)
 	/* the script's name may hold anything a file name can: keep the message one line */
 	if (p->errlen)
 		snprintf(p->errbuf, p->errlen, "%s:%zu: %s: %s",
-			 isim_script_escaped(name, sizeof(name), p->name, strlen(p->name), 48),
+			 isim_script_escaped(name, sizeof(name), p->name, strlen(p->name), 240),
 			 p->line, field, msg);
 	return -EINVAL;
 }

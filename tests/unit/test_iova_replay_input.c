@@ -284,6 +284,30 @@ static void test_iova_replay_odd_bytes_shown_escaped(void **state)
 	result_free(&res);
 }
 
+/* A long script name is named whole in the message (and escaped, not cut, below 240 bytes). */
+static void test_iova_replay_long_name_kept(void **state)
+{
+	struct iommusim_iova_replay_opts opts = { .depot = IOMMUSIM_IOVA_DEPOT_LIST };
+	char name[200], err[512], *text = strdup("init 4096 1\nfind x\n"), *out = NULL;
+	size_t outlen = 0;
+	FILE *in, *o;
+
+	(void)state;
+	memset(name, 'd', sizeof(name) - 1);
+	name[sizeof(name) - 1] = '\0';
+	name[0] = '/';
+	in = fmemopen(text, strlen(text), "r");
+	o = open_memstream(&out, &outlen);
+	assert_int_equal(iommusim_iova_replay(in, name, &opts, o, err, sizeof(err)), -EINVAL);
+	fclose(o);
+	fclose(in);
+	assert_int_equal(strncmp(err, name, strlen(name)), 0);
+	assert_non_null(strstr(err, ":2: PFN: malformed number 'x'"));
+	assert_int_equal(outlen, 0);
+	free(out);
+	free(text);
+}
+
 /* Ops run on an online CPU: 0 .. ncpus - 1. */
 static void test_iova_replay_cpu_must_be_online(void **state)
 {
@@ -668,6 +692,7 @@ int main(void)
 		cmocka_unit_test(test_iova_replay_too_large_number_out_of_range),
 		cmocka_unit_test(test_iova_replay_odd_bytes_shown_escaped),
 		cmocka_unit_test(test_iova_replay_cpu_must_be_online),
+		cmocka_unit_test(test_iova_replay_long_name_kept),
 	};
 
 	return cmocka_run_group_tests_name("iova_replay_input", tests, NULL, NULL);
