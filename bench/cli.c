@@ -25,12 +25,44 @@ int cli_parse_uint(const char *s, unsigned int lo, unsigned int hi, unsigned int
 	return 0;
 }
 
+const char *cli_shown(const char *s, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	for (; *s && used + 5 < len; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		/* a newline or an escape sequence in a value must not break the one-line error */
+		if (c < 0x20 || c == 0x7f)
+			used += (size_t)snprintf(buf + used, len - used, "\\x%02x", c);
+		else
+			buf[used++] = (char)c;
+	}
+	if (*s && used + 4 <= len) {
+		memcpy(buf + used, "...", 3);
+		used += 3;
+	}
+	buf[used] = '\0';
+	return buf;
+}
+
 int cli_bad_option(const char *cmd, int c, char **argv)
 {
+	const char *arg = optind > 0 ? argv[optind - 1] : "";
+	char shown[160], shortopt[3] = { '-', (char)optopt, '\0' };
+
+	/*
+	 * getopt names a short option by optopt; argv[optind - 1] is only right for a long one,
+	 * or for a short one that ended its group ("-xh" stops on x with optind still on it).
+	 */
+	if (strncmp(arg, "--", 2) && optopt > 0x20 && optopt < 0x7f)
+		arg = shortopt;
 	if (c == ':')
-		fprintf(stderr, "%s: option '%s' needs a value\n", cmd, argv[optind - 1]);
+		fprintf(stderr, "%s: option '%s' needs a value\n", cmd,
+			cli_shown(arg, shown, sizeof(shown)));
 	else
-		fprintf(stderr, "%s: unknown option '%s' (try --help)\n", cmd, argv[optind - 1]);
+		fprintf(stderr, "%s: unknown option '%s' (try --help)\n", cmd,
+			cli_shown(arg, shown, sizeof(shown)));
 	return -1;
 }
 
@@ -40,7 +72,10 @@ int cli_check_rest(const char *cmd, int argc, char **argv, const struct outfile 
 	const struct outfile *files[] = { csv, json };
 
 	if (optind < argc) {
-		fprintf(stderr, "%s: unexpected argument '%s' (try --help)\n", cmd, argv[optind]);
+		char shown[160];
+
+		fprintf(stderr, "%s: unexpected argument '%s' (try --help)\n", cmd,
+			cli_shown(argv[optind], shown, sizeof(shown)));
 		return -1;
 	}
 	return outfile_check(files, 2);

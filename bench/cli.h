@@ -9,6 +9,12 @@
 int cli_parse_uint(const char *s, unsigned int lo, unsigned int hi, unsigned int *out);
 
 /*
+ * @s for an error message in @buf (@len bytes): control bytes written as \xHH, "..." when cut,
+ * so that a value the user typed cannot split the message's one line. Returns @buf.
+ */
+const char *cli_shown(const char *s, char *buf, size_t len);
+
+/*
  * The one-line error for what getopt_long (optstring starting with ':') returned for a
  * missing value (':') or an unknown option (anything else). Returns -1.
  */

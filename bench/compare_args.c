@@ -66,7 +66,9 @@ static int parse_seconds(const char *s, uint64_t *ns)
 
 static int bad_value(const char *opt, const char *problem, const char *value)
 {
-	fprintf(stderr, CMD ": %s: %s '%s'\n", opt, problem, value);
+	char shown[160];
+
+	fprintf(stderr, CMD ": %s: %s '%s'\n", opt, problem, cli_shown(value, shown, sizeof(shown)));
 	return -1;
 }
 
@@ -107,13 +109,16 @@ static int add_item(struct compare_opts *o, bool platform, const char *item, siz
 	const char *opt = platform ? "--platform" : "--policy";
 	unsigned int id = 0, have[COMPARE_MAX_PLATFORMS + IOMMUSIM_POLICY_NR];
 	size_t n = platform ? o->nplatforms : o->npolicies;
-	char name[64], known[256];
+	char name[64], known[256], shown[160];
 	const char *profile = NULL;
 	int err;
 
 	if (!len || len >= sizeof(name)) {
-		fprintf(stderr, CMD ": %s: %s name '%.*s'\n", opt, len ? "unknown" : "empty",
-			(int)len, item);
+		char whole[sizeof(shown)];
+
+		snprintf(whole, sizeof(whole), "%.*s", (int)len, item);
+		fprintf(stderr, CMD ": %s: %s name '%s'\n", opt, len ? "unknown" : "empty",
+			cli_shown(whole, shown, sizeof(shown)));
 		return -1;
 	}
 	memcpy(name, item, len);
@@ -137,7 +142,7 @@ static int add_item(struct compare_opts *o, bool platform, const char *item, siz
 	}
 	if (err) {
 		fprintf(stderr, CMD ": %s: unknown %s '%s' (%s)\n", opt,
-			platform ? "platform" : "policy", name, known);
+			platform ? "platform" : "policy", cli_shown(name, shown, sizeof(shown)), known);
 		return -1;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -243,8 +248,10 @@ static int parse_options(int argc, char **argv, struct compare_opts *o, struct o
 			g->scenario = true;
 			o->sc = iommusim_scenario_lookup(optarg);
 			if (!o->sc) {
+				char shown[160];
+
 				fprintf(stderr, CMD ": --scenario: unknown scenario '%s' (",
-					optarg);
+					cli_shown(optarg, shown, sizeof(shown)));
 				for (size_t i = 0; i < iommusim_scenario_count(); i++)
 					fprintf(stderr, "%s%s", i ? ", " : "",
 						iommusim_scenario_get(i)->name);

@@ -321,6 +321,14 @@ static void test_bench_compare_bad_input_one_line(void **state)
 		{ "--seed", "-1", "compare: --seed: not an unsigned 64-bit integer" },
 		{ "--seed", "18446744073709551616", "compare: --seed: not an unsigned 64-bit" },
 		{ "--csv", "/nonexistent-dir/x.csv", "compare: --csv: cannot write '/nonexistent-dir/x.csv'" },
+		/* a value that holds a newline stays on the message's one line */
+		{ "--scenario", "a\nb", "compare: --scenario: unknown scenario 'a\\x0ab' (" },
+		{ "--seconds", "1\n2", "compare: --seconds: not a number of seconds in (0, 3600]: "
+					"'1\\x0a2'" },
+		{ "--platform", "kvm,\x1b[2J", "compare: --platform: unknown platform '\\x1b[2J'" },
+		/* a short option in a group is named as itself, not by its neighbour */
+		{ "--seed", "-xh", "compare: --seed: not an unsigned 64-bit integer: '-xh'" },
+		{ "-xh", "--list", "compare: unknown option '-x' (try --help)" },
 	};
 
 	(void)state;
