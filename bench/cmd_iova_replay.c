@@ -1,14 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /* iommusim-bench iova-replay [--depot=list|array] [FILE] */
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <iommusim/iommusim.h>
 
 #include "cli.h"
 #include "commands.h"
+#include "replay_cli.h"
 
 static void usage(FILE *f)
 {
@@ -23,6 +22,12 @@ static void usage(FILE *f)
 		"  --depot=array  rcache depot of Linux 6.6 and earlier\n");
 }
 
+static int replay(FILE *in, const char *name, const void *opts, FILE *out, char *errbuf,
+		  size_t errlen)
+{
+	return iommusim_iova_replay(in, name, opts, out, errbuf, errlen);
+}
+
 int cmd_iova_replay(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -31,11 +36,7 @@ int cmd_iova_replay(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct iommusim_iova_replay_opts opts = { .depot = IOMMUSIM_IOVA_DEPOT_LIST };
-	const char *name = "<stdin>";
-	struct stat sb = { 0 };
-	char errbuf[512];
-	FILE *in = stdin;
-	int c, err;
+	int c;
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -55,44 +56,9 @@ int cmd_iova_replay(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		default:
-			fprintf(stderr, "iova-replay: unknown option '%s' (try --help)\n",
-				argv[optind - 1]);
+			cli_bad_option("iova-replay", c, argv);
 			return EXIT_BAD_INPUT;
 		}
 	}
-	if (argc - optind > 1) {
-		fprintf(stderr, "iova-replay: one script at a time ('%s' is extra)\n",
-			argv[optind + 1]);
-		return EXIT_BAD_INPUT;
-	}
-	if (optind < argc && strcmp(argv[optind], "-")) {
-		name = argv[optind];
-		in = fopen(name, "r");
-		if (!in) {
-			fprintf(stderr, "iova-replay: %s: %s\n", name, strerror(errno));
-			return EXIT_BAD_INPUT;
-		}
-		/* a directory opens, then fails to read: say what it is before trying */
-		if (fstat(fileno(in), &sb) == 0 && S_ISDIR(sb.st_mode)) {
-			fprintf(stderr, "iova-replay: %s: is a directory, not an op script\n", name);
-			fclose(in);
-			return EXIT_BAD_INPUT;
-		}
-		/* nothing to replay is not an error, but worth a word */
-		if (S_ISREG(sb.st_mode) && sb.st_size == 0)
-			fprintf(stderr, "iova-replay: %s: empty: no ops to replay\n", name);
-	}
-	err = iommusim_iova_replay(in, name, &opts, stdout, errbuf, sizeof(errbuf));
-	/* The answers could not be written: cli_exit() says so, as for every command. */
-	if (err == -EIO && ferror(stdout))
-		cli_stdout_failed(errno);
-	if (in != stdin)
-		fclose(in);
-	if (err == -EIO && ferror(stdout))
-		return 1;
-	if (err) {
-		fprintf(stderr, "iova-replay: %s\n", errbuf);
-		return err == -EINVAL ? EXIT_BAD_INPUT : 1;
-	}
-	return 0;
+	return replay_cli_run("iova-replay", argc, argv, replay, &opts);
 }

@@ -5,7 +5,6 @@
  * line anywhere yields one error message and no partial output.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -13,10 +12,13 @@
 
 #include "base/bitops.h"
 #include "base/memory.h"
-#include "workload/script_io.h"
+#include "workload/script_lex.h"
+#include "workload/script_replay.h"
 #include "workload/tce_ops.h"
 
 #define MAX_ARGS 7
+/* Op, at most MAX_ARGS fields, and one more to show as extra. */
+#define MAX_WORDS (MAX_ARGS + 2)
 
 struct op_syntax {
 	const char *name;
@@ -48,78 +50,15 @@ struct table_state {
 	uint64_t boundary;
 };
 
-struct parser {
-	const char *name;
-	size_t line;
-	char *errbuf;
-	size_t errlen;
+/*
+ * The README's syntax, stricter than the IOVA format's: only spaces and tabs separate fields,
+ * '#' starts a comment anywhere, even inside a field, and hex starts with a lowercase 0x.
+ */
+static const struct isim_script_rules rules = {
+	.all_blanks = false,
+	.comment_anywhere = true,
+	.upper_hex_prefix = false,
 };
-
-static int fail(struct parser *p, const char *field, const char *fmt, ...)
-{
-	char msg[320], name[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	/* the script's name may hold anything a file name can: keep the message one line */
-	if (p->errlen)
-		snprintf(p->errbuf, p->errlen, "%s:%zu: %s: %s",
-			 isim_script_escaped(name, sizeof(name), p->name, strlen(p->name), 240),
-			 p->line, field, msg);
-	return -EINVAL;
-}
-
-/* A field of the script for a message: at most 32 bytes of it. */
-static const char *shown(char *buf, size_t size, const char *s, size_t len)
-{
-	return isim_script_escaped(buf, size, s, len, 32);
-}
-
-/* The README's separators: spaces and tabs, nothing else. */
-static bool is_blank(char c)
-{
-	return c == ' ' || c == '\t';
-}
-
-static int digit_value(char c, bool hex)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (hex && c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (hex && c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-enum number { NUMBER_OK, NUMBER_MALFORMED, NUMBER_TOO_LARGE };
-
-/* Decimal, or hex after "0x"; too large only when every digit is a digit. */
-static enum number parse_u64(const char *s, size_t len, uint64_t *out)
-{
-	bool hex = len >= 2 && s[0] == '0' && s[1] == 'x';
-	uint64_t base = hex ? 16 : 10, v = 0;
-	bool over = false;
-
-	if (len == 0 || (hex && len == 2))
-		return NUMBER_MALFORMED;
-	for (size_t i = hex ? 2 : 0; i < len; i++) {
-		int d = digit_value(s[i], hex);
-
-		if (d < 0)
-			return NUMBER_MALFORMED;
-		if (v > (UINT64_MAX - (uint64_t)d) / base)
-			over = true;
-		else
-			v = v * base + (uint64_t)d;
-	}
-	if (over)
-		return NUMBER_TOO_LARGE;
-	*out = v;
-	return NUMBER_OK;
-}
 
 static const struct op_syntax *lookup(const char *word, size_t len)
 {
@@ -146,64 +85,70 @@ static uint64_t boundary_entries(uint64_t mask, unsigned int page_shift)
 }
 
 /* table: what iommu_init_table() and the allocator can work with (tce.h). */
-static int check_table(struct parser *p, const uint64_t *a, struct table_state *t)
+static int check_table(const struct isim_script_lines *p, const uint64_t *a, struct table_state *t)
 {
 	uint64_t shift = a[2], boundary;
 
 	if (shift < IOMMUSIM_TCE_MIN_PAGE_SHIFT || shift > IOMMUSIM_TCE_MAX_PAGE_SHIFT)
-		return fail(p, "PAGE_SHIFT", "%llu is outside %u..%u", (unsigned long long)shift,
-			    IOMMUSIM_TCE_MIN_PAGE_SHIFT, IOMMUSIM_TCE_MAX_PAGE_SHIFT);
+		return isim_script_fail(p, "PAGE_SHIFT", "%llu is outside %u..%u",
+					(unsigned long long)shift, IOMMUSIM_TCE_MIN_PAGE_SHIFT,
+					IOMMUSIM_TCE_MAX_PAGE_SHIFT);
 	if (a[1] < IOMMUSIM_TCE_MIN_SIZE || a[1] > IOMMUSIM_TCE_MAX_SIZE)
-		return fail(p, "SIZE", "0x%llx entries is outside %u..2^30",
-			    (unsigned long long)a[1], IOMMUSIM_TCE_MIN_SIZE);
+		return isim_script_fail(p, "SIZE", "0x%llx entries is outside %u..2^30",
+					(unsigned long long)a[1], IOMMUSIM_TCE_MIN_SIZE);
 	if (a[0] > (UINT64_C(1) << (64 - shift)) - a[1])
-		return fail(p, "OFFSET",
-			    "the window (0x%llx + 0x%llx entries) << %llu ends above 2^64",
-			    (unsigned long long)a[0], (unsigned long long)a[1],
-			    (unsigned long long)shift);
+		return isim_script_fail(
+			p, "OFFSET", "the window (0x%llx + 0x%llx entries) << %llu ends above 2^64",
+			(unsigned long long)a[0], (unsigned long long)a[1],
+			(unsigned long long)shift);
 	if (!isim_is_pow2(a[5]) || a[5] > IOMMUSIM_TCE_MAX_BLOCKSIZE)
-		return fail(p, "BLOCKSIZE", "0x%llx is not a power of two up to 2^32",
-			    (unsigned long long)a[5]);
+		return isim_script_fail(p, "BLOCKSIZE", "0x%llx is not a power of two up to 2^32",
+					(unsigned long long)a[5]);
 	boundary = boundary_entries(a[6], (unsigned int)shift);
 	if (!isim_is_pow2(boundary))
-		return fail(p, "BOUNDARY",
-			    "(0x%llx >> %llu) + 1 = 0x%llx entries is not a power of two",
-			    (unsigned long long)a[6], (unsigned long long)shift,
-			    (unsigned long long)boundary);
+		return isim_script_fail(
+			p, "BOUNDARY",
+			"(0x%llx >> %llu) + 1 = 0x%llx entries is not a power of two",
+			(unsigned long long)a[6], (unsigned long long)shift,
+			(unsigned long long)boundary);
 	*t = (struct table_state){ .seen = true, .offset = a[0], .page_shift = (unsigned int)shift,
 				   .boundary = boundary };
 	return 0;
 }
 
 /* alloc: what iommu_range_alloc() can take without looping or leaving its bitmap. */
-static int check_alloc(struct parser *p, const uint64_t *a, const struct table_state *t)
+static int check_alloc(const struct isim_script_lines *p, const uint64_t *a,
+		       const struct table_state *t)
 {
 	if (a[0] >= IOMMUSIM_TCE_MAX_CPUS)
-		return fail(p, "CPU", "%llu: CPU numbers go up to %u", (unsigned long long)a[0],
-			    IOMMUSIM_TCE_MAX_CPUS - 1);
+		return isim_script_fail(p, "CPU", "%llu: CPU numbers go up to %u",
+					(unsigned long long)a[0], IOMMUSIM_TCE_MAX_CPUS - 1);
 	if (a[1] > IOMMUSIM_TCE_MAX_NPAGES)
-		return fail(p, "NPAGES", "0x%llx is above 2^30", (unsigned long long)a[1]);
+		return isim_script_fail(p, "NPAGES", "0x%llx is above 2^30",
+					(unsigned long long)a[1]);
 	if (a[1] > t->boundary)
-		return fail(p, "NPAGES",
-			    "0x%llx is above the segment boundary of 0x%llx entries (the kernel "
-			    "would search forever)",
-			    (unsigned long long)a[1], (unsigned long long)t->boundary);
+		return isim_script_fail(
+			p, "NPAGES",
+			"0x%llx is above the segment boundary of 0x%llx entries (the kernel "
+			"would search forever)",
+			(unsigned long long)a[1], (unsigned long long)t->boundary);
 	if (a[2] < t->offset)
-		return fail(p, "MASK",
-			    "0x%llx is below the table's OFFSET 0x%llx (the kernel would search "
-			    "outside its bitmap)",
-			    (unsigned long long)a[2], (unsigned long long)t->offset);
+		return isim_script_fail(
+			p, "MASK",
+			"0x%llx is below the table's OFFSET 0x%llx (the kernel would search "
+			"outside its bitmap)",
+			(unsigned long long)a[2], (unsigned long long)t->offset);
 	if (a[3] > IOMMUSIM_TCE_MAX_ALIGN_ORDER)
-		return fail(p, "ALIGN_ORDER", "%llu is above %u", (unsigned long long)a[3],
-			    IOMMUSIM_TCE_MAX_ALIGN_ORDER);
+		return isim_script_fail(p, "ALIGN_ORDER", "%llu is above %u",
+					(unsigned long long)a[3], IOMMUSIM_TCE_MAX_ALIGN_ORDER);
 	if (a[4] != TCE_NO_HANDLE && a[4] >= TCE_HANDLE_SLOTS)
-		return fail(p, "HANDLE", "slot %llu: slots are 0..%u", (unsigned long long)a[4],
-			    TCE_HANDLE_SLOTS - 1);
+		return isim_script_fail(p, "HANDLE", "slot %llu: slots are 0..%u",
+					(unsigned long long)a[4], TCE_HANDLE_SLOTS - 1);
 	return 0;
 }
 
-static int check_args(struct parser *p, const struct op_syntax *syn, const uint64_t *a,
-		      struct table_state *t)
+static int check_args(const struct isim_script_lines *p, const struct op_syntax *syn,
+		      const uint64_t *a, struct table_state *t)
 {
 	switch (syn->kind) {
 	case TCE_OP_TABLE:
@@ -213,93 +158,52 @@ static int check_args(struct parser *p, const struct op_syntax *syn, const uint6
 	case TCE_OP_FREE:
 		/* __iommu_free() takes ENTRY << PAGE_SHIFT as a dma_addr_t, NPAGES as 32 bits */
 		if (a[0] > UINT64_MAX >> t->page_shift)
-			return fail(p, "ENTRY", "0x%llx << %u does not fit in 64 bits",
-				    (unsigned long long)a[0], t->page_shift);
+			return isim_script_fail(p, "ENTRY", "0x%llx << %u does not fit in 64 bits",
+						(unsigned long long)a[0], t->page_shift);
 		if (a[1] > UINT32_MAX)
-			return fail(p, "NPAGES", "0x%llx is not below 2^32",
-				    (unsigned long long)a[1]);
+			return isim_script_fail(p, "NPAGES", "0x%llx is not below 2^32",
+						(unsigned long long)a[1]);
 		return 0;
 	case TCE_OP_HANDLE:
 		if (a[0] >= TCE_HANDLE_SLOTS)
-			return fail(p, "HANDLE", "slot %llu: slots are 0..%u",
-				    (unsigned long long)a[0], TCE_HANDLE_SLOTS - 1);
+			return isim_script_fail(p, "HANDLE", "slot %llu: slots are 0..%u",
+						(unsigned long long)a[0], TCE_HANDLE_SLOTS - 1);
 		return 0;
 	default:
 		return 0;
 	}
 }
 
-/* Room for one more op: the array doubles, copied, as the memory context has no realloc. */
-static int grow(struct tce_script *script)
+/* The fields of the line last read: checked, and appended to @script. */
+static int parse_line(const struct isim_script_lines *p, struct table_state *t,
+		      struct tce_script *script)
 {
-	size_t ncap = script->cap ? script->cap * 2 : 1024;
-	struct tce_op *n;
-
-	if (script->nops < script->cap)
-		return 0;
-	if (ncap > SIZE_MAX / sizeof(*n))
-		return -ENOMEM;
-	n = isim_alloc(script->mem, ncap * sizeof(*n), 0);
-	if (!n)
-		return -ENOMEM;
-	if (script->nops)
-		memcpy(n, script->ops, script->nops * sizeof(*n));
-	if (script->ops)
-		isim_free(script->mem, script->ops, script->cap * sizeof(*n), 0);
-	script->ops = n;
-	script->cap = ncap;
-	return 0;
-}
-
-/* The words of one line, up to @max + 1 of them (one more than allowed shows an extra). */
-static size_t split(const char *pos, const char *eol, const char **word, size_t *wlen,
-		    size_t max)
-{
-	const char *hash = memchr(pos, '#', (size_t)(eol - pos));
-	size_t n = 0;
-
-	/* a comment may start anywhere, even inside a field */
-	if (hash)
-		eol = hash;
-	for (const char *c = pos; c < eol && n <= max;) {
-		while (c < eol && is_blank(*c))
-			c++;
-		if (c == eol)
-			break;
-		word[n] = c;
-		while (c < eol && !is_blank(*c))
-			c++;
-		wlen[n] = (size_t)(c - word[n]);
-		n++;
-	}
-	return n;
-}
-
-/* One non-blank line: checked, and appended to @script. */
-static int parse_line(struct parser *p, const char **word, const size_t *wlen, size_t nwords,
-		      struct table_state *t, struct tce_script *script)
-{
-	char show[32 * 4 + 8], use[128];
+	const char *const *word = p->word;
+	const size_t *wlen = p->wlen;
+	size_t nargs = p->nwords - 1;
+	char show[ISIM_SCRIPT_SHOWN_SIZE], use[128];
 	const struct op_syntax *syn = lookup(word[0], wlen[0]);
-	size_t nargs = nwords - 1;
 	struct tce_op *op;
 
 	if (!syn)
-		return fail(p, "op", "unknown op '%s'",
-			    shown(show, sizeof(show), word[0], wlen[0]));
+		return isim_script_fail(p, "op", "unknown op '%s'",
+					isim_script_shown(show, sizeof(show), word[0], wlen[0]));
 	if (nargs < syn->min_args)
-		return fail(p, syn->field[nargs], "missing (usage: %s)",
-			    usage(use, sizeof(use), syn));
+		return isim_script_fail(p, syn->field[nargs], "missing (usage: %s)",
+					usage(use, sizeof(use), syn));
 	if (nargs > syn->max_args)
-		return fail(p, syn->name, "unexpected extra field '%s' (usage: %s)",
-			    shown(show, sizeof(show), word[syn->max_args + 1],
-				  wlen[syn->max_args + 1]),
-			    usage(use, sizeof(use), syn));
+		return isim_script_fail(p, syn->name, "unexpected extra field '%s' (usage: %s)",
+					isim_script_shown(show, sizeof(show),
+							  word[syn->max_args + 1],
+							  wlen[syn->max_args + 1]),
+					usage(use, sizeof(use), syn));
 	if (!t->seen && syn->kind != TCE_OP_TABLE)
-		return fail(p, "op", "'%s' before the first 'table'", syn->name);
+		return isim_script_fail(p, "op", "'%s' before the first 'table'", syn->name);
 
-	if (grow(script))
+	op = isim_script_grow(script->mem, script->ops, script->nops, &script->cap, sizeof(*op));
+	if (!op)
 		return -ENOMEM;
+	script->ops = op;
 	op = &script->ops[script->nops];
 	*op = (struct tce_op){ .kind = syn->kind, .line = (uint32_t)p->line };
 	if (syn->kind == TCE_OP_TABLE)
@@ -307,14 +211,17 @@ static int parse_line(struct parser *p, const char **word, const size_t *wlen, s
 	if (syn->kind == TCE_OP_ALLOC)
 		op->arg[4] = TCE_NO_HANDLE;
 	for (size_t i = 0; i < nargs; i++) {
-		enum number n = parse_u64(word[i + 1], wlen[i + 1], &op->arg[i]);
+		enum isim_script_number n =
+			isim_script_number(&rules, word[i + 1], wlen[i + 1], &op->arg[i]);
 
-		if (n == NUMBER_MALFORMED)
-			return fail(p, syn->field[i], "malformed number '%s'",
-				    shown(show, sizeof(show), word[i + 1], wlen[i + 1]));
-		if (n == NUMBER_TOO_LARGE)
-			return fail(p, syn->field[i], "out of range: '%s' is above 2^64 - 1",
-				    shown(show, sizeof(show), word[i + 1], wlen[i + 1]));
+		if (n == ISIM_NUMBER_MALFORMED)
+			return isim_script_fail(
+				p, syn->field[i], "malformed number '%s'",
+				isim_script_shown(show, sizeof(show), word[i + 1], wlen[i + 1]));
+		if (n == ISIM_NUMBER_TOO_LARGE)
+			return isim_script_fail(
+				p, syn->field[i], "out of range: '%s' is above 2^64 - 1",
+				isim_script_shown(show, sizeof(show), word[i + 1], wlen[i + 1]));
 	}
 	if (check_args(p, syn, op->arg, t))
 		return -EINVAL;
@@ -328,27 +235,14 @@ int isim_tce_script_parse(struct iommusim_mem *mem, const char *text, size_t len
 			  const char *name, struct tce_script *script, char *errbuf,
 			  size_t errlen)
 {
-	struct parser p = { .name = name, .errbuf = errbuf, .errlen = errlen };
-	const char *pos = text, *end = text + len;
 	struct table_state table = { .seen = false };
+	struct isim_script_lines lines;
 	int err = 0;
 
+	isim_script_lines_init(&lines, &rules, text, len, name, errbuf, errlen);
 	*script = (struct tce_script){ .mem = mem };
-	while (pos < end && !err) {
-		const char *eol = memchr(pos, '\n', (size_t)(end - pos));
-		const char *word[MAX_ARGS + 2];
-		size_t wlen[MAX_ARGS + 2], nwords;
-
-		if (!eol)
-			eol = end;
-		p.line++;
-		nwords = split(pos, eol, word, wlen, MAX_ARGS + 1);
-		pos = eol + 1;
-		if (nwords)
-			err = parse_line(&p, word, wlen, nwords, &table, script);
-	}
-	if (err == -ENOMEM && errlen)
-		snprintf(errbuf, errlen, "%s: out of memory", name);
+	while (!err && isim_script_next_line(&lines, MAX_WORDS))
+		err = parse_line(&lines, &table, script);
 	if (err)
 		isim_tce_script_free(script);
 	return err;

@@ -13,6 +13,7 @@
 
 #include "base/memory.h"
 #include "workload/script_io.h"
+#include "workload/script_replay.h"
 #include "workload/tce_ops.h"
 
 struct runner {
@@ -157,13 +158,16 @@ static int run_op(struct runner *r, const struct tce_op *op)
 	return -EINVAL;
 }
 
-static int run_script(struct iommusim_mem *mem, const struct tce_script *s, FILE *out)
+/* isim_script_format.run: @script is a struct tce_script; the format has no options. */
+static int run_script(struct iommusim_mem *mem, const void *script, const void *opts, FILE *out)
 {
+	const struct tce_script *s = script;
 	/* `free` reports its work on CPU 0, which may not be named by any `alloc` */
 	struct runner r = { .mem = mem, .ncpus = s->ncpus ? s->ncpus : 1 };
 	uint64_t failed = iommusim_mem_failed_allocs(mem);
 	int err = -ENOMEM;
 
+	(void)opts;
 	r.out = isim_alloc(mem, sizeof(*r.out), 0);
 	if (!r.out)
 		return -ENOMEM;
@@ -174,14 +178,10 @@ static int run_script(struct iommusim_mem *mem, const struct tce_script *s, FILE
 	for (size_t i = 0; !err && i < s->nops; i++) {
 		err = run_op(&r, &s->ops[i]);
 		/* a refusal anywhere means the answers are no longer the script's */
-		if (!err && iommusim_mem_failed_allocs(mem) != failed)
-			err = -ENOMEM;
-		if (!err && r.out->failed)
-			err = -EIO;
+		if (!err)
+			err = isim_script_op_done(mem, failed, r.out);
 	}
-	isim_script_out_flush(r.out);
-	if (!err && (r.out->failed || fflush(out)))
-		err = -EIO;
+	err = isim_script_run_end(r.out, err);
 
 	iommusim_tce_table_destroy(r.table);
 	if (r.cpus) {
@@ -193,50 +193,23 @@ static int run_script(struct iommusim_mem *mem, const struct tce_script *s, FILE
 	return err;
 }
 
-static int replay(struct iommusim_mem *mem, FILE *in, const char *name, FILE *out, char *errbuf,
-		  size_t errlen)
+static int parse(struct iommusim_mem *mem, const char *text, size_t len, const char *name,
+		 void *script, char *errbuf, size_t errlen)
 {
-	struct tce_script script;
-	size_t len, size;
-	char *text;
-	int err;
+	return isim_tce_script_parse(mem, text, len, name, script, errbuf, errlen);
+}
 
-	err = isim_script_slurp(mem, in, &text, &len, &size);
-	if (err) {
-		if (errlen)
-			snprintf(errbuf, errlen, "%s: %s", name,
-				 err == -EIO ? "read error" : "out of memory");
-		return err;
-	}
-	err = isim_tce_script_parse(mem, text, len, name, &script, errbuf, errlen);
-	isim_free(mem, text, size, 0);
-	if (err)
-		return err;
-	err = run_script(mem, &script, out);
-	isim_tce_script_free(&script);
-	if (err && errlen)
-		snprintf(errbuf, errlen, "%s: %s", name,
-			 err == -EIO ? "write error" : "out of memory");
-	return err;
+static void free_script(void *script)
+{
+	isim_tce_script_free(script);
 }
 
 int iommusim_tce_replay(FILE *in, const char *name, const struct iommusim_tce_replay_opts *opts,
 			FILE *out, char *errbuf, size_t errlen)
 {
-	struct iommusim_mem *mem = opts ? opts->mem : NULL;
-	int err;
+	static const struct isim_script_format tce = { parse, run_script, free_script };
+	struct tce_script script;
 
-	if (errlen)
-		errbuf[0] = '\0';
-	if (mem)
-		return replay(mem, in, name, out, errbuf, errlen);
-	err = iommusim_mem_create(IOMMUSIM_MEM_DEFAULT, &mem);
-	if (err) {
-		if (errlen)
-			snprintf(errbuf, errlen, "%s: out of memory", name);
-		return err;
-	}
-	err = replay(mem, in, name, out, errbuf, errlen);
-	iommusim_mem_destroy(mem);
-	return err;
+	return isim_script_replay(&tce, &script, opts ? opts->mem : NULL, in, name, NULL, out,
+				  errbuf, errlen);
 }

@@ -140,14 +140,14 @@ static inline void expect_dir_empty(const struct dir *d)
 }
 
 /*
- * Start iommusim-bench with @args (NULL-terminated, without argv[0]): standard input from
- * /dev/null, standard output to @out_fd (if >= 0), the file @out, or closed (neither),
- * standard error to @err.
+ * Start iommusim-bench with @args (NULL-terminated, without argv[0]): standard input from the
+ * file @in (NULL: /dev/null), standard output to @out_fd (if >= 0), the file @out, or closed
+ * (neither), standard error to @err.
  * The signals a test sends start at their default action, as from a shell, whatever the
  * test runner ignores; except @ignore (0: none), which starts ignored, as under nohup.
  */
-static inline pid_t bench_start(const char *const *args, int out_fd, const char *out,
-				const char *err, int ignore)
+static inline pid_t bench_start_in(const char *const *args, const char *in, int out_fd,
+				   const char *out, const char *err, int ignore)
 {
 	static const int sigs[] = { SIGHUP, SIGINT, SIGTERM, SIGPIPE };
 	const char *bench = env_required("IOMMUSIM_BENCH");
@@ -168,7 +168,8 @@ static inline pid_t bench_start(const char *const *args, int out_fd, const char 
 	argv[n] = NULL;
 
 	assert_int_equal(posix_spawn_file_actions_init(&fa), 0);
-	assert_int_equal(posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0), 0);
+	assert_int_equal(
+		posix_spawn_file_actions_addopen(&fa, 0, in ? in : "/dev/null", O_RDONLY, 0), 0);
 	if (out_fd >= 0)
 		assert_int_equal(posix_spawn_file_actions_adddup2(&fa, out_fd, 1), 0);
 	else if (out)
@@ -200,6 +201,13 @@ static inline pid_t bench_start(const char *const *args, int out_fd, const char 
 	return pid;
 }
 
+/* bench_start_in() with standard input from /dev/null. */
+static inline pid_t bench_start(const char *const *args, int out_fd, const char *out,
+				const char *err, int ignore)
+{
+	return bench_start_in(args, NULL, out_fd, out, err, ignore);
+}
+
 /*
  * Wait for the child @pid at most @seconds: its wait status, or a failed test (after
  * SIGKILL) if it is still running, so that a command that runs when it should not fails the
@@ -225,11 +233,12 @@ static inline int bench_wait(pid_t pid, double seconds)
 }
 
 /*
- * Run iommusim-bench with @args, at most @seconds; standard output to @out when not NULL
- * (r->out is then empty), else captured like standard error.
+ * Run iommusim-bench with @args, at most @seconds; standard input from the file @in (NULL:
+ * /dev/null); standard output to @out when not NULL (r->out is then empty), else captured
+ * like standard error.
  */
-static inline void run_bench_to(const char *const *args, const char *out, double seconds,
-				struct run *r)
+static inline void run_bench_io(const char *const *args, const char *in, const char *out,
+				double seconds, struct run *r)
 {
 	struct dir io;
 	char out_path[4300], err_path[4300];
@@ -242,13 +251,13 @@ static inline void run_bench_to(const char *const *args, const char *out, double
 		int fd = open(out, O_WRONLY);
 
 		assert_true(fd >= 0);
-		st = bench_wait(bench_start(args, fd, NULL, err_path, 0), seconds);
+		st = bench_wait(bench_start_in(args, in, fd, NULL, err_path, 0), seconds);
 		close(fd);
 		r->out = calloc(1, 1);
 		assert_non_null(r->out);
 		r->outlen = 0;
 	} else {
-		st = bench_wait(bench_start(args, -1, out_path, err_path, 0), seconds);
+		st = bench_wait(bench_start_in(args, in, -1, out_path, err_path, 0), seconds);
 		r->out = slurp(out_path, &r->outlen);
 	}
 	r->status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
@@ -256,10 +265,23 @@ static inline void run_bench_to(const char *const *args, const char *out, double
 	dir_remove(&io);
 }
 
+/* run_bench_io() with standard input from /dev/null. */
+static inline void run_bench_to(const char *const *args, const char *out, double seconds,
+				struct run *r)
+{
+	run_bench_io(args, NULL, out, seconds, r);
+}
+
 /* Run iommusim-bench with @args (NULL-terminated, without argv[0]), streams captured. */
 static inline void run_bench(const char *const *args, struct run *r)
 {
-	run_bench_to(args, NULL, 600, r);
+	run_bench_io(args, NULL, NULL, 600, r);
+}
+
+/* The same with standard input from the file @in. */
+static inline void run_bench_in(const char *const *args, const char *in, struct run *r)
+{
+	run_bench_io(args, in, NULL, 600, r);
 }
 
 static inline void run_free(struct run *r)

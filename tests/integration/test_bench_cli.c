@@ -11,34 +11,13 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <fcntl.h>
-#include <spawn.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-extern char **environ;
-
-struct run {
-	int status;	/* exit status, or -1 if the child did not exit normally */
-	char *out;
-	size_t outlen;
-	char *err;
-	size_t errlen;
-};
-
-static const char *env_required(const char *var)
-{
-	const char *v = getenv(var);
-
-	if (!v || !*v)
-		fail_msg("%s is not set (run through meson test)", var);
-	return v;
-}
+#include "bench_child.h"
 
 static char *data_path(const char *file)
 {
@@ -49,92 +28,6 @@ static char *data_path(const char *file)
 	assert_non_null(p);
 	snprintf(p, n, "%s/%s", dir, file);
 	return p;
-}
-
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	size_t cap = 0, n = 0;
-
-	assert_non_null(f);
-	for (;;) {
-		size_t got;
-
-		if (n + 4096 + 1 > cap) {
-			cap = cap ? cap * 2 : 8192;
-			buf = realloc(buf, cap);
-			assert_non_null(buf);
-		}
-		got = fread(buf + n, 1, cap - n - 1, f);
-		n += got;
-		if (got == 0)
-			break;
-	}
-	fclose(f);
-	buf[n] = '\0';
-	*len = n;
-	return buf;
-}
-
-static char *temp_file(void)
-{
-	const char *dir = getenv("TMPDIR");
-	char *path = malloc(4096);
-	int fd;
-
-	assert_non_null(path);
-	snprintf(path, 4096, "%s/bench_cli_XXXXXX", dir && *dir ? dir : "/tmp");
-	fd = mkstemp(path);
-	assert_true(fd >= 0);
-	close(fd);
-	return path;
-}
-
-/*
- * Run iommusim-bench with @args (NULL-terminated, without argv[0]); standard input from
- * @stdin_path (or /dev/null), standard output and error captured.
- */
-static void run_bench(const char *const *args, const char *stdin_path, struct run *r)
-{
-	const char *bench = env_required("IOMMUSIM_BENCH");
-	char *out_path = temp_file(), *err_path = temp_file();
-	char *argv[16];
-	posix_spawn_file_actions_t fa;
-	pid_t pid;
-	int st, n = 0;
-
-	argv[n++] = (char *)bench;
-	while (args[n - 1]) {
-		assert_true(n < 15);
-		argv[n] = (char *)args[n - 1];
-		n++;
-	}
-	argv[n] = NULL;
-
-	assert_int_equal(posix_spawn_file_actions_init(&fa), 0);
-	assert_int_equal(posix_spawn_file_actions_addopen(&fa, 0, stdin_path ? stdin_path :
-							  "/dev/null", O_RDONLY, 0), 0);
-	assert_int_equal(posix_spawn_file_actions_addopen(&fa, 1, out_path,
-							  O_WRONLY | O_TRUNC, 0), 0);
-	assert_int_equal(posix_spawn_file_actions_addopen(&fa, 2, err_path,
-							  O_WRONLY | O_TRUNC, 0), 0);
-	assert_int_equal(posix_spawn(&pid, bench, &fa, NULL, argv, environ), 0);
-	posix_spawn_file_actions_destroy(&fa);
-	assert_int_equal(waitpid(pid, &st, 0), pid);
-	r->status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-	r->out = slurp(out_path, &r->outlen);
-	r->err = slurp(err_path, &r->errlen);
-	unlink(out_path);
-	unlink(err_path);
-	free(out_path);
-	free(err_path);
-}
-
-static void run_free(struct run *r)
-{
-	free(r->out);
-	free(r->err);
 }
 
 /* Exactly one line on standard error, newline-terminated. */
@@ -187,7 +80,7 @@ static void test_bench_cli_replay_file_prints_answers(void **state)
 	struct run r;
 
 	(void)state;
-	run_bench(args, NULL, &r);
+	run_bench(args, &r);
 	if (r.status != 0)
 		fail_msg("exit status %d; stderr: %s", r.status, r.err);
 	assert_int_equal(r.errlen, 0);
@@ -205,13 +98,13 @@ static void test_bench_cli_replay_stdin_prints_same_bytes(void **state)
 	struct run r;
 
 	(void)state;
-	run_bench(no_file, good, &r);
+	run_bench_in(no_file, good, &r);
 	assert_int_equal(r.status, 0);
 	assert_int_equal(r.errlen, 0);
 	assert_string_equal(r.out, good_expected);
 	run_free(&r);
 
-	run_bench(dash, good, &r);
+	run_bench_in(dash, good, &r);
 	assert_int_equal(r.status, 0);
 	assert_string_equal(r.out, good_expected);
 	run_free(&r);
@@ -227,7 +120,7 @@ static void test_bench_cli_replay_error_names_file_line_field(void **state)
 
 	(void)state;
 	/* Line 5 is `fast 3 1048575 2`: lines 2 and 3 are good, but nothing may be printed. */
-	run_bench(args, NULL, &r);
+	run_bench(args, &r);
 	expect_bad_input(&r);
 	assert_non_null(strstr(r.err, bad));
 	assert_non_null(strstr(r.err, ":5:"));
@@ -235,7 +128,7 @@ static void test_bench_cli_replay_error_names_file_line_field(void **state)
 	run_free(&r);
 
 	/* The same from standard input: the file name is not known, the line and field are. */
-	run_bench(no_file, bad, &r);
+	run_bench_in(no_file, bad, &r);
 	expect_bad_input(&r);
 	assert_non_null(strstr(r.err, ":5:"));
 	assert_non_null(strstr(r.err, "FLUSH"));
@@ -250,7 +143,7 @@ static void test_bench_cli_replay_missing_file_named(void **state)
 	struct run r;
 
 	(void)state;
-	run_bench(args, NULL, &r);
+	run_bench(args, &r);
 	expect_bad_input(&r);
 	assert_non_null(strstr(r.err, missing));
 	run_free(&r);
@@ -267,7 +160,7 @@ static void test_bench_cli_replay_directory_and_empty_file(void **state)
 
 	(void)state;
 	assert_non_null(mkdtemp(dir));
-	run_bench(args, NULL, &r);
+	run_bench(args, &r);
 	expect_bad_input(&r);
 	assert_non_null(strstr(r.err, "is a directory"));
 	run_free(&r);
@@ -277,7 +170,7 @@ static void test_bench_cli_replay_directory_and_empty_file(void **state)
 	assert_non_null(f);
 	fclose(f);
 	args[1] = empty;
-	run_bench(args, NULL, &r);
+	run_bench(args, &r);
 	assert_int_equal(r.status, 0);
 	assert_int_equal(r.outlen, 0);
 	assert_non_null(strstr(r.err, "empty: no ops to replay"));
@@ -297,26 +190,26 @@ static void test_bench_cli_replay_bad_options_rejected(void **state)
 	struct run r;
 
 	(void)state;
-	run_bench(unknown, NULL, &r);
+	run_bench(unknown, &r);
 	expect_bad_input(&r);
 	assert_non_null(strstr(r.err, "--frobnicate"));
 	run_free(&r);
 
-	run_bench(short_opt, NULL, &r);
+	run_bench(short_opt, &r);
 	expect_bad_input(&r);
 	run_free(&r);
 
 	/* --depot needs a value. */
-	run_bench(no_arg, NULL, &r);
+	run_bench(no_arg, &r);
 	expect_bad_input(&r);
 	run_free(&r);
 
-	run_bench(bogus, NULL, &r);
+	run_bench(bogus, &r);
 	expect_bad_input(&r);
 	assert_non_null(strstr(r.err, "bogus"));
 	run_free(&r);
 
-	run_bench(two, NULL, &r);
+	run_bench(two, &r);
 	expect_bad_input(&r);
 	run_free(&r);
 	free(good);
@@ -357,17 +250,17 @@ static void test_bench_cli_replay_depot_option(void **state)
 	struct run r;
 
 	(void)state;
-	run_bench(dflt, NULL, &r);
+	run_bench(dflt, &r);
 	assert_int_equal(r.status, 0);
 	assert_string_equal(r.out, exp_list);
 	run_free(&r);
 
-	run_bench(list, NULL, &r);
+	run_bench(list, &r);
 	assert_int_equal(r.status, 0);
 	assert_string_equal(r.out, exp_list);
 	run_free(&r);
 
-	run_bench(array, NULL, &r);
+	run_bench(array, &r);
 	assert_int_equal(r.status, 0);
 	assert_int_equal(r.errlen, 0);
 	assert_string_equal(r.out, exp_array);
@@ -395,7 +288,7 @@ static void test_bench_cli_dma_bench_percentiles(void **state)
 	(void)state;
 	assert_non_null(mkdtemp(dir));
 	snprintf(csv, sizeof(csv), "%s/d.csv", dir);
-	run_bench(args, NULL, &r);
+	run_bench(args, &r);
 	assert_int_equal(r.status, 0);
 	assert_non_null(strstr(r.out, "average map latency(us):"));
 	text = slurp(csv, &len);
@@ -439,24 +332,24 @@ static void test_bench_cli_dispatch_and_help(void **state)
 
 	(void)state;
 	/* No command: usage on standard error, status 2. */
-	run_bench(none, NULL, &r);
+	run_bench(none, &r);
 	assert_int_equal(r.status, 2);
 	assert_int_equal(r.outlen, 0);
 	assert_true(r.errlen > 0);
 	run_free(&r);
 
-	run_bench(unknown, NULL, &r);
+	run_bench(unknown, &r);
 	expect_bad_input(&r);
 	assert_non_null(strstr(r.err, "no-such-command"));
 	run_free(&r);
 
 	/* Help goes to standard output and lists the replay command. */
-	run_bench(help, NULL, &r);
+	run_bench(help, &r);
 	assert_int_equal(r.status, 0);
 	assert_non_null(strstr(r.out, "iova-replay"));
 	run_free(&r);
 
-	run_bench(replay_help, NULL, &r);
+	run_bench(replay_help, &r);
 	assert_int_equal(r.status, 0);
 	assert_non_null(strstr(r.out, "--depot"));
 	run_free(&r);

@@ -191,26 +191,27 @@ static void test_bench_study_same_bytes_any_jobs(void **state)
 	dir_remove(&dir);
 }
 
+/* In row @row, column WHAT@lo <= WHAT@mid <= WHAT@hi (a band or an interval around a value). */
+static void expect_ordered(const struct csv *c, size_t row, const char *what, const char *lo,
+			   const char *mid, const char *hi)
+{
+	char l[32], m[32], h[32];
+
+	snprintf(l, sizeof(l), "%s%s", what, lo);
+	snprintf(m, sizeof(m), "%s%s", what, mid);
+	snprintf(h, sizeof(h), "%s%s", what, hi);
+	assert_true(num(c, row, l) <= num(c, row, m));
+	assert_true(num(c, row, m) <= num(c, row, h));
+}
+
 static void expect_band(const struct csv *c, size_t row, const char *what)
 {
-	char p5[32], p50[32], p95[32];
-
-	snprintf(p5, sizeof(p5), "%s_p5", what);
-	snprintf(p50, sizeof(p50), "%s_p50", what);
-	snprintf(p95, sizeof(p95), "%s_p95", what);
-	assert_true(num(c, row, p5) <= num(c, row, p50));
-	assert_true(num(c, row, p50) <= num(c, row, p95));
+	expect_ordered(c, row, what, "_p5", "_p50", "_p95");
 }
 
 static void expect_interval(const struct csv *c, size_t row, const char *what)
 {
-	char lo[32], mean[32], hi[32];
-
-	snprintf(lo, sizeof(lo), "%s_ci95_lo", what);
-	snprintf(mean, sizeof(mean), "%s_mean", what);
-	snprintf(hi, sizeof(hi), "%s_ci95_hi", what);
-	assert_true(num(c, row, lo) <= num(c, row, mean));
-	assert_true(num(c, row, mean) <= num(c, row, hi));
+	expect_ordered(c, row, what, "_ci95_lo", "_mean", "_ci95_hi");
 }
 
 /* The table marks exactly the rows whose rank_flips exceed 5 %, and explains the mark. */

@@ -17,14 +17,6 @@
 /* The golden script and its answers that most tests replay. */
 #define SCRIPT "basic-small"
 
-struct tce_run {
-	int status;
-	char *out;
-	size_t outlen;
-	char *err;
-	size_t errlen;
-};
-
 static char *golden_path(const char *stem, const char *ext)
 {
 	const char *dir = env_required("IOMMUSIM_TEST_DATA");
@@ -40,58 +32,13 @@ static char *golden_path(const char *stem, const char *ext)
  * Run iommusim-bench with @args (NULL-terminated, without argv[0]), standard input from
  * @in (NULL: /dev/null), standard output to @out (NULL: captured), standard error captured.
  */
-static void run_tce(const char *const *args, const char *in, const char *out, struct tce_run *r)
+static void run_tce(const char *const *args, const char *in, const char *out, struct run *r)
 {
-	const char *bench = env_required("IOMMUSIM_BENCH");
-	char *argv[16], out_path[4300], err_path[4300];
-	posix_spawn_file_actions_t fa;
-	struct dir io;
-	pid_t pid;
-	int n = 0, st;
-
-	argv[n++] = (char *)bench;
-	while (args[n - 1]) {
-		assert_true(n < 15);
-		argv[n] = (char *)args[n - 1];
-		n++;
-	}
-	argv[n] = NULL;
-	dir_make(&io);
-	snprintf(out_path, sizeof(out_path), "%s/stdout", io.path);
-	snprintf(err_path, sizeof(err_path), "%s/stderr", io.path);
-	assert_int_equal(posix_spawn_file_actions_init(&fa), 0);
-	assert_int_equal(posix_spawn_file_actions_addopen(&fa, 0, in ? in : "/dev/null", O_RDONLY,
-							  0),
-			 0);
-	assert_int_equal(posix_spawn_file_actions_addopen(&fa, 1, out ? out : out_path,
-							  O_WRONLY | O_CREAT | O_TRUNC, 0600),
-			 0);
-	assert_int_equal(posix_spawn_file_actions_addopen(&fa, 2, err_path,
-							  O_WRONLY | O_CREAT | O_TRUNC, 0600),
-			 0);
-	assert_int_equal(posix_spawn(&pid, bench, &fa, NULL, argv, environ), 0);
-	posix_spawn_file_actions_destroy(&fa);
-	st = bench_wait(pid, 120);
-	r->status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-	if (out) {
-		r->out = calloc(1, 1);
-		assert_non_null(r->out);
-		r->outlen = 0;
-	} else {
-		r->out = slurp(out_path, &r->outlen);
-	}
-	r->err = slurp(err_path, &r->errlen);
-	dir_remove(&io);
-}
-
-static void tce_run_free(struct tce_run *r)
-{
-	free(r->out);
-	free(r->err);
+	run_bench_io(args, in, out, 120, r);
 }
 
 /* Exit status 2, nothing on standard output, exactly one line on standard error. */
-static void expect_bad_input(const struct tce_run *r)
+static void expect_bad_input(const struct run *r)
 {
 	if (r->status != 2)
 		fail_msg("exit status %d, expected 2; stderr: %s", r->status, r->err);
@@ -102,7 +49,7 @@ static void expect_bad_input(const struct tce_run *r)
 	assert_int_equal(strncmp(r->err, "tce-replay: ", 12), 0);
 }
 
-static void expect_golden(const struct tce_run *r)
+static void expect_golden(const struct run *r)
 {
 	char *want_path = golden_path(SCRIPT, ".out");
 	size_t wantlen;
@@ -121,12 +68,12 @@ static void test_bench_tce_file_prints_golden_answers(void **state)
 {
 	char *ops = golden_path(SCRIPT, ".ops");
 	const char *args[] = { "tce-replay", ops, NULL };
-	struct tce_run r;
+	struct run r;
 
 	(void)state;
 	run_tce(args, NULL, NULL, &r);
 	expect_golden(&r);
-	tce_run_free(&r);
+	run_free(&r);
 	free(ops);
 }
 
@@ -135,15 +82,15 @@ static void test_bench_tce_stdin_prints_same_bytes(void **state)
 	char *ops = golden_path(SCRIPT, ".ops");
 	const char *no_file[] = { "tce-replay", NULL };
 	const char *dash[] = { "tce-replay", "-", NULL };
-	struct tce_run r;
+	struct run r;
 
 	(void)state;
 	run_tce(no_file, ops, NULL, &r);
 	expect_golden(&r);
-	tce_run_free(&r);
+	run_free(&r);
 	run_tce(dash, ops, NULL, &r);
 	expect_golden(&r);
-	tce_run_free(&r);
+	run_free(&r);
 	free(ops);
 }
 
@@ -152,7 +99,7 @@ static void test_bench_tce_error_line_names_file_line_field(void **state)
 	const char *no_file[] = { "tce-replay", NULL };
 	const char *args[] = { "tce-replay", NULL, NULL };
 	char path[4300];
-	struct tce_run r;
+	struct run r;
 	struct dir d;
 	FILE *f;
 
@@ -170,13 +117,13 @@ static void test_bench_tce_error_line_names_file_line_field(void **state)
 	expect_bad_input(&r);
 	assert_non_null(strstr(r.err, path));
 	assert_non_null(strstr(r.err, ":4: PAGE_SHIFT: 40 is outside 12..34"));
-	tce_run_free(&r);
+	run_free(&r);
 
 	/* from standard input the script is named <stdin> */
 	run_tce(no_file, path, NULL, &r);
 	expect_bad_input(&r);
 	assert_string_equal(r.err, "tce-replay: <stdin>:4: PAGE_SHIFT: 40 is outside 12..34\n");
-	tce_run_free(&r);
+	run_free(&r);
 	dir_remove(&d);
 }
 
@@ -184,7 +131,7 @@ static void test_bench_tce_directory_and_missing_file(void **state)
 {
 	const char *args[] = { "tce-replay", NULL, NULL };
 	char missing[4300];
-	struct tce_run r;
+	struct run r;
 	struct dir d;
 
 	(void)state;
@@ -193,7 +140,7 @@ static void test_bench_tce_directory_and_missing_file(void **state)
 	run_tce(args, NULL, NULL, &r);
 	expect_bad_input(&r);
 	assert_non_null(strstr(r.err, "is a directory"));
-	tce_run_free(&r);
+	run_free(&r);
 
 	snprintf(missing, sizeof(missing), "%s/no-such.ops", d.path);
 	args[1] = missing;
@@ -201,7 +148,7 @@ static void test_bench_tce_directory_and_missing_file(void **state)
 	expect_bad_input(&r);
 	assert_non_null(strstr(r.err, missing));
 	assert_non_null(strstr(r.err, "No such file"));
-	tce_run_free(&r);
+	run_free(&r);
 	dir_remove(&d);
 }
 
@@ -212,27 +159,27 @@ static void test_bench_tce_bad_arguments(void **state)
 	const char *two[] = { "tce-replay", ops, ops, NULL };
 	const char *help[] = { "tce-replay", "--help", NULL };
 	const char *top[] = { "--help", NULL };
-	struct tce_run r;
+	struct run r;
 
 	(void)state;
 	run_tce(unknown, NULL, NULL, &r);
 	expect_bad_input(&r);
 	assert_non_null(strstr(r.err, "--frobnicate"));
-	tce_run_free(&r);
+	run_free(&r);
 	run_tce(two, NULL, NULL, &r);
 	expect_bad_input(&r);
 	assert_non_null(strstr(r.err, "one script at a time"));
-	tce_run_free(&r);
+	run_free(&r);
 
 	run_tce(help, NULL, NULL, &r);
 	assert_int_equal(r.status, 0);
 	assert_non_null(strstr(r.out, "usage: iommusim-bench tce-replay [FILE]"));
-	tce_run_free(&r);
+	run_free(&r);
 	/* the command is listed by the top-level help */
 	run_tce(top, NULL, NULL, &r);
 	assert_int_equal(r.status, 0);
 	assert_non_null(strstr(r.out, "tce-replay"));
-	tce_run_free(&r);
+	run_free(&r);
 	free(ops);
 }
 
@@ -241,7 +188,7 @@ static void test_bench_tce_write_error_exits_1(void **state)
 {
 	char *ops = golden_path(SCRIPT, ".ops");
 	const char *args[] = { "tce-replay", ops, NULL };
-	struct tce_run r;
+	struct run r;
 
 	(void)state;
 	if (!exists("/dev/full"))
@@ -249,7 +196,7 @@ static void test_bench_tce_write_error_exits_1(void **state)
 	run_tce(args, NULL, "/dev/full", &r);
 	assert_int_equal(r.status, 1);
 	assert_non_null(strstr(r.err, "tce-replay: write error: standard output"));
-	tce_run_free(&r);
+	run_free(&r);
 	free(ops);
 }
 

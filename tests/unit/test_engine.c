@@ -16,6 +16,7 @@
 #include <iommusim/engine.h>
 
 #include "engine/engine_internal.h"
+#include "failing_mem.h"
 
 #define HZ_1GHZ 1000000000ull
 
@@ -1100,32 +1101,6 @@ static void test_rng_log_agrees_with_libm(void **state)
 }
 
 /* ---- lifetime and failures ---- */
-
-struct failing {
-	int budget; /* allocations left before failing; negative: never fail */
-};
-
-static void *failing_alloc(void *arg, size_t size, size_t align)
-{
-	struct failing *f = arg;
-
-	(void)align;
-	if (f->budget == 0)
-		return NULL;
-	if (f->budget > 0)
-		f->budget--;
-	return malloc(size);
-}
-
-static void failing_free(void *arg, void *ptr, size_t size, size_t align)
-{
-	(void)arg;
-	(void)size;
-	(void)align;
-	free(ptr);
-}
-
-static const struct iommusim_mem_ops failing_ops = { failing_alloc, failing_free };
 
 static void noop(struct iommusim_engine *e, void *arg)
 {

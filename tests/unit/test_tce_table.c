@@ -27,6 +27,7 @@
 #include <iommusim/tce_replay.h>
 
 #include "arch/powerpc/tce_table.h"
+#include "failing_mem.h"
 
 /* A mask that never limits: 52 bits of 4 KiB pages, a 64-bit DMA mask >> 12. */
 #define NO_MASK UINT64_C(0xfffffffffffff)
@@ -720,33 +721,6 @@ static void test_tce_work_reported(void **state)
 	assert_int_equal(iommusim_cpu_work(f->cpu[3], IOMMUSIM_WORK_LOCK), 1);
 	assert_int_equal(iommusim_cpu_work(f->cpu[3], IOMMUSIM_WORK_BITMAP_WORD), 1);
 }
-
-/* A backend that refuses after @budget allocations (negative: never). */
-struct failing {
-	long budget;
-};
-
-static void *failing_alloc(void *arg, size_t size, size_t align)
-{
-	struct failing *b = arg;
-
-	(void)align;
-	if (b->budget == 0)
-		return NULL;
-	if (b->budget > 0)
-		b->budget--;
-	return calloc(1, size);
-}
-
-static void failing_free(void *arg, void *ptr, size_t size, size_t align)
-{
-	(void)arg;
-	(void)size;
-	(void)align;
-	free(ptr);
-}
-
-static const struct iommusim_mem_ops failing_ops = { failing_alloc, failing_free };
 
 static void test_tce_out_of_memory(void **state)
 {
