@@ -198,21 +198,6 @@ static double stddev(double sum, double sq, uint64_t n)
 	return var > 0 ? sqrt(var) : 0;
 }
 
-/* Add @from's counts to @to: the histograms of the threads become one. */
-static void hist_add(struct isim_hist *to, const struct isim_hist *from)
-{
-	if (!from->count)
-		return;
-	if (!to->count || from->min < to->min)
-		to->min = from->min;
-	if (from->max > to->max)
-		to->max = from->max;
-	to->count += from->count;
-	to->sum += from->sum;
-	for (unsigned int i = 0; i < ISIM_HIST_BUCKETS; i++)
-		to->bucket[i] += from->bucket[i];
-}
-
 static void latency_of(const struct isim_hist *h, double sum, double sq, struct latency *l)
 {
 	*l = (struct latency){ 0 };
@@ -283,8 +268,8 @@ static int run_policy(enum policy pol, const struct options *opt, struct result 
 		map_sq += w[t].map_sq;
 		unmap_sum += w[t].unmap_sum;
 		unmap_sq += w[t].unmap_sq;
-		hist_add(all_map, w[t].map_hist);
-		hist_add(all_unmap, w[t].unmap_hist);
+		isim_hist_add(all_map, w[t].map_hist);
+		isim_hist_add(all_unmap, w[t].unmap_hist);
 		if (w[t].err && !err)
 			err = w[t].err;
 	}

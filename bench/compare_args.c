@@ -384,20 +384,6 @@ static int check_study(const struct compare_opts *o, const struct given *g)
 	return 0;
 }
 
-/* The parameter a "KEY=VALUE" names, if it names one. */
-static bool set_param(const char *set, enum iommusim_cost_id *id)
-{
-	const char *eq = strchr(set, '=');
-	size_t len = eq ? (size_t)(eq - set) : strlen(set);
-	char key[128];
-
-	if (len >= sizeof(key))
-		return false;
-	memcpy(key, set, len);
-	key[len] = '\0';
-	return !iommusim_cost_lookup(key, id);
-}
-
 /*
  * A --set applies to the platforms of the run that read it (lpar.* only to LPAR, qemu.* only
  * to KVM, ...); one that none of them reads would change nothing, and is refused.
@@ -408,7 +394,7 @@ static int check_sets_read(const struct compare_opts *o)
 		enum iommusim_cost_id id;
 		bool read = false;
 
-		if (!set_param(o->sets[i], &id))
+		if (iommusim_cost_setting_id(o->sets[i], &id))
 			continue; /* unknown: the cost table names it when it is applied */
 		for (size_t k = 0; k < o->nplatforms && !read; k++)
 			read = iommusim_platform_reads(o->kinds[k], id);
@@ -439,7 +425,8 @@ int compare_configure(const struct compare_opts *o, size_t platform, struct iomm
 	for (size_t i = 0; i < o->nsets; i++) {
 		enum iommusim_cost_id id;
 
-		if (set_param(o->sets[i], &id) && !iommusim_platform_reads(o->kinds[platform], id))
+		if (!iommusim_cost_setting_id(o->sets[i], &id) &&
+		    !iommusim_platform_reads(o->kinds[platform], id))
 			continue;
 		index[n] = i;
 		sets[n++] = o->sets[i];

@@ -336,6 +336,14 @@ IOMMUSIM_API const char *iommusim_cost_profile_name(const struct iommusim_cost *
 IOMMUSIM_API int iommusim_cost_lookup(const char *name, enum iommusim_cost_id *out);
 
 /**
+ * iommusim_cost_setting_id() - the parameter a "NAME=VALUE" setting names.
+ * @assignment: "qemu.walk_ns=200" (the value is not looked at).
+ * @out:        receives the id.
+ * Return: 0, or -ENOENT when there is no NAME= part or no parameter of that name.
+ */
+IOMMUSIM_API int iommusim_cost_setting_id(const char *assignment, enum iommusim_cost_id *out);
+
+/**
  * iommusim_cost_suggest() - the parameter whose name is closest to @key.
  *
  * Edit distance to the full name, or to the part after the dot plus one (so "walk_ns" finds

@@ -292,6 +292,17 @@ int iommusim_cost_lookup(const char *name, enum iommusim_cost_id *out)
 	return lookup(name, strlen(name), out);
 }
 
+int iommusim_cost_setting_id(const char *assignment, enum iommusim_cost_id *out)
+{
+	const char *eq;
+
+	assert(assignment && out);
+	eq = strchr(assignment, '=');
+	if (!eq || eq == assignment)
+		return -ENOENT;
+	return lookup(assignment, (size_t)(eq - assignment), out);
+}
+
 /* A decimal integer of digits only; -EINVAL if not, -ERANGE if it does not fit 64 bits. */
 static int parse_u64(const char *s, uint64_t *out)
 {

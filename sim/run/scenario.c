@@ -142,21 +142,15 @@ const char *iommusim_scenario_platform(const struct iommusim_scenario *sc, const
 static bool refuse_unread(enum iommusim_platform_kind kind, const char *set, char *errbuf,
 			  size_t errlen)
 {
-	const char *eq = strchr(set, '=');
-	char key[128];
-	size_t len = eq ? (size_t)(eq - set) : strlen(set);
 	enum iommusim_cost_id id;
 	size_t used;
 
-	if (len >= sizeof(key))
-		return false;
-	memcpy(key, set, len);
-	key[len] = '\0';
-	if (iommusim_cost_lookup(key, &id) || iommusim_platform_reads(kind, id))
+	if (iommusim_cost_setting_id(set, &id) || iommusim_platform_reads(kind, id))
 		return false;
 	if (!errbuf || !errlen)
 		return true;
-	used = (size_t)snprintf(errbuf, errlen, "%s: not read on %s (a parameter of", key,
+	used = (size_t)snprintf(errbuf, errlen, "%s: not read on %s (a parameter of",
+				iommusim_cost_param(id)->name,
 				iommusim_platform_name(kind));
 	for (unsigned int k = 0; k < IOMMUSIM_PLATFORM_NR && used < errlen; k++)
 		if (iommusim_platform_reads((enum iommusim_platform_kind)k, id))

@@ -46,6 +46,20 @@ uint64_t isim_hist_bucket_high(unsigned int i)
 	return (mantissa << shift) + ((1ull << shift) - 1);
 }
 
+void isim_hist_add(struct isim_hist *to, const struct isim_hist *from)
+{
+	if (!from->count)
+		return;
+	if (!to->count || from->min < to->min)
+		to->min = from->min;
+	if (from->max > to->max)
+		to->max = from->max;
+	to->count += from->count;
+	to->sum += from->sum;
+	for (unsigned int i = 0; i < ISIM_HIST_BUCKETS; i++)
+		to->bucket[i] += from->bucket[i];
+}
+
 double isim_hist_mean(const struct isim_hist *h)
 {
 	return h->count ? (double)h->sum / (double)h->count : 0.0;

@@ -55,6 +55,9 @@ static inline void isim_hist_record(struct isim_hist *h, uint64_t v)
 	h->bucket[isim_hist_index(v)]++;
 }
 
+/* Add the values recorded in @from to @to, as if @to had recorded them too. */
+void isim_hist_add(struct isim_hist *to, const struct isim_hist *from);
+
 /* Smallest value that falls in bucket @i (< ISIM_HIST_BUCKETS). */
 uint64_t isim_hist_bucket_low(unsigned int i);
 

@@ -167,6 +167,29 @@ static void test_hist_p99_tail(void **state)
 	free(h);
 }
 
+/* Adding one histogram to another is recording the values of both into one. */
+static void test_hist_add_is_recording_both(void **state)
+{
+	struct isim_hist *a = new_hist(), *b = new_hist(), *both = new_hist(), *empty = new_hist();
+
+	(void)state;
+	for (uint64_t v = 5; v < 3000; v += 7) {
+		isim_hist_record(v % 2 ? a : b, v);
+		isim_hist_record(both, v);
+	}
+	isim_hist_add(a, b);
+	assert_memory_equal(a, both, sizeof(*a));
+	/* an empty one changes nothing, and adding to an empty one copies */
+	isim_hist_add(a, empty);
+	assert_memory_equal(a, both, sizeof(*a));
+	isim_hist_add(empty, both);
+	assert_memory_equal(empty, both, sizeof(*a));
+	free(a);
+	free(b);
+	free(both);
+	free(empty);
+}
+
 /* Recording order changes nothing: the histogram is a function of the multiset. */
 static void test_hist_order_independent(void **state)
 {
@@ -205,6 +228,7 @@ int main(void)
 		cmocka_unit_test(test_hist_p99_of_1_to_1000),
 		cmocka_unit_test(test_hist_p99_tail),
 		cmocka_unit_test(test_hist_order_independent),
+		cmocka_unit_test(test_hist_add_is_recording_both),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
