@@ -6,7 +6,6 @@
 
 #include "base/memory.h"
 #include "core/domain_impl.h"
-#include "dma/dma_ops.h"
 
 /* The kernel's defaults for a device whose driver sets nothing (include/linux/dma-mapping.h). */
 #define DEFAULT_MASK IOMMUSIM_DMA_BIT_MASK(32)
@@ -48,9 +47,10 @@ void iommusim_device_destroy(struct iommusim_device *dev)
 {
 	if (!dev)
 		return;
-	if (dev->dma_ops && dev->dma_ops->teardown)
-		dev->dma_ops->teardown(dev);
+	if (dev->dma_teardown)
+		dev->dma_teardown(dev);
 	dev->dma_ops = NULL;
+	dev->dma_teardown = NULL;
 	if (atomic_load(&dev->domain))
 		iommusim_iommu_detach_device(atomic_load(&dev->domain), dev);
 	if (dev->iommu_priv_free)

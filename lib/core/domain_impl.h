@@ -123,9 +123,14 @@ struct iommusim_device {
 	void *iommu_priv;
 	void (*iommu_priv_free)(struct iommusim_device *dev);
 
-	/* The DMA API installed for the device (dma-iommu or legacy s390). */
+	/*
+	 * The DMA API installed for the device (dma-iommu or legacy s390), and how it undoes its
+	 * setup: the DMA layer registers the teardown when it installs its ops, so destroying a
+	 * device needs nothing of that layer but this call.
+	 */
 	const struct isim_dma_ops *dma_ops;
 	void *dma_priv;
+	void (*dma_teardown)(struct iommusim_device *dev);
 };
 
 /* Set up the generic part of a domain the driver allocated. */

@@ -434,6 +434,7 @@ static void iommu_dma_teardown(struct iommusim_device *dev)
 	dd->cookie->users--;
 	dev->dma_ops = NULL;
 	dev->dma_priv = NULL;
+	dev->dma_teardown = NULL;
 	isim_free(dev->mem, dd, sizeof(*dd), 0);
 }
 
@@ -445,7 +446,6 @@ static const struct isim_dma_ops iommu_dma_ops = {
 	.alloc = iommu_dma_alloc,
 	.free = iommu_dma_free,
 	.get_stats = iommu_dma_get_stats,
-	.teardown = iommu_dma_teardown,
 };
 
 /* mirrors iommu_put_dma_cookie(): run when the domain is freed */
@@ -707,6 +707,7 @@ int iommusim_dma_iommu_setup(struct iommusim_device *dev, struct iommusim_domain
 	atomic_store(&dev->pci_32bit_workaround, dev->pci && !cfg->forcedac);
 	dev->dma_priv = dd;
 	dev->dma_ops = &iommu_dma_ops;
+	dev->dma_teardown = iommu_dma_teardown;
 	return 0;
 fail:
 	if (dd)

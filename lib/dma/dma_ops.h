@@ -21,8 +21,6 @@ struct isim_dma_ops {
 	void (*free)(struct iommusim_device *dev, struct iommusim_cpu *cpu, uint64_t size,
 		     uint64_t dma_addr);
 	void (*get_stats)(struct iommusim_device *dev, struct iommusim_dma_stats *out);
-	/* Undo the setup: free queues, caches, tables; the device keeps no DMA ops. */
-	void (*teardown)(struct iommusim_device *dev);
 };
 
 #endif /* ISIM_DMA_DMA_OPS_H */

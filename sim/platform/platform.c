@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "base/memory.h"
-#include "drivers/s390_tables.h"
+#include "arch/s390/s390_tables.h"
 #include "platform/platform_internal.h"
 
 static const char *const kind_names[IOMMUSIM_PLATFORM_NR] = {

@@ -15,7 +15,7 @@
 #include <iommusim/s390.h>
 
 #include "base/memory.h"
-#include "drivers/s390_tables.h"
+#include "arch/s390/s390_tables.h"
 #include "platform/shadow.h"
 
 /* The shadow has the guest table's shape (s390_tables.h), counted in 4 KiB pages. */

@@ -17,7 +17,7 @@
 #include <iommusim/firmware.h>
 #include <iommusim/mem.h>
 
-#include "drivers/zpci_insn.h"
+#include "arch/s390/zpci_insn.h"
 #include "ioat_platform.h"
 
 /* A fixed-seed generator, so randomised sequences are the same on every run. */

@@ -33,7 +33,7 @@
 #include <iommusim/platform.h>
 #include <iommusim/s390.h>
 
-#include "drivers/s390_tables.h"
+#include "arch/s390/s390_tables.h"
 #include "platform/platform_internal.h"
 #include "platform/shadow.h"
 

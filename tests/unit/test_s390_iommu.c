@@ -29,8 +29,8 @@
 
 #include "core/domain_impl.h"
 #include "dma/cookie.h"
-#include "drivers/s390_internal.h"
-#include "drivers/s390_tables.h"
+#include "arch/s390/s390_internal.h"
+#include "arch/s390/s390_tables.h"
 #include "ioat_platform.h"
 
 #define SZ_4K 0x1000ull

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests of the legacy s390 DMA ops of Linux 6.6 (lib/dma/s390_legacy.c, docs/sources.md S19):
+ * Unit tests of the legacy s390 DMA ops of Linux 6.6 (lib/arch/s390/s390_legacy.c, docs/sources.md S19):
  * next-fit bitmap allocation that never hands out the last page, one global RPCIT per wrap-around
  * in lazy mode and the lazily freed pages reused only after it, strict mode's RPCIT per unmap, the
  * map RPCIT of shadowed (tlb_refresh) functions with its "insufficient resources" fallback, the
@@ -29,7 +29,7 @@
 #include <iommusim/mem.h>
 #include <iommusim/s390.h>
 
-#include "drivers/s390_tables.h"
+#include "arch/s390/s390_tables.h"
 #include "ioat_platform.h"
 
 #define PG    4096ull

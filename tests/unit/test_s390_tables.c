@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests of the s390 DMA translation tables (lib/drivers/s390_tables.c): entries and PTE
+ * Unit tests of the s390 DMA translation tables (lib/arch/s390/s390_tables.c): entries and PTE
  * updates in the kernel's bit layout, the lock-free install race, the per-page-table occupancy
  * summary and the segment reader a platform model walks a range with. Expected values are
  * derived in the comments next to each assertion.
@@ -19,7 +19,7 @@
 #include <iommusim/mem.h>
 #include <iommusim/s390.h>
 
-#include "drivers/s390_tables.h"
+#include "arch/s390/s390_tables.h"
 
 #define SZ_4K 0x1000ull
 #define SZ_1M 0x100000ull

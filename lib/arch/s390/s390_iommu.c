@@ -16,9 +16,9 @@
 #include "base/memory.h"
 #include "base/rcu.h"
 #include "core/domain_impl.h"
-#include "drivers/s390_internal.h"
-#include "drivers/s390_tables.h"
-#include "drivers/zpci_insn.h"
+#include "arch/s390/s390_internal.h"
+#include "arch/s390/s390_tables.h"
+#include "arch/s390/zpci_insn.h"
 
 #define ZPCI_RT_LAST (IOMMUSIM_ZPCI_TABLE_SIZE_RT - 1)
 

@@ -22,9 +22,9 @@
 #include "bitmap/bitmap.h"
 #include "core/domain_impl.h"
 #include "dma/dma_ops.h"
-#include "drivers/s390_internal.h"
-#include "drivers/s390_tables.h"
-#include "drivers/zpci_insn.h"
+#include "arch/s390/s390_internal.h"
+#include "arch/s390/s390_tables.h"
+#include "arch/s390/zpci_insn.h"
 
 #define PAGE_MASK_LOW (ZPCI_PAGE_SIZE - 1)
 /* The kernel's DMA_MAPPING_ERROR: no bus address is ever this value. */
@@ -562,6 +562,7 @@ static void legacy_teardown(struct iommusim_device *dev)
 	legacy_free_state(l);
 	dev->dma_ops = NULL;
 	dev->dma_priv = NULL;
+	dev->dma_teardown = NULL;
 }
 
 static const struct isim_dma_ops legacy_ops = {
@@ -572,7 +573,6 @@ static const struct isim_dma_ops legacy_ops = {
 	.alloc = legacy_alloc,
 	.free = legacy_free,
 	.get_stats = legacy_get_stats,
-	.teardown = legacy_teardown,
 };
 
 /* mirrors zpci_dma_init_device() */
@@ -628,6 +628,7 @@ int iommusim_s390_legacy_dma_setup(struct iommusim_device *dev,
 
 	dev->dma_priv = l;
 	dev->dma_ops = &legacy_ops;
+	dev->dma_teardown = legacy_teardown;
 	return 0;
 
 fail:

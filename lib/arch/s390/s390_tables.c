@@ -24,7 +24,7 @@
 #include "base/compiler.h"
 #include "base/cpu_work.h"
 #include "base/memory.h"
-#include "drivers/s390_tables.h"
+#include "arch/s390/s390_tables.h"
 
 #include <iommusim/s390.h>
 

@@ -3,7 +3,7 @@
 #include <errno.h>
 
 #include "base/cpu_work.h"
-#include "drivers/zpci_insn.h"
+#include "arch/s390/zpci_insn.h"
 
 /* mirrors zpci_refresh_trans() */
 int isim_zpci_refresh_trans(struct iommusim_firmware *fw, struct iommusim_cpu *cpu, uint32_t fh,

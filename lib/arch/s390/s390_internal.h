@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * A zPCI function's state as the s390 drivers share it: the part of struct zpci_dev that both
- * the 6.7+ paging domain (s390_iommu.c) and the legacy DMA ops of 6.6 (dma/s390_legacy.c) read.
+ * the 6.7+ paging domain (s390_iommu.c) and the legacy DMA ops of 6.6 (s390_legacy.c) read.
  * iommusim_s390_device_init() creates it (zpci_init_iommu + s390_iommu_probe_device) and hangs
  * it on dev->iommu_priv; it is read-only afterwards, so readers need no lock.
  */
