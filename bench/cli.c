@@ -66,11 +66,9 @@ int cli_bad_option(const char *cmd, int c, char **argv)
 	return -1;
 }
 
-int cli_check_rest(const char *cmd, int argc, char **argv, const struct outfile *csv,
-		   const struct outfile *json)
+int cli_check_files(const char *cmd, int argc, char **argv, const struct outfile *const *files,
+		    size_t n)
 {
-	const struct outfile *files[] = { csv, json };
-
 	if (optind < argc) {
 		char shown[160];
 
@@ -78,7 +76,15 @@ int cli_check_rest(const char *cmd, int argc, char **argv, const struct outfile 
 			cli_shown(argv[optind], shown, sizeof(shown)));
 		return -1;
 	}
-	return outfile_check(files, 2);
+	return outfile_check(files, n);
+}
+
+int cli_check_rest(const char *cmd, int argc, char **argv, const struct outfile *csv,
+		   const struct outfile *json)
+{
+	const struct outfile *files[] = { csv, json };
+
+	return cli_check_files(cmd, argc, argv, files, 2);
 }
 
 /* The first reason standard output lost data; 0 while it has lost none. */

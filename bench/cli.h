@@ -27,6 +27,10 @@ int cli_bad_option(const char *cmd, int c, char **argv);
 int cli_check_rest(const char *cmd, int argc, char **argv, const struct outfile *csv,
 		   const struct outfile *json);
 
+/* The same for any @n output files (those without a path are skipped). */
+int cli_check_files(const char *cmd, int argc, char **argv, const struct outfile *const *files,
+		    size_t n);
+
 /*
  * Flush standard output now, after a table or a report: a failure's reason is kept for
  * cli_exit(), since stdio forgets it once the buffer is dropped.

@@ -68,9 +68,9 @@ static int run_matrix(const struct compare_opts *o, struct iommusim_cost *const 
 {
 	size_t nrows = o->nplatforms * o->npolicies;
 	struct compare_matrix m = { 0 };
+	struct iommusim_report *rep = NULL;
 	struct compare_plan plan;
-	FILE *f;
-	int ret;
+	int ret, err;
 
 	if (matrix_alloc(o, &m)) {
 		fprintf(stderr, CMD ": out of memory\n");
@@ -86,19 +86,10 @@ static int run_matrix(const struct compare_opts *o, struct iommusim_cost *const 
 		ret = 1;
 		goto out;
 	}
-	compare_print_table(o, (const struct iommusim_cost *const *)costs, m.rows, nrows);
-	cli_stdout_flush();
-	/* One after the other: a reader of two FIFOs may take them in turn. */
-	if ((f = outfile_stream(csv)))
-		compare_write_csv(f, o, m.rows, nrows);
-	if (outfile_commit(csv))
-		ret = 1;
-	if ((f = outfile_stream(json)))
-		compare_write_json(f, o, (const struct iommusim_cost *const *)costs, m.rows,
-				   nrows);
-	if (outfile_commit(json))
-		ret = 1;
+	err = compare_report(o, (const struct iommusim_cost *const *)costs, m.rows, nrows, &rep);
+	ret = bench_report_emit(CMD, err, rep, csv, json);
 out:
+	iommusim_report_destroy(rep);
 	matrix_free(&m);
 	return ret;
 }

@@ -2,404 +2,114 @@
 /*
  * iommusim-bench dma-bench: the kernel's dma_map_benchmark, run against the simulated guest
  * stack. Threads, each acting as one CPU, map and unmap a buffer of GRANULE pages in a loop for
- * a number of wall-clock seconds; the average cost of a map and of an unmap, with standard
- * deviations, is reported per DMA policy. The platform is the null firmware: every RPCIT
- * succeeds at no cost, so the figures are the guest stack's own software cost.
- *
- * Flush-queue timers are not run here (nothing ticks the clock): lazy policies flush when a
- * queue fills, which is what dominates a tight map/unmap loop anyway.
+ * a number of wall-clock seconds (dma_bench_run.c); the average cost of a map and of an unmap,
+ * with standard deviations and percentiles, is reported per DMA policy. The platform is the
+ * null firmware: every RPCIT succeeds at no cost, so the figures are the guest stack's own
+ * software cost.
  */
 #include <errno.h>
 #include <getopt.h>
-#include <math.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <iommusim/iommusim.h>
 
 #include "cli.h"
-#include "stats/hist.h"
 #include "commands.h"
+#include "dma_bench.h"
 #include "outfile.h"
+#include "report_out.h"
 
-#define MAX_THREADS 64u
 #define MAX_SECONDS 300u
 #define MAX_GRANULE 1024u
-#define PAGE 4096ull
 
-enum policy { POL_STRICT, POL_FQ_PERCPU, POL_FQ_SINGLE, POL_LEGACY, NR_POLICIES };
-
-static const char *const policy_names[NR_POLICIES] = {
-	[POL_STRICT] = "strict",
-	[POL_FQ_PERCPU] = "fq-percpu",
-	[POL_FQ_SINGLE] = "fq-single",
-	[POL_LEGACY] = "legacy",
+/* The columns of the table, the CSV and the JSON rows (all times in ns). */
+enum col {
+	C_POLICY, C_THREADS, C_GRANULE, C_MAP_MEAN, C_MAP_P50, C_MAP_P90, C_MAP_P99, C_MAP_MAX,
+	C_UNMAP_MEAN, C_UNMAP_P50, C_UNMAP_P90, C_UNMAP_P99, C_UNMAP_MAX, C_PAIR_MEAN, C_LOOPS,
+	NR_COLS
 };
 
-static const char *const dir_names[] = { "BIDIRECTIONAL", "TO_DEVICE", "FROM_DEVICE" };
+#define NS(n) { n, IOMMUSIM_REPORT_UINT, 0, IOMMUSIM_REPORT_RIGHT, 0, 0, NULL, NULL, NULL }
+#define MEAN(n)                                                                            \
+	{ n, IOMMUSIM_REPORT_REAL, 0, IOMMUSIM_REPORT_RIGHT | IOMMUSIM_REPORT_NULLABLE, 1, 0, \
+	  NULL, NULL, NULL }
 
-struct options {
-	bool policy[NR_POLICIES];
-	unsigned int threads;
-	double seconds;
-	unsigned int granule;
-	enum iommusim_dma_dir dir;
-	unsigned int dma_bits;
-	bool tlb_refresh;
+static const struct iommusim_report_column cols[NR_COLS] = {
+	[C_POLICY] = { "policy", IOMMUSIM_REPORT_STRING, 0, 0, 0, 0, NULL, NULL, NULL },
+	[C_THREADS] = NS("threads"),
+	[C_GRANULE] = NS("granule_pages"),
+	[C_MAP_MEAN] = MEAN("map_mean_ns"),
+	[C_MAP_P50] = NS("map_p50_ns"),
+	[C_MAP_P90] = NS("map_p90_ns"),
+	[C_MAP_P99] = NS("map_p99_ns"),
+	[C_MAP_MAX] = NS("map_max_ns"),
+	[C_UNMAP_MEAN] = MEAN("unmap_mean_ns"),
+	[C_UNMAP_P50] = NS("unmap_p50_ns"),
+	[C_UNMAP_P90] = NS("unmap_p90_ns"),
+	[C_UNMAP_P99] = NS("unmap_p99_ns"),
+	[C_UNMAP_MAX] = NS("unmap_max_ns"),
+	[C_PAIR_MEAN] = MEAN("pair_mean_ns"),
+	[C_LOOPS] = NS("loops"),
 };
 
-/* One policy's machine: a zPCI function on the null firmware with the policy's DMA ops. */
-struct rig {
-	struct iommusim_mem *mem;
-	struct iommusim_firmware *fw;
-	struct iommusim_clock *clock;
-	struct iommusim_domain *domain;
-	struct iommusim_device *dev;
-};
-
-/*
- * Every timed call goes into a log-linear histogram of ns (sim/stats/hist.h: at most 1/64
- * above the true value, exact below 64 ns): percentiles describe a small VM's latencies, where
- * a few preempted calls make the standard deviation many times the mean, and no sample is
- * dropped.
- */
-struct worker {
-	pthread_t thread;
-	struct rig *rig;
-	const struct options *opt;
-	struct iommusim_cpu *cpu;
-	atomic_bool *stop;
-	uint64_t loops, failures;
-	double map_sum, map_sq, unmap_sum, unmap_sq;
-	struct isim_hist *map_hist, *unmap_hist;
-	int err;
-};
-
-/* One kind of call's latencies over all threads, in ns. */
-struct latency {
-	double mean, sd;
-	uint64_t p50, p90, p99, max;
-};
-
-struct result {
-	enum policy policy;
-	uint64_t loops, failures;
-	struct latency map, unmap;
-};
-
-static double now_ns(void)
+/* A kind of call's five columns, from @first (its mean). */
+static void put_latency(struct iommusim_report *rep, enum col first, const struct dma_bench_latency *l)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+	iommusim_report_set_real(rep, first, l->mean);
+	iommusim_report_set_uint(rep, first + 1, l->p50);
+	iommusim_report_set_uint(rep, first + 2, l->p90);
+	iommusim_report_set_uint(rep, first + 3, l->p99);
+	iommusim_report_set_uint(rep, first + 4, l->max);
 }
 
-static void rig_destroy(struct rig *r)
+/* The meta: what ran, on the null firmware. */
+static void put_meta(struct iommusim_report *rep, const struct dma_bench_opts *opt)
 {
-	iommusim_device_destroy(r->dev);
-	iommusim_domain_destroy(r->domain);
-	iommusim_firmware_destroy(r->fw);
-	iommusim_clock_destroy(r->clock);
-	if (r->mem && iommusim_mem_live_objects(r->mem))
-		fprintf(stderr, "dma-bench: warning: %llu objects not freed\n",
-			(unsigned long long)iommusim_mem_live_objects(r->mem));
-	iommusim_mem_destroy(r->mem);
+	struct iommusim_report_value *m = iommusim_report_meta(rep);
+	char seconds[32];
+
+	snprintf(seconds, sizeof(seconds), "%g", opt->seconds);
+	iommusim_report_add_uint(m, "threads", opt->threads);
+	iommusim_report_add_number(m, "seconds", seconds);
+	iommusim_report_add_uint(m, "granule_pages", opt->granule);
+	iommusim_report_add_str(m, "dir", dma_bench_dirs[opt->dir]);
+	iommusim_report_add_uint(m, "dma_bits", opt->dma_bits);
+	iommusim_report_add_bool(m, "tlb_refresh", opt->tlb_refresh);
+	iommusim_report_add_str(m, "platform", "null");
 }
 
-static int rig_create(struct rig *r, enum policy pol, const struct options *opt)
+/* The kernel tool's lines for each policy, then one row per policy. */
+static void fill_report(struct iommusim_report *rep, const struct dma_bench_opts *opt,
+			const struct dma_bench_result *res, unsigned int n)
 {
-	struct iommusim_device_config dcfg = {
-		.name = "bench",
-		.pci = true,
-		.dma_mask = IOMMUSIM_DMA_BIT_MASK(opt->dma_bits),
-		.coherent_dma_mask = IOMMUSIM_DMA_BIT_MASK(opt->dma_bits),
-	};
-	struct iommusim_zpci_config zcfg = {
-		.fh = 0x1,
-		.tlb_refresh = opt->tlb_refresh,
-		.start_dma = IOMMUSIM_ZPCI_QEMU_START_DMA,
-		.end_dma = IOMMUSIM_ZPCI_QEMU_END_DMA,
-		.guest_memory = 16ull << 30,
-	};
-	int err;
-
-	*r = (struct rig){ 0 };
-	err = iommusim_mem_create(IOMMUSIM_MEM_DEFAULT, &r->mem);
-	if (!err)
-		err = iommusim_firmware_create_null(r->mem, &r->fw);
-	if (!err)
-		err = iommusim_manual_clock_create(r->mem, &r->clock);
-	if (!err)
-		err = iommusim_device_create(r->mem, &dcfg, &r->dev);
-	if (!err)
-		err = iommusim_s390_device_init(r->dev, r->fw, &zcfg);
-	if (!err && pol == POL_LEGACY) {
-		struct iommusim_s390_legacy_config lcfg = { .strict = false };
-
-		err = iommusim_s390_legacy_dma_setup(r->dev, &lcfg);
-	} else if (!err) {
-		struct iommusim_dma_iommu_config cfg = {
-			.mode = pol == POL_STRICT ? IOMMUSIM_DMA_STRICT : IOMMUSIM_DMA_LAZY,
-			.fq_type = pol == POL_FQ_SINGLE ? IOMMUSIM_FQ_SINGLE : IOMMUSIM_FQ_PER_CPU,
-			.forcedac = true,
-			.possible_cpus = opt->threads,
-			.clock = r->clock,
-		};
-
-		err = iommusim_s390_domain_create(r->mem, IOMMUSIM_KERNEL_6_7, &r->domain);
-		if (!err)
-			err = iommusim_dma_iommu_setup(r->dev, r->domain, &cfg);
-	}
-	if (err)
-		rig_destroy(r);
-	return err;
-}
-
-static void *work(void *arg)
-{
-	struct worker *w = arg;
-	uint64_t size = (uint64_t)w->opt->granule * PAGE;
-	/* Each thread's buffer lives at its own physical address. */
-	uint64_t phys = (uint64_t)(iommusim_cpu_id(w->cpu) + 1) << 32;
-
-	while (!atomic_load_explicit(w->stop, memory_order_relaxed)) {
-		uint64_t dma;
-		double t0, t1, t2;
-
-		t0 = now_ns();
-		w->err = iommusim_dma_map_page(w->rig->dev, w->cpu, phys, size, w->opt->dir, &dma);
-		t1 = now_ns();
-		if (w->err) {
-			w->failures++;
-			break;
-		}
-		iommusim_dma_unmap_page(w->rig->dev, w->cpu, dma, size, w->opt->dir);
-		t2 = now_ns();
-		w->map_sum += t1 - t0;
-		w->map_sq += (t1 - t0) * (t1 - t0);
-		w->unmap_sum += t2 - t1;
-		w->unmap_sq += (t2 - t1) * (t2 - t1);
-		isim_hist_record(w->map_hist, (uint64_t)(t1 - t0));
-		isim_hist_record(w->unmap_hist, (uint64_t)(t2 - t1));
-		w->loops++;
-	}
-	return NULL;
-}
-
-static double stddev(double sum, double sq, uint64_t n)
-{
-	double mean = sum / (double)n, var = sq / (double)n - mean * mean;
-
-	return var > 0 ? sqrt(var) : 0;
-}
-
-static void latency_of(const struct isim_hist *h, double sum, double sq, struct latency *l)
-{
-	*l = (struct latency){ 0 };
-	if (!h->count)
-		return;
-	l->mean = sum / (double)h->count;
-	l->sd = stddev(sum, sq, h->count);
-	l->p50 = isim_hist_quantile(h, 50, 100);
-	l->p90 = isim_hist_quantile(h, 90, 100);
-	l->p99 = isim_hist_quantile(h, 99, 100);
-	l->max = h->max;
-}
-
-static int run_policy(enum policy pol, const struct options *opt, struct result *res)
-{
-	struct worker w[MAX_THREADS];
-	struct isim_hist *all_map = calloc(1, sizeof(*all_map)),
-			 *all_unmap = calloc(1, sizeof(*all_unmap));
-	struct timespec nap;
-	atomic_bool stop;
-	struct rig rig;
-	double map_sum = 0, map_sq = 0, unmap_sum = 0, unmap_sq = 0;
-	int err = all_map && all_unmap ? rig_create(&rig, pol, opt) : -ENOMEM;
-
-	if (err) {
-		fprintf(stderr, "dma-bench: %s: setup failed: %s\n", policy_names[pol],
-			iommusim_strerror(err));
-		free(all_map);
-		free(all_unmap);
-		return -1;
-	}
-	atomic_init(&stop, false);
-	*res = (struct result){ .policy = pol };
-	for (unsigned int t = 0; t < opt->threads; t++) {
-		w[t] = (struct worker){ .rig = &rig, .opt = opt, .stop = &stop };
-		w[t].map_hist = calloc(1, sizeof(*w[t].map_hist));
-		w[t].unmap_hist = calloc(1, sizeof(*w[t].unmap_hist));
-		err = w[t].map_hist && w[t].unmap_hist ? 0 : -ENOMEM;
-		if (!err)
-			err = iommusim_cpu_create(rig.mem, t, &w[t].cpu);
-		if (!err && pthread_create(&w[t].thread, NULL, work, &w[t]))
-			err = -EAGAIN;
-		if (err) {
-			atomic_store(&stop, true);
-			for (unsigned int j = 0; j < t; j++)
-				pthread_join(w[j].thread, NULL);
-			for (unsigned int j = 0; j <= t; j++) {
-				iommusim_cpu_destroy(w[j].cpu);
-				free(w[j].map_hist);
-				free(w[j].unmap_hist);
-			}
-			free(all_map);
-			free(all_unmap);
-			rig_destroy(&rig);
-			fprintf(stderr, "dma-bench: %s: cannot start threads\n", policy_names[pol]);
-			return -1;
-		}
-	}
-	nap.tv_sec = (time_t)opt->seconds;
-	nap.tv_nsec = (long)((opt->seconds - (double)nap.tv_sec) * 1e9);
-	nanosleep(&nap, NULL);
-	atomic_store(&stop, true);
-	for (unsigned int t = 0; t < opt->threads; t++) {
-		pthread_join(w[t].thread, NULL);
-		res->loops += w[t].loops;
-		res->failures += w[t].failures;
-		map_sum += w[t].map_sum;
-		map_sq += w[t].map_sq;
-		unmap_sum += w[t].unmap_sum;
-		unmap_sq += w[t].unmap_sq;
-		isim_hist_add(all_map, w[t].map_hist);
-		isim_hist_add(all_unmap, w[t].unmap_hist);
-		if (w[t].err && !err)
-			err = w[t].err;
-	}
-	latency_of(all_map, map_sum, map_sq, &res->map);
-	latency_of(all_unmap, unmap_sum, unmap_sq, &res->unmap);
-	for (unsigned int t = 0; t < opt->threads; t++) {
-		iommusim_cpu_destroy(w[t].cpu);
-		free(w[t].map_hist);
-		free(w[t].unmap_hist);
-	}
-	free(all_map);
-	free(all_unmap);
-	rig_destroy(&rig);
-	if (err) {
-		fprintf(stderr, "dma-bench: %s: a map failed: %s\n", policy_names[pol],
-			iommusim_strerror(err));
-		return -1;
-	}
-	return 0;
-}
-
-/* The columns of the table, the CSV and the JSON rows, in that order (all times in ns). */
-static const char *const col_names[] = {
-	"policy",	 "threads",	   "granule_pages", "map_mean_ns",  "map_p50_ns",
-	"map_p90_ns",	 "map_p99_ns",	   "map_max_ns",    "unmap_mean_ns", "unmap_p50_ns",
-	"unmap_p90_ns", "unmap_p99_ns",  "unmap_max_ns",  "pair_mean_ns", "loops",
-};
-#define NR_COLS (sizeof(col_names) / sizeof(col_names[0]))
-
-/* One row as text: the same digits in every form. */
-static void row_cells(const struct options *opt, const struct result *r, char cell[][32])
-{
-	const struct latency *l[2] = { &r->map, &r->unmap };
-	unsigned int c = 0;
-
-	snprintf(cell[c++], 32, "%s", policy_names[r->policy]);
-	snprintf(cell[c++], 32, "%u", opt->threads);
-	snprintf(cell[c++], 32, "%u", opt->granule);
-	for (int k = 0; k < 2; k++) {
-		snprintf(cell[c++], 32, "%.1f", l[k]->mean);
-		snprintf(cell[c++], 32, "%llu", (unsigned long long)l[k]->p50);
-		snprintf(cell[c++], 32, "%llu", (unsigned long long)l[k]->p90);
-		snprintf(cell[c++], 32, "%llu", (unsigned long long)l[k]->p99);
-		snprintf(cell[c++], 32, "%llu", (unsigned long long)l[k]->max);
-	}
-	snprintf(cell[c++], 32, "%.1f", r->map.mean + r->unmap.mean);
-	snprintf(cell[c++], 32, "%llu", (unsigned long long)r->loops);
-}
-
-static void print_results(const struct options *opt, const struct result *res, unsigned int n)
-{
-	char cell[NR_COLS][32];
-	size_t w[NR_COLS];
-
+	put_meta(rep, opt);
 	for (unsigned int i = 0; i < n; i++) {
-		const struct result *r = &res[i];
+		const struct dma_bench_result *r = &res[i];
 
 		/* The three lines of tools/testing/selftests/dma/dma_map_benchmark, per policy. */
-		printf("dma mapping benchmark (%s): threads:%u seconds:%g node:-1 dir:%s granule: %u\n",
-		       policy_names[r->policy], opt->threads, opt->seconds, dir_names[opt->dir],
-		       opt->granule);
-		printf("average map latency(us):%.3f standard deviation:%.3f\n", r->map.mean / 1000,
-		       r->map.sd / 1000);
-		printf("average unmap latency(us):%.3f standard deviation:%.3f\n\n",
-		       r->unmap.mean / 1000, r->unmap.sd / 1000);
+		iommusim_report_note(rep, IOMMUSIM_REPORT_ABOVE,
+				     "dma mapping benchmark (%s): threads:%u seconds:%g node:-1 "
+				     "dir:%s granule: %u\n"
+				     "average map latency(us):%.3f standard deviation:%.3f\n"
+				     "average unmap latency(us):%.3f standard deviation:%.3f\n\n",
+				     dma_bench_policies[r->policy], opt->threads, opt->seconds,
+				     dma_bench_dirs[opt->dir], opt->granule, r->map.mean / 1000,
+				     r->map.sd / 1000, r->unmap.mean / 1000, r->unmap.sd / 1000);
+		iommusim_report_add_row(rep);
+		iommusim_report_set_str(rep, C_POLICY, dma_bench_policies[r->policy]);
+		iommusim_report_set_uint(rep, C_THREADS, opt->threads);
+		iommusim_report_set_uint(rep, C_GRANULE, opt->granule);
+		put_latency(rep, C_MAP_MEAN, &r->map);
+		put_latency(rep, C_UNMAP_MEAN, &r->unmap);
+		iommusim_report_set_real(rep, C_PAIR_MEAN, r->map.mean + r->unmap.mean);
+		iommusim_report_set_uint(rep, C_LOOPS, r->loops);
 	}
-	for (size_t c = 0; c < NR_COLS; c++)
-		w[c] = strlen(col_names[c]);
-	for (unsigned int i = 0; i < n; i++) {
-		row_cells(opt, &res[i], cell);
-		for (size_t c = 0; c < NR_COLS; c++)
-			if (strlen(cell[c]) > w[c])
-				w[c] = strlen(cell[c]);
-	}
-	for (size_t c = 0; c < NR_COLS; c++)
-		printf("%s%*s", c ? "  " : "", c ? (int)w[c] : -(int)w[c], col_names[c]);
-	putchar('\n');
-	for (unsigned int i = 0; i < n; i++) {
-		row_cells(opt, &res[i], cell);
-		for (size_t c = 0; c < NR_COLS; c++)
-			printf("%s%*s", c ? "  " : "", c ? (int)w[c] : -(int)w[c], cell[c]);
-		putchar('\n');
-	}
-	printf("# times in ns per call, every call counted: mean, then percentiles of a log-linear "
-	       "histogram (at most 1/64 above the true value), max exact\n");
-}
-
-static void write_csv(FILE *f, const struct options *opt, const struct result *res,
-		      unsigned int n)
-{
-	char cell[NR_COLS][32];
-
-	for (size_t c = 0; c < NR_COLS; c++)
-		fprintf(f, "%s%s", c ? "," : "", col_names[c]);
-	fputc('\n', f);
-	for (unsigned int i = 0; i < n; i++) {
-		row_cells(opt, &res[i], cell);
-		for (size_t c = 0; c < NR_COLS; c++)
-			fprintf(f, "%s%s", c ? "," : "", cell[c]);
-		fputc('\n', f);
-	}
-}
-
-static void write_json(FILE *f, const struct options *opt, const struct result *res,
-		       unsigned int n)
-{
-	char cell[NR_COLS][32];
-
-	fputs("{\"meta\": {\"version\": ", f);
-	json_string(f, iommusim_version());
-	fputs(", \"git\": ", f);
-	json_string(f, iommusim_git_describe());
-	fprintf(f, ", \"threads\": %u, \"seconds\": %g, \"granule_pages\": %u, \"dir\": ",
-		opt->threads, opt->seconds, opt->granule);
-	json_string(f, dir_names[opt->dir]);
-	fprintf(f, ", \"dma_bits\": %u, \"tlb_refresh\": %s, \"platform\": \"null\"},\n"
-		" \"rows\": [", opt->dma_bits, opt->tlb_refresh ? "true" : "false");
-	for (unsigned int i = 0; i < n; i++) {
-		row_cells(opt, &res[i], cell);
-		fputs(i ? ",\n  {" : "\n  {", f);
-		for (size_t c = 0; c < NR_COLS; c++) {
-			fprintf(f, "%s\"%s\": ", c ? ", " : "", col_names[c]);
-			if (c == 0)
-				json_string(f, cell[c]);
-			else
-				fputs(cell[c], f);
-		}
-		fputc('}', f);
-	}
-	fputs("\n]}\n", f);
+	iommusim_report_note(rep, IOMMUSIM_REPORT_BELOW,
+			     "# times in ns per call, every call counted: mean, then percentiles "
+			     "of a log-linear histogram (at most 1/64 above the true value), max "
+			     "exact\n");
 }
 
 static void usage(FILE *f)
@@ -427,7 +137,7 @@ static void usage(FILE *f)
 		"\n"
 		"A FILE of '-' is standard output: the report follows the table. An existing file\n"
 		"is replaced only once its report is complete.\n",
-		MAX_THREADS, MAX_SECONDS, MAX_GRANULE);
+		DMA_BENCH_MAX_THREADS, MAX_SECONDS, MAX_GRANULE);
 }
 
 static int parse_policies(char *list, bool *want)
@@ -435,7 +145,7 @@ static int parse_policies(char *list, bool *want)
 	for (char *tok = strtok(list, ","); tok; tok = strtok(NULL, ",")) {
 		unsigned int p;
 
-		for (p = 0; p < NR_POLICIES && strcmp(tok, policy_names[p]); p++)
+		for (p = 0; p < NR_POLICIES && strcmp(tok, dma_bench_policies[p]); p++)
 			;
 		if (p == NR_POLICIES) {
 			fprintf(stderr, "dma-bench: --policy: unknown policy '%s' (strict, fq-percpu, "
@@ -448,7 +158,7 @@ static int parse_policies(char *list, bool *want)
 }
 
 /* 0, 1 when --help printed the usage, or -1 after a one-line error. */
-static int parse_args(int argc, char **argv, struct options *opt, struct outfile *csv,
+static int parse_args(int argc, char **argv, struct dma_bench_opts *opt, struct outfile *csv,
 		      struct outfile *json)
 {
 	static const struct option longopts[] = {
@@ -477,9 +187,9 @@ static int parse_args(int argc, char **argv, struct options *opt, struct outfile
 			any = true;
 			break;
 		case 't':
-			if (cli_parse_uint(optarg, 1, MAX_THREADS, &opt->threads)) {
+			if (cli_parse_uint(optarg, 1, DMA_BENCH_MAX_THREADS, &opt->threads)) {
 				fprintf(stderr, "dma-bench: --threads: '%s' is not 1..%u\n", optarg,
-					MAX_THREADS);
+					DMA_BENCH_MAX_THREADS);
 				return -1;
 			}
 			break;
@@ -547,14 +257,14 @@ static int parse_args(int argc, char **argv, struct options *opt, struct outfile
 
 int cmd_dma_bench(int argc, char **argv)
 {
-	struct options opt = { .threads = 1, .seconds = 1, .granule = 1, .dma_bits = 64 };
+	struct dma_bench_opts opt = { .threads = 1, .seconds = 1, .granule = 1, .dma_bits = 64 };
 	struct outfile csv = { .cmd = "dma-bench", .opt = "--csv" };
 	struct outfile json = { .cmd = "dma-bench", .opt = "--json" };
 	struct outfile *files[] = { &csv, &json };
-	struct result res[NR_POLICIES];
+	struct dma_bench_result res[NR_POLICIES];
+	struct iommusim_report *rep = NULL;
 	unsigned int n = 0;
-	int err;
-	FILE *f;
+	int err, ret;
 
 	err = parse_args(argc, argv, &opt, &csv, &json);
 	if (err)
@@ -564,9 +274,9 @@ int cmd_dma_bench(int argc, char **argv)
 	for (unsigned int p = 0; p < NR_POLICIES && !err; p++) {
 		if (!opt.policy[p])
 			continue;
-		fprintf(stderr, "dma-bench: %s: %u thread(s) for %g s\n", policy_names[p],
+		fprintf(stderr, "dma-bench: %s: %u thread(s) for %g s\n", dma_bench_policies[p],
 			opt.threads, opt.seconds);
-		err = run_policy((enum policy)p, &opt, &res[n]);
+		err = dma_bench_run((enum dma_bench_policy)p, &opt, &res[n]);
 		n += !err;
 	}
 	if (err) {
@@ -574,16 +284,10 @@ int cmd_dma_bench(int argc, char **argv)
 		outfile_abandon(&json);
 		return 1;
 	}
-	print_results(&opt, res, n);
-	cli_stdout_flush();
-	/* One after the other: a reader of two FIFOs may take them in turn. */
-	if ((f = outfile_stream(&csv)))
-		write_csv(f, &opt, res, n);
-	if (outfile_commit(&csv))
-		err = -1;
-	if ((f = outfile_stream(&json)))
-		write_json(f, &opt, res, n);
-	if (outfile_commit(&json))
-		err = -1;
-	return err ? 1 : 0;
+	err = iommusim_report_create(NULL, cols, NR_COLS, &rep);
+	if (!err)
+		fill_report(rep, &opt, res, n);
+	ret = bench_report_emit("dma-bench", err, rep, &csv, &json);
+	iommusim_report_destroy(rep);
+	return ret;
 }

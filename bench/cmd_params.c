@@ -16,6 +16,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "outfile.h"
+#include "report_out.h"
 
 struct options {
 	const char *profile;
@@ -94,175 +95,67 @@ static int parse_args(int argc, char **argv, struct options *opt, struct outfile
 	return cli_check_rest("params", argc, argv, csv, json);
 }
 
-/* Columns on screen; "§" is two bytes but one column, so widths count code points. */
-static size_t width(const char *s)
-{
-	size_t n = 0;
-
-	for (; *s; s++)
-		n += ((unsigned char)*s & 0xc0) != 0x80;
-	return n;
-}
-
-static void cell(const char *s, size_t w, bool right)
-{
-	size_t n = width(s);
-
-	if (right)
-		printf("%*s%s", (int)(w > n ? w - n : 0), "", s);
-	else
-		printf("%s%*s", s, (int)(w > n ? w - n : 0), "");
-}
-
 enum col { C_NAME, C_VALUE, C_UNIT, C_DEFAULT, C_MIN, C_MAX, C_EST, C_FITTED, C_SET_BY,
 	   C_SOURCE, C_REASON, NR_COLS };
 
-static const char *const col_names[NR_COLS] = {
-	"name", "value", "unit", "default", "min", "max", "est", "fitted", "set_by", "source",
-	"reason",
+#define TEXT(n) { n, IOMMUSIM_REPORT_STRING, 0, 0, 0, 0, NULL, NULL, NULL }
+#define NUM(n) { n, IOMMUSIM_REPORT_UINT, 0, IOMMUSIM_REPORT_RIGHT, 0, 0, NULL, NULL, NULL }
+/* A mark on screen ("EST" or "-"), 1 or 0 in the CSV, true or false in JSON. */
+#define MARK(n, word) { n, IOMMUSIM_REPORT_BOOL, 0, 0, 0, 0, NULL, word, "-" }
+
+static const struct iommusim_report_column cols[NR_COLS] = {
+	[C_NAME] = TEXT("name"),
+	[C_VALUE] = NUM("value"),
+	[C_UNIT] = TEXT("unit"),
+	[C_DEFAULT] = NUM("default"),
+	[C_MIN] = NUM("min"),
+	[C_MAX] = NUM("max"),
+	[C_EST] = MARK("est", "EST"),
+	[C_FITTED] = MARK("fitted", "FIT"),
+	[C_SET_BY] = TEXT("set_by"),
+	[C_SOURCE] = TEXT("source"),
+	[C_REASON] = TEXT("reason"),
 };
 
-static const bool col_right[NR_COLS] = {
-	[C_VALUE] = true, [C_DEFAULT] = true, [C_MIN] = true, [C_MAX] = true,
-};
-
-/* One row as text, the same strings for every output form. */
-struct row {
-	char num[4][24];
-	const char *col[NR_COLS];
-};
-
-static void make_row(const struct iommusim_cost *cost, enum iommusim_cost_id id, struct row *r)
+/* The meta: what was asked for, and what it resolved to. */
+static void put_meta(struct iommusim_report *rep, const struct iommusim_cost *cost,
+		     const struct options *opt)
 {
-	const struct iommusim_cost_param *p = iommusim_cost_param(id);
-	const uint64_t nums[4] = { iommusim_cost_get(cost, id), p->default_value, p->min, p->max };
+	struct iommusim_report_value *m = iommusim_report_meta(rep);
 
-	for (int i = 0; i < 4; i++)
-		snprintf(r->num[i], sizeof(r->num[i]), "%llu", (unsigned long long)nums[i]);
-	r->col[C_NAME] = p->name;
-	r->col[C_VALUE] = r->num[0];
-	r->col[C_UNIT] = iommusim_cost_unit_name(p->unit);
-	r->col[C_DEFAULT] = r->num[1];
-	r->col[C_MIN] = r->num[2];
-	r->col[C_MAX] = r->num[3];
-	r->col[C_EST] = p->flags & IOMMUSIM_COST_EST ? "EST" : "-";
-	r->col[C_FITTED] = p->flags & IOMMUSIM_COST_FITTED ? "FIT" : "-";
-	r->col[C_SET_BY] = iommusim_cost_origin_name(iommusim_cost_origin(cost, id));
-	r->col[C_SOURCE] = p->source;
-	r->col[C_REASON] = p->reason;
-}
-
-static void print_table(const struct iommusim_cost *cost, const struct options *opt)
-{
-	size_t w[NR_COLS];
-	struct row r;
-
-	for (int c = 0; c < NR_COLS; c++)
-		w[c] = width(col_names[c]);
-	for (unsigned int i = 0; i < IOMMUSIM_COST_NR; i++) {
-		make_row(cost, (enum iommusim_cost_id)i, &r);
-		for (int c = 0; c < NR_COLS; c++)
-			if (width(r.col[c]) > w[c])
-				w[c] = width(r.col[c]);
-	}
-	printf("# profile: %s, overrides: %zu\n", opt->profile ? opt->profile : "none",
-	       opt->nsets);
-	for (int c = 0; c < NR_COLS; c++) {
-		if (c)
-			fputs("  ", stdout);
-		/* The last column is not padded: no trailing blanks. */
-		cell(col_names[c], c == NR_COLS - 1 ? 0 : w[c], col_right[c]);
-	}
-	putchar('\n');
-	for (unsigned int i = 0; i < IOMMUSIM_COST_NR; i++) {
-		make_row(cost, (enum iommusim_cost_id)i, &r);
-		for (int c = 0; c < NR_COLS; c++) {
-			if (c)
-				fputs("  ", stdout);
-			cell(r.col[c], c == NR_COLS - 1 ? 0 : w[c], col_right[c]);
-		}
-		putchar('\n');
-	}
-}
-
-/* RFC 4180: quote a field that holds a comma, a quote or a line break. */
-static void csv_field(FILE *f, const char *s)
-{
-	if (!strpbrk(s, ",\"\r\n")) {
-		fputs(s, f);
-		return;
-	}
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"')
-			fputc('"', f);
-		fputc(*s, f);
-	}
-	fputc('"', f);
-}
-
-static void write_csv(FILE *f, const struct iommusim_cost *cost)
-{
-	struct row r;
-
-	for (int c = 0; c < NR_COLS; c++)
-		fprintf(f, "%s%s", c ? "," : "", col_names[c]);
-	fputc('\n', f);
-	for (unsigned int i = 0; i < IOMMUSIM_COST_NR; i++) {
-		make_row(cost, (enum iommusim_cost_id)i, &r);
-		/* A column for a program: 1/0 rather than EST/-. */
-		r.col[C_EST] = r.col[C_EST][0] == 'E' ? "1" : "0";
-		r.col[C_FITTED] = r.col[C_FITTED][0] == 'F' ? "1" : "0";
-		for (int c = 0; c < NR_COLS; c++) {
-			if (c)
-				fputc(',', f);
-			csv_field(f, r.col[c]);
-		}
-		fputc('\n', f);
-	}
-}
-
-static void write_json(FILE *f, const struct iommusim_cost *cost, const struct options *opt)
-{
-	struct row r;
-
-	fputs("{\"meta\": {\"version\": ", f);
-	json_string(f, iommusim_version());
-	fputs(", \"git\": ", f);
-	json_string(f, iommusim_git_describe());
-	fputs(", \"profile\": ", f);
 	if (opt->profile)
-		json_string(f, opt->profile);
+		iommusim_report_add_str(m, "profile", opt->profile);
 	else
-		fputs("null", f);
-	fputs(", \"sets\": [", f);
-	for (size_t i = 0; i < opt->nsets; i++) {
-		fputs(i ? ", " : "", f);
-		json_string(f, opt->sets[i]);
-	}
-	fputs("], \"config\": ", f);
-	iommusim_cost_write_json(cost, f);
-	fputs("},\n \"rows\": [", f);
+		iommusim_report_add_null(m, "profile");
+	bench_report_strings(m, "sets", opt->sets, opt->nsets);
+	(void)iommusim_cost_add_to_report(m, "config", cost);
+}
+
+/* The report of @cost: its meta, then one row per parameter, in table order. */
+static void fill_report(struct iommusim_report *rep, const struct iommusim_cost *cost,
+			const struct options *opt)
+{
+	put_meta(rep, cost, opt);
+	iommusim_report_note(rep, IOMMUSIM_REPORT_ABOVE, "# profile: %s, overrides: %zu\n",
+			     opt->profile ? opt->profile : "none", opt->nsets);
 	for (unsigned int i = 0; i < IOMMUSIM_COST_NR; i++) {
-		make_row(cost, (enum iommusim_cost_id)i, &r);
-		fprintf(f, "%s\n  {\"name\": ", i ? "," : "");
-		json_string(f, r.col[C_NAME]);
-		fprintf(f, ", \"value\": %s, \"unit\": ", r.col[C_VALUE]);
-		json_string(f, r.col[C_UNIT]);
-		fprintf(f,
-			", \"default\": %s, \"min\": %s, \"max\": %s, \"est\": %s, \"fitted\": %s"
-			", \"set_by\": ",
-			r.col[C_DEFAULT], r.col[C_MIN], r.col[C_MAX],
-			r.col[C_EST][0] == 'E' ? "true" : "false",
-			r.col[C_FITTED][0] == 'F' ? "true" : "false");
-		json_string(f, r.col[C_SET_BY]);
-		fputs(", \"source\": ", f);
-		json_string(f, r.col[C_SOURCE]);
-		fputs(", \"reason\": ", f);
-		json_string(f, r.col[C_REASON]);
-		fputc('}', f);
+		enum iommusim_cost_id id = (enum iommusim_cost_id)i;
+		const struct iommusim_cost_param *p = iommusim_cost_param(id);
+
+		iommusim_report_add_row(rep);
+		iommusim_report_set_str(rep, C_NAME, p->name);
+		iommusim_report_set_uint(rep, C_VALUE, iommusim_cost_get(cost, id));
+		iommusim_report_set_str(rep, C_UNIT, iommusim_cost_unit_name(p->unit));
+		iommusim_report_set_uint(rep, C_DEFAULT, p->default_value);
+		iommusim_report_set_uint(rep, C_MIN, p->min);
+		iommusim_report_set_uint(rep, C_MAX, p->max);
+		iommusim_report_set_bool(rep, C_EST, p->flags & IOMMUSIM_COST_EST);
+		iommusim_report_set_bool(rep, C_FITTED, p->flags & IOMMUSIM_COST_FITTED);
+		iommusim_report_set_str(rep, C_SET_BY,
+					iommusim_cost_origin_name(iommusim_cost_origin(cost, id)));
+		iommusim_report_set_str(rep, C_SOURCE, p->source);
+		iommusim_report_set_str(rep, C_REASON, p->reason);
 	}
-	fputs("\n]}\n", f);
 }
 
 int cmd_params(int argc, char **argv)
@@ -271,7 +164,7 @@ int cmd_params(int argc, char **argv)
 	struct outfile json = { .cmd = "params", .opt = "--json" };
 	struct outfile *files[] = { &csv, &json };
 	struct options opt = { 0 };
-	FILE *f;
+	struct iommusim_report *rep = NULL;
 	struct iommusim_mem *mem = NULL;
 	struct iommusim_cost *cost = NULL;
 	char errbuf[512];
@@ -308,18 +201,12 @@ int cmd_params(int argc, char **argv)
 		ret = EXIT_BAD_INPUT;
 		goto out;
 	}
-	print_table(cost, &opt);
-	cli_stdout_flush();
-	/* One after the other: a reader of two FIFOs may take them in turn. */
-	if ((f = outfile_stream(&csv)))
-		write_csv(f, cost);
-	if (outfile_commit(&csv))
-		ret = 1;
-	if ((f = outfile_stream(&json)))
-		write_json(f, cost, &opt);
-	if (outfile_commit(&json))
-		ret = 1;
+	err = iommusim_report_create(NULL, cols, NR_COLS, &rep);
+	if (!err)
+		fill_report(rep, cost, &opt);
+	ret = bench_report_emit("params", err, rep, &csv, &json);
 out:
+	iommusim_report_destroy(rep);
 	outfile_abandon(&csv);
 	outfile_abandon(&json);
 	iommusim_cost_destroy(cost);

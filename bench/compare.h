@@ -3,7 +3,8 @@
  * iommusim-bench compare: the command line (compare_args.c, compare_usage.c), the
  * simulations on a pool of threads (compare_run.c), the matrix and its study over seeds and
  * draws (cmd_compare.c, compare_study.c), the one-cell sensitivity study (compare_sens.c),
- * and the report as a table (compare_table.c), CSV and JSON (compare_output.c).
+ * and the report: its table's columns and notes (compare_table.c), the files' columns and the
+ * meta (compare_output.c), written by the library's emitter (report_out.h).
  * docs/compare.md describes all of it.
  */
 #ifndef ISIM_BENCH_COMPARE_H
@@ -16,6 +17,7 @@
 #include <iommusim/iommusim.h>
 
 #include "outfile.h"
+#include "report_out.h"
 
 /* At most one platform per cost profile: each names a kind or a generation of one. */
 #define COMPARE_MAX_PLATFORMS 16
@@ -168,33 +170,38 @@ void compare_workload_name(const struct iommusim_nvme_config *nvme, char *buf, s
 /* Exact decimal seconds of @ns without trailing zeros: "2", "0.5", "0.02". */
 void compare_seconds(char *buf, size_t len, uint64_t ns);
 
+/* The report's table-only columns, first in its schema. */
+#define COMPARE_TABLE_COLS 20
+
+/* The table's columns for @o (those a study adds hidden without it) into @cols. */
+void compare_table_columns(const struct compare_opts *o, struct iommusim_report_column *cols);
+
+/* The table's cells of @r, in the last row of @rep. */
+void compare_table_cells(struct iommusim_report *rep, const struct compare_row *r);
+
 /* The table's header lines: scenario, seed, times, version; the settings when any. */
-void compare_print_header(const struct compare_opts *o);
+void compare_report_header(struct iommusim_report *rep, const struct compare_opts *o);
 
 /*
- * The human table on stdout, its header lines first; @costs[i] is the resolved cost set of
- * o->platforms[i].
+ * The table's notes: the header lines, what the study ran, and the legend; @cost is the
+ * first platform's resolved set.
  */
-void compare_print_table(const struct compare_opts *o, const struct iommusim_cost *const *costs,
-			 const struct compare_row *rows, size_t nrows);
-
-/* The CSV report: one header row, one line per row. */
-void compare_write_csv(FILE *f, const struct compare_opts *o, const struct compare_row *rows,
-		       size_t nrows);
+void compare_table_notes(struct iommusim_report *rep, const struct compare_opts *o,
+			 const struct iommusim_cost *cost);
 
 /*
- * The JSON report: {"meta": {...}, "rows": [...]}; @costs[i] is the resolved cost set of
- * o->platforms[i].
+ * The JSON meta of a compare run: the command, the scenario, times, seed, study, matrix and
+ * every platform's resolved costs (@costs[i] is that of o->platforms[i]).
  */
-void compare_write_json(FILE *f, const struct compare_opts *o,
-			const struct iommusim_cost *const *costs, const struct compare_row *rows,
-			size_t nrows);
+void compare_report_meta(struct iommusim_report *rep, const struct compare_opts *o,
+			 const struct iommusim_cost *const *costs);
 
 /*
- * The start of a JSON report: `{"meta": {` and its keys, without the closing brace, so that
- * a report can add keys of its own.
+ * The matrix's report: the table's columns and notes, the files' columns, the meta and
+ * one row per @rows. Returns iommusim_report_create()'s answer; what fails after it is
+ * recorded in *@out (iommusim_report_check()).
  */
-void compare_write_meta(FILE *f, const struct compare_opts *o,
-			const struct iommusim_cost *const *costs);
+int compare_report(const struct compare_opts *o, const struct iommusim_cost *const *costs,
+		   const struct compare_row *rows, size_t nrows, struct iommusim_report **out);
 
 #endif /* ISIM_BENCH_COMPARE_H */

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The files of iommusim-bench compare: CSV and JSON (compare_table.c prints the table). Each
- * row is formatted once into strings with fixed printf formats (the C locale is never
- * changed), so both show the same digits and the same inputs give the same bytes on any
- * machine.
+ * The report of iommusim-bench compare: the columns of its CSV and JSON rows, its meta, and
+ * the report that joins them to the table's columns and notes (compare_table.c). The emitter
+ * (include/iommusim/report.h) formats every figure once per form with fixed formats, so both
+ * files show the same digits and the same inputs give the same bytes on any machine.
  */
 #include <inttypes.h>
 #include <math.h>
@@ -24,117 +24,118 @@ enum col {
 	NR_COLS
 };
 
-/* CSV header and JSON keys. */
-static const char *const col_names[NR_COLS] = {
-	"scenario", "platform", "policy", "workload", "cpus", "fq_size", "fq_timeout_ms", "seed",
-	"sim_seconds", "ios_submitted", "ios_completed", "iops", "mbps", "lat_mean_us",
-	"lat_p50_us", "lat_p99_us", "lat_max_us", "rpcit_map", "rpcit_unmap", "rpcit_global",
-	"rpcit_map_per_s", "rpcit_unmap_per_s", "rpcit_global_per_s",
-	"fq_flushes", "legacy_wraps", "budget_exhausted", "map_failures", "io_errors",
-	"server_util", "server_wait_us", "cpu_util", "device_util", "ratio_to_legacy",
-	"second_passes", "host_maps", "host_unmaps", "shadow_pages_max", "repeats", "iops_mean",
-	"iops_ci95_lo", "iops_ci95_hi", "ratio_mean", "ratio_ci95_lo", "ratio_ci95_hi", "draws",
-	"iops_p5", "iops_p50", "iops_p95", "ratio_p5", "ratio_p50", "ratio_p95", "rank_flips",
+#define TXT(n) { n, IOMMUSIM_REPORT_STRING, IOMMUSIM_REPORT_FILES, 0, 0, 0, NULL, NULL, NULL }
+#define CNT(n) { n, IOMMUSIM_REPORT_UINT, IOMMUSIM_REPORT_FILES, 0, 0, 0, NULL, NULL, NULL }
+/* A measured figure with fixed decimals; NaN or infinity is a missing value. */
+#define FIG(n, d)                                                                          \
+	{ n, IOMMUSIM_REPORT_REAL, IOMMUSIM_REPORT_FILES, IOMMUSIM_REPORT_NULLABLE, d, 0, NULL, \
+	  NULL, NULL }
+
+/*
+ * CSV header and JSON keys, in the order of enum col; text columns are JSON strings, the
+ * others numbers or null.
+ */
+static const struct iommusim_report_column cols[NR_COLS] = {
+	TXT("scenario"), TXT("platform"), TXT("policy"), TXT("workload"), CNT("cpus"),
+	CNT("fq_size"), CNT("fq_timeout_ms"), CNT("seed"), FIG("sim_seconds", 6),
+	CNT("ios_submitted"), CNT("ios_completed"), FIG("iops", 1), FIG("mbps", 3),
+	FIG("lat_mean_us", 3), FIG("lat_p50_us", 3), FIG("lat_p99_us", 3), FIG("lat_max_us", 3),
+	CNT("rpcit_map"), CNT("rpcit_unmap"), CNT("rpcit_global"), FIG("rpcit_map_per_s", 3),
+	FIG("rpcit_unmap_per_s", 3), FIG("rpcit_global_per_s", 3), CNT("fq_flushes"),
+	CNT("legacy_wraps"), CNT("budget_exhausted"), CNT("map_failures"), CNT("io_errors"),
+	FIG("server_util", 6), FIG("server_wait_us", 3), FIG("cpu_util", 6),
+	FIG("device_util", 6), FIG("ratio_to_legacy", 4), CNT("second_passes"), CNT("host_maps"),
+	CNT("host_unmaps"), CNT("shadow_pages_max"),
+	/* the study */
+	CNT("repeats"), FIG("iops_mean", 1), FIG("iops_ci95_lo", 1), FIG("iops_ci95_hi", 1),
+	FIG("ratio_mean", 4), FIG("ratio_ci95_lo", 4), FIG("ratio_ci95_hi", 4), CNT("draws"),
+	FIG("iops_p5", 1), FIG("iops_p50", 1), FIG("iops_p95", 1), FIG("ratio_p5", 4),
+	FIG("ratio_p50", 4), FIG("ratio_p95", 4), FIG("rank_flips", 4),
 };
 
-/* Columns JSON writes as strings; the others are numbers, or null when missing. */
-static bool col_text(enum col c)
+/* The report's columns: the table's first, then these. */
+static void put_u64(struct iommusim_report *rep, enum col i, uint64_t v)
 {
-	return c <= C_WORKLOAD;
+	iommusim_report_set_uint(rep, COMPARE_TABLE_COLS + i, v);
 }
 
-/* One row as text; a NULL cell is a missing value ("" in CSV, null in JSON, "-" on screen). */
-struct cells {
-	char buf[NR_COLS][48];
-	const char *v[NR_COLS];
-};
-
-static void put_u64(struct cells *c, enum col i, uint64_t v)
+static void put_real(struct iommusim_report *rep, enum col i, double v)
 {
-	snprintf(c->buf[i], sizeof(c->buf[i]), "%" PRIu64, v);
-	c->v[i] = c->buf[i];
+	iommusim_report_set_real(rep, COMPARE_TABLE_COLS + i, v);
 }
 
-/* A measured figure with @decimals fixed decimals; NaN or infinity would be missing. */
-static void put_real(struct cells *c, enum col i, double v, int decimals)
+static void put_str(struct iommusim_report *rep, enum col i, const char *s)
 {
-	if (!isfinite(v)) {
-		c->v[i] = NULL;
-		return;
-	}
-	snprintf(c->buf[i], sizeof(c->buf[i]), "%.*f", decimals, v);
-	c->v[i] = c->buf[i];
+	iommusim_report_set_str(rep, COMPARE_TABLE_COLS + i, s);
 }
 
 /*
  * The study's columns: NaN figures (no interval with one seed, no percentiles without draws,
  * no ratio without legacy) are missing values.
  */
-static void put_study(struct cells *c, const struct compare_opts *o,
+static void put_study(struct iommusim_report *rep, const struct compare_opts *o,
 		      const struct compare_study *s)
 {
-	put_u64(c, C_REPEATS, o->repeat);
-	put_real(c, C_IOPS_MEAN, s->iops_mean, 1);
-	put_real(c, C_IOPS_CI95_LO, s->iops_mean - s->iops_ci95, 1);
-	put_real(c, C_IOPS_CI95_HI, s->iops_mean + s->iops_ci95, 1);
-	put_real(c, C_RATIO_MEAN, s->ratio_mean, 4);
-	put_real(c, C_RATIO_CI95_LO, s->ratio_mean - s->ratio_ci95, 4);
-	put_real(c, C_RATIO_CI95_HI, s->ratio_mean + s->ratio_ci95, 4);
-	put_u64(c, C_DRAWS, o->draws);
-	for (int i = 0; i < 3; i++) {
-		put_real(c, (enum col)(C_IOPS_P5 + i), s->iops_p[i], 1);
-		put_real(c, (enum col)(C_RATIO_P5 + i), s->ratio_p[i], 4);
-	}
-	put_real(c, C_RANK_FLIPS, s->rank_flips, 4);
+	put_u64(rep, C_REPEATS, o->repeat);
+	put_real(rep, C_IOPS_MEAN, s->iops_mean);
+	put_real(rep, C_IOPS_CI95_LO, s->iops_mean - s->iops_ci95);
+	put_real(rep, C_IOPS_CI95_HI, s->iops_mean + s->iops_ci95);
+	put_real(rep, C_RATIO_MEAN, s->ratio_mean);
+	put_real(rep, C_RATIO_CI95_LO, s->ratio_mean - s->ratio_ci95);
+	put_real(rep, C_RATIO_CI95_HI, s->ratio_mean + s->ratio_ci95);
+	put_u64(rep, C_DRAWS, o->draws);
+	for (int i = 0; i < 3; i++)
+		put_real(rep, (enum col)(C_IOPS_P5 + i), s->iops_p[i]);
+	for (int i = 0; i < 3; i++)
+		put_real(rep, (enum col)(C_RATIO_P5 + i), s->ratio_p[i]);
+	put_real(rep, C_RANK_FLIPS, s->rank_flips);
 }
 
-static void make_cells(const struct compare_opts *o, const struct compare_row *r,
-		       struct cells *c)
+static void file_cells(struct iommusim_report *rep, const struct compare_opts *o,
+		       const struct compare_row *r)
 {
 	const struct iommusim_sim_stats *st = &r->st;
+	char workload[64];
 
-	c->v[C_SCENARIO] = o->sc->name;
-	c->v[C_PLATFORM] = r->platform;
-	c->v[C_POLICY] = iommusim_policy_name(r->policy);
-	compare_workload_name(&o->sc->nvme, c->buf[C_WORKLOAD], sizeof(c->buf[C_WORKLOAD]));
-	c->v[C_WORKLOAD] = c->buf[C_WORKLOAD];
-	put_u64(c, C_CPUS, o->sc->cpus);
-	put_u64(c, C_FQ_SIZE, st->fq_size);
-	put_u64(c, C_FQ_TIMEOUT_MS, st->fq_timeout_ms);
-	put_u64(c, C_SEED, o->seed);
-	put_real(c, C_SIM_SECONDS, st->sim_seconds, 6);
-	put_u64(c, C_IOS_SUBMITTED, st->ios_submitted);
-	put_u64(c, C_IOS_COMPLETED, st->ios_completed);
-	put_real(c, C_IOPS, st->iops, 1);
-	put_real(c, C_MBPS, st->mbps, 3);
-	put_real(c, C_LAT_MEAN_US, st->lat_mean_us, 3);
-	put_real(c, C_LAT_P50_US, st->lat_p50_us, 3);
-	put_real(c, C_LAT_P99_US, st->lat_p99_us, 3);
-	put_real(c, C_LAT_MAX_US, st->lat_max_us, 3);
-	put_u64(c, C_RPCIT_MAP, st->rpcit_map);
-	put_u64(c, C_RPCIT_UNMAP, st->rpcit_unmap);
-	put_u64(c, C_RPCIT_GLOBAL, st->rpcit_global);
-	put_real(c, C_RPCIT_MAP_PER_S, compare_per_second(st->rpcit_map, st), 3);
-	put_real(c, C_RPCIT_UNMAP_PER_S, compare_per_second(st->rpcit_unmap, st), 3);
-	put_real(c, C_RPCIT_GLOBAL_PER_S, compare_per_second(st->rpcit_global, st), 3);
-	put_u64(c, C_FQ_FLUSHES, st->fq_flushes);
-	put_u64(c, C_LEGACY_WRAPS, st->legacy_wraps);
-	put_u64(c, C_BUDGET_EXHAUSTED, st->budget_exhausted);
-	put_u64(c, C_MAP_FAILURES, st->map_failures);
-	put_u64(c, C_IO_ERRORS, st->io_errors);
-	put_real(c, C_SERVER_UTIL, st->server_util, 6);
-	put_real(c, C_SERVER_WAIT_US, st->server_wait_us, 3);
-	put_real(c, C_CPU_UTIL, st->cpu_util, 6);
-	put_real(c, C_DEVICE_UTIL, st->device_util, 6);
-	if (r->has_ratio)
-		put_real(c, C_RATIO_TO_LEGACY, r->ratio, 4);
-	else
-		c->v[C_RATIO_TO_LEGACY] = NULL;
-	put_u64(c, C_SECOND_PASSES, st->platform.second_passes);
-	put_u64(c, C_HOST_MAPS, st->platform.host_maps);
-	put_u64(c, C_HOST_UNMAPS, st->platform.host_unmaps);
-	put_u64(c, C_SHADOW_PAGES_MAX, st->platform.shadow_pages_max);
-	put_study(c, o, &r->s);
+	put_str(rep, C_SCENARIO, o->sc->name);
+	put_str(rep, C_PLATFORM, r->platform);
+	put_str(rep, C_POLICY, iommusim_policy_name(r->policy));
+	compare_workload_name(&o->sc->nvme, workload, sizeof(workload));
+	put_str(rep, C_WORKLOAD, workload);
+	put_u64(rep, C_CPUS, o->sc->cpus);
+	put_u64(rep, C_FQ_SIZE, st->fq_size);
+	put_u64(rep, C_FQ_TIMEOUT_MS, st->fq_timeout_ms);
+	put_u64(rep, C_SEED, o->seed);
+	put_real(rep, C_SIM_SECONDS, st->sim_seconds);
+	put_u64(rep, C_IOS_SUBMITTED, st->ios_submitted);
+	put_u64(rep, C_IOS_COMPLETED, st->ios_completed);
+	put_real(rep, C_IOPS, st->iops);
+	put_real(rep, C_MBPS, st->mbps);
+	put_real(rep, C_LAT_MEAN_US, st->lat_mean_us);
+	put_real(rep, C_LAT_P50_US, st->lat_p50_us);
+	put_real(rep, C_LAT_P99_US, st->lat_p99_us);
+	put_real(rep, C_LAT_MAX_US, st->lat_max_us);
+	put_u64(rep, C_RPCIT_MAP, st->rpcit_map);
+	put_u64(rep, C_RPCIT_UNMAP, st->rpcit_unmap);
+	put_u64(rep, C_RPCIT_GLOBAL, st->rpcit_global);
+	put_real(rep, C_RPCIT_MAP_PER_S, compare_per_second(st->rpcit_map, st));
+	put_real(rep, C_RPCIT_UNMAP_PER_S, compare_per_second(st->rpcit_unmap, st));
+	put_real(rep, C_RPCIT_GLOBAL_PER_S, compare_per_second(st->rpcit_global, st));
+	put_u64(rep, C_FQ_FLUSHES, st->fq_flushes);
+	put_u64(rep, C_LEGACY_WRAPS, st->legacy_wraps);
+	put_u64(rep, C_BUDGET_EXHAUSTED, st->budget_exhausted);
+	put_u64(rep, C_MAP_FAILURES, st->map_failures);
+	put_u64(rep, C_IO_ERRORS, st->io_errors);
+	put_real(rep, C_SERVER_UTIL, st->server_util);
+	put_real(rep, C_SERVER_WAIT_US, st->server_wait_us);
+	put_real(rep, C_CPU_UTIL, st->cpu_util);
+	put_real(rep, C_DEVICE_UTIL, st->device_util);
+	put_real(rep, C_RATIO_TO_LEGACY, r->has_ratio ? r->ratio : NAN);
+	put_u64(rep, C_SECOND_PASSES, st->platform.second_passes);
+	put_u64(rep, C_HOST_MAPS, st->platform.host_maps);
+	put_u64(rep, C_HOST_UNMAPS, st->platform.host_unmaps);
+	put_u64(rep, C_SHADOW_PAGES_MAX, st->platform.shadow_pages_max);
+	put_study(rep, o, &r->s);
 }
 
 double compare_per_second(uint64_t count, const struct iommusim_sim_stats *st)
@@ -165,151 +166,109 @@ void compare_seconds(char *buf, size_t len, uint64_t ns)
 	snprintf(buf, len, "%" PRIu64 ".%0*" PRIu64, ns / 1000000000u, digits, frac);
 }
 
-/* ---- the files ---- */
+/* ---- the meta ---- */
 
-void compare_write_csv(FILE *f, const struct compare_opts *o, const struct compare_row *rows,
-		       size_t nrows)
-{
-	struct cells c;
-
-	for (int i = 0; i < NR_COLS; i++)
-		fprintf(f, "%s%s", i ? "," : "", col_names[i]);
-	fputc('\n', f);
-	/* No cell holds a comma, quote or line break: names, numbers, and the workload's name. */
-	for (size_t r = 0; r < nrows; r++) {
-		make_cells(o, &rows[r], &c);
-		for (int i = 0; i < NR_COLS; i++)
-			fprintf(f, "%s%s", i ? "," : "", c.v[i] ? c.v[i] : "");
-		fputc('\n', f);
-	}
-}
-
-static void json_strings(FILE *f, const char *const *s, size_t n)
-{
-	fputc('[', f);
-	for (size_t i = 0; i < n; i++) {
-		fputs(i ? ", " : "", f);
-		json_string(f, s[i]);
-	}
-	fputc(']', f);
-}
-
-static void write_meta_scenario(FILE *f, const struct compare_opts *o)
+static void meta_scenario(struct iommusim_report_value *m, const struct compare_opts *o)
 {
 	const struct iommusim_scenario *sc = o->sc;
+	struct iommusim_report_value *s = iommusim_report_add_object(m, "scenario");
 	char workload[64], measure[32], warmup[32];
 
 	compare_workload_name(&sc->nvme, workload, sizeof(workload));
 	compare_seconds(measure, sizeof(measure), sc->measure_ns);
 	compare_seconds(warmup, sizeof(warmup), sc->warmup_ns);
-	fputs("{\"name\": ", f);
-	json_string(f, sc->name);
-	fputs(", \"summary\": ", f);
-	json_string(f, sc->summary);
-	fputs(", \"platforms\": ", f);
-	json_string(f, sc->platforms);
-	fprintf(f, ", \"cpus\": %u, \"guest_memory_bytes\": %" PRIu64 ", \"workload\": ", sc->cpus,
-		sc->guest_memory);
-	json_string(f, workload);
-	fprintf(f,
-		", \"jobs\": %u, \"iodepth\": %u, \"block_size_bytes\": %" PRIu32
-		", \"sequential\": %s, \"write\": %s, \"seconds\": %s, \"warmup_seconds\": %s"
-		", \"settings\": ",
-		sc->nvme.jobs, sc->nvme.iodepth, sc->nvme.block_size,
-		sc->nvme.sequential ? "true" : "false", sc->nvme.write ? "true" : "false", measure,
-		warmup);
-	json_strings(f, sc->settings, sc->nsettings);
-	fputc('}', f);
+	iommusim_report_add_str(s, "name", sc->name);
+	iommusim_report_add_str(s, "summary", sc->summary);
+	iommusim_report_add_str(s, "platforms", sc->platforms);
+	iommusim_report_add_uint(s, "cpus", sc->cpus);
+	iommusim_report_add_uint(s, "guest_memory_bytes", sc->guest_memory);
+	iommusim_report_add_str(s, "workload", workload);
+	iommusim_report_add_uint(s, "jobs", sc->nvme.jobs);
+	iommusim_report_add_uint(s, "iodepth", sc->nvme.iodepth);
+	iommusim_report_add_uint(s, "block_size_bytes", sc->nvme.block_size);
+	iommusim_report_add_bool(s, "sequential", sc->nvme.sequential);
+	iommusim_report_add_bool(s, "write", sc->nvme.write);
+	iommusim_report_add_number(s, "seconds", measure);
+	iommusim_report_add_number(s, "warmup_seconds", warmup);
+	bench_report_strings(s, "settings", sc->settings, sc->nsettings);
 }
 
 /* The study's settings, and with --uncertainty the parameters its draws vary. */
-static void write_meta_study(FILE *f, const struct compare_opts *o,
-			     const struct iommusim_cost *const *costs)
+static void meta_study(struct iommusim_report_value *m, const struct compare_opts *o,
+		       const struct iommusim_cost *const *costs)
 {
 	enum iommusim_cost_id ids[IOMMUSIM_COST_NR];
+	struct iommusim_report_value *a;
 	size_t n;
 
-	fprintf(f, ",\n  \"repeat\": %u, \"uncertainty\": %u, \"uncertainty_all\": %s", o->repeat,
-		o->draws, o->draw_fitted ? "true" : "false");
+	iommusim_report_newline(m);
+	iommusim_report_add_uint(m, "repeat", o->repeat);
+	iommusim_report_add_uint(m, "uncertainty", o->draws);
+	iommusim_report_add_bool(m, "uncertainty_all", o->draw_fitted);
 	if (!o->draws)
 		return;
 	/* The same on every platform: what a draw holds depends only on the table and --set. */
 	n = iommusim_study_params(costs[0], o->draw_fitted ? IOMMUSIM_STUDY_FITTED : 0, ids,
 				  IOMMUSIM_COST_NR);
-	fputs(", \"uncertainty_params\": [", f);
-	for (size_t i = 0; i < n; i++) {
-		fputs(i ? ", " : "", f);
-		json_string(f, iommusim_cost_param(ids[i])->name);
-	}
-	fputc(']', f);
+	a = iommusim_report_add_array(m, "uncertainty_params");
+	for (size_t i = 0; i < n; i++)
+		iommusim_report_add_str(a, NULL, iommusim_cost_param(ids[i])->name);
 }
 
-void compare_write_meta(FILE *f, const struct compare_opts *o,
-			const struct iommusim_cost *const *costs)
+void compare_report_meta(struct iommusim_report *rep, const struct compare_opts *o,
+			 const struct iommusim_cost *const *costs)
 {
+	struct iommusim_report_value *m = iommusim_report_meta(rep), *a;
 	char measure[32], warmup[32];
 
 	compare_seconds(measure, sizeof(measure), o->measure_ns);
 	compare_seconds(warmup, sizeof(warmup), o->warmup_ns);
-	fputs("{\"meta\": {\"version\": ", f);
-	json_string(f, iommusim_version());
-	fputs(", \"git\": ", f);
-	json_string(f, iommusim_git_describe());
+	iommusim_report_newline(m);
 	/* The program's own path differs between machines; its name does not. */
-	fputs(",\n  \"command\": [\"iommusim-bench\"", f);
-	for (int i = 0; i < o->nargs; i++) {
+	a = iommusim_report_add_array(m, "command");
+	iommusim_report_add_str(a, NULL, "iommusim-bench");
+	for (int i = 0; i < o->nargs; i++)
 		/* --jobs changes how long the report takes, never what it says. */
-		if (o->args[i] == o->jobs_args[0] || o->args[i] == o->jobs_args[1])
-			continue;
-		fputs(", ", f);
-		json_string(f, o->args[i]);
-	}
-	fputs("],\n  \"scenario\": ", f);
-	write_meta_scenario(f, o);
-	fprintf(f, ",\n  \"seed\": %" PRIu64 ", \"seconds\": %s, \"warmup_seconds\": %s",
-		o->seed, measure, warmup);
-	fputs(", \"sets\": ", f);
-	json_strings(f, o->sets, o->nsets);
-	write_meta_study(f, o, costs);
-	fputs(",\n  \"platforms\": [", f);
+		if (o->args[i] != o->jobs_args[0] && o->args[i] != o->jobs_args[1])
+			iommusim_report_add_str(a, NULL, o->args[i]);
+	iommusim_report_newline(m);
+	meta_scenario(m, o);
+	iommusim_report_newline(m);
+	iommusim_report_add_uint(m, "seed", o->seed);
+	iommusim_report_add_number(m, "seconds", measure);
+	iommusim_report_add_number(m, "warmup_seconds", warmup);
+	bench_report_strings(m, "sets", o->sets, o->nsets);
+	meta_study(m, o, costs);
+	iommusim_report_newline(m);
+	bench_report_strings(m, "platforms", o->platforms, o->nplatforms);
+	a = iommusim_report_add_array(m, "policies");
+	for (size_t i = 0; i < o->npolicies; i++)
+		iommusim_report_add_str(a, NULL, iommusim_policy_name(o->policies[i]));
+	iommusim_report_newline(m);
+	a = iommusim_report_add_object(m, "config");
 	for (size_t i = 0; i < o->nplatforms; i++) {
-		fputs(i ? ", " : "", f);
-		json_string(f, o->platforms[i]);
+		iommusim_report_newline(a);
+		(void)iommusim_cost_add_to_report(a, o->platforms[i], costs[i]);
 	}
-	fputs("], \"policies\": [", f);
-	for (size_t i = 0; i < o->npolicies; i++) {
-		fputs(i ? ", " : "", f);
-		json_string(f, iommusim_policy_name(o->policies[i]));
-	}
-	fputs("],\n  \"config\": {", f);
-	for (size_t i = 0; i < o->nplatforms; i++) {
-		fputs(i ? ",\n   " : "\n   ", f);
-		json_string(f, o->platforms[i]);
-		fputs(": ", f);
-		iommusim_cost_write_json(costs[i], f);
-	}
-	fputc('}', f);
 }
 
-void compare_write_json(FILE *f, const struct compare_opts *o,
-			const struct iommusim_cost *const *costs, const struct compare_row *rows,
-			size_t nrows)
+int compare_report(const struct compare_opts *o, const struct iommusim_cost *const *costs,
+		   const struct compare_row *rows, size_t nrows, struct iommusim_report **out)
 {
-	struct cells c;
+	struct iommusim_report_column all[COMPARE_TABLE_COLS + NR_COLS];
+	int err;
 
-	compare_write_meta(f, o, costs);
-	fputs("},\n \"rows\": [", f);
+	compare_table_columns(o, all);
+	memcpy(all + COMPARE_TABLE_COLS, cols, sizeof(cols));
+	err = iommusim_report_create(NULL, all, COMPARE_TABLE_COLS + NR_COLS, out);
+	if (err)
+		return err;
+	compare_report_meta(*out, o, costs);
+	compare_table_notes(*out, o, costs[0]);
 	for (size_t r = 0; r < nrows; r++) {
-		make_cells(o, &rows[r], &c);
-		fputs(r ? ",\n  {" : "\n  {", f);
-		for (int i = 0; i < NR_COLS; i++) {
-			fprintf(f, "%s\"%s\": ", i ? ", " : "", col_names[i]);
-			if (col_text((enum col)i))
-				json_string(f, c.v[i]);
-			else
-				fputs(c.v[i] ? c.v[i] : "null", f);
-		}
-		fputc('}', f);
+		iommusim_report_add_row(*out);
+		compare_table_cells(*out, &rows[r]);
+		file_cells(*out, o, &rows[r]);
 	}
-	fputs("\n]}\n", f);
+	return 0;
 }

@@ -13,7 +13,6 @@
 #include <string.h>
 #include <iommusim/iommusim.h>
 
-#include "cli.h"
 #include "compare.h"
 
 #define CMD "compare"
@@ -35,11 +34,36 @@ struct sens_row {
 	double effect;		  /* |ratio at max - ratio at min|; NaN without a ratio */
 };
 
-enum { S_PARAM, S_MIN, S_MAX, S_RATIO_MIN, S_RATIO_MAX, S_IOPS_MIN, S_IOPS_MAX, S_EFFECT, NR_S };
+/*
+ * The report's columns: the table shows fewer digits than the files (ratios and the effect
+ * with 3 decimals there, 4 here; IOPS with 0, 1 here). A missing value: legacy completed
+ * nothing.
+ */
+enum {
+	S_PARAM, S_MIN, S_MAX, S_RATIO_MIN_T, S_RATIO_MIN, S_RATIO_MAX_T, S_RATIO_MAX, S_IOPS_MIN_T,
+	S_IOPS_MIN, S_IOPS_MAX_T, S_IOPS_MAX, S_EFFECT_T, S_EFFECT, NR_S
+};
 
-static const char *const s_names[NR_S] = {
-	"parameter", "min", "max", "ratio_at_min", "ratio_at_max", "iops_at_min", "iops_at_max",
-	"effect",
+#define FIG(n, where, d)                                                                   \
+	{ n, IOMMUSIM_REPORT_REAL, where, IOMMUSIM_REPORT_RIGHT | IOMMUSIM_REPORT_NULLABLE, d, 0, \
+	  NULL, NULL, NULL }
+#define TABLE_FIG(n, d) FIG(n, IOMMUSIM_REPORT_TABLE, d)
+#define FILE_FIG(n, d) FIG(n, IOMMUSIM_REPORT_FILES, d)
+
+static const struct iommusim_report_column s_cols[NR_S] = {
+	[S_PARAM] = { "parameter", IOMMUSIM_REPORT_STRING, 0, 0, 0, 0, NULL, NULL, NULL },
+	[S_MIN] = { "min", IOMMUSIM_REPORT_UINT, 0, IOMMUSIM_REPORT_RIGHT, 0, 0, NULL, NULL, NULL },
+	[S_MAX] = { "max", IOMMUSIM_REPORT_UINT, 0, IOMMUSIM_REPORT_RIGHT, 0, 0, NULL, NULL, NULL },
+	[S_RATIO_MIN_T] = TABLE_FIG("ratio_at_min", 3),
+	[S_RATIO_MIN] = FILE_FIG("ratio_at_min", 4),
+	[S_RATIO_MAX_T] = TABLE_FIG("ratio_at_max", 3),
+	[S_RATIO_MAX] = FILE_FIG("ratio_at_max", 4),
+	[S_IOPS_MIN_T] = TABLE_FIG("iops_at_min", 0),
+	[S_IOPS_MIN] = FILE_FIG("iops_at_min", 1),
+	[S_IOPS_MAX_T] = TABLE_FIG("iops_at_max", 0),
+	[S_IOPS_MAX] = FILE_FIG("iops_at_max", 1),
+	[S_EFFECT_T] = TABLE_FIG("effect", 3),
+	[S_EFFECT] = FILE_FIG("effect", 4),
 };
 
 static void sens_task(const struct compare_plan *p, size_t index, struct compare_task *t)
@@ -99,123 +123,62 @@ static void make_rows(const struct sens *s, struct sens_row *rows)
 	qsort(rows, s->nids, sizeof(*rows), cmp_rows);
 }
 
-/* One row as text (fewer digits on the screen than in the files); NULL: a missing value. */
-struct scells {
-	char buf[NR_S][48];
-	const char *v[NR_S];
-};
-
-static void sput(struct scells *c, int i, const char *fmt, double v)
+/* Each figure twice: for the table, then for the files. */
+static void put_fig(struct iommusim_report *rep, int col, double v)
 {
-	if (!isfinite(v)) {
-		c->v[i] = NULL;
-		return;
-	}
-	snprintf(c->buf[i], sizeof(c->buf[i]), fmt, v);
-	c->v[i] = c->buf[i];
+	iommusim_report_set_real(rep, (size_t)col, v);
+	iommusim_report_set_real(rep, (size_t)col + 1, v);
 }
 
-static void make_scells(const struct sens_row *r, bool screen, struct scells *c)
+static void sens_meta(struct iommusim_report *rep, const struct sens *s,
+		      const struct iommusim_cost *cost)
 {
-	const struct iommusim_cost_param *p = iommusim_cost_param(r->id);
-	const char *rf = screen ? "%.3f" : "%.4f", *vf = screen ? "%.0f" : "%.1f";
+	struct iommusim_report_value *m = iommusim_report_meta(rep), *v;
 
-	c->v[S_PARAM] = p->name;
-	snprintf(c->buf[S_MIN], sizeof(c->buf[S_MIN]), "%" PRIu64, p->min);
-	snprintf(c->buf[S_MAX], sizeof(c->buf[S_MAX]), "%" PRIu64, p->max);
-	c->v[S_MIN] = c->buf[S_MIN];
-	c->v[S_MAX] = c->buf[S_MAX];
-	sput(c, S_RATIO_MIN, rf, r->ratio[0]);
-	sput(c, S_RATIO_MAX, rf, r->ratio[1]);
-	sput(c, S_IOPS_MIN, vf, r->iops[0]);
-	sput(c, S_IOPS_MAX, vf, r->iops[1]);
-	sput(c, S_EFFECT, rf, r->effect);
+	compare_report_meta(rep, s->o, &cost);
+	iommusim_report_newline(m);
+	v = iommusim_report_add_object(m, "sensitivity");
+	iommusim_report_add_str(v, "platform", s->o->platforms[0]);
+	iommusim_report_add_str(v, "policy", iommusim_policy_name(s->o->policies[0]));
+	iommusim_report_add_uint(v, "parameters", s->nids);
+	iommusim_report_add_real(v, "baseline_iops", s->iops[0], 1);
+	iommusim_report_add_real(v, "baseline_legacy_iops", s->iops[1], 1);
+	iommusim_report_add_real(v, "baseline_ratio", ratio(s->iops[0], s->iops[1]), 4);
 }
 
-static void print_table(const struct sens *s, const struct sens_row *rows)
+/* compare's header and meta with the study's own, then one row per parameter. */
+static void fill_report(struct iommusim_report *rep, const struct sens *s,
+			const struct iommusim_cost *cost, const struct sens_row *rows)
 {
 	const struct compare_opts *o = s->o;
 	double base = ratio(s->iops[0], s->iops[1]);
-	size_t w[NR_S];
-	struct scells c;
 
-	for (int i = 0; i < NR_S; i++)
-		w[i] = strlen(s_names[i]);
-	for (size_t r = 0; r < s->nids; r++) {
-		make_scells(&rows[r], true, &c);
-		for (int i = 0; i < NR_S; i++)
-			if (c.v[i] && strlen(c.v[i]) > w[i])
-				w[i] = strlen(c.v[i]);
-	}
-	compare_print_header(o);
-	printf("# sensitivity of %s against legacy on %s: %zu estimated parameters, each at its "
-	       "minimum, then its maximum, the others as resolved; baseline ratio ",
-	       iommusim_policy_name(o->policies[0]), o->platforms[0], s->nids);
+	sens_meta(rep, s, cost);
+	compare_report_header(rep, o);
+	iommusim_report_note(rep, IOMMUSIM_REPORT_ABOVE,
+			     "# sensitivity of %s against legacy on %s: %zu estimated parameters, "
+			     "each at its minimum, then its maximum, the others as resolved; "
+			     "baseline ratio ",
+			     iommusim_policy_name(o->policies[0]), o->platforms[0], s->nids);
 	if (isfinite(base))
-		printf("%.3f", base);
+		iommusim_report_note(rep, IOMMUSIM_REPORT_ABOVE, "%.3f", base);
 	else
-		putchar('-');
-	printf(" (%.0f / %.0f IOPS)\n", s->iops[0], s->iops[1]);
-	for (int i = 0; i < NR_S; i++)
-		printf("%s%*s", i ? "  " : "", i ? (int)w[i] : -(int)w[i], s_names[i]);
-	putchar('\n');
+		iommusim_report_note(rep, IOMMUSIM_REPORT_ABOVE, "-");
+	iommusim_report_note(rep, IOMMUSIM_REPORT_ABOVE, " (%.0f / %.0f IOPS)\n", s->iops[0],
+			     s->iops[1]);
 	for (size_t r = 0; r < s->nids; r++) {
-		make_scells(&rows[r], true, &c);
-		for (int i = 0; i < NR_S; i++)
-			printf("%s%*s", i ? "  " : "", i ? (int)w[i] : -(int)w[i],
-			       c.v[i] ? c.v[i] : "-");
-		putchar('\n');
+		const struct iommusim_cost_param *p = iommusim_cost_param(rows[r].id);
+
+		iommusim_report_add_row(rep);
+		iommusim_report_set_str(rep, S_PARAM, p->name);
+		iommusim_report_set_uint(rep, S_MIN, p->min);
+		iommusim_report_set_uint(rep, S_MAX, p->max);
+		put_fig(rep, S_RATIO_MIN_T, rows[r].ratio[0]);
+		put_fig(rep, S_RATIO_MAX_T, rows[r].ratio[1]);
+		put_fig(rep, S_IOPS_MIN_T, rows[r].iops[0]);
+		put_fig(rep, S_IOPS_MAX_T, rows[r].iops[1]);
+		put_fig(rep, S_EFFECT_T, rows[r].effect);
 	}
-}
-
-static void write_csv(FILE *f, const struct sens *s, const struct sens_row *rows)
-{
-	struct scells c;
-
-	for (int i = 0; i < NR_S; i++)
-		fprintf(f, "%s%s", i ? "," : "", s_names[i]);
-	fputc('\n', f);
-	for (size_t r = 0; r < s->nids; r++) {
-		make_scells(&rows[r], false, &c);
-		for (int i = 0; i < NR_S; i++)
-			fprintf(f, "%s%s", i ? "," : "", c.v[i] ? c.v[i] : "");
-		fputc('\n', f);
-	}
-}
-
-static void json_real(FILE *f, const char *key, double v, int decimals)
-{
-	fprintf(f, ", \"%s\": ", key);
-	if (isfinite(v))
-		fprintf(f, "%.*f", decimals, v);
-	else
-		fputs("null", f);
-}
-
-static void write_json(FILE *f, const struct sens *s, const struct iommusim_cost *cost,
-		       const struct sens_row *rows)
-{
-	struct scells c;
-
-	compare_write_meta(f, s->o, &cost);
-	fputs(",\n  \"sensitivity\": {\"platform\": ", f);
-	json_string(f, s->o->platforms[0]);
-	fputs(", \"policy\": ", f);
-	json_string(f, iommusim_policy_name(s->o->policies[0]));
-	fprintf(f, ", \"parameters\": %zu", s->nids);
-	json_real(f, "baseline_iops", s->iops[0], 1);
-	json_real(f, "baseline_legacy_iops", s->iops[1], 1);
-	json_real(f, "baseline_ratio", ratio(s->iops[0], s->iops[1]), 4);
-	fputs("}},\n \"rows\": [", f);
-	for (size_t r = 0; r < s->nids; r++) {
-		make_scells(&rows[r], false, &c);
-		fputs(r ? ",\n  {\"parameter\": " : "\n  {\"parameter\": ", f);
-		json_string(f, c.v[S_PARAM]);
-		for (int i = S_MIN; i < NR_S; i++)
-			fprintf(f, ", \"%s\": %s", s_names[i], c.v[i] ? c.v[i] : "null");
-		fputc('}', f);
-	}
-	fputs("\n]}\n", f);
 }
 
 int compare_sensitivity(const struct compare_opts *o, const struct iommusim_cost *cost,
@@ -223,9 +186,9 @@ int compare_sensitivity(const struct compare_opts *o, const struct iommusim_cost
 {
 	struct sens s = { .o = o };
 	struct compare_plan plan = { .o = o, .task = sens_task, .done = sens_done, .ctx = &s };
+	struct iommusim_report *rep = NULL;
 	struct sens_row *rows;
-	FILE *f;
-	int ret;
+	int ret, err;
 
 	/*
 	 * Fitted parameters too: the table shows what each one does, not what is known. Those of
@@ -249,18 +212,12 @@ int compare_sensitivity(const struct compare_opts *o, const struct iommusim_cost
 	if (ret)
 		goto out;
 	make_rows(&s, rows);
-	print_table(&s, rows);
-	cli_stdout_flush();
-	/* One after the other: a reader of two FIFOs may take them in turn. */
-	if ((f = outfile_stream(csv)))
-		write_csv(f, &s, rows);
-	if (outfile_commit(csv))
-		ret = 1;
-	if ((f = outfile_stream(json)))
-		write_json(f, &s, cost, rows);
-	if (outfile_commit(json))
-		ret = 1;
+	err = iommusim_report_create(NULL, s_cols, NR_S, &rep);
+	if (!err)
+		fill_report(rep, &s, cost, rows);
+	ret = bench_report_emit(CMD, err, rep, csv, json);
 out:
+	iommusim_report_destroy(rep);
 	free(rows);
 	free(s.iops);
 	return ret;

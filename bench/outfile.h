@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The report files of the bench commands (--csv FILE, --json FILE), with the same rules for
- * every command:
+ * The report files of the bench commands (--csv FILE, --json FILE, iova-bench's --write-script
+ * FILE), with the same rules for every command:
  *
  *  - Every path is resolved and checked, and every temporary file created, before any work
  *    starts: a bad path is one line and exit status 2 at once, never after the run.
@@ -24,9 +24,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
-
-/* The report writers that use outfile take their string writer from here too. */
-#include "json.h"
 
 /* Report files one command opens at most. */
 #define OUTFILE_MAX 4

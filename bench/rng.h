@@ -1,5 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* The bench's seeded random numbers: splitmix64, one stream per workload. */
+/*
+ * The bench's seeded random numbers: splitmix64, one stream per workload. Not the library's
+ * iommusim_rng (engine.h): that is xoshiro256**, which only uses splitmix64 to fill its state,
+ * so it draws other numbers from the same seed, and its iommusim_rng_below() rejects where
+ * below() here does not. iova-bench's op script (--write-script) and the populations behind
+ * its tree_walk rows are defined by these exact numbers.
+ */
 #ifndef ISIM_BENCH_RNG_H
 #define ISIM_BENCH_RNG_H
 

@@ -376,12 +376,29 @@ IOMMUSIM_API size_t iommusim_cost_profile_count(void);
  */
 IOMMUSIM_API const struct iommusim_cost_profile *iommusim_cost_profile(size_t index);
 
+struct iommusim_report_value;
+
+/**
+ * iommusim_cost_add_to_report() - add the resolved values to a report's meta data.
+ * @to:   an object of a report (e.g. iommusim_report_meta()).
+ * @key:  the member's name.
+ * @cost: the set.
+ *
+ * Adds an object @key of parameter name -> value, in table order: what the CLI writes as
+ * "config". Errors are the report's (sticky, see report.h).
+ * Return: the object added (a placeholder if the report has failed, as report.h describes).
+ */
+IOMMUSIM_API struct iommusim_report_value *iommusim_cost_add_to_report(struct iommusim_report_value *to,
+									 const char *key,
+									 const struct iommusim_cost *cost);
+
 /**
  * iommusim_cost_write_json() - the resolved values as one JSON object, in table order.
  * @cost: the set.
  * @f:    where to write `{"cpu.freq_mhz": 5200, ...}` (no newline), e.g. into a "meta" object.
  *
- * Return: 0, or -EIO if @f reports an error.
+ * Return: 0, -ENOMEM if the report it builds cannot be allocated, or -EIO if @f reports an
+ * error.
  */
 IOMMUSIM_API int iommusim_cost_write_json(const struct iommusim_cost *cost, FILE *f);
 

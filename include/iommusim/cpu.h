@@ -53,6 +53,14 @@ enum iommusim_work {
 	IOMMUSIM_WORK_FQ_ENTRY,
 	/** A firmware call retried because the firmware answered "busy". */
 	IOMMUSIM_WORK_FW_BUSY_RETRY,
+	/**
+	 * A DMA map call (dma_map_page, dma_map_sg, dma_alloc_coherent) dispatched to the device's
+	 * DMA ops: the call's own part (dispatch, checks, the split into IOMMU calls), one unit per
+	 * call, reported before the work of the layers below it.
+	 */
+	IOMMUSIM_WORK_DMA_MAP,
+	/** A DMA unmap call (dma_unmap_page, dma_unmap_sg, dma_free_coherent), likewise. */
+	IOMMUSIM_WORK_DMA_UNMAP,
 	/** Number of kinds; not a kind. */
 	IOMMUSIM_WORK_NR
 };

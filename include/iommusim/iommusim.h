@@ -27,6 +27,7 @@
 #include <iommusim/platform.h>
 #include <iommusim/sim.h>
 #include <iommusim/study.h>
+#include <iommusim/report.h>
 #include <iommusim/tce.h>
 #include <iommusim/tce_replay.h>
 

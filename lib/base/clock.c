@@ -73,7 +73,8 @@ bool iommusim_timer_schedule(struct iommusim_timer *t, struct iommusim_cpu *cpu,
 	pthread_mutex_lock(&clock->lock);
 	if (!t->pending) {
 		t->cpu = cpu;
-		t->expires_ns = clock->now_ns + delay_ns;
+		t->expires_ns =
+			atomic_load_explicit(&clock->now_ns, memory_order_relaxed) + delay_ns;
 		t->seq = clock->next_seq++;
 		t->pending = true;
 		clock->pending++;
@@ -113,21 +114,15 @@ void isim_clock_fire(struct iommusim_clock *clock, struct iommusim_timer *t)
 	clock->ops->dequeue(clock, t);
 	t->pending = false;
 	clock->pending--;
-	if (t->expires_ns > clock->now_ns)
-		clock->now_ns = t->expires_ns;
+	if (t->expires_ns > atomic_load_explicit(&clock->now_ns, memory_order_relaxed))
+		atomic_store_explicit(&clock->now_ns, t->expires_ns, memory_order_release);
 	pthread_mutex_unlock(&clock->lock);
 	t->fn(t, t->cpu, t->arg);
 }
 
 uint64_t iommusim_clock_now_ns(const struct iommusim_clock *clock)
 {
-	struct iommusim_clock *c = (struct iommusim_clock *)clock;
-	uint64_t now;
-
-	pthread_mutex_lock(&c->lock);
-	now = c->now_ns;
-	pthread_mutex_unlock(&c->lock);
-	return now;
+	return atomic_load_explicit(&clock->now_ns, memory_order_acquire);
 }
 
 size_t iommusim_clock_pending(const struct iommusim_clock *clock)

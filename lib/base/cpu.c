@@ -20,6 +20,8 @@ static const char *const work_names[IOMMUSIM_WORK_NR] = {
 	[IOMMUSIM_WORK_PTE_WRITE] = "pte_write",
 	[IOMMUSIM_WORK_FQ_ENTRY] = "fq_entry",
 	[IOMMUSIM_WORK_FW_BUSY_RETRY] = "fw_busy_retry",
+	[IOMMUSIM_WORK_DMA_MAP] = "dma_map",
+	[IOMMUSIM_WORK_DMA_UNMAP] = "dma_unmap",
 };
 
 int iommusim_cpu_create(struct iommusim_mem *mem, unsigned int id, struct iommusim_cpu **out)

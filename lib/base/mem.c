@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* Memory contexts: one backend behind a counting front, so leaks are visible per context. */
+/* madvise() and MADV_HUGEPAGE are outside POSIX, which the build otherwise sticks to. */
+#define _DEFAULT_SOURCE
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "base/memory.h"
 #include "config.h"
@@ -157,4 +161,20 @@ void isim_free(struct iommusim_mem *mem, void *ptr, size_t size, size_t align)
 	atomic_fetch_sub_explicit(&mem->live_objects, 1, memory_order_relaxed);
 	atomic_fetch_sub_explicit(&mem->live_bytes, size, memory_order_relaxed);
 	mem->ops->free(mem->arg, ptr, size, align);
+}
+
+#define HUGE_PAGE ((uintptr_t)2 << 20)
+
+void isim_mem_hint_huge(void *ptr, size_t size)
+{
+#ifdef MADV_HUGEPAGE
+	uintptr_t lo = ((uintptr_t)ptr + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
+	uintptr_t hi = ((uintptr_t)ptr + size) & ~(HUGE_PAGE - 1);
+
+	if (size >= 2 * HUGE_PAGE && hi > lo)
+		(void)madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
+#else
+	(void)ptr;
+	(void)size;
+#endif
 }

@@ -25,5 +25,14 @@ void *isim_alloc(struct iommusim_mem *mem, size_t size, size_t align);
 void *isim_zalloc(struct iommusim_mem *mem, size_t size, size_t align);
 /* Give back memory from isim_alloc/isim_zalloc with the same size and alignment. */
 void isim_free(struct iommusim_mem *mem, void *ptr, size_t size, size_t align);
+/*
+ * Ask the kernel to back the 2 MiB-aligned part of [@ptr, @ptr + @size) with huge pages,
+ * where it allows that on request (Linux transparent huge pages in "madvise" mode). For a
+ * buffer of megabytes that is written once (a replay's script and op array), first touches
+ * then cost a few faults instead of one per 4 KiB page, which on a virtual machine is most of
+ * a replay's system time. Only a hint: contents and behaviour do not change, and it does
+ * nothing where unsupported or for less than 4 MiB.
+ */
+void isim_mem_hint_huge(void *ptr, size_t size);
 
 #endif /* ISIM_BASE_MEMORY_H */

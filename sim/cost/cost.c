@@ -1,39 +1,20 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Cost sets: one resolved value per parameter of the table in cost_table.c, with lookup by id
- * and by name, NAME=VALUE overrides checked against the table, named profiles, and the
- * conversions from time to cycles the engine needs on every charge (kept precomputed, so a
- * charge is an array read).
+ * and by name, values set by id with their checks, named profiles, and the conversions from
+ * time to cycles the engine needs on every charge (kept precomputed, so a charge is an array
+ * read). NAME=VALUE text is read in cost_parse.c, the "did you mean" is cost_suggest.c, the
+ * JSON form cost_json.c.
  */
 #include <assert.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <iommusim/cost.h>
 
-#include "base/compiler.h"
 #include "base/cpu_work.h"
 #include "base/memory.h"
-
-/* Defined in cost_table.c. */
-extern const struct iommusim_cost_param isim_cost_table[IOMMUSIM_COST_NR];
-extern const enum iommusim_cost_id isim_cost_work_param[IOMMUSIM_WORK_NR];
-extern const struct iommusim_cost_profile isim_cost_profiles[];
-extern const size_t isim_cost_nr_profiles;
-
-/* Keys longer than this are compared by their first KEY_CMP_MAX bytes when suggesting. */
-#define KEY_CMP_MAX 64
-
-struct iommusim_cost {
-	struct iommusim_mem *mem;
-	uint64_t value[IOMMUSIM_COST_NR];
-	/* Time parameters in cycles at the current cpu.freq_mhz; 0 for the other units. */
-	uint64_t cycles[IOMMUSIM_COST_NR];
-	uint64_t work_cycles[IOMMUSIM_WORK_NR];
-	uint8_t origin[IOMMUSIM_COST_NR];
-	const struct iommusim_cost_profile *profile;
-};
+#include "cost/cost_internal.h"
 
 static const char *const unit_names[IOMMUSIM_COST_UNIT_NR] = {
 	[IOMMUSIM_COST_UNIT_NS] = "ns",		[IOMMUSIM_COST_UNIT_MS] = "ms",
@@ -43,10 +24,7 @@ static const char *const unit_names[IOMMUSIM_COST_UNIT_NR] = {
 	[IOMMUSIM_COST_UNIT_IOPS] = "IOPS",	[IOMMUSIM_COST_UNIT_MBPS] = "MB/s",
 };
 
-static void errmsg(char *errbuf, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void errmsg(char *errbuf, size_t errlen, const char *fmt, ...)
+void isim_cost_errmsg(char *errbuf, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -154,7 +132,7 @@ int iommusim_cost_apply_profile(struct iommusim_cost *cost, const char *name, ch
 		for (size_t i = 0; i < isim_cost_nr_profiles && used < sizeof(list); i++)
 			used += (size_t)snprintf(list + used, sizeof(list) - used, "%s%s",
 						 i ? ", " : "", isim_cost_profiles[i].name);
-		errmsg(errbuf, errlen, "unknown profile '%s' (%s)", name, list);
+		isim_cost_errmsg(errbuf, errlen, "unknown profile '%s' (%s)", name, list);
 		return -ENOENT;
 	}
 	for (size_t i = 0; i < p->nsettings; i++) {
@@ -171,28 +149,29 @@ int iommusim_cost_apply_profile(struct iommusim_cost *cost, const char *name, ch
 }
 
 /* The range check shared by every way of setting a value; the message names key and range. */
-static int check_value(enum iommusim_cost_id id, const char *text, uint64_t v, char *errbuf,
-		       size_t errlen)
+int isim_cost_check_value(enum iommusim_cost_id id, const char *text, uint64_t v, char *errbuf,
+			  size_t errlen)
 {
 	const struct iommusim_cost_param *p = &isim_cost_table[id];
 
 	if (v < p->min || v > p->max) {
-		errmsg(errbuf, errlen, "%s: %s is out of range [%llu, %llu] %s", p->name, text,
-		       (unsigned long long)p->min, (unsigned long long)p->max,
-		       unit_names[p->unit]);
+		isim_cost_errmsg(errbuf, errlen, "%s: %s is out of range [%llu, %llu] %s", p->name,
+				 text, (unsigned long long)p->min, (unsigned long long)p->max,
+				 unit_names[p->unit]);
 		return -ERANGE;
 	}
 	/* a queue of one slot holds nothing (one slot always stays free): 2 is the least */
 	if ((p->flags & IOMMUSIM_COST_POW2) && v && (v < 2 || (v & (v - 1)))) {
-		errmsg(errbuf, errlen,
-		       "%s: %s is not a power of two of at least 2 (0 keeps the policy default)",
-		       p->name, text);
+		isim_cost_errmsg(
+			errbuf, errlen,
+			"%s: %s is not a power of two of at least 2 (0 keeps the policy default)",
+			p->name, text);
 		return -ERANGE;
 	}
 	return 0;
 }
 
-static void store(struct iommusim_cost *cost, enum iommusim_cost_id id, uint64_t v)
+void isim_cost_store(struct iommusim_cost *cost, enum iommusim_cost_id id, uint64_t v)
 {
 	cost->value[id] = v;
 	cost->origin[id] = IOMMUSIM_COST_FROM_SET;
@@ -207,73 +186,13 @@ int iommusim_cost_set_value(struct iommusim_cost *cost, enum iommusim_cost_id id
 
 	assert(cost && (unsigned int)id < IOMMUSIM_COST_NR);
 	snprintf(text, sizeof(text), "%llu", (unsigned long long)value);
-	err = check_value(id, text, value, errbuf, errlen);
+	err = isim_cost_check_value(id, text, value, errbuf, errlen);
 	if (!err)
-		store(cost, id, value);
+		isim_cost_store(cost, id, value);
 	return err;
 }
 
-/* Edit distance of a[0..la) and b[0..lb); lb <= KEY_CMP_MAX. */
-static unsigned int distance(const char *a, size_t la, const char *b, size_t lb)
-{
-	unsigned int row[KEY_CMP_MAX + 1];
-
-	assert(lb <= KEY_CMP_MAX);
-	for (size_t j = 0; j <= lb; j++)
-		row[j] = (unsigned int)j;
-	for (size_t i = 1; i <= la; i++) {
-		unsigned int diag = row[0];
-
-		row[0] = (unsigned int)i;
-		for (size_t j = 1; j <= lb; j++) {
-			unsigned int up = row[j], best = diag + (a[i - 1] != b[j - 1]);
-
-			if (up + 1 < best)
-				best = up + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			diag = up;
-			row[j] = best;
-		}
-	}
-	return row[lb];
-}
-
-/* The closest name to key[0..len); only the first KEY_CMP_MAX bytes of a long key count. */
-static enum iommusim_cost_id suggest(const char *key, size_t len)
-{
-	enum iommusim_cost_id best_id = 0;
-	unsigned int best = ~0u;
-
-	if (len > KEY_CMP_MAX)
-		len = KEY_CMP_MAX;
-	for (unsigned int i = 0; i < IOMMUSIM_COST_NR; i++) {
-		const char *name = isim_cost_table[i].name, *dot = strchr(name, '.');
-		unsigned int d = distance(name, strlen(name), key, len);
-
-		/* A key without its area ("walk_ns") should still find "qemu.walk_ns". */
-		if (dot) {
-			unsigned int ds = distance(dot + 1, strlen(dot + 1), key, len) + 1;
-
-			if (ds < d)
-				d = ds;
-		}
-		/* Strictly better only: ties go to the earlier row. */
-		if (d < best) {
-			best = d;
-			best_id = (enum iommusim_cost_id)i;
-		}
-	}
-	return best_id;
-}
-
-enum iommusim_cost_id iommusim_cost_suggest(const char *key)
-{
-	assert(key);
-	return suggest(key, strlen(key));
-}
-
-static int lookup(const char *key, size_t len, enum iommusim_cost_id *out)
+int isim_cost_lookup_key(const char *key, size_t len, enum iommusim_cost_id *out)
 {
 	for (unsigned int i = 0; i < IOMMUSIM_COST_NR; i++) {
 		const char *name = isim_cost_table[i].name;
@@ -289,146 +208,7 @@ static int lookup(const char *key, size_t len, enum iommusim_cost_id *out)
 int iommusim_cost_lookup(const char *name, enum iommusim_cost_id *out)
 {
 	assert(name && out);
-	return lookup(name, strlen(name), out);
-}
-
-int iommusim_cost_setting_id(const char *assignment, enum iommusim_cost_id *out)
-{
-	const char *eq;
-
-	assert(assignment && out);
-	eq = strchr(assignment, '=');
-	if (!eq || eq == assignment)
-		return -ENOENT;
-	return lookup(assignment, (size_t)(eq - assignment), out);
-}
-
-/* A decimal integer of digits only; -EINVAL if not, -ERANGE if it does not fit 64 bits. */
-static int parse_u64(const char *s, uint64_t *out)
-{
-	uint64_t v = 0;
-
-	if (!*s)
-		return -EINVAL;
-	for (; *s; s++) {
-		unsigned int d = (unsigned int)(*s - '0');
-
-		if (*s < '0' || *s > '9')
-			return -EINVAL;
-		if (v > (UINT64_MAX - d) / 10) {
-			for (s++; *s; s++)
-				if (*s < '0' || *s > '9')
-					return -EINVAL;
-			return -ERANGE;
-		}
-		v = v * 10 + d;
-	}
-	*out = v;
-	return 0;
-}
-
-/* A choice's name: 0 with its index, or -ENOENT. */
-static int parse_choice(const struct iommusim_cost_param *p, const char *text, uint64_t *v)
-{
-	for (uint64_t i = 0; p->choices[i]; i++) {
-		if (!strcmp(p->choices[i], text)) {
-			*v = i;
-			return 0;
-		}
-	}
-	return -ENOENT;
-}
-
-/* "a, b, c" for an error message, cut short if it does not fit. */
-static void choice_list(const struct iommusim_cost_param *p, char *buf, size_t len)
-{
-	size_t used = 0;
-
-	buf[0] = '\0';
-	for (size_t i = 0; p->choices[i] && used < len; i++) {
-		int n = snprintf(buf + used, len - used, "%s%s", i ? ", " : "", p->choices[i]);
-
-		if (n < 0)
-			break;
-		used += (size_t)n;
-	}
-}
-
-int iommusim_cost_set(struct iommusim_cost *cost, const char *assignment, char *errbuf,
-		      size_t errlen)
-{
-	const struct iommusim_cost_param *p;
-	const char *eq, *text;
-	enum iommusim_cost_id id;
-	uint64_t v = 0;
-	size_t klen;
-	int err;
-
-	assert(cost && assignment);
-	eq = strchr(assignment, '=');
-	if (!eq || eq == assignment) {
-		errmsg(errbuf, errlen, "'%s' is not NAME=VALUE", assignment);
-		return -EINVAL;
-	}
-	klen = (size_t)(eq - assignment);
-	if (lookup(assignment, klen, &id)) {
-		/* A pathological key is shown cut short; the line stays one line either way. */
-		errmsg(errbuf, errlen, "unknown parameter '%.*s' (did you mean '%s'?)",
-		       (int)(klen > 200 ? 200 : klen), assignment,
-		       isim_cost_table[suggest(assignment, klen)].name);
-		return -ENOENT;
-	}
-	p = &isim_cost_table[id];
-	text = eq + 1;
-	if (p->unit == IOMMUSIM_COST_UNIT_BOOL) {
-		if (!strcmp(text, "0") || !strcmp(text, "false")) {
-			v = 0;
-		} else if (!strcmp(text, "1") || !strcmp(text, "true")) {
-			v = 1;
-		} else {
-			errmsg(errbuf, errlen, "%s: '%s' is not 0, 1, true or false", p->name,
-			       text);
-			return -EINVAL;
-		}
-	} else if (p->unit == IOMMUSIM_COST_UNIT_CHOICE && !parse_choice(p, text, &v)) {
-		/* a name; an index goes through the number path and its range check */
-	} else {
-		err = parse_u64(text, &v);
-		if (err == -EINVAL && p->unit == IOMMUSIM_COST_UNIT_CHOICE) {
-			char names[200];
-
-			choice_list(p, names, sizeof(names));
-			errmsg(errbuf, errlen, "%s: '%s' is not one of %s", p->name, text, names);
-			return -EINVAL;
-		}
-		if (err == -EINVAL) {
-			errmsg(errbuf, errlen, "%s: '%s' is not an unsigned integer", p->name,
-			       text);
-			return -EINVAL;
-		}
-		/* Too big for 64 bits is simply above the range; say so with the range. */
-		if (err == -ERANGE)
-			v = UINT64_MAX;
-	}
-	err = check_value(id, text, v, errbuf, errlen);
-	if (!err)
-		store(cost, id, v);
-	return err;
-}
-
-const char *iommusim_cost_choice_name(enum iommusim_cost_id id, uint64_t value)
-{
-	const struct iommusim_cost_param *p;
-
-	if ((unsigned int)id >= IOMMUSIM_COST_NR)
-		return NULL;
-	p = &isim_cost_table[id];
-	if (p->unit != IOMMUSIM_COST_UNIT_CHOICE)
-		return NULL;
-	for (uint64_t i = 0; p->choices[i]; i++)
-		if (i == value)
-			return p->choices[i];
-	return NULL;
+	return isim_cost_lookup_key(name, strlen(name), out);
 }
 
 int iommusim_cost_configure(struct iommusim_cost *cost, const char *profile,
@@ -553,14 +333,3 @@ const struct iommusim_cost_profile *iommusim_cost_profile(size_t index)
 	return index < isim_cost_nr_profiles ? &isim_cost_profiles[index] : NULL;
 }
 
-int iommusim_cost_write_json(const struct iommusim_cost *cost, FILE *f)
-{
-	assert(cost && f);
-	/* Names are [a-z0-9_.] (the unit test checks), so they need no escaping. */
-	fputc('{', f);
-	for (unsigned int i = 0; i < IOMMUSIM_COST_NR; i++)
-		fprintf(f, "%s\"%s\": %llu", i ? ", " : "", isim_cost_table[i].name,
-			(unsigned long long)cost->value[i]);
-	fputc('}', f);
-	return ferror(f) ? -EIO : 0;
-}

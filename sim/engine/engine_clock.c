@@ -117,9 +117,10 @@ void isim_engine_clock_sync(struct iommusim_engine *e)
 		e->clock_next = isim_udiv(&c->by_ns, (ns + 1) * c->cyc + c->ns - 1);
 	else
 		e->clock_next = iommusim_engine_ns_to_cycles(e, ns + 1);
-	pthread_mutex_lock(&e->clock->lock);
-	/* Firing a timer may already have moved it to the expiry, which is never later. */
-	if (ns > e->clock->now_ns)
-		e->clock->now_ns = ns;
-	pthread_mutex_unlock(&e->clock->lock);
+	/*
+	 * Firing a timer may already have moved it to the expiry, which is never later. Only this
+	 * thread writes it (timers fire from the engine's events), so no lock is needed.
+	 */
+	if (ns > atomic_load_explicit(&e->clock->now_ns, memory_order_relaxed))
+		atomic_store_explicit(&e->clock->now_ns, ns, memory_order_release);
 }

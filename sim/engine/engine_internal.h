@@ -14,16 +14,19 @@
 __extension__ typedef unsigned __int128 isim_u128;
 
 #define ISIM_EV_NONE UINT32_MAX
-/* Record position of an event waiting in its CPU's backlog rather than in the heap. */
+/* Record position of an event waiting in its CPU's backlog rather than in the queue. */
 #define ISIM_EV_BLOCKED (UINT32_MAX - 1)
+/* Record position of an entry in the queue's ordered array (found there by its key). */
+#define ISIM_EV_QUEUED (UINT32_MAX - 2)
 
 /*
- * Queue order. @due is the time the event was scheduled for. The heap holds events and, for
+ * Queue order. @due is the time the event was scheduled for. The queue holds events and, for
  * each CPU with a backlog, one wake-up entry keyed by the CPU's free time and the due time and
- * sequence of the oldest event in the backlog. The key copy lives in the heap so comparisons
- * do not chase the record. A wake-up entry's time may lag behind the CPU's free time: it is a
- * lower bound, raised after each event taken from the backlog has run and again whenever the
- * entry comes up (see queue.c).
+ * sequence of the oldest event in the backlog. The key lives in the queue's array so searches
+ * do not chase the record (which keeps a copy, to find its entry). A wake-up entry's time may
+ * lag behind the CPU's free time: it is a lower bound, raised after each event taken from the
+ * backlog has run and again whenever the entry comes up, and never before the due time of the
+ * oldest waiting event, which may be in the future (see queue.c).
  */
 struct isim_heap_ent {
 	uint64_t time;
@@ -40,10 +43,12 @@ struct isim_heap_ent {
 struct isim_event {
 	iommusim_event_fn *fn;
 	void *arg;
-	uint64_t due; /* kept here while blocked */
+	/* the key of the record's entry while queued; due and seq are kept while blocked too */
+	uint64_t time;
+	uint64_t due;
 	uint64_t seq;
 	uint32_t cpu; /* CPU index, or ISIM_EV_NONE */
-	uint32_t pos; /* heap index, ISIM_EV_BLOCKED, or ISIM_EV_NONE when not queued */
+	uint32_t pos; /* ISIM_EV_QUEUED, ISIM_EV_BLOCKED, or ISIM_EV_NONE when not queued */
 	uint32_t gen;
 	uint32_t next; /* free list, or backlog */
 	uint32_t prev; /* backlog */
@@ -98,8 +103,10 @@ struct iommusim_engine {
 	struct isim_engine_cpu *cpus;
 
 	struct isim_event *ev;
+	/* the queue: heap_len entries in key order from heap[heap_lo], in 2 * cap allocated */
 	struct isim_heap_ent *heap;
-	uint32_t cap; /* records and heap entries allocated */
+	uint32_t cap; /* records allocated */
+	uint32_t heap_lo;
 	uint32_t heap_len;
 	uint32_t free_head; /* first free record, ISIM_EV_NONE when all are in use */
 	uint32_t used;	    /* records handed out so far (the rest were never used) */

@@ -1,15 +1,19 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The event queue: a 4-ary heap keyed by (time, due, sequence) over recycled event records,
- * plus a backlog per CPU. Keys are unique (the sequence number is), so the order never depends
- * on heap layout or on addresses.
+ * The event queue: the queued entries kept in key order, (time, due, sequence), in one array
+ * over recycled event records (queue_array.h), plus a backlog per CPU. Keys are unique (the
+ * sequence number is), so the order never depends on layout or on addresses.
  *
- * An event bound to a CPU that is busy when the event comes up joins that CPU's backlog, and
- * the CPU gets one wake-up entry in the heap at the time it frees up. Events come up in
- * (due, sequence) order, so the backlog is a plain FIFO in that order, and each waiting event
- * costs one heap operation however long the CPU stays busy. The wake-up entry carries the due
- * time and sequence of the oldest waiting event, so the order is that of a queue in which the
- * waiting events themselves had been moved to the CPU's free time.
+ * An event bound to a CPU runs when that CPU is free and every earlier event bound to it has
+ * run: as if an event that comes up behind a busy CPU were moved to the CPU's free time. The
+ * CPU's waiting events form its backlog, in (due, sequence) order, and the CPU has one wake-up
+ * entry in the array keyed by (free time, due, sequence) of the oldest of them, its time never
+ * before that event's due time. So an event can join the backlog as soon as it is queued when
+ * it is sure to wait: when the CPU is busy past its due time (free times never go back), or
+ * when it goes after an event already in the backlog (once that one has run, its wake-up key
+ * is either its own key or later, see wake_key()). Most events queued behind a busy CPU do
+ * so, and never touch the array; the rest join the backlog when they come up in the array and
+ * find the CPU busy, or behind events that came up before them.
  */
 #include <assert.h>
 #include <errno.h>
@@ -17,6 +21,7 @@
 
 #include "base/memory.h"
 #include "engine/engine_internal.h"
+#include "engine/queue_array.h"
 
 #define INITIAL_EVENTS 64u
 /* Slots are 32-bit, and the top two values are markers. */
@@ -28,25 +33,28 @@ static int grow(struct iommusim_engine *e, uint32_t cap)
 {
 	struct isim_event *ev;
 	struct isim_heap_ent *heap;
+	uint32_t lo;
 
 	if (cap > MAX_RECORDS)
 		return -ENOMEM;
 	ev = isim_alloc(e->mem, (size_t)cap * sizeof(*ev), 0);
-	heap = isim_alloc(e->mem, (size_t)cap * sizeof(*heap), 0);
+	heap = isim_alloc(e->mem, 2 * (size_t)cap * sizeof(*heap), 0);
 	if (!ev || !heap) {
 		if (ev)
 			isim_free(e->mem, ev, (size_t)cap * sizeof(*ev), 0);
 		if (heap)
-			isim_free(e->mem, heap, (size_t)cap * sizeof(*heap), 0);
+			isim_free(e->mem, heap, 2 * (size_t)cap * sizeof(*heap), 0);
 		return -ENOMEM;
 	}
+	lo = cap - e->heap_len / 2;
 	if (e->cap) {
 		memcpy(ev, e->ev, (size_t)e->used * sizeof(*ev));
-		memcpy(heap, e->heap, (size_t)e->heap_len * sizeof(*heap));
+		memcpy(heap + lo, e->heap + e->heap_lo, (size_t)e->heap_len * sizeof(*heap));
 		isim_engine_queue_fini(e);
 	}
 	e->ev = ev;
 	e->heap = heap;
+	e->heap_lo = lo;
 	e->cap = cap;
 	return 0;
 }
@@ -72,7 +80,7 @@ void isim_engine_queue_fini(struct iommusim_engine *e)
 	if (!e->cap)
 		return;
 	isim_free(e->mem, e->ev, (size_t)e->cap * sizeof(*e->ev), 0);
-	isim_free(e->mem, e->heap, (size_t)e->cap * sizeof(*e->heap), 0);
+	isim_free(e->mem, e->heap, 2 * (size_t)e->cap * sizeof(*e->heap), 0);
 	e->cap = 0;
 }
 
@@ -108,162 +116,99 @@ static void rec_put(struct iommusim_engine *e, uint32_t slot)
 	e->free_head = slot;
 }
 
-/* ---- the heap ---- */
-
-/*
- * A 4-ary heap: half the depth of a binary one, so an entry moves half as often, and the four
- * children of an entry sit side by side in memory. Which shape holds the entries does not
- * matter to the order: keys are unique, so the smallest one is always the same entry.
- */
-#define ARITY 4
-
-/*
- * Plain branches: times mostly differ and the predictor does well on them; branch-free
- * variants (three-way select, 128-bit key, cmov on time alone) all measured slower.
- */
-static inline bool before(const struct isim_heap_ent *a, const struct isim_heap_ent *b)
-{
-	if (a->time != b->time)
-		return a->time < b->time;
-	if (a->due != b->due)
-		return a->due < b->due;
-	return a->seq < b->seq;
-}
-
-static inline uint32_t parent(uint32_t i)
-{
-	return (i - 1) / ARITY;
-}
-
-/* The first child of @i, or @n when it has none (computed wide: 4 * i may not fit 32 bits). */
-static inline uint32_t first_child(uint32_t i, uint32_t n)
-{
-	uint64_t c = (uint64_t)ARITY * i + 1;
-
-	return c < n ? (uint32_t)c : n;
-}
-
-/* The smallest of the children from @c on, of a heap of @n entries; @c < @n. */
-static inline uint32_t min_child(const struct isim_heap_ent *h, uint32_t c, uint32_t n)
-{
-	uint32_t m, m2;
-
-	if (c + 3 < n) {
-		/* A full family, as a small tournament: two independent pairs, then the winners. */
-		m = before(&h[c + 1], &h[c]) ? c + 1 : c;
-		m2 = before(&h[c + 3], &h[c + 2]) ? c + 3 : c + 2;
-		return before(&h[m2], &h[m]) ? m2 : m;
-	}
-	m = c;
-	for (uint32_t j = c + 1; j < n; j++)
-		if (before(&h[j], &h[m]))
-			m = j;
-	return m;
-}
-
-static inline void heap_set(struct iommusim_engine *e, uint32_t i, const struct isim_heap_ent *ent)
-{
-	e->heap[i] = *ent;
-	e->ev[ent->slot].pos = i;
-}
-
-static void sift_up(struct iommusim_engine *e, uint32_t i)
-{
-	struct isim_heap_ent ent = e->heap[i];
-
-	while (i > 0) {
-		uint32_t p = parent(i);
-
-		if (!before(&ent, &e->heap[p]))
-			break;
-		heap_set(e, i, &e->heap[p]);
-		i = p;
-	}
-	heap_set(e, i, &ent);
-}
-
-/* Restore order below entry @i after its key grew. */
-static void sift_down(struct iommusim_engine *e, uint32_t i)
-{
-	struct isim_heap_ent ent = e->heap[i];
-	uint32_t n = e->heap_len;
-
-	for (;;) {
-		uint32_t c = first_child(i, n);
-
-		if (c == n)
-			break;
-		c = min_child(e->heap, c, n);
-		if (!before(&e->heap[c], &ent))
-			break;
-		heap_set(e, i, &e->heap[c]);
-		i = c;
-	}
-	heap_set(e, i, &ent);
-}
-
-static void heap_insert(struct iommusim_engine *e, const struct isim_heap_ent *ent)
-{
-	heap_set(e, e->heap_len++, ent);
-	sift_up(e, e->heap_len - 1);
-}
-
-/*
- * Remove entry @i. The hole walks down to a leaf along the smallest children, and the last
- * entry, which usually belongs near the bottom anyway, rises from there: three comparisons
- * per level on the way down instead of four for sinking the last entry from @i.
- */
-static void heap_delete(struct iommusim_engine *e, uint32_t i)
-{
-	uint32_t n = --e->heap_len;
-
-	e->ev[e->heap[i].slot].pos = ISIM_EV_NONE;
-	if (i == n)
-		return;
-	for (;;) {
-		uint32_t c = first_child(i, n);
-
-		if (c == n)
-			break;
-		c = min_child(e->heap, c, n);
-		heap_set(e, i, &e->heap[c]);
-		i = c;
-	}
-	e->heap[i] = e->heap[n];
-	sift_up(e, i);
-}
-
 /* ---- per-CPU backlogs ---- */
 
-/* Move the event at the top of the heap to the back of its CPU's backlog. */
+static inline uint64_t max64(uint64_t a, uint64_t b)
+{
+	return a > b ? a : b;
+}
+
+/* Whether the queued event @r comes before an event of key (@due, @seq). */
+static inline bool ev_before(const struct isim_event *r, uint64_t due, uint64_t seq)
+{
+	return r->due < due || (r->due == due && r->seq < seq);
+}
+
+/*
+ * The wake-up key of @cpu for the oldest event of its backlog, given @lb, a time the CPU is
+ * known not to free up before. An event that joined the backlog at queuing may be due after
+ * the CPU frees up; the time is then its due time, and the key is the event's own, so it runs
+ * exactly where it would have from the array.
+ */
+static inline struct isim_heap_ent wake_key(const struct iommusim_engine *e, uint32_t cpu,
+					    uint64_t lb)
+{
+	const struct isim_engine_cpu *c = &e->cpus[cpu];
+	const struct isim_event *h = &e->ev[c->head];
+
+	return (struct isim_heap_ent){ .time = max64(max64(lb, c->busy_until), h->due),
+				       .due = h->due,
+				       .seq = h->seq,
+				       .slot = cpu };
+}
+
+/* Link @slot, of key (@due, @seq), into its CPU's backlog after @p (ISIM_EV_NONE: first). */
+static void backlog_link(struct iommusim_engine *e, uint32_t slot, uint32_t p, uint64_t due,
+			 uint64_t seq)
+{
+	struct isim_event *r = &e->ev[slot];
+	struct isim_engine_cpu *c = &e->cpus[r->cpu];
+
+	r->due = due;
+	r->seq = seq;
+	r->pos = ISIM_EV_BLOCKED;
+	r->prev = p;
+	r->next = p != ISIM_EV_NONE ? e->ev[p].next : c->head;
+	if (r->next != ISIM_EV_NONE)
+		e->ev[r->next].prev = slot;
+	else
+		c->tail = slot;
+	if (p != ISIM_EV_NONE)
+		e->ev[p].next = slot;
+	else
+		c->head = slot;
+}
+
+/*
+ * Put @slot, of key (@due, @seq), into its CPU's backlog in that order. Return: whether it is
+ * now the oldest. It nearly always goes last; it goes further forward only past events that
+ * joined the backlog at queuing and are due after it.
+ */
+static bool backlog_add(struct iommusim_engine *e, uint32_t slot, uint64_t due, uint64_t seq)
+{
+	uint32_t p = e->cpus[e->ev[slot].cpu].tail;
+
+	while (p != ISIM_EV_NONE && !ev_before(&e->ev[p], due, seq))
+		p = e->ev[p].prev;
+	backlog_link(e, slot, p, due, seq);
+	return p == ISIM_EV_NONE;
+}
+
+/* Move the event at the front of the array into its CPU's backlog. */
 static void block(struct iommusim_engine *e)
 {
-	const struct isim_heap_ent ent = e->heap[0];
-	struct isim_event *r = &e->ev[ent.slot];
-	uint32_t cpu = r->cpu;
-	struct isim_engine_cpu *c = &e->cpus[cpu];
+	const struct isim_heap_ent ent = e->heap[e->heap_lo];
+	uint32_t cpu = e->ev[ent.slot].cpu;
+	struct isim_heap_ent k;
+	uint32_t w;
 
-	if (c->tail != ISIM_EV_NONE) {
-		/* Events come up in (due, sequence) order, which is what keeps this a FIFO. */
-		assert(e->ev[c->tail].due < ent.due ||
-		       (e->ev[c->tail].due == ent.due && e->ev[c->tail].seq < ent.seq));
-		heap_delete(e, 0);
-		e->ev[c->tail].next = ent.slot;
-	} else {
-		/* The CPU's wake-up entry takes the event's place: one sift instead of two. */
-		c->head = ent.slot;
-		e->heap[0] = (struct isim_heap_ent){
-			.time = c->busy_until > e->now ? c->busy_until : e->now,
-			.due = ent.due, .seq = ent.seq, .slot = cpu };
-		e->ev[cpu].pos = 0;
-		sift_down(e, 0);
+	if (e->cpus[cpu].head == ISIM_EV_NONE) {
+		backlog_add(e, ent.slot, ent.due, ent.seq);
+		/* The CPU's wake-up entry takes the event's place: one move instead of two. */
+		k = wake_key(e, cpu, e->now);
+		q_raise(e, e->heap_lo, &k);
+		return;
 	}
-	r->due = ent.due;
-	r->seq = ent.seq;
-	r->pos = ISIM_EV_BLOCKED;
-	r->next = ISIM_EV_NONE;
-	r->prev = c->tail;
-	c->tail = ent.slot;
+	q_delete(e, e->heap_lo);
+	if (!backlog_add(e, ent.slot, ent.due, ent.seq))
+		return;
+	/* Ahead of events queued straight into the backlog: the wake-up entry follows it. */
+	w = q_find(e, cpu);
+	k = wake_key(e, cpu, e->now);
+	if (before(&k, &e->heap[w]))
+		q_lower(e, w, &k);
+	else
+		q_raise(e, w, &k);
 }
 
 /* Take @slot out of its CPU's backlog; the wake-up entry follows the new oldest event. */
@@ -273,7 +218,6 @@ static void unblock(struct iommusim_engine *e, uint32_t slot)
 	uint32_t cpu = r->cpu;
 	struct isim_engine_cpu *c = &e->cpus[cpu];
 	bool was_head = c->head == slot;
-	uint32_t wpos = e->ev[cpu].pos;
 
 	if (r->prev != ISIM_EV_NONE)
 		e->ev[r->prev].next = r->next;
@@ -287,12 +231,13 @@ static void unblock(struct iommusim_engine *e, uint32_t slot)
 	if (!was_head)
 		return;
 	if (c->head == ISIM_EV_NONE) {
-		heap_delete(e, wpos);
+		q_delete(e, q_find(e, cpu));
 	} else {
 		/* The new oldest event comes after the old one: the key only grows. */
-		e->heap[wpos].due = e->ev[c->head].due;
-		e->heap[wpos].seq = e->ev[c->head].seq;
-		sift_down(e, wpos);
+		uint32_t wpos = q_find(e, cpu);
+		struct isim_heap_ent k = wake_key(e, cpu, e->heap[wpos].time);
+
+		q_raise(e, wpos, &k);
 	}
 }
 
@@ -304,41 +249,60 @@ static void unblock(struct iommusim_engine *e, uint32_t slot)
  */
 static void rekey(struct iommusim_engine *e)
 {
-	uint32_t cpu = e->rekey;
-	uint32_t wpos = e->ev[cpu].pos;
-	const struct isim_engine_cpu *c = &e->cpus[cpu];
-	struct isim_heap_ent *w;
+	uint32_t cpu = e->rekey, wpos;
+	struct isim_heap_ent k;
 
 	e->rekey = ISIM_EV_NONE;
 	/* A callback may have cancelled the whole backlog, and the entry with it. */
-	if (wpos == ISIM_EV_NONE)
+	if (e->ev[cpu].pos == ISIM_EV_NONE)
 		return;
-	w = &e->heap[wpos];
-	assert(w->slot == cpu && c->head != ISIM_EV_NONE);
-	if (c->busy_until > w->time)
-		w->time = c->busy_until;
-	w->due = e->ev[c->head].due;
-	w->seq = e->ev[c->head].seq;
-	sift_down(e, wpos);
+	wpos = q_find(e, cpu);
+	assert(e->cpus[cpu].head != ISIM_EV_NONE);
+	k = wake_key(e, cpu, e->heap[wpos].time);
+	q_raise(e, wpos, &k);
 }
 
 /* ---- the queue's interface ---- */
 
 /*
- * The heap has a place for every record (grow() sizes both alike), so queuing a record the
- * caller already holds needs no memory.
+ * The array has two places for every record (grow() sizes both together), so queuing a record
+ * the caller already holds needs no memory.
  */
 static void rec_queue(struct iommusim_engine *e, uint32_t slot, uint64_t at, uint32_t cpu,
 		      iommusim_event_fn *fn, void *arg)
 {
 	struct isim_event *r = &e->ev[slot];
+	uint64_t seq = e->next_seq++;
 
 	r->fn = fn;
 	r->arg = arg;
 	r->cpu = cpu;
-	heap_insert(e, &(struct isim_heap_ent){
-		.time = at, .due = at, .seq = e->next_seq++, .slot = slot });
 	e->pending++;
+	if (cpu != ISIM_EV_NONE) {
+		const struct isim_engine_cpu *c = &e->cpus[cpu];
+		uint32_t p = c->tail;
+
+		/*
+		 * Sure to wait: due while the CPU is busy, or after an event of the backlog,
+		 * which it then follows there. The backlog is searched from its end for a few
+		 * steps only (events due later than this one are rare in it).
+		 */
+		for (int n = 0; p != ISIM_EV_NONE && n < 4; n++, p = e->ev[p].prev) {
+			if (ev_before(&e->ev[p], at, seq)) {
+				backlog_link(e, slot, p, at, seq);
+				return;
+			}
+		}
+		if (c->head == ISIM_EV_NONE && c->busy_until > at) {
+			struct isim_heap_ent k;
+
+			backlog_link(e, slot, ISIM_EV_NONE, at, seq);
+			k = wake_key(e, cpu, at);
+			q_insert(e, &k);
+			return;
+		}
+	}
+	q_insert(e, &(struct isim_heap_ent){ .time = at, .due = at, .seq = seq, .slot = slot });
 }
 
 uint32_t isim_engine_push(struct iommusim_engine *e, uint64_t at, uint32_t cpu,
@@ -388,7 +352,7 @@ void isim_engine_remove(struct iommusim_engine *e, uint32_t slot)
 	if (r->pos == ISIM_EV_BLOCKED)
 		unblock(e, slot);
 	else
-		heap_delete(e, r->pos);
+		q_delete(e, q_find(e, slot));
 	rec_put(e, slot);
 	e->pending--;
 }
@@ -398,7 +362,7 @@ bool isim_engine_take(struct iommusim_engine *e, uint64_t limit, iommusim_event_
 	if (e->rekey != ISIM_EV_NONE)
 		rekey(e);
 	while (e->heap_len) {
-		struct isim_heap_ent *top = &e->heap[0];
+		struct isim_heap_ent *top = &e->heap[e->heap_lo];
 		uint32_t slot = top->slot;
 		struct isim_event *r;
 
@@ -410,31 +374,40 @@ bool isim_engine_take(struct iommusim_engine *e, uint64_t limit, iommusim_event_
 
 			/* The CPU found more work since; look again when it is done. */
 			if (c->busy_until > top->time) {
-				top->time = c->busy_until;
-				sift_down(e, 0);
+				q_raise(e, e->heap_lo, &(struct isim_heap_ent){
+					.time = c->busy_until, .due = top->due, .seq = top->seq,
+					.slot = slot });
 				continue;
 			}
 			/* Take the oldest waiting event; the entry is re-keyed by the next take. */
 			slot = c->head;
 			r = &e->ev[slot];
-			assert(r->prev == ISIM_EV_NONE);
+			assert(r->prev == ISIM_EV_NONE && r->due <= top->time);
 			c->head = r->next;
 			if (c->head != ISIM_EV_NONE) {
 				e->ev[c->head].prev = ISIM_EV_NONE;
 				e->rekey = top->slot;
 			} else {
 				c->tail = ISIM_EV_NONE;
-				heap_delete(e, 0);
+				q_delete(e, e->heap_lo);
 			}
 		} else {
 			r = &e->ev[slot];
-			/* Behind a busy CPU, or behind events already waiting for it. */
-			if (r->cpu != ISIM_EV_NONE && (e->cpus[r->cpu].busy_until > top->time ||
-						       e->cpus[r->cpu].head != ISIM_EV_NONE)) {
-				block(e);
-				continue;
+			if (r->cpu != ISIM_EV_NONE) {
+				const struct isim_engine_cpu *c = &e->cpus[r->cpu];
+
+				/*
+				 * Behind a busy CPU, or behind events that came up before it
+				 * (not those queued into the backlog due after it).
+				 */
+				if (c->busy_until > top->time ||
+				    (c->head != ISIM_EV_NONE &&
+				     ev_before(&e->ev[c->head], top->due, top->seq))) {
+					block(e);
+					continue;
+				}
 			}
-			heap_delete(e, 0);
+			q_delete(e, e->heap_lo);
 		}
 		/* Release before the callback: it may cancel, schedule or grow the queue. */
 		*fn = r->fn;

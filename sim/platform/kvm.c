@@ -9,8 +9,13 @@
  * takes the lock before it synchronises the vCPU state and dispatches) is spent holding the
  * lock, as is the emulation: a walk of the range page by page that keeps QEMU's shadow (its
  * IOTLB hash table) and vfio's mappings in line with the guest's table. The walk itself is
- * shadow.c; here are the QEMU generation's switches, the cost of the work and the answer.
+ * shadow.c; here are the QEMU generation's switches, the cost of the work and the answer, and
+ * at the end the rest of what KVM decides (isim_kvm_ops).
  */
+#include <errno.h>
+
+#include "arch/s390/s390_tables.h"
+#include "platform/charge.h"
 #include "platform/platform_internal.h"
 
 /* The cost of the counted work (docs/platforms.md); the walk counts every term once per pass. */
@@ -31,8 +36,13 @@ static uint64_t emulation_ns(const struct iommusim_cost *c, const struct isim_wa
 	       n->teardowns * (iommusim_cost_get(c, IOMMUSIM_COST_VFIO_UNMAP_ENTRY_NS) + inv);
 }
 
-void isim_kvm_charge_trap(struct iommusim_platform *p, struct iommusim_cpu *cpu,
-			  uint64_t emulation_ns)
+/*
+ * Charge one RPCIT exit: kvm.trap_unlocked_ns on @cpu, then kvm.trap_locked_ns plus
+ * @emulation_ns of work under QEMU's big lock. The one place the trap is split, for an
+ * emulated RPCIT and a refused one alike.
+ */
+static void kvm_charge_trap(struct iommusim_platform *p, struct iommusim_cpu *cpu,
+			    uint64_t emulation_ns)
 {
 	const struct iommusim_cost *c = p->cost;
 
@@ -43,8 +53,8 @@ void isim_kvm_charge_trap(struct iommusim_platform *p, struct iommusim_cpu *cpu,
 }
 
 /* mirrors rpcit_service_call() after its checks */
-int isim_kvm_rpcit(struct iommusim_platform *p, struct iommusim_cpu *cpu,
-		   struct isim_platform_fn *f, uint64_t first, uint64_t end, uint8_t *status)
+static int kvm_rpcit(struct iommusim_platform *p, struct iommusim_cpu *cpu,
+		     struct isim_platform_fn *f, uint64_t first, uint64_t end, uint8_t *status)
 {
 	const struct iommusim_cost *c = p->cost;
 	bool coalesce = iommusim_cost_get(c, IOMMUSIM_COST_QEMU_UNMAP_COALESCE);
@@ -62,9 +72,9 @@ int isim_kvm_rpcit(struct iommusim_platform *p, struct iommusim_cpu *cpu,
 	if (isim_shadow_refresh(f->shadow, f->iota, first, end, &rules, &p->container, &n)) {
 		/* What the walk did before it stopped is counted; its time is not charged. */
 		isim_platform_add_counts(p, &n);
-		return isim_platform_nomem(p, cpu, status);
+		return -ENOMEM;
 	}
-	isim_kvm_charge_trap(p, cpu, emulation_ns(c, &n));
+	kvm_charge_trap(p, cpu, emulation_ns(c, &n));
 	isim_platform_add_counts(p, &n);
 	if (!p->container.limited || p->container.avail > 0)
 		return IOMMUSIM_FW_CC_OK;
@@ -73,3 +83,53 @@ int isim_kvm_rpcit(struct iommusim_platform *p, struct iommusim_cpu *cpu,
 	*status = IOMMUSIM_FW_STATUS_RESOURCES_ALT;
 	return IOMMUSIM_FW_CC_ERROR;
 }
+
+/* A refused RPCIT still makes the whole round trip, QEMU's decoding under the lock included. */
+static void kvm_refused(struct iommusim_platform *p, struct iommusim_cpu *cpu)
+{
+	kvm_charge_trap(p, cpu, 0);
+}
+
+/* vfio type1's dma_entry_limit as QEMU counts it; the big lock unless serialisation is off. */
+static void kvm_setup(const struct iommusim_cost *c, struct isim_platform_setup *out)
+{
+	out->budget = iommusim_cost_get(c, IOMMUSIM_COST_VFIO_DMA_ENTRY_LIMIT);
+	out->server = iommusim_cost_get(c, IOMMUSIM_COST_QEMU_SERIALIZE_RPCIT) ? "qemu-bql" : NULL;
+}
+
+/* sources.md S11: with QEMU 8.0's shrink the window holds at most the vfio limit */
+static void kvm_zpci_config(const struct iommusim_cost *c, struct iommusim_zpci_config *out)
+{
+	uint64_t size;
+
+	if (!iommusim_cost_get(c, IOMMUSIM_COST_QEMU_APERTURE_SHRINK))
+		return;
+	/* mirrors s390_pci_read_base() */
+	size = iommusim_cost_get(c, IOMMUSIM_COST_VFIO_DMA_ENTRY_LIMIT) << ZPCI_PAGE_SHIFT;
+	if (size && size < out->end_dma - out->start_dma + 1)
+		out->end_dma = out->start_dma + size - 1;
+}
+
+/*
+ * mirrors pci_dereg_ioat(): the IOMMU region leaves the address space, so vfio's listener
+ * removes the whole window with one UNMAP_DMA, while QEMU forgets its entries without giving
+ * their budget back (s390_pci_iommu_disable()).
+ */
+static void kvm_dereg_ioat(struct iommusim_platform *p, uint64_t pages)
+{
+	(void)pages;
+	p->st.host_unmap_calls++;
+}
+
+static const char *const kvm_areas[] = {"kvm.", "qemu.", "vfio.", "host.", NULL};
+
+const struct isim_platform_ops isim_kvm_ops = {
+	.name = "kvm",
+	.areas = kvm_areas,
+	.shadows = true,
+	.rpcit = kvm_rpcit,
+	.refused = kvm_refused,
+	.setup = kvm_setup,
+	.zpci_config = kvm_zpci_config,
+	.dereg_ioat = kvm_dereg_ioat,
+};

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The platform: the firmware handle the guest's drivers call, the functions the guest has
- * registered, the container budget they share, and the dispatch of each RPCIT to the model of
- * the platform's kind (lpar.c, kvm.c, zvm.c).
+ * The platform's generic part: the firmware handle the guest's drivers call, the functions the
+ * guest has registered, the container budget they share, the checks a shadowing hypervisor
+ * makes before it emulates an RPCIT, and the answer when the host runs out of memory. What
+ * differs by kind is asked of the kind's table (struct isim_platform_ops: lpar.c, zvm.c,
+ * kvm.c), never decided here.
  *
  * Like the engine it runs on, a platform is driven by one thread: its firmware calls charge the
  * engine's CPUs and servers, which have no locking of their own.
@@ -15,23 +17,31 @@
 #include "arch/s390/s390_tables.h"
 #include "platform/platform_internal.h"
 
-static const char *const kind_names[IOMMUSIM_PLATFORM_NR] = {
-	[IOMMUSIM_PLATFORM_LPAR] = "lpar",
-	[IOMMUSIM_PLATFORM_ZVM] = "zvm",
-	[IOMMUSIM_PLATFORM_KVM] = "kvm",
+/* Every kind by its number: a new kind is its file's table and one line here. */
+static const struct isim_platform_ops *const kinds[IOMMUSIM_PLATFORM_NR] = {
+	[IOMMUSIM_PLATFORM_LPAR] = &isim_lpar_ops,
+	[IOMMUSIM_PLATFORM_ZVM] = &isim_zvm_ops,
+	[IOMMUSIM_PLATFORM_KVM] = &isim_kvm_ops,
 };
+
+const struct isim_platform_ops *isim_platform_kind_ops(enum iommusim_platform_kind kind)
+{
+	if ((unsigned int)kind >= IOMMUSIM_PLATFORM_NR)
+		return NULL;
+	return kinds[kind];
+}
 
 const char *iommusim_platform_name(enum iommusim_platform_kind kind)
 {
 	if ((unsigned int)kind >= IOMMUSIM_PLATFORM_NR)
 		return "unknown";
-	return kind_names[kind];
+	return kinds[kind]->name;
 }
 
 static int kind_lookup(const char *name, enum iommusim_platform_kind *out)
 {
 	for (unsigned int k = 0; k < IOMMUSIM_PLATFORM_NR; k++) {
-		if (!strcmp(name, kind_names[k])) {
+		if (!strcmp(name, kinds[k]->name)) {
 			*out = (enum iommusim_platform_kind)k;
 			return 0;
 		}
@@ -54,25 +64,17 @@ int iommusim_platform_lookup(const char *name, enum iommusim_platform_kind *out)
 	return -ENOENT;
 }
 
-/* The parameter areas a kind's model reads; an area no kind claims is read by all. */
-static const struct {
-	const char *area;
-	enum iommusim_platform_kind kind;
-} area_owner[] = {
-	{ "lpar.", IOMMUSIM_PLATFORM_LPAR }, { "zvm.", IOMMUSIM_PLATFORM_ZVM },
-	{ "kvm.", IOMMUSIM_PLATFORM_KVM },   { "qemu.", IOMMUSIM_PLATFORM_KVM },
-	{ "vfio.", IOMMUSIM_PLATFORM_KVM },  { "host.", IOMMUSIM_PLATFORM_KVM },
-};
-
+/* A parameter in an area some kind claims is read by that kind only; any other, by all. */
 bool iommusim_platform_reads(enum iommusim_platform_kind kind, enum iommusim_cost_id id)
 {
 	const struct iommusim_cost_param *p = iommusim_cost_param(id);
 
 	if ((unsigned int)kind >= IOMMUSIM_PLATFORM_NR || !p)
 		return false;
-	for (size_t i = 0; i < sizeof(area_owner) / sizeof(area_owner[0]); i++)
-		if (!strncmp(p->name, area_owner[i].area, strlen(area_owner[i].area)))
-			return area_owner[i].kind == kind;
+	for (unsigned int k = 0; k < IOMMUSIM_PLATFORM_NR; k++)
+		for (const char *const *a = kinds[k]->areas; a && *a; a++)
+			if (!strncmp(p->name, *a, strlen(*a)))
+				return k == (unsigned int)kind;
 	return true;
 }
 
@@ -120,7 +122,7 @@ static struct isim_platform_fn *fn_add(struct iommusim_platform *p, uint32_t fh)
 	f = isim_zalloc(p->mem, sizeof(*f), 0);
 	if (!f)
 		return NULL;
-	if (p->kind != IOMMUSIM_PLATFORM_LPAR && isim_shadow_create(p->mem, &f->shadow)) {
+	if (p->ops->shadows && isim_shadow_create(p->mem, &f->shadow)) {
 		isim_free(p->mem, f, sizeof(*f), 0);
 		return NULL;
 	}
@@ -132,10 +134,8 @@ static struct isim_platform_fn *fn_add(struct iommusim_platform *p, uint32_t fh)
 }
 
 /*
- * mirrors pci_dereg_ioat(): the shadow is emptied. On KVM the IOMMU region leaves the address
- * space, so vfio's listener removes the whole window with one UNMAP_DMA (every shadowed page is
- * torn down), while QEMU forgets its entries without giving their budget back. CP is assumed
- * to unmap every page and give the budget back.
+ * mirrors pci_dereg_ioat(): the shadow is emptied and every page it held is torn down on the
+ * host; what happens to the budget and how many unmap calls that takes is the kind's.
  */
 static void deregister(struct iommusim_platform *p, struct isim_platform_fn *f)
 {
@@ -143,10 +143,8 @@ static void deregister(struct iommusim_platform *p, struct isim_platform_fn *f)
 
 	p->container.shadow_pages -= n;
 	p->st.host_unmaps += n;
-	if (p->kind == IOMMUSIM_PLATFORM_KVM)
-		p->st.host_unmap_calls++;
-	else if (p->container.limited)
-		p->container.avail += n;
+	if (p->ops->dereg_ioat)
+		p->ops->dereg_ioat(p, n);
 	f->iota = NULL;
 	f->pba = 0;
 	f->pal = 0;
@@ -185,48 +183,14 @@ static int platform_set_ioat(void *arg, uint32_t fh, uint64_t pba, uint64_t pal,
 	return 0;
 }
 
-void isim_platform_charge(struct iommusim_platform *p, struct iommusim_cpu *cpu, uint64_t trap,
-			  uint64_t work)
+/*
+ * The answer to an RPCIT whose shadow walk ran out of host memory: the refused trap is
+ * charged, the failure recorded and the engine stopped (iommusim_platform_error()), and the
+ * guest gets cc 1 / function in error, an error its driver reports without retrying.
+ */
+static int answer_nomem(struct iommusim_platform *p, struct iommusim_cpu *cpu, uint8_t *status)
 {
-	iommusim_engine_cpu_charge(p->e, cpu, trap);
-	if (p->server && work)
-		iommusim_engine_server_use(p->e, p->server, cpu, iommusim_engine_cpu_now(p->e, cpu),
-					   work, NULL, NULL);
-	else
-		iommusim_engine_cpu_charge(p->e, cpu, work);
-	p->st.hyp_cycles += trap + work;
-}
-
-void isim_platform_add_counts(struct iommusim_platform *p, const struct isim_walk_counts *n)
-{
-	p->st.passes += n->passes;
-	p->st.second_passes += n->second_passes;
-	p->st.tables_walked += n->tables_walked;
-	p->st.pages_walked += n->pages_walked;
-	p->st.upper_invalid += n->upper_invalid;
-	p->st.upper_pages += n->upper_pages;
-	p->st.host_maps += n->maps;
-	p->st.host_unmap_calls += n->unmap_calls;
-	p->st.host_unmaps += n->teardowns;
-	p->st.maps_skipped += n->skipped;
-	p->st.silent_drops += n->silent_drops;
-	p->st.remaps += n->remaps;
-}
-
-/* The trap an RPCIT costs even when it is refused (the hypervisor decodes it first). */
-static void charge_refused(struct iommusim_platform *p, struct iommusim_cpu *cpu)
-{
-	const struct iommusim_cost *c = p->cost;
-
-	if (p->kind == IOMMUSIM_PLATFORM_KVM)
-		isim_kvm_charge_trap(p, cpu, 0);
-	else
-		isim_platform_charge(p, cpu, iommusim_cost_cycles(c, IOMMUSIM_COST_ZVM_TRAP_NS), 0);
-}
-
-int isim_platform_nomem(struct iommusim_platform *p, struct iommusim_cpu *cpu, uint8_t *status)
-{
-	charge_refused(p, cpu);
+	p->ops->refused(p, cpu);
 	p->st.rpcit_errors++;
 	if (!p->err)
 		p->err = -ENOMEM;
@@ -236,6 +200,17 @@ int isim_platform_nomem(struct iommusim_platform *p, struct iommusim_cpu *cpu, u
 	return IOMMUSIM_FW_CC_ERROR;
 }
 
+/* The pages a range [addr, end) touches: the first, and one past the last. */
+static uint64_t first_page(uint64_t addr)
+{
+	return addr >> ZPCI_PAGE_SHIFT;
+}
+
+static uint64_t end_page(uint64_t end)
+{
+	return (end >> ZPCI_PAGE_SHIFT) + ((end & (ZPCI_PAGE_SIZE - 1)) != 0);
+}
+
 /* mirrors the checks of rpcit_service_call(), then the kind's model */
 static int platform_rpcit(void *arg, struct iommusim_cpu *cpu, uint32_t fh, uint64_t addr,
 			  uint64_t len, uint8_t *status)
@@ -243,32 +218,31 @@ static int platform_rpcit(void *arg, struct iommusim_cpu *cpu, uint32_t fh, uint
 	struct iommusim_platform *p = arg;
 	struct isim_platform_fn *f;
 	uint64_t end = addr + len;
+	int cc;
 
 	assert(cpu);
 	p->st.rpcits++;
-	if (p->kind == IOMMUSIM_PLATFORM_LPAR)
-		return isim_lpar_rpcit(p, cpu, NULL, 0, 0, status);
+	if (end < addr)
+		end = UINT64_MAX;
+	if (!p->ops->shadows)
+		return p->ops->rpcit(p, cpu, NULL, first_page(addr), end_page(end), status);
 	f = fn_find(p, fh);
 	if (!f || !f->iota) {
-		charge_refused(p, cpu);
+		p->ops->refused(p, cpu);
 		p->st.rpcit_errors++;
 		return IOMMUSIM_FW_CC_NOT_OPERATIONAL;
 	}
-	if (end < addr)
-		end = UINT64_MAX;
 	/* QEMU's test, exclusive end against inclusive pba: a range ending at pba still walks. */
 	if (end < f->pba || addr > f->pal) {
-		charge_refused(p, cpu);
+		p->ops->refused(p, cpu);
 		p->st.rpcit_errors++;
 		p->st.range_errors++;
 		*status = IOMMUSIM_PLATFORM_STATUS_FUNC_IN_ERROR;
 		return IOMMUSIM_FW_CC_ERROR;
 	}
 	/* Every page the range touches; QEMU does not cut the range to the window. */
-	end = (end >> ZPCI_PAGE_SHIFT) + ((end & (ZPCI_PAGE_SIZE - 1)) != 0);
-	if (p->kind == IOMMUSIM_PLATFORM_KVM)
-		return isim_kvm_rpcit(p, cpu, f, addr >> ZPCI_PAGE_SHIFT, end, status);
-	return isim_zvm_rpcit(p, cpu, f, addr >> ZPCI_PAGE_SHIFT, end, status);
+	cc = p->ops->rpcit(p, cpu, f, first_page(addr), end_page(end), status);
+	return cc == -ENOMEM ? answer_nomem(p, cpu, status) : cc;
 }
 
 static const struct iommusim_firmware_ops platform_ops = {
@@ -280,46 +254,37 @@ int iommusim_platform_create(struct iommusim_mem *mem, struct iommusim_engine *e
 			     const struct iommusim_platform_config *cfg,
 			     struct iommusim_platform **out)
 {
+	struct isim_platform_setup setup = {.budget = 0, .server = NULL};
+	const struct isim_platform_ops *ops;
 	struct iommusim_platform *p;
-	const char *server = NULL;
-	uint64_t limit = 0;
 	int ret;
 
 	assert(mem && e && cfg && cfg->cost && out);
-	if ((unsigned int)cfg->kind >= IOMMUSIM_PLATFORM_NR || !cfg->guest_memory)
+	ops = isim_platform_kind_ops(cfg->kind);
+	if (!ops || !cfg->guest_memory)
 		return -EINVAL;
+	assert(ops->name && ops->rpcit && (!ops->shadows || ops->refused));
 	p = isim_zalloc(mem, sizeof(*p), 0);
 	if (!p)
 		return -ENOMEM;
 	p->mem = mem;
 	p->e = e;
 	p->kind = cfg->kind;
+	p->ops = ops;
 	p->guest_memory = cfg->guest_memory;
 	p->cost = cfg->cost;
 
-	switch (p->kind) {
-	case IOMMUSIM_PLATFORM_KVM:
-		limit = iommusim_cost_get(p->cost, IOMMUSIM_COST_VFIO_DMA_ENTRY_LIMIT);
-		if (iommusim_cost_get(p->cost, IOMMUSIM_COST_QEMU_SERIALIZE_RPCIT))
-			server = "qemu-bql";
-		break;
-	case IOMMUSIM_PLATFORM_ZVM:
-		limit = iommusim_cost_get(p->cost, IOMMUSIM_COST_ZVM_DMA_ENTRY_LIMIT);
-		if (iommusim_cost_get(p->cost, IOMMUSIM_COST_ZVM_SERIALIZE_RPCIT))
-			server = "zvm-cp";
-		break;
-	default:
-		break;
-	}
+	if (ops->setup)
+		ops->setup(p->cost, &setup);
 	/* 0 is "no limit": QEMU without a vfio limit reads dma_avail as 1 and never counts. */
-	p->container.limited = limit != 0;
-	p->container.avail = limit;
+	p->container.limited = setup.budget != 0;
+	p->container.avail = setup.budget;
 
 	ret = iommusim_firmware_create(mem, &platform_ops, p, &p->fw);
 	if (ret)
 		goto fail;
-	if (server) {
-		ret = iommusim_engine_server_create(e, server, &p->server);
+	if (setup.server) {
+		ret = iommusim_engine_server_create(e, setup.server, &p->server);
 		if (ret)
 			goto fail;
 	}
@@ -364,7 +329,7 @@ struct iommusim_server *iommusim_platform_server(const struct iommusim_platform 
 	return p->server;
 }
 
-/* sources.md S11: QEMU's window, its 8.0 shrink, or the configured aperture */
+/* sources.md S11: the window as the kind reports it, or the configured aperture */
 void iommusim_platform_zpci_config(const struct iommusim_platform *p, uint32_t fh,
 				   struct iommusim_zpci_config *out)
 {
@@ -384,15 +349,8 @@ void iommusim_platform_zpci_config(const struct iommusim_platform *p, uint32_t f
 	out->aperture_factor = 0;
 	out->max_busy_retries = 0;
 
-	if (p->kind == IOMMUSIM_PLATFORM_KVM &&
-	    iommusim_cost_get(c, IOMMUSIM_COST_QEMU_APERTURE_SHRINK)) {
-		/* mirrors s390_pci_read_base(): the window holds at most the vfio limit */
-		uint64_t size = iommusim_cost_get(c, IOMMUSIM_COST_VFIO_DMA_ENTRY_LIMIT)
-				<< ZPCI_PAGE_SHIFT;
-
-		if (size && size < out->end_dma - out->start_dma + 1)
-			out->end_dma = out->start_dma + size - 1;
-	}
+	if (p->ops->zpci_config)
+		p->ops->zpci_config(c, out);
 	/* An explicit aperture replaces the derived one, within the hardware's window. */
 	pages = iommusim_cost_get(c, IOMMUSIM_COST_GUEST_APERTURE_PAGES);
 	if (pages && (pages << ZPCI_PAGE_SHIFT) <

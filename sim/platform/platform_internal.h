@@ -1,13 +1,24 @@
 /* SPDX-License-Identifier: MIT */
-/* A platform's state, shared by the dispatch (platform.c) and the per-kind models. */
+/*
+ * A platform's state and the table each kind of platform fills in.
+ *
+ * platform.c is the generic part (the firmware handle, the functions and their registrations,
+ * the checks a hypervisor makes before it emulates an RPCIT) and reaches a kind only through
+ * its struct isim_platform_ops. Each kind (lpar.c, zvm.c, kvm.c) defines one such table and
+ * uses the helpers of charge.c and shadow.c, never platform.c: generic -> kinds -> helpers.
+ * A new kind is one file with its table, plus its line in platform.c's list of kinds.
+ */
 #ifndef ISIM_PLATFORM_INTERNAL_H
 #define ISIM_PLATFORM_INTERNAL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <iommusim/platform.h>
 
 #include "platform/shadow.h"
+
+struct isim_platform_ops;
 
 /*
  * struct isim_platform_fn - one zPCI function as the hypervisor knows it: what the guest
@@ -19,7 +30,7 @@ struct isim_platform_fn {
 	uint64_t pal;
 	/* NULL while no table is registered */
 	const struct iommusim_s390_io_table *iota;
-	/* NULL on LPAR */
+	/* NULL on kinds that keep no shadow */
 	struct isim_shadow *shadow;
 };
 
@@ -27,6 +38,7 @@ struct iommusim_platform {
 	struct iommusim_mem *mem;
 	struct iommusim_engine *e;
 	enum iommusim_platform_kind kind;
+	const struct isim_platform_ops *ops;
 	uint64_t guest_memory;
 	const struct iommusim_cost *cost;
 	struct iommusim_firmware *fw;
@@ -44,39 +56,61 @@ struct iommusim_platform {
 };
 
 /*
- * The per-kind RPCIT models: @f is the function with a registered table, [@first, @end) the
- * pages of the range (already checked against the window). Each charges @cpu, updates the
- * statistics and returns the condition code, setting *@status when it answers 1.
+ * struct isim_platform_setup - what a kind decides when a platform is created.
+ * @budget: pages the functions' shared container may map on the host; 0 for no limit.
+ * @server: the name of the server every RPCIT's hypervisor work queues on (a lock the
+ *          hypervisor holds through the emulation), or NULL: each CPU emulates on its own.
  */
-int isim_lpar_rpcit(struct iommusim_platform *p, struct iommusim_cpu *cpu,
-		    struct isim_platform_fn *f, uint64_t first, uint64_t end, uint8_t *status);
-int isim_kvm_rpcit(struct iommusim_platform *p, struct iommusim_cpu *cpu,
-		   struct isim_platform_fn *f, uint64_t first, uint64_t end, uint8_t *status);
-int isim_zvm_rpcit(struct iommusim_platform *p, struct iommusim_cpu *cpu,
-		   struct isim_platform_fn *f, uint64_t first, uint64_t end, uint8_t *status);
+struct isim_platform_setup {
+	uint64_t budget;
+	const char *server;
+};
 
 /*
- * KVM: charge one RPCIT exit: kvm.trap_unlocked_ns on @cpu, then kvm.trap_locked_ns plus
- * @emulation_ns of work under QEMU's big lock. The one place the trap is split.
+ * struct isim_platform_ops - one kind of platform: every place its behaviour differs.
+ * @name:        the kind's name (iommusim_platform_name()), also what its profiles name as
+ *               their platform. Mandatory.
+ * @areas:       prefixes of the cost parameters only this kind's model reads ("qemu."),
+ *               NULL-terminated, or NULL for none (iommusim_platform_reads()).
+ * @shadows:     the hypervisor keeps a shadow of each function's table: a function gets one at
+ *               its first registration, and every RPCIT is checked against the registration
+ *               before @rpcit runs (cc 3 without a table, cc 1 for a range outside it). Without
+ *               it @rpcit gets every call as it comes (LPAR's firmware purges what it is told).
+ * @rpcit:       the model of one RPCIT over pages [@first, @end) (every page the range
+ *               touches, not cut to the window); @f is the function with its table when the
+ *               kind @shadows, else NULL. Charges @cpu (charge.c), updates the statistics and
+ *               returns the condition code, setting *@status when it answers 1; or -ENOMEM,
+ *               when the shadow could not grow, with what the walk did counted and nothing
+ *               charged: platform.c then answers for the host. Mandatory.
+ * @refused:     charge the trap of an RPCIT answered without @rpcit's work: refused by the
+ *               checks (the hypervisor decodes the instruction first) or out of host memory.
+ *               Mandatory with @shadows.
+ * @setup:       the container's budget and the RPCIT server, from the cost set. NULL: no
+ *               budget, no server.
+ * @zpci_config: adjust what firmware reports for a function (its DMA window) to the kind's
+ *               rules; guest.aperture_pages is applied after it. NULL: the hardware's window.
+ * @dereg_ioat:  the kind's part of a deregistration, after the function's shadow was emptied
+ *               of @pages pages (already off the container's level and counted as host
+ *               unmaps). NULL: nothing more.
  */
-void isim_kvm_charge_trap(struct iommusim_platform *p, struct iommusim_cpu *cpu,
-			  uint64_t emulation_ns);
+struct isim_platform_ops {
+	const char *name;
+	const char *const *areas;
+	bool shadows;
+	int (*rpcit)(struct iommusim_platform *p, struct iommusim_cpu *cpu,
+		     struct isim_platform_fn *f, uint64_t first, uint64_t end, uint8_t *status);
+	void (*refused)(struct iommusim_platform *p, struct iommusim_cpu *cpu);
+	void (*setup)(const struct iommusim_cost *c, struct isim_platform_setup *out);
+	void (*zpci_config)(const struct iommusim_cost *c, struct iommusim_zpci_config *out);
+	void (*dereg_ioat)(struct iommusim_platform *p, uint64_t pages);
+};
 
-/*
- * Charge an RPCIT's hypervisor time: @trap cycles on @cpu, then @work cycles on the platform's
- * server if it has one (the CPU is held through the wait and the service), else on @cpu.
- */
-void isim_platform_charge(struct iommusim_platform *p, struct iommusim_cpu *cpu, uint64_t trap,
-			  uint64_t work);
+/* The kinds, one table each (lpar.c, zvm.c, kvm.c). */
+extern const struct isim_platform_ops isim_lpar_ops;
+extern const struct isim_platform_ops isim_zvm_ops;
+extern const struct isim_platform_ops isim_kvm_ops;
 
-/*
- * The answer to an RPCIT whose shadow walk ran out of host memory: the refused trap is
- * charged, the failure recorded and the engine stopped (iommusim_platform_error()), and the
- * guest gets cc 1 / function in error, an error its driver reports without retrying.
- */
-int isim_platform_nomem(struct iommusim_platform *p, struct iommusim_cpu *cpu, uint8_t *status);
-
-/* Add a shadow walk's counts to the platform's statistics. */
-void isim_platform_add_counts(struct iommusim_platform *p, const struct isim_walk_counts *n);
+/* The table of @kind, or NULL for a number that names no kind (platform.c's list). */
+const struct isim_platform_ops *isim_platform_kind_ops(enum iommusim_platform_kind kind);
 
 #endif /* ISIM_PLATFORM_INTERNAL_H */

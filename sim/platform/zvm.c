@@ -13,6 +13,9 @@
  *   while the budget allows, and the answer is cc 1 / status 16 only if a page was left
  *   unshadowed.
  */
+#include <errno.h>
+
+#include "platform/charge.h"
 #include "platform/platform_internal.h"
 
 static uint64_t cp_ns(const struct iommusim_cost *c, const struct isim_walk_counts *n)
@@ -24,8 +27,8 @@ static uint64_t cp_ns(const struct iommusim_cost *c, const struct isim_walk_coun
 	       n->teardowns * iommusim_cost_get(c, IOMMUSIM_COST_ZVM_UNMAP_PAGE_NS);
 }
 
-int isim_zvm_rpcit(struct iommusim_platform *p, struct iommusim_cpu *cpu,
-		   struct isim_platform_fn *f, uint64_t first, uint64_t end, uint8_t *status)
+static int zvm_rpcit(struct iommusim_platform *p, struct iommusim_cpu *cpu,
+		     struct isim_platform_fn *f, uint64_t first, uint64_t end, uint8_t *status)
 {
 	const struct iommusim_cost *c = p->cost;
 	static const struct isim_walk_rules rules = {
@@ -40,7 +43,7 @@ int isim_zvm_rpcit(struct iommusim_platform *p, struct iommusim_cpu *cpu,
 	if (isim_shadow_refresh(f->shadow, f->iota, first, end, &rules, &p->container, &n)) {
 		/* What the walk did before it stopped is counted; its time is not charged. */
 		isim_platform_add_counts(p, &n);
-		return isim_platform_nomem(p, cpu, status);
+		return -ENOMEM;
 	}
 	isim_platform_charge(p, cpu, iommusim_cost_cycles(c, IOMMUSIM_COST_ZVM_TRAP_NS),
 			     iommusim_cost_ns_to_cycles(c, cp_ns(c, &n)));
@@ -51,3 +54,35 @@ int isim_zvm_rpcit(struct iommusim_platform *p, struct iommusim_cpu *cpu,
 	*status = IOMMUSIM_FW_STATUS_RESOURCES_ALT;
 	return IOMMUSIM_FW_CC_ERROR;
 }
+
+/* An RPCIT refused before any walk still costs CP's intercept (Z1). */
+static void zvm_refused(struct iommusim_platform *p, struct iommusim_cpu *cpu)
+{
+	isim_platform_charge(p, cpu, iommusim_cost_cycles(p->cost, IOMMUSIM_COST_ZVM_TRAP_NS), 0);
+}
+
+/* Z4 and Z5: one server for CP unless told otherwise, a budget only when one is assumed. */
+static void zvm_setup(const struct iommusim_cost *c, struct isim_platform_setup *out)
+{
+	out->budget = iommusim_cost_get(c, IOMMUSIM_COST_ZVM_DMA_ENTRY_LIMIT);
+	out->server = iommusim_cost_get(c, IOMMUSIM_COST_ZVM_SERIALIZE_RPCIT) ? "zvm-cp" : NULL;
+}
+
+/* Z6: CP unmaps every page it shadowed and gives the budget back. */
+static void zvm_dereg_ioat(struct iommusim_platform *p, uint64_t pages)
+{
+	if (p->container.limited)
+		p->container.avail += pages;
+}
+
+static const char *const zvm_areas[] = {"zvm.", NULL};
+
+const struct isim_platform_ops isim_zvm_ops = {
+	.name = "zvm",
+	.areas = zvm_areas,
+	.shadows = true,
+	.rpcit = zvm_rpcit,
+	.refused = zvm_refused,
+	.setup = zvm_setup,
+	.dereg_ioat = zvm_dereg_ioat,
+};

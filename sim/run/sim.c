@@ -16,6 +16,7 @@
 #include <iommusim/sim.h>
 
 #include "base/memory.h"
+#include "run/sim_impl.h"
 #include "workload/nvme.h"
 
 #define PAGE_SIZE 4096ull
@@ -27,45 +28,6 @@
  * kernel keeps for itself (lowcore, image), which no DMA in this model touches.
  */
 #define GUEST_IO_BASE (16ull << 20)
-
-/* Every counter the statistics are differences of, read at one instant. */
-struct snapshot {
-	uint64_t t;
-	struct isim_nvme_counters io;
-	struct iommusim_dma_stats dma;
-	struct iommusim_s390_counters s390;
-	struct iommusim_s390_legacy_counters legacy;
-	struct iommusim_platform_stats plat;
-	uint64_t charged;
-	struct iommusim_server_stats server;
-	struct iommusim_server_stats device;
-	/* When each server is next idle from t on: the end of the busy stretch holding t. */
-	uint64_t server_idle;
-	uint64_t device_idle;
-};
-
-struct iommusim_sim {
-	struct iommusim_mem *mem;
-	struct iommusim_sim_config cfg;
-	const struct iommusim_cost *cost;
-	struct iommusim_engine *e;
-	struct iommusim_platform *platform;
-	struct iommusim_device *dev;
-	struct iommusim_domain *domain; /* NULL for the legacy ops */
-	struct isim_nvme *nvme;
-	uint32_t fq_size;
-	uint32_t fq_timeout_ms;
-	bool ran;
-	/*
-	 * The memory context's refusals when the simulation began: any refusal after that, even
-	 * one the guest's kernel took in its stride (a flush queue it went without, a magazine it
-	 * did not cache), makes the results those of another machine, so it is reported as -ENOMEM.
-	 */
-	uint64_t mem_failed;
-	/* iommusim_cost_work_cycles() per kind, read once: the hook runs many times per I/O. */
-	uint64_t work_cycles[IOMMUSIM_WORK_NR];
-	struct iommusim_sim_stats stats;
-};
 
 /* Guest work reported by the kernel layers becomes busy time of the CPU that did it. */
 static void work_hook(void *arg, struct iommusim_cpu *cpu, enum iommusim_work kind, uint64_t n)
@@ -363,167 +325,6 @@ void iommusim_sim_destroy(struct iommusim_sim *sim)
 /* ---- running ---- */
 
 /*
- * The first instant at or after @t at which @srv is idle. A request of no service books
- * nothing and starts there; it is counted as a request, so probe after reading the counters.
- */
-static uint64_t idle_from(struct iommusim_sim *sim, struct iommusim_server *srv, uint64_t t)
-{
-	uint64_t start;
-
-	iommusim_engine_server_use(sim->e, srv, NULL, t, 0, &start, NULL);
-	return start;
-}
-
-static void take_snapshot(struct iommusim_sim *sim, uint64_t t, struct snapshot *s)
-{
-	struct iommusim_server *server = iommusim_platform_server(sim->platform);
-
-	memset(s, 0, sizeof(*s));
-	s->t = t;
-	isim_nvme_counters(sim->nvme, &s->io);
-	iommusim_dma_get_stats(sim->dev, &s->dma);
-	if (sim->domain)
-		iommusim_s390_domain_counters(sim->domain, &s->s390);
-	else
-		iommusim_s390_legacy_counters(sim->dev, &s->legacy);
-	iommusim_platform_get_stats(sim->platform, &s->plat);
-	for (unsigned int i = 0; i < sim->cfg.cpus; i++)
-		s->charged += iommusim_engine_cpu_charged(sim->e, iommusim_engine_cpu(sim->e, i));
-	if (server) {
-		iommusim_engine_server_stats(server, &s->server);
-		s->server_idle = idle_from(sim, server, t);
-	}
-	iommusim_engine_server_stats(isim_nvme_server(sim->nvme), &s->device);
-	s->device_idle = idle_from(sim, isim_nvme_server(sim->nvme), t);
-}
-
-/* Start the servers' counting at the interval's start, so their busy time is the interval's. */
-static void reset_servers(struct iommusim_sim *sim, uint64_t t)
-{
-	struct iommusim_server *server = iommusim_platform_server(sim->platform);
-
-	if (server)
-		iommusim_engine_server_reset_stats(server, t);
-	iommusim_engine_server_reset_stats(isim_nvme_server(sim->nvme), t);
-}
-
-/*
- * The platform's counters over the interval. Every member but the three levels is a counter
- * (members are only ever appended, all counters), so the difference is taken member by member.
- */
-static void platform_delta(const struct iommusim_platform_stats *a,
-			   const struct iommusim_platform_stats *b,
-			   struct iommusim_platform_stats *out)
-{
-	const uint64_t *pa = (const uint64_t *)a;
-	const uint64_t *pb = (const uint64_t *)b;
-	uint64_t *po = (uint64_t *)out;
-
-	_Static_assert(sizeof(*a) % sizeof(uint64_t) == 0, "platform stats are all uint64_t");
-	for (size_t i = 0; i < sizeof(*a) / sizeof(uint64_t); i++)
-		po[i] = pb[i] - pa[i];
-	out->shadow_pages = b->shadow_pages;
-	out->shadow_pages_max = b->shadow_pages_max;
-	out->dma_avail = b->dma_avail;
-}
-
-/*
- * Busy time of a server inside [a->t, b->t). A server counts a request's whole service when it
- * is booked, so a long one (a global RPCIT walking millions of pages) booked near the end
- * would count beyond the interval, and one booked in the warm-up not at all. The stretch
- * running at the start is added and the one running on at the end taken off; that is exact
- * when each is one busy stretch, as bookings made in arrival order are, and the result never
- * leaves [0, interval].
- */
-static uint64_t busy_within(uint64_t booked, uint64_t a_t, uint64_t a_idle, uint64_t b_t,
-			    uint64_t b_idle)
-{
-	uint64_t in = booked + (a_idle - a_t), out = b_idle - b_t;
-
-	if (in <= out)
-		return 0;
-	return in - out < b_t - a_t ? in - out : b_t - a_t;
-}
-
-static double cycles_to_us(const struct iommusim_sim *sim, double cycles)
-{
-	return cycles * 1e6 / (double)iommusim_engine_hz(sim->e);
-}
-
-static void compute_stats(struct iommusim_sim *sim, const struct snapshot *a,
-			  const struct snapshot *b)
-{
-	struct iommusim_sim_stats *st = &sim->stats;
-	const struct isim_hist *lat = isim_nvme_latency(sim->nvme);
-	double interval = (double)(b->t - a->t);
-	uint64_t bytes = b->io.completed_bytes - a->io.completed_bytes;
-
-	memset(st, 0, sizeof(*st));
-	st->sim_seconds = interval / (double)iommusim_engine_hz(sim->e);
-	st->fq_size = sim->fq_size;
-	st->fq_timeout_ms = sim->fq_timeout_ms;
-	st->ios_submitted = b->io.submitted - a->io.submitted;
-	st->ios_completed = b->io.completed - a->io.completed;
-	st->io_errors = b->io.failed - a->io.failed;
-	st->map_failures = b->dma.map_failures - a->dma.map_failures;
-	st->iops = (double)st->ios_completed / st->sim_seconds;
-	st->mbps = (double)bytes / st->sim_seconds / 1e6;
-	st->lat_mean_us = cycles_to_us(sim, isim_hist_mean(lat));
-	st->lat_p50_us = cycles_to_us(sim, (double)isim_hist_quantile(lat, 50, 100));
-	st->lat_p99_us = cycles_to_us(sim, (double)isim_hist_quantile(lat, 99, 100));
-	st->lat_max_us = cycles_to_us(sim, (double)lat->max);
-	st->lat_min_us = cycles_to_us(sim, (double)lat->min);
-	if (sim->domain) {
-		st->rpcit_map = b->s390.sync_map_rpcits - a->s390.sync_map_rpcits;
-		st->rpcit_unmap = b->s390.sync_rpcits - a->s390.sync_rpcits;
-		st->rpcit_global = b->s390.global_rpcits - a->s390.global_rpcits +
-				   b->s390.enomem_global_rpcits - a->s390.enomem_global_rpcits;
-		st->fq_flushes = b->dma.fq_flushes - a->dma.fq_flushes;
-	} else {
-		st->rpcit_map = b->legacy.map_rpcits - a->legacy.map_rpcits;
-		st->rpcit_unmap = b->legacy.unmap_rpcits - a->legacy.unmap_rpcits;
-		st->rpcit_global = b->legacy.global_rpcits - a->legacy.global_rpcits;
-		st->legacy_wraps = b->legacy.wraps - a->legacy.wraps;
-	}
-	platform_delta(&a->plat, &b->plat, &st->platform);
-	st->budget_exhausted = st->platform.budget_exhausted;
-	if (iommusim_platform_server(sim->platform)) {
-		st->server_util = (double)busy_within(b->server.busy, a->t, a->server_idle, b->t,
-						      b->server_idle) / interval;
-		if (b->server.requests)
-			st->server_wait_us = cycles_to_us(sim, (double)b->server.wait_total /
-								  (double)b->server.requests);
-	}
-	st->device_util = (double)busy_within(b->device.busy, a->t, a->device_idle, b->t,
-					      b->device_idle) / interval;
-	/*
-	 * Work is booked when a CPU reaches it, ahead of the engine's clock, so the charges of an
-	 * interval can overhang its end by one step: a fraction is at most 1.
-	 */
-	st->cpu_util = (double)(b->charged - a->charged) / ((double)sim->cfg.cpus * interval);
-	if (st->cpu_util > 1.0)
-		st->cpu_util = 1.0;
-	st->in_flight_start = a->io.in_flight;
-	st->in_flight_end = b->io.in_flight;
-}
-
-/* After the drain: totals of the whole run and the data mappings left behind. */
-static void finish_stats(struct iommusim_sim *sim)
-{
-	struct iommusim_sim_stats *st = &sim->stats;
-	struct isim_nvme_counters io;
-	struct iommusim_dma_stats dma;
-
-	isim_nvme_counters(sim->nvme, &io);
-	iommusim_dma_get_stats(sim->dev, &dma);
-	st->ios_submitted_total = io.submitted;
-	st->ios_completed_total = io.completed;
-	st->io_errors_total = io.failed;
-	/* Live mappings, less the driver's coherent ones, which stay until the device goes. */
-	st->mapped_end = dma.maps - dma.unmaps - io.coherent;
-}
-
-/*
  * Run every event before cycle @t (the interval is half-open: [start, end)). With a progress callback, in slices of about 1 % of the
  * whole run: a slice boundary runs nothing and moves no event, so the results are the same.
  */
@@ -550,7 +351,7 @@ static int run_before(struct iommusim_sim *sim, uint64_t t, uint64_t total)
 
 static int run(struct iommusim_sim *sim)
 {
-	struct snapshot a, b;
+	struct isim_sim_snapshot a, b;
 	uint64_t start, end;
 	int err;
 
@@ -562,16 +363,16 @@ static int run(struct iommusim_sim *sim)
 		err = run_before(sim, start, end);
 	if (err)
 		return err;
-	take_snapshot(sim, start, &a);
-	reset_servers(sim, start);
+	isim_sim_take_snapshot(sim, start, &a);
+	isim_sim_reset_servers(sim, start);
 	isim_nvme_measure(sim->nvme, true);
 
 	err = run_before(sim, end, end);
 	if (err)
 		return err;
-	take_snapshot(sim, end, &b);
+	isim_sim_take_snapshot(sim, end, &b);
 	isim_nvme_measure(sim->nvme, false);
-	compute_stats(sim, &a, &b);
+	isim_sim_compute_stats(sim, &a, &b);
 
 	/*
 	 * Drain: the last completion stops the engine. Timers (flush queue, depot trim) may
@@ -588,7 +389,7 @@ static int run(struct iommusim_sim *sim)
 	err = host_error(sim);
 	if (err)
 		return err;
-	finish_stats(sim);
+	isim_sim_finish_stats(sim);
 	return 0;
 }
 

@@ -24,29 +24,35 @@ struct op_syntax {
 	const char *field[3];
 	/* Ops that only set the replay's own state may come before `init`. */
 	bool before_init;
+	/* strlen(name), for the lookup */
+	unsigned char len;
 };
 
+/* The ops of a DMA stream first: a lookup tries them in this order. */
 static const struct op_syntax syntax[] = {
-	{ "init", OP_INIT, 2, { "GRANULE", "START_PFN" }, true },
-	{ "ncpus", OP_NCPUS, 1, { "N" }, true },
-	{ "cpu", OP_CPU, 1, { "N" }, true },
-	{ "alloc", OP_ALLOC, 3, { "SIZE", "LIMIT_PFN", "ALIGNED" }, false },
-	{ "free", OP_FREE, 1, { "PFN" }, false },
-	{ "reserve", OP_RESERVE, 2, { "PFN_LO", "PFN_HI" }, false },
-	{ "fast", OP_FAST, 3, { "SIZE", "LIMIT_PFN", "FLUSH" }, false },
-	{ "ffree", OP_FFREE, 2, { "PFN", "SIZE" }, false },
-	{ "drain", OP_DRAIN, 0, { NULL }, false },
-	{ "tick", OP_TICK, 0, { NULL }, false },
-	{ "dump", OP_DUMP, 0, { NULL }, false },
-	{ "find", OP_FIND, 1, { "PFN" }, false },
-	{ "cpudead", OP_CPUDEAD, 1, { "N" }, false },
-	{ "rcache", OP_RCACHE, 0, { NULL }, false },
-	{ "cached", OP_CACHED, 0, { NULL }, false },
-	{ "pending", OP_PENDING, 0, { NULL }, false },
+	{ "fast", OP_FAST, 3, { "SIZE", "LIMIT_PFN", "FLUSH" }, false, 4 },
+	{ "ffree", OP_FFREE, 2, { "PFN", "SIZE" }, false, 5 },
+	{ "alloc", OP_ALLOC, 3, { "SIZE", "LIMIT_PFN", "ALIGNED" }, false, 5 },
+	{ "free", OP_FREE, 1, { "PFN" }, false, 4 },
+	{ "cpu", OP_CPU, 1, { "N" }, true, 3 },
+	{ "init", OP_INIT, 2, { "GRANULE", "START_PFN" }, true, 4 },
+	{ "ncpus", OP_NCPUS, 1, { "N" }, true, 5 },
+	{ "reserve", OP_RESERVE, 2, { "PFN_LO", "PFN_HI" }, false, 7 },
+	{ "drain", OP_DRAIN, 0, { NULL }, false, 5 },
+	{ "tick", OP_TICK, 0, { NULL }, false, 4 },
+	{ "dump", OP_DUMP, 0, { NULL }, false, 4 },
+	{ "find", OP_FIND, 1, { "PFN" }, false, 4 },
+	{ "cpudead", OP_CPUDEAD, 1, { "N" }, false, 7 },
+	{ "rcache", OP_RCACHE, 0, { NULL }, false, 6 },
+	{ "cached", OP_CACHED, 0, { NULL }, false, 6 },
+	{ "pending", OP_PENDING, 0, { NULL }, false, 7 },
 };
 
 /* Op, at most 3 fields, and one more to show as extra. */
 #define MAX_WORDS 5
+
+/* The shortest op line: a 4-byte op with no field ("tick") and its newline. */
+#define MIN_OP_BYTES 5
 
 /*
  * docs/iova-ops.md: any blank separates fields, a line whose first field starts with '#' is a
@@ -60,8 +66,10 @@ static const struct isim_script_rules rules = {
 
 static const struct op_syntax *lookup(const char *word, size_t len)
 {
+	/* length and first byte rule out most entries without a call */
 	for (size_t i = 0; i < sizeof(syntax) / sizeof(syntax[0]); i++)
-		if (strlen(syntax[i].name) == len && !memcmp(syntax[i].name, word, len))
+		if (syntax[i].len == len && syntax[i].name[0] == word[0] &&
+		    !memcmp(syntax[i].name, word, len))
 			return &syntax[i];
 	return NULL;
 }
@@ -173,6 +181,23 @@ struct state {
 	bool seen_init;
 };
 
+/* The op just written at the end of @script: the API's limits checked, then counted in. */
+static int finish_op(const struct isim_script_lines *p, struct state *st,
+		     struct iova_script *script, const struct op_syntax *syn, struct iova_op *op)
+{
+	int err = check_args(p, syn, op->arg);
+
+	if (!err)
+		err = check_cpus(p, &st->cpus, op);
+	if (err)
+		return err;
+	if (syn->kind == OP_INIT)
+		st->seen_init = true;
+	note_cpus(script, op);
+	script->nops++;
+	return 0;
+}
+
 /* The fields of the line last read: checked, and appended to @script. */
 static int parse_line(const struct isim_script_lines *p, struct state *st,
 		      struct iova_script *script)
@@ -183,7 +208,6 @@ static int parse_line(const struct isim_script_lines *p, struct state *st,
 	const struct op_syntax *syn = lookup(word[0], wlen[0]);
 	char show[ISIM_SCRIPT_SHOWN_SIZE];
 	struct iova_op *op;
-	int err;
 
 	if (!syn)
 		return isim_script_fail(p, "op", "unknown op '%s'",
@@ -201,10 +225,13 @@ static int parse_line(const struct isim_script_lines *p, struct state *st,
 	if (!syn->before_init && !st->seen_init)
 		return isim_script_fail(p, "op", "'%s' before 'init'", syn->name);
 
-	op = isim_script_grow(script->mem, script->ops, script->nops, &script->cap, sizeof(*op));
-	if (!op)
-		return -ENOMEM;
-	script->ops = op;
+	if (script->nops == script->cap) {
+		op = isim_script_grow(script->mem, script->ops, script->nops, &script->cap,
+				      sizeof(*op));
+		if (!op)
+			return -ENOMEM;
+		script->ops = op;
+	}
 	op = &script->ops[script->nops];
 	*op = (struct iova_op){ .kind = syn->kind, .line = (uint32_t)p->line };
 	for (unsigned int i = 0; i < syn->nargs; i++) {
@@ -218,16 +245,110 @@ static int parse_line(const struct isim_script_lines *p, struct state *st,
 							   : "out of range (above 2^64 - 1)",
 				isim_script_shown(show, sizeof(show), word[i + 1], wlen[i + 1]));
 	}
-	err = check_args(p, syn, op->arg);
-	if (!err)
-		err = check_cpus(p, &st->cpus, op);
-	if (err)
-		return err;
-	if (syn->kind == OP_INIT)
-		st->seen_init = true;
-	note_cpus(script, op);
-	script->nops++;
-	return 0;
+	return finish_op(p, st, script, syn, op);
+}
+
+/*
+ * A number as the fast path takes it: 1 to 19 decimal digits, or 0x (0X) and 1 to 16 hex
+ * digits, which can never be out of range, ended by a space, a newline or the end of the
+ * script. Anything else (a longer number, a bad digit, another blank) is left to the
+ * general path, which reads it the same way or names what is wrong with it.
+ */
+static const char *fast_number(const char *c, const char *end, uint64_t *out)
+{
+	const char *start;
+	uint64_t v = 0;
+
+	if (end - c >= 2 && c[0] == '0' && (c[1] == 'x' || c[1] == 'X')) {
+		c += 2;
+		start = c;
+		for (; c < end && c - start < 17; c++) {
+			unsigned int d = (unsigned int)(unsigned char)*c - '0';
+
+			if (d > 9) {
+				d = ((unsigned int)(unsigned char)*c | 0x20) - 'a';
+				if (d > 5)
+					break;
+				d += 10;
+			}
+			v = v * 16 + d;
+		}
+		if (c == start || c - start > 16)
+			return NULL;
+	} else {
+		start = c;
+		for (; c < end && c - start < 20; c++) {
+			unsigned int d = (unsigned int)(unsigned char)*c - '0';
+
+			if (d > 9)
+				break;
+			v = v * 10 + d;
+		}
+		if (c == start || c - start > 19)
+			return NULL;
+	}
+	if (c < end && *c != ' ' && *c != '\n')
+		return NULL;
+	*out = v;
+	return c;
+}
+
+/*
+ * The common line, read straight from the text: a known op in lowercase, each field after one
+ * space, a number fast_number() takes, and the newline or the end of the script right after
+ * the last. Such a line means the same to the general path (isim_script_next_line() and
+ * parse_line()), which takes every other line, from the same position, so that whatever is
+ * unusual about it reads and fails exactly as before. Returns false, having consumed nothing,
+ * when the line is not of that form.
+ */
+static bool fast_line(struct isim_script_lines *l, const struct op_syntax **syn, uint64_t *arg)
+{
+	const char *c = l->pos, *end = l->end, *w = c;
+	const struct op_syntax *s;
+
+	while (c < end && (unsigned int)(unsigned char)*c - 'a' < 26)
+		c++;
+	if (c == w)
+		return false;
+	s = lookup(w, (size_t)(c - w));
+	if (!s)
+		return false;
+	for (unsigned int i = 0; i < s->nargs; i++) {
+		if (c == end || *c != ' ')
+			return false;
+		c = fast_number(c + 1, end, &arg[i]);
+		if (!c)
+			return false;
+	}
+	if (c < end && *c != '\n')
+		return false;
+	l->line++;
+	l->pos = c < end ? c + 1 : c;
+	*syn = s;
+	return true;
+}
+
+/* A line fast_line() read: checked and appended as parse_line() does. */
+static int parse_fast_line(const struct isim_script_lines *p, struct state *st,
+			   struct iova_script *script, const struct op_syntax *syn,
+			   const uint64_t *arg)
+{
+	struct iova_op *op;
+
+	if (!syn->before_init && !st->seen_init)
+		return isim_script_fail(p, "op", "'%s' before 'init'", syn->name);
+	if (script->nops == script->cap) {
+		op = isim_script_grow(script->mem, script->ops, script->nops, &script->cap,
+				      sizeof(*op));
+		if (!op)
+			return -ENOMEM;
+		script->ops = op;
+	}
+	op = &script->ops[script->nops];
+	*op = (struct iova_op){ .kind = syn->kind,
+				.line = (uint32_t)p->line,
+				.arg = { arg[0], arg[1], arg[2] } };
+	return finish_op(p, st, script, syn, op);
 }
 
 int isim_iova_script_parse(struct iommusim_mem *mem, const char *text, size_t len,
@@ -240,8 +361,27 @@ int isim_iova_script_parse(struct iommusim_mem *mem, const char *text, size_t le
 
 	isim_script_lines_init(&lines, &rules, text, len, name, errbuf, errlen);
 	*script = (struct iova_script){ .mem = mem, .possible_cpus = DEFAULT_NCPUS };
-	while (!err && isim_script_next_line(&lines, MAX_WORDS))
-		err = parse_line(&lines, &st, script);
+	/* Room for every op the text can hold up front, rather than growing by copies. */
+	script->cap = isim_script_ops_bound(text, len, MIN_OP_BYTES);
+	if (script->cap) {
+		script->ops = isim_alloc(mem, script->cap * sizeof(*script->ops), 0);
+		if (!script->ops) {
+			script->cap = 0;
+			return -ENOMEM;
+		}
+		isim_mem_hint_huge(script->ops, script->cap * sizeof(*script->ops));
+	}
+	while (!err) {
+		const struct op_syntax *syn;
+		uint64_t arg[3] = { 0, 0, 0 };
+
+		if (fast_line(&lines, &syn, arg))
+			err = parse_fast_line(&lines, &st, script, syn, arg);
+		else if (isim_script_next_line(&lines, MAX_WORDS))
+			err = parse_line(&lines, &st, script);
+		else
+			break;
+	}
 	if (err)
 		isim_iova_script_free(script);
 	return err;

@@ -39,7 +39,8 @@ struct isim_nvme;
  * struct isim_nvme_setup - what the workload runs on.
  * @engine:     its CPUs run the jobs (job j on CPU j); it must outlive the workload.
  * @dev:        the NVMe function, its DMA ops installed; it must outlive the workload.
- * @cost:       nvme.*, fio.* and guest.dma_{map,unmap}_cycles are read from it.
+ * @cost:       nvme.* and fio.* are read from it. The DMA calls' own part, like the rest of the
+ *              guest's work, is reported by the DMA API and charged by the CPUs' work hook.
  * @job:        jobs, iodepth, block size, pattern, direction (checked by the caller).
  * @seed:       seeds the device's and the jobs' random streams.
  * @phys_base:  first guest-physical byte the rings and buffers may use (page aligned).

@@ -22,8 +22,11 @@ void isim_script_lines_init(struct isim_script_lines *l, const struct isim_scrip
 	};
 }
 
-static bool is_blank(const struct isim_script_rules *rules, char c)
+/* Every field separator is a control byte or the space, so one compare clears any other byte. */
+static inline bool is_blank(const struct isim_script_rules *rules, char c)
 {
+	if ((unsigned char)c > ' ')
+		return false;
 	return c == ' ' || c == '\t' ||
 	       (rules->all_blanks && (c == '\r' || c == '\v' || c == '\f'));
 }
@@ -56,17 +59,60 @@ static size_t split(const struct isim_script_rules *rules, const char *pos, cons
 	return n;
 }
 
+/*
+ * The fields of the line at @l->pos, found in the same pass that finds its end (the scripts
+ * a replay reads run to millions of short lines, so each byte is looked at once): what
+ * split() finds between the same bounds. The end of the line is the first '\n' or the end
+ * of the script; fields past @max are not looked at, only skipped with the rest of the line.
+ * Returns the end of the line.
+ */
+static const char *split_line(struct isim_script_lines *l, size_t max)
+{
+	const struct isim_script_rules *rules = l->rules;
+	const char *c = l->pos, *end = l->end;
+	size_t n = 0;
+
+	for (;;) {
+		const char *w;
+
+		while (c < end && *c != '\n' && is_blank(rules, *c))
+			c++;
+		if (c == end || *c == '\n')
+			break;
+		if (n == max || (n == 0 && *c == '#')) {
+			c = memchr(c, '\n', (size_t)(end - c));
+			if (!c)
+				c = end;
+			break;
+		}
+		w = c;
+		while (c < end && ((unsigned char)*c > ' ' || (*c != '\n' && !is_blank(rules, *c))))
+			c++;
+		l->word[n] = w;
+		l->wlen[n] = (size_t)(c - w);
+		n++;
+	}
+	l->nwords = n;
+	return c;
+}
+
 bool isim_script_next_line(struct isim_script_lines *l, size_t max)
 {
 	if (max > ISIM_SCRIPT_MAX_WORDS)
 		max = ISIM_SCRIPT_MAX_WORDS;
 	while (l->pos < l->end) {
-		const char *eol = memchr(l->pos, '\n', (size_t)(l->end - l->pos));
+		const char *eol;
 
-		if (!eol)
-			eol = l->end;
 		l->line++;
-		l->nwords = split(l->rules, l->pos, eol, l->word, l->wlen, max);
+		if (l->rules->comment_anywhere) {
+			/* a '#' inside a field ends the line: find the line's end first */
+			eol = memchr(l->pos, '\n', (size_t)(l->end - l->pos));
+			if (!eol)
+				eol = l->end;
+			l->nwords = split(l->rules, l->pos, eol, l->word, l->wlen, max);
+		} else {
+			eol = split_line(l, max);
+		}
 		l->pos = eol < l->end ? eol + 1 : eol;
 		if (l->nwords)
 			return true;
@@ -95,16 +141,26 @@ enum isim_script_number isim_script_number(const struct isim_script_rules *rules
 
 	if (len == 0 || (hex && len == 2))
 		return ISIM_NUMBER_MALFORMED;
+	/* 19 decimal digits stay below 10^19 < 2^64: no overflow to watch for */
+	if (!hex && len <= 19) {
+		for (size_t i = 0; i < len; i++) {
+			unsigned int d = (unsigned int)(unsigned char)s[i] - '0';
+
+			if (d > 9)
+				return ISIM_NUMBER_MALFORMED;
+			v = v * 10 + d;
+		}
+		*out = v;
+		return ISIM_NUMBER_OK;
+	}
 	for (size_t i = hex ? 2 : 0; i < len; i++) {
 		int d = digit_value(s[i], hex);
 
 		if (d < 0)
 			return ISIM_NUMBER_MALFORMED;
 		/* keep reading: a bad digit further on makes it malformed, not too large */
-		if (v > (UINT64_MAX - (uint64_t)d) / base)
+		if (__builtin_mul_overflow(v, base, &v) || __builtin_add_overflow(v, (uint64_t)d, &v))
 			over = true;
-		else
-			v = v * base + (uint64_t)d;
 	}
 	if (over)
 		return ISIM_NUMBER_TOO_LARGE;

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <iommusim/mem.h>
 
+#include "base/memory.h"
 #include "workload/script_io.h"
 
 /*
@@ -45,12 +46,26 @@ int isim_script_replay(const struct isim_script_format *fmt, void *script, struc
 void *isim_script_grow(struct iommusim_mem *mem, void *ops, size_t nops, size_t *cap, size_t elem);
 
 /*
+ * How many ops the @len bytes of @text can hold at most, for an op array sized once: no more
+ * than its lines, and no more than one per @min_op_bytes bytes (the shortest op line with its
+ * newline), so a text of blank lines does not ask for an array larger than itself. 0 for an
+ * empty text.
+ */
+size_t isim_script_ops_bound(const char *text, size_t len, size_t min_op_bytes);
+
+/*
  * After one op of a run: -ENOMEM if the memory context refused anything since it counted
  * @failed refusals (the allocator may work around one, but its answers are then no longer
- * the script's), -EIO if an answer could not be written, else 0.
+ * the script's), -EIO if an answer could not be written, else 0. Inline: it runs after every
+ * op of a replay.
  */
-int isim_script_op_done(const struct iommusim_mem *mem, uint64_t failed,
-			const struct isim_script_out *o);
+static inline int isim_script_op_done(const struct iommusim_mem *mem, uint64_t failed,
+				      const struct isim_script_out *o)
+{
+	if (atomic_load_explicit(&mem->failed_allocs, memory_order_relaxed) != failed)
+		return -ENOMEM;
+	return o->failed ? -EIO : 0;
+}
 
 /* The end of a run that ended with @err: the answers written out; @err, or -EIO if lost. */
 int isim_script_run_end(struct isim_script_out *o, int err);

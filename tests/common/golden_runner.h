@@ -5,8 +5,9 @@
  * folders come from two environment variables of colon-separated lists: one set by the build,
  * which must hold the suite's required files, and one the caller may set to add more. Files
  * dropped into a folder are picked up without code changes; the same name in two folders
- * stays two tests. Header-only (include it after cmocka.h): each suite gives its replay, its
- * variables and its required files to golden_main().
+ * stays two tests. Header-only (include it after cmocka.h): golden_suites[] holds the two
+ * suites (the IOVA and the TCE allocator), each with its replay, its variables and its
+ * required files, and a suite's main() hands its entry to golden_main().
  */
 #ifndef TESTS_COMMON_GOLDEN_RUNNER_H
 #define TESTS_COMMON_GOLDEN_RUNNER_H
@@ -16,6 +17,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <iommusim/iova_replay.h>
+#include <iommusim/tce_replay.h>
 
 /* A replay with its default options (iommusim_iova_replay(), iommusim_tce_replay()). */
 typedef int (*golden_replay_fn)(FILE *in, const char *name, FILE *out, char *errbuf, size_t errlen);
@@ -243,5 +246,41 @@ static inline int golden_main(const struct golden_suite *suite)
 	free(tests);
 	return failed;
 }
+
+static inline int golden_replay_iova(FILE *in, const char *name, FILE *out, char *errbuf,
+				     size_t errlen)
+{
+	return iommusim_iova_replay(in, name, NULL, out, errbuf, errlen);
+}
+
+static inline int golden_replay_tce(FILE *in, const char *name, FILE *out, char *errbuf,
+				    size_t errlen)
+{
+	return iommusim_tce_replay(in, name, NULL, out, errbuf, errlen);
+}
+
+/* The files each allocator is known to be checked against; a missing one fails the suite. */
+static const char *const golden_iova_required[] = { "quirks", "random-32bit", "random-64bit",
+						     "nvme-rbtree" };
+static const char *const golden_tce_required[] = { "basic-small", "default-2g-pools",
+						    "mask-limit", "reserved-mmio32" };
+
+enum { GOLDEN_IOVA, GOLDEN_TCE };
+
+/*
+ * The suites. IOMMUSIM_GOLDEN_BUILTIN is set by the build to the repository's copy of the
+ * Linux IOVA outputs (tests/data/golden/iova) and the Meson option golden_dir,
+ * IOMMUSIM_GOLDEN_TCE_BUILTIN to that of the TCE outputs (tests/data/golden/tce);
+ * IOMMUSIM_GOLDEN_DIR and IOMMUSIM_GOLDEN_TCE_DIR, the caller's own environment, add more
+ * folders of the same format (colon-separated).
+ */
+static const struct golden_suite golden_suites[] = {
+	[GOLDEN_IOVA] = { "golden_iova", golden_replay_iova, "IOMMUSIM_GOLDEN_BUILTIN",
+			  "IOMMUSIM_GOLDEN_DIR", golden_iova_required,
+			  sizeof(golden_iova_required) / sizeof(golden_iova_required[0]) },
+	[GOLDEN_TCE] = { "golden_tce", golden_replay_tce, "IOMMUSIM_GOLDEN_TCE_BUILTIN",
+			 "IOMMUSIM_GOLDEN_TCE_DIR", golden_tce_required,
+			 sizeof(golden_tce_required) / sizeof(golden_tce_required[0]) },
+};
 
 #endif /* TESTS_COMMON_GOLDEN_RUNNER_H */

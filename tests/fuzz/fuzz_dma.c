@@ -26,6 +26,7 @@
 #include <iommusim/iommusim.h>
 
 #include "fuzz_common.h"
+#include "zpci_rig.h"
 
 #define PAGE	  4096ull
 #define MiB	  (1ull << 20)
@@ -52,14 +53,8 @@ struct mapping {
 struct ctx {
 	const uint8_t *data;
 	size_t size, pos;
-	struct iommusim_mem *mem;
-	struct iommusim_clock *clock;
-	struct iommusim_cpu *cpu[NCPU];
+	struct zpci_rig rig;
 	unsigned int cur;
-	struct iommusim_firmware *fw;
-	struct iommusim_device *dev;
-	struct iommusim_domain *domain; /* NULL for the legacy ops */
-	uint64_t start, end;		/* the window */
 	struct mapping live[MAX_LIVE];
 	unsigned int nlive;
 	uint64_t lost; /* pages the legacy ops keep after a failed unmap RPCIT */
@@ -78,15 +73,15 @@ static unsigned int next16(struct ctx *c)
 /* mapped - unmapped pages of the domain or the legacy ops */
 static uint64_t net_pages(struct ctx *c)
 {
-	if (c->domain) {
+	if (c->rig.domain) {
 		struct iommusim_s390_counters s;
 
-		FUZZ_CHECK(!iommusim_s390_domain_counters(c->domain, &s));
+		FUZZ_CHECK(!iommusim_s390_domain_counters(c->rig.domain, &s));
 		return s.mapped_pages - s.unmapped_pages;
 	} else {
 		struct iommusim_s390_legacy_counters l;
 
-		FUZZ_CHECK(!iommusim_s390_legacy_counters(c->dev, &l));
+		FUZZ_CHECK(!iommusim_s390_legacy_counters(c->rig.dev, &l));
 		return l.mapped_pages - l.unmapped_pages;
 	}
 }
@@ -95,9 +90,9 @@ static uint64_t unmap_errors(struct ctx *c)
 {
 	struct iommusim_s390_legacy_counters l;
 
-	if (c->domain)
+	if (c->rig.domain)
 		return 0;
-	FUZZ_CHECK(!iommusim_s390_legacy_counters(c->dev, &l));
+	FUZZ_CHECK(!iommusim_s390_legacy_counters(c->rig.dev, &l));
 	return l.unmap_errors;
 }
 
@@ -105,9 +100,9 @@ static int translate(struct ctx *c, uint64_t iova, uint64_t *phys)
 {
 	int prot;
 
-	if (c->domain)
-		return iommusim_iommu_translate(c->domain, iova, phys, &prot);
-	return iommusim_s390_legacy_translate(c->dev, iova, phys, &prot);
+	if (c->rig.domain)
+		return iommusim_iommu_translate(c->rig.domain, iova, phys, &prot);
+	return iommusim_s390_legacy_translate(c->rig.dev, iova, phys, &prot);
 }
 
 /* The IOVA pages a mapping covers, as [lo, hi) page ranges; returns how many ranges. */
@@ -132,7 +127,7 @@ static void check_new(struct ctx *c, const struct mapping *m)
 
 	for (unsigned int i = 0; i < n; i++) {
 		FUZZ_CHECK(lo[i] < hi[i]);
-		FUZZ_CHECK(lo[i] * PAGE >= c->start && hi[i] * PAGE - 1 <= c->end);
+		FUZZ_CHECK(lo[i] * PAGE >= c->rig.start_dma && hi[i] * PAGE - 1 <= c->rig.end_dma);
 		for (uint64_t p = lo[i]; p < hi[i]; p++) {
 			FUZZ_CHECK(translate(c, p * PAGE, &phys) == 0);
 			if (m->kind != K_SG)
@@ -168,7 +163,7 @@ static enum iommusim_dma_dir pick_dir(struct ctx *c)
 
 static void do_map(struct ctx *c, enum kind kind)
 {
-	struct iommusim_cpu *cpu = c->cpu[c->cur];
+	struct iommusim_cpu *cpu = c->rig.cpu[c->cur];
 	struct mapping *m = &c->live[c->nlive];
 	uint64_t before = net_pages(c), errors = unmap_errors(c), total = 0;
 	int err;
@@ -182,12 +177,12 @@ static void do_map(struct ctx *c, enum kind kind)
 	case K_PAGE:
 		m->phys = (uint64_t)next16(c) * PAGE + (next8(c) % 4) * 1024;
 		m->size = 1 + next16(c) % (4 * PAGE);
-		err = iommusim_dma_map_page(c->dev, cpu, m->phys, m->size, m->dir, &m->dma);
+		err = iommusim_dma_map_page(c->rig.dev, cpu, m->phys, m->size, m->dir, &m->dma);
 		break;
 	case K_COHERENT:
 		m->phys = (uint64_t)next16(c) * PAGE;
 		m->size = (1 + next8(c) % 8) * PAGE;
-		err = iommusim_dma_alloc_coherent(c->dev, cpu, m->phys, m->size, &m->dma);
+		err = iommusim_dma_alloc_coherent(c->rig.dev, cpu, m->phys, m->size, &m->dma);
 		break;
 	default:
 		m->nents = 1 + next8(c) % MAX_SG;
@@ -196,7 +191,7 @@ static void do_map(struct ctx *c, enum kind kind)
 			m->sg[i].length = 1 + next16(c) % (2 * PAGE);
 			total += m->sg[i].length;
 		}
-		err = iommusim_dma_map_sg(c->dev, cpu, m->sg, m->nents, m->dir, &m->count);
+		err = iommusim_dma_map_sg(c->rig.dev, cpu, m->sg, m->nents, m->dir, &m->count);
 		break;
 	}
 	if (err) {
@@ -227,20 +222,20 @@ static void do_map(struct ctx *c, enum kind kind)
 
 static void do_unmap(struct ctx *c, unsigned int i)
 {
-	struct iommusim_cpu *cpu = c->cpu[c->cur];
+	struct iommusim_cpu *cpu = c->rig.cpu[c->cur];
 	struct mapping m = c->live[i];
 	uint64_t before = net_pages(c), errors = unmap_errors(c);
 
 	c->live[i] = c->live[--c->nlive];
 	switch (m.kind) {
 	case K_PAGE:
-		iommusim_dma_unmap_page(c->dev, cpu, m.dma, m.size, m.dir);
+		iommusim_dma_unmap_page(c->rig.dev, cpu, m.dma, m.size, m.dir);
 		break;
 	case K_COHERENT:
-		iommusim_dma_free_coherent(c->dev, cpu, m.size, m.dma);
+		iommusim_dma_free_coherent(c->rig.dev, cpu, m.size, m.dma);
 		break;
 	default:
-		iommusim_dma_unmap_sg(c->dev, cpu, m.sg, m.nents, m.dir);
+		iommusim_dma_unmap_sg(c->rig.dev, cpu, m.sg, m.nents, m.dir);
 		break;
 	}
 	if (unmap_errors(c) != errors) {
@@ -262,89 +257,56 @@ static void push_answer(struct ctx *c)
 					  IOMMUSIM_FW_STATUS_RESOURCES_ALT, 8 };
 	unsigned int b = next8(c);
 
-	if (iommusim_firmware_script_pending(c->fw) < 32)
-		FUZZ_CHECK(!iommusim_firmware_script_push(c->fw, (uint8_t)(b % 4),
+	if (iommusim_firmware_script_pending(c->rig.fw) < 32)
+		FUZZ_CHECK(!iommusim_firmware_script_push(c->rig.fw, (uint8_t)(b % 4),
 							  status[(b / 4) % 4]));
 }
 
 static void setup(struct ctx *c)
 {
+	static const enum zpci_rig_policy policies[] = {ZPCI_RIG_STRICT, ZPCI_RIG_FQ_PER_CPU,
+							ZPCI_RIG_FQ_SINGLE, ZPCI_RIG_LEGACY_LAZY};
 	unsigned int b0 = next8(c), b1 = next8(c), b2 = next8(c);
 	unsigned int policy = b0 % 4;
-	struct iommusim_device_config dcfg = {
-		.name = "fuzz",
-		.pci = true,
-		.dma_mask = IOMMUSIM_DMA_BIT_MASK(64),
-		.coherent_dma_mask = IOMMUSIM_DMA_BIT_MASK(64),
-	};
-	struct iommusim_zpci_config zcfg = {
-		.fh = FH,
-		.tlb_refresh = (b0 >> 2) & 1,
-		.start_dma = IOMMUSIM_ZPCI_QEMU_START_DMA,
-		.end_dma = IOMMUSIM_ZPCI_QEMU_END_DMA,
-		/* small windows, so that they run full */
-		.guest_memory = (1 + b2 % 32) * MiB,
-		/* bounded, so that busy answers cannot spin */
-		.max_busy_retries = 3,
-	};
+	bool old = policy != 2 && ((b0 >> 3) & 1);
+	struct zpci_rig_config cfg = {.ncpu = NCPU, .name = "fuzz"};
 
-	FUZZ_CHECK(!iommusim_mem_create(IOMMUSIM_MEM_LIBC, &c->mem));
-	FUZZ_CHECK(!iommusim_manual_clock_create(c->mem, &c->clock));
-	for (unsigned int i = 0; i < NCPU; i++)
-		FUZZ_CHECK(!iommusim_cpu_create(c->mem, i, &c->cpu[i]));
-	FUZZ_CHECK(!iommusim_firmware_create_script(c->mem, &c->fw));
-	FUZZ_CHECK(!iommusim_device_create(c->mem, &dcfg, &c->dev));
-	FUZZ_CHECK(!iommusim_s390_device_init(c->dev, c->fw, &zcfg));
-	FUZZ_CHECK(!iommusim_s390_device_window(c->dev, &c->start, &c->end));
-	if (policy == 3) {
-		struct iommusim_s390_legacy_config lcfg = { .strict = (b0 >> 3) & 1 };
-
-		FUZZ_CHECK(!iommusim_s390_legacy_dma_setup(c->dev, &lcfg));
-	} else {
-		bool old = policy != 2 && ((b0 >> 3) & 1);
-		struct iommusim_dma_iommu_config cfg = {
-			.mode = policy == 0 ? IOMMUSIM_DMA_STRICT : IOMMUSIM_DMA_LAZY,
-			.fq_type = policy == 2 ? IOMMUSIM_FQ_SINGLE : IOMMUSIM_FQ_PER_CPU,
-			/* 6.6 has one queue layout; 6.7 takes small queues that fill */
-			.fq_size = old || b1 % 7 == 0 ? 0 : 1u << (b1 % 7),
-			.fq_timeout_ms = 1,
-			.kernel = old ? IOMMUSIM_KERNEL_6_6 : IOMMUSIM_KERNEL_6_7,
-			.forcedac = (b1 >> 3) & 1,
-			.possible_cpus = NCPU,
-			.clock = c->clock,
-		};
-
-		if (old)
-			cfg.fq_timeout_ms = 0;
-		FUZZ_CHECK(!iommusim_s390_domain_create(c->mem, cfg.kernel, &c->domain));
-		FUZZ_CHECK(!iommusim_s390_domain_set_enomem(
-			c->domain, (enum iommusim_s390_enomem)((b0 >> 4) % 3)));
-		FUZZ_CHECK(!iommusim_dma_iommu_setup(c->dev, c->domain, &cfg));
-	}
+	cfg.policy = policies[policy];
+	if (policy == 3 && ((b0 >> 3) & 1))
+		cfg.policy = ZPCI_RIG_LEGACY_STRICT;
+	cfg.zpci.fh = FH;
+	cfg.zpci.tlb_refresh = (b0 >> 2) & 1;
+	/* small windows, so that they run full */
+	cfg.zpci.guest_memory = (1 + b2 % 32) * MiB;
+	/* bounded, so that busy answers cannot spin */
+	cfg.zpci.max_busy_retries = 3;
+	/* 6.6 has one queue layout; 6.7 takes small queues that fill */
+	cfg.dma.fq_size = old || b1 % 7 == 0 ? 0 : 1u << (b1 % 7);
+	cfg.dma.fq_timeout_ms = old ? 0 : 1;
+	cfg.dma.kernel = old ? IOMMUSIM_KERNEL_6_6 : IOMMUSIM_KERNEL_6_7;
+	cfg.dma.forcedac = (b1 >> 3) & 1;
+	cfg.set_enomem = true;
+	cfg.enomem = (enum iommusim_s390_enomem)((b0 >> 4) % 3);
+	FUZZ_CHECK(!zpci_rig_up(&c->rig, &cfg));
 }
 
 static void teardown(struct ctx *c)
 {
+	struct zpci_rig_leftover left;
 	struct iommusim_dma_stats st;
 
 	while (c->nlive)
 		do_unmap(c, c->nlive - 1);
-	iommusim_dma_iommu_flush_queue(c->dev, c->cpu[0]);
-	iommusim_manual_clock_drain(c->clock, 1u << 16);
-	iommusim_dma_get_stats(c->dev, &st);
+	iommusim_dma_iommu_flush_queue(c->rig.dev, c->rig.cpu[0]);
+	iommusim_manual_clock_drain(c->rig.clock, 1u << 16);
+	iommusim_dma_get_stats(c->rig.dev, &st);
 	/* I/O conservation: every successful map was unmapped, every page given back. */
 	FUZZ_CHECK(st.maps == st.unmaps);
 	FUZZ_CHECK(net_pages(c) == c->lost);
 
-	iommusim_device_destroy(c->dev);
-	iommusim_domain_destroy(c->domain);
-	iommusim_firmware_destroy(c->fw);
-	for (unsigned int i = 0; i < NCPU; i++)
-		iommusim_cpu_destroy(c->cpu[i]);
-	iommusim_clock_destroy(c->clock);
-	FUZZ_CHECK(iommusim_mem_live_bytes(c->mem) == 0);
-	FUZZ_CHECK(iommusim_mem_live_objects(c->mem) == 0);
-	iommusim_mem_destroy(c->mem);
+	left = zpci_rig_down(&c->rig);
+	FUZZ_CHECK(left.bytes == 0);
+	FUZZ_CHECK(left.objects == 0);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -382,10 +344,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			push_answer(&c);
 			break;
 		case 7:
-			iommusim_manual_clock_tick(c.clock);
+			iommusim_manual_clock_tick(c.rig.clock);
 			break;
 		case 8:
-			iommusim_dma_iommu_flush_queue(c.dev, c.cpu[c.cur]);
+			iommusim_dma_iommu_flush_queue(c.rig.dev, c.rig.cpu[c.cur]);
 			break;
 		default:
 			c.cur = next8(&c) % NCPU;

@@ -3,7 +3,7 @@
  * libFuzzer target: the TCE op-script parser and replay (iommusim_tce_replay). The input is
  * the script. Invariants checked on every input (fuzz_replay_check()):
  * - the answer is 0, -EINVAL, or -ENOMEM for a table larger than the memory context lets
- *   through (see small_alloc());
+ *   through (see MAX_ALLOC);
  * - a rejected script writes no output and gives a one-line "fuzz.ops:LINE: FIELD: problem"
  *   message; an accepted one leaves the message empty, one that ran out of memory says so;
  * - a second replay of the same script gives the same bytes (nothing depends on addresses or
@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <iommusim/iommusim.h>
 
+#include "failing_mem.h"
 #include "fuzz_common.h"
 
 /*
@@ -25,30 +26,11 @@
  */
 #define MAX_ALLOC (UINT64_C(1) << 20)
 
-static void *small_alloc(void *arg, size_t size, size_t align)
-{
-	void *p = NULL;
-
-	(void)arg;
-	if (size > MAX_ALLOC || posix_memalign(&p, align < sizeof(void *) ? sizeof(void *) : align,
-					       size))
-		return NULL;
-	return p;
-}
-
-static void small_free(void *arg, void *ptr, size_t size, size_t align)
-{
-	(void)arg;
-	(void)size;
-	(void)align;
-	free(ptr);
-}
-
-static const struct iommusim_mem_ops small_ops = { small_alloc, small_free };
-
 static int mem_create(struct iommusim_mem **mem)
 {
-	return iommusim_mem_create_custom(&small_ops, NULL, mem);
+	static struct failing_inject small = { .budget = -1, .max_size = MAX_ALLOC };
+
+	return iommusim_mem_create_custom(&failing_inject_ops, &small, mem);
 }
 
 static int replay(FILE *in, struct iommusim_mem *mem, const void *arg, FILE *out, char *msg,

@@ -2,7 +2,8 @@
  * Integration tests of the iommusim-bench command line ($IOMMUSIM_BENCH), run as a child
  * process with its standard streams in temporary files: `iova-replay` on a file and on
  * standard input, its exit statuses (0 ok, 2 bad input), the single error line naming file,
- * line and field, the --depot option, and the top-level command dispatch and --help.
+ * line and field, the --depot option, iova-bench's --write-script and --script-ops, and the
+ * top-level command dispatch and --help.
  * Scripts live in tests/data ($IOMMUSIM_TEST_DATA): cli_good.ops, cli_bad.ops, cli_depot.ops.
  */
 #include <stdarg.h>
@@ -322,6 +323,119 @@ static void test_bench_cli_dma_bench_percentiles(void **state)
 	rmdir(dir);
 }
 
+/* Ops in an op script: its lines that are neither blank nor comments. */
+static size_t count_ops(const char *text)
+{
+	size_t n = 0;
+
+	for (const char *p = text; *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : p + strlen(p))
+		n += *p != '#' && *p != '\n';
+	return n;
+}
+
+/*
+ * iova-bench --write-script writes the op script it timed, --script-ops ops long, and the
+ * same one for the same length: iova-replay replays it without error, one answer line per op
+ * (a script this short has no dump).
+ */
+static void test_bench_cli_iova_bench_writes_script(void **state)
+{
+	char script[4400], again[4400];
+	const char *args[] = { "iova-bench", "--quick", "--runs", "1", "--script-ops", "1234",
+			       "--write-script", script, NULL };
+	const char *replay[] = { "iova-replay", script, NULL };
+	char *text, *text2;
+	size_t len, len2;
+	struct dir d;
+	struct run r;
+
+	(void)state;
+	dir_make(&d);
+	snprintf(script, sizeof(script), "%s/nvme.ops", d.path);
+	snprintf(again, sizeof(again), "%s/again.ops", d.path);
+	run_bench(args, &r);
+	expect_ok(&r);
+	assert_non_null(strstr(r.out, "replay_throughput"));
+	assert_non_null(strstr(r.err, "1234-op script"));
+	run_free(&r);
+	text = slurp(script, &len);
+	assert_true(!strncmp(text, "# iova-bench: NVMe-like", 23));
+	assert_int_equal(count_ops(text), 1234);
+
+	run_bench(replay, &r);
+	expect_ok(&r);
+	assert_int_equal(r.errlen, 0);
+	assert_int_equal(count_ops(r.out), 1234);
+	run_free(&r);
+
+	args[7] = again;
+	run_bench(args, &r);
+	expect_ok(&r);
+	run_free(&r);
+	text2 = slurp(again, &len2);
+	assert_int_equal(len, len2);
+	assert_memory_equal(text, text2, len);
+	free(text);
+	free(text2);
+	dir_remove(&d);
+}
+
+/*
+ * --write-script follows the rules of every report file: an existing directory or a path in a
+ * missing one, or the file another option names, is refused in one line before anything
+ * runs (the runs asked for here would take minutes); so is a --script-ops out of range.
+ */
+static void test_bench_cli_iova_bench_script_refused(void **state)
+{
+	char missing[4400], want[9000];
+	const char *to_dir[] = { "iova-bench", "--write-script", NULL, NULL };
+	const char *same[] = { "iova-bench", "--json", "-", "--write-script", "-", NULL };
+	const char *few[] = { "iova-bench", "--script-ops", "2", NULL };
+	const char *many[] = { "iova-bench", "--script-ops", "10000001", NULL };
+	struct dir d;
+	struct run r;
+
+	(void)state;
+	dir_make(&d);
+	snprintf(missing, sizeof(missing), "%s/no-such-dir/s.ops", d.path);
+	to_dir[2] = d.path;
+	run_bench_to(to_dir, NULL, 20, &r);
+	expect_bad_input(&r);
+	snprintf(want, sizeof(want),
+		 "iova-bench: --write-script: cannot write '%s': Is a directory\n", d.path);
+	assert_string_equal(r.err, want);
+	run_free(&r);
+
+	to_dir[2] = missing;
+	run_bench_to(to_dir, NULL, 20, &r);
+	expect_bad_input(&r);
+	snprintf(want, sizeof(want),
+		 "iova-bench: --write-script: cannot write '%s': No such file or directory\n",
+		 missing);
+	assert_string_equal(r.err, want);
+	run_free(&r);
+
+	run_bench_to(same, NULL, 20, &r);
+	expect_bad_input(&r);
+	assert_string_equal(r.err,
+			    "iova-bench: --json '-' and --write-script '-' name the same file\n");
+	run_free(&r);
+
+	run_bench_to(few, NULL, 20, &r);
+	expect_bad_input(&r);
+	assert_string_equal(r.err,
+			    "iova-bench: --script-ops: '2' is not a number from 3 to 10000000\n");
+	run_free(&r);
+
+	run_bench_to(many, NULL, 20, &r);
+	expect_bad_input(&r);
+	run_free(&r);
+
+	/* Nothing was left behind, not even a temporary file. */
+	expect_dir_empty(&d);
+	dir_remove(&d);
+}
+
 static void test_bench_cli_dispatch_and_help(void **state)
 {
 	const char *none[] = { NULL };
@@ -366,6 +480,8 @@ int main(void)
 		cmocka_unit_test(test_bench_cli_replay_bad_options_rejected),
 		cmocka_unit_test(test_bench_cli_replay_depot_option),
 		cmocka_unit_test(test_bench_cli_dma_bench_percentiles),
+		cmocka_unit_test(test_bench_cli_iova_bench_writes_script),
+		cmocka_unit_test(test_bench_cli_iova_bench_script_refused),
 		cmocka_unit_test(test_bench_cli_dispatch_and_help),
 	};
 

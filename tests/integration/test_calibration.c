@@ -18,6 +18,8 @@
 #include <stdio.h>
 #include <iommusim/iommusim.h>
 
+#include "sim_run.h"
+
 #define MS 1000000ull
 
 /* IOPS of @policy on @platform in scenario @name, seed 1, the given times. */
@@ -29,7 +31,6 @@ static double iops(const char *name, const char *platform, enum iommusim_policy 
 	struct iommusim_sim_stats st;
 	enum iommusim_platform_kind kind;
 	struct iommusim_cost *cost;
-	struct iommusim_sim *sim;
 	struct iommusim_mem *mem;
 	char err[256] = "";
 
@@ -42,10 +43,7 @@ static double iops(const char *name, const char *platform, enum iommusim_policy 
 	iommusim_scenario_sim_config(sc, kind, policy, cost, &cfg);
 	cfg.warmup_ns = warmup_ns;
 	cfg.measure_ns = measure_ns;
-	assert_int_equal(iommusim_sim_create(mem, &cfg, &sim), 0);
-	assert_int_equal(iommusim_sim_run(sim), 0);
-	iommusim_sim_get_stats(sim, &st);
-	iommusim_sim_destroy(sim);
+	st = sim_run_once(mem, &cfg);
 	iommusim_cost_destroy(cost);
 	assert_int_equal(iommusim_mem_live_bytes(mem), 0);
 	iommusim_mem_destroy(mem);

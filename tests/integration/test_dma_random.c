@@ -48,6 +48,13 @@
 
 #include <iommusim/iommusim.h>
 
+#include "dma_model.h"
+#include "fw_log.h"
+#include "policy_matrix.h"
+#include "pow2.h"
+#include "test_rng.h"
+#include "zpci_rig.h"
+
 #define PAGE	      4096ull
 #define PAGE_LOW      (PAGE - 1)
 #define MiB	      (1ull << 20)
@@ -68,6 +75,7 @@
 #define FLUSH_ONE_IN  6000
 #define DMA_MAPPING_ERROR (~0ull)
 
+
 enum policy {
 	POL_STRICT,
 	POL_FQ_PERCPU,
@@ -78,19 +86,16 @@ enum policy {
 	POL_LEGACY_STRICT,
 };
 
-static const char *const policy_name[] = {
-	"strict", "fq-percpu", "fq-single", "fq-single-1k", "legacy-lazy", "legacy-strict",
+static const struct policy_case policies[] = {
+	[POL_STRICT] = { "strict", ZPCI_RIG_STRICT },
+	[POL_FQ_PERCPU] = { "fq_percpu", ZPCI_RIG_FQ_PER_CPU },
+	[POL_FQ_SINGLE] = { "fq_single", ZPCI_RIG_FQ_SINGLE },
+	[POL_FQ_SINGLE_1K] = { "fq_single_1k", ZPCI_RIG_FQ_SINGLE, 1024 },
+	[POL_LEGACY_LAZY] = { "legacy_lazy", ZPCI_RIG_LEGACY_LAZY },
+	[POL_LEGACY_STRICT] = { "legacy_strict", ZPCI_RIG_LEGACY_STRICT },
 };
 
 enum kind { K_PAGE, K_SG, K_COHERENT };
-
-/* A run of pages mapped to consecutive physical pages with one permission. */
-struct chunk {
-	uint64_t iova;
-	uint64_t pages;
-	uint64_t phys;
-	int prot;
-};
 
 struct mapping {
 	enum kind kind;
@@ -102,7 +107,7 @@ struct mapping {
 	/* The list as the map left it: handed back to unmap_sg. */
 	struct iommusim_sg sg[MAX_SG];
 	unsigned int nchunks;
-	struct chunk chunk[MAX_SG];
+	struct dma_chunk chunk[MAX_SG];
 	/* dma-iommu: the one IOVA range of the map (the whole list for map_sg). */
 	uint64_t iova;
 	uint64_t iova_pages;
@@ -158,19 +163,9 @@ struct expect {
 
 struct run {
 	enum policy pol;
-	bool tlb_refresh;
-	bool legacy;
-	bool lazy;
-	struct iommusim_mem *mem;
-	struct iommusim_firmware *fw;
-	struct iommusim_clock *clock;
-	struct iommusim_domain *domain;
-	struct iommusim_device *dev;
-	struct iommusim_cpu *cpu[NCPU];
-	uint64_t start_dma;
-	uint64_t end_dma;
+	struct zpci_rig rig;
 	uint64_t window_pages;
-	uint64_t rng;
+	struct iommusim_rng rng;
 
 	struct mapping live[MAX_LIVE];
 	unsigned int nlive;
@@ -189,53 +184,10 @@ struct run {
 	struct expect e;
 };
 
-/* splitmix64: the same sequence on every libc. */
-static uint64_t rnd(struct run *r)
-{
-	uint64_t z = (r->rng += UINT64_C(0x9e3779b97f4a7c15));
-
-	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
-	return z ^ (z >> 31);
-}
-
+/* A draw from the run's own stream. */
 static uint64_t below(struct run *r, uint64_t n)
 {
-	return rnd(r) % n;
-}
-
-static uint64_t page_align(uint64_t x)
-{
-	return (x + PAGE_LOW) & ~PAGE_LOW;
-}
-
-static uint64_t pages_of(uint64_t addr, uint64_t len)
-{
-	return page_align((addr & PAGE_LOW) + len) / PAGE;
-}
-
-static uint64_t roundup_pow2(uint64_t x)
-{
-	uint64_t p = 1;
-
-	while (p < x)
-		p <<= 1;
-	return p;
-}
-
-static int dir_prot(enum iommusim_dma_dir dir)
-{
-	/* No IOMMU_WRITE makes the PTE protected; FROM_DEVICE cannot be write-only on s390. */
-	if (dir == IOMMUSIM_DMA_TO_DEVICE)
-		return IOMMUSIM_PROT_READ;
-	return IOMMUSIM_PROT_READ | IOMMUSIM_PROT_WRITE;
-}
-
-static int translate(struct run *r, uint64_t iova, uint64_t *phys, int *prot)
-{
-	if (r->legacy)
-		return iommusim_s390_legacy_translate(r->dev, iova, phys, prot);
-	return iommusim_iommu_translate(r->domain, iova, phys, prot);
+	return test_rng_below(&r->rng, n);
 }
 
 static void expect_rpcit(struct run *r, uint64_t addr, uint64_t len, unsigned int cpu)
@@ -246,7 +198,7 @@ static void expect_rpcit(struct run *r, uint64_t addr, uint64_t len, unsigned in
 
 static void expect_global(struct run *r, unsigned int cpu)
 {
-	expect_rpcit(r, r->start_dma, r->window_pages * PAGE, cpu);
+	expect_rpcit(r, r->rig.start_dma, r->window_pages * PAGE, cpu);
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -335,7 +287,7 @@ static uint64_t legacy_alloc(struct run *r, uint64_t nr, unsigned int cpu)
 
 	if (!area_find(lg, lg->next_bit, nr, &bit)) {
 		r->e.wraps++;
-		if (r->lazy) {
+		if (r->rig.lazy) {
 			r->e.global_rpcits++;
 			expect_global(r, cpu);
 			for (uint64_t i = 0; i < lg->npages; i++) {
@@ -354,7 +306,7 @@ static uint64_t legacy_alloc(struct run *r, uint64_t nr, unsigned int cpu)
 
 static void legacy_free(struct run *r, uint64_t bit, uint64_t nr)
 {
-	if (r->lazy)
+	if (r->rig.lazy)
 		memset(r->lg.lazy + bit, 1, nr);
 	else
 		memset(r->lg.taken + bit, 0, nr);
@@ -363,22 +315,18 @@ static void legacy_free(struct run *r, uint64_t bit, uint64_t nr)
 /* ---------------------------------------------------------------------------------------- */
 /* Checks */
 
-static void check_chunk_maps(struct run *r, const struct chunk *c)
+static void check_chunk_maps(struct run *r, const struct dma_chunk *c)
 {
-	for (uint64_t i = 0; i < c->pages; i++) {
-		uint64_t phys = ~0ull;
-		int prot = -1;
+	char why[160];
 
-		assert_int_equal(translate(r, c->iova + i * PAGE, &phys, &prot), 0);
-		assert_int_equal(phys, c->phys + i * PAGE);
-		assert_int_equal(prot, c->prot);
-	}
+	if (dma_chunk_bad_page(&r->rig, c, why, sizeof(why)))
+		fail_msg("%s", why);
 }
 
 static void check_range_faults(struct run *r, uint64_t iova, uint64_t pages)
 {
 	for (uint64_t i = 0; i < pages; i++)
-		assert_int_equal(translate(r, iova + i * PAGE, NULL, NULL), -EFAULT);
+		assert_int_equal(zpci_rig_translate(&r->rig, iova + i * PAGE, NULL, NULL), -EFAULT);
 }
 
 static void check_live_translate(struct run *r)
@@ -388,26 +336,19 @@ static void check_live_translate(struct run *r)
 			check_chunk_maps(r, &r->live[i].chunk[k]);
 }
 
-static int chunk_cmp(const void *a, const void *b)
-{
-	const struct chunk *x = a, *y = b;
-
-	return x->iova < y->iova ? -1 : x->iova > y->iova;
-}
-
 /* All live chunks inside the window and pairwise disjoint (sorted, neighbours compared). */
 static void check_live_disjoint(struct run *r)
 {
-	static struct chunk all[MAX_LIVE * MAX_SG];
+	static struct dma_chunk all[MAX_LIVE * MAX_SG];
 	unsigned int n = 0;
 
 	for (unsigned int i = 0; i < r->nlive; i++)
 		for (unsigned int k = 0; k < r->live[i].nchunks; k++)
 			all[n++] = r->live[i].chunk[k];
-	qsort(all, n, sizeof(all[0]), chunk_cmp);
+	qsort(all, n, sizeof(all[0]), dma_chunk_cmp);
 	for (unsigned int i = 0; i < n; i++) {
-		assert_true(all[i].iova >= r->start_dma);
-		assert_true(all[i].iova + all[i].pages * PAGE - 1 <= r->end_dma);
+		assert_true(all[i].iova >= r->rig.start_dma);
+		assert_true(all[i].iova + all[i].pages * PAGE - 1 <= r->rig.end_dma);
 		if (i + 1 < n)
 			assert_true(all[i].iova + all[i].pages * PAGE <= all[i + 1].iova);
 	}
@@ -434,15 +375,15 @@ static void check_new_vs_queued(struct run *r, const struct mapping *m)
 /* The IOVA node of a dma-iommu range: starts at @pfn, sized and aligned as alloc_iova_fast. */
 static void check_iova_node(struct run *r, uint64_t pfn, uint64_t pages)
 {
-	struct iommusim_iova_domain *iovad = iommusim_dma_iova_domain(r->dev);
-	uint64_t lo = 0, hi = 0, alloc = pages < ROUND_BELOW ? roundup_pow2(pages) : pages;
+	struct iommusim_iova_domain *iovad = iommusim_dma_iova_domain(r->rig.dev);
+	uint64_t lo = 0, hi = 0, alloc = pages < ROUND_BELOW ? pow2_up(pages) : pages;
 
 	assert_non_null(iovad);
-	assert_int_equal(iommusim_iova_find(iovad, r->cpu[0], pfn, &lo, &hi), 0);
+	assert_int_equal(iommusim_iova_find(iovad, r->rig.cpu[0], pfn, &lo, &hi), 0);
 	assert_int_equal(lo, pfn);
 	assert_int_equal(hi - lo + 1, alloc);
-	assert_int_equal(lo % roundup_pow2(pages), 0);
-	assert_true(lo >= r->start_dma / PAGE && hi <= r->end_dma / PAGE);
+	assert_int_equal(lo % pow2_up(pages), 0);
+	assert_true(lo >= r->rig.start_dma / PAGE && hi <= r->rig.end_dma / PAGE);
 }
 
 /* Everything still queued: invalid PTEs, IOVA still allocated. */
@@ -468,8 +409,8 @@ static void sweep_window(struct run *r)
 	memset(want, 0xff, sizeof(want[0]) * r->window_pages);
 	for (unsigned int i = 0; i < r->nlive; i++) {
 		for (unsigned int k = 0; k < r->live[i].nchunks; k++) {
-			const struct chunk *c = &r->live[i].chunk[k];
-			uint64_t first = (c->iova - r->start_dma) / PAGE;
+			const struct dma_chunk *c = &r->live[i].chunk[k];
+			uint64_t first = (c->iova - r->rig.start_dma) / PAGE;
 
 			for (uint64_t p = 0; p < c->pages; p++) {
 				want[first + p] = c->phys + p * PAGE;
@@ -481,18 +422,18 @@ static void sweep_window(struct run *r)
 		uint64_t phys;
 		int prot;
 
-		uint64_t iova = r->start_dma + p * PAGE;
+		uint64_t iova = r->rig.start_dma + p * PAGE;
 
 		if (want[p] == ~0ull) {
-			assert_int_equal(translate(r, iova, NULL, NULL), -EFAULT);
+			assert_int_equal(zpci_rig_translate(&r->rig, iova, NULL, NULL), -EFAULT);
 			continue;
 		}
-		assert_int_equal(translate(r, iova, &phys, &prot), 0);
+		assert_int_equal(zpci_rig_translate(&r->rig, iova, &phys, &prot), 0);
 		assert_int_equal(phys, want[p]);
 		assert_int_equal(prot, want_prot[p]);
 	}
 	/* Legacy lazily freed pages are still taken in the model's bitmap, and fault. */
-	if (r->legacy && r->lazy)
+	if (r->rig.legacy && r->rig.lazy)
 		for (uint64_t p = 0; p < r->window_pages; p++)
 			if (r->lg.lazy[p])
 				assert_true(r->lg.taken[p] && want[p] == ~0ull);
@@ -501,19 +442,13 @@ static void sweep_window(struct run *r)
 /* The RPCITs the op issued are exactly r->exp, in order. */
 static void check_log(struct run *r)
 {
-	size_t len = iommusim_firmware_script_log_len(r->fw);
+	size_t len = iommusim_firmware_script_log_len(r->rig.fw);
 
 	assert_int_equal(len - r->log_seen, r->nexp);
 	for (unsigned int i = 0; i < r->nexp; i++) {
-		struct iommusim_firmware_call call;
-		size_t at = r->log_seen + i;
+		struct iommusim_firmware_call call = fw_expect_rpcit(
+			r->rig.fw, r->log_seen + i, FH, r->exp[i].addr, r->exp[i].len, 0);
 
-		assert_int_equal(iommusim_firmware_script_log_get(r->fw, at, &call), 0);
-		assert_int_equal(call.kind, IOMMUSIM_FIRMWARE_CALL_RPCIT);
-		assert_int_equal(call.fh, FH);
-		assert_int_equal(call.cc, 0);
-		assert_int_equal(call.addr, r->exp[i].addr);
-		assert_int_equal(call.len, r->exp[i].len);
 		assert_int_equal(call.cpu_id, r->exp[i].cpu);
 	}
 	r->e.log_len += r->nexp;
@@ -533,47 +468,42 @@ static uint64_t live_pages(const struct run *r)
 static void check_counters(struct run *r)
 {
 	struct iommusim_dma_stats st;
-	size_t log_len = iommusim_firmware_script_log_len(r->fw);
+	size_t log_len = iommusim_firmware_script_log_len(r->rig.fw);
+	uint64_t mapped = 0, unmapped = 0;
 
-	iommusim_dma_get_stats(r->dev, &st);
-	assert_int_equal(st.maps, r->e.maps);
-	assert_int_equal(st.unmaps, r->e.unmaps);
-	assert_int_equal(st.map_failures, r->e.failures);
-	assert_int_equal(st.mapped_bytes, r->e.mapped_bytes);
-	assert_int_equal(st.fq_entries, r->e.fq_entries);
-	assert_int_equal(st.fq_flushes, r->e.flushes);
-	assert_int_equal(st.fq_full_flushes, r->e.full_flushes);
-	assert_int_equal(st.fq_timer_flushes, r->e.timer_flushes);
-	assert_int_equal(st.iova_32bit_fallbacks, 0);
+	iommusim_dma_get_stats(r->rig.dev, &st);
+	EXPECT_FIELDS(&st, DMA_STATS(maps, r->e.maps), DMA_STATS(unmaps, r->e.unmaps),
+		      DMA_STATS(map_failures, r->e.failures),
+		      DMA_STATS(mapped_bytes, r->e.mapped_bytes),
+		      DMA_STATS(fq_entries, r->e.fq_entries), DMA_STATS(fq_flushes, r->e.flushes),
+		      DMA_STATS(fq_full_flushes, r->e.full_flushes),
+		      DMA_STATS(fq_timer_flushes, r->e.timer_flushes),
+		      DMA_STATS(iova_32bit_fallbacks, 0));
 	assert_int_equal(log_len, r->e.log_len);
+	assert_int_equal(zpci_rig_pages(&r->rig, &mapped, &unmapped), 0);
+	assert_int_equal(mapped, r->e.mapped_pages);
+	assert_int_equal(unmapped, r->e.unmapped_pages);
+	assert_int_equal(mapped - unmapped, live_pages(r));
 
-	if (r->legacy) {
+	if (r->rig.legacy) {
 		struct iommusim_s390_legacy_counters c;
 
-		assert_int_equal(iommusim_s390_legacy_counters(r->dev, &c), 0);
-		assert_int_equal(c.mapped_pages, r->e.mapped_pages);
-		assert_int_equal(c.unmapped_pages, r->e.unmapped_pages);
-		assert_int_equal(c.mapped_pages - c.unmapped_pages, live_pages(r));
-		assert_int_equal(c.allocated_pages, r->e.allocated_pages);
-		assert_int_equal(c.map_rpcits, r->e.map_rpcits);
-		assert_int_equal(c.unmap_rpcits, r->e.unmap_rpcits);
-		assert_int_equal(c.global_rpcits, r->e.global_rpcits);
-		assert_int_equal(c.wraps, r->e.wraps);
-		assert_int_equal(c.enomem_purges, 0);
+		assert_int_equal(iommusim_s390_legacy_counters(r->rig.dev, &c), 0);
+		EXPECT_FIELDS(&c, LEGACY_CTR(allocated_pages, r->e.allocated_pages),
+			      LEGACY_CTR(map_rpcits, r->e.map_rpcits),
+			      LEGACY_CTR(unmap_rpcits, r->e.unmap_rpcits),
+			      LEGACY_CTR(global_rpcits, r->e.global_rpcits),
+			      LEGACY_CTR(wraps, r->e.wraps), LEGACY_CTR(enomem_purges, 0));
 		assert_int_equal(log_len, c.map_rpcits + c.unmap_rpcits + c.global_rpcits);
 	} else {
 		struct iommusim_s390_counters c;
 
-		assert_int_equal(iommusim_s390_domain_counters(r->domain, &c), 0);
-		assert_int_equal(c.mapped_pages, r->e.mapped_pages);
-		assert_int_equal(c.unmapped_pages, r->e.unmapped_pages);
-		assert_int_equal(c.mapped_pages - c.unmapped_pages, live_pages(r));
-		assert_int_equal(c.sync_map_rpcits, r->e.sync_map);
-		assert_int_equal(c.sync_rpcits, r->e.sync);
+		assert_int_equal(iommusim_s390_domain_counters(r->rig.domain, &c), 0);
 		/* one device: every flush-queue flush is one flush_iotlb_all, one global RPCIT */
-		assert_int_equal(c.global_rpcits, r->e.flushes);
-		assert_int_equal(c.enomem_global_rpcits, 0);
-		assert_int_equal(c.rpcit_errors, 0);
+		EXPECT_FIELDS(&c, S390_CTR(sync_map_rpcits, r->e.sync_map),
+			      S390_CTR(sync_rpcits, r->e.sync),
+			      S390_CTR(global_rpcits, r->e.flushes),
+			      S390_CTR(enomem_global_rpcits, 0), S390_CTR(rpcit_errors, 0));
 		assert_int_equal(log_len, c.sync_map_rpcits + c.sync_rpcits + c.global_rpcits +
 						  c.enomem_global_rpcits);
 	}
@@ -609,7 +539,7 @@ static unsigned int iommu_segments(const struct iommusim_sg *sg, unsigned int n,
 
 	for (unsigned int i = 0; i < n; i++) {
 		uint64_t off = sg[i].phys & PAGE_LOW, len = sg[i].length;
-		uint64_t ilen = page_align(len + off);
+		uint64_t ilen = dma_page_align(len + off);
 
 		if (cur_len && !off && (dma & SEG_MASK) && MAX_SEG - cur_len >= len) {
 			cur_len += len;
@@ -655,50 +585,6 @@ static unsigned int legacy_runs(const struct iommusim_sg *sg, unsigned int n, st
 /* ---------------------------------------------------------------------------------------- */
 /* Ops */
 
-static uint64_t rand_phys(struct run *r)
-{
-	/* 16 GiB of guest-physical pages */
-	return below(r, 1ull << 22) * PAGE;
-}
-
-static uint64_t rand_len(struct run *r, unsigned int max_pages)
-{
-	return (below(r, max_pages)) * PAGE + 1 + below(r, PAGE);
-}
-
-static enum iommusim_dma_dir rand_dir(struct run *r)
-{
-	static const enum iommusim_dma_dir dirs[] = { IOMMUSIM_DMA_BIDIRECTIONAL,
-						      IOMMUSIM_DMA_TO_DEVICE,
-						      IOMMUSIM_DMA_FROM_DEVICE };
-
-	return dirs[below(r, 3)];
-}
-
-static void build_sg(struct run *r, struct mapping *m)
-{
-	m->nents = 2 + (unsigned int)below(r, MAX_SG - 1);
-	for (unsigned int i = 0; i < m->nents; i++) {
-		struct iommusim_sg *s = &m->sg[i];
-		unsigned int style = (unsigned int)below(r, 3);
-
-		if (i > 0 && style == 2) {
-			/* physically contiguous with the previous element */
-			s->phys = m->sg[i - 1].phys + m->sg[i - 1].length;
-			s->length = rand_len(r, 4);
-		} else if (style == 0) {
-			/* whole pages: the kind both implementations merge */
-			s->phys = rand_phys(r);
-			s->length = (1 + below(r, 4)) * PAGE;
-		} else {
-			s->phys = rand_phys(r) + below(r, PAGE);
-			s->length = rand_len(r, 4);
-		}
-		s->dma_address = 0;
-		s->dma_length = 0;
-	}
-}
-
 /* Fill in the model of a successful map from the call's results and check them. */
 static void record_iommu_map(struct run *r, struct mapping *m, unsigned int cpu,
 			     const struct iommusim_sg *orig, unsigned int count)
@@ -726,11 +612,11 @@ static void record_iommu_map(struct run *r, struct mapping *m, unsigned int cpu,
 		cur = m->iova;
 		m->nchunks = m->nents;
 		for (unsigned int i = 0; i < m->nents; i++) {
-			uint64_t pages = pages_of(orig[i].phys, orig[i].length);
+			uint64_t pages = dma_pages_of(orig[i].phys, orig[i].length);
 
-			m->chunk[i] = (struct chunk){ .iova = cur, .pages = pages,
+			m->chunk[i] = (struct dma_chunk){ .iova = cur, .pages = pages,
 						      .phys = orig[i].phys & ~PAGE_LOW,
-						      .prot = dir_prot(m->dir) };
+						      .prot = dma_dir_prot(m->dir) };
 			cur += pages * PAGE;
 		}
 		m->iova_pages = (cur - m->iova) / PAGE;
@@ -738,17 +624,17 @@ static void record_iommu_map(struct run *r, struct mapping *m, unsigned int cpu,
 		/* the bus address keeps the offset in the page */
 		assert_int_equal(m->dma & PAGE_LOW, m->phys & PAGE_LOW);
 		m->iova = m->dma & ~PAGE_LOW;
-		m->iova_pages = pages_of(m->phys, m->size);
+		m->iova_pages = dma_pages_of(m->phys, m->size);
 		m->nchunks = 1;
-		m->chunk[0] = (struct chunk){ .iova = m->iova, .pages = m->iova_pages,
+		m->chunk[0] = (struct dma_chunk){ .iova = m->iova, .pages = m->iova_pages,
 					      .phys = m->phys & ~PAGE_LOW,
-					      .prot = dir_prot(m->dir) };
+					      .prot = dma_dir_prot(m->dir) };
 	}
 	m->pages = m->iova_pages;
 	check_iova_node(r, m->iova / PAGE, m->iova_pages);
 	check_new_vs_queued(r, m);
 	/* a paging guest needs an RPCIT for the new entries: one over the whole range */
-	if (r->tlb_refresh) {
+	if (r->rig.tlb_refresh) {
 		expect_rpcit(r, m->iova, m->iova_pages * PAGE, cpu);
 		r->e.sync_map++;
 	}
@@ -765,9 +651,9 @@ static void predict_legacy_map(struct run *r, struct mapping *m, unsigned int cp
 		m->nchunks = 0;
 		m->pages = 0;
 		for (unsigned int k = 0; k < n; k++) {
-			uint64_t pages = page_align(runs[k].size) / PAGE;
+			uint64_t pages = dma_page_align(runs[k].size) / PAGE;
 			uint64_t bit = legacy_alloc(r, pages, cpu);
-			uint64_t cur = r->start_dma + bit * PAGE;
+			uint64_t cur = r->rig.start_dma + bit * PAGE;
 
 			m->run_bit[k] = bit;
 			m->run_pages[k] = pages;
@@ -775,32 +661,32 @@ static void predict_legacy_map(struct run *r, struct mapping *m, unsigned int cp
 			for (unsigned int i = runs[k].first; i <= runs[k].last; i++) {
 				uint64_t off = m->sg[i].phys & PAGE_LOW;
 
-				m->chunk[m->nchunks++] = (struct chunk){
+				m->chunk[m->nchunks++] = (struct dma_chunk){
 					.iova = cur & ~PAGE_LOW,
-					.pages = pages_of(off, m->sg[i].length),
+					.pages = dma_pages_of(off, m->sg[i].length),
 					.phys = m->sg[i].phys & ~PAGE_LOW,
-					.prot = dir_prot(m->dir),
+					.prot = dma_dir_prot(m->dir),
 				};
 				cur += off + m->sg[i].length;
 			}
-			if (r->tlb_refresh) {
-				expect_rpcit(r, r->start_dma + bit * PAGE, pages * PAGE, cpu);
+			if (r->rig.tlb_refresh) {
+				expect_rpcit(r, r->rig.start_dma + bit * PAGE, pages * PAGE, cpu);
 				r->e.map_rpcits++;
 			}
 		}
 		return;
 	}
 	m->nruns = 1;
-	m->run_pages[0] = m->pages = pages_of(m->phys, m->size);
+	m->run_pages[0] = m->pages = dma_pages_of(m->phys, m->size);
 	m->run_bit[0] = legacy_alloc(r, m->pages, cpu);
 	m->nchunks = 1;
-	m->chunk[0] = (struct chunk){
-		.iova = r->start_dma + m->run_bit[0] * PAGE,
+	m->chunk[0] = (struct dma_chunk){
+		.iova = r->rig.start_dma + m->run_bit[0] * PAGE,
 		.pages = m->pages,
 		.phys = m->phys & ~PAGE_LOW,
-		.prot = dir_prot(m->dir),
+		.prot = dma_dir_prot(m->dir),
 	};
-	if (r->tlb_refresh) {
+	if (r->rig.tlb_refresh) {
 		expect_rpcit(r, m->chunk[0].iova, m->pages * PAGE, cpu);
 		r->e.map_rpcits++;
 	}
@@ -824,22 +710,22 @@ static void check_legacy_map(struct run *r, const struct mapping *m, unsigned in
 		}
 		/* one output segment per run, at the run's address plus its first offset */
 		assert_int_equal(m->sg[i].dma_address,
-				 r->start_dma + m->run_bit[i] * PAGE + runs[i].offset);
+				 r->rig.start_dma + m->run_bit[i] * PAGE + runs[i].offset);
 		assert_int_equal(m->sg[i].dma_length, runs[i].size - runs[i].offset);
 	}
 }
 
 static int call_map(struct run *r, struct mapping *m, unsigned int cpu, unsigned int *count)
 {
-	struct iommusim_cpu *c = r->cpu[cpu];
+	struct iommusim_cpu *c = r->rig.cpu[cpu];
 
 	switch (m->kind) {
 	case K_PAGE:
-		return iommusim_dma_map_page(r->dev, c, m->phys, m->size, m->dir, &m->dma);
+		return iommusim_dma_map_page(r->rig.dev, c, m->phys, m->size, m->dir, &m->dma);
 	case K_SG:
-		return iommusim_dma_map_sg(r->dev, c, m->sg, m->nents, m->dir, count);
+		return iommusim_dma_map_sg(r->rig.dev, c, m->sg, m->nents, m->dir, count);
 	default:
-		return iommusim_dma_alloc_coherent(r->dev, c, m->phys, m->size, &m->dma);
+		return iommusim_dma_alloc_coherent(r->rig.dev, c, m->phys, m->size, &m->dma);
 	}
 }
 
@@ -856,9 +742,9 @@ static uint64_t map_bytes(const struct mapping *m)
 
 static void op_flush(struct run *r, unsigned int cpu)
 {
-	iommusim_dma_iommu_flush_queue(r->dev, r->cpu[cpu]);
+	iommusim_dma_iommu_flush_queue(r->rig.dev, r->rig.cpu[cpu]);
 	/* a flush of every queue, whether anything is queued or not; no-op when strict */
-	if (!r->legacy && r->lazy) {
+	if (!r->rig.legacy && r->rig.lazy) {
 		fq_flush(r, cpu);
 		fq_reclaim_all(r);
 	}
@@ -866,9 +752,9 @@ static void op_flush(struct run *r, unsigned int cpu)
 
 static void op_tick(struct run *r)
 {
-	iommusim_manual_clock_tick(r->clock);
+	iommusim_manual_clock_tick(r->rig.clock);
 	/* the timeout flushes once, on the CPU that armed it, and drains every queue */
-	if (!r->legacy && r->lazy && r->timer_on) {
+	if (!r->rig.legacy && r->rig.lazy && r->timer_on) {
 		r->timer_on = false;
 		fq_flush(r, r->timer_cpu);
 		r->e.timer_flushes++;
@@ -886,21 +772,21 @@ static void op_map(struct run *r, unsigned long op)
 
 	memset(m, 0, sizeof(*m));
 	m->kind = (enum kind)(below(r, 20) < 11 ? K_PAGE : below(r, 9) < 5 ? K_SG : K_COHERENT);
-	m->dir = rand_dir(r);
+	m->dir = dma_rand_dir(&r->rng);
 	if (m->kind == K_PAGE) {
-		m->phys = rand_phys(r) + (below(r, 2) ? below(r, PAGE) : 0);
-		m->size = rand_len(r, 16);
+		m->phys = dma_rand_phys(&r->rng, 0) + (below(r, 2) ? below(r, PAGE) : 0);
+		m->size = dma_rand_len(&r->rng, 16);
 	} else if (m->kind == K_COHERENT) {
 		m->dir = IOMMUSIM_DMA_BIDIRECTIONAL;
-		m->phys = rand_phys(r);
-		m->size = below(r, 2) ? (1 + below(r, 16)) * PAGE : rand_len(r, 16);
+		m->phys = dma_rand_phys(&r->rng, 0);
+		m->size = below(r, 2) ? (1 + below(r, 16)) * PAGE : dma_rand_len(&r->rng, 16);
 	} else {
-		build_sg(r, m);
+		m->nents = dma_rand_sg(&r->rng, m->sg, MAX_SG, 0);
 		memcpy(orig, m->sg, sizeof(orig));
 	}
 	bytes = map_bytes(m);
 
-	if (r->legacy) {
+	if (r->rig.legacy) {
 		predict_legacy_map(r, m, cpu);
 		ret = call_map(r, m, cpu, &count);
 		assert_int_equal(ret, 0);
@@ -945,22 +831,22 @@ static void op_unmap(struct run *r, unsigned int idx)
 	r->live[idx] = r->live[--r->nlive];
 	switch (m.kind) {
 	case K_PAGE:
-		iommusim_dma_unmap_page(r->dev, r->cpu[cpu], m.dma, m.size, m.dir);
+		iommusim_dma_unmap_page(r->rig.dev, r->rig.cpu[cpu], m.dma, m.size, m.dir);
 		break;
 	case K_SG:
-		iommusim_dma_unmap_sg(r->dev, r->cpu[cpu], m.sg, m.nents, m.dir);
+		iommusim_dma_unmap_sg(r->rig.dev, r->rig.cpu[cpu], m.sg, m.nents, m.dir);
 		break;
 	default:
-		iommusim_dma_free_coherent(r->dev, r->cpu[cpu], m.size, m.dma);
+		iommusim_dma_free_coherent(r->rig.dev, r->rig.cpu[cpu], m.size, m.dma);
 		break;
 	}
 	r->e.unmaps++;
 	r->e.unmapped_pages += m.pages;
 
-	if (r->legacy) {
+	if (r->rig.legacy) {
 		for (unsigned int k = 0; k < m.nruns; k++) {
-			if (!r->lazy) {
-				expect_rpcit(r, r->start_dma + m.run_bit[k] * PAGE,
+			if (!r->rig.lazy) {
+				expect_rpcit(r, r->rig.start_dma + m.run_bit[k] * PAGE,
 					     m.run_pages[k] * PAGE, cpu);
 				r->e.unmap_rpcits++;
 			}
@@ -968,7 +854,7 @@ static void op_unmap(struct run *r, unsigned int idx)
 		}
 		if (m.kind == K_COHERENT)
 			r->e.allocated_pages -= m.pages;
-	} else if (r->lazy) {
+	} else if (r->rig.lazy) {
 		fq_queue(r, cpu, m.iova / PAGE, m.iova_pages);
 		/* Queued, not freed: the tree still holds the range until a flush. */
 		check_iova_node(r, m.iova / PAGE, m.iova_pages);
@@ -986,79 +872,47 @@ static void op_unmap(struct run *r, unsigned int idx)
 static void run_up(struct run *r, enum policy pol, bool tlb_refresh)
 {
 	struct iommusim_firmware_call call;
-	struct iommusim_device_config dcfg = {
-		.name = "nvme",
-		.pci = true,
-		.dma_mask = IOMMUSIM_DMA_BIT_MASK(64),
-		.coherent_dma_mask = IOMMUSIM_DMA_BIT_MASK(64),
-	};
-	struct iommusim_zpci_config zcfg = {
-		.fh = FH,
-		.tlb_refresh = tlb_refresh,
-		.start_dma = IOMMUSIM_ZPCI_QEMU_START_DMA,
-		.end_dma = IOMMUSIM_ZPCI_QEMU_END_DMA,
+	struct zpci_rig_config cfg = {
+		.policy = policies[pol].policy,
+		.ncpu = NCPU,
+		.zpci = { .fh = FH, .tlb_refresh = tlb_refresh },
+		.dma = { .fq_size = policies[pol].fq_size, .forcedac = true },
 	};
 
 	memset(r, 0, sizeof(*r));
 	r->pol = pol;
-	r->tlb_refresh = tlb_refresh;
-	r->legacy = pol == POL_LEGACY_LAZY || pol == POL_LEGACY_STRICT;
-	r->lazy = pol != POL_STRICT && pol != POL_LEGACY_STRICT;
-	r->rng = 0x5eed0000u + (uint64_t)pol * 2 + tlb_refresh;
-	zcfg.guest_memory = r->legacy ? 16 * MiB : 64 * MiB;
+	r->rng = test_rng(0x5eed0000u + (uint64_t)pol * 2 + tlb_refresh);
+	cfg.zpci.guest_memory = zpci_rig_policy_legacy(cfg.policy) ? 16 * MiB : 64 * MiB;
 
-	assert_int_equal(iommusim_mem_create(IOMMUSIM_MEM_LIBC, &r->mem), 0);
-	assert_int_equal(iommusim_firmware_create_script(r->mem, &r->fw), 0);
-	assert_int_equal(iommusim_manual_clock_create(r->mem, &r->clock), 0);
-	for (unsigned int i = 0; i < NCPU; i++)
-		assert_int_equal(iommusim_cpu_create(r->mem, i, &r->cpu[i]), 0);
-	assert_int_equal(iommusim_device_create(r->mem, &dcfg, &r->dev), 0);
-	assert_int_equal(iommusim_s390_device_init(r->dev, r->fw, &zcfg), 0);
-	assert_int_equal(iommusim_s390_device_window(r->dev, &r->start_dma, &r->end_dma), 0);
+	assert_int_equal(zpci_rig_up(&r->rig, &cfg), 0);
 	/* QEMU's window cut to guest memory (sources.md S11) */
-	assert_int_equal(r->start_dma, IOMMUSIM_ZPCI_QEMU_START_DMA);
-	assert_int_equal(r->end_dma, r->start_dma + zcfg.guest_memory - 1);
-	r->window_pages = zcfg.guest_memory / PAGE;
+	assert_int_equal(r->rig.start_dma, IOMMUSIM_ZPCI_QEMU_START_DMA);
+	assert_int_equal(r->rig.end_dma, r->rig.start_dma + cfg.zpci.guest_memory - 1);
+	r->window_pages = cfg.zpci.guest_memory / PAGE;
 
-	if (r->legacy) {
-		struct iommusim_s390_legacy_config lcfg = { .strict = pol == POL_LEGACY_STRICT };
-
-		assert_int_equal(iommusim_s390_legacy_dma_setup(r->dev, &lcfg), 0);
+	if (r->rig.legacy) {
 		r->lg.npages = r->window_pages;
 		r->lg.taken = calloc(r->window_pages, 1);
 		r->lg.lazy = calloc(r->window_pages, 1);
 		assert_non_null(r->lg.taken);
 		assert_non_null(r->lg.lazy);
-	} else {
-		struct iommusim_dma_iommu_config cfg = {
-			.mode = pol == POL_STRICT ? IOMMUSIM_DMA_STRICT : IOMMUSIM_DMA_LAZY,
-			.fq_type = pol == POL_FQ_PERCPU ? IOMMUSIM_FQ_PER_CPU : IOMMUSIM_FQ_SINGLE,
-			.fq_size = pol == POL_FQ_SINGLE_1K ? 1024 : 0,
-			.forcedac = true,
-			.possible_cpus = NCPU,
-			.clock = r->clock,
-		};
+	} else if (r->rig.lazy) {
 		unsigned int size = pol == POL_FQ_PERCPU     ? IOMMUSIM_FQ_PER_CPU_SIZE
 				    : pol == POL_FQ_SINGLE_1K ? 1024
 							      : IOMMUSIM_FQ_SINGLE_SIZE;
 
-		assert_int_equal(iommusim_s390_domain_create(r->mem, IOMMUSIM_KERNEL_6_7,
-							     &r->domain), 0);
-		assert_int_equal(iommusim_dma_iommu_setup(r->dev, r->domain, &cfg), 0);
-		if (r->lazy) {
-			r->nfq = pol == POL_FQ_PERCPU ? NCPU : 1;
-			for (unsigned int i = 0; i < r->nfq; i++) {
-				r->fq[i].size = size;
-				r->fq[i].ring = calloc(size, sizeof(struct fq_entry));
-				assert_non_null(r->fq[i].ring);
-			}
+		r->nfq = pol == POL_FQ_PERCPU ? NCPU : 1;
+		for (unsigned int i = 0; i < r->nfq; i++) {
+			r->fq[i].size = size;
+			r->fq[i].ring = calloc(size, sizeof(struct fq_entry));
+			assert_non_null(r->fq[i].ring);
 		}
 	}
 	/* setup issues no RPCIT: its one call registers the table, and the log starts after it */
-	assert_int_equal(iommusim_firmware_script_log_len(r->fw), 1);
-	assert_int_equal(iommusim_firmware_script_log_get(r->fw, 0, &call), 0);
+	assert_int_equal(iommusim_firmware_script_log_len(r->rig.fw), 1);
+	assert_int_equal(iommusim_firmware_script_log_get(r->rig.fw, 0, &call), 0);
 	assert_int_equal(call.kind, IOMMUSIM_FIRMWARE_CALL_SET_IOAT);
-	iommusim_firmware_script_log_clear(r->fw);
+	iommusim_firmware_script_log_clear(r->rig.fw);
 }
 
 static void run_down(struct run *r)
@@ -1076,14 +930,7 @@ static void run_down(struct run *r)
 	assert_int_equal(r->e.mapped_pages, r->e.unmapped_pages);
 	assert_int_equal(r->e.maps, r->e.unmaps);
 
-	iommusim_device_destroy(r->dev);
-	iommusim_domain_destroy(r->domain);
-	for (unsigned int i = 0; i < NCPU; i++)
-		iommusim_cpu_destroy(r->cpu[i]);
-	iommusim_firmware_destroy(r->fw);
-	iommusim_clock_destroy(r->clock);
-	assert_int_equal(iommusim_mem_live_objects(r->mem), 0);
-	iommusim_mem_destroy(r->mem);
+	assert_int_equal(zpci_rig_down(&r->rig).objects, 0);
 	for (unsigned int i = 0; i < r->nfq; i++)
 		free(r->fq[i].ring);
 	free(r->lg.taken);
@@ -1092,14 +939,17 @@ static void run_down(struct run *r)
 
 static struct run the_run;
 
-static void run_policy(enum policy pol, bool tlb_refresh)
+static void test_dma_random(void **state)
 {
+	const struct policy_test *pt = *state;
+	enum policy pol = (enum policy)(pt->c - policies);
+	bool tlb_refresh = pt->paging;
 	struct run *r = &the_run;
 	struct expect e;
 
 	run_up(r, pol, tlb_refresh);
 	for (unsigned long op = 1; op <= OPS; op++) {
-		r->log_seen = iommusim_firmware_script_log_len(r->fw);
+		r->log_seen = iommusim_firmware_script_log_len(r->rig.fw);
 		if (below(r, TICK_ONE_IN) == 0)
 			op_tick(r);
 		else if (below(r, FLUSH_ONE_IN) == 0)
@@ -1113,7 +963,7 @@ static void run_policy(enum policy pol, bool tlb_refresh)
 	e = r->e;
 	print_message("%s %s: %lu maps, %lu flushes (%lu full, %lu timer), %lu wraps, "
 		      "%lu RPCITs, %lu -ENOMEM answered by a flush\n",
-		      policy_name[pol], tlb_refresh ? "paging guest" : "LPAR",
+		      pt->c->name, tlb_refresh ? "paging guest" : "LPAR",
 		      (unsigned long)e.maps, (unsigned long)e.flushes,
 		      (unsigned long)e.full_flushes, (unsigned long)e.timer_flushes,
 		      (unsigned long)e.wraps, (unsigned long)e.log_len, (unsigned long)e.enomem);
@@ -1145,41 +995,8 @@ static void run_policy(enum policy pol, bool tlb_refresh)
 	run_down(r);
 }
 
-#define POLICY_TESTS(name, pol)                                                                 \
-	static void test_dma_random_##name##_lpar(void **state)                               \
-	{                                                                                       \
-		(void)state;                                                                    \
-		run_policy(pol, false);                                                         \
-	}                                                                                       \
-	static void test_dma_random_##name##_paging(void **state)                             \
-	{                                                                                       \
-		(void)state;                                                                    \
-		run_policy(pol, true);                                                          \
-	}
-
-POLICY_TESTS(strict, POL_STRICT)
-POLICY_TESTS(fq_percpu, POL_FQ_PERCPU)
-POLICY_TESTS(fq_single, POL_FQ_SINGLE)
-POLICY_TESTS(fq_single_1k, POL_FQ_SINGLE_1K)
-POLICY_TESTS(legacy_lazy, POL_LEGACY_LAZY)
-POLICY_TESTS(legacy_strict, POL_LEGACY_STRICT)
-
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_dma_random_strict_lpar),
-		cmocka_unit_test(test_dma_random_strict_paging),
-		cmocka_unit_test(test_dma_random_fq_percpu_lpar),
-		cmocka_unit_test(test_dma_random_fq_percpu_paging),
-		cmocka_unit_test(test_dma_random_fq_single_lpar),
-		cmocka_unit_test(test_dma_random_fq_single_paging),
-		cmocka_unit_test(test_dma_random_fq_single_1k_lpar),
-		cmocka_unit_test(test_dma_random_fq_single_1k_paging),
-		cmocka_unit_test(test_dma_random_legacy_lazy_lpar),
-		cmocka_unit_test(test_dma_random_legacy_lazy_paging),
-		cmocka_unit_test(test_dma_random_legacy_strict_lpar),
-		cmocka_unit_test(test_dma_random_legacy_strict_paging),
-	};
-
-	return cmocka_run_group_tests_name("dma_random", tests, NULL, NULL);
+	return policy_matrix_run("dma_random", "test_dma_random", policies,
+				 sizeof(policies) / sizeof(policies[0]), test_dma_random);
 }

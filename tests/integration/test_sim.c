@@ -17,6 +17,12 @@
 #include <string.h>
 #include <iommusim/iommusim.h>
 
+#include "fields.h"
+#include "sim_run.h"
+
+/* A counter and the value it must have, for EXPECT_FIELDS(). */
+#define SIM_STATS(field, value) FIELD(struct iommusim_sim_stats, field, value)
+
 #define MS 1000000ull
 #define GiB (1ull << 30)
 #define KiB 1024u
@@ -70,12 +76,8 @@ static void fixture_down(struct fixture *f)
 static void run(struct fixture *f, struct iommusim_sim_stats *st)
 {
 	uint64_t before = iommusim_mem_live_objects(f->mem);
-	struct iommusim_sim *sim;
 
-	assert_int_equal(iommusim_sim_create(f->mem, &f->cfg, &sim), 0);
-	assert_int_equal(iommusim_sim_run(sim), 0);
-	iommusim_sim_get_stats(sim, st);
-	iommusim_sim_destroy(sim);
+	*st = sim_run_once(f->mem, &f->cfg);
 	assert_int_equal(iommusim_mem_live_objects(f->mem), before);
 }
 
@@ -235,10 +237,8 @@ static void test_sim_kvm_strict_shape(void **state)
 	check_conservation(&f.cfg, &st);
 	assert_int_equal(st.rpcit_unmap, st.ios_completed);
 	check_map_rpcits(&f.cfg, &st);
-	assert_int_equal(st.rpcit_global, 0);
-	assert_int_equal(st.fq_size, 0);
-	assert_int_equal(st.fq_timeout_ms, 0);
-	assert_int_equal(st.fq_flushes, 0);
+	EXPECT_FIELDS(&st, SIM_STATS(rpcit_global, 0), SIM_STATS(fq_size, 0),
+		      SIM_STATS(fq_timeout_ms, 0), SIM_STATS(fq_flushes, 0));
 	fixture_down(&f);
 }
 
@@ -257,9 +257,8 @@ static void test_sim_kvm_fq_percpu_shape(void **state)
 	check_conservation(&f.cfg, &st);
 	assert_int_equal(st.rpcit_unmap, 0);
 	assert_true(st.rpcit_global > 0);
-	assert_int_equal(st.rpcit_global, st.fq_flushes);
-	assert_int_equal(st.fq_size, 256);
-	assert_int_equal(st.fq_timeout_ms, 10);
+	EXPECT_FIELDS(&st, SIM_STATS(rpcit_global, st.fq_flushes), SIM_STATS(fq_size, 256),
+		      SIM_STATS(fq_timeout_ms, 10));
 	fixture_down(&f);
 }
 
@@ -281,9 +280,8 @@ static void test_sim_kvm_fq_single_shape(void **state)
 	check_conservation(&f.cfg, &st);
 	assert_int_equal(st.rpcit_unmap, 0);
 	assert_true(st.rpcit_global > 0);
-	assert_int_equal(st.rpcit_global, st.fq_flushes);
-	assert_int_equal(st.fq_size, 64);
-	assert_int_equal(st.fq_timeout_ms, 1000);
+	EXPECT_FIELDS(&st, SIM_STATS(rpcit_global, st.fq_flushes), SIM_STATS(fq_size, 64),
+		      SIM_STATS(fq_timeout_ms, 1000));
 	/* 1000 ms never passes in 25 ms: only full queues flushed. Capacity 63, so at most one
 	 * flush per 63 unmaps (completions), at least one per 63 + queued at the start. */
 	assert_true(st.fq_flushes * 63 <= st.ios_completed + 63);
@@ -325,11 +323,12 @@ static void test_sim_kvm_legacy_shape(void **state)
  * answer, a global RPCIT, keeps every I/O going; with no answer the maps fail, each failure
  * is an I/O error, and the accounting still closes.
  */
-static void run_budget(enum iommusim_s390_enomem mode, struct iommusim_sim_stats *st)
+static struct iommusim_sim_stats run_budget(enum iommusim_s390_enomem mode)
 {
 	const char *sets[] = { "qemu.aperture_shrink=0", "vfio.dma_entry_limit=2048",
 			       mode == IOMMUSIM_S390_ENOMEM_NONE ? "s390.enomem=none"
 								  : "s390.enomem=global-flush" };
+	struct iommusim_sim_stats st;
 	struct fixture f;
 
 	fixture_up(&f, IOMMUSIM_PLATFORM_KVM, IOMMUSIM_POLICY_FQ_SINGLE);
@@ -337,19 +336,19 @@ static void run_budget(enum iommusim_s390_enomem mode, struct iommusim_sim_stats
 	f.cfg.nvme.block_size = 128 * KiB;
 	f.cfg.nvme.sequential = true;
 	f.cfg.measure_ns = 30 * MS;
-	run(&f, st);
-	check_conservation(&f.cfg, st);
-	assert_true(st->budget_exhausted > 0);
-	assert_int_equal(st->budget_exhausted, st->platform.budget_exhausted);
+	run(&f, &st);
+	check_conservation(&f.cfg, &st);
+	assert_true(st.budget_exhausted > 0);
+	assert_int_equal(st.budget_exhausted, st.platform.budget_exhausted);
 	fixture_down(&f);
+	return st;
 }
 
 static void test_sim_budget_global_flush_keeps_ios(void **state)
 {
-	struct iommusim_sim_stats st;
+	struct iommusim_sim_stats st = run_budget(IOMMUSIM_S390_ENOMEM_GLOBAL_FLUSH);
 
 	(void)state;
-	run_budget(IOMMUSIM_S390_ENOMEM_GLOBAL_FLUSH, &st);
 	assert_int_equal(st.io_errors, 0);
 	assert_int_equal(st.map_failures, 0);
 	assert_true(st.rpcit_global > 0);
@@ -357,10 +356,9 @@ static void test_sim_budget_global_flush_keeps_ios(void **state)
 
 static void test_sim_budget_no_answer_fails_ios(void **state)
 {
-	struct iommusim_sim_stats st;
+	struct iommusim_sim_stats st = run_budget(IOMMUSIM_S390_ENOMEM_NONE);
 
 	(void)state;
-	run_budget(IOMMUSIM_S390_ENOMEM_NONE, &st);
 	/* More failures than slots: a slot whose I/O failed goes on with the next one. */
 	assert_true(st.io_errors > 2 * 8);
 	assert_int_equal(st.map_failures, st.io_errors);

@@ -15,6 +15,8 @@
 #include <stdio.h>
 #include <iommusim/iommusim.h>
 
+#include "sim_run.h"
+
 #define MS 1000000ull
 
 static void check(const char *what, const struct iommusim_sim_stats *st)
@@ -47,7 +49,6 @@ static void run(const char *platform, enum iommusim_policy policy, uint64_t seed
 	struct iommusim_sim_stats st;
 	enum iommusim_platform_kind kind;
 	struct iommusim_cost *cost;
-	struct iommusim_sim *sim;
 	struct iommusim_mem *mem;
 	char what[160], err[256] = "";
 
@@ -70,11 +71,8 @@ static void run(const char *platform, enum iommusim_policy policy, uint64_t seed
 		.warmup_ns = 2 * MS,
 		.measure_ns = 8 * MS,
 	};
-	assert_int_equal(iommusim_sim_create(mem, &cfg, &sim), 0);
-	assert_int_equal(iommusim_sim_run(sim), 0);
-	iommusim_sim_get_stats(sim, &st);
+	st = sim_run_once(mem, &cfg);
 	check(what, &st);
-	iommusim_sim_destroy(sim);
 	iommusim_cost_destroy(cost);
 	iommusim_mem_destroy(mem);
 }

@@ -44,6 +44,13 @@
 
 #include <iommusim/iommusim.h>
 
+#include "dma_model.h"
+#include "policy_matrix.h"
+#include "stress_scale.h"
+#include "test_rng.h"
+#include "zpci_rig.h"
+
+
 #define PAGE	     4096ull
 #define PAGE_LOW     (PAGE - 1)
 #define MiB	     (1ull << 20)
@@ -61,47 +68,22 @@
 /* Retries of a map refused with -ENOMEM, each after a flush of the queues. */
 #define MAX_RETRIES  64
 
-enum policy { POL_STRICT, POL_FQ_PERCPU, POL_FQ_SINGLE, POL_LEGACY_LAZY, POL_LEGACY_STRICT };
-
-static const char *const policy_name[] = {
-	"strict", "fq-percpu", "fq-single", "legacy-lazy", "legacy-strict",
-};
-
-struct chunk {
-	uint64_t iova;
-	uint64_t pages;
-	uint64_t phys;
-	int prot;
-};
-
+/* One mapping of a thread: a list, or a buffer, and the chunks it was mapped as. */
 struct tmap {
-	bool sg_list;
 	enum iommusim_dma_dir dir;
-	uint64_t phys;
-	uint64_t size;
-	uint64_t dma;
-	unsigned int nents;
+	bool sg_list;
 	struct iommusim_sg sg[MAX_SG];
+	unsigned int nents;
+	uint64_t phys, size, dma;
+	struct dma_chunk chunk[MAX_SG];
 	unsigned int nchunks;
-	struct chunk chunk[MAX_SG];
 	/* pages mapped; legacy: runs (output segments) */
 	uint64_t pages;
 	unsigned int runs;
 };
 
 struct shared {
-	enum policy pol;
-	bool tlb_refresh;
-	bool legacy;
-	bool lazy;
-	struct iommusim_mem *mem;
-	struct iommusim_firmware *fw;
-	struct iommusim_clock *clock;
-	struct iommusim_domain *domain;
-	struct iommusim_device *dev;
-	struct iommusim_cpu *cpu[NTHREADS];
-	uint64_t start_dma;
-	uint64_t end_dma;
+	struct zpci_rig rig;
 	uint64_t ops;
 	atomic_bool stop;
 };
@@ -109,7 +91,7 @@ struct shared {
 struct worker {
 	struct shared *s;
 	unsigned int id;
-	uint64_t rng;
+	struct iommusim_rng rng;
 	struct tmap live[MAX_LIVE];
 	unsigned int nlive;
 	uint64_t maps, unmaps, failures, mapped_bytes, mapped_pages, unmapped_pages;
@@ -138,110 +120,31 @@ static void worker_fail(struct worker *w, int line, const char *what)
 	atomic_store(&w->s->stop, true);
 }
 
-/* splitmix64: the same sequence on every libc. */
-static uint64_t rnd(struct worker *w)
-{
-	uint64_t z = (w->rng += UINT64_C(0x9e3779b97f4a7c15));
-
-	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
-	return z ^ (z >> 31);
-}
-
+/* A draw from the worker's own stream. */
 static uint64_t below(struct worker *w, uint64_t n)
 {
-	return rnd(w) % n;
-}
-
-static double stress_scale(void)
-{
-	const char *s = getenv("IOMMUSIM_STRESS_SCALE");
-	double f;
-
-	if (!s || !*s)
-		return 1.0;
-	f = strtod(s, NULL);
-	if (!(f > 0.0))
-		return 1.0;
-	return f > 100.0 ? 100.0 : f;
-}
-
-static uint64_t scaled(uint64_t n)
-{
-	uint64_t v = (uint64_t)((double)n * stress_scale());
-
-	return v ? v : 1;
-}
-
-static uint64_t page_align(uint64_t x)
-{
-	return (x + PAGE_LOW) & ~PAGE_LOW;
-}
-
-static uint64_t pages_of(uint64_t addr, uint64_t len)
-{
-	return page_align((addr & PAGE_LOW) + len) / PAGE;
-}
-
-static int dir_prot(enum iommusim_dma_dir dir)
-{
-	/* s390 has no write-only PTE: only TO_DEVICE is read-only */
-	return dir == IOMMUSIM_DMA_TO_DEVICE ? IOMMUSIM_PROT_READ
-					     : IOMMUSIM_PROT_READ | IOMMUSIM_PROT_WRITE;
-}
-
-static int translate(struct shared *s, uint64_t iova, uint64_t *phys, int *prot)
-{
-	if (s->legacy)
-		return iommusim_s390_legacy_translate(s->dev, iova, phys, prot);
-	return iommusim_iommu_translate(s->domain, iova, phys, prot);
-}
-
-/* Return: 0 if @c translates as it should, else the IOVA of the first wrong page. */
-static uint64_t chunk_bad_page(struct shared *s, const struct chunk *c)
-{
-	for (uint64_t i = 0; i < c->pages; i++) {
-		uint64_t phys = ~0ull;
-		int prot = -1;
-
-		if (translate(s, c->iova + i * PAGE, &phys, &prot) || phys != c->phys + i * PAGE ||
-		    prot != c->prot)
-			return c->iova + i * PAGE;
-	}
-	return 0;
-}
-
-static bool chunk_ok(struct shared *s, const struct chunk *c)
-{
-	return chunk_bad_page(s, c) == 0;
+	return test_rng_below(&w->rng, n);
 }
 
 /* @when says whether the map has just returned or the mapping was made earlier. */
 static bool map_ok(struct worker *w, const struct tmap *m, const char *when)
 {
 	for (unsigned int k = 0; k < m->nchunks; k++) {
-		const struct chunk *c = &m->chunk[k];
-		uint64_t bad, phys = 0;
-		int prot = 0, ret;
+		const struct dma_chunk *c = &m->chunk[k];
+		char why[160];
 
-		CHECK(w, c->iova >= w->s->start_dma);
-		CHECK(w, c->iova + c->pages * PAGE - 1 <= w->s->end_dma);
-		bad = chunk_bad_page(w->s, c);
-		if (!bad)
+		CHECK(w, c->iova >= w->s->rig.start_dma);
+		CHECK(w, c->iova + c->pages * PAGE - 1 <= w->s->rig.end_dma);
+		if (!dma_chunk_bad_page(&w->s->rig, c, why, sizeof(why)))
 			continue;
-		/* Say what the device saw, for the report. */
-		ret = translate(w->s, bad, &phys, &prot);
 		worker_fail(w, __LINE__, "chunk translates");
-		snprintf(w->fail_msg, sizeof(w->fail_msg),
-			 "%s: IOVA %#llx translates %d, phys %#llx prot %d; want %#llx prot %d",
-			 when, (unsigned long long)bad, ret, (unsigned long long)phys, prot,
-			 (unsigned long long)(c->phys + (bad - c->iova)), c->prot);
+		snprintf(w->fail_msg, sizeof(w->fail_msg), "%s: %s", when, why);
 		return false;
 	}
 	return true;
 }
 
-static bool overlaps(const struct chunk *a, const struct chunk *b)
+static bool overlaps(const struct dma_chunk *a, const struct dma_chunk *b)
 {
 	return a->iova < b->iova + b->pages * PAGE && b->iova < a->iova + a->pages * PAGE;
 }
@@ -259,34 +162,38 @@ static bool new_map_disjoint(struct worker *w, const struct tmap *m)
 	return true;
 }
 
-/* The chunks of a map, from the layout rules of dma-iommu and of the legacy ops (sources.md S17, S19). */
+/*
+ * The chunks of a map, from the layout rules of dma-iommu and of the legacy ops
+ * (sources.md S17, S19).
+ */
 static bool layout(struct worker *w, struct tmap *m, const struct iommusim_sg *orig,
 		   unsigned int count)
 {
-	int prot = dir_prot(m->dir);
+	int prot = dma_dir_prot(m->dir);
 
 	if (!m->sg_list) {
 		CHECK(w, (m->dma & PAGE_LOW) == (m->phys & PAGE_LOW));
 		m->nchunks = 1;
-		m->pages = pages_of(m->phys, m->size);
-		m->chunk[0] = (struct chunk){ m->dma & ~PAGE_LOW, m->pages, m->phys & ~PAGE_LOW,
+		m->pages = dma_pages_of(m->phys, m->size);
+		m->chunk[0] = (struct dma_chunk){ m->dma & ~PAGE_LOW, m->pages, m->phys & ~PAGE_LOW,
 					      prot };
 		m->runs = 1;
 		return true;
 	}
 	m->nchunks = m->nents;
 	m->pages = 0;
-	if (!w->s->legacy) {
+	if (!w->s->rig.legacy) {
 		/* one IOVA range, element after element, each from the start of its page */
 		uint64_t cur = m->sg[0].dma_address - (orig[0].phys & PAGE_LOW);
 
 		CHECK(w, count >= 1 && count <= m->nents);
 		for (unsigned int i = 0; i < m->nents; i++) {
-			uint64_t pages = pages_of(orig[i].phys, orig[i].length);
+			uint64_t pages = dma_pages_of(orig[i].phys, orig[i].length);
 
 			CHECK(w, m->sg[i].phys == orig[i].phys);
 			CHECK(w, m->sg[i].length == orig[i].length);
-			m->chunk[i] = (struct chunk){ cur, pages, orig[i].phys & ~PAGE_LOW, prot };
+			m->chunk[i] =
+				(struct dma_chunk){cur, pages, orig[i].phys & ~PAGE_LOW, prot};
 			cur += pages * PAGE;
 			m->pages += pages;
 		}
@@ -306,7 +213,7 @@ static bool layout(struct worker *w, struct tmap *m, const struct iommusim_sg *o
 				if (off || (size & PAGE_LOW) || size + orig[i].length > MAX_SEG) {
 					CHECK(w, m->sg[run].dma_address % PAGE == first_off);
 					CHECK(w, m->sg[run].dma_length == size - first_off);
-					m->pages += page_align(size) / PAGE;
+					m->pages += dma_page_align(size) / PAGE;
 					run++;
 					CHECK(w, run < count);
 					cur = m->sg[run].dma_address & ~PAGE_LOW;
@@ -315,44 +222,32 @@ static bool layout(struct worker *w, struct tmap *m, const struct iommusim_sg *o
 				size += orig[i].length;
 			}
 			/* inside a run every element but the first starts on a page */
-			m->chunk[i] = (struct chunk){ cur & ~PAGE_LOW,
-						      pages_of(off, orig[i].length),
+			m->chunk[i] = (struct dma_chunk){ cur & ~PAGE_LOW,
+						      dma_pages_of(off, orig[i].length),
 						      orig[i].phys & ~PAGE_LOW, prot };
 			cur += off + orig[i].length;
 		}
 		CHECK(w, m->sg[run].dma_address % PAGE == first_off);
 		CHECK(w, m->sg[run].dma_length == size - first_off);
-		m->pages += page_align(size) / PAGE;
+		m->pages += dma_page_align(size) / PAGE;
 		CHECK(w, run + 1 == count);
 		m->runs = count;
 	}
 	return true;
 }
 
-static uint64_t rand_len(struct worker *w, unsigned int max_pages)
-{
-	return below(w, max_pages) * PAGE + 1 + below(w, PAGE);
-}
-
-static uint64_t rand_phys(struct worker *w)
-{
-	/* 16 GiB of pages in this thread's own 64 GiB slice */
-	return ((uint64_t)(w->id + 1) << 36) + below(w, 1ull << 22) * PAGE;
-}
-
 static void flush_queues(struct worker *w)
 {
-	iommusim_dma_iommu_flush_queue(w->s->dev, w->s->cpu[w->id]);
+	iommusim_dma_iommu_flush_queue(w->s->rig.dev, w->s->rig.cpu[w->id]);
 	w->flush_calls++;
 }
 
 static bool op_map(struct worker *w)
 {
-	static const enum iommusim_dma_dir dirs[] = { IOMMUSIM_DMA_BIDIRECTIONAL,
-						      IOMMUSIM_DMA_TO_DEVICE,
-						      IOMMUSIM_DMA_FROM_DEVICE };
+	/* buffers from 16 GiB of pages in this thread's own 64 GiB slice */
+	uint64_t base = (uint64_t)(w->id + 1) << 36;
 	struct shared *s = w->s;
-	struct iommusim_cpu *cpu = s->cpu[w->id];
+	struct iommusim_cpu *cpu = s->rig.cpu[w->id];
 	struct tmap *m = &w->live[w->nlive];
 	struct iommusim_sg orig[MAX_SG] = { 0 };
 	unsigned int count = 0, tries = 0;
@@ -361,37 +256,24 @@ static bool op_map(struct worker *w)
 
 	memset(m, 0, sizeof(*m));
 	m->sg_list = below(w, 100) < 35;
-	m->dir = dirs[below(w, 3)];
+	m->dir = dma_rand_dir(&w->rng);
 	if (!m->sg_list) {
-		m->phys = rand_phys(w) + (below(w, 2) ? below(w, PAGE) : 0);
-		m->size = rand_len(w, 16);
+		m->phys = dma_rand_phys(&w->rng, base) + (below(w, 2) ? below(w, PAGE) : 0);
+		m->size = dma_rand_len(&w->rng, 16);
 		bytes = m->size;
 	} else {
-		m->nents = 2 + (unsigned int)below(w, MAX_SG - 1);
-		for (unsigned int i = 0; i < m->nents; i++) {
-			struct iommusim_sg *e = &m->sg[i];
-			unsigned int style = (unsigned int)below(w, 3);
-
-			if (i > 0 && style == 2) {
-				e->phys = m->sg[i - 1].phys + m->sg[i - 1].length;
-				e->length = rand_len(w, 4);
-			} else if (style == 0) {
-				e->phys = rand_phys(w);
-				e->length = (1 + below(w, 4)) * PAGE;
-			} else {
-				e->phys = rand_phys(w) + below(w, PAGE);
-				e->length = rand_len(w, 4);
-			}
-			bytes += e->length;
-		}
+		m->nents = dma_rand_sg(&w->rng, m->sg, MAX_SG, base);
+		for (unsigned int i = 0; i < m->nents; i++)
+			bytes += m->sg[i].length;
 		memcpy(orig, m->sg, sizeof(orig));
 	}
 
 	for (;;) {
 		if (m->sg_list)
-			ret = iommusim_dma_map_sg(s->dev, cpu, m->sg, m->nents, m->dir, &count);
+			ret = iommusim_dma_map_sg(s->rig.dev, cpu, m->sg, m->nents, m->dir, &count);
 		else
-			ret = iommusim_dma_map_page(s->dev, cpu, m->phys, m->size, m->dir, &m->dma);
+			ret = iommusim_dma_map_page(s->rig.dev, cpu, m->phys, m->size, m->dir,
+						    &m->dma);
 		if (!ret)
 			break;
 		/* Only a window full of queued or cached IOVAs refuses a map; flush and retry. */
@@ -402,7 +284,7 @@ static bool op_map(struct worker *w)
 			for (unsigned int i = 0; i < m->nents; i++)
 				CHECK(w, m->sg[i].phys == orig[i].phys &&
 						 m->sg[i].length == orig[i].length);
-		if (!s->legacy)
+		if (!s->rig.legacy)
 			flush_queues(w);
 	}
 	if (!layout(w, m, orig, count) || !new_map_disjoint(w, m) ||
@@ -419,9 +301,9 @@ static bool op_map(struct worker *w)
 static void unmap_one(struct shared *s, struct iommusim_cpu *cpu, struct tmap *m)
 {
 	if (m->sg_list)
-		iommusim_dma_unmap_sg(s->dev, cpu, m->sg, m->nents, m->dir);
+		iommusim_dma_unmap_sg(s->rig.dev, cpu, m->sg, m->nents, m->dir);
 	else
-		iommusim_dma_unmap_page(s->dev, cpu, m->dma, m->size, m->dir);
+		iommusim_dma_unmap_page(s->rig.dev, cpu, m->dma, m->size, m->dir);
 }
 
 static void op_unmap(struct worker *w)
@@ -430,7 +312,7 @@ static void op_unmap(struct worker *w)
 	struct tmap m = w->live[idx];
 
 	w->live[idx] = w->live[--w->nlive];
-	unmap_one(w->s, w->s->cpu[w->id], &m);
+	unmap_one(w->s, w->s->rig.cpu[w->id], &m);
 	w->unmaps++;
 	w->unmapped_pages += m.pages;
 	w->runs_unmapped += m.runs;
@@ -442,7 +324,7 @@ static void *worker_main(void *arg)
 	struct shared *s = w->s;
 
 	for (uint64_t op = 0; op < s->ops && !atomic_load(&s->stop); op++) {
-		if (!s->legacy && below(w, FLUSH_ONE_IN) == 0) {
+		if (!s->rig.legacy && below(w, FLUSH_ONE_IN) == 0) {
 			flush_queues(w);
 		} else if (w->nlive == MAX_LIVE || (w->nlive && below(w, 100) < 45)) {
 			op_unmap(w);
@@ -460,84 +342,42 @@ static void *worker_main(void *arg)
 
 /* ---------------------------------------------------------------------------------------- */
 
-static void setup(struct shared *s, enum policy pol, bool tlb_refresh)
+static void setup(struct shared *s, const struct policy_test *pt)
 {
-	struct iommusim_device_config dcfg = {
-		.name = "nvme",
-		.pci = true,
-		.dma_mask = IOMMUSIM_DMA_BIT_MASK(64),
-		.coherent_dma_mask = IOMMUSIM_DMA_BIT_MASK(64),
-	};
-	struct iommusim_zpci_config zcfg = {
-		.fh = FH,
-		.tlb_refresh = tlb_refresh,
-		.start_dma = IOMMUSIM_ZPCI_QEMU_START_DMA,
-		.end_dma = IOMMUSIM_ZPCI_QEMU_END_DMA,
+	struct zpci_rig_config cfg = {
+		.policy = pt->c->policy,
+		.ncpu = NTHREADS,
+		.default_mem = true,
+		/* LPAR: the null platform; a paging guest: the scripted one, logging every call */
+		.null_firmware = !pt->paging,
+		.zpci = { .fh = FH, .tlb_refresh = pt->paging },
+		.dma = { .fq_size = pt->c->fq_size, .forcedac = true },
 	};
 
 	memset(s, 0, sizeof(*s));
-	s->pol = pol;
-	s->tlb_refresh = tlb_refresh;
-	s->legacy = pol == POL_LEGACY_LAZY || pol == POL_LEGACY_STRICT;
-	s->lazy = pol != POL_STRICT && pol != POL_LEGACY_STRICT;
 	s->ops = scaled(THREAD_OPS);
 	/* small windows: queues and wraps matter (legacy: a few hundred wraps) */
-	zcfg.guest_memory = s->legacy ? 32 * MiB : 64 * MiB;
+	cfg.zpci.guest_memory = zpci_rig_policy_legacy(pt->c->policy) ? 32 * MiB : 64 * MiB;
 	atomic_init(&s->stop, false);
 
-	assert_int_equal(iommusim_mem_create(IOMMUSIM_MEM_DEFAULT, &s->mem), 0);
-	/* the null platform on LPAR, the scripted one (logging every call) on a paging guest */
-	if (tlb_refresh)
-		assert_int_equal(iommusim_firmware_create_script(s->mem, &s->fw), 0);
-	else
-		assert_int_equal(iommusim_firmware_create_null(s->mem, &s->fw), 0);
-	assert_int_equal(iommusim_manual_clock_create(s->mem, &s->clock), 0);
-	for (unsigned int i = 0; i < NTHREADS; i++)
-		assert_int_equal(iommusim_cpu_create(s->mem, i, &s->cpu[i]), 0);
-	assert_int_equal(iommusim_device_create(s->mem, &dcfg, &s->dev), 0);
-	assert_int_equal(iommusim_s390_device_init(s->dev, s->fw, &zcfg), 0);
-	assert_int_equal(iommusim_s390_device_window(s->dev, &s->start_dma, &s->end_dma), 0);
-	if (s->legacy) {
-		struct iommusim_s390_legacy_config lcfg = { .strict = pol == POL_LEGACY_STRICT };
-
-		assert_int_equal(iommusim_s390_legacy_dma_setup(s->dev, &lcfg), 0);
-	} else {
-		struct iommusim_dma_iommu_config cfg = {
-			.mode = pol == POL_STRICT ? IOMMUSIM_DMA_STRICT : IOMMUSIM_DMA_LAZY,
-			.fq_type = pol == POL_FQ_SINGLE ? IOMMUSIM_FQ_SINGLE : IOMMUSIM_FQ_PER_CPU,
-			.forcedac = true,
-			.possible_cpus = NTHREADS,
-			.clock = s->clock,
-		};
-
-		assert_int_equal(iommusim_s390_domain_create(s->mem, IOMMUSIM_KERNEL_6_7,
-							     &s->domain), 0);
-		assert_int_equal(iommusim_dma_iommu_setup(s->dev, s->domain, &cfg), 0);
-	}
+	assert_int_equal(zpci_rig_up(&s->rig, &cfg), 0);
 	/* The log is compared with the RPCIT count: drop the setup's table registration. */
-	iommusim_firmware_script_log_clear(s->fw);
-}
-
-static int chunk_cmp(const void *a, const void *b)
-{
-	const struct chunk *x = a, *y = b;
-
-	return x->iova < y->iova ? -1 : x->iova > y->iova;
+	iommusim_firmware_script_log_clear(s->rig.fw);
 }
 
 /* Every live chunk of every thread translates; sorted, no two overlap. */
 static void check_all_live(struct shared *s, struct worker *w)
 {
-	static struct chunk all[NTHREADS * MAX_LIVE * MAX_SG];
+	static struct dma_chunk all[NTHREADS * MAX_LIVE * MAX_SG];
 	unsigned int n = 0;
 
 	for (unsigned int t = 0; t < NTHREADS; t++)
 		for (unsigned int i = 0; i < w[t].nlive; i++)
 			for (unsigned int k = 0; k < w[t].live[i].nchunks; k++)
 				all[n++] = w[t].live[i].chunk[k];
-	qsort(all, n, sizeof(all[0]), chunk_cmp);
+	qsort(all, n, sizeof(all[0]), dma_chunk_cmp);
 	for (unsigned int i = 0; i < n; i++) {
-		assert_true(chunk_ok(s, &all[i]));
+		assert_int_equal(dma_chunk_bad_page(&s->rig, &all[i], NULL, 0), 0);
 		if (i + 1 < n)
 			assert_true(all[i].iova + all[i].pages * PAGE <= all[i + 1].iova);
 	}
@@ -548,10 +388,10 @@ static uint64_t rpcits_seen(struct shared *s)
 {
 	struct iommusim_firmware_stats st;
 
-	iommusim_firmware_get_stats(s->fw, &st);
+	iommusim_firmware_get_stats(s->rig.fw, &st);
 	assert_int_equal(st.rpcit_calls, st.rpcit_cc[0]);
-	if (s->tlb_refresh)
-		assert_int_equal(iommusim_firmware_script_log_len(s->fw), st.rpcit_calls);
+	if (s->rig.tlb_refresh)
+		assert_int_equal(iommusim_firmware_script_log_len(s->rig.fw), st.rpcit_calls);
 	return st.rpcit_calls;
 }
 
@@ -560,6 +400,7 @@ static void check_counters(struct shared *s, struct worker *w, uint64_t main_flu
 {
 	uint64_t maps = 0, unmaps = 0, failures = 0, bytes = 0, mapped = 0, unmapped = 0;
 	uint64_t runs_mapped = 0, runs_unmapped = 0, flushes = main_flushes;
+	uint64_t rig_mapped = 0, rig_unmapped = 0;
 	struct iommusim_dma_stats st;
 
 	for (unsigned int t = 0; t < NTHREADS; t++) {
@@ -573,62 +414,60 @@ static void check_counters(struct shared *s, struct worker *w, uint64_t main_flu
 		runs_unmapped += w[t].runs_unmapped;
 		flushes += w[t].flush_calls;
 	}
-	iommusim_dma_get_stats(s->dev, &st);
-	assert_int_equal(st.maps, maps);
-	assert_int_equal(st.unmaps, unmaps);
-	assert_int_equal(st.map_failures, failures);
-	assert_int_equal(st.mapped_bytes, bytes);
+	iommusim_dma_get_stats(s->rig.dev, &st);
+	EXPECT_FIELDS(&st, DMA_STATS(maps, maps), DMA_STATS(unmaps, unmaps),
+		      DMA_STATS(map_failures, failures), DMA_STATS(mapped_bytes, bytes));
+	assert_int_equal(zpci_rig_pages(&s->rig, &rig_mapped, &rig_unmapped), 0);
+	assert_int_equal(rig_mapped, mapped);
+	assert_int_equal(rig_unmapped, unmapped);
 
-	if (s->legacy) {
+	if (s->rig.legacy) {
 		struct iommusim_s390_legacy_counters c;
 
-		assert_int_equal(iommusim_s390_legacy_counters(s->dev, &c), 0);
-		assert_int_equal(c.mapped_pages, mapped);
-		assert_int_equal(c.unmapped_pages, unmapped);
-		assert_int_equal(c.map_rpcits, s->tlb_refresh ? runs_mapped : 0);
-		assert_int_equal(c.unmap_rpcits, s->lazy ? 0 : runs_unmapped);
-		assert_int_equal(c.global_rpcits, s->lazy ? c.wraps : 0);
-		assert_int_equal(c.enomem_purges, 0);
+		assert_int_equal(iommusim_s390_legacy_counters(s->rig.dev, &c), 0);
+		EXPECT_FIELDS(&c, LEGACY_CTR(map_rpcits, s->rig.tlb_refresh ? runs_mapped : 0),
+			      LEGACY_CTR(unmap_rpcits, s->rig.lazy ? 0 : runs_unmapped),
+			      LEGACY_CTR(global_rpcits, s->rig.lazy ? c.wraps : 0),
+			      LEGACY_CTR(enomem_purges, 0));
 		assert_int_equal(rpcits_seen(s), c.map_rpcits + c.unmap_rpcits + c.global_rpcits);
 		/* the legacy ops fail only when even a wrap finds no room */
 		assert_int_equal(failures, 0);
 	} else {
 		struct iommusim_s390_counters c;
 
-		assert_int_equal(iommusim_s390_domain_counters(s->domain, &c), 0);
-		assert_int_equal(c.mapped_pages, mapped);
-		assert_int_equal(c.unmapped_pages, unmapped);
-		assert_int_equal(c.sync_map_rpcits, s->tlb_refresh ? maps : 0);
-		assert_int_equal(c.sync_rpcits, s->lazy ? 0 : unmaps);
-		assert_int_equal(c.global_rpcits, st.fq_flushes);
-		assert_int_equal(c.enomem_global_rpcits, 0);
-		assert_int_equal(c.rpcit_errors, 0);
+		assert_int_equal(iommusim_s390_domain_counters(s->rig.domain, &c), 0);
+		EXPECT_FIELDS(&c, S390_CTR(sync_map_rpcits, s->rig.tlb_refresh ? maps : 0),
+			      S390_CTR(sync_rpcits, s->rig.lazy ? 0 : unmaps),
+			      S390_CTR(global_rpcits, st.fq_flushes),
+			      S390_CTR(enomem_global_rpcits, 0), S390_CTR(rpcit_errors, 0));
 		assert_int_equal(rpcits_seen(s), c.sync_map_rpcits + c.sync_rpcits +
 							 c.global_rpcits + c.enomem_global_rpcits);
-		assert_int_equal(st.fq_entries, s->lazy ? unmaps : 0);
+		assert_int_equal(st.fq_entries, s->rig.lazy ? unmaps : 0);
 		/* no tick while the threads ran: every flush is a full one or an explicit one */
-		assert_int_equal(st.fq_flushes, s->lazy ? st.fq_full_flushes + st.fq_timer_flushes +
-								  flushes
-							: 0);
-		if (!s->lazy)
+		assert_int_equal(st.fq_flushes,
+				 s->rig.lazy ? st.fq_full_flushes + st.fq_timer_flushes + flushes
+					     : 0);
+		if (!s->rig.lazy)
 			assert_int_equal(failures, 0);
 	}
 }
 
-static void run_policy(enum policy pol, bool tlb_refresh)
+static void test_dma_threads(void **state)
 {
+	const struct policy_test *pt = *state;
+	unsigned int pol = (unsigned int)(pt->c - policy_cases_s390);
 	struct shared s;
 	static struct worker w[NTHREADS];
 	pthread_t th[NTHREADS];
 	struct iommusim_dma_stats st;
 	uint64_t main_flushes = 0;
 
-	setup(&s, pol, tlb_refresh);
+	setup(&s, pt);
 	for (unsigned int t = 0; t < NTHREADS; t++) {
 		memset(&w[t], 0, sizeof(w[t]));
 		w[t].s = &s;
 		w[t].id = t;
-		w[t].rng = 0xd3a7000u + (uint64_t)pol * 64 + tlb_refresh * 16 + t;
+		w[t].rng = test_rng(0xd3a7000u + (uint64_t)pol * 64 + pt->paging * 16 + t);
 	}
 	for (unsigned int t = 0; t < NTHREADS; t++)
 		assert_int_equal(pthread_create(&th[t], NULL, worker_main, &w[t]), 0);
@@ -644,17 +483,17 @@ static void run_policy(enum policy pol, bool tlb_refresh)
 
 	check_all_live(&s, w);
 	check_counters(&s, w, 0);
-	iommusim_dma_get_stats(s.dev, &st);
+	iommusim_dma_get_stats(s.rig.dev, &st);
 	print_message("%s %s: %lu maps, %lu -ENOMEM, %lu fq flushes (%lu full)\n",
-		      policy_name[pol], tlb_refresh ? "paging guest" : "LPAR",
+		      pt->c->name, pt->paging ? "paging guest" : "LPAR",
 		      (unsigned long)st.maps, (unsigned long)st.map_failures,
 		      (unsigned long)st.fq_flushes, (unsigned long)st.fq_full_flushes);
 
 	/* The timer armed by the first queued entry has waited for a tick all along. */
-	if (!s.legacy && s.lazy) {
+	if (!s.rig.legacy && s.rig.lazy) {
 		assert_int_equal(st.fq_timer_flushes, 0);
-		iommusim_manual_clock_tick(s.clock);
-		iommusim_dma_get_stats(s.dev, &st);
+		iommusim_manual_clock_tick(s.rig.clock);
+		iommusim_dma_get_stats(s.rig.dev, &st);
 		assert_int_equal(st.fq_timer_flushes, 1);
 	}
 
@@ -663,68 +502,34 @@ static void run_policy(enum policy pol, bool tlb_refresh)
 		for (unsigned int i = 0; i < w[t].nlive; i++) {
 			struct tmap *m = &w[t].live[i];
 
-			unmap_one(&s, s.cpu[t], m);
+			unmap_one(&s, s.rig.cpu[t], m);
 			w[t].unmaps++;
 			w[t].unmapped_pages += m->pages;
 			w[t].runs_unmapped += m->runs;
 			for (unsigned int k = 0; k < m->nchunks; k++)
 				for (uint64_t p = 0; p < m->chunk[k].pages; p++)
-					assert_int_equal(translate(&s, m->chunk[k].iova + p * PAGE,
+					assert_int_equal(
+						zpci_rig_translate(&s.rig,
+								   m->chunk[k].iova + p * PAGE,
 								   NULL, NULL),
-							 -EFAULT);
+						-EFAULT);
 		}
 		w[t].nlive = 0;
 	}
-	if (!s.legacy) {
-		iommusim_dma_iommu_flush_queue(s.dev, s.cpu[0]);
+	if (!s.rig.legacy) {
+		iommusim_dma_iommu_flush_queue(s.rig.dev, s.rig.cpu[0]);
 		main_flushes++;
 	}
 	check_counters(&s, w, main_flushes);
-	for (uint64_t a = s.start_dma; a < s.end_dma; a += PAGE)
-		assert_int_equal(translate(&s, a, NULL, NULL), -EFAULT);
+	for (uint64_t a = s.rig.start_dma; a < s.rig.end_dma; a += PAGE)
+		assert_int_equal(zpci_rig_translate(&s.rig, a, NULL, NULL), -EFAULT);
 
-	iommusim_device_destroy(s.dev);
-	iommusim_domain_destroy(s.domain);
-	for (unsigned int i = 0; i < NTHREADS; i++)
-		iommusim_cpu_destroy(s.cpu[i]);
-	iommusim_firmware_destroy(s.fw);
-	iommusim_clock_destroy(s.clock);
-	assert_int_equal(iommusim_mem_live_objects(s.mem), 0);
-	iommusim_mem_destroy(s.mem);
+	assert_int_equal(zpci_rig_down(&s.rig).objects, 0);
 }
-
-#define POLICY_TESTS(name, pol)                                                                 \
-	static void test_dma_threads_##name##_lpar(void **state)                              \
-	{                                                                                       \
-		(void)state;                                                                    \
-		run_policy(pol, false);                                                         \
-	}                                                                                       \
-	static void test_dma_threads_##name##_paging(void **state)                            \
-	{                                                                                       \
-		(void)state;                                                                    \
-		run_policy(pol, true);                                                          \
-	}
-
-POLICY_TESTS(strict, POL_STRICT)
-POLICY_TESTS(fq_percpu, POL_FQ_PERCPU)
-POLICY_TESTS(fq_single, POL_FQ_SINGLE)
-POLICY_TESTS(legacy_lazy, POL_LEGACY_LAZY)
-POLICY_TESTS(legacy_strict, POL_LEGACY_STRICT)
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_dma_threads_strict_lpar),
-		cmocka_unit_test(test_dma_threads_strict_paging),
-		cmocka_unit_test(test_dma_threads_fq_percpu_lpar),
-		cmocka_unit_test(test_dma_threads_fq_percpu_paging),
-		cmocka_unit_test(test_dma_threads_fq_single_lpar),
-		cmocka_unit_test(test_dma_threads_fq_single_paging),
-		cmocka_unit_test(test_dma_threads_legacy_lazy_lpar),
-		cmocka_unit_test(test_dma_threads_legacy_lazy_paging),
-		cmocka_unit_test(test_dma_threads_legacy_strict_lpar),
-		cmocka_unit_test(test_dma_threads_legacy_strict_paging),
-	};
-
-	return cmocka_run_group_tests_name("dma_threads", tests, NULL, NULL);
+	return policy_matrix_run("dma_threads", "test_dma_threads", policy_cases_s390,
+				 sizeof(policy_cases_s390) / sizeof(policy_cases_s390[0]),
+				 test_dma_threads);
 }

@@ -23,42 +23,17 @@
 #include <string.h>
 #include <iommusim/iommusim.h>
 
+#include "failing_mem.h"
+
 #define MS  1000000ull
 #define GiB (1ull << 30)
 #define KiB 1024u
 
-/* The injector behind the memory context. */
-struct inject {
-	uint64_t calls;	  /* allocation requests so far */
-	uint64_t fail_at; /* 1-based request to refuse; 0: none */
-	bool sticky;	  /* refuse every request from fail_at on */
-};
-
-static void *inj_alloc(void *arg, size_t size, size_t align)
+/* Refuse the @fail_at-th allocation (1-based; 0: none), or with @sticky every one from it on. */
+static struct failing_inject inject(uint64_t fail_at, bool sticky)
 {
-	struct inject *in = arg;
-	void *p = NULL;
-
-	in->calls++;
-	if (in->fail_at && (in->calls == in->fail_at || (in->sticky && in->calls > in->fail_at)))
-		return NULL;
-	if (posix_memalign(&p, align > sizeof(void *) ? align : sizeof(void *), size ? size : 1))
-		return NULL;
-	return p;
+	return (struct failing_inject){.budget = fail_at ? (long)fail_at - 1 : -1, .once = !sticky};
 }
-
-static void inj_free(void *arg, void *ptr, size_t size, size_t align)
-{
-	(void)arg;
-	(void)size;
-	(void)align;
-	free(ptr);
-}
-
-static const struct iommusim_mem_ops inj_ops = {
-	.alloc = inj_alloc,
-	.free = inj_free,
-};
 
 /* ---- simulations ---- */
 
@@ -93,7 +68,7 @@ static const char *const zvm_budget_sets[] = { "zvm.dma_entry_limit=24",
 
 static void attempt(const struct sim_case *c, uint64_t fail_at, bool sticky, struct outcome *o)
 {
-	struct inject in = { .fail_at = fail_at, .sticky = sticky };
+	struct failing_inject in = inject(fail_at, sticky);
 	struct iommusim_sim_config cfg;
 	struct iommusim_mem *mem, *cmem;
 	struct iommusim_cost *cost;
@@ -109,7 +84,7 @@ static void attempt(const struct sim_case *c, uint64_t fail_at, bool sticky, str
 						 c->sets,
 						 c->nsets, NULL, 0, NULL),
 			 0);
-	assert_int_equal(iommusim_mem_create_custom(&inj_ops, &in, &mem), 0);
+	assert_int_equal(iommusim_mem_create_custom(&failing_inject_ops, &in, &mem), 0);
 	cfg = (struct iommusim_sim_config){
 		.platform = c->platform,
 		.policy = c->policy,
@@ -267,7 +242,7 @@ static char *replay_script(size_t *len)
 static int replay(const char *script, size_t len, uint64_t fail_at, char **out, size_t *outlen,
 		  uint64_t *calls)
 {
-	struct inject in = { .fail_at = fail_at };
+	struct failing_inject in = inject(fail_at, false);
 	struct iommusim_iova_replay_opts opts = { .depot = IOMMUSIM_IOVA_DEPOT_LIST };
 	FILE *fin = fmemopen((void *)script, len, "r");
 	FILE *fout = open_memstream(out, outlen);
@@ -276,7 +251,7 @@ static int replay(const char *script, size_t len, uint64_t fail_at, char **out, 
 
 	assert_non_null(fin);
 	assert_non_null(fout);
-	assert_int_equal(iommusim_mem_create_custom(&inj_ops, &in, &opts.mem), 0);
+	assert_int_equal(iommusim_mem_create_custom(&failing_inject_ops, &in, &opts.mem), 0);
 	err = iommusim_iova_replay(fin, "inject.ops", &opts, fout, msg, sizeof(msg));
 	if (err)
 		assert_non_null(strstr(msg, "out of memory"));

@@ -32,6 +32,9 @@
 #include <iommusim/mem.h>
 
 #include "iova/iova_check.h"
+#include "pow2.h"
+#include "stress_scale.h"
+#include "test_rng.h"
 
 #define NCPU 4
 /* Check the whole tree (and every model range) this often. */
@@ -40,60 +43,6 @@
 #define SEQ_OPS 262144
 /* Per thread, on top of the sequential ops. */
 #define MT_OPS 150000
-
-/* splitmix64: deterministic across libcs, so a failing seed reproduces everywhere. */
-static uint64_t prng_next(uint64_t *state)
-{
-	uint64_t z = (*state += UINT64_C(0x9e3779b97f4a7c15));
-
-	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
-	return z ^ (z >> 31);
-}
-
-static uint64_t prng_below(uint64_t *state, uint64_t bound)
-{
-	return prng_next(state) % bound;
-}
-
-/* The kernel's roundup_pow_of_two() and order_base_2(), written independently of lib/base. */
-static uint64_t pow2_up(uint64_t x)
-{
-	uint64_t p = 1;
-
-	while (p < x)
-		p <<= 1;
-	return p;
-}
-
-static unsigned int order_of(uint64_t x)
-{
-	unsigned int k = 0;
-
-	while (((uint64_t)1 << k) < x)
-		k++;
-	return k;
-}
-
-static double stress_scale(void)
-{
-	const char *s = getenv("IOMMUSIM_STRESS_SCALE");
-	double f;
-
-	if (!s || !*s)
-		return 1.0;
-	f = strtod(s, NULL);
-	if (!(f > 0.0))
-		return 1.0;
-	return f > 100.0 ? 100.0 : f;
-}
-
-static uint64_t scaled(uint64_t n)
-{
-	uint64_t v = (uint64_t)((double)n * stress_scale());
-
-	return v ? v : 1;
-}
 
 /* ---------------------------------------------------------------------------------------- */
 /* The model: disjoint ranges in a treap keyed by pfn_lo, plus arrays to pick from at random. */
@@ -126,7 +75,7 @@ struct model {
 	struct range *root;
 	struct rvec held;
 	struct rvec parked;
-	uint64_t prio_state;
+	struct iommusim_rng prio_rng;
 };
 
 static struct range *tr_merge(struct range *a, struct range *b)
@@ -209,7 +158,7 @@ static struct range *model_add(struct model *m, uint64_t lo, uint64_t hi, uint64
 	r->hi = hi;
 	r->req = req;
 	r->kind = kind;
-	r->prio = prng_next(&m->prio_state);
+	r->prio = iommusim_rng_u64(&m->prio_rng);
 	tr_split(m->root, lo, &a, &b);
 	m->root = tr_merge(tr_merge(a, r), b);
 	rvec_push(vec_of(m, r), r);
@@ -239,7 +188,8 @@ static void model_set_kind(struct model *m, struct range *r, enum rkind kind)
 static void model_init(struct model *m, uint64_t seed)
 {
 	memset(m, 0, sizeof(*m));
-	m->prio_state = seed ^ UINT64_C(0x5eed5eed5eed5eed);
+	/* the treap's priorities: a stream of their own */
+	iommusim_rng_seed(&m->prio_rng, seed, 1);
 }
 
 static void model_clear(struct model *m)
@@ -254,17 +204,17 @@ static void model_clear(struct model *m)
 }
 
 /* Size distribution: mostly 1..4 granules, some up to 32, a few up to 1024. */
-static uint64_t random_size(uint64_t *rng)
+static uint64_t random_size(struct iommusim_rng *rng)
 {
-	uint64_t r = prng_below(rng, 100);
+	uint64_t r = test_rng_below(rng, 100);
 
 	if (r < 60)
-		return 1 + prng_below(rng, 4);
+		return 1 + test_rng_below(rng, 4);
 	if (r < 82)
-		return 5 + prng_below(rng, 28);
+		return 5 + test_rng_below(rng, 28);
 	if (r < 96)
-		return 33 + prng_below(rng, 224);
-	return 257 + prng_below(rng, 768);
+		return 33 + test_rng_below(rng, 224);
+	return 257 + test_rng_below(rng, 768);
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -285,7 +235,7 @@ enum { LIM_32, LIM_32_LOW, LIM_40, LIM_48, LIM_TOP, NLIMITS };
 
 struct seq {
 	const struct phase *ph;
-	uint64_t rng;
+	struct iommusim_rng rng;
 	struct iommusim_mem *mem;
 	struct iommusim_clock *clock;
 	struct iommusim_cpu *cpu[NCPU];
@@ -331,7 +281,7 @@ static void expect_tree_ok(struct iommusim_iova_domain *d)
 
 static uint64_t pick_limit(struct seq *s, int *which)
 {
-	uint64_t r = prng_below(&s->rng, 100);
+	uint64_t r = test_rng_below(&s->rng, 100);
 
 	*which = r < 35 ? LIM_32 : r < 50 ? LIM_32_LOW : r < 70 ? LIM_40 : r < 95 ? LIM_48 :
 								   LIM_TOP;
@@ -373,7 +323,7 @@ static void check_bounds(struct seq *s, uint64_t lo, uint64_t hi, uint64_t limit
 static void op_alloc(struct seq *s, struct iommusim_cpu *cpu)
 {
 	uint64_t size = random_size(&s->rng), pfn = 0, epoch;
-	bool aligned = prng_below(&s->rng, 2);
+	bool aligned = test_rng_below(&s->rng, 2);
 	int which;
 	uint64_t limit = pick_limit(s, &which);
 	int err = iommusim_iova_alloc(s->dom, cpu, size, limit, aligned, &pfn);
@@ -399,10 +349,10 @@ static void op_alloc(struct seq *s, struct iommusim_cpu *cpu)
 
 static void op_free(struct seq *s, struct iommusim_cpu *cpu)
 {
-	struct range *r = s->m.held.v[prng_below(&s->rng, s->m.held.n)];
+	struct range *r = s->m.held.v[test_rng_below(&s->rng, s->m.held.n)];
 	uint64_t lo = r->lo;
 	/* find_iova() takes any PFN of the range. */
-	uint64_t pfn = r->lo + prng_below(&s->rng, r->hi - r->lo + 1);
+	uint64_t pfn = r->lo + test_rng_below(&s->rng, r->hi - r->lo + 1);
 
 	assert_int_equal(iommusim_iova_free(s->dom, cpu, pfn), 0);
 	model_del(&s->m, r);
@@ -454,7 +404,7 @@ static struct range *do_alloc_fast(struct seq *s, struct iommusim_cpu *cpu, uint
 static void op_alloc_fast(struct seq *s, struct iommusim_cpu *cpu)
 {
 	uint64_t size = random_size(&s->rng);
-	bool flush = prng_below(&s->rng, 4) != 0;
+	bool flush = test_rng_below(&s->rng, 4) != 0;
 	int which;
 
 	pick_limit(s, &which);
@@ -465,12 +415,12 @@ static void op_alloc_fast(struct seq *s, struct iommusim_cpu *cpu)
 static void do_free_fast(struct seq *s, struct iommusim_cpu *cpu, struct range *r)
 {
 	/* The caller may give back the size it asked for or the rounded one: same class. */
-	uint64_t size = prng_below(&s->rng, 2) ? r->req : r->hi - r->lo + 1;
+	uint64_t size = test_rng_below(&s->rng, 2) ? r->req : r->hi - r->lo + 1;
 	uint64_t epoch;
 
 	assert_int_equal(iommusim_iova_free_fast(s->dom, cpu, r->lo, size), 0);
 	epoch = seq_epoch(s);
-	if (order_of(size) >= IOMMUSIM_IOVA_CACHE_ORDERS) {
+	if (order_base2(size) >= IOMMUSIM_IOVA_CACHE_ORDERS) {
 		/* 33 granules and up are never cached: straight back to the tree. */
 		uint64_t lo = r->lo;
 
@@ -492,7 +442,7 @@ static void op_free_fast(struct seq *s, struct iommusim_cpu *cpu)
 {
 	/* A few tries to find a fast range (or a big plain one, which bypasses the cache). */
 	for (int i = 0; i < 4; i++) {
-		struct range *c = s->m.held.v[prng_below(&s->rng, s->m.held.n)];
+		struct range *c = s->m.held.v[test_rng_below(&s->rng, s->m.held.n)];
 
 		if (c->kind == R_FAST || (c->kind == R_ALLOC && c->req > 32)) {
 			do_free_fast(s, cpu, c);
@@ -509,16 +459,16 @@ static void op_free_fast(struct seq *s, struct iommusim_cpu *cpu)
  */
 static uint64_t op_burst(struct seq *s)
 {
-	struct iommusim_cpu *a = s->cpu[prng_below(&s->rng, s->online)];
-	struct iommusim_cpu *b = s->cpu[prng_below(&s->rng, s->online)];
-	unsigned int k = (unsigned int)prng_below(&s->rng, IOMMUSIM_IOVA_CACHE_ORDERS);
+	struct iommusim_cpu *a = s->cpu[test_rng_below(&s->rng, s->online)];
+	struct iommusim_cpu *b = s->cpu[test_rng_below(&s->rng, s->online)];
+	unsigned int k = (unsigned int)test_rng_below(&s->rng, IOMMUSIM_IOVA_CACHE_ORDERS);
 	/*
 	 * Two magazines' worth reach the depot; a third of the bursts are big enough to overflow
 	 * the array depot's 32 magazines (4064 PFNs beyond the 254 the CPU keeps).
 	 */
-	uint64_t n = prng_below(&s->rng, 3) ?
-			     2 * IOMMUSIM_IOVA_MAG_SIZE + prng_below(&s->rng, 4000) :
-			     4500 + prng_below(&s->rng, 1000);
+	uint64_t n = test_rng_below(&s->rng, 3) ?
+			     2 * IOMMUSIM_IOVA_MAG_SIZE + test_rng_below(&s->rng, 4000) :
+			     4500 + test_rng_below(&s->rng, 1000);
 	uint64_t lo_size = k ? (UINT64_C(1) << (k - 1)) + 1 : 1;
 	uint64_t hi_size = UINT64_C(1) << k;
 	struct range **got = calloc(n, sizeof(*got));
@@ -526,7 +476,7 @@ static uint64_t op_burst(struct seq *s)
 
 	assert_non_null(got);
 	for (uint64_t i = 0; i < n; i++) {
-		uint64_t size = lo_size + prng_below(&s->rng, hi_size - lo_size + 1);
+		uint64_t size = lo_size + test_rng_below(&s->rng, hi_size - lo_size + 1);
 		struct range *r = do_alloc_fast(s, a, size, LIM_48, true);
 
 		/* 48-bit requests never fail (see op_alloc). */
@@ -541,9 +491,9 @@ static uint64_t op_burst(struct seq *s)
 
 static void op_reserve(struct seq *s, struct iommusim_cpu *cpu)
 {
-	uint64_t limit = s->limit[prng_below(&s->rng, 2) ? LIM_32 : LIM_48];
-	uint64_t lo = limit - prng_below(&s->rng, 1 << 16);
-	uint64_t hi = lo + prng_below(&s->rng, 64);
+	uint64_t limit = s->limit[test_rng_below(&s->rng, 2) ? LIM_32 : LIM_48];
+	uint64_t lo = limit - test_rng_below(&s->rng, 1 << 16);
+	uint64_t hi = lo + test_rng_below(&s->rng, 64);
 	struct range *r;
 
 	if (hi > limit || lo < s->ph->start_pfn)
@@ -562,7 +512,7 @@ static void op_reserve(struct seq *s, struct iommusim_cpu *cpu)
 /* CPU hotplug: CPUs going offline have their magazines flushed by the dead callback. */
 static void op_hotplug(struct seq *s, struct iommusim_cpu *cpu)
 {
-	unsigned int n = 1 + (unsigned int)prng_below(&s->rng, NCPU);
+	unsigned int n = 1 + (unsigned int)test_rng_below(&s->rng, NCPU);
 
 	for (unsigned int id = n; id < s->online; id++) {
 		assert_int_equal(iommusim_iova_cpu_dead(s->dom, cpu, id), 0);
@@ -645,7 +595,7 @@ static void seq_setup(struct seq *s, const struct phase *ph)
 
 	memset(s, 0, sizeof(*s));
 	s->ph = ph;
-	s->rng = ph->seed;
+	s->rng = test_rng(ph->seed);
 	s->online = ph->online;
 	model_init(&s->m, ph->seed);
 	assert_int_equal(iommusim_mem_create(IOMMUSIM_MEM_DEFAULT, &s->mem), 0);
@@ -733,13 +683,13 @@ static void run_phase(const struct phase *ph, uint64_t nops)
 	seq_setup(s, ph);
 	/* A burst counts every op it does, so the loop may end a little past @nops. */
 	for (i = 0; i < nops; i++) {
-		struct iommusim_cpu *cpu = s->cpu[prng_below(&s->rng, s->online)];
+		struct iommusim_cpu *cpu = s->cpu[test_rng_below(&s->rng, s->online)];
 		size_t live = s->m.held.n;
-		uint64_t r = prng_below(&s->rng, 1000);
+		uint64_t r = test_rng_below(&s->rng, 1000);
 		/* Keep a few hundred to a few thousand ranges live: allocate more when few are. */
 		uint64_t alloc_share = live < 256 ? 700 : live > 3000 ? 300 : 500;
 
-		if (r == 999 && prng_below(&s->rng, 20) == 0) {
+		if (r == 999 && test_rng_below(&s->rng, 20) == 0) {
 			i += op_burst(s);
 		} else if (r < 3) {
 			if (s->clock) {
@@ -749,12 +699,12 @@ static void run_phase(const struct phase *ph, uint64_t nops)
 		} else if (r < 4) {
 			op_hotplug(s, cpu);
 		} else if (r < 5) {
-			uint64_t who = prng_below(&s->rng, NCPU);
+			uint64_t who = test_rng_below(&s->rng, NCPU);
 
 			assert_int_equal(iommusim_iova_cpu_dead(s->dom, cpu, (unsigned int)who), 0);
 			s->own_flushes++;
 		} else if (r < 6) {
-			if (prng_below(&s->rng, 4) == 0) {
+			if (test_rng_below(&s->rng, 4) == 0) {
 				iommusim_iova_flush_rcaches(s->dom, cpu);
 				s->own_flushes++;
 			} else {
@@ -763,11 +713,11 @@ static void run_phase(const struct phase *ph, uint64_t nops)
 		} else if (r < 26) {
 			op_reserve(s, cpu);
 		} else if (live == 0 || r < 26 + alloc_share) {
-			if (prng_below(&s->rng, 3) == 0)
+			if (test_rng_below(&s->rng, 3) == 0)
 				op_alloc(s, cpu);
 			else
 				op_alloc_fast(s, cpu);
-		} else if (prng_below(&s->rng, 5) < 3) {
+		} else if (test_rng_below(&s->rng, 5) < 3) {
 			op_free_fast(s, cpu);
 		} else {
 			op_free(s, cpu);
@@ -831,7 +781,7 @@ struct worker {
 	struct iommusim_cpu *cpu;
 	uint64_t start_pfn;
 	uint64_t limit[3];
-	uint64_t rng;
+	struct iommusim_rng rng;
 	uint64_t ops;
 	struct model m;
 	pthread_barrier_t *start;
@@ -875,7 +825,7 @@ static bool worker_take(struct worker *w, uint64_t lo, uint64_t hi, uint64_t req
 
 static bool worker_step(struct worker *w, uint64_t i)
 {
-	uint64_t r = prng_below(&w->rng, 100);
+	uint64_t r = test_rng_below(&w->rng, 100);
 	size_t live = w->m.held.n;
 	uint64_t alloc_share = live < 128 ? 70 : live > 1024 ? 30 : 50;
 
@@ -888,10 +838,10 @@ static bool worker_step(struct worker *w, uint64_t i)
 	}
 	if (live == 0 || r < alloc_share) {
 		uint64_t size = random_size(&w->rng), pfn = 0;
-		unsigned int which = (unsigned int)prng_below(&w->rng, 3);
+		unsigned int which = (unsigned int)test_rng_below(&w->rng, 3);
 		uint64_t limit = w->limit[which];
-		bool fast = prng_below(&w->rng, 3) != 0;
-		bool aligned = fast || prng_below(&w->rng, 2);
+		bool fast = test_rng_below(&w->rng, 3) != 0;
+		bool aligned = fast || test_rng_below(&w->rng, 2);
 		uint64_t eff = fast && size < 32 ? pow2_up(size) : size;
 		int err = fast ? iommusim_iova_alloc_fast(w->dom, w->cpu, size, limit, true, &pfn) :
 				 iommusim_iova_alloc(w->dom, w->cpu, size, limit, aligned, &pfn);
@@ -906,15 +856,15 @@ static bool worker_step(struct worker *w, uint64_t i)
 		return worker_take(w, pfn, pfn + eff - 1, size, fast ? R_FAST : R_ALLOC, limit,
 				   aligned ? pow2_up(size) : 1);
 	} else {
-		struct range *h = w->m.held.v[prng_below(&w->rng, live)];
+		struct range *h = w->m.held.v[test_rng_below(&w->rng, live)];
 
-		if (h->kind == R_FAST && prng_below(&w->rng, 4) != 0) {
-			uint64_t size = prng_below(&w->rng, 2) ? h->req : h->hi - h->lo + 1;
+		if (h->kind == R_FAST && test_rng_below(&w->rng, 4) != 0) {
+			uint64_t size = test_rng_below(&w->rng, 2) ? h->req : h->hi - h->lo + 1;
 
 			if (iommusim_iova_free_fast(w->dom, w->cpu, h->lo, size))
 				WFAIL(w, "cpu %u: free_fast(%" PRIu64 ") failed", w->id, h->lo);
 		} else {
-			uint64_t pfn = h->lo + prng_below(&w->rng, h->hi - h->lo + 1);
+			uint64_t pfn = h->lo + test_rng_below(&w->rng, h->hi - h->lo + 1);
 
 			if (iommusim_iova_free(w->dom, w->cpu, pfn))
 				WFAIL(w, "cpu %u: free(%" PRIu64 ") of own [%" PRIu64 ", %" PRIu64
@@ -979,7 +929,7 @@ static void run_threads(enum iommusim_iova_depot depot, unsigned int nthreads, u
 		w[t].limit[0] = 0x7fff;
 		w[t].limit[1] = 0xfffff;
 		w[t].limit[2] = (UINT64_C(1) << 48) - 1;
-		w[t].rng = seed + t;
+		w[t].rng = test_rng(seed + t);
 		w[t].ops = scaled(MT_OPS);
 		model_init(&w[t].m, seed + 100 + t);
 		assert_int_equal(iommusim_cpu_create(mem, t, &w[t].cpu), 0);

@@ -19,24 +19,10 @@
 #include <string.h>
 
 #include "bitmap/bitmap.h"
+#include "test_rng.h"
 
 #define NO_FIT UINT64_MAX
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
-
-/* splitmix64: deterministic across libcs, unlike rand(), so failures reproduce everywhere. */
-static uint64_t prng_next(uint64_t *state)
-{
-	uint64_t z = (*state += UINT64_C(0x9e3779b97f4a7c15));
-
-	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
-	return z ^ (z >> 31);
-}
-
-static uint64_t prng_below(uint64_t *state, uint64_t n)
-{
-	return n ? prng_next(state) % n : 0;
-}
 
 static uint64_t *map_new(uint64_t nbits)
 {
@@ -276,27 +262,27 @@ static void test_bitmap_area_alloc_last_bit(void **state)
 			 ISIM_AREA_FAIL);
 	assert_int_equal(map[0], 0x7f);
 
-	/* A 7-bit run fits an empty 8-bit map exactly. */
-	map[0] = 0;
-	assert_int_equal(isim_iommu_area_alloc(map, 8, 0, 7, 0, BIG_BOUNDARY, 0, NULL), 0);
-	assert_int_equal(map[0], 0x7f);
-
-	/* Size 1 has nothing to offer; size 0 is refused rather than wrapping to 2^64 - 1. */
-	map[0] = 0;
-	assert_int_equal(isim_iommu_area_alloc(map, 1, 0, 1, 0, BIG_BOUNDARY, 0, NULL),
-			 ISIM_AREA_FAIL);
-	assert_int_equal(isim_iommu_area_alloc(map, 0, 0, 1, 0, BIG_BOUNDARY, 0, NULL),
-			 ISIM_AREA_FAIL);
-	assert_int_equal(map[0], 0);
-
-	/* nr == 0, bits 0..2 used: the kernel returns the first clear bit (3) and sets nothing. */
-	map[0] = 0x7;
-	assert_int_equal(isim_iommu_area_alloc(map, 8, 0, 0, 0, BIG_BOUNDARY, 0, NULL), 3);
-	assert_int_equal(map[0], 0x7);
-	/* ... and fails once bits 0..6 are used, as the first clear bit is then 7 = size - 1. */
-	map[0] = 0x7f;
-	assert_int_equal(isim_iommu_area_alloc(map, 8, 0, 0, 0, BIG_BOUNDARY, 0, NULL),
-			 ISIM_AREA_FAIL);
+	/* From a map holding @before, an @nr-bit run in @size bits: @want, leaving @after. */
+	static const struct {
+		uint64_t before, size, nr, want, after;
+	} cases[] = {
+		/* A 7-bit run fits an empty 8-bit map exactly. */
+		{ 0, 8, 7, 0, 0x7f },
+		/* Size 1 has nothing to offer; size 0 is refused, not wrapped to 2^64 - 1. */
+		{ 0, 1, 1, ISIM_AREA_FAIL, 0 },
+		{ 0, 0, 1, ISIM_AREA_FAIL, 0 },
+		/* nr == 0, bits 0..2 used: the first clear bit, and nothing is set */
+		{ 0x7, 8, 0, 3, 0x7 },
+		/* ... which fails once bits 0..6 are used: the first clear bit is size - 1 */
+		{ 0x7f, 8, 0, ISIM_AREA_FAIL, 0x7f },
+	};
+	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+		map[0] = cases[i].before;
+		assert_int_equal(isim_iommu_area_alloc(map, cases[i].size, 0, cases[i].nr, 0,
+						       BIG_BOUNDARY, 0, NULL),
+				 cases[i].want);
+		assert_int_equal(map[0], cases[i].after);
+	}
 	free(map);
 }
 
@@ -568,16 +554,17 @@ static void rand_map_check(const struct rand_map *m)
 	assert_int_equal(m->map[last] & m->pad_mask, m->pad_val);
 }
 
-static uint64_t pick(uint64_t *rng, const uint64_t *vals, size_t n)
+static uint64_t pick(struct iommusim_rng *rng, const uint64_t *vals, size_t n)
 {
-	return vals[prng_below(rng, n)];
+	return vals[test_rng_below(rng, n)];
 }
 
 /* Set or clear a random range, short or long, and compare the whole map. */
-static void rand_op_range(struct rand_map *m, uint64_t *rng, bool set)
+static void rand_op_range(struct rand_map *m, struct iommusim_rng *rng, bool set)
 {
-	uint64_t a = prng_below(rng, m->size);
-	uint64_t n = prng_below(rng, 2) ? prng_below(rng, 9) : prng_below(rng, m->size - a + 1);
+	uint64_t a = test_rng_below(rng, m->size);
+	uint64_t n = test_rng_below(rng, 2) ? test_rng_below(rng, 9) :
+					      test_rng_below(rng, m->size - a + 1);
 
 	if (a + n > m->size)
 		n = m->size - a;
@@ -591,9 +578,9 @@ static void rand_op_range(struct rand_map *m, uint64_t *rng, bool set)
 }
 
 /* Starts run up to 70 past the end to cover start >= size. */
-static void rand_op_find(const struct rand_map *m, uint64_t *rng)
+static void rand_op_find(const struct rand_map *m, struct iommusim_rng *rng)
 {
-	uint64_t start = prng_below(rng, m->size + 70);
+	uint64_t start = test_rng_below(rng, m->size + 70);
 
 	assert_int_equal(isim_bitmap_find_next_zero(m->map, m->size, start),
 			 ref_next(m->ref, m->size, start, false));
@@ -601,13 +588,13 @@ static void rand_op_find(const struct rand_map *m, uint64_t *rng)
 			 ref_next(m->ref, m->size, start, true));
 }
 
-static void rand_op_zero_area(const struct rand_map *m, uint64_t *rng)
+static void rand_op_zero_area(const struct rand_map *m, struct iommusim_rng *rng)
 {
 	static const uint64_t masks[] = { 0, 0, 0, 1, 3, 7, 15, 63, 127 };
-	uint64_t start = prng_below(rng, m->size + 10);
-	uint64_t nr = prng_below(rng, 4) ? prng_below(rng, 40) : prng_below(rng, 4);
+	uint64_t start = test_rng_below(rng, m->size + 10);
+	uint64_t nr = test_rng_below(rng, 4) ? test_rng_below(rng, 40) : test_rng_below(rng, 4);
 	uint64_t mask = pick(rng, masks, ARRAY_LEN(masks));
-	uint64_t off = prng_below(rng, 130); /* may exceed the mask */
+	uint64_t off = test_rng_below(rng, 130); /* may exceed the mask */
 	uint64_t words = 0, got, want;
 
 	got = isim_bitmap_find_zero_area(m->map, m->size, start, nr, mask, off, &words);
@@ -623,13 +610,15 @@ static void rand_op_zero_area(const struct rand_map *m, uint64_t *rng)
 		assert_true(words >= 1);
 }
 
-static void rand_op_area_alloc(struct rand_map *m, uint64_t *rng, struct rand_stats *st)
+static void rand_op_area_alloc(struct rand_map *m, struct iommusim_rng *rng,
+			       struct rand_stats *st)
 {
 	static const uint64_t masks[] = { 0, 0, 0, 1, 3, 7 };
 	static const uint64_t boundaries[] = { 1, 2, 4, 8, 16, 32, 64, 128, UINT64_C(1) << 20 };
-	uint64_t start = prng_below(rng, 3) ? prng_below(rng, m->size + 5) : 0;
-	uint64_t nr = prng_below(rng, 5) ? 1 + prng_below(rng, 8) : prng_below(rng, 21);
-	uint64_t shift = prng_below(rng, 2) ? prng_below(rng, 200) : prng_next(rng) >> 2;
+	uint64_t start = test_rng_below(rng, 3) ? test_rng_below(rng, m->size + 5) : 0;
+	uint64_t nr = test_rng_below(rng, 5) ? 1 + test_rng_below(rng, 8) : test_rng_below(rng, 21);
+	uint64_t shift =
+		test_rng_below(rng, 2) ? test_rng_below(rng, 200) : iommusim_rng_u64(rng) >> 2;
 	uint64_t b = pick(rng, boundaries, ARRAY_LEN(boundaries));
 	uint64_t mask = pick(rng, masks, ARRAY_LEN(masks));
 	uint64_t words = 0, got, want, first;
@@ -664,25 +653,25 @@ static void test_bitmap_random_vs_reference(void **state)
 {
 	static const uint64_t edge_sizes[] = { 1, 2, 3, 63, 64, 65, 127, 128, 129, 191, 192, 193 };
 	struct rand_stats st = { 0, 0, 0 };
-	uint64_t rng = 0x5eed0b17;
+	struct iommusim_rng rng = test_rng(0x5eed0b17);
 	uint64_t ops = 0;
 
 	(void)state;
 	for (int round = 0; round < 600; round++) {
 		struct rand_map m;
 
-		m.size = prng_below(&rng, 2) ? pick(&rng, edge_sizes, ARRAY_LEN(edge_sizes)) :
-					       1 + prng_below(&rng, 700);
+		m.size = test_rng_below(&rng, 2) ? pick(&rng, edge_sizes, ARRAY_LEN(edge_sizes)) :
+						   1 + test_rng_below(&rng, 700);
 		m.map = map_new(m.size);
 		m.ref = calloc(m.size, sizeof(bool));
 		assert_non_null(m.ref);
 		/* Fill the bits past size with garbage: nothing may read them as map bits. */
 		m.pad_mask = m.size % 64 ? ~UINT64_C(0) << (m.size % 64) : 0;
-		m.pad_val = prng_next(&rng) & m.pad_mask;
+		m.pad_val = iommusim_rng_u64(&rng) & m.pad_mask;
 		m.map[isim_bitmap_words(m.size) - 1] |= m.pad_val;
 
 		for (int k = 0; k < 200; k++, ops++) {
-			switch (prng_below(&rng, 8)) {
+			switch (test_rng_below(&rng, 8)) {
 			case 0:
 				rand_op_range(&m, &rng, true);
 				break;

@@ -481,12 +481,10 @@ static void test_cost_guest_map_unmap_within_spec_range(void **state)
 	iommusim_cpu_work_reset(cpu);
 	assert_int_equal(iommusim_dma_map_page(dev, cpu, 1ull << 32, 4096, IOMMUSIM_DMA_TO_DEVICE,
 					       &dma), 0);
-	map = iommusim_cost_cycles(f->cost, IOMMUSIM_COST_GUEST_DMA_MAP_CYCLES) +
-	      iommusim_cost_cpu_cycles(f->cost, cpu);
+	map = iommusim_cost_cpu_cycles(f->cost, cpu);
 	iommusim_cpu_work_reset(cpu);
 	iommusim_dma_unmap_page(dev, cpu, dma, 4096, IOMMUSIM_DMA_TO_DEVICE);
-	unmap = iommusim_cost_cycles(f->cost, IOMMUSIM_COST_GUEST_DMA_UNMAP_CYCLES) +
-		iommusim_cost_cpu_cycles(f->cost, cpu);
+	unmap = iommusim_cost_cpu_cycles(f->cost, cpu);
 	assert_int_equal(map, 363);
 	assert_int_equal(unmap, 310);
 	assert_int_equal(iommusim_cost_cycles_to_ns(f->cost, map), 70);
@@ -799,6 +797,71 @@ static void test_cost_create_out_of_memory(void **state)
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
+/*
+ * A DMA call's own part is work the DMA API reports, one unit per call whatever its size,
+ * priced at guest.dma_map_cycles / guest.dma_unmap_cycles: with the legacy s390 ops as with
+ * dma-iommu (above), and the price follows an override.
+ */
+static void test_cost_legacy_dma_calls_priced_per_call(void **state)
+{
+	struct fixture *f = *state;
+	struct iommusim_device_config dcfg = {
+		.name = "nvme",
+		.pci = true,
+		.dma_mask = ~0ull,
+		.coherent_dma_mask = ~0ull,
+	};
+	struct iommusim_zpci_config zcfg = {
+		.fh = 1,
+		.tlb_refresh = true,
+		.start_dma = IOMMUSIM_ZPCI_QEMU_START_DMA,
+		.end_dma = IOMMUSIM_ZPCI_QEMU_END_DMA,
+		.guest_memory = 16ull << 30,
+	};
+	struct iommusim_s390_legacy_config lcfg = {.strict = true};
+	struct iommusim_sg sg[2] = {
+		{.phys = 1ull << 32, .length = 4096},
+		{.phys = 1ull << 33, .length = 4096},
+	};
+	struct iommusim_firmware *fw;
+	struct iommusim_device *dev;
+	struct iommusim_cpu *cpu;
+	uint64_t dma, before;
+	unsigned int n;
+
+	assert_int_equal(iommusim_firmware_create_null(f->mem, &fw), 0);
+	assert_int_equal(iommusim_device_create(f->mem, &dcfg, &dev), 0);
+	assert_int_equal(iommusim_s390_device_init(dev, fw, &zcfg), 0);
+	assert_int_equal(iommusim_s390_legacy_dma_setup(dev, &lcfg), 0);
+	assert_int_equal(iommusim_cpu_create(f->mem, 0, &cpu), 0);
+
+	assert_int_equal(
+		iommusim_dma_map_page(dev, cpu, 1ull << 32, 3 * 4096, IOMMUSIM_DMA_TO_DEVICE, &dma),
+		0);
+	assert_int_equal(iommusim_cpu_work(cpu, IOMMUSIM_WORK_DMA_MAP), 1);
+	assert_int_equal(iommusim_cpu_work(cpu, IOMMUSIM_WORK_DMA_UNMAP), 0);
+	before = iommusim_cost_cpu_cycles(f->cost, cpu);
+	set_ok(f, "guest.dma_map_cycles=400");
+	assert_int_equal(iommusim_cost_cpu_cycles(f->cost, cpu), before + 400 - 250);
+	iommusim_cpu_work_reset(cpu);
+	iommusim_dma_unmap_page(dev, cpu, dma, 3 * 4096, IOMMUSIM_DMA_TO_DEVICE);
+	assert_int_equal(iommusim_cpu_work(cpu, IOMMUSIM_WORK_DMA_MAP), 0);
+	assert_int_equal(iommusim_cpu_work(cpu, IOMMUSIM_WORK_DMA_UNMAP), 1);
+	before = iommusim_cost_cpu_cycles(f->cost, cpu);
+	set_ok(f, "guest.dma_unmap_cycles=300");
+	assert_int_equal(iommusim_cost_cpu_cycles(f->cost, cpu), before + 300 - 200);
+
+	iommusim_cpu_work_reset(cpu);
+	assert_int_equal(iommusim_dma_map_sg(dev, cpu, sg, 2, IOMMUSIM_DMA_FROM_DEVICE, &n), 0);
+	iommusim_dma_unmap_sg(dev, cpu, sg, 2, IOMMUSIM_DMA_FROM_DEVICE);
+	assert_int_equal(iommusim_cpu_work(cpu, IOMMUSIM_WORK_DMA_MAP), 1);
+	assert_int_equal(iommusim_cpu_work(cpu, IOMMUSIM_WORK_DMA_UNMAP), 1);
+
+	iommusim_cpu_destroy(cpu);
+	iommusim_device_destroy(dev);
+	iommusim_firmware_destroy(fw);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -816,6 +879,7 @@ int main(void)
 		T(test_cost_cycles_follow_frequency),
 		T(test_cost_cpu_cycles_sums_work),
 		T(test_cost_guest_map_unmap_within_spec_range),
+		T(test_cost_legacy_dma_calls_priced_per_call),
 		T(test_cost_profiles_are_valid),
 		T(test_cost_fitted_parameters_are_estimates_set_by_profiles),
 		T(test_cost_profiles_change_the_right_values),

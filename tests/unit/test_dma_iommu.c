@@ -26,7 +26,8 @@
 #include <iommusim/iova.h>
 #include <iommusim/mem.h>
 
-#include "mock_iommu.h"
+#include "mock_fixture.h"
+#include "test_rng.h"
 
 #define NCPU 4
 #define PAGE 0x1000ull
@@ -36,18 +37,10 @@
 #define TOP48 ((1ull << 48) - PAGE)
 #define BAD_DMA (~0ull)
 
-struct fx {
-	struct iommusim_mem *mem;
-	struct iommusim_clock *clock;
-	struct iommusim_cpu *cpu[NCPU];
-	struct mock_domain *m;
-	struct iommusim_domain *dom;
-	struct iommusim_device *dev;
-	struct iommusim_iova_domain *iovad;
-};
+_Static_assert(NCPU == MOCK_FX_CPUS, "the tests use every CPU of the fixture");
 
 /* The config most tests use: strict, 6.7, NCPU CPUs, a manual clock. */
-static struct iommusim_dma_iommu_config base_cfg(struct fx *fx)
+static struct iommusim_dma_iommu_config base_cfg(struct mock_fx *fx)
 {
 	return (struct iommusim_dma_iommu_config){
 		.mode = IOMMUSIM_DMA_STRICT,
@@ -56,56 +49,17 @@ static struct iommusim_dma_iommu_config base_cfg(struct fx *fx)
 	};
 }
 
-static void fx_base(struct fx *fx, const struct mock_domain_cfg *mcfg)
-{
-	memset(fx, 0, sizeof(*fx));
-	assert_int_equal(iommusim_mem_create(IOMMUSIM_MEM_DEFAULT, &fx->mem), 0);
-	assert_int_equal(iommusim_manual_clock_create(fx->mem, &fx->clock), 0);
-	for (unsigned int i = 0; i < NCPU; i++)
-		assert_int_equal(iommusim_cpu_create(fx->mem, i, &fx->cpu[i]), 0);
-	assert_int_equal(mock_domain_create(fx->mem, mcfg, &fx->m), 0);
-	fx->dom = mock_dom(fx->m);
-}
-
-static struct iommusim_device *new_dev(struct fx *fx, const struct iommusim_device_config *dcfg,
-				       const struct mock_device_cfg *mdcfg)
-{
-	struct iommusim_device_config def = { .name = "dev" };
-	struct mock_device_cfg mdef = { 0 };
-	struct iommusim_device *dev;
-
-	assert_int_equal(iommusim_device_create(fx->mem, dcfg ? dcfg : &def, &dev), 0);
-	assert_int_equal(mock_device_set(dev, mdcfg ? mdcfg : &mdef), 0);
-	return dev;
-}
-
 /* A mock domain and one device set up with @cfg (NULL: base_cfg). */
-static void fx_up(struct fx *fx, const struct mock_domain_cfg *mcfg,
+static void fx_up(struct mock_fx *fx, const struct mock_domain_cfg *mcfg,
 		  const struct iommusim_device_config *dcfg, const struct mock_device_cfg *mdcfg,
 		  const struct iommusim_dma_iommu_config *cfg)
 {
 	struct iommusim_dma_iommu_config c;
 
-	fx_base(fx, mcfg);
+	mock_fx_base(fx, mcfg);
 	c = cfg ? *cfg : base_cfg(fx);
-	if (!c.clock && c.mode == IOMMUSIM_DMA_LAZY)
-		c.clock = fx->clock;
-	fx->dev = new_dev(fx, dcfg, mdcfg);
-	assert_int_equal(iommusim_dma_iommu_setup(fx->dev, fx->dom, &c), 0);
-	fx->iovad = iommusim_dma_iova_domain(fx->dev);
-	assert_non_null(fx->iovad);
-}
-
-static void fx_down(struct fx *fx)
-{
-	iommusim_device_destroy(fx->dev);
-	iommusim_domain_destroy(fx->dom);
-	assert_int_equal(iommusim_clock_pending(fx->clock), 0);
-	iommusim_clock_destroy(fx->clock);
-	for (unsigned int i = 0; i < NCPU; i++)
-		iommusim_cpu_destroy(fx->cpu[i]);
-	assert_int_equal(iommusim_mem_live_objects(fx->mem), 0);
-	iommusim_mem_destroy(fx->mem);
+	fx->dev = mock_fx_device(fx, dcfg, mdcfg);
+	mock_fx_setup(fx, &c);
 }
 
 struct ranges {
@@ -126,7 +80,7 @@ static int collect(void *arg, uint64_t lo, uint64_t hi)
 	return 0;
 }
 
-static struct ranges iova_ranges(struct fx *fx)
+static struct ranges iova_ranges(struct mock_fx *fx)
 {
 	struct ranges r = { .n = 0 };
 
@@ -134,7 +88,7 @@ static struct ranges iova_ranges(struct fx *fx)
 	return r;
 }
 
-static uint64_t iova_nodes(struct fx *fx)
+static uint64_t iova_nodes(struct mock_fx *fx)
 {
 	struct iommusim_iova_stats st;
 
@@ -143,7 +97,7 @@ static uint64_t iova_nodes(struct fx *fx)
 }
 
 /* PFNs parked in CPU @cpu's loaded + prev magazines of size class @order. */
-static unsigned int rcache_fill(struct fx *fx, unsigned int order, unsigned int cpu)
+static unsigned int rcache_fill(struct mock_fx *fx, unsigned int order, unsigned int cpu)
 {
 	unsigned int loaded, prev;
 
@@ -151,7 +105,7 @@ static unsigned int rcache_fill(struct fx *fx, unsigned int order, unsigned int 
 	return loaded + prev;
 }
 
-static uint64_t map(struct fx *fx, unsigned int cpu, uint64_t phys, uint64_t size)
+static uint64_t map(struct mock_fx *fx, unsigned int cpu, uint64_t phys, uint64_t size)
 {
 	uint64_t dma = BAD_DMA;
 
@@ -160,12 +114,12 @@ static uint64_t map(struct fx *fx, unsigned int cpu, uint64_t phys, uint64_t siz
 	return dma;
 }
 
-static void unmap(struct fx *fx, unsigned int cpu, uint64_t dma, uint64_t size)
+static void unmap(struct mock_fx *fx, unsigned int cpu, uint64_t dma, uint64_t size)
 {
 	iommusim_dma_unmap_page(fx->dev, fx->cpu[cpu], dma, size, IOMMUSIM_DMA_BIDIRECTIONAL);
 }
 
-static struct iommusim_dma_stats stats(struct fx *fx)
+static struct iommusim_dma_stats stats(struct mock_fx *fx)
 {
 	struct iommusim_dma_stats st;
 
@@ -173,7 +127,7 @@ static struct iommusim_dma_stats stats(struct fx *fx)
 	return st;
 }
 
-static void expect_call(struct fx *fx, size_t i, enum mock_call_kind kind, uint64_t iova,
+static void expect_call(struct mock_fx *fx, size_t i, enum mock_call_kind kind, uint64_t iova,
 			uint64_t size)
 {
 	struct mock_call c = mock_log_at(fx->m, i);
@@ -184,7 +138,7 @@ static void expect_call(struct fx *fx, size_t i, enum mock_call_kind kind, uint6
 	assert_int_equal(c.size, size);
 }
 
-static void expect_translate(struct fx *fx, uint64_t iova, uint64_t phys)
+static void expect_translate(struct mock_fx *fx, uint64_t iova, uint64_t phys)
 {
 	uint64_t p = 0;
 
@@ -222,19 +176,19 @@ static void test_dma_iommu_granule_and_base_pfn_from_domain(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct iommusim_dma_iommu_config cfg;
-		struct fx fx;
+		struct mock_fx fx;
 
-		fx_base(&fx, &cases[i].m);
+		mock_fx_base(&fx, &cases[i].m);
 		cfg = base_cfg(&fx);
 		cfg.kernel = cases[i].kernel;
-		fx.dev = new_dev(&fx, NULL, NULL);
+		fx.dev = mock_fx_device(&fx, NULL, NULL);
 		assert_int_equal(iommusim_dma_iommu_setup(fx.dev, fx.dom, &cfg), 0);
 		fx.iovad = iommusim_dma_iova_domain(fx.dev);
 		assert_int_equal(iommusim_iova_granule(fx.iovad), cases[i].granule);
 		assert_int_equal(iommusim_iova_start_pfn(fx.iovad), cases[i].start_pfn);
 		/* Default 32-bit mask, empty domain: the first page lands just below 4 GiB. */
 		assert_int_equal(map(&fx, 0, 0x5000, PAGE), 0xFFFFF000);
-		fx_down(&fx);
+		mock_fx_down(&fx);
 	}
 }
 
@@ -252,7 +206,7 @@ static void test_dma_iommu_reserved_regions_become_reservations(void **state)
 	};
 	struct mock_device_cfg md = { .resv = resv, .nresv = 4 };
 	struct ranges r;
-	struct fx fx;
+	struct mock_fx fx;
 
 	(void)state;
 	fx_up(&fx, NULL, NULL, &md, NULL);
@@ -264,7 +218,7 @@ static void test_dma_iommu_reserved_regions_become_reservations(void **state)
 	assert_int_equal(r.hi[1], 0x20001);
 	assert_int_equal(r.lo[2], 0xFEE00);
 	assert_int_equal(r.hi[2], 0xFEEFF);
-	fx_down(&fx);
+	mock_fx_down(&fx);
 }
 
 /*
@@ -282,13 +236,13 @@ static void test_dma_iommu_coherent_mask_with_low_4g_reserved(void **state)
 	struct iommusim_dma_stats st;
 	uint64_t dma = BAD_DMA;
 	int prot = 0;
-	struct fx fx;
+	struct mock_fx fx;
 
 	(void)state;
-	fx_base(&fx, NULL);
+	mock_fx_base(&fx, NULL);
 	cfg = base_cfg(&fx);
 	cfg.forcedac = true;
-	fx.dev = new_dev(&fx, &dcfg, &md);
+	fx.dev = mock_fx_device(&fx, &dcfg, &md);
 	assert_int_equal(iommusim_dma_iommu_setup(fx.dev, fx.dom, &cfg), 0);
 	fx.iovad = iommusim_dma_iova_domain(fx.dev);
 	assert_false(iommusim_device_pci_32bit_workaround(fx.dev));
@@ -317,7 +271,7 @@ static void test_dma_iommu_coherent_mask_with_low_4g_reserved(void **state)
 	assert_int_equal(st.maps, 1);
 	assert_int_equal(st.unmaps, 1);
 	assert_int_equal(st.mapped_bytes, 2 * PAGE);
-	fx_down(&fx);
+	mock_fx_down(&fx);
 }
 
 /*
@@ -333,7 +287,7 @@ static void test_dma_iommu_pci_32bit_first_until_exhausted(void **state)
 	struct iommusim_device_config dcfg = { .name = "nvme", .pci = true, .dma_mask = MASK64 };
 	struct mock_device_cfg md = { .resv = resv, .nresv = 1 };
 	uint64_t dma[10];
-	struct fx fx;
+	struct mock_fx fx;
 
 	(void)state;
 	fx_up(&fx, NULL, &dcfg, &md, NULL);
@@ -357,7 +311,7 @@ static void test_dma_iommu_pci_32bit_first_until_exhausted(void **state)
 	assert_int_equal(dma[9], TOP48 - PAGE);
 	assert_int_equal(stats(&fx).iova_32bit_fallbacks, 1);
 	assert_false(iommusim_device_pci_32bit_workaround(fx.dev));
-	fx_down(&fx);
+	mock_fx_down(&fx);
 }
 
 /*
@@ -385,7 +339,7 @@ static void test_dma_iommu_32bit_attempt_does_not_flush_rcache(void **state)
 	(void)state;
 	for (unsigned int k = 0; k < 3; k++) {
 		uint64_t two;
-		struct fx fx;
+		struct mock_fx fx;
 
 		fx_up(&fx, NULL, dcfg[k], &md, NULL);
 		two = map(&fx, 0, 0x100000, 2 * PAGE);
@@ -400,7 +354,7 @@ static void test_dma_iommu_32bit_attempt_does_not_flush_rcache(void **state)
 		assert_int_equal(iommusim_device_pci_32bit_workaround(fx.dev), k == 2);
 		/* Only the full-mask attempt flushed: the 2-page range left the cache then. */
 		assert_int_equal(rcache_fill(&fx, 1, 0), k == 0 ? 1 : 0);
-		fx_down(&fx);
+		mock_fx_down(&fx);
 	}
 }
 
@@ -410,23 +364,23 @@ static void test_dma_iommu_no_32bit_first_with_forcedac_or_non_pci(void **state)
 	struct iommusim_device_config pci = { .name = "pci", .pci = true, .dma_mask = MASK64 };
 	struct iommusim_device_config plat = { .name = "plat", .dma_mask = MASK64 };
 	struct iommusim_dma_iommu_config cfg;
-	struct fx fx;
+	struct mock_fx fx;
 
 	(void)state;
-	fx_base(&fx, NULL);
+	mock_fx_base(&fx, NULL);
 	cfg = base_cfg(&fx);
 	cfg.forcedac = true;
-	fx.dev = new_dev(&fx, &pci, NULL);
+	fx.dev = mock_fx_device(&fx, &pci, NULL);
 	assert_int_equal(iommusim_dma_iommu_setup(fx.dev, fx.dom, &cfg), 0);
 	assert_false(iommusim_device_pci_32bit_workaround(fx.dev));
 	assert_int_equal(map(&fx, 0, 0x1000, PAGE), TOP48);
-	fx_down(&fx);
+	mock_fx_down(&fx);
 
 	fx_up(&fx, NULL, &plat, NULL, NULL);
 	assert_false(iommusim_device_pci_32bit_workaround(fx.dev));
 	assert_int_equal(map(&fx, 0, 0x1000, PAGE), TOP48);
 	assert_int_equal(stats(&fx).iova_32bit_fallbacks, 0);
-	fx_down(&fx);
+	mock_fx_down(&fx);
 }
 
 /*
@@ -439,21 +393,21 @@ static void test_dma_iommu_bus_limit_and_aperture_end(void **state)
 						 .bus_dma_limit = 0x3FFFFFFFF };
 	struct iommusim_device_config mask32_bus16g = { .bus_dma_limit = 0x3FFFFFFFF };
 	struct mock_domain_cfg ap64g = { .aperture_end = 0xFFFFFFFFF };
-	struct fx fx;
+	struct mock_fx fx;
 
 	(void)state;
 	fx_up(&fx, NULL, &bus16g, NULL, NULL);
 	assert_int_equal(map(&fx, 0, 0x1000, PAGE), 0x3FFFFF000);
-	fx_down(&fx);
+	mock_fx_down(&fx);
 
 	/* The smaller of the two wins: the default 32-bit mask. */
 	fx_up(&fx, NULL, &mask32_bus16g, NULL, NULL);
 	assert_int_equal(map(&fx, 0, 0x1000, PAGE), 0xFFFFF000);
-	fx_down(&fx);
+	mock_fx_down(&fx);
 
 	fx_up(&fx, &ap64g, &(struct iommusim_device_config){ .dma_mask = MASK64 }, NULL, NULL);
 	assert_int_equal(map(&fx, 0, 0x1000, PAGE), 0xFFFFFF000);
-	fx_down(&fx);
+	mock_fx_down(&fx);
 }
 
 /*
@@ -465,7 +419,7 @@ static void test_dma_iommu_bus_limit_and_aperture_end(void **state)
 static void test_dma_iommu_map_page_offset(void **state)
 {
 	uint64_t a, b;
-	struct fx fx;
+	struct mock_fx fx;
 
 	(void)state;
 	fx_up(&fx, NULL, NULL, NULL, NULL);
@@ -488,7 +442,7 @@ static void test_dma_iommu_map_page_offset(void **state)
 	assert_int_equal(mock_mapped_pages(fx.m), 1);
 	unmap(&fx, 0, a, 0x100);
 	assert_int_equal(mock_mapped_pages(fx.m), 0);
-	fx_down(&fx);
+	mock_fx_down(&fx);
 }
 
 /* dma_info_to_prot(): TO_DEVICE reads, FROM_DEVICE writes, BIDIRECTIONAL both; NONE refused. */
@@ -503,7 +457,7 @@ static void test_dma_iommu_prot_from_direction(void **state)
 		{ IOMMUSIM_DMA_BIDIRECTIONAL, IOMMUSIM_PROT_READ | IOMMUSIM_PROT_WRITE },
 	};
 	uint64_t dma = BAD_DMA;
-	struct fx fx;
+	struct mock_fx fx;
 
 	(void)state;
 	fx_up(&fx, NULL, NULL, NULL, NULL);
@@ -521,7 +475,7 @@ static void test_dma_iommu_prot_from_direction(void **state)
 	assert_int_equal(iommusim_dma_map_page(fx.dev, fx.cpu[0], 0x1000, 0,
 					       IOMMUSIM_DMA_TO_DEVICE, &dma), -EINVAL);
 	assert_int_equal(mock_mapped_pages(fx.m), 0);
-	fx_down(&fx);
+	mock_fx_down(&fx);
 }
 
 /*
@@ -535,11 +489,11 @@ static void test_dma_iommu_map_pages_failure_leaves_nothing(void **state)
 	struct iommusim_dma_iommu_config cfg;
 	struct iommusim_dma_stats st;
 	uint64_t dma = BAD_DMA;
-	struct fx fx;
+	struct mock_fx fx;
 
 	(void)state;
-	fx_base(&fx, NULL);
-	fx.dev = new_dev(&fx, NULL, NULL);
+	mock_fx_base(&fx, NULL);
+	fx.dev = mock_fx_device(&fx, NULL, NULL);
 	cfg = base_cfg(&fx);
 	cfg.mode = IOMMUSIM_DMA_LAZY;
 	assert_int_equal(iommusim_dma_iommu_setup(fx.dev, fx.dom, &cfg), 0);
@@ -562,7 +516,7 @@ static void test_dma_iommu_map_pages_failure_leaves_nothing(void **state)
 	assert_int_equal(iova_nodes(&fx), 0);
 
 	assert_int_equal(map(&fx, 0, 0x100000, 4 * PAGE), 0xFFFFC000);
-	fx_down(&fx);
+	mock_fx_down(&fx);
 }
 
 /*
@@ -572,7 +526,7 @@ static void test_dma_iommu_map_pages_failure_leaves_nothing(void **state)
 static void test_dma_iommu_sync_map_failure_leaves_nothing(void **state)
 {
 	uint64_t dma = BAD_DMA;
-	struct fx fx;
+	struct mock_fx fx;
 
 	(void)state;
 	fx_up(&fx, NULL, NULL, NULL, NULL);
@@ -588,7 +542,7 @@ static void test_dma_iommu_sync_map_failure_leaves_nothing(void **state)
 	iommusim_iova_flush_rcaches(fx.iovad, fx.cpu[0]);
 	assert_int_equal(iova_nodes(&fx), 0);
 	assert_int_equal(stats(&fx).map_failures, 1);
-	fx_down(&fx);
+	mock_fx_down(&fx);
 }
 
 static void sg_set(struct iommusim_sg *sg, uint64_t phys, uint64_t len)
@@ -613,7 +567,7 @@ static void test_dma_iommu_map_sg_concatenates(void **state)
 {
 	struct iommusim_sg sg[3];
 	unsigned int n = 0;
-	struct fx fx;
+	struct mock_fx fx;
 
 	(void)state;
 	fx_up(&fx, NULL, NULL, NULL, NULL);
@@ -636,7 +590,7 @@ static void test_dma_iommu_map_sg_concatenates(void **state)
 	assert_int_equal(mock_log_len(fx.m), 1);
 	expect_call(&fx, 0, MOCK_CALL_SYNC_MAP, 0xFFFFC000, 3 * PAGE);
 	assert_int_equal(stats(&fx).mapped_bytes, 3 * PAGE);
-	fx_down(&fx);
+	mock_fx_down(&fx);
 }
 
 /* __finalise_sg(): with max_seg_size 8 KiB the same list splits 8 KiB + 4 KiB. */
@@ -645,7 +599,7 @@ static void test_dma_iommu_map_sg_max_seg_size_splits(void **state)
 	struct iommusim_device_config dcfg = { .max_seg_size = 2 * PAGE };
 	struct iommusim_sg sg[3];
 	unsigned int n = 0;
-	struct fx fx;
+	struct mock_fx fx;
 
 	(void)state;
 	fx_up(&fx, NULL, &dcfg, NULL, NULL);
@@ -658,7 +612,7 @@ static void test_dma_iommu_map_sg_max_seg_size_splits(void **state)
 	expect_seg(&sg[0], 0xFFFFC000, 2 * PAGE);
 	expect_seg(&sg[1], 0xFFFFE000, PAGE);
 	expect_seg(&sg[2], BAD_DMA, 0);
-	fx_down(&fx);
+	mock_fx_down(&fx);
 }
 
 /*
@@ -670,7 +624,7 @@ static void test_dma_iommu_map_sg_offsets_break_concatenation(void **state)
 {
 	struct iommusim_sg sg[3];
 	unsigned int n = 0;
-	struct fx fx;
+	struct mock_fx fx;
 
 	(void)state;
 	fx_up(&fx, NULL, NULL, NULL, NULL);
@@ -694,7 +648,7 @@ static void test_dma_iommu_map_sg_offsets_break_concatenation(void **state)
 	assert_int_equal(mock_log_len(fx.m), 1);
 	expect_call(&fx, 0, MOCK_CALL_SYNC, 0xFFFFC000, 3 * PAGE);
 	assert_int_equal(mock_mapped_pages(fx.m), 0);
-	fx_down(&fx);
+	mock_fx_down(&fx);
 }
 
 /*
@@ -710,7 +664,7 @@ static void test_dma_iommu_map_sg_segment_boundary_padding(void **state)
 	struct iommusim_device_config dcfg = { .seg_boundary_mask = 0x3FFF };
 	struct iommusim_sg sg[2];
 	unsigned int n = 0;
-	struct fx fx;
+	struct mock_fx fx;
 
 	(void)state;
 	fx_up(&fx, NULL, &dcfg, NULL, NULL);
@@ -734,7 +688,7 @@ static void test_dma_iommu_map_sg_segment_boundary_padding(void **state)
 	expect_call(&fx, 0, MOCK_CALL_SYNC, 0xFFFF8000, 7 * PAGE);
 	assert_int_equal(mock_mapped_pages(fx.m), 0);
 	assert_int_equal(rcache_fill(&fx, 3, 1), 1);
-	fx_down(&fx);
+	mock_fx_down(&fx);
 }
 
 /*
@@ -751,7 +705,7 @@ static void test_dma_iommu_map_sg_boundary_without_padding(void **state)
 	struct iommusim_device_config m8k = { .seg_boundary_mask = 0x1FFF };
 	struct iommusim_sg sg[3];
 	unsigned int n = 0;
-	struct fx fx;
+	struct mock_fx fx;
 
 	(void)state;
 	fx_up(&fx, NULL, &m16k, NULL, NULL);
@@ -762,7 +716,7 @@ static void test_dma_iommu_map_sg_boundary_without_padding(void **state)
 	assert_int_equal(n, 1);
 	expect_seg(&sg[0], 0xFFFFC000, 3 * PAGE);
 	assert_int_equal(mock_mapped_pages(fx.m), 3);
-	fx_down(&fx);
+	mock_fx_down(&fx);
 
 	fx_up(&fx, NULL, &m8k, NULL, NULL);
 	sg_set(&sg[0], 0x100000, PAGE);
@@ -774,7 +728,7 @@ static void test_dma_iommu_map_sg_boundary_without_padding(void **state)
 	expect_seg(&sg[0], 0xFFFFC000, 2 * PAGE);
 	expect_seg(&sg[1], 0xFFFFE000, PAGE);
 	expect_seg(&sg[2], BAD_DMA, 0);
-	fx_down(&fx);
+	mock_fx_down(&fx);
 }
 
 /*
@@ -788,7 +742,7 @@ static void test_dma_iommu_map_sg_failure_restores_list(void **state)
 {
 	struct iommusim_sg sg[2];
 	unsigned int n = 77;
-	struct fx fx;
+	struct mock_fx fx;
 
 	(void)state;
 	fx_up(&fx, NULL, NULL, NULL, NULL);
@@ -818,7 +772,7 @@ static void test_dma_iommu_map_sg_failure_restores_list(void **state)
 	assert_int_equal(sg[0].phys, 0x100010);
 	assert_int_equal(mock_mapped_pages(fx.m), 0);
 	assert_int_equal(stats(&fx).map_failures, 2);
-	fx_down(&fx);
+	mock_fx_down(&fx);
 }
 
 /*
@@ -828,7 +782,7 @@ static void test_dma_iommu_map_sg_failure_restores_list(void **state)
 static void test_dma_iommu_strict_unmap_syncs_and_caches(void **state)
 {
 	uint64_t a, b;
-	struct fx fx;
+	struct mock_fx fx;
 
 	(void)state;
 	fx_up(&fx, NULL, NULL, NULL, NULL);
@@ -851,7 +805,7 @@ static void test_dma_iommu_strict_unmap_syncs_and_caches(void **state)
 	assert_int_equal(mock_log_len(fx.m), 0);
 	assert_int_equal(rcache_fill(&fx, 1, 1), 1);
 	assert_int_equal(stats(&fx).unmaps, 2);
-	fx_down(&fx);
+	mock_fx_down(&fx);
 }
 
 /*
@@ -862,13 +816,13 @@ static void test_dma_iommu_lazy_unmap_queues(void **state)
 {
 	struct iommusim_dma_iommu_config cfg;
 	uint64_t a, b;
-	struct fx fx;
+	struct mock_fx fx;
 
 	(void)state;
-	fx_base(&fx, NULL);
+	mock_fx_base(&fx, NULL);
 	cfg = base_cfg(&fx);
 	cfg.mode = IOMMUSIM_DMA_LAZY;
-	fx.dev = new_dev(&fx, NULL, NULL);
+	fx.dev = mock_fx_device(&fx, NULL, NULL);
 	assert_int_equal(iommusim_dma_iommu_setup(fx.dev, fx.dom, &cfg), 0);
 	fx.iovad = iommusim_dma_iova_domain(fx.dev);
 
@@ -888,7 +842,7 @@ static void test_dma_iommu_lazy_unmap_queues(void **state)
 	assert_int_equal(rcache_fill(&fx, 0, 0), 1);
 	assert_int_equal(map(&fx, 0, 0x4000, PAGE), a);
 	assert_int_equal(stats(&fx).fq_flushes, 1);
-	fx_down(&fx);
+	mock_fx_down(&fx);
 }
 
 /*
@@ -900,13 +854,13 @@ static void test_dma_iommu_no_deferred_flush_is_strict(void **state)
 	struct mock_device_cfg ism = { .no_deferred_flush = true };
 	struct iommusim_dma_iommu_config cfg;
 	uint64_t a;
-	struct fx fx;
+	struct mock_fx fx;
 
 	(void)state;
-	fx_base(&fx, NULL);
+	mock_fx_base(&fx, NULL);
 	cfg = base_cfg(&fx);
 	cfg.mode = IOMMUSIM_DMA_LAZY;
-	fx.dev = new_dev(&fx, NULL, &ism);
+	fx.dev = mock_fx_device(&fx, NULL, &ism);
 	assert_int_equal(iommusim_dma_iommu_setup(fx.dev, fx.dom, &cfg), 0);
 	fx.iovad = iommusim_dma_iova_domain(fx.dev);
 	a = map(&fx, 0, 0x1000, PAGE);
@@ -917,7 +871,7 @@ static void test_dma_iommu_no_deferred_flush_is_strict(void **state)
 	assert_int_equal(stats(&fx).fq_entries, 0);
 	assert_int_equal(iommusim_clock_pending(fx.clock), 0);
 	assert_int_equal(rcache_fill(&fx, 0, 0), 1);
-	fx_down(&fx);
+	mock_fx_down(&fx);
 }
 
 /*
@@ -931,14 +885,14 @@ static void test_dma_iommu_shadow_on_flush_selects_single_queue(void **state)
 	struct mock_device_cfg shadow = { .shadow_on_flush = true };
 	struct iommusim_dma_iommu_config cfg;
 	uint64_t dma[4];
-	struct fx fx;
+	struct mock_fx fx;
 
 	(void)state;
-	fx_base(&fx, NULL);
+	mock_fx_base(&fx, NULL);
 	cfg = base_cfg(&fx);
 	cfg.mode = IOMMUSIM_DMA_LAZY;
 	cfg.fq_size = 4;
-	fx.dev = new_dev(&fx, NULL, &shadow);
+	fx.dev = mock_fx_device(&fx, NULL, &shadow);
 	assert_int_equal(iommusim_dma_iommu_setup(fx.dev, fx.dom, &cfg), 0);
 	fx.iovad = iommusim_dma_iova_domain(fx.dev);
 	for (unsigned int i = 0; i < 4; i++)
@@ -953,7 +907,7 @@ static void test_dma_iommu_shadow_on_flush_selects_single_queue(void **state)
 	assert_int_equal(iommusim_manual_clock_tick(fx.clock), 1);
 	assert_int_equal(iommusim_clock_now_ns(fx.clock), 1000000000ull);
 	assert_int_equal(stats(&fx).fq_timer_flushes, 1);
-	fx_down(&fx);
+	mock_fx_down(&fx);
 }
 
 /*
@@ -969,12 +923,12 @@ static void test_dma_iommu_second_device_shares_cookie(void **state)
 	struct iommusim_device *dev2, *dev3;
 	struct mock_domain *other = NULL;
 	uint64_t a, b;
-	struct fx fx;
+	struct mock_fx fx;
 
 	(void)state;
 	fx_up(&fx, NULL, NULL, NULL, NULL);
 	cfg = base_cfg(&fx);
-	dev2 = new_dev(&fx, NULL, &md2);
+	dev2 = mock_fx_device(&fx, NULL, &md2);
 	assert_int_equal(iommusim_dma_iommu_setup(dev2, fx.dom, &cfg), 0);
 	assert_ptr_equal(iommusim_dma_iova_domain(dev2), fx.iovad);
 	assert_int_equal(iommusim_domain_devices(fx.dom), 2);
@@ -988,7 +942,7 @@ static void test_dma_iommu_second_device_shares_cookie(void **state)
 	assert_int_equal(iommusim_dma_iommu_setup(dev2, fx.dom, &cfg), -EBUSY);
 
 	assert_int_equal(mock_domain_create(fx.mem, NULL, &other), 0);
-	dev3 = new_dev(&fx, NULL, NULL);
+	dev3 = mock_fx_device(&fx, NULL, NULL);
 	assert_int_equal(iommusim_iommu_attach_device(mock_dom(other), dev3), 0);
 	assert_int_equal(iommusim_dma_iommu_setup(dev3, fx.dom, &cfg), -EBUSY);
 	assert_null(iommusim_dma_iova_domain(dev3));
@@ -997,7 +951,7 @@ static void test_dma_iommu_second_device_shares_cookie(void **state)
 	iommusim_device_destroy(dev2);
 	iommusim_device_destroy(dev3);
 	iommusim_domain_destroy(mock_dom(other));
-	fx_down(&fx);
+	mock_fx_down(&fx);
 }
 
 /* Bad configurations are refused before anything happens; a refusing driver's -ENODEV too. */
@@ -1006,11 +960,11 @@ static void test_dma_iommu_setup_errors(void **state)
 	struct mock_domain_cfg refuse = { .refuse_attach = true };
 	struct iommusim_dma_iommu_config cfg;
 	struct mock_domain *m2 = NULL;
-	struct fx fx;
+	struct mock_fx fx;
 
 	(void)state;
-	fx_base(&fx, NULL);
-	fx.dev = new_dev(&fx, NULL, NULL);
+	mock_fx_base(&fx, NULL);
+	fx.dev = mock_fx_device(&fx, NULL, NULL);
 	cfg = base_cfg(&fx);
 	cfg.possible_cpus = 0;
 	assert_int_equal(iommusim_dma_iommu_setup(fx.dev, fx.dom, &cfg), -EINVAL);
@@ -1036,20 +990,20 @@ static void test_dma_iommu_setup_errors(void **state)
 	/* Strict needs no clock. */
 	cfg.clock = NULL;
 	assert_int_equal(iommusim_dma_iommu_setup(fx.dev, fx.dom, &cfg), 0);
-	fx_down(&fx);
+	mock_fx_down(&fx);
 }
 
 /* Teardown with mappings and a shared cookie: the device goes, the domain frees the rest. */
 static void test_dma_iommu_teardown_leaks_nothing(void **state)
 {
 	struct iommusim_dma_iommu_config cfg;
-	struct fx fx;
+	struct mock_fx fx;
 
 	(void)state;
-	fx_base(&fx, NULL);
+	mock_fx_base(&fx, NULL);
 	cfg = base_cfg(&fx);
 	cfg.mode = IOMMUSIM_DMA_LAZY;
-	fx.dev = new_dev(&fx, NULL, NULL);
+	fx.dev = mock_fx_device(&fx, NULL, NULL);
 	assert_int_equal(iommusim_dma_iommu_setup(fx.dev, fx.dom, &cfg), 0);
 	fx.iovad = iommusim_dma_iova_domain(fx.dev);
 	for (unsigned int i = 0; i < 300; i++)
@@ -1058,21 +1012,11 @@ static void test_dma_iommu_teardown_leaks_nothing(void **state)
 	fx.dev = NULL;
 	/* The cookie outlives the device: it dies with the domain. */
 	assert_non_null(fx.dom->dma_cookie);
-	fx_down(&fx);
-}
-
-/* splitmix64, so the run below is the same everywhere. */
-static uint64_t prng_next(uint64_t *state)
-{
-	uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
+	mock_fx_down(&fx);
 }
 
 /*
- * The mock's page table (open addressing, backward-shift deletion, growth) against a plain
+ * The mock's page table (a radix tree of PTE tables, grown on demand) against a plain
  * array over 4096 pages: 20000 seeded map/unmap steps through the IOMMU core, every page
  * checked at the end, plus the refusal to map a page twice.
  */
@@ -1080,15 +1024,15 @@ static void test_dma_iommu_mock_page_table_matches_model(void **state)
 {
 	enum { NPG = 4096 };
 	static uint64_t model[NPG]; /* phys + 1, 0 when unmapped */
-	uint64_t seed = 42;
+	struct iommusim_rng rng = test_rng(42);
 	size_t mapped = 0;
-	struct fx fx;
+	struct mock_fx fx;
 
 	(void)state;
 	memset(model, 0, sizeof(model));
-	fx_base(&fx, NULL);
+	mock_fx_base(&fx, NULL);
 	for (unsigned int step = 0; step < 20000; step++) {
-		uint64_t r = prng_next(&seed), pg = r % NPG, iova = 0x40000000 + pg * PAGE;
+		uint64_t r = iommusim_rng_u64(&rng), pg = r % NPG, iova = 0x40000000 + pg * PAGE;
 
 		if (model[pg]) {
 			assert_int_equal(iommusim_iommu_unmap(fx.dom, fx.cpu[0], iova, PAGE), PAGE);
@@ -1119,13 +1063,74 @@ static void test_dma_iommu_mock_page_table_matches_model(void **state)
 					 -EEXIST);
 		}
 	}
-	iommusim_domain_destroy(fx.dom);
-	fx.dom = NULL;
-	iommusim_clock_destroy(fx.clock);
-	for (unsigned int i = 0; i < NCPU; i++)
-		iommusim_cpu_destroy(fx.cpu[i]);
-	assert_int_equal(iommusim_mem_live_objects(fx.mem), 0);
-	iommusim_mem_destroy(fx.mem);
+	mock_fx_down(&fx);
+}
+
+/* The units of DMA calls reported on @cpu so far. */
+static void expect_call_units(struct iommusim_cpu *cpu, uint64_t maps, uint64_t unmaps)
+{
+	assert_int_equal(iommusim_cpu_work(cpu, IOMMUSIM_WORK_DMA_MAP), maps);
+	assert_int_equal(iommusim_cpu_work(cpu, IOMMUSIM_WORK_DMA_UNMAP), unmaps);
+}
+
+/*
+ * The DMA API reports every call it hands to the DMA ops as one unit of the call's own work,
+ * on the calling CPU: map_page, map_sg and alloc_coherent one IOMMUSIM_WORK_DMA_MAP, their
+ * undoing one IOMMUSIM_WORK_DMA_UNMAP, whatever the size. A map the ops refuse was a call all
+ * the same; a call refused before the ops (nothing to map, no DMA ops) reports nothing.
+ */
+static void test_dma_iommu_api_reports_one_unit_per_call(void **state)
+{
+	struct iommusim_device *bare;
+	struct iommusim_cpu *cpu;
+	struct iommusim_sg sg[2];
+	uint64_t dma = BAD_DMA;
+	unsigned int n = 0;
+	struct mock_fx fx;
+
+	(void)state;
+	fx_up(&fx, NULL, NULL, NULL, NULL);
+	cpu = fx.cpu[1];
+	assert_int_equal(iommusim_dma_map_page(fx.dev, cpu, 0x100000, 4 * PAGE,
+					       IOMMUSIM_DMA_TO_DEVICE, &dma),
+			 0);
+	expect_call_units(cpu, 1, 0);
+	iommusim_dma_unmap_page(fx.dev, cpu, dma, 4 * PAGE, IOMMUSIM_DMA_TO_DEVICE);
+	expect_call_units(cpu, 1, 1);
+
+	sg_set(&sg[0], 0x200000, PAGE);
+	sg_set(&sg[1], 0x400000, PAGE);
+	assert_int_equal(iommusim_dma_map_sg(fx.dev, cpu, sg, 2, IOMMUSIM_DMA_FROM_DEVICE, &n), 0);
+	expect_call_units(cpu, 2, 1);
+	iommusim_dma_unmap_sg(fx.dev, cpu, sg, 2, IOMMUSIM_DMA_FROM_DEVICE);
+	expect_call_units(cpu, 2, 2);
+
+	assert_int_equal(iommusim_dma_alloc_coherent(fx.dev, cpu, 0x600000, 2 * PAGE, &dma), 0);
+	expect_call_units(cpu, 3, 2);
+	iommusim_dma_free_coherent(fx.dev, cpu, 2 * PAGE, dma);
+	expect_call_units(cpu, 3, 3);
+
+	mock_fail_map_pages(fx.m, -EIO, 0, 1);
+	assert_int_equal(
+		iommusim_dma_map_page(fx.dev, cpu, 0x100000, PAGE, IOMMUSIM_DMA_TO_DEVICE, &dma),
+		-EIO);
+	expect_call_units(cpu, 4, 3);
+
+	assert_int_equal(iommusim_dma_map_sg(fx.dev, cpu, sg, 0, IOMMUSIM_DMA_TO_DEVICE, &n),
+			 -EINVAL);
+	iommusim_dma_unmap_sg(fx.dev, cpu, sg, 0, IOMMUSIM_DMA_TO_DEVICE);
+	assert_int_equal(iommusim_dma_alloc_coherent(fx.dev, cpu, 0x600000, 0, &dma), -EINVAL);
+	bare = mock_fx_device(&fx, NULL, NULL);
+	assert_int_equal(
+		iommusim_dma_map_page(bare, cpu, 0x100000, PAGE, IOMMUSIM_DMA_TO_DEVICE, &dma),
+		-ENODEV);
+	iommusim_dma_unmap_page(bare, cpu, 0, PAGE, IOMMUSIM_DMA_TO_DEVICE);
+	iommusim_dma_free_coherent(bare, cpu, PAGE, 0);
+	expect_call_units(cpu, 4, 3);
+	/* Only the calling CPU is charged. */
+	expect_call_units(fx.cpu[0], 0, 0);
+	iommusim_device_destroy(bare);
+	mock_fx_down(&fx);
 }
 
 int main(void)
@@ -1156,6 +1161,7 @@ int main(void)
 		cmocka_unit_test(test_dma_iommu_setup_errors),
 		cmocka_unit_test(test_dma_iommu_teardown_leaks_nothing),
 		cmocka_unit_test(test_dma_iommu_mock_page_table_matches_model),
+		cmocka_unit_test(test_dma_iommu_api_reports_one_unit_per_call),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

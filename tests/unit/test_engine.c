@@ -17,6 +17,10 @@
 
 #include "engine/engine_internal.h"
 #include "failing_mem.h"
+#include "fields.h"
+
+/* A counter and the value it must have, for EXPECT_FIELDS(). */
+#define SERVER_STATS(field, value) FIELD(struct iommusim_server_stats, field, value)
 
 #define HZ_1GHZ 1000000000ull
 
@@ -733,6 +737,16 @@ static void timer_cb(struct iommusim_timer *t, struct iommusim_cpu *cpu, void *a
 	}
 }
 
+/* The timer has fired @n times, the last at cycle @at, @at_ns ns, on CPU @cpu. */
+static void expect_fired(const struct timer_log *l, unsigned int n, uint64_t at, uint64_t at_ns,
+			 unsigned int cpu)
+{
+	assert_int_equal(l->n, n);
+	assert_int_equal(l->at[n - 1], at);
+	assert_int_equal(l->at_ns[n - 1], at_ns);
+	assert_int_equal(l->cpu[n - 1], cpu);
+}
+
 static void test_engine_timer_fires_at_simulated_time_on_arming_cpu(void **state)
 {
 	struct iommusim_mem *mem = new_mem();
@@ -756,17 +770,11 @@ static void test_engine_timer_fires_at_simulated_time_on_arming_cpu(void **state
 	assert_int_equal(l.n, 0);
 	assert_int_equal(iommusim_clock_now_ns(clock), 999);
 	iommusim_engine_run_until(e, 5200);
-	assert_int_equal(l.n, 1);
-	assert_int_equal(l.at[0], 5200);
-	assert_int_equal(l.at_ns[0], 1000);
-	assert_int_equal(l.cpu[0], 1);
+	expect_fired(&l, 1, 5200, 1000, 1);
 	/* Re-armed from its callback at 1000 ns for 500 ns more: 1500 ns = cycle 7800. */
 	assert_true(iommusim_timer_pending(t));
 	assert_int_equal(iommusim_engine_run(e), 1);
-	assert_int_equal(l.n, 2);
-	assert_int_equal(l.at[1], 7800);
-	assert_int_equal(l.at_ns[1], 1500);
-	assert_int_equal(l.cpu[1], 1);
+	expect_fired(&l, 2, 7800, 1500, 1);
 	assert_false(iommusim_timer_pending(t));
 	assert_int_equal(iommusim_clock_pending(clock), 0);
 
@@ -775,10 +783,7 @@ static void test_engine_timer_fires_at_simulated_time_on_arming_cpu(void **state
 	iommusim_engine_run_until(e, iommusim_engine_ns_to_cycles(e, 2000));
 	assert_false(iommusim_timer_schedule(t, iommusim_engine_cpu(e, 1), 100));
 	iommusim_engine_run(e);
-	assert_int_equal(l.n, 3);
-	assert_int_equal(l.at_ns[2], 2500);
-	assert_int_equal(l.at[2], 13000);
-	assert_int_equal(l.cpu[2], 0);
+	expect_fired(&l, 3, 13000, 2500, 0);
 
 	/* A cancelled timer leaves nothing queued. */
 	assert_true(iommusim_timer_schedule(t, iommusim_engine_cpu(e, 0), 10));
@@ -887,12 +892,9 @@ static void test_engine_server_fifo_waits_by_hand(void **state)
 		assert_int_equal(iommusim_engine_cpu_now(e, r[i].cpu), cpu_now[i]);
 	}
 	iommusim_engine_server_stats(s, &st);
-	assert_int_equal(st.requests, 3);
-	assert_int_equal(st.waited, 2);
-	assert_int_equal(st.wait_total, 15);
-	assert_int_equal(st.wait_max, 10);
-	assert_int_equal(st.busy, 45);
-	assert_int_equal(st.since, 0);
+	EXPECT_FIELDS(&st, SERVER_STATS(requests, 3), SERVER_STATS(waited, 2),
+		      SERVER_STATS(wait_total, 15), SERVER_STATS(wait_max, 10),
+		      SERVER_STATS(busy, 45), SERVER_STATS(since, 0));
 	assert_true(iommusim_engine_server_utilisation(s, 45) == 1.0);
 	assert_true(iommusim_engine_server_utilisation(s, 60) == 0.75);
 	assert_true(iommusim_engine_server_utilisation(s, 0) == 0.0);
@@ -908,9 +910,8 @@ static void test_engine_server_fifo_waits_by_hand(void **state)
 	assert_int_equal(iommusim_engine_server_use(e, s, NULL, 100, 10, NULL, &en0), 20);
 	assert_int_equal(en0, 130);
 	iommusim_engine_server_stats(s, &st);
-	assert_int_equal(st.requests, 3);
-	assert_int_equal(st.wait_total, 30);
-	assert_int_equal(st.since, 100);
+	EXPECT_FIELDS(&st, SERVER_STATS(requests, 3), SERVER_STATS(wait_total, 30),
+		      SERVER_STATS(since, 100));
 	assert_true(iommusim_engine_server_utilisation(s, 160) == 0.5);
 	assert_int_equal(iommusim_engine_cpu_now(e, r[0].cpu), 100);
 	done(e, mem);
@@ -942,11 +943,9 @@ static void test_engine_server_late_caller_takes_earliest_fitting_gap(void **sta
 	iommusim_engine_run_until(e, 200);
 	assert_int_equal(iommusim_engine_server_use(e, s, NULL, 200, 10, &start, NULL), 0);
 	iommusim_engine_server_stats(s, &st);
-	assert_int_equal(st.requests, 5);
-	assert_int_equal(st.waited, 2);
-	assert_int_equal(st.wait_total, 80);
-	assert_int_equal(st.wait_max, 75);
-	assert_int_equal(st.busy, 165);
+	EXPECT_FIELDS(&st, SERVER_STATS(requests, 5), SERVER_STATS(waited, 2),
+		      SERVER_STATS(wait_total, 80), SERVER_STATS(wait_max, 75),
+		      SERVER_STATS(busy, 165));
 
 	/*
 	 * 40 disjoint stretches [10000 - 100k, +10), booked newest-lowest: beyond 32 the closest

@@ -19,16 +19,7 @@
 
 #include "arch/s390/zpci_insn.h"
 #include "ioat_platform.h"
-
-/* A fixed-seed generator, so randomised sequences are the same on every run. */
-static uint64_t splitmix64(uint64_t *x)
-{
-	uint64_t z = (*x += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
+#include "test_rng.h"
 
 struct fix {
 	struct iommusim_mem *mem;
@@ -56,6 +47,13 @@ static void fix_fini(struct fix *f)
 	iommusim_cpu_destroy(f->cpu);
 	assert_int_equal(iommusim_mem_live_objects(f->mem), 0);
 	iommusim_mem_destroy(f->mem);
+}
+
+/* Queue @n answers cc @cc with status @status. */
+static void push(struct fix *f, unsigned int n, uint8_t cc, uint8_t status)
+{
+	for (unsigned int i = 0; i < n; i++)
+		assert_int_equal(iommusim_firmware_script_push(f->fw, cc, status), 0);
 }
 
 static void get_call(struct iommusim_firmware *fw, size_t i, struct iommusim_firmware_call *c)
@@ -232,7 +230,7 @@ static void test_firmware_script_logs_set_ioat(void **state)
 
 	(void)state;
 	fix_init(&f, 1);
-	assert_int_equal(iommusim_firmware_script_push(f.fw, IOMMUSIM_FW_CC_ERROR, 16), 0);
+	push(&f, 1, IOMMUSIM_FW_CC_ERROR, 16);
 	/* QEMU's window for 4 GiB of guest memory: [4 GiB, 8 GiB - 1], 4 GiB long */
 	assert_int_equal(iommusim_firmware_set_ioat(f.fw, 0x77, 0x100000000ull, 0x1ffffffffull,
 						    table), 0);
@@ -316,14 +314,14 @@ static void test_firmware_script_queue_matches_fifo_model(void **state)
 	enum { N = 2000 };
 	static uint8_t model_cc[N], model_st[N];
 	size_t head = 0, tail = 0;
-	uint64_t seed = 42;
+	struct iommusim_rng rng = test_rng(42);
 	struct fix f;
 	uint8_t status;
 
 	(void)state;
 	fix_init(&f, 1);
 	while (tail < N || head < tail) {
-		uint64_t r = splitmix64(&seed);
+		uint64_t r = iommusim_rng_u64(&rng);
 
 		/* Pushes slightly more likely than calls, so the queue grows while wrapping. */
 		if (tail < N && (r % 5) < 3) {
@@ -360,8 +358,8 @@ static void test_firmware_script_log_records_every_call(void **state)
 	(void)state;
 	fix_init(&f, 1);
 	assert_int_equal(iommusim_cpu_create(f.mem, 5, &cpu5), 0);
-	assert_int_equal(iommusim_firmware_script_push(f.fw, 1, 16), 0);
-	assert_int_equal(iommusim_firmware_script_push(f.fw, 2, 0), 0);
+	push(&f, 1, 1, 16);
+	push(&f, 1, 2, 0);
 
 	assert_int_equal(iommusim_firmware_rpcit(f.fw, f.cpu, 0x11, 0x1000, 0x2000, &status), 1);
 	assert_int_equal(iommusim_firmware_rpcit(f.fw, cpu5, 0x22, 0xfffff000ull, 0x1000, &status),
@@ -395,7 +393,7 @@ static void test_firmware_script_log_records_every_call(void **state)
 	assert_int_equal(iommusim_firmware_script_log_get(f.fw, 3, &c), -ERANGE);
 
 	/* Clearing empties the log only: a queued answer survives and the next call is entry 0. */
-	assert_int_equal(iommusim_firmware_script_push(f.fw, 3, 0), 0);
+	push(&f, 1, 3, 0);
 	iommusim_firmware_script_log_clear(f.fw);
 	assert_int_equal(iommusim_firmware_script_log_len(f.fw), 0);
 	assert_int_equal(iommusim_firmware_script_log_get(f.fw, 0, &c), -ERANGE);
@@ -455,9 +453,8 @@ static void test_firmware_refresh_trans_retries_busy(void **state)
 	(void)state;
 	fix_init(&f, 1);
 	/* busy, busy, busy, done: three retries, so four instructions and three work units. */
-	for (int i = 0; i < 3; i++)
-		assert_int_equal(iommusim_firmware_script_push(f.fw, 2, 0), 0);
-	assert_int_equal(iommusim_firmware_script_push(f.fw, 0, 0), 0);
+	push(&f, 3, 2, 0);
+	push(&f, 1, 0, 0);
 	assert_int_equal(isim_zpci_refresh_trans(f.fw, f.cpu, 9, 0x2000, 0x1000, 10), 0);
 	assert_log_all(f.fw, 4, 9, 0x2000, 0x1000);
 	assert_int_equal(iommusim_cpu_work(f.cpu, IOMMUSIM_WORK_FW_BUSY_RETRY), 3);
@@ -467,8 +464,8 @@ static void test_firmware_refresh_trans_retries_busy(void **state)
 
 	/* Busy then a final error: the final answer's status decides (cc 1/16 -> -ENOMEM). */
 	iommusim_cpu_work_reset(f.cpu);
-	assert_int_equal(iommusim_firmware_script_push(f.fw, 2, 0), 0);
-	assert_int_equal(iommusim_firmware_script_push(f.fw, 1, 16), 0);
+	push(&f, 1, 2, 0);
+	push(&f, 1, 1, 16);
 	assert_int_equal(isim_zpci_refresh_trans(f.fw, f.cpu, 9, 0x2000, 0x1000, 10), -ENOMEM);
 	assert_int_equal(iommusim_cpu_work(f.cpu, IOMMUSIM_WORK_FW_BUSY_RETRY), 1);
 	fix_fini(&f);
@@ -485,9 +482,8 @@ static void test_firmware_refresh_trans_busy_bound_gives_ebusy(void **state)
 	 * allowed: -EBUSY after 3 calls and 2 work units. The queued cc 0 behind them is never
 	 * reached, which proves no fourth call was made.
 	 */
-	for (int i = 0; i < 3; i++)
-		assert_int_equal(iommusim_firmware_script_push(f.fw, 2, 0), 0);
-	assert_int_equal(iommusim_firmware_script_push(f.fw, 0, 0), 0);
+	push(&f, 3, 2, 0);
+	push(&f, 1, 0, 0);
 	assert_int_equal(isim_zpci_refresh_trans(f.fw, f.cpu, 3, 0, 4096, 2), -EBUSY);
 	assert_log_all(f.fw, 3, 3, 0, 4096);
 	assert_int_equal(iommusim_cpu_work(f.cpu, IOMMUSIM_WORK_FW_BUSY_RETRY), 2);
@@ -497,16 +493,14 @@ static void test_firmware_refresh_trans_busy_bound_gives_ebusy(void **state)
 	iommusim_firmware_script_log_clear(f.fw);
 	iommusim_cpu_work_reset(f.cpu);
 	assert_int_equal(isim_zpci_refresh_trans(f.fw, f.cpu, 3, 0, 4096, 2), 0); /* drains cc 0 */
-	for (int i = 0; i < 2; i++)
-		assert_int_equal(iommusim_firmware_script_push(f.fw, 2, 0), 0);
+	push(&f, 2, 2, 0);
 	assert_int_equal(isim_zpci_refresh_trans(f.fw, f.cpu, 3, 0, 4096, 2), 0);
 	assert_int_equal(iommusim_cpu_work(f.cpu, IOMMUSIM_WORK_FW_BUSY_RETRY), 2);
 	assert_int_equal(iommusim_firmware_script_log_len(f.fw), 1 + 3);
 
 	/* 0 selects the large default bound, not "no retries": 5 busy answers are ridden out. */
 	iommusim_cpu_work_reset(f.cpu);
-	for (int i = 0; i < 5; i++)
-		assert_int_equal(iommusim_firmware_script_push(f.fw, 2, 0), 0);
+	push(&f, 5, 2, 0);
 	assert_int_equal(isim_zpci_refresh_trans(f.fw, f.cpu, 3, 0, 4096, 0), 0);
 	assert_int_equal(iommusim_cpu_work(f.cpu, IOMMUSIM_WORK_FW_BUSY_RETRY), 5);
 	fix_fini(&f);
@@ -520,9 +514,9 @@ static void test_firmware_refresh_trans_no_resources_is_enomem(void **state)
 	(void)state;
 	fix_init(&f, 1);
 	/* zpci_refresh_trans(): cc 1 with status 4 or 16 is "insufficient resources", i.e. -ENOMEM. */
-	assert_int_equal(iommusim_firmware_script_push(f.fw, 1, 4), 0);
+	push(&f, 1, 1, 4);
 	assert_int_equal(isim_zpci_refresh_trans(f.fw, f.cpu, 1, 0, 4096, 0), -ENOMEM);
-	assert_int_equal(iommusim_firmware_script_push(f.fw, 1, 16), 0);
+	push(&f, 1, 1, 16);
 	assert_int_equal(isim_zpci_refresh_trans(f.fw, f.cpu, 1, 0, 4096, 0), -ENOMEM);
 	/* Neither is retried: one call each. */
 	assert_int_equal(iommusim_firmware_script_log_len(f.fw), 2);
@@ -545,12 +539,12 @@ static void test_firmware_refresh_trans_other_errors_are_eio(void **state)
 		assert_int_equal(isim_zpci_refresh_trans(f.fw, f.cpu, 1, 0, 4096, 0), -EIO);
 	}
 	/* cc 3 is -EIO whatever the status: the status byte only matters with cc 1. */
-	assert_int_equal(iommusim_firmware_script_push(f.fw, 3, 0), 0);
+	push(&f, 1, 3, 0);
 	assert_int_equal(isim_zpci_refresh_trans(f.fw, f.cpu, 1, 0, 4096, 0), -EIO);
-	assert_int_equal(iommusim_firmware_script_push(f.fw, 3, 4), 0);
+	push(&f, 1, 3, 4);
 	assert_int_equal(isim_zpci_refresh_trans(f.fw, f.cpu, 1, 0, 4096, 0), -EIO);
 	/* Likewise a status on a cc 0 answer does not turn success into failure. */
-	assert_int_equal(iommusim_firmware_script_push(f.fw, 0, 16), 0);
+	push(&f, 1, 0, 16);
 	assert_int_equal(isim_zpci_refresh_trans(f.fw, f.cpu, 1, 0, 4096, 0), 0);
 	assert_int_equal(iommusim_cpu_work(f.cpu, IOMMUSIM_WORK_FW_BUSY_RETRY), 0);
 	fix_fini(&f);

@@ -25,7 +25,7 @@
 #include <iommusim/iova.h>
 #include <iommusim/mem.h>
 
-#include "mock_iommu.h"
+#include "mock_fixture.h"
 
 #define NCPU 4
 #define PAGE 0x1000ull
@@ -34,19 +34,10 @@
 #define LIMIT48 ((1ull << 36) - 1)
 #define MS 1000000ull
 
-struct fx {
-	struct iommusim_mem *mem;
-	struct iommusim_clock *clock;
-	struct iommusim_cpu *cpu[NCPU];
-	struct mock_domain *m;
-	struct iommusim_domain *dom;
-	struct iommusim_device *dev;
-	struct iommusim_iova_domain *iovad;
-	uint64_t next_phys;
-};
+_Static_assert(NCPU == MOCK_FX_CPUS, "the tests use every CPU of the fixture");
 
 /* Lazy, 6.7, NCPU CPUs, per-CPU queues of @fq_size (0: default), the manual clock. */
-static struct iommusim_dma_iommu_config lazy_cfg(struct fx *fx, uint32_t fq_size)
+static struct iommusim_dma_iommu_config lazy_cfg(struct mock_fx *fx, uint32_t fq_size)
 {
 	return (struct iommusim_dma_iommu_config){
 		.mode = IOMMUSIM_DMA_LAZY,
@@ -57,54 +48,30 @@ static struct iommusim_dma_iommu_config lazy_cfg(struct fx *fx, uint32_t fq_size
 	};
 }
 
-static void fx_base(struct fx *fx, enum iommusim_kernel kernel, const struct mock_device_cfg *md)
+/* The fixture with one device ("fqdev", 64-bit mask) of the mock's properties @md. */
+static void fx_base(struct mock_fx *fx, enum iommusim_kernel kernel,
+		    const struct mock_device_cfg *md)
 {
 	struct iommusim_device_config dcfg = { .name = "fqdev", .dma_mask = MASK64 };
 	struct mock_domain_cfg mcfg = { .kernel = kernel };
-	struct mock_device_cfg mdef = { 0 };
 
-	memset(fx, 0, sizeof(*fx));
-	assert_int_equal(iommusim_mem_create(IOMMUSIM_MEM_DEFAULT, &fx->mem), 0);
-	assert_int_equal(iommusim_manual_clock_create(fx->mem, &fx->clock), 0);
-	for (unsigned int i = 0; i < NCPU; i++)
-		assert_int_equal(iommusim_cpu_create(fx->mem, i, &fx->cpu[i]), 0);
-	assert_int_equal(mock_domain_create(fx->mem, &mcfg, &fx->m), 0);
-	fx->dom = mock_dom(fx->m);
-	assert_int_equal(iommusim_device_create(fx->mem, &dcfg, &fx->dev), 0);
-	assert_int_equal(mock_device_set(fx->dev, md ? md : &mdef), 0);
+	mock_fx_base(fx, &mcfg);
+	fx->dev = mock_fx_device(fx, &dcfg, md);
 	fx->next_phys = 0x100000;
 }
 
-static void fx_setup(struct fx *fx, const struct iommusim_dma_iommu_config *cfg)
-{
-	assert_int_equal(iommusim_dma_iommu_setup(fx->dev, fx->dom, cfg), 0);
-	fx->iovad = iommusim_dma_iova_domain(fx->dev);
-	assert_non_null(fx->iovad);
-}
-
-static void fx_up(struct fx *fx, uint32_t fq_size)
+static void fx_up(struct mock_fx *fx, uint32_t fq_size)
 {
 	struct iommusim_dma_iommu_config cfg;
 
 	fx_base(fx, IOMMUSIM_KERNEL_6_7, NULL);
 	cfg = lazy_cfg(fx, fq_size);
-	fx_setup(fx, &cfg);
+	mock_fx_setup(fx, &cfg);
 }
 
-static void fx_down(struct fx *fx)
-{
-	iommusim_device_destroy(fx->dev);
-	iommusim_domain_destroy(fx->dom);
-	assert_int_equal(iommusim_clock_pending(fx->clock), 0);
-	iommusim_clock_destroy(fx->clock);
-	for (unsigned int i = 0; i < NCPU; i++)
-		iommusim_cpu_destroy(fx->cpu[i]);
-	assert_int_equal(iommusim_mem_live_objects(fx->mem), 0);
-	iommusim_mem_destroy(fx->mem);
-}
 
 /* Map one page of fresh memory on @cpu. */
-static uint64_t map1(struct fx *fx, unsigned int cpu)
+static uint64_t map1(struct mock_fx *fx, unsigned int cpu)
 {
 	uint64_t dma = ~0ull;
 
@@ -114,17 +81,38 @@ static uint64_t map1(struct fx *fx, unsigned int cpu)
 	return dma;
 }
 
-static void unmap1(struct fx *fx, unsigned int cpu, uint64_t dma)
+static void unmap1(struct mock_fx *fx, unsigned int cpu, uint64_t dma)
 {
 	iommusim_dma_unmap_page(fx->dev, fx->cpu[cpu], dma, PAGE, IOMMUSIM_DMA_TO_DEVICE);
 }
 
-static size_t flushes(struct fx *fx)
+/* Map @n pages into @dma, on CPU 0 or (@spread) on each CPU in turn. */
+static void map_many(struct mock_fx *fx, uint64_t *dma, unsigned int n, bool spread)
+{
+	for (unsigned int i = 0; i < n; i++)
+		dma[i] = map1(fx, spread ? i % NCPU : 0);
+}
+
+/* Unmap the first @n of @dma on the CPUs map_many() mapped them on. */
+static void unmap_many(struct mock_fx *fx, const uint64_t *dma, unsigned int n, bool spread)
+{
+	for (unsigned int i = 0; i < n; i++)
+		unmap1(fx, spread ? i % NCPU : 0, dma[i]);
+}
+
+/* @n pages mapped and unmapped at once, on each CPU in turn. */
+static void churn(struct mock_fx *fx, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++)
+		unmap1(fx, i % NCPU, map1(fx, i % NCPU));
+}
+
+static size_t flushes(struct mock_fx *fx)
 {
 	return mock_log_count(fx->m, MOCK_CALL_FLUSH_ALL);
 }
 
-static struct iommusim_dma_stats stats(struct fx *fx)
+static struct iommusim_dma_stats stats(struct mock_fx *fx)
 {
 	struct iommusim_dma_stats st;
 
@@ -133,7 +121,7 @@ static struct iommusim_dma_stats stats(struct fx *fx)
 }
 
 /* Single pages reclaimed into CPU @cpu's order-0 magazines. */
-static unsigned int fill(struct fx *fx, unsigned int cpu)
+static unsigned int fill(struct mock_fx *fx, unsigned int cpu)
 {
 	unsigned int loaded, prev;
 
@@ -141,7 +129,7 @@ static unsigned int fill(struct fx *fx, unsigned int cpu)
 	return loaded + prev;
 }
 
-static uint64_t depot0(struct fx *fx)
+static uint64_t depot0(struct mock_fx *fx)
 {
 	struct iommusim_iova_rcache_state rs;
 
@@ -158,14 +146,12 @@ static uint64_t depot0(struct fx *fx)
 static void test_fq_capacity_is_size_minus_one(void **state)
 {
 	uint64_t dma[8];
-	struct fx fx;
+	struct mock_fx fx;
 
 	(void)state;
 	fx_up(&fx, 8);
-	for (unsigned int i = 0; i < 8; i++)
-		dma[i] = map1(&fx, 0);
-	for (unsigned int i = 0; i < 7; i++)
-		unmap1(&fx, 0, dma[i]);
+	map_many(&fx, dma, 8, false);
+	unmap_many(&fx, dma, 7, false);
 	assert_int_equal(flushes(&fx), 0);
 	assert_int_equal(stats(&fx).fq_entries, 7);
 	assert_int_equal(fill(&fx, 0), 0);
@@ -182,7 +168,7 @@ static void test_fq_capacity_is_size_minus_one(void **state)
 	iommusim_dma_iommu_flush_queue(fx.dev, fx.cpu[0]);
 	assert_int_equal(flushes(&fx), 2);
 	assert_int_equal(fill(&fx, 0), 8);
-	fx_down(&fx);
+	mock_fx_down(&fx);
 }
 
 /*
@@ -194,14 +180,12 @@ static void test_fq_default_per_cpu_flushes_on_256th(void **state)
 {
 	struct iommusim_iova_rcache_state rs;
 	uint64_t dma[256];
-	struct fx fx;
+	struct mock_fx fx;
 
 	(void)state;
 	fx_up(&fx, 0);
-	for (unsigned int i = 0; i < 256; i++)
-		dma[i] = map1(&fx, 0);
-	for (unsigned int i = 0; i < 255; i++)
-		unmap1(&fx, 0, dma[i]);
+	map_many(&fx, dma, 256, false);
+	unmap_many(&fx, dma, 255, false);
 	assert_int_equal(flushes(&fx), 0);
 	unmap1(&fx, 0, dma[255]);
 	assert_int_equal(flushes(&fx), 1);
@@ -209,7 +193,7 @@ static void test_fq_default_per_cpu_flushes_on_256th(void **state)
 	assert_int_equal(depot0(&fx), 1);
 	assert_int_equal(iommusim_iova_rcache_state(fx.iovad, 0, &rs), 0);
 	assert_true(rs.work_pending);
-	fx_down(&fx);
+	mock_fx_down(&fx);
 }
 
 /*
@@ -221,7 +205,7 @@ static void test_fq_default_per_cpu_flushes_on_256th(void **state)
 static void test_fq_per_cpu_queues_are_independent(void **state)
 {
 	uint64_t d0[256], d1[256];
-	struct fx fx;
+	struct mock_fx fx;
 
 	(void)state;
 	fx_up(&fx, 0);
@@ -245,7 +229,7 @@ static void test_fq_per_cpu_queues_are_independent(void **state)
 	assert_int_equal(stats(&fx).fq_full_flushes, 1);
 	assert_int_equal(fill(&fx, 0) + fill(&fx, 1) + depot0(&fx) * IOMMUSIM_IOVA_MAG_SIZE,
 			 510);
-	fx_down(&fx);
+	mock_fx_down(&fx);
 }
 
 /*
@@ -257,23 +241,21 @@ static void test_fq_single_queue_shared_by_all_cpus(void **state)
 {
 	struct iommusim_dma_iommu_config cfg;
 	uint64_t dma[8];
-	struct fx fx;
+	struct mock_fx fx;
 
 	(void)state;
 	fx_base(&fx, IOMMUSIM_KERNEL_6_7, NULL);
 	cfg = lazy_cfg(&fx, 8);
 	cfg.fq_type = IOMMUSIM_FQ_SINGLE;
-	fx_setup(&fx, &cfg);
-	for (unsigned int i = 0; i < 8; i++)
-		dma[i] = map1(&fx, i % NCPU);
-	for (unsigned int i = 0; i < 7; i++)
-		unmap1(&fx, i % NCPU, dma[i]);
+	mock_fx_setup(&fx, &cfg);
+	map_many(&fx, dma, 8, true);
+	unmap_many(&fx, dma, 7, true);
 	assert_int_equal(flushes(&fx), 0);
 	unmap1(&fx, 2, dma[7]);
 	assert_int_equal(flushes(&fx), 1);
 	assert_int_equal(fill(&fx, 2), 7);
 	assert_int_equal(fill(&fx, 0) + fill(&fx, 1) + fill(&fx, 3), 0);
-	fx_down(&fx);
+	mock_fx_down(&fx);
 }
 
 /*
@@ -285,16 +267,14 @@ static void test_fq_single_default_holds_32767(void **state)
 	struct mock_device_cfg shadow = { .shadow_on_flush = true };
 	struct iommusim_dma_iommu_config cfg;
 	static uint64_t dma[32768];
-	struct fx fx;
+	struct mock_fx fx;
 
 	(void)state;
 	fx_base(&fx, IOMMUSIM_KERNEL_6_7, &shadow);
 	cfg = lazy_cfg(&fx, 0);
-	fx_setup(&fx, &cfg);
-	for (unsigned int i = 0; i < 32768; i++)
-		dma[i] = map1(&fx, i % NCPU);
-	for (unsigned int i = 0; i < 32767; i++)
-		unmap1(&fx, i % NCPU, dma[i]);
+	mock_fx_setup(&fx, &cfg);
+	map_many(&fx, dma, 32768, true);
+	unmap_many(&fx, dma, 32767, true);
 	assert_int_equal(flushes(&fx), 0);
 	unmap1(&fx, 3, dma[32767]);
 	assert_int_equal(flushes(&fx), 1);
@@ -305,28 +285,30 @@ static void test_fq_single_default_holds_32767(void **state)
 	(void)iommusim_manual_clock_tick(fx.clock);
 	assert_int_equal(iommusim_clock_now_ns(fx.clock), 1000 * MS);
 	assert_int_equal(stats(&fx).fq_timer_flushes, 1);
-	fx_down(&fx);
+	mock_fx_down(&fx);
 }
 
 struct inflight {
-	struct fx *fx;
+	struct mock_fx *fx;
 	uint64_t dma;
 	bool done;
 };
 
 /* Runs inside flush_iotlb_all: CPU 1 unmaps while the flush has started but not finished. */
-static void unmap_during_flush(void *arg, struct iommusim_cpu *cpu)
+static void unmap_during_flush(void *arg, struct mock_domain *m, enum mock_call_kind kind,
+			       struct iommusim_cpu *cpu)
 {
 	struct inflight *in = arg;
 
+	(void)m;
 	(void)cpu;
-	if (in->done)
+	if (in->done || kind != MOCK_CALL_FLUSH_ALL)
 		return;
 	in->done = true;
 	unmap1(in->fx, 1, in->dma);
 }
 
-static uint64_t alloc_fast_pfn(struct fx *fx, unsigned int cpu)
+static uint64_t alloc_fast_pfn(struct mock_fx *fx, unsigned int cpu)
 {
 	uint64_t pfn = 0;
 
@@ -347,7 +329,7 @@ static void test_fq_reclaim_needs_flush_started_after_unmap(void **state)
 {
 	struct inflight in;
 	uint64_t x, y, p;
-	struct fx fx;
+	struct mock_fx fx;
 
 	(void)state;
 	fx_up(&fx, 0);
@@ -361,9 +343,9 @@ static void test_fq_reclaim_needs_flush_started_after_unmap(void **state)
 
 	y = map1(&fx, 1);
 	in = (struct inflight){ .fx = &fx, .dma = y };
-	mock_set_flush_hook(fx.m, unmap_during_flush, &in);
+	mock_set_sync_hook(fx.m, unmap_during_flush, &in);
 	iommusim_dma_iommu_flush_queue(fx.dev, fx.cpu[0]);
-	mock_set_flush_hook(fx.m, NULL, NULL);
+	mock_set_sync_hook(fx.m, NULL, NULL);
 	assert_true(in.done);
 	assert_int_equal(stats(&fx).fq_entries, 2);
 	assert_int_equal(fill(&fx, 0) + fill(&fx, 1), 0);
@@ -376,11 +358,11 @@ static void test_fq_reclaim_needs_flush_started_after_unmap(void **state)
 	iommusim_dma_iommu_flush_queue(fx.dev, fx.cpu[0]);
 	assert_int_equal(fill(&fx, 0), 1);
 	assert_int_equal(alloc_fast_pfn(&fx, 0), y >> 12);
-	fx_down(&fx);
+	mock_fx_down(&fx);
 }
 
 struct midway {
-	struct fx *fx;
+	struct mock_fx *fx;
 	uint64_t dma;
 	uint64_t now_ns;
 };
@@ -408,7 +390,7 @@ static void test_fq_timer_armed_once_not_pushed_back(void **state)
 	struct iommusim_timer *helper;
 	struct midway mw;
 	uint64_t a, b;
-	struct fx fx;
+	struct mock_fx fx;
 
 	(void)state;
 	fx_up(&fx, 0);
@@ -437,7 +419,7 @@ static void test_fq_timer_armed_once_not_pushed_back(void **state)
 	assert_int_equal(iommusim_clock_now_ns(fx.clock), 20 * MS);
 	assert_int_equal(stats(&fx).fq_timer_flushes, 2);
 	iommusim_timer_destroy(helper);
-	fx_down(&fx);
+	mock_fx_down(&fx);
 }
 
 /*
@@ -447,7 +429,7 @@ static void test_fq_timer_armed_once_not_pushed_back(void **state)
 static void test_fq_timer_flushes_once_and_drains_every_queue(void **state)
 {
 	uint64_t dma[NCPU];
-	struct fx fx;
+	struct mock_fx fx;
 
 	(void)state;
 	fx_up(&fx, 0);
@@ -464,7 +446,7 @@ static void test_fq_timer_flushes_once_and_drains_every_queue(void **state)
 		assert_int_equal(fill(&fx, c), 0);
 	assert_int_equal(stats(&fx).fq_timer_flushes, 1);
 	assert_int_equal(stats(&fx).fq_full_flushes, 0);
-	fx_down(&fx);
+	mock_fx_down(&fx);
 }
 
 /*
@@ -475,29 +457,27 @@ static void test_fq_timer_flushes_once_and_drains_every_queue(void **state)
 static void test_fq_teardown_with_queued_entries_leaks_nothing(void **state)
 {
 	struct iommusim_dma_iommu_config cfg;
-	struct fx fx;
+	struct mock_fx fx;
 
 	(void)state;
 	fx_up(&fx, 8);
-	for (unsigned int i = 0; i < 20; i++)
-		unmap1(&fx, i % NCPU, map1(&fx, i % NCPU));
+	churn(&fx, 20);
 	assert_int_equal(iommusim_clock_pending(fx.clock), 1);
 	iommusim_device_destroy(fx.dev);
 	fx.dev = NULL;
 	assert_int_equal(iommusim_manual_clock_tick(fx.clock), 1);
 	/* 5 entries per CPU fit rings of 8: the only flush is the timer's. */
 	assert_int_equal(flushes(&fx), 1);
-	fx_down(&fx);
+	mock_fx_down(&fx);
 
 	fx_base(&fx, IOMMUSIM_KERNEL_6_7, NULL);
 	cfg = lazy_cfg(&fx, 0);
 	cfg.fq_type = IOMMUSIM_FQ_SINGLE;
-	fx_setup(&fx, &cfg);
-	for (unsigned int i = 0; i < 300; i++)
-		unmap1(&fx, i % NCPU, map1(&fx, i % NCPU));
+	mock_fx_setup(&fx, &cfg);
+	churn(&fx, 300);
 	assert_int_equal(flushes(&fx), 0);
 	assert_int_equal(iommusim_clock_pending(fx.clock), 1);
-	fx_down(&fx);
+	mock_fx_down(&fx);
 }
 
 /*
@@ -512,7 +492,7 @@ static void test_fq_kernel_6_6_per_cpu_256_only(void **state)
 	struct iommusim_dma_iommu_config cfg;
 	struct iommusim_iova_rcache_state rs;
 	uint64_t d0[256], d1[255];
-	struct fx fx;
+	struct mock_fx fx;
 
 	(void)state;
 	fx_base(&fx, IOMMUSIM_KERNEL_6_6, &shadow);
@@ -528,7 +508,7 @@ static void test_fq_kernel_6_6_per_cpu_256_only(void **state)
 	assert_int_equal(iommusim_dma_iommu_setup(fx.dev, fx.dom, &cfg), -EINVAL);
 	assert_int_equal(iommusim_domain_devices(fx.dom), 0);
 	cfg.fq_timeout_ms = 0;
-	fx_setup(&fx, &cfg);
+	mock_fx_setup(&fx, &cfg);
 
 	for (unsigned int i = 0; i < 255; i++) {
 		d0[i] = map1(&fx, 0);
@@ -549,7 +529,7 @@ static void test_fq_kernel_6_6_per_cpu_256_only(void **state)
 
 	assert_int_equal(iommusim_manual_clock_tick(fx.clock), 1);
 	assert_int_equal(iommusim_clock_now_ns(fx.clock), 10 * MS);
-	fx_down(&fx);
+	mock_fx_down(&fx);
 }
 
 /*
@@ -560,7 +540,7 @@ static void test_fq_bad_size_is_einval(void **state)
 {
 	const uint32_t bad[] = { 1, 3, 6, 100, 0x80000001u };
 	struct iommusim_dma_iommu_config cfg;
-	struct fx fx;
+	struct mock_fx fx;
 
 	(void)state;
 	fx_base(&fx, IOMMUSIM_KERNEL_6_7, NULL);
@@ -573,14 +553,14 @@ static void test_fq_bad_size_is_einval(void **state)
 	}
 	assert_int_equal(iommusim_domain_devices(fx.dom), 0);
 	cfg = lazy_cfg(&fx, 2);
-	fx_setup(&fx, &cfg);
+	mock_fx_setup(&fx, &cfg);
 	unmap1(&fx, 0, map1(&fx, 0));
 	assert_int_equal(flushes(&fx), 0);
 	unmap1(&fx, 0, map1(&fx, 0));
 	assert_int_equal(flushes(&fx), 1);
 	unmap1(&fx, 0, map1(&fx, 0));
 	assert_int_equal(flushes(&fx), 2);
-	fx_down(&fx);
+	mock_fx_down(&fx);
 }
 
 /*
@@ -591,42 +571,40 @@ static void test_fq_bad_size_is_einval(void **state)
 static void test_fq_work_reported(void **state)
 {
 	uint64_t dma[8];
-	struct fx fx;
+	struct mock_fx fx;
 
 	(void)state;
 	fx_up(&fx, 8);
-	for (unsigned int i = 0; i < 8; i++)
-		dma[i] = map1(&fx, 0);
+	map_many(&fx, dma, 8, false);
 	iommusim_cpu_work_reset(fx.cpu[0]);
-	for (unsigned int i = 0; i < 7; i++)
-		unmap1(&fx, 0, dma[i]);
+	unmap_many(&fx, dma, 7, false);
 	assert_int_equal(iommusim_cpu_work(fx.cpu[0], IOMMUSIM_WORK_FQ_ENTRY), 7);
 	unmap1(&fx, 0, dma[7]);
 	assert_int_equal(iommusim_cpu_work(fx.cpu[0], IOMMUSIM_WORK_FQ_ENTRY), 15);
 	assert_int_equal(iommusim_manual_clock_tick(fx.clock), 1);
 	assert_int_equal(iommusim_cpu_work(fx.cpu[0], IOMMUSIM_WORK_FQ_ENTRY), 16);
 	assert_int_equal(iommusim_cpu_work(fx.cpu[1], IOMMUSIM_WORK_FQ_ENTRY), 0);
-	fx_down(&fx);
+	mock_fx_down(&fx);
 }
 
 /* The flush helper is a no-op for a strict domain and for a device without dma-iommu. */
 static void test_fq_flush_helper_noop_when_strict(void **state)
 {
 	struct iommusim_dma_iommu_config cfg;
-	struct fx fx;
+	struct mock_fx fx;
 
 	(void)state;
 	fx_base(&fx, IOMMUSIM_KERNEL_6_7, NULL);
 	iommusim_dma_iommu_flush_queue(fx.dev, fx.cpu[0]);
 	cfg = lazy_cfg(&fx, 0);
 	cfg.mode = IOMMUSIM_DMA_STRICT;
-	fx_setup(&fx, &cfg);
+	mock_fx_setup(&fx, &cfg);
 	unmap1(&fx, 0, map1(&fx, 0));
 	iommusim_dma_iommu_flush_queue(fx.dev, fx.cpu[0]);
 	assert_int_equal(flushes(&fx), 0);
 	assert_int_equal(stats(&fx).fq_flushes, 0);
 	assert_int_equal(iommusim_clock_pending(fx.clock), 0);
-	fx_down(&fx);
+	mock_fx_down(&fx);
 }
 
 int main(void)

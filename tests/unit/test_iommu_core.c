@@ -32,314 +32,19 @@
 #include "base/memory.h"
 #include "base/rcu.h"
 #include "core/domain_impl.h"
+#include "fields.h"
+#include "mock_iommu.h"
+#include "sizes.h"
 
-#define SZ_4K  0x1000ull
-#define SZ_8K  0x2000ull
-#define SZ_64K 0x10000ull
-#define SZ_1M  0x100000ull
-#define SZ_2M  0x200000ull
-#define SZ_4M  0x400000ull
-#define SZ_1G  0x40000000ull
+/* A counter and the value it must have, for EXPECT_FIELDS(). */
+#define IOTLB_GATHER(field, value) FIELD(struct iommusim_iotlb_gather, field, value)
+#define MOCK_CALL(field, value) FIELD(struct mock_call, field, value)
+
 
 #define PGS_4K	     SZ_4K
 #define PGS_4K_2M_1G (SZ_4K | SZ_2M | SZ_1G)
 
 #define RW (IOMMUSIM_PROT_READ | IOMMUSIM_PROT_WRITE)
-
-/* ----------------------------------------------------------------------------------------- */
-/* The mock driver                                                                             */
-/* ----------------------------------------------------------------------------------------- */
-
-enum mock_op {
-	OP_MAP_PAGES = 1,
-	OP_UNMAP_PAGES,
-	OP_IOTLB_SYNC,
-	OP_SYNC_MAP,
-	OP_FLUSH_ALL,
-	OP_ATTACH,
-};
-
-struct mock_call {
-	enum mock_op op;
-	uint64_t iova;
-	uint64_t paddr;
-	uint64_t pgsize;
-	uint64_t pgcount;
-	/* iotlb_sync_map's size */
-	uint64_t size;
-	/* the gather iotlb_sync was handed */
-	struct iommusim_iotlb_gather g;
-	int prot;
-};
-
-struct mock_leaf {
-	uint64_t iova;
-	uint64_t paddr;
-	uint64_t size;
-	int prot;
-};
-
-#define MOCK_MAX_LEAVES 4096
-#define MOCK_MAX_LOG	64
-#define MOCK_MAX_SEEN	8
-
-struct mock_domain {
-	struct iommusim_domain dom; /* first: the core hands the driver this pointer */
-	struct mock_leaf leaves[MOCK_MAX_LEAVES];
-	unsigned int nleaves;
-	struct mock_call log[MOCK_MAX_LOG];
-	unsigned int nlog;
-	/* a driver contract the core broke (bad page size, overlap); must stay 0 */
-	unsigned int errors;
-
-	/* Injected failures. map_pages call number map_fail_call (1-based) maps map_fail_pages
-	 * pages, reports them in *mapped and returns map_fail_err. */
-	unsigned int map_calls;
-	unsigned int map_fail_call;
-	uint64_t map_fail_pages;
-	int map_fail_err;
-	int sync_map_err;
-	int attach_err;
-	/* Run inside attach_dev (the core holds the domain's device lock then). */
-	void (*attach_hook)(struct mock_domain *m, struct iommusim_device *dev);
-	void *hook_arg;
-
-	/* What the last device-list walk (iotlb_sync / flush_iotlb_all) saw. */
-	unsigned int walks;
-	unsigned int nseen;
-	char seen[MOCK_MAX_SEEN][32];
-
-	bool *freed;
-};
-
-static struct mock_domain *to_mock(struct iommusim_domain *d)
-{
-	return (struct mock_domain *)d;
-}
-
-static void mock_log(struct mock_domain *m, struct mock_call c)
-{
-	if (m->nlog < MOCK_MAX_LOG)
-		m->log[m->nlog] = c;
-	else
-		m->errors++;
-	m->nlog++;
-}
-
-/* Drivers walk the attached devices under RCU when they flush; so does the mock. */
-static void mock_walk(struct mock_domain *m)
-{
-	struct iommusim_device *dev;
-
-	m->walks++;
-	m->nseen = 0;
-	isim_rcu_read_lock();
-	isim_domain_for_each_device(&m->dom, dev) {
-		if (m->nseen < MOCK_MAX_SEEN)
-			memcpy(m->seen[m->nseen], dev->name, sizeof(dev->name));
-		m->nseen++;
-	}
-	isim_rcu_read_unlock();
-}
-
-static bool overlaps(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
-{
-	return a < b + blen && b < a + alen;
-}
-
-static int mock_map_pages(struct iommusim_domain *d, struct iommusim_cpu *cpu, uint64_t iova,
-			  uint64_t paddr, uint64_t pgsize, uint64_t pgcount, int prot,
-			  uint64_t *mapped)
-{
-	struct mock_domain *m = to_mock(d);
-	uint64_t n = pgcount;
-	int ret = 0;
-
-	(void)cpu;
-	mock_log(m, (struct mock_call){.op = OP_MAP_PAGES,
-				       .iova = iova,
-				       .paddr = paddr,
-				       .pgsize = pgsize,
-				       .pgcount = pgcount,
-				       .prot = prot});
-	m->map_calls++;
-	/* The core may only ask for a supported size at addresses aligned to it. */
-	if (!(d->pgsize_bitmap & pgsize) || (pgsize & (pgsize - 1)) ||
-	    ((iova | paddr) & (pgsize - 1)))
-		m->errors++;
-	if (m->map_calls == m->map_fail_call) {
-		n = m->map_fail_pages < pgcount ? m->map_fail_pages : pgcount;
-		ret = m->map_fail_err;
-	}
-	*mapped = 0;
-	for (uint64_t i = 0; i < n; i++) {
-		uint64_t a = iova + i * pgsize;
-
-		for (unsigned int j = 0; j < m->nleaves; j++) {
-			if (overlaps(m->leaves[j].iova, m->leaves[j].size, a, pgsize)) {
-				m->errors++;
-				return -EEXIST;
-			}
-		}
-		if (m->nleaves == MOCK_MAX_LEAVES) {
-			m->errors++;
-			return -ENOMEM;
-		}
-		m->leaves[m->nleaves++] = (struct mock_leaf){a, paddr + i * pgsize, pgsize, prot};
-		*mapped += pgsize;
-	}
-	return ret;
-}
-
-/* Remove the leaves inside [a, a + size); false if none, or if one straddles the range. */
-static bool mock_unmap_one(struct mock_domain *m, uint64_t a, uint64_t size)
-{
-	bool found = false;
-
-	for (unsigned int j = 0; j < m->nleaves;) {
-		struct mock_leaf *l = &m->leaves[j];
-
-		if (!overlaps(l->iova, l->size, a, size)) {
-			j++;
-			continue;
-		}
-		if (l->iova < a || l->iova + l->size > a + size) {
-			/* io-pgtable would have to split a block; the core never asks for that */
-			m->errors++;
-			return false;
-		}
-		*l = m->leaves[--m->nleaves];
-		found = true;
-	}
-	return found;
-}
-
-static uint64_t mock_unmap_pages(struct iommusim_domain *d, struct iommusim_cpu *cpu, uint64_t iova,
-				 uint64_t pgsize, uint64_t pgcount, struct iommusim_iotlb_gather *g)
-{
-	struct mock_domain *m = to_mock(d);
-	uint64_t done = 0;
-
-	(void)cpu;
-	mock_log(m,
-		 (struct mock_call){
-			 .op = OP_UNMAP_PAGES, .iova = iova, .pgsize = pgsize, .pgcount = pgcount});
-	if (!(d->pgsize_bitmap & pgsize) || (iova & (pgsize - 1)))
-		m->errors++;
-	for (uint64_t i = 0; i < pgcount; i++) {
-		if (!mock_unmap_one(m, iova + i * pgsize, pgsize))
-			break;
-		done += pgsize;
-	}
-	/* Like most drivers: record what the IOTLB may still hold. */
-	if (done)
-		iommusim_iotlb_gather_add_range(g, iova, done);
-	return done;
-}
-
-static void mock_flush_all(struct iommusim_domain *d, struct iommusim_cpu *cpu)
-{
-	struct mock_domain *m = to_mock(d);
-
-	(void)cpu;
-	mock_log(m, (struct mock_call){.op = OP_FLUSH_ALL});
-	mock_walk(m);
-}
-
-static int mock_sync_map(struct iommusim_domain *d, struct iommusim_cpu *cpu, uint64_t iova,
-			 uint64_t size)
-{
-	struct mock_domain *m = to_mock(d);
-
-	(void)cpu;
-	mock_log(m, (struct mock_call){.op = OP_SYNC_MAP, .iova = iova, .size = size});
-	return m->sync_map_err;
-}
-
-static void mock_iotlb_sync(struct iommusim_domain *d, struct iommusim_cpu *cpu,
-			    struct iommusim_iotlb_gather *g)
-{
-	struct mock_domain *m = to_mock(d);
-
-	(void)cpu;
-	mock_log(m, (struct mock_call){.op = OP_IOTLB_SYNC, .g = *g});
-	mock_walk(m);
-}
-
-static int mock_iova_to_phys(struct iommusim_domain *d, uint64_t iova, uint64_t *phys, int *prot)
-{
-	struct mock_domain *m = to_mock(d);
-
-	for (unsigned int j = 0; j < m->nleaves; j++) {
-		struct mock_leaf *l = &m->leaves[j];
-
-		if (iova >= l->iova && iova - l->iova < l->size) {
-			*phys = l->paddr + (iova - l->iova);
-			*prot = l->prot;
-			return 0;
-		}
-	}
-	return -EFAULT;
-}
-
-static int mock_attach(struct iommusim_domain *d, struct iommusim_device *dev)
-{
-	struct mock_domain *m = to_mock(d);
-
-	mock_log(m, (struct mock_call){.op = OP_ATTACH});
-	if (m->attach_hook)
-		m->attach_hook(m, dev);
-	return m->attach_err;
-}
-
-static void mock_free(struct iommusim_domain *d)
-{
-	struct mock_domain *m = to_mock(d);
-	struct iommusim_mem *mem = d->mem;
-
-	if (m->freed)
-		*m->freed = true;
-	isim_domain_fini(d);
-	isim_free(mem, m, sizeof(*m), 0);
-}
-
-static const struct isim_domain_ops mock_ops = {
-	.map_pages = mock_map_pages,
-	.unmap_pages = mock_unmap_pages,
-	.flush_iotlb_all = mock_flush_all,
-	.iotlb_sync_map = mock_sync_map,
-	.iotlb_sync = mock_iotlb_sync,
-	.iova_to_phys = mock_iova_to_phys,
-	.attach_dev = mock_attach,
-	.free = mock_free,
-};
-
-/* A driver with neither optional sync hook nor attach_dev. */
-static const struct isim_domain_ops mock_ops_minimal = {
-	.map_pages = mock_map_pages,
-	.unmap_pages = mock_unmap_pages,
-	.flush_iotlb_all = mock_flush_all,
-	.iova_to_phys = mock_iova_to_phys,
-	.free = mock_free,
-};
-
-/* Not a paging domain as far as map is concerned: no map_pages. */
-static const struct isim_domain_ops mock_ops_no_map = {
-	.unmap_pages = mock_unmap_pages,
-	.flush_iotlb_all = mock_flush_all,
-	.free = mock_free,
-};
-
-static struct mock_domain *mock_create(struct iommusim_mem *mem, const struct isim_domain_ops *ops,
-				       uint64_t pgsize_bitmap, enum iommusim_kernel kernel)
-{
-	struct mock_domain *m = isim_zalloc(mem, sizeof(*m), 0);
-
-	assert_non_null(m);
-	assert_int_equal(
-		isim_domain_init(&m->dom, ops, mem, pgsize_bitmap, 0, (1ull << 48) - 1, kernel), 0);
-	return m;
-}
 
 /* ----------------------------------------------------------------------------------------- */
 /* Fixture and checks                                                                          */
@@ -352,91 +57,96 @@ struct fix {
 	struct iommusim_domain *d;
 };
 
+/* A mock domain over [0, 2^48 - 1] (@bitmap 0: no page size at all) logging every call. */
+static struct mock_domain *mock_new(struct iommusim_mem *mem, enum mock_driver driver,
+				    uint64_t bitmap, enum iommusim_kernel kernel)
+{
+	struct mock_domain_cfg cfg = {
+		.pgsize_bitmap = bitmap,
+		.empty_pgsizes = !bitmap,
+		.kernel = kernel,
+		.log = MOCK_LOG_ALL,
+		.driver = driver,
+	};
+	struct mock_domain *m = NULL;
+
+	assert_int_equal(mock_domain_create(mem, &cfg, &m), 0);
+	return m;
+}
+
 /* libc backend, so that ASan sees every object whatever allocator the library was built with. */
-static void fix_init_ops(struct fix *f, const struct isim_domain_ops *ops, uint64_t bitmap,
+static void fix_init_ops(struct fix *f, enum mock_driver driver, uint64_t bitmap,
 			 enum iommusim_kernel kernel)
 {
 	assert_int_equal(iommusim_mem_create(IOMMUSIM_MEM_LIBC, &f->mem), 0);
 	assert_int_equal(iommusim_cpu_create(f->mem, 0, &f->cpu), 0);
-	f->m = mock_create(f->mem, ops, bitmap, kernel);
-	f->d = &f->m->dom;
+	f->m = mock_new(f->mem, driver, bitmap, kernel);
+	f->d = mock_dom(f->m);
 }
 
 static void fix_init(struct fix *f, uint64_t bitmap, enum iommusim_kernel kernel)
 {
-	fix_init_ops(f, &mock_ops, bitmap, kernel);
+	fix_init_ops(f, MOCK_DRIVER_FULL, bitmap, kernel);
 }
 
 static void fix_fini(struct fix *f)
 {
-	assert_int_equal(f->m->errors, 0);
+	/* The core never broke the driver contract (a bad page size, an overlap, a split). */
+	assert_int_equal(mock_errors(f->m), 0);
 	iommusim_domain_destroy(f->d);
 	iommusim_cpu_destroy(f->cpu);
 	assert_int_equal(iommusim_mem_live_objects(f->mem), 0);
 	iommusim_mem_destroy(f->mem);
 }
 
-static void expect_map(const struct mock_domain *m, unsigned int i, uint64_t iova, uint64_t paddr,
-		       uint64_t pgsize, uint64_t pgcount)
+/* The @i-th logged call, which must exist and be of @kind. */
+static struct mock_call logged(struct mock_domain *m, unsigned int i, enum mock_call_kind kind)
 {
-	assert_true(i < m->nlog);
-	assert_int_equal(m->log[i].op, OP_MAP_PAGES);
-	assert_int_equal(m->log[i].iova, iova);
-	assert_int_equal(m->log[i].paddr, paddr);
-	assert_int_equal(m->log[i].pgsize, pgsize);
-	assert_int_equal(m->log[i].pgcount, pgcount);
+	struct mock_call c = mock_log_at(m, i);
+
+	assert_true(i < mock_log_len(m));
+	assert_int_equal(c.kind, kind);
+	return c;
 }
 
-static void expect_unmap(const struct mock_domain *m, unsigned int i, uint64_t iova,
-			 uint64_t pgsize, uint64_t pgcount)
+static void expect_map(struct mock_domain *m, unsigned int i, uint64_t iova, uint64_t paddr,
+		       uint64_t pgsize, uint64_t pgcount)
 {
-	assert_true(i < m->nlog);
-	assert_int_equal(m->log[i].op, OP_UNMAP_PAGES);
-	assert_int_equal(m->log[i].iova, iova);
-	assert_int_equal(m->log[i].pgsize, pgsize);
-	assert_int_equal(m->log[i].pgcount, pgcount);
+	struct mock_call c = logged(m, i, MOCK_CALL_MAP_PAGES);
+
+	EXPECT_FIELDS(&c, MOCK_CALL(iova, iova), MOCK_CALL(paddr, paddr), MOCK_CALL(pgsize, pgsize),
+		      MOCK_CALL(pgcount, pgcount));
+}
+
+static void expect_unmap(struct mock_domain *m, unsigned int i, uint64_t iova, uint64_t pgsize,
+			 uint64_t pgcount)
+{
+	struct mock_call c = logged(m, i, MOCK_CALL_UNMAP_PAGES);
+
+	EXPECT_FIELDS(&c, MOCK_CALL(iova, iova), MOCK_CALL(pgsize, pgsize),
+		      MOCK_CALL(pgcount, pgcount));
 }
 
 /* An iotlb_sync whose gather covered [start, end] (end 0: nothing gathered). */
-static void expect_sync(const struct mock_domain *m, unsigned int i, uint64_t start, uint64_t end)
+static void expect_sync(struct mock_domain *m, unsigned int i, uint64_t start, uint64_t end)
 {
-	assert_true(i < m->nlog);
-	assert_int_equal(m->log[i].op, OP_IOTLB_SYNC);
-	assert_int_equal(m->log[i].g.start, start);
-	assert_int_equal(m->log[i].g.end, end);
+	struct mock_call c = logged(m, i, MOCK_CALL_SYNC);
+
+	assert_int_equal(c.g.start, start);
+	assert_int_equal(c.g.end, end);
 }
 
-static void expect_sync_empty(const struct mock_domain *m, unsigned int i)
+static void expect_sync_empty(struct mock_domain *m, unsigned int i)
 {
 	expect_sync(m, i, UINT64_MAX, 0);
 }
 
-static void expect_sync_map(const struct mock_domain *m, unsigned int i, uint64_t iova,
-			    uint64_t size)
+static void expect_sync_map(struct mock_domain *m, unsigned int i, uint64_t iova, uint64_t size)
 {
-	assert_true(i < m->nlog);
-	assert_int_equal(m->log[i].op, OP_SYNC_MAP);
-	assert_int_equal(m->log[i].iova, iova);
-	assert_int_equal(m->log[i].size, size);
-}
+	struct mock_call c = logged(m, i, MOCK_CALL_SYNC_MAP);
 
-static unsigned int count_ops(const struct mock_domain *m, enum mock_op op)
-{
-	unsigned int n = 0;
-
-	for (unsigned int i = 0; i < m->nlog && i < MOCK_MAX_LOG; i++)
-		n += m->log[i].op == op;
-	return n;
-}
-
-/* Bytes mapped in the mock page table. */
-static uint64_t mapped_bytes(const struct mock_domain *m)
-{
-	uint64_t n = 0;
-
-	for (unsigned int j = 0; j < m->nleaves; j++)
-		n += m->leaves[j].size;
-	return n;
+	assert_int_equal(c.iova, iova);
+	assert_int_equal(c.size, size);
 }
 
 /* Every byte of [iova, iova + size) translates to paddr + offset (checked per 4 KiB). */
@@ -451,9 +161,30 @@ static void expect_mapped(struct iommusim_domain *d, uint64_t iova, uint64_t pad
 	}
 }
 
-static void log_reset(struct mock_domain *m)
+/* iommu_pgsize() picks @want pages, @want_count of them, for the first run of the range. */
+static void expect_pgsize(uint64_t bitmap, uint64_t iova, uint64_t paddr, uint64_t size,
+			  uint64_t want, uint64_t want_count)
 {
-	m->nlog = 0;
+	uint64_t count = UINT64_MAX;
+
+	assert_int_equal(iommusim_iommu_pgsize(bitmap, iova, paddr, size, &count), want);
+	assert_int_equal(count, want_count);
+}
+
+/*
+ * iommu_map of [@iova, @iova + @size) to @paddr on an empty log: one map_pages of @pgcount
+ * pages of @pgsize, then one iotlb_sync_map over the whole range; every page translates; the
+ * unmap takes all of it back.
+ */
+static void expect_one_run(struct fix *f, uint64_t iova, uint64_t paddr, uint64_t size,
+			   uint64_t pgsize, uint64_t pgcount)
+{
+	assert_int_equal(iommusim_iommu_map(f->d, f->cpu, iova, paddr, size, RW), 0);
+	assert_int_equal(mock_log_len(f->m), 2);
+	expect_map(f->m, 0, iova, paddr, pgsize, pgcount);
+	expect_sync_map(f->m, 1, iova, size);
+	expect_mapped(f->d, iova, paddr, size);
+	assert_int_equal(iommusim_iommu_unmap(f->d, f->cpu, iova, size), size);
 }
 
 /* ----------------------------------------------------------------------------------------- */
@@ -463,29 +194,21 @@ static void log_reset(struct mock_domain *m)
 static void test_iommu_core_pgsize_4k_only_one_call(void **state)
 {
 	struct fix f;
-	uint64_t count = 0;
 
 	(void)state;
 	/* 4K-only (s390): no larger size exists, so count = size / 4K = 1 MiB / 4K = 256. */
-	assert_int_equal(iommusim_iommu_pgsize(PGS_4K, 0x100000, 0x5000, SZ_1M, &count), SZ_4K);
-	assert_int_equal(count, 256);
+	expect_pgsize(PGS_4K, 0x100000, 0x5000, SZ_1M, SZ_4K, 256);
 
 	fix_init(&f, PGS_4K, IOMMUSIM_KERNEL_6_7);
-	assert_int_equal(iommusim_iommu_map(f.d, f.cpu, 0x100000, 0x5000, SZ_1M, RW), 0);
 	/* One map_pages for everything, then one iotlb_sync_map over the whole range. */
-	assert_int_equal(f.m->nlog, 2);
-	expect_map(f.m, 0, 0x100000, 0x5000, SZ_4K, 256);
-	assert_int_equal(f.m->log[0].prot, RW);
-	expect_sync_map(f.m, 1, 0x100000, SZ_1M);
-	expect_mapped(f.d, 0x100000, 0x5000, SZ_1M);
-	assert_int_equal(iommusim_iommu_unmap(f.d, f.cpu, 0x100000, SZ_1M), SZ_1M);
+	expect_one_run(&f, 0x100000, 0x5000, SZ_1M, SZ_4K, 256);
+	assert_int_equal(mock_log_at(f.m, 0).prot, RW);
 	fix_fini(&f);
 }
 
 static void test_iommu_core_pgsize_aligned_2m_pages(void **state)
 {
 	struct fix f;
-	uint64_t count = 0;
 
 	(void)state;
 	/*
@@ -494,17 +217,10 @@ static void test_iommu_core_pgsize_aligned_2m_pages(void **state)
 	 * (congruent), offset to the next 1G boundary = 1G - 2M, and offset + 1G > 4M, so no cap:
 	 * count = 4M >> 21 = 2.
 	 */
-	assert_int_equal(iommusim_iommu_pgsize(PGS_4K_2M_1G, 0x200000, 0x40200000, SZ_4M, &count),
-			 SZ_2M);
-	assert_int_equal(count, 2);
+	expect_pgsize(PGS_4K_2M_1G, 0x200000, 0x40200000, SZ_4M, SZ_2M, 2);
 
 	fix_init(&f, PGS_4K_2M_1G, IOMMUSIM_KERNEL_6_7);
-	assert_int_equal(iommusim_iommu_map(f.d, f.cpu, 0x200000, 0x40200000, SZ_4M, RW), 0);
-	assert_int_equal(f.m->nlog, 2);
-	expect_map(f.m, 0, 0x200000, 0x40200000, SZ_2M, 2);
-	expect_sync_map(f.m, 1, 0x200000, SZ_4M);
-	expect_mapped(f.d, 0x200000, 0x40200000, SZ_4M);
-	assert_int_equal(iommusim_iommu_unmap(f.d, f.cpu, 0x200000, SZ_4M), SZ_4M);
+	expect_one_run(&f, 0x200000, 0x40200000, SZ_4M, SZ_2M, 2);
 	fix_fini(&f);
 }
 
@@ -512,7 +228,6 @@ static void test_iommu_core_pgsize_unaligned_head_big_middle_tail(void **state)
 {
 	const uint64_t iova = 0x1fe000, paddr = 0x801fe000, size = SZ_8K + SZ_4M + 0x3000;
 	struct fix f;
-	uint64_t count = 0;
 
 	(void)state;
 	/*
@@ -523,41 +238,35 @@ static void test_iommu_core_pgsize_unaligned_head_big_middle_tail(void **state)
 	 *    next 1G congruent but 1G - 2M + 1G > left, so count = 0x403000 >> 21 = 2.
 	 * 3) at 0x600000, 0x3000 left: 4K pages, count 3 (no 2M page fits after the boundary).
 	 */
-	assert_int_equal(iommusim_iommu_pgsize(PGS_4K_2M_1G, iova, paddr, size, &count), SZ_4K);
-	assert_int_equal(count, 2);
-	assert_int_equal(
-		iommusim_iommu_pgsize(PGS_4K_2M_1G, 0x200000, 0x80200000, 0x403000, &count), SZ_2M);
-	assert_int_equal(count, 2);
-	assert_int_equal(iommusim_iommu_pgsize(PGS_4K_2M_1G, 0x600000, 0x80600000, 0x3000, &count),
-			 SZ_4K);
-	assert_int_equal(count, 3);
+	expect_pgsize(PGS_4K_2M_1G, iova, paddr, size, SZ_4K, 2);
+	expect_pgsize(PGS_4K_2M_1G, 0x200000, 0x80200000, 0x403000, SZ_2M, 2);
+	expect_pgsize(PGS_4K_2M_1G, 0x600000, 0x80600000, 0x3000, SZ_4K, 3);
 
 	fix_init(&f, PGS_4K_2M_1G, IOMMUSIM_KERNEL_6_7);
 	assert_int_equal(iommusim_iommu_map(f.d, f.cpu, iova, paddr, size, RW), 0);
-	assert_int_equal(f.m->nlog, 4);
+	assert_int_equal(mock_log_len(f.m), 4);
 	expect_map(f.m, 0, 0x1fe000, 0x801fe000, SZ_4K, 2);
 	expect_map(f.m, 1, 0x200000, 0x80200000, SZ_2M, 2);
 	expect_map(f.m, 2, 0x600000, 0x80600000, SZ_4K, 3);
 	expect_sync_map(f.m, 3, iova, size);
-	assert_int_equal(mapped_bytes(f.m), size);
+	assert_int_equal(mock_mapped_bytes(f.m), size);
 	expect_mapped(f.d, iova, paddr, size);
 
 	/* Unmap splits by iova alone (iova, iova) the same way: same three calls, one sync. */
-	log_reset(f.m);
+	mock_log_clear(f.m);
 	assert_int_equal(iommusim_iommu_unmap(f.d, f.cpu, iova, size), size);
-	assert_int_equal(f.m->nlog, 4);
+	assert_int_equal(mock_log_len(f.m), 4);
 	expect_unmap(f.m, 0, 0x1fe000, SZ_4K, 2);
 	expect_unmap(f.m, 1, 0x200000, SZ_2M, 2);
 	expect_unmap(f.m, 2, 0x600000, SZ_4K, 3);
 	expect_sync(f.m, 3, iova, iova + size - 1);
-	assert_int_equal(f.m->nleaves, 0);
+	assert_int_equal(mock_mapped_pages(f.m), 0);
 	fix_fini(&f);
 }
 
 static void test_iommu_core_pgsize_not_congruent_stays_4k(void **state)
 {
 	struct fix f;
-	uint64_t count = 0;
 
 	(void)state;
 	/*
@@ -565,30 +274,20 @@ static void test_iommu_core_pgsize_not_congruent_stays_4k(void **state)
 	 * 2M is skipped because iova ^ paddr = 0x80001000 is not 0 modulo 2M: one run of
 	 * 4M / 4K = 1024 pages.
 	 */
-	assert_int_equal(iommusim_iommu_pgsize(PGS_4K_2M_1G, 0x200000, 0x80201000, SZ_4M, &count),
-			 SZ_4K);
-	assert_int_equal(count, 1024);
+	expect_pgsize(PGS_4K_2M_1G, 0x200000, 0x80201000, SZ_4M, SZ_4K, 1024);
 	/* Both 1M-aligned but 1M apart modulo 2M: same answer. */
-	assert_int_equal(iommusim_iommu_pgsize(PGS_4K_2M_1G, 0x200000, 0x80300000, SZ_4M, &count),
-			 SZ_4K);
-	assert_int_equal(count, 1024);
+	expect_pgsize(PGS_4K_2M_1G, 0x200000, 0x80300000, SZ_4M, SZ_4K, 1024);
 
 	fix_init(&f, PGS_4K_2M_1G, IOMMUSIM_KERNEL_6_7);
 	/* Unaligned iova as well: never a 2M page, so never a cap at a 2M boundary either. */
-	assert_int_equal(iommusim_iommu_map(f.d, f.cpu, 0x1fe000, 0x80301000, SZ_4M, RW), 0);
-	assert_int_equal(f.m->nlog, 2);
-	expect_map(f.m, 0, 0x1fe000, 0x80301000, SZ_4K, 1024);
-	expect_sync_map(f.m, 1, 0x1fe000, SZ_4M);
-	expect_mapped(f.d, 0x1fe000, 0x80301000, SZ_4M);
-	assert_int_equal(iommusim_iommu_unmap(f.d, f.cpu, 0x1fe000, SZ_4M), SZ_4M);
-	assert_int_equal(f.m->nleaves, 0);
+	expect_one_run(&f, 0x1fe000, 0x80301000, SZ_4M, SZ_4K, 1024);
+	assert_int_equal(mock_mapped_pages(f.m), 0);
 	fix_fini(&f);
 }
 
 static void test_iommu_core_pgsize_plus_one_next_page_rule(void **state)
 {
 	struct fix f;
-	uint64_t count = 0;
 
 	(void)state;
 	/*
@@ -596,55 +295,39 @@ static void test_iommu_core_pgsize_plus_one_next_page_rule(void **state)
 	 * only if offset + one whole 2M page fits in size.
 	 * size 0x201000 = offset + 2M - 4K: does not fit, 0x201000 / 4K = 513 small pages.
 	 */
-	assert_int_equal(iommusim_iommu_pgsize(PGS_4K_2M_1G, 0x1fe000, 0x1fe000, 0x201000, &count),
-			 SZ_4K);
-	assert_int_equal(count, 513);
+	expect_pgsize(PGS_4K_2M_1G, 0x1fe000, 0x1fe000, 0x201000, SZ_4K, 513);
 	/* size 0x202000 = offset + 2M exactly: fits (<=), so 2 small pages, then a 2M page. */
-	assert_int_equal(iommusim_iommu_pgsize(PGS_4K_2M_1G, 0x1fe000, 0x1fe000, 0x202000, &count),
-			 SZ_4K);
-	assert_int_equal(count, 2);
+	expect_pgsize(PGS_4K_2M_1G, 0x1fe000, 0x1fe000, 0x202000, SZ_4K, 2);
 	/*
 	 * One level up: iova 1G - 2M, paddr congruent modulo 1G (0x7fe00000), size 2M + 1G:
 	 * 2M pages; offset to 1G = 2M, 2M + 1G <= size: one 2M page, then one 1G page.
 	 */
-	assert_int_equal(
-		iommusim_iommu_pgsize(PGS_4K_2M_1G, 0x3fe00000, 0x7fe00000, SZ_2M + SZ_1G, &count),
-		SZ_2M);
-	assert_int_equal(count, 1);
-	assert_int_equal(iommusim_iommu_pgsize(PGS_4K_2M_1G, 0x40000000, 0x80000000, SZ_1G, &count),
-			 SZ_1G);
-	assert_int_equal(count, 1);
+	expect_pgsize(PGS_4K_2M_1G, 0x3fe00000, 0x7fe00000, SZ_2M + SZ_1G, SZ_2M, 1);
+	expect_pgsize(PGS_4K_2M_1G, 0x40000000, 0x80000000, SZ_1G, SZ_1G, 1);
 	/* Not congruent modulo 1G (paddr 0x5fe00000): (2M + 1G) / 2M = 513 pages of 2M. */
-	assert_int_equal(
-		iommusim_iommu_pgsize(PGS_4K_2M_1G, 0x3fe00000, 0x5fe00000, SZ_2M + SZ_1G, &count),
-		SZ_2M);
-	assert_int_equal(count, 513);
+	expect_pgsize(PGS_4K_2M_1G, 0x3fe00000, 0x5fe00000, SZ_2M + SZ_1G, SZ_2M, 513);
 
 	fix_init(&f, PGS_4K_2M_1G, IOMMUSIM_KERNEL_6_7);
-	assert_int_equal(iommusim_iommu_map(f.d, f.cpu, 0x1fe000, 0x1fe000, 0x201000, RW), 0);
-	assert_int_equal(f.m->nlog, 2);
-	expect_map(f.m, 0, 0x1fe000, 0x1fe000, SZ_4K, 513);
-	expect_sync_map(f.m, 1, 0x1fe000, 0x201000);
-	assert_int_equal(iommusim_iommu_unmap(f.d, f.cpu, 0x1fe000, 0x201000), 0x201000);
+	expect_one_run(&f, 0x1fe000, 0x1fe000, 0x201000, SZ_4K, 513);
 
-	log_reset(f.m);
+	mock_log_clear(f.m);
 	assert_int_equal(iommusim_iommu_map(f.d, f.cpu, 0x1fe000, 0x1fe000, 0x202000, RW), 0);
-	assert_int_equal(f.m->nlog, 3);
+	assert_int_equal(mock_log_len(f.m), 3);
 	expect_map(f.m, 0, 0x1fe000, 0x1fe000, SZ_4K, 2);
 	expect_map(f.m, 1, 0x200000, 0x200000, SZ_2M, 1);
 	expect_sync_map(f.m, 2, 0x1fe000, 0x202000);
 	assert_int_equal(iommusim_iommu_unmap(f.d, f.cpu, 0x1fe000, 0x202000), 0x202000);
 
-	log_reset(f.m);
+	mock_log_clear(f.m);
 	assert_int_equal(iommusim_iommu_map(f.d, f.cpu, 0x3fe00000, 0x7fe00000, SZ_2M + SZ_1G, RW),
 			 0);
-	assert_int_equal(f.m->nlog, 3);
+	assert_int_equal(mock_log_len(f.m), 3);
 	expect_map(f.m, 0, 0x3fe00000, 0x7fe00000, SZ_2M, 1);
 	expect_map(f.m, 1, 0x40000000, 0x80000000, SZ_1G, 1);
 	expect_sync_map(f.m, 2, 0x3fe00000, SZ_2M + SZ_1G);
 	assert_int_equal(iommusim_iommu_unmap(f.d, f.cpu, 0x3fe00000, SZ_2M + SZ_1G),
 			 SZ_2M + SZ_1G);
-	assert_int_equal(f.m->nleaves, 0);
+	assert_int_equal(mock_mapped_pages(f.m), 0);
 	fix_fini(&f);
 }
 
@@ -654,12 +337,10 @@ static void test_iommu_core_pgsize_no_fitting_size(void **state)
 
 	(void)state;
 	/* Where the kernel BUGs the library answers 0: nothing below 4K, nothing 2M at 4K. */
-	assert_int_equal(iommusim_iommu_pgsize(PGS_4K, 0, 0, 0x800, &count), 0);
-	assert_int_equal(count, 0);
+	expect_pgsize(PGS_4K, 0, 0, 0x800, 0, 0);
 	assert_int_equal(iommusim_iommu_pgsize(SZ_2M, 0x1000, 0, SZ_4M, &count), 0);
 	/* iova = paddr = 0 constrains nothing: the largest size <= size. */
-	assert_int_equal(iommusim_iommu_pgsize(PGS_4K_2M_1G, 0, 0, SZ_2M + SZ_1G, &count), SZ_1G);
-	assert_int_equal(count, 1);
+	expect_pgsize(PGS_4K_2M_1G, 0, 0, SZ_2M + SZ_1G, SZ_1G, 1);
 }
 
 /* ----------------------------------------------------------------------------------------- */
@@ -677,7 +358,7 @@ static void test_iommu_core_map_rejects_misalignment(void **state)
 	assert_int_equal(iommusim_iommu_map(f.d, f.cpu, 0x100000, 0x5200, SZ_4K, RW), -EINVAL);
 	assert_int_equal(iommusim_iommu_map(f.d, f.cpu, 0x100000, 0x5000, 0x1800, RW), -EINVAL);
 	/* Rejected up front: the driver was never called, nothing to undo. */
-	assert_int_equal(f.m->nlog, 0);
+	assert_int_equal(mock_log_len(f.m), 0);
 	fix_fini(&f);
 
 	/* A 2M-only domain: 4K alignment is not enough. */
@@ -695,17 +376,17 @@ static void test_iommu_core_map_without_map_pages_or_sizes(void **state)
 
 	(void)state;
 	/* No map_pages, or an empty pgsize_bitmap: -ENODEV (__iommu_map()). */
-	fix_init_ops(&f, &mock_ops_no_map, PGS_4K, IOMMUSIM_KERNEL_6_7);
+	fix_init_ops(&f, MOCK_DRIVER_NO_MAP, PGS_4K, IOMMUSIM_KERNEL_6_7);
 	assert_int_equal(iommusim_iommu_map(f.d, f.cpu, 0x100000, 0x5000, SZ_4K, RW), -ENODEV);
-	assert_int_equal(f.m->nlog, 0);
+	assert_int_equal(mock_log_len(f.m), 0);
 	fix_fini(&f);
 
 	fix_init(&f, 0, IOMMUSIM_KERNEL_6_7);
 	assert_int_equal(iommusim_iommu_map(f.d, f.cpu, 0x100000, 0x5000, SZ_4K, RW), -ENODEV);
-	assert_int_equal(f.m->nlog, 0);
+	assert_int_equal(mock_log_len(f.m), 0);
 	/* Unmap on such a domain does nothing but still syncs (iommu_unmap always does). */
 	assert_int_equal(iommusim_iommu_unmap(f.d, f.cpu, 0x100000, SZ_4K), 0);
-	assert_int_equal(count_ops(f.m, OP_UNMAP_PAGES), 0);
+	assert_int_equal(mock_log_count(f.m, MOCK_CALL_UNMAP_PAGES), 0);
 	fix_fini(&f);
 }
 
@@ -721,19 +402,17 @@ static void test_iommu_core_map_failure_midway_unmaps_what_was_mapped(void **sta
 	 * and fails: mapped so far = 8K + 2M, which iommu_unmap(iova, 0x202000) undoes, split
 	 * by iova as (4K x 2) then (2M x 1), followed by one iotlb_sync of [iova, iova+0x201fff].
 	 */
-	f.m->map_fail_call = 2;
-	f.m->map_fail_pages = 1;
-	f.m->map_fail_err = -ENOMEM;
+	mock_fail_map_pages(f.m, -ENOMEM, 1, 1);
 	assert_int_equal(iommusim_iommu_map(f.d, f.cpu, iova, paddr, size, RW), -ENOMEM);
-	assert_int_equal(f.m->nlog, 5);
+	assert_int_equal(mock_log_len(f.m), 5);
 	expect_map(f.m, 0, 0x1fe000, 0x801fe000, SZ_4K, 2);
 	expect_map(f.m, 1, 0x200000, 0x80200000, SZ_2M, 2);
 	expect_unmap(f.m, 2, 0x1fe000, SZ_4K, 2);
 	expect_unmap(f.m, 3, 0x200000, SZ_2M, 1);
 	expect_sync(f.m, 4, iova, iova + SZ_8K + SZ_2M - 1);
 	/* No iotlb_sync_map for a failed map, and nothing left behind. */
-	assert_int_equal(count_ops(f.m, OP_SYNC_MAP), 0);
-	assert_int_equal(f.m->nleaves, 0);
+	assert_int_equal(mock_log_count(f.m, MOCK_CALL_SYNC_MAP), 0);
+	assert_int_equal(mock_mapped_pages(f.m), 0);
 	assert_int_equal(iommusim_iommu_translate(f.d, iova, NULL, NULL), -EFAULT);
 	fix_fini(&f);
 }
@@ -745,25 +424,22 @@ static void test_iommu_core_map_failure_first_call_syncs_nothing(void **state)
 	(void)state;
 	fix_init(&f, PGS_4K, IOMMUSIM_KERNEL_6_7);
 	/* Nothing mapped: iommu_unmap of 0 bytes calls no unmap_pages but still syncs. */
-	f.m->map_fail_call = 1;
-	f.m->map_fail_pages = 0;
-	f.m->map_fail_err = -EIO;
+	mock_fail_map_pages(f.m, -EIO, 0, 0);
 	assert_int_equal(iommusim_iommu_map(f.d, f.cpu, 0x100000, 0x5000, SZ_64K, RW), -EIO);
-	assert_int_equal(f.m->nlog, 2);
+	assert_int_equal(mock_log_len(f.m), 2);
 	expect_map(f.m, 0, 0x100000, 0x5000, SZ_4K, 16);
 	expect_sync_empty(f.m, 1);
-	assert_int_equal(f.m->nleaves, 0);
+	assert_int_equal(mock_mapped_pages(f.m), 0);
 
 	/* A failure after 5 of 16 pages: exactly those 5 are unmapped. */
-	log_reset(f.m);
-	f.m->map_calls = 0;
-	f.m->map_fail_pages = 5;
+	mock_log_clear(f.m);
+	mock_fail_map_pages(f.m, -EIO, 0, 5);
 	assert_int_equal(iommusim_iommu_map(f.d, f.cpu, 0x100000, 0x5000, SZ_64K, RW), -EIO);
-	assert_int_equal(f.m->nlog, 3);
+	assert_int_equal(mock_log_len(f.m), 3);
 	expect_map(f.m, 0, 0x100000, 0x5000, SZ_4K, 16);
 	expect_unmap(f.m, 1, 0x100000, SZ_4K, 5);
 	expect_sync(f.m, 2, 0x100000, 0x100000 + 5 * SZ_4K - 1);
-	assert_int_equal(f.m->nleaves, 0);
+	assert_int_equal(mock_mapped_pages(f.m), 0);
 	fix_fini(&f);
 }
 
@@ -777,23 +453,23 @@ static void test_iommu_core_map_calls_sync_map_once(void **state)
 	assert_int_equal(
 		iommusim_iommu_map(f.d, f.cpu, 0x1fe000, 0x801fe000, 0x405000, IOMMUSIM_PROT_READ),
 		0);
-	assert_int_equal(count_ops(f.m, OP_MAP_PAGES), 3);
-	assert_int_equal(count_ops(f.m, OP_SYNC_MAP), 1);
-	expect_sync_map(f.m, f.m->nlog - 1, 0x1fe000, 0x405000);
+	assert_int_equal(mock_log_count(f.m, MOCK_CALL_MAP_PAGES), 3);
+	assert_int_equal(mock_log_count(f.m, MOCK_CALL_SYNC_MAP), 1);
+	expect_sync_map(f.m, mock_log_len(f.m) - 1, 0x1fe000, 0x405000);
 	/* A successful map does not flush. */
-	assert_int_equal(count_ops(f.m, OP_IOTLB_SYNC), 0);
+	assert_int_equal(mock_log_count(f.m, MOCK_CALL_SYNC), 0);
 	for (unsigned int i = 0; i < 3; i++)
-		assert_int_equal(f.m->log[i].prot, IOMMUSIM_PROT_READ);
+		assert_int_equal(mock_log_at(f.m, i).prot, IOMMUSIM_PROT_READ);
 	assert_int_equal(iommusim_iommu_unmap(f.d, f.cpu, 0x1fe000, 0x405000), 0x405000);
 	fix_fini(&f);
 
 	/* A driver without iotlb_sync_map (or iotlb_sync): map and unmap still work. */
-	fix_init_ops(&f, &mock_ops_minimal, PGS_4K, IOMMUSIM_KERNEL_6_7);
+	fix_init_ops(&f, MOCK_DRIVER_MINIMAL, PGS_4K, IOMMUSIM_KERNEL_6_7);
 	assert_int_equal(iommusim_iommu_map(f.d, f.cpu, 0x100000, 0x5000, SZ_8K, RW), 0);
-	assert_int_equal(f.m->nlog, 1);
+	assert_int_equal(mock_log_len(f.m), 1);
 	expect_map(f.m, 0, 0x100000, 0x5000, SZ_4K, 2);
 	assert_int_equal(iommusim_iommu_unmap(f.d, f.cpu, 0x100000, SZ_8K), SZ_8K);
-	assert_int_equal(f.m->nleaves, 0);
+	assert_int_equal(mock_mapped_pages(f.m), 0);
 	fix_fini(&f);
 }
 
@@ -805,9 +481,9 @@ static void test_iommu_core_map_sync_map_failure_6_7_unmaps(void **state)
 	(void)state;
 	fix_init(&f, PGS_4K_2M_1G, IOMMUSIM_KERNEL_6_7);
 	/* 6.7: iommu_map undoes the whole range with iommu_unmap (split by iova, then sync). */
-	f.m->sync_map_err = -ENOMEM;
+	mock_fail_sync_map(f.m, -ENOMEM, 0);
 	assert_int_equal(iommusim_iommu_map(f.d, f.cpu, iova, paddr, size, RW), -ENOMEM);
-	assert_int_equal(f.m->nlog, 8);
+	assert_int_equal(mock_log_len(f.m), 8);
 	expect_map(f.m, 0, 0x1fe000, 0x801fe000, SZ_4K, 2);
 	expect_map(f.m, 1, 0x200000, 0x80200000, SZ_2M, 2);
 	expect_map(f.m, 2, 0x600000, 0x80600000, SZ_4K, 3);
@@ -816,7 +492,7 @@ static void test_iommu_core_map_sync_map_failure_6_7_unmaps(void **state)
 	expect_unmap(f.m, 5, 0x200000, SZ_2M, 2);
 	expect_unmap(f.m, 6, 0x600000, SZ_4K, 3);
 	expect_sync(f.m, 7, iova, iova + size - 1);
-	assert_int_equal(f.m->nleaves, 0);
+	assert_int_equal(mock_mapped_pages(f.m), 0);
 	fix_fini(&f);
 }
 
@@ -827,14 +503,8 @@ static void test_iommu_core_map_sync_map_failure_6_6_ignored(void **state)
 	(void)state;
 	fix_init(&f, PGS_4K_2M_1G, IOMMUSIM_KERNEL_6_6);
 	/* 6.6: iotlb_sync_map returned void; the map stands. */
-	f.m->sync_map_err = -ENOMEM;
-	assert_int_equal(iommusim_iommu_map(f.d, f.cpu, 0x200000, 0x40200000, SZ_4M, RW), 0);
-	assert_int_equal(f.m->nlog, 2);
-	expect_map(f.m, 0, 0x200000, 0x40200000, SZ_2M, 2);
-	expect_sync_map(f.m, 1, 0x200000, SZ_4M);
-	expect_mapped(f.d, 0x200000, 0x40200000, SZ_4M);
-	f.m->sync_map_err = 0;
-	assert_int_equal(iommusim_iommu_unmap(f.d, f.cpu, 0x200000, SZ_4M), SZ_4M);
+	mock_fail_sync_map(f.m, -ENOMEM, 0);
+	expect_one_run(&f, 0x200000, 0x40200000, SZ_4M, SZ_2M, 2);
 	fix_fini(&f);
 }
 
@@ -859,7 +529,7 @@ static void test_iommu_core_map_sg_merges_contiguous_runs(void **state)
 	/* The runs go back to back from iova: 0x100000 (3 pages), 0x103000 (2), 0x105000 (1). */
 	assert_int_equal(iommusim_iommu_map_sg(f.d, f.cpu, 0x100000, sg5, 5, RW, &mapped), 0);
 	assert_int_equal(mapped, 0x6000);
-	assert_int_equal(f.m->nlog, 4);
+	assert_int_equal(mock_log_len(f.m), 4);
 	expect_map(f.m, 0, 0x100000, 0x10000, SZ_4K, 3);
 	expect_map(f.m, 1, 0x103000, 0x20000, SZ_4K, 2);
 	expect_map(f.m, 2, 0x105000, 0x30000, SZ_4K, 1);
@@ -871,10 +541,10 @@ static void test_iommu_core_map_sg_merges_contiguous_runs(void **state)
 	assert_int_equal(iommusim_iommu_unmap(f.d, f.cpu, 0x100000, 0x6000), 0x6000);
 
 	/* A single element, and a list that is entirely contiguous: one run each. */
-	log_reset(f.m);
+	mock_log_clear(f.m);
 	assert_int_equal(iommusim_iommu_map_sg(f.d, f.cpu, 0x200000, sg5, 2, RW, &mapped), 0);
 	assert_int_equal(mapped, 0x3000);
-	assert_int_equal(f.m->nlog, 2);
+	assert_int_equal(mock_log_len(f.m), 2);
 	expect_map(f.m, 0, 0x200000, 0x10000, SZ_4K, 3);
 	expect_sync_map(f.m, 1, 0x200000, 0x3000);
 	assert_int_equal(iommusim_iommu_unmap(f.d, f.cpu, 0x200000, 0x3000), 0x3000);
@@ -892,7 +562,7 @@ static void test_iommu_core_map_sg_merges_contiguous_runs(void **state)
 		assert_int_equal(iommusim_iommu_map_sg(f.d, f.cpu, 0x600000, sg, 3, RW, &mapped),
 				 0);
 		assert_int_equal(mapped, SZ_4M + SZ_4K);
-		assert_int_equal(f.m->nlog, 3);
+		assert_int_equal(mock_log_len(f.m), 3);
 		expect_map(f.m, 0, 0x600000, 0x40000000, SZ_2M, 2);
 		expect_map(f.m, 1, 0xa00000, 0x50001000, SZ_4K, 1);
 		expect_sync_map(f.m, 2, 0x600000, SZ_4M + SZ_4K);
@@ -914,39 +584,35 @@ static void test_iommu_core_map_sg_failure_unmaps_everything(void **state)
 	 * (a sync with an empty gather), then map_sg unmaps the 0x5000 bytes of the first two
 	 * runs: one unmap_pages of 5 pages and a sync of [0x100000, 0x104fff].
 	 */
-	f.m->map_fail_call = 3;
-	f.m->map_fail_err = -ENOSPC;
+	mock_fail_map_pages(f.m, -ENOSPC, 2, 0);
 	assert_int_equal(iommusim_iommu_map_sg(f.d, f.cpu, 0x100000, sg5, 5, RW, &mapped), -ENOSPC);
 	assert_int_equal(mapped, 0);
-	assert_int_equal(f.m->nlog, 6);
+	assert_int_equal(mock_log_len(f.m), 6);
 	expect_map(f.m, 0, 0x100000, 0x10000, SZ_4K, 3);
 	expect_map(f.m, 1, 0x103000, 0x20000, SZ_4K, 2);
 	expect_map(f.m, 2, 0x105000, 0x30000, SZ_4K, 1);
 	expect_sync_empty(f.m, 3);
 	expect_unmap(f.m, 4, 0x100000, SZ_4K, 5);
 	expect_sync(f.m, 5, 0x100000, 0x104fff);
-	assert_int_equal(count_ops(f.m, OP_SYNC_MAP), 0);
-	assert_int_equal(f.m->nleaves, 0);
+	assert_int_equal(mock_log_count(f.m, MOCK_CALL_SYNC_MAP), 0);
+	assert_int_equal(mock_mapped_pages(f.m), 0);
 
 	/* The second run fails after one of its two pages: that page, then the first run. */
-	log_reset(f.m);
-	f.m->map_calls = 0;
-	f.m->map_fail_call = 2;
-	f.m->map_fail_pages = 1;
+	mock_log_clear(f.m);
+	mock_fail_map_pages(f.m, -ENOSPC, 1, 1);
 	assert_int_equal(iommusim_iommu_map_sg(f.d, f.cpu, 0x100000, sg5, 5, RW, &mapped), -ENOSPC);
 	assert_int_equal(mapped, 0);
-	assert_int_equal(f.m->nlog, 6);
+	assert_int_equal(mock_log_len(f.m), 6);
 	expect_map(f.m, 0, 0x100000, 0x10000, SZ_4K, 3);
 	expect_map(f.m, 1, 0x103000, 0x20000, SZ_4K, 2);
 	expect_unmap(f.m, 2, 0x103000, SZ_4K, 1);
 	expect_sync(f.m, 3, 0x103000, 0x103fff);
 	expect_unmap(f.m, 4, 0x100000, SZ_4K, 3);
 	expect_sync(f.m, 5, 0x100000, 0x102fff);
-	assert_int_equal(f.m->nleaves, 0);
+	assert_int_equal(mock_mapped_pages(f.m), 0);
 
 	/* A misaligned element fails the map of its run with -EINVAL, and undoes the rest. */
-	log_reset(f.m);
-	f.m->map_fail_call = 0;
+	mock_log_clear(f.m);
 	{
 		const struct iommusim_sg bad[] = {
 			{.phys = 0x10000, .length = SZ_4K},
@@ -956,8 +622,8 @@ static void test_iommu_core_map_sg_failure_unmaps_everything(void **state)
 		assert_int_equal(iommusim_iommu_map_sg(f.d, f.cpu, 0x100000, bad, 2, RW, &mapped),
 				 -EINVAL);
 		assert_int_equal(mapped, 0);
-		assert_int_equal(f.m->nleaves, 0);
-		assert_int_equal(count_ops(f.m, OP_SYNC_MAP), 0);
+		assert_int_equal(mock_mapped_pages(f.m), 0);
+		assert_int_equal(mock_log_count(f.m, MOCK_CALL_SYNC_MAP), 0);
 	}
 	fix_fini(&f);
 }
@@ -970,23 +636,23 @@ static void test_iommu_core_map_sg_sync_map_failure(void **state)
 	(void)state;
 	/* 6.7: a failing iotlb_sync_map over the total undoes all 0x6000 bytes. */
 	fix_init(&f, PGS_4K, IOMMUSIM_KERNEL_6_7);
-	f.m->sync_map_err = -EIO;
+	mock_fail_sync_map(f.m, -EIO, 0);
 	assert_int_equal(iommusim_iommu_map_sg(f.d, f.cpu, 0x100000, sg5, 5, RW, &mapped), -EIO);
 	assert_int_equal(mapped, 0);
-	assert_int_equal(f.m->nlog, 6);
+	assert_int_equal(mock_log_len(f.m), 6);
 	expect_sync_map(f.m, 3, 0x100000, 0x6000);
 	expect_unmap(f.m, 4, 0x100000, SZ_4K, 6);
 	expect_sync(f.m, 5, 0x100000, 0x105fff);
-	assert_int_equal(f.m->nleaves, 0);
+	assert_int_equal(mock_mapped_pages(f.m), 0);
 	fix_fini(&f);
 
 	/* 6.6: ignored; the list stays mapped. */
 	fix_init(&f, PGS_4K, IOMMUSIM_KERNEL_6_6);
-	f.m->sync_map_err = -EIO;
+	mock_fail_sync_map(f.m, -EIO, 0);
 	assert_int_equal(iommusim_iommu_map_sg(f.d, f.cpu, 0x100000, sg5, 5, RW, &mapped), 0);
 	assert_int_equal(mapped, 0x6000);
-	assert_int_equal(f.m->nlog, 4);
-	assert_int_equal(mapped_bytes(f.m), 0x6000);
+	assert_int_equal(mock_log_len(f.m), 4);
+	assert_int_equal(mock_mapped_bytes(f.m), 0x6000);
 	assert_int_equal(iommusim_iommu_unmap(f.d, f.cpu, 0x100000, 0x6000), 0x6000);
 	fix_fini(&f);
 }
@@ -1004,17 +670,17 @@ static void test_iommu_core_unmap_returns_bytes_and_always_syncs(void **state)
 	assert_int_equal(iommusim_iommu_map(f.d, f.cpu, 0x100000, 0x5000, SZ_64K, RW), 0);
 
 	/* Part of a mapping: 4 pages from the middle, then one sync of exactly that range. */
-	log_reset(f.m);
+	mock_log_clear(f.m);
 	assert_int_equal(iommusim_iommu_unmap(f.d, f.cpu, 0x104000, 0x4000), 0x4000);
-	assert_int_equal(f.m->nlog, 2);
+	assert_int_equal(mock_log_len(f.m), 2);
 	expect_unmap(f.m, 0, 0x104000, SZ_4K, 4);
 	expect_sync(f.m, 1, 0x104000, 0x107fff);
-	assert_int_equal(mapped_bytes(f.m), SZ_64K - 0x4000);
+	assert_int_equal(mock_mapped_bytes(f.m), SZ_64K - 0x4000);
 
 	/* Nothing mapped there: 0 bytes, and the IOTLB is synced all the same. */
-	log_reset(f.m);
+	mock_log_clear(f.m);
 	assert_int_equal(iommusim_iommu_unmap(f.d, f.cpu, 0x900000, SZ_8K), 0);
-	assert_int_equal(f.m->nlog, 2);
+	assert_int_equal(mock_log_len(f.m), 2);
 	expect_unmap(f.m, 0, 0x900000, SZ_4K, 2);
 	expect_sync_empty(f.m, 1);
 
@@ -1022,12 +688,12 @@ static void test_iommu_core_unmap_returns_bytes_and_always_syncs(void **state)
 	 * The rest (0x100000..0x103fff) through a range that runs past it: the driver stops at
 	 * the first unmapped page and returns 4 pages, so unmap returns 0x4000.
 	 */
-	log_reset(f.m);
+	mock_log_clear(f.m);
 	assert_int_equal(iommusim_iommu_unmap(f.d, f.cpu, 0x100000, 0x6000), 0x4000);
 	expect_unmap(f.m, 0, 0x100000, SZ_4K, 6);
-	expect_sync(f.m, f.m->nlog - 1, 0x100000, 0x103fff);
+	expect_sync(f.m, mock_log_len(f.m) - 1, 0x100000, 0x103fff);
 	assert_int_equal(iommusim_iommu_unmap(f.d, f.cpu, 0x108000, 0x8000), 0x8000);
-	assert_int_equal(f.m->nleaves, 0);
+	assert_int_equal(mock_mapped_pages(f.m), 0);
 	fix_fini(&f);
 }
 
@@ -1038,12 +704,12 @@ static void test_iommu_core_unmap_misaligned_returns_zero(void **state)
 	(void)state;
 	fix_init(&f, PGS_4K, IOMMUSIM_KERNEL_6_7);
 	assert_int_equal(iommusim_iommu_map(f.d, f.cpu, 0x100000, 0x5000, SZ_8K, RW), 0);
-	log_reset(f.m);
+	mock_log_clear(f.m);
 	/* iova or size not a multiple of 4K: 0, and the driver is not asked to unmap. */
 	assert_int_equal(iommusim_iommu_unmap(f.d, f.cpu, 0x100800, SZ_4K), 0);
 	assert_int_equal(iommusim_iommu_unmap(f.d, f.cpu, 0x100000, 0x1800), 0);
-	assert_int_equal(count_ops(f.m, OP_UNMAP_PAGES), 0);
-	assert_int_equal(mapped_bytes(f.m), SZ_8K);
+	assert_int_equal(mock_log_count(f.m, MOCK_CALL_UNMAP_PAGES), 0);
+	assert_int_equal(mock_mapped_bytes(f.m), SZ_8K);
 	{
 		struct iommusim_iotlb_gather g;
 
@@ -1064,7 +730,7 @@ static void test_iommu_core_unmap_fast_fills_gather_without_sync(void **state)
 	(void)state;
 	fix_init(&f, PGS_4K, IOMMUSIM_KERNEL_6_7);
 	assert_int_equal(iommusim_iommu_map(f.d, f.cpu, 0x100000, 0x5000, SZ_64K, RW), 0);
-	log_reset(f.m);
+	mock_log_clear(f.m);
 
 	iommusim_iotlb_gather_init(&g);
 	assert_int_equal(iommusim_iommu_unmap_fast(f.d, f.cpu, 0x100000, SZ_8K, &g), SZ_8K);
@@ -1074,39 +740,37 @@ static void test_iommu_core_unmap_fast_fills_gather_without_sync(void **state)
 	assert_int_equal(iommusim_iommu_unmap_fast(f.d, f.cpu, 0x108000, SZ_4K, &g), SZ_4K);
 	assert_int_equal(g.start, 0x100000);
 	assert_int_equal(g.end, 0x108fff);
-	assert_int_equal(count_ops(f.m, OP_IOTLB_SYNC), 0);
-	assert_int_equal(count_ops(f.m, OP_UNMAP_PAGES), 2);
+	assert_int_equal(mock_log_count(f.m, MOCK_CALL_SYNC), 0);
+	assert_int_equal(mock_log_count(f.m, MOCK_CALL_UNMAP_PAGES), 2);
 
 	/* iotlb_sync hands the driver the gather as it is, then re-inits it completely. */
 	g.pgsize = SZ_4K;
 	g.queued = true;
 	iommusim_iommu_iotlb_sync(f.d, f.cpu, &g);
-	assert_int_equal(f.m->nlog, 3);
+	assert_int_equal(mock_log_len(f.m), 3);
 	expect_sync(f.m, 2, 0x100000, 0x108fff);
-	assert_int_equal(f.m->log[2].g.pgsize, SZ_4K);
-	assert_true(f.m->log[2].g.queued);
-	assert_int_equal(g.start, UINT64_MAX);
-	assert_int_equal(g.end, 0);
-	assert_int_equal(g.pgsize, 0);
+	assert_int_equal(mock_log_at(f.m, 2).g.pgsize, SZ_4K);
+	assert_true(mock_log_at(f.m, 2).g.queued);
+	EXPECT_FIELDS(&g, IOTLB_GATHER(start, UINT64_MAX), IOTLB_GATHER(end, 0),
+		      IOTLB_GATHER(pgsize, 0));
 	assert_false(g.queued);
 
 	/* flush_iotlb_all goes straight to the driver. */
 	iommusim_iommu_flush_iotlb_all(f.d, f.cpu);
-	assert_int_equal(f.m->nlog, 4);
-	assert_int_equal(f.m->log[3].op, OP_FLUSH_ALL);
+	assert_int_equal(mock_log_len(f.m), 4);
+	assert_int_equal(mock_log_at(f.m, 3).kind, MOCK_CALL_FLUSH_ALL);
 
 	assert_int_equal(iommusim_iommu_unmap(f.d, f.cpu, 0x102000, 0x6000), 0x6000);
 	assert_int_equal(iommusim_iommu_unmap(f.d, f.cpu, 0x109000, 0x7000), 0x7000);
-	assert_int_equal(f.m->nleaves, 0);
+	assert_int_equal(mock_mapped_pages(f.m), 0);
 	fix_fini(&f);
 
 	/* Without a driver iotlb_sync the gather is still re-initialised. */
-	fix_init_ops(&f, &mock_ops_minimal, PGS_4K, IOMMUSIM_KERNEL_6_7);
+	fix_init_ops(&f, MOCK_DRIVER_MINIMAL, PGS_4K, IOMMUSIM_KERNEL_6_7);
 	g = (struct iommusim_iotlb_gather){.start = 5, .end = 9, .pgsize = 3, .queued = true};
 	iommusim_iommu_iotlb_sync(f.d, f.cpu, &g);
-	assert_int_equal(g.start, UINT64_MAX);
-	assert_int_equal(g.end, 0);
-	assert_int_equal(g.pgsize, 0);
+	EXPECT_FIELDS(&g, IOTLB_GATHER(start, UINT64_MAX), IOTLB_GATHER(end, 0),
+		      IOTLB_GATHER(pgsize, 0));
 	assert_false(g.queued);
 	fix_fini(&f);
 }
@@ -1139,9 +803,8 @@ static void test_iommu_core_gather_init_and_add_range(void **state)
 	(void)state;
 	/* init: start = ~0, end = 0, pgsize 0, not queued (iommu_iotlb_gather_init()). */
 	iommusim_iotlb_gather_init(&g);
-	assert_int_equal(g.start, UINT64_MAX);
-	assert_int_equal(g.end, 0);
-	assert_int_equal(g.pgsize, 0);
+	EXPECT_FIELDS(&g, IOTLB_GATHER(start, UINT64_MAX), IOTLB_GATHER(end, 0),
+		      IOTLB_GATHER(pgsize, 0));
 	assert_false(g.queued);
 
 	/* add_range keeps one interval with an inclusive end. */
@@ -1213,7 +876,7 @@ static void test_iommu_core_attach_detach(void **state)
 
 	(void)state;
 	fix_init(&f, PGS_4K, IOMMUSIM_KERNEL_6_7);
-	m2 = mock_create(f.mem, &mock_ops, PGS_4K, IOMMUSIM_KERNEL_6_7);
+	m2 = mock_new(f.mem, MOCK_DRIVER_FULL, PGS_4K, IOMMUSIM_KERNEL_6_7);
 	a = dev_new(f.mem, "dev-a");
 	b = dev_new(f.mem, "dev-b");
 
@@ -1222,19 +885,19 @@ static void test_iommu_core_attach_detach(void **state)
 	assert_int_equal(iommusim_iommu_attach_device(f.d, b), 0);
 	assert_int_equal(iommusim_domain_devices(f.d), 2);
 	/* The driver was asked once per device. */
-	assert_int_equal(count_ops(f.m, OP_ATTACH), 2);
+	assert_int_equal(mock_log_count(f.m, MOCK_CALL_ATTACH), 2);
 	/* The driver's RCU walk sees both, newest first (added at the head, as s390 does). */
 	iommusim_iommu_flush_iotlb_all(f.d, f.cpu);
-	assert_int_equal(f.m->nseen, 2);
-	assert_string_equal(f.m->seen[0], "dev-b");
-	assert_string_equal(f.m->seen[1], "dev-a");
+	assert_int_equal(mock_walk_devices(f.m), 2);
+	assert_string_equal(mock_walk_name(f.m, 0), "dev-b");
+	assert_string_equal(mock_walk_name(f.m, 1), "dev-a");
 
 	/* Attached already, to this domain or to another: -EBUSY, nothing changes. */
 	assert_int_equal(iommusim_iommu_attach_device(f.d, a), -EBUSY);
 	assert_int_equal(iommusim_iommu_attach_device(&m2->dom, a), -EBUSY);
 	assert_int_equal(iommusim_domain_devices(f.d), 2);
 	assert_int_equal(iommusim_domain_devices(&m2->dom), 0);
-	assert_int_equal(count_ops(m2, OP_ATTACH), 0);
+	assert_int_equal(mock_log_count(m2, MOCK_CALL_ATTACH), 0);
 
 	/* Detaching from a domain it is not attached to: -ENOENT. */
 	assert_int_equal(iommusim_iommu_detach_device(&m2->dom, a), -ENOENT);
@@ -1242,27 +905,27 @@ static void test_iommu_core_attach_detach(void **state)
 	assert_int_equal(iommusim_domain_devices(f.d), 1);
 	assert_int_equal(iommusim_iommu_detach_device(f.d, a), -ENOENT);
 	iommusim_iommu_flush_iotlb_all(f.d, f.cpu);
-	assert_int_equal(f.m->nseen, 1);
-	assert_string_equal(f.m->seen[0], "dev-b");
+	assert_int_equal(mock_walk_devices(f.m), 1);
+	assert_string_equal(mock_walk_name(f.m, 0), "dev-b");
 
 	/* Detached, it can go to the other domain, and come back. */
 	assert_int_equal(iommusim_iommu_attach_device(&m2->dom, a), 0);
 	assert_int_equal(iommusim_domain_devices(&m2->dom), 1);
 	iommusim_iommu_flush_iotlb_all(&m2->dom, f.cpu);
-	assert_int_equal(m2->nseen, 1);
-	assert_string_equal(m2->seen[0], "dev-a");
+	assert_int_equal(mock_walk_devices(m2), 1);
+	assert_string_equal(mock_walk_name(m2, 0), "dev-a");
 	assert_int_equal(iommusim_iommu_detach_device(&m2->dom, a), 0);
 	assert_int_equal(iommusim_iommu_attach_device(f.d, a), 0);
 	iommusim_iommu_flush_iotlb_all(f.d, f.cpu);
-	assert_int_equal(f.m->nseen, 2);
-	assert_string_equal(f.m->seen[0], "dev-a");
-	assert_string_equal(f.m->seen[1], "dev-b");
+	assert_int_equal(mock_walk_devices(f.m), 2);
+	assert_string_equal(mock_walk_name(f.m, 0), "dev-a");
+	assert_string_equal(mock_walk_name(f.m, 1), "dev-b");
 
 	assert_int_equal(iommusim_iommu_detach_device(f.d, a), 0);
 	assert_int_equal(iommusim_iommu_detach_device(f.d, b), 0);
 	assert_int_equal(iommusim_domain_devices(f.d), 0);
 	iommusim_iommu_flush_iotlb_all(f.d, f.cpu);
-	assert_int_equal(f.m->nseen, 0);
+	assert_int_equal(mock_walk_devices(f.m), 0);
 	iommusim_device_destroy(a);
 	iommusim_device_destroy(b);
 	iommusim_domain_destroy(&m2->dom);
@@ -1277,18 +940,18 @@ static void test_iommu_core_attach_driver_refusal_propagated(void **state)
 
 	(void)state;
 	fix_init(&f, PGS_4K, IOMMUSIM_KERNEL_6_7);
-	m2 = mock_create(f.mem, &mock_ops, PGS_4K, IOMMUSIM_KERNEL_6_7);
+	m2 = mock_new(f.mem, MOCK_DRIVER_FULL, PGS_4K, IOMMUSIM_KERNEL_6_7);
 	a = dev_new(f.mem, "dev-a");
 
 	/* The driver's errno comes back unchanged and the device stays unattached. */
-	f.m->attach_err = -ENODEV;
+	mock_fail_attach(f.m, -ENODEV);
 	assert_int_equal(iommusim_iommu_attach_device(f.d, a), -ENODEV);
-	f.m->attach_err = -EINVAL;
+	mock_fail_attach(f.m, -EINVAL);
 	assert_int_equal(iommusim_iommu_attach_device(f.d, a), -EINVAL);
 	assert_int_equal(iommusim_domain_devices(f.d), 0);
 	assert_int_equal(iommusim_iommu_detach_device(f.d, a), -ENOENT);
 	iommusim_iommu_flush_iotlb_all(f.d, f.cpu);
-	assert_int_equal(f.m->nseen, 0);
+	assert_int_equal(mock_walk_devices(f.m), 0);
 	/* Not half-attached: another domain takes it. */
 	assert_int_equal(iommusim_iommu_attach_device(&m2->dom, a), 0);
 	assert_int_equal(iommusim_iommu_detach_device(&m2->dom, a), 0);
@@ -1297,7 +960,7 @@ static void test_iommu_core_attach_driver_refusal_propagated(void **state)
 	fix_fini(&f);
 
 	/* A driver without attach_dev accepts every device. */
-	fix_init_ops(&f, &mock_ops_minimal, PGS_4K, IOMMUSIM_KERNEL_6_7);
+	fix_init_ops(&f, MOCK_DRIVER_MINIMAL, PGS_4K, IOMMUSIM_KERNEL_6_7);
 	a = dev_new(f.mem, "dev-a");
 	assert_int_equal(iommusim_iommu_attach_device(f.d, a), 0);
 	assert_int_equal(iommusim_domain_devices(f.d), 1);
@@ -1405,12 +1068,12 @@ static void test_iommu_core_device_destroy_detaches(void **state)
 	iommusim_device_destroy(a);
 	assert_int_equal(iommusim_domain_devices(f.d), 1);
 	iommusim_iommu_flush_iotlb_all(f.d, f.cpu);
-	assert_int_equal(f.m->nseen, 1);
-	assert_string_equal(f.m->seen[0], "dev-b");
+	assert_int_equal(mock_walk_devices(f.m), 1);
+	assert_string_equal(mock_walk_name(f.m, 0), "dev-b");
 	iommusim_device_destroy(b);
 	assert_int_equal(iommusim_domain_devices(f.d), 0);
 	iommusim_iommu_flush_iotlb_all(f.d, f.cpu);
-	assert_int_equal(f.m->nseen, 0);
+	assert_int_equal(mock_walk_devices(f.m), 0);
 	/* fix_fini destroys the (now empty) domain and checks nothing leaked. */
 	fix_fini(&f);
 }
@@ -1432,15 +1095,18 @@ static void test_iommu_core_domain_accessors_and_destroy(void **state)
 	struct mock_domain *m;
 	uint64_t start = 1, end = 1;
 	bool freed = false;
+	/* The mock leaves force_aperture as isim_domain_init() sets it. */
+	struct mock_domain_cfg cfg = {
+		.pgsize_bitmap = PGS_4K_2M_1G,
+		.aperture_start = 0x1000,
+		.aperture_end = 0xffffffffffull,
+		.kernel = IOMMUSIM_KERNEL_6_6,
+		.freed = &freed,
+	};
 
 	(void)state;
 	assert_int_equal(iommusim_mem_create(IOMMUSIM_MEM_LIBC, &mem), 0);
-	m = isim_zalloc(mem, sizeof(*m), 0);
-	assert_non_null(m);
-	assert_int_equal(isim_domain_init(&m->dom, &mock_ops, mem, PGS_4K_2M_1G, 0x1000,
-					  0xffffffffffull, IOMMUSIM_KERNEL_6_6),
-			 0);
-	m->freed = &freed;
+	assert_int_equal(mock_domain_create(mem, &cfg, &m), 0);
 	assert_int_equal(iommusim_domain_pgsize_bitmap(&m->dom), PGS_4K_2M_1G);
 	iommusim_domain_aperture(&m->dom, &start, &end);
 	assert_int_equal(start, 0x1000);
@@ -1488,9 +1154,9 @@ struct race {
 };
 
 /* Runs inside domain 1's attach_dev: the other attach happens while this one is in flight. */
-static void race_attach_hook(struct mock_domain *m, struct iommusim_device *dev)
+static void race_attach_hook(void *arg, struct iommusim_device *dev)
 {
-	struct race *r = m->hook_arg;
+	struct race *r = arg;
 
 	(void)dev;
 	sem_post(&r->a_in);
@@ -1516,12 +1182,11 @@ static void test_iommu_core_attach_one_device_to_two_domains_concurrently(void *
 	(void)state;
 	fix_init(&f, PGS_4K, IOMMUSIM_KERNEL_6_7);
 	r.m1 = f.m;
-	r.m2 = mock_create(f.mem, &mock_ops, PGS_4K, IOMMUSIM_KERNEL_6_7);
+	r.m2 = mock_new(f.mem, MOCK_DRIVER_FULL, PGS_4K, IOMMUSIM_KERNEL_6_7);
 	r.dev = dev_new(f.mem, "dev-a");
 	sem_init(&r.a_in, 0, 0);
 	sem_init(&r.b_done, 0, 0);
-	f.m->attach_hook = race_attach_hook;
-	f.m->hook_arg = &r;
+	mock_set_attach_hook(f.m, race_attach_hook, &r);
 
 	/*
 	 * Attach to domain 1 is in progress (inside the driver's attach_dev) when a second
@@ -1538,7 +1203,7 @@ static void test_iommu_core_attach_one_device_to_two_domains_concurrently(void *
 	n2 = iommusim_domain_devices(&r.m2->dom);
 
 	/* Undo by hand whatever happened, so that a failure leaks nothing. */
-	f.m->attach_hook = NULL;
+	mock_set_attach_hook(f.m, NULL, NULL);
 	if (n1 && n2) {
 		CDS_INIT_LIST_HEAD(&r.m1->dom.devices);
 		CDS_INIT_LIST_HEAD(&r.m2->dom.devices);
@@ -1595,7 +1260,7 @@ static void test_iommu_core_reattach_during_detach_grace_period(void **state)
 
 	(void)state;
 	fix_init(&f, PGS_4K, IOMMUSIM_KERNEL_6_7);
-	m2 = mock_create(f.mem, &mock_ops, PGS_4K, IOMMUSIM_KERNEL_6_7);
+	m2 = mock_new(f.mem, MOCK_DRIVER_FULL, PGS_4K, IOMMUSIM_KERNEL_6_7);
 	g.m1 = f.m;
 	g.dev = dev_new(f.mem, "dev-a");
 	sem_init(&g.r_in, 0, 0);

@@ -29,7 +29,7 @@
 #include <iommusim/iova.h>
 #include <iommusim/mem.h>
 
-#include "iova/iova_check.h"
+#include "iova_fixture.h"
 
 #define LIM32 UINT64_C(0xFFFFF)
 #define MAG IOMMUSIM_IOVA_MAG_SIZE
@@ -38,62 +38,20 @@
 /* Frees that leave exactly @d magazines in the depot (see the file comment). */
 #define FREES_FOR_DEPOT(d) (MAG * ((d) + 1) + 1)
 
-struct fx {
-	struct iommusim_mem *mem;
-	struct iommusim_clock *clock;
-	struct iommusim_iova_domain *dom;
-	struct iommusim_cpu *cpu[NCPU];
-};
-
-static void fx_init(struct fx *fx, enum iommusim_iova_depot depot, unsigned int possible,
+static void fx_init(struct iova_fx *fx, enum iommusim_iova_depot depot, unsigned int possible,
 		    unsigned int online, bool with_clock)
 {
-	struct iommusim_iova_config cfg;
-
-	memset(fx, 0, sizeof(*fx));
-	assert_int_equal(iommusim_mem_create(IOMMUSIM_MEM_DEFAULT, &fx->mem), 0);
-	if (with_clock)
-		assert_int_equal(iommusim_manual_clock_create(fx->mem, &fx->clock), 0);
-	for (unsigned int i = 0; i < NCPU; i++)
-		assert_int_equal(iommusim_cpu_create(fx->mem, i, &fx->cpu[i]), 0);
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.mem = fx->mem;
-	cfg.clock = fx->clock;
-	cfg.granule = 4096;
-	cfg.start_pfn = 1;
-	cfg.possible_cpus = possible;
-	cfg.online_cpus = online;
-	cfg.depot = depot;
-	assert_int_equal(iommusim_iova_domain_create(&cfg, &fx->dom), 0);
-}
-
-static void check_tree(struct fx *fx)
-{
-	char why[256] = "";
-
-	if (isim_iova_check(fx->dom, why, sizeof(why)) != 0)
-		fail_msg("tree check: %s", why);
+	iova_fx_up(fx, NCPU, with_clock, 1, possible, online, depot);
 }
 
 /* Destroy the domain (if the test has not) and prove that nothing is left: no timer, no object. */
-static void fx_fini(struct fx *fx)
+static void fx_fini(struct iova_fx *fx)
 {
-	if (fx->dom) {
-		check_tree(fx);
-		iommusim_iova_domain_destroy(fx->dom);
-	}
-	if (fx->clock) {
-		assert_int_equal(iommusim_clock_pending(fx->clock), 0);
-		iommusim_clock_destroy(fx->clock);
-	}
-	for (unsigned int i = 0; i < NCPU; i++)
-		iommusim_cpu_destroy(fx->cpu[i]);
-	assert_int_equal(iommusim_mem_live_objects(fx->mem), 0);
-	iommusim_mem_destroy(fx->mem);
+	iova_fx_down(fx);
 }
 
 /* @n size-aligned tree allocations of @size, top-down; the caller frees the array. */
-static uint64_t *alloc_many(struct fx *fx, uint64_t size, unsigned int n)
+static uint64_t *alloc_many(struct iova_fx *fx, uint64_t size, unsigned int n)
 {
 	uint64_t *pfns = calloc(n, sizeof(*pfns));
 
@@ -107,14 +65,14 @@ static uint64_t *alloc_many(struct fx *fx, uint64_t size, unsigned int n)
 }
 
 /* free_iova_fast of pfns[from..to) in order on @cpu. */
-static void free_range(struct fx *fx, unsigned int cpu, const uint64_t *pfns, uint64_t size,
+static void free_range(struct iova_fx *fx, unsigned int cpu, const uint64_t *pfns, uint64_t size,
 		       unsigned int from, unsigned int to)
 {
 	for (unsigned int i = from; i < to; i++)
 		assert_int_equal(iommusim_iova_free_fast(fx->dom, fx->cpu[cpu], pfns[i], size), 0);
 }
 
-static uint64_t depot(struct fx *fx, unsigned int order)
+static uint64_t depot(struct iova_fx *fx, unsigned int order)
 {
 	struct iommusim_iova_rcache_state st;
 
@@ -122,7 +80,7 @@ static uint64_t depot(struct fx *fx, unsigned int order)
 	return st.depot_size;
 }
 
-static bool pending(struct fx *fx, unsigned int order)
+static bool pending(struct iova_fx *fx, unsigned int order)
 {
 	struct iommusim_iova_rcache_state st;
 
@@ -130,7 +88,7 @@ static bool pending(struct fx *fx, unsigned int order)
 	return st.work_pending;
 }
 
-static struct iommusim_iova_stats stats(struct fx *fx)
+static struct iommusim_iova_stats stats(struct iova_fx *fx)
 {
 	struct iommusim_iova_stats st;
 
@@ -138,13 +96,13 @@ static struct iommusim_iova_stats stats(struct fx *fx)
 	return st;
 }
 
-static bool in_tree(struct fx *fx, uint64_t pfn)
+static bool in_tree(struct iova_fx *fx, uint64_t pfn)
 {
 	return iommusim_iova_find(fx->dom, fx->cpu[0], pfn, NULL, NULL) == 0;
 }
 
 /* pfns[from..to) are all in the tree (@want) or all gone. */
-static void assert_all_in_tree(struct fx *fx, const uint64_t *pfns, unsigned int from,
+static void assert_all_in_tree(struct iova_fx *fx, const uint64_t *pfns, unsigned int from,
 			       unsigned int to, bool want)
 {
 	for (unsigned int i = from; i < to; i++)
@@ -160,7 +118,7 @@ static void assert_all_in_tree(struct fx *fx, const uint64_t *pfns, unsigned int
  */
 static void test_depot_list_trim_one_magazine_per_tick(void **state)
 {
-	struct fx fx;
+	struct iova_fx fx;
 	uint64_t *pfns;
 	uint64_t nodes;
 	const unsigned int n = FREES_FOR_DEPOT(5);
@@ -186,7 +144,7 @@ static void test_depot_list_trim_one_magazine_per_tick(void **state)
 	assert_int_equal(iommusim_clock_pending(fx.clock), 1);
 	/* armed at time 0 with IOVA_DEPOT_DELAY: the tick ran it at 100 ms */
 	assert_int_equal(iommusim_clock_now_ns(fx.clock), IOMMUSIM_IOVA_DEPOT_DELAY_NS);
-	check_tree(&fx);
+	iova_check_tree(fx.dom);
 
 	assert_int_equal(iommusim_manual_clock_tick(fx.clock), 1);
 	assert_int_equal(depot(&fx, 0), 3);
@@ -220,7 +178,7 @@ static void test_depot_list_trim_one_magazine_per_tick(void **state)
  */
 static void test_depot_list_drain_runs_to_threshold(void **state)
 {
-	struct fx fx;
+	struct iova_fx fx;
 	uint64_t *pfns;
 	const unsigned int n = FREES_FOR_DEPOT(6);
 
@@ -239,7 +197,7 @@ static void test_depot_list_drain_runs_to_threshold(void **state)
 	assert_all_in_tree(&fx, pfns, 0, 254, true);
 	assert_all_in_tree(&fx, pfns, 254, n - 1, false);
 	assert_true(in_tree(&fx, pfns[n - 1]));
-	check_tree(&fx);
+	iova_check_tree(fx.dom);
 	free(pfns);
 	fx_fini(&fx);
 }
@@ -253,7 +211,7 @@ static void test_depot_list_drain_runs_to_threshold(void **state)
  */
 static void test_depot_list_online_cpus_threshold(void **state)
 {
-	struct fx fx;
+	struct iova_fx fx;
 	uint64_t *pfns;
 	const unsigned int n = FREES_FOR_DEPOT(6);
 
@@ -305,7 +263,7 @@ static void test_depot_list_online_cpus_threshold(void **state)
  */
 static void test_depot_list_one_pending_item_per_class(void **state)
 {
-	struct fx fx;
+	struct iova_fx fx;
 	uint64_t *ones, *eights;
 
 	(void)state;
@@ -351,7 +309,7 @@ static void test_depot_list_one_pending_item_per_class(void **state)
  */
 static void test_depot_list_flush_leaves_inert_work(void **state)
 {
-	struct fx fx;
+	struct iova_fx fx;
 	uint64_t *pfns;
 	const unsigned int n = FREES_FOR_DEPOT(3);
 	unsigned int l = 9, p = 9;
@@ -383,7 +341,7 @@ static void test_depot_list_flush_leaves_inert_work(void **state)
 /* Without a clock (cfg.clock NULL) the list depot is never trimmed, however large it gets. */
 static void test_depot_list_without_clock_never_trims(void **state)
 {
-	struct fx fx;
+	struct iova_fx fx;
 	uint64_t *pfns;
 	const unsigned int n = FREES_FOR_DEPOT(5);
 
@@ -411,7 +369,7 @@ static void test_depot_list_without_clock_never_trims(void **state)
  */
 static void test_depot_array_caps_at_32_and_spills(void **state)
 {
-	struct fx fx;
+	struct iova_fx fx;
 	uint64_t *pfns, mags;
 	const unsigned int n = FREES_FOR_DEPOT(IOMMUSIM_IOVA_DEPOT_ARRAY_MAGS);
 	unsigned int l = 0, p = 0;
@@ -446,7 +404,7 @@ static void test_depot_array_caps_at_32_and_spills(void **state)
 	assert_int_equal(iommusim_clock_pending(fx.clock), 0);
 	assert_int_equal(iommusim_manual_clock_drain(fx.clock, 0), 0);
 	assert_int_equal(stats(&fx).depot_trims, 0);
-	check_tree(&fx);
+	iova_check_tree(fx.dom);
 
 	iommusim_iova_flush_rcaches(fx.dom, fx.cpu[0]);
 	assert_int_equal(depot(&fx, 0), 0);
@@ -469,7 +427,7 @@ static void test_depot_pop_is_lifo(void **state)
 
 	(void)state;
 	for (unsigned int f = 0; f < 2; f++) {
-		struct fx fx;
+		struct iova_fx fx;
 		uint64_t *pfns, pfn = 0;
 
 		fx_init(&fx, forms[f], 2, 2, true);
@@ -502,7 +460,7 @@ static void test_depot_pop_is_lifo(void **state)
  */
 static void test_depot_destroy_with_full_depots_leaks_nothing(void **state)
 {
-	struct fx fx;
+	struct iova_fx fx;
 	uint64_t *ones, *fours;
 
 	(void)state;
@@ -514,7 +472,7 @@ static void test_depot_destroy_with_full_depots_leaks_nothing(void **state)
 	assert_int_equal(depot(&fx, 0), 3);
 	assert_int_equal(depot(&fx, 2), 2);
 	assert_int_equal(iommusim_clock_pending(fx.clock), 2);
-	check_tree(&fx);
+	iova_check_tree(fx.dom);
 
 	iommusim_iova_domain_destroy(fx.dom);
 	fx.dom = NULL;
@@ -539,7 +497,7 @@ static void test_depot_destroy_with_full_depots_leaks_nothing(void **state)
 /* The depot read-out rejects an order outside 0..5. */
 static void test_depot_state_rejects_bad_order(void **state)
 {
-	struct fx fx;
+	struct iova_fx fx;
 	struct iommusim_iova_rcache_state st;
 
 	(void)state;

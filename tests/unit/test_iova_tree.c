@@ -26,7 +26,14 @@
 #include <iommusim/iova.h>
 #include <iommusim/mem.h>
 
-#include "iova/iova_check.h"
+#include "fields.h"
+#include "iova_fixture.h"
+#include "machine.h"
+#include "test_rng.h"
+
+/* A counter and the value it must have, for EXPECT_FIELDS(). */
+#define IOVA_CACHED(field, value) FIELD(struct iommusim_iova_cached, field, value)
+#define IOVA_STATS(field, value) FIELD(struct iommusim_iova_stats, field, value)
 
 #define ANCHOR IOMMUSIM_IOVA_ANCHOR_PFN
 /* dma_32bit_pfn of a 4 KiB-granule domain: 1 << (32 - 12). */
@@ -52,43 +59,16 @@ struct fx {
 	struct iommusim_iova_domain *dom;
 };
 
-/* splitmix64: the same sequence on every platform, so a failing seed reproduces anywhere. */
-static uint64_t splitmix64(uint64_t *state)
-{
-	uint64_t z = (*state += UINT64_C(0x9e3779b97f4a7c15));
-
-	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
-	return z ^ (z >> 31);
-}
-
-static struct iommusim_iova_config base_cfg(struct iommusim_mem *mem)
-{
-	return (struct iommusim_iova_config){
-		.mem = mem,
-		.clock = NULL,
-		.granule = 4096,
-		.start_pfn = 1,
-		.possible_cpus = 2,
-		.online_cpus = 0,
-		.depot = IOMMUSIM_IOVA_DEPOT_LIST,
-	};
-}
-
 static void make_domain_full(struct fx *f, uint64_t granule, uint64_t start_pfn, bool with_clock)
 {
 	struct iommusim_iova_config cfg;
 
 	memset(f, 0, sizeof(*f));
-	assert_int_equal(iommusim_mem_create(IOMMUSIM_MEM_DEFAULT, &f->mem), 0);
-	if (with_clock)
-		assert_int_equal(iommusim_manual_clock_create(f->mem, &f->clock), 0);
-	assert_int_equal(iommusim_cpu_create(f->mem, 0, &f->cpu), 0);
-	cfg = base_cfg(f->mem);
-	cfg.clock = f->clock;
+	machine_up(IOMMUSIM_MEM_DEFAULT, &f->mem, with_clock ? &f->clock : NULL, &f->cpu, 1);
+	cfg = iova_test_config(f->mem, f->clock);
 	cfg.granule = granule;
 	cfg.start_pfn = start_pfn;
-	assert_int_equal(iommusim_iova_domain_create(&cfg, &f->dom), 0);
+	f->dom = iova_domain_up(&cfg);
 }
 
 /* The common case: 4 KiB granule, no clock (the tree half never arms a timer). */
@@ -99,10 +79,7 @@ static void make_domain(struct fx *f, uint64_t start_pfn)
 
 static void assert_tree_ok(struct fx *f)
 {
-	char why[160] = "";
-
-	if (isim_iova_check(f->dom, why, sizeof(why)) != 0)
-		fail_msg("isim_iova_check: %s", why);
+	iova_check_tree(f->dom);
 }
 
 /* Check the tree, tear everything down and prove that nothing was leaked. */
@@ -110,11 +87,7 @@ static void destroy_domain(struct fx *f)
 {
 	assert_tree_ok(f);
 	iommusim_iova_domain_destroy(f->dom);
-	iommusim_cpu_destroy(f->cpu);
-	if (f->clock)
-		iommusim_clock_destroy(f->clock);
-	assert_int_equal(iommusim_mem_live_objects(f->mem), 0);
-	iommusim_mem_destroy(f->mem);
+	machine_down(f->mem, f->clock, &f->cpu, 1);
 }
 
 static uint64_t alloc_ok(struct fx *f, uint64_t size, uint64_t limit, bool aligned)
@@ -169,9 +142,8 @@ static void assert_cached(struct fx *f, uint64_t cached, uint64_t cached32, uint
 {
 	struct iommusim_iova_cached c = cached_of(f);
 
-	assert_int_equal(c.cached_pfn, cached);
-	assert_int_equal(c.cached32_pfn, cached32);
-	assert_int_equal(c.max32_alloc_size, max32);
+	EXPECT_FIELDS(&c, IOVA_CACHED(cached_pfn, cached), IOVA_CACHED(cached32_pfn, cached32),
+		      IOVA_CACHED(max32_alloc_size, max32));
 }
 
 static struct iommusim_iova_stats stats_of(struct fx *f)
@@ -269,7 +241,7 @@ static void test_iova_tree_init_rejects_bad_config(void **state)
 	(void)state;
 	assert_int_equal(iommusim_mem_create(IOMMUSIM_MEM_DEFAULT, &mem), 0);
 
-	cfg = base_cfg(mem);
+	cfg = iova_test_config(mem, NULL);
 	cfg.granule = 0;	/* not a power of two */
 	expect_config_einval(mem, &cfg);
 	cfg.granule = 3;	/* not a power of two */
@@ -277,21 +249,21 @@ static void test_iova_tree_init_rejects_bad_config(void **state)
 	cfg.granule = 8192;	/* larger than PAGE_SIZE */
 	expect_config_einval(mem, &cfg);
 
-	cfg = base_cfg(mem);
+	cfg = iova_test_config(mem, NULL);
 	cfg.possible_cpus = 0;
 	expect_config_einval(mem, &cfg);
 	cfg.possible_cpus = IOMMUSIM_IOVA_MAX_CPUS + 1;
 	expect_config_einval(mem, &cfg);
 
-	cfg = base_cfg(mem);
+	cfg = iova_test_config(mem, NULL);
 	cfg.online_cpus = cfg.possible_cpus + 1;
 	expect_config_einval(mem, &cfg);
 
-	cfg = base_cfg(mem);
+	cfg = iova_test_config(mem, NULL);
 	cfg.depot = (enum iommusim_iova_depot)99;
 	expect_config_einval(mem, &cfg);
 
-	cfg = base_cfg(mem);
+	cfg = iova_test_config(mem, NULL);
 	cfg.mem = NULL;
 	expect_config_einval(mem, &cfg);
 
@@ -1185,9 +1157,8 @@ static void test_iova_tree_stats_add_up(void **state)
 	reserve_ok(&f, 3, 4);
 	assert_int_equal(iommusim_iova_free(f.dom, f.cpu, 300), -ENOENT);
 	s = stats_of(&f);
-	assert_int_equal(s.nodes, 4);
-	assert_int_equal(s.tree_allocs, 5);
-	assert_int_equal(s.tree_failures, 2);
+	EXPECT_FIELDS(&s, IOVA_STATS(nodes, 4), IOVA_STATS(tree_allocs, 5),
+		      IOVA_STATS(tree_failures, 2));
 	/* The tree half never touches the caches. */
 	assert_int_equal(s.rcache_hits + s.rcache_misses + s.rcache_flushes, 0);
 	assert_ranges(&f, (const struct range[]){ { 2, 5 }, { 61, 62 }, { 64, 127 },
@@ -1210,14 +1181,14 @@ struct live {
 static void test_iova_tree_teardown_with_live_ranges(void **state)
 {
 	static struct live live[2000];
-	uint64_t seed = UINT64_C(0x10fa11ce);
+	struct iommusim_rng rng = test_rng(UINT64_C(0x10fa11ce));
 	size_t nlive = 0, nres = 0;
 	struct fx f;
 
 	(void)state;
 	make_domain_full(&f, 4096, 1, true);
 	for (unsigned int step = 0; step < 2000; step++) {
-		uint64_t r = splitmix64(&seed);
+		uint64_t r = iommusim_rng_u64(&rng);
 
 		if (nlive == 0 || r % 8 < 5) {
 			uint64_t size = 1 + (r >> 8) % 64;

@@ -37,6 +37,11 @@
 #include "platform/platform_internal.h"
 #include "platform/shadow.h"
 
+#include "fields.h"
+
+/* A platform statistic and the value it must have, for EXPECT_FIELDS(). */
+#define PS(field, value) FIELD(struct iommusim_platform_stats, field, value)
+
 #define PG    4096ull
 #define START IOMMUSIM_ZPCI_QEMU_START_DMA
 /* page number of START: 2^20, aligned to a region (2^19 pages) */
@@ -341,12 +346,8 @@ static void test_platform_lpar_charges_rpcit_ns(void **state)
 	assert_int_equal(iommusim_engine_cpu_charged(x.e, x.cpu), 2000);
 	assert_int_equal(cpu_now(&x), 2000);
 	st = stats(&x);
-	assert_int_equal(st.rpcits, 2);
-	assert_int_equal(st.hyp_cycles, 2000);
-	assert_int_equal(st.passes, 0);
-	assert_int_equal(st.pages_walked, 0);
-	assert_int_equal(st.host_maps, 0);
-	assert_int_equal(st.dma_avail, UINT64_MAX);
+	EXPECT_FIELDS(&st, PS(rpcits, 2), PS(hyp_cycles, 2000), PS(passes, 0), PS(pages_walked, 0),
+		      PS(host_maps, 0), PS(dma_avail, UINT64_MAX));
 	fx_done(&x);
 }
 
@@ -381,16 +382,9 @@ static void test_platform_kvm_map_one_page(void **state)
 	assert_int_equal(ss.busy, C_TRAP_LOCKED + 4320);
 	assert_int_equal(ss.waited, 0);
 	st = stats(&x);
-	assert_int_equal(st.rpcits, 1);
-	assert_int_equal(st.passes, 1);
-	assert_int_equal(st.pages_walked, 1);
-	assert_int_equal(st.upper_invalid, 0);
-	assert_int_equal(st.host_maps, 1);
-	assert_int_equal(st.host_unmap_calls, 0);
-	assert_int_equal(st.shadow_pages, 1);
-	assert_int_equal(st.shadow_pages_max, 1);
-	assert_int_equal(st.dma_avail, 65534);
-	assert_int_equal(st.hyp_cycles, 9320);
+	EXPECT_FIELDS(&st, PS(rpcits, 1), PS(passes, 1), PS(pages_walked, 1), PS(upper_invalid, 0),
+		      PS(host_maps, 1), PS(host_unmap_calls, 0), PS(shadow_pages, 1),
+		      PS(shadow_pages_max, 1), PS(dma_avail, 65534), PS(hyp_cycles, 9320));
 	/* the shadow holds the target and the read-only permission */
 	assert_true(isim_shadow_lookup(x.p->fns[0]->shadow, START + 5 * PG, &target, &ro));
 	assert_int_equal(target, 0xabc000);
@@ -422,11 +416,8 @@ static void test_platform_kvm_unmap_one_page(void **state)
 	/* trap + walk 120 + remove/teardown/invalidation 2340 + one UNMAP ioctl 1000 */
 	assert_int_equal(cpu_now(&x) - t0, C_TRAP + C_WALK + C_GONE + C_UNMAP_IOCTL);
 	st = stats(&x);
-	assert_int_equal(st.host_unmap_calls, 1);
-	assert_int_equal(st.host_unmaps, 1);
-	assert_int_equal(st.shadow_pages, 0);
-	assert_int_equal(st.shadow_pages_max, 1);
-	assert_int_equal(st.dma_avail, 65535);
+	EXPECT_FIELDS(&st, PS(host_unmap_calls, 1), PS(host_unmaps, 1), PS(shadow_pages, 0),
+		      PS(shadow_pages_max, 1), PS(dma_avail, 65535));
 	/* the empty shadow segment is gone again */
 	assert_int_equal(isim_shadow_segments(x.p->fns[0]->shadow), 0);
 	fx_done(&x);
@@ -453,8 +444,7 @@ static void test_platform_kvm_unmap_runs(void **state)
 	/* one naturally aligned run of 8: one ioctl; 8 x (120 + 2340) + 1000 = 20680 */
 	assert_int_equal(cpu_now(&x) - t0, C_TRAP + 8 * (C_WALK + C_GONE) + C_UNMAP_IOCTL);
 	st = stats(&x);
-	assert_int_equal(st.host_unmap_calls, 1);
-	assert_int_equal(st.host_unmaps, 8);
+	EXPECT_FIELDS(&st, PS(host_unmap_calls, 1), PS(host_unmaps, 8));
 
 	/* 5 pages at 33: pieces [33], [34,36), [36,38): 3 ioctls */
 	map_pages(&x, 0, START_PAGE + 33, 5);
@@ -464,10 +454,8 @@ static void test_platform_kvm_unmap_runs(void **state)
 	assert_int_equal(rpcit(&x, 1, START_PAGE + 33, 5, &status), 0);
 	assert_int_equal(cpu_now(&x) - t0, C_TRAP + 5 * (C_WALK + C_GONE) + 3 * C_UNMAP_IOCTL);
 	st = stats(&x);
-	assert_int_equal(st.host_unmap_calls, 1 + 3);
-	assert_int_equal(st.host_unmaps, 8 + 5);
-	assert_int_equal(st.shadow_pages, 0);
-	assert_int_equal(st.dma_avail, 65535);
+	EXPECT_FIELDS(&st, PS(host_unmap_calls, 1 + 3), PS(host_unmaps, 8 + 5), PS(shadow_pages, 0),
+		      PS(dma_avail, 65535));
 	fx_done(&x);
 }
 
@@ -519,9 +507,7 @@ static void test_platform_kvm_global_refresh_warm(void **state)
 	st = stats(&x);
 	assert_int_equal(st.pages_walked - st0.pages_walked, 2048);
 	assert_int_equal(st.host_unmap_calls - st0.host_unmap_calls, 64);
-	assert_int_equal(st.host_maps, 8);
-	assert_int_equal(st.host_unmaps, 0);
-	assert_int_equal(st.upper_invalid, 0);
+	EXPECT_FIELDS(&st, PS(host_maps, 8), PS(host_unmaps, 0), PS(upper_invalid, 0));
 	fx_done(&x);
 }
 
@@ -552,9 +538,7 @@ static void test_platform_kvm_invalid_segment_and_region(void **state)
 	assert_int_equal(cpu_now(&x) - t0,
 			 C_TRAP + 512 * C_WALK + 2 * C_MAP + 100 + 256 * 20 + 16 * C_UNMAP_IOCTL);
 	st = stats(&x);
-	assert_int_equal(st.pages_walked, 512);
-	assert_int_equal(st.upper_invalid, 1);
-	assert_int_equal(st.upper_pages, 256);
+	EXPECT_FIELDS(&st, PS(pages_walked, 512), PS(upper_invalid, 1), PS(upper_pages, 256));
 	/* the invalid segment ends the run: [1,256) and [512+1,768) separately */
 	assert_int_equal(st.host_unmap_calls, 16);
 
@@ -563,8 +547,7 @@ static void test_platform_kvm_invalid_segment_and_region(void **state)
 	assert_int_equal(rpcit(&x, 1, START_PAGE + REGION, REGION, &status), 0);
 	assert_int_equal(cpu_now(&x) - t0, C_TRAP + 100 + REGION * 20);
 	st = stats(&x);
-	assert_int_equal(st.upper_invalid, 2);
-	assert_int_equal(st.upper_pages, 256 + REGION);
+	EXPECT_FIELDS(&st, PS(upper_invalid, 2), PS(upper_pages, 256 + REGION));
 	/* a range ending inside the region counts only its own pages: 1000 lookups */
 	t0 = cpu_now(&x);
 	assert_int_equal(rpcit(&x, 1, START_PAGE + REGION, 1000, &status), 0);
@@ -603,13 +586,8 @@ static void test_platform_kvm_budget_exhausted(void **state)
 	assert_int_equal(status, IOMMUSIM_FW_STATUS_RESOURCES_ALT);
 	assert_int_equal(cpu_now(&x) - t0, C_TRAP + 6 * C_WALK + 4 * C_MAP);
 	st = stats(&x);
-	assert_int_equal(st.host_maps, 4);
-	assert_int_equal(st.maps_skipped, 2);
-	assert_int_equal(st.budget_exhausted, 1);
-	assert_int_equal(st.passes, 1);
-	assert_int_equal(st.second_passes, 0);
-	assert_int_equal(st.dma_avail, 0);
-	assert_int_equal(st.rpcit_errors, 0);
+	EXPECT_FIELDS(&st, PS(host_maps, 4), PS(maps_skipped, 2), PS(budget_exhausted, 1),
+		      PS(passes, 1), PS(second_passes, 0), PS(dma_avail, 0), PS(rpcit_errors, 0));
 	fx_done(&x);
 }
 
@@ -667,23 +645,15 @@ static void second_pass_case(bool second_pass)
 							   2 * C_MAP + 6 * C_UNMAP_IOCTL);
 		assert_int_equal(cc, IOMMUSIM_FW_CC_ERROR);
 		assert_int_equal(status, IOMMUSIM_FW_STATUS_RESOURCES_ALT);
-		assert_int_equal(st.passes, 1 + 2);
-		assert_int_equal(st.second_passes, 1);
-		assert_int_equal(st.host_maps, 4 + 2);
-		assert_int_equal(st.maps_skipped, 2);
-		assert_int_equal(st.dma_avail, 0);
-		assert_int_equal(st.shadow_pages, 4);
+		EXPECT_FIELDS(&st, PS(passes, 1 + 2), PS(second_passes, 1), PS(host_maps, 4 + 2),
+			      PS(maps_skipped, 2), PS(dma_avail, 0), PS(shadow_pages, 4));
 	} else {
 		/* QEMU < 7.2: one pass; 0..1 stay unmapped, yet the budget is 2: cc 0 */
 		assert_int_equal(cpu_now(&x) - t0,
 				 C_TRAP + 14 * C_WALK + 2 * C_GONE + 3 * C_UNMAP_IOCTL);
 		assert_int_equal(cc, IOMMUSIM_FW_CC_OK);
-		assert_int_equal(st.passes, 2);
-		assert_int_equal(st.second_passes, 0);
-		assert_int_equal(st.host_maps, 4);
-		assert_int_equal(st.maps_skipped, 2);
-		assert_int_equal(st.dma_avail, 2);
-		assert_int_equal(st.shadow_pages, 2);
+		EXPECT_FIELDS(&st, PS(passes, 2), PS(second_passes, 0), PS(host_maps, 4),
+			      PS(maps_skipped, 2), PS(dma_avail, 2), PS(shadow_pages, 2));
 	}
 	assert_int_equal(st.host_unmaps, 2);
 	fx_done(&x);
@@ -715,9 +685,7 @@ static void test_platform_kvm_budget_shared_by_functions(void **state)
 	assert_int_equal(rpcit(&x, 2, START_PAGE, 2, &status), IOMMUSIM_FW_CC_ERROR);
 	assert_int_equal(status, IOMMUSIM_FW_STATUS_RESOURCES_ALT);
 	st = stats(&x);
-	assert_int_equal(st.host_maps, 4);
-	assert_int_equal(st.maps_skipped, 1);
-	assert_int_equal(st.shadow_pages, 4);
+	EXPECT_FIELDS(&st, PS(host_maps, 4), PS(maps_skipped, 1), PS(shadow_pages, 4));
 	assert_int_equal(isim_shadow_pages(x.p->fns[0]->shadow), 3);
 	assert_int_equal(isim_shadow_pages(x.p->fns[1]->shadow), 1);
 	/* the first function frees a page: the budget comes back for both */
@@ -795,8 +763,7 @@ static void generation_case(const struct generation *g)
 	assert_int_equal(st.host_unmap_calls - st0.host_unmap_calls, g->unmap_calls2);
 	assert_int_equal(st.host_maps - st0.host_maps, g->maps2);
 	assert_int_equal(st.maps_skipped - st0.maps_skipped, 2);
-	assert_int_equal(st.dma_avail, g->avail2);
-	assert_int_equal(st.shadow_pages, g->shadow2);
+	EXPECT_FIELDS(&st, PS(dma_avail, g->avail2), PS(shadow_pages, g->shadow2));
 	fx_done(&x);
 }
 
@@ -839,8 +806,7 @@ static void test_platform_kvm_no_coalesce(void **state)
 	/* QEMU < 8.0: one UNMAP per shadowed page: 8 x (120 + 2340 + 1000) = 27680 */
 	assert_int_equal(cpu_now(&x) - t0, C_TRAP + 8 * (C_WALK + C_GONE + C_UNMAP_IOCTL));
 	st = stats(&x);
-	assert_int_equal(st.host_unmap_calls, 8);
-	assert_int_equal(st.host_unmaps, 8);
+	EXPECT_FIELDS(&st, PS(host_unmap_calls, 8), PS(host_unmaps, 8));
 	/* a global refresh over invalid PTEs nobody mapped: no ioctl at all */
 	t0 = cpu_now(&x);
 	assert_int_equal(rpcit(&x, 1, START_PAGE, 256, &status), 0);
@@ -870,11 +836,8 @@ static void test_platform_kvm_changed_target(void **state)
 	/* walk 120 + remove 40 + UNMAP 1000 + entry 2000 + inv 300 + insert 200 + MAP 4000 */
 	assert_int_equal(cpu_now(&x) - t0, C_TRAP + 120 + 40 + 1000 + 2000 + 300 + 200 + 4000);
 	st = stats(&x);
-	assert_int_equal(st.remaps, 1);
-	assert_int_equal(st.host_maps, 2);
-	assert_int_equal(st.host_unmaps, 1);
-	assert_int_equal(st.host_unmap_calls, 1);
-	assert_int_equal(st.shadow_pages, 1);
+	EXPECT_FIELDS(&st, PS(remaps, 1), PS(host_maps, 2), PS(host_unmaps, 1),
+		      PS(host_unmap_calls, 1), PS(shadow_pages, 1));
 	/* QEMU's counter gives nothing back for the replaced entry: one unit gone for good */
 	assert_int_equal(st.dma_avail, 65533);
 	assert_true(isim_shadow_lookup(x.p->fns[0]->shadow, START + 3 * PG, &target, &ro));
@@ -916,10 +879,8 @@ static void test_platform_kvm_silent_drops(void **state)
 	assert_int_equal(cpu_now(&x) - t0,
 			 C_TRAP + 100 + 256 * 20 + 4 * 40 + 8 * C_WALK + C_UNMAP_IOCTL);
 	st = stats(&x);
-	assert_int_equal(st.silent_drops, 4);
-	assert_int_equal(st.host_unmaps, 0);
-	assert_int_equal(st.shadow_pages, 0);
-	assert_int_equal(st.dma_avail, 65535);
+	EXPECT_FIELDS(&st, PS(silent_drops, 4), PS(host_unmaps, 0), PS(shadow_pages, 0),
+		      PS(dma_avail, 65535));
 	/* the guest's PTEs are still valid: the next refresh maps them again */
 	assert_int_equal(rpcit(&x, 1, START_PAGE + 2 * SEG, 4, &status), 0);
 	assert_int_equal(stats(&x).host_maps, 8);
@@ -937,8 +898,7 @@ static void test_platform_kvm_silent_drops(void **state)
 	 */
 	assert_int_equal(cpu_now(&x) - t0, 2000 + 2 * 50 + 136 * 100);
 	st = stats(&x);
-	assert_int_equal(st.silent_drops, 0);
-	assert_int_equal(st.shadow_pages, 4);
+	EXPECT_FIELDS(&st, PS(silent_drops, 0), PS(shadow_pages, 4));
 	fx_done(&x);
 }
 
@@ -967,10 +927,8 @@ static void test_platform_kvm_errors(void **state)
 	map_pages(&x, 0, START_PAGE + 15, 2);
 	assert_int_equal(rpcit(&x, 7, START_PAGE + 15, 2, &status), IOMMUSIM_FW_CC_OK);
 	st = stats(&x);
-	assert_int_equal(st.rpcits, 4);
-	assert_int_equal(st.rpcit_errors, 3);
-	assert_int_equal(st.range_errors, 2);
-	assert_int_equal(st.host_maps, 2);
+	EXPECT_FIELDS(&st, PS(rpcits, 4), PS(rpcit_errors, 3), PS(range_errors, 2),
+		      PS(host_maps, 2));
 	iommusim_firmware_get_stats(x.fw, &fs);
 	assert_int_equal(fs.rpcit_cc[3], 1);
 	assert_int_equal(fs.rpcit_cc[1], 2);
@@ -979,10 +937,8 @@ static void test_platform_kvm_errors(void **state)
 	/* deregistration: vfio removes the window in one UNMAP; QEMU keeps the budget used */
 	assert_int_equal(iommusim_firmware_set_ioat(x.fw, 7, 0, 0, NULL), 0);
 	st = stats(&x);
-	assert_int_equal(st.host_unmap_calls, 1);
-	assert_int_equal(st.host_unmaps, 2);
-	assert_int_equal(st.shadow_pages, 0);
-	assert_int_equal(st.dma_avail, 65533);
+	EXPECT_FIELDS(&st, PS(host_unmap_calls, 1), PS(host_unmaps, 2), PS(shadow_pages, 0),
+		      PS(dma_avail, 65533));
 	assert_int_equal(rpcit(&x, 7, START_PAGE, 1, &status), IOMMUSIM_FW_CC_NOT_OPERATIONAL);
 	fx_done(&x);
 }
@@ -1069,13 +1025,10 @@ static void test_platform_zvm_costs(void **state)
 	assert_int_equal(rpcit(&x, 1, START_PAGE, 2048, &status), 0);
 	assert_int_equal(cpu_now(&x) - t0, 2000 + 8 * 50 + 256 * 100);
 	st = stats(&x);
-	assert_int_equal(st.host_unmap_calls, 0);
-	assert_int_equal(st.host_unmaps, 8);
-	assert_int_equal(st.host_maps, 9);
-	assert_int_equal(st.upper_invalid, 7);
+	EXPECT_FIELDS(&st, PS(host_unmap_calls, 0), PS(host_unmaps, 8), PS(host_maps, 9),
+		      PS(upper_invalid, 7));
 	/* the three refreshes above, then the global one: one page table each */
-	assert_int_equal(st.tables_walked, 4);
-	assert_int_equal(st.dma_avail, UINT64_MAX);
+	EXPECT_FIELDS(&st, PS(tables_walked, 4), PS(dma_avail, UINT64_MAX));
 	fx_done(&x);
 }
 
@@ -1449,12 +1402,55 @@ static void test_platform_kvm_global_refresh_16g(void **state)
 	assert_int_equal(rpcit(&x, 1, START_PAGE, 4194304, &status), 0);
 	assert_int_equal(rpcit(&x, 1, START_PAGE, 4194304, &status), 0);
 	st = stats(&x);
-	assert_int_equal(st.pages_walked, 2 * 4194304ull);
-	assert_int_equal(st.host_maps, 4096);
-	assert_int_equal(st.host_unmap_calls, 2 * 4096 * 10);
-	assert_int_equal(st.shadow_pages, 4096);
+	EXPECT_FIELDS(&st, PS(pages_walked, 2 * 4194304ull), PS(host_maps, 4096),
+		      PS(host_unmap_calls, 2 * 4096 * 10), PS(shadow_pages, 4096));
 	assert_int_equal(isim_shadow_segments(x.p->fns[0]->shadow), 4096);
 	fx_done(&x);
+}
+
+/* ---- the kinds' tables ---- */
+
+static const struct isim_platform_ops *kind_ops(unsigned int k)
+{
+	return isim_platform_kind_ops((enum iommusim_platform_kind)k);
+}
+
+/* Whether some parameter of the cost table is in @area ("qemu."). */
+static bool area_has_params(const char *area)
+{
+	for (unsigned int i = 0; i < IOMMUSIM_COST_NR; i++)
+		if (!strncmp(iommusim_cost_param((enum iommusim_cost_id)i)->name, area,
+			     strlen(area)))
+			return true;
+	return false;
+}
+
+/*
+ * Every kind has its table, named as the kind, with its RPCIT model; a kind that shadows checks
+ * each RPCIT against the registration, so it also says what a refused one costs. Each area of
+ * parameters is claimed by one kind at most and holds parameters of the table.
+ */
+static void test_platform_every_kind_has_complete_ops(void **state)
+{
+	(void)state;
+	for (unsigned int k = 0; k < IOMMUSIM_PLATFORM_NR; k++) {
+		const struct isim_platform_ops *ops = kind_ops(k);
+
+		assert_non_null(ops);
+		assert_non_null(ops->name);
+		assert_string_equal(ops->name,
+				    iommusim_platform_name((enum iommusim_platform_kind)k));
+		assert_non_null(ops->rpcit);
+		if (ops->shadows)
+			assert_non_null(ops->refused);
+		for (const char *const *a = ops->areas; a && *a; a++) {
+			assert_true(area_has_params(*a));
+			for (unsigned int j = 0; j < k; j++)
+				for (const char *const *b = kind_ops(j)->areas; b && *b; b++)
+					assert_string_not_equal(*a, *b);
+		}
+	}
+	assert_null(isim_platform_kind_ops(IOMMUSIM_PLATFORM_NR));
 }
 
 int main(void)
@@ -1484,6 +1480,7 @@ int main(void)
 		cmocka_unit_test(test_platform_zvm_limit_and_server),
 		cmocka_unit_test(test_platform_kvm_matches_reference),
 		cmocka_unit_test(test_platform_kvm_global_refresh_16g),
+		cmocka_unit_test(test_platform_every_kind_has_complete_ops),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

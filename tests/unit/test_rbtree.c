@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "base/rbtree.h"
+#include "test_rng.h"
 
 struct tnode {
 	struct isim_rb_node node;
@@ -21,25 +22,10 @@ struct tnode {
 
 _Static_assert(sizeof(struct isim_rb_node) == 3 * sizeof(void *), "a node must stay 3 words");
 
-/* splitmix64: deterministic across libcs, unlike rand(), so failures reproduce everywhere. */
-static uint64_t prng_next(uint64_t *state)
-{
-	uint64_t z = (*state += UINT64_C(0x9e3779b97f4a7c15));
-
-	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
-	return z ^ (z >> 31);
-}
-
-static unsigned long prng_below(uint64_t *state, unsigned long bound)
-{
-	return (unsigned long)(prng_next(state) % bound);
-}
-
-static void shuffle(unsigned long *keys, size_t n, uint64_t *state)
+static void shuffle(unsigned long *keys, size_t n, struct iommusim_rng *rng)
 {
 	for (size_t i = n; i > 1; i--) {
-		size_t j = (size_t)prng_below(state, i);
+		size_t j = (size_t)test_rng_below(rng, i);
 		unsigned long tmp = keys[i - 1];
 
 		keys[i - 1] = keys[j];
@@ -153,10 +139,11 @@ static void assert_contents(const struct isim_rb_root *root, const unsigned long
 static void build_tree(struct isim_rb_root *root, struct tnode *nodes, size_t n, uint64_t seed)
 {
 	unsigned long *order = test_calloc(n ? n : 1, sizeof(*order));
+	struct iommusim_rng rng = test_rng(seed);
 
 	for (size_t i = 0; i < n; i++)
 		order[i] = (unsigned long)i;
-	shuffle(order, n, &seed);
+	shuffle(order, n, &rng);
 	root->node = NULL;
 	for (size_t i = 0; i < n; i++) {
 		nodes[order[i]].key = order[i];
@@ -222,14 +209,14 @@ static void test_rbtree_inorder_sorted_after_random_inserts(void **state)
 	enum { N = 5000 };
 	struct isim_rb_root root = ISIM_RB_ROOT_INIT;
 	struct tnode *nodes = test_calloc(N, sizeof(*nodes));
-	uint64_t seed = 1;
+	struct iommusim_rng rng = test_rng(1);
 	size_t inserted = 0;
 	unsigned long prev_key = 0;
 
 	(void)state;
 	/* Keys drawn from a range a little larger than N, so duplicates happen and are refused. */
 	for (size_t i = 0; i < N; i++) {
-		nodes[i].key = prng_below(&seed, 4 * N);
+		nodes[i].key = (unsigned long)test_rng_below(&rng, 4 * N);
 		if (tree_insert(&root, &nodes[i]))
 			inserted++;
 		else
@@ -355,13 +342,13 @@ static void test_rbtree_erase_all_in_random_order(void **state)
 	struct isim_rb_root root = ISIM_RB_ROOT_INIT;
 	struct tnode *nodes = test_calloc(N, sizeof(*nodes));
 	unsigned long order[N];
-	uint64_t seed = 99;
+	struct iommusim_rng rng = test_rng(99);
 
 	(void)state;
 	build_tree(&root, nodes, N, 11);
 	for (size_t i = 0; i < N; i++)
 		order[i] = (unsigned long)i;
-	shuffle(order, N, &seed);
+	shuffle(order, N, &rng);
 	for (size_t i = 0; i < N; i++) {
 		tree_erase(&root, &nodes[order[i]]);
 		assert_true(isim_rb_check(&root) >= 0);
@@ -384,7 +371,7 @@ static void test_rbtree_random_ops_keep_tree_valid(void **state)
 	struct tnode *nodes = test_calloc(KEYS, sizeof(*nodes));
 	bool *present = test_calloc(KEYS, sizeof(*present));
 	unsigned long *expect = test_calloc(KEYS, sizeof(*expect));
-	uint64_t seed = 0x15a11;
+	struct iommusim_rng rng = test_rng(0x15a11);
 	size_t count = 0, ops = 0, inserts = 0, erases = 0, max_count = 0, min_count = KEYS;
 
 	(void)state;
@@ -393,8 +380,8 @@ static void test_rbtree_random_ops_keep_tree_valid(void **state)
 
 	for (size_t phase = 0; phase < sizeof(insert_pct) / sizeof(insert_pct[0]); phase++) {
 		for (size_t i = 0; i < PHASE_OPS; i++, ops++) {
-			bool do_insert = prng_below(&seed, 100) < insert_pct[phase];
-			unsigned long k = prng_below(&seed, KEYS);
+			bool do_insert = test_rng_below(&rng, 100) < insert_pct[phase];
+			unsigned long k = (unsigned long)test_rng_below(&rng, KEYS);
 
 			if (count == 0)
 				do_insert = true;
@@ -512,14 +499,14 @@ static void test_rbtree_postorder_frees_every_node(void **state)
 {
 	enum { N = 1500 };
 	struct isim_rb_root root = ISIM_RB_ROOT_INIT;
-	uint64_t seed = 77;
+	struct iommusim_rng rng = test_rng(77);
 	size_t inserted = 0, freed = 0;
 
 	(void)state;
 	for (size_t i = 0; i < N; i++) {
 		struct tnode *tn = test_malloc(sizeof(*tn));
 
-		tn->key = prng_below(&seed, 2 * N);
+		tn->key = (unsigned long)test_rng_below(&rng, 2 * N);
 		if (tree_insert(&root, tn))
 			inserted++;
 		else
@@ -731,13 +718,13 @@ static void test_rbtree_height_bounded_for_random_inserts(void **state)
 	struct isim_rb_root root = ISIM_RB_ROOT_INIT;
 	struct tnode *nodes = test_calloc(N, sizeof(*nodes));
 	unsigned long *order = test_calloc(N, sizeof(*order));
-	uint64_t seed = 0xbeef;
+	struct iommusim_rng rng = test_rng(0xbeef);
 	int bh;
 
 	(void)state;
 	for (size_t i = 0; i < N; i++)
 		order[i] = i;
-	shuffle(order, N, &seed);
+	shuffle(order, N, &rng);
 	for (size_t i = 0; i < N; i++) {
 		nodes[i].key = order[i];
 		assert_true(tree_insert(&root, &nodes[i]));

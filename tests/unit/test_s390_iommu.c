@@ -31,24 +31,19 @@
 #include "dma/cookie.h"
 #include "arch/s390/s390_internal.h"
 #include "arch/s390/s390_tables.h"
+#include "failing_mem.h"
+#include "fields.h"
+#include "fw_log.h"
 #include "ioat_platform.h"
+#include "sizes.h"
+#include "test_rng.h"
 
-#define SZ_4K 0x1000ull
-#define SZ_1M 0x100000ull
-#define SZ_2G 0x80000000ull
-#define SZ_4G 0x100000000ull
+/* A counter and the value it must have, for EXPECT_FIELDS(). */
+#define DMA_STATS(field, value) FIELD(struct iommusim_dma_stats, field, value)
+#define S390_COUNTERS(field, value) FIELD(struct iommusim_s390_counters, field, value)
+
 #define TIB4  IOMMUSIM_ZPCI_TABLE_SIZE_RT
 #define PHYS  0x12340000ull
-
-/* A fixed-seed generator, so randomised sequences are the same on every run. */
-static uint64_t splitmix64(uint64_t *x)
-{
-	uint64_t z = (*x += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
 
 #define MAX_DEVS 4
 
@@ -115,15 +110,7 @@ static size_t log_len(struct fix *f)
 static void expect_ioat(struct fix *f, size_t i, uint32_t fh, uint64_t pba, uint64_t pal,
 			const struct iommusim_s390_io_table *iota)
 {
-	struct iommusim_firmware_call c;
-
-	assert_int_equal(iommusim_firmware_script_log_get(f->fw, i, &c), 0);
-	assert_int_equal(c.kind, IOMMUSIM_FIRMWARE_CALL_SET_IOAT);
-	assert_int_equal(c.fh, fh);
-	assert_ptr_equal(c.iota, iota);
-	assert_int_equal(c.addr, iota ? pba : 0);
-	assert_int_equal(c.len, iota ? pal - pba + 1 : 0);
-	assert_int_equal(c.cc, 0);
+	assert_ptr_equal(fw_expect_ioat(f->fw, i, fh, pba, pal, iota != NULL).iota, iota);
 }
 
 /* The table the @i-th call registered. */
@@ -179,14 +166,7 @@ static void fix_fini(struct fix *f)
 static void expect_call(struct fix *f, size_t i, uint32_t fh, uint64_t addr, uint64_t len,
 			uint8_t cc)
 {
-	struct iommusim_firmware_call c;
-
-	assert_int_equal(iommusim_firmware_script_log_get(f->fw, i, &c), 0);
-	assert_int_equal(c.kind, IOMMUSIM_FIRMWARE_CALL_RPCIT);
-	assert_int_equal(c.fh, fh);
-	assert_int_equal(c.addr, addr);
-	assert_int_equal(c.len, len);
-	assert_int_equal(c.cc, cc);
+	fw_expect_rpcit(f->fw, i, fh, addr, len, cc);
 }
 
 static struct iommusim_s390_counters ctrs(struct fix *f)
@@ -467,9 +447,8 @@ static void test_s390_unmap_sync_covers_inclusive_gather(void **state)
 	assert_int_equal(log_len(&f), 2);
 	expect_call(&f, 1, 0x77, base, SZ_4K, 0);
 	c = ctrs(&f);
-	assert_int_equal(c.sync_rpcits, 2);
-	assert_int_equal(c.mapped_pages, 4);
-	assert_int_equal(c.unmapped_pages, 4);
+	EXPECT_FIELDS(&c, S390_COUNTERS(sync_rpcits, 2), S390_COUNTERS(mapped_pages, 4),
+		      S390_COUNTERS(unmapped_pages, 4));
 	fix_fini(&f);
 }
 
@@ -583,10 +562,9 @@ static void test_s390_sync_map_no_resources_becomes_global_rpcit(void **state)
 		assert_int_equal(iommusim_iommu_translate(f.dom, iova, &pa, NULL), 0);
 		c = ctrs(&f);
 		/* the kernel counts the ranged one only; the global one is ours to count */
-		assert_int_equal(c.sync_map_rpcits, 1);
-		assert_int_equal(c.global_rpcits, 0);
-		assert_int_equal(c.enomem_global_rpcits, 1);
-		assert_int_equal(c.rpcit_errors, 1);
+		EXPECT_FIELDS(
+			&c, S390_COUNTERS(sync_map_rpcits, 1), S390_COUNTERS(global_rpcits, 0),
+			S390_COUNTERS(enomem_global_rpcits, 1), S390_COUNTERS(rpcit_errors, 1));
 		fix_fini(&f);
 	}
 }
@@ -608,9 +586,8 @@ static void global_fails(enum iommusim_kernel kernel, uint8_t cc, uint8_t status
 	expect_call(&f, 0, 0x99, iova, size, IOMMUSIM_FW_CC_ERROR);
 	expect_call(&f, 1, 0x99, SZ_4G, SZ_4G, cc);
 	c = ctrs(&f);
-	assert_int_equal(c.sync_map_rpcits, 1);
-	assert_int_equal(c.enomem_global_rpcits, 1);
-	assert_int_equal(c.rpcit_errors, 2);
+	EXPECT_FIELDS(&c, S390_COUNTERS(sync_map_rpcits, 1), S390_COUNTERS(enomem_global_rpcits, 1),
+		      S390_COUNTERS(rpcit_errors, 2));
 	if (expect) {
 		/* 6.7: iommu_map unmaps the range again, with its iotlb_sync RPCIT */
 		assert_int_equal(log_len(&f), 3);
@@ -880,11 +857,9 @@ static void test_s390_enomem_global_flush(void **state)
 	expect_call(&f, 4, 0x51, SZ_4G, SZ_4G, 0);
 	assert_int_equal(fq_pending(&f), 3);
 	c = ctrs(&f);
-	assert_int_equal(c.sync_map_rpcits, 4);
-	assert_int_equal(c.enomem_global_rpcits, 1);
-	assert_int_equal(c.global_rpcits, 0);
-	assert_int_equal(c.rpcit_errors, 1);
-	assert_int_equal(c.enomem_failures, 0);
+	EXPECT_FIELDS(&c, S390_COUNTERS(sync_map_rpcits, 4), S390_COUNTERS(enomem_global_rpcits, 1),
+		      S390_COUNTERS(global_rpcits, 0), S390_COUNTERS(rpcit_errors, 1),
+		      S390_COUNTERS(enomem_failures, 0));
 	/* both answer "no resources": -ENOMEM, the range is unmapped again (ranged sync RPCIT) */
 	push(&f, IOMMUSIM_FW_CC_ERROR, IOMMUSIM_FW_STATUS_RESOURCES_ALT);
 	push(&f, IOMMUSIM_FW_CC_ERROR, IOMMUSIM_FW_STATUS_RESOURCES);
@@ -894,10 +869,8 @@ static void test_s390_enomem_global_flush(void **state)
 	expect_call(&f, 6, 0x51, SZ_4G, SZ_4G, IOMMUSIM_FW_CC_ERROR);
 	expect_call(&f, 7, 0x51, WIN_END - 5 * SZ_4K, SZ_4K, 0);
 	c = ctrs(&f);
-	assert_int_equal(c.enomem_global_rpcits, 2);
-	assert_int_equal(c.enomem_failures, 1);
-	assert_int_equal(c.global_rpcits, 0);
-	assert_int_equal(c.rpcit_errors, 3);
+	EXPECT_FIELDS(&c, S390_COUNTERS(enomem_global_rpcits, 2), S390_COUNTERS(enomem_failures, 1),
+		      S390_COUNTERS(global_rpcits, 0), S390_COUNTERS(rpcit_errors, 3));
 	assert_int_equal(fq_pending(&f), 3);
 	fix_fini(&f);
 }
@@ -930,11 +903,9 @@ static void test_s390_enomem_none_fails_map(void **state)
 	assert_int_equal(iommusim_iommu_translate(f.dom, WIN_END - 4 * SZ_4K, &pa, NULL), -EFAULT);
 	assert_int_equal(fq_pending(&f), 3);
 	c = ctrs(&f);
-	assert_int_equal(c.sync_map_rpcits, 4);
-	assert_int_equal(c.enomem_global_rpcits, 0);
-	assert_int_equal(c.global_rpcits, 0);
-	assert_int_equal(c.enomem_failures, 1);
-	assert_int_equal(c.rpcit_errors, 1);
+	EXPECT_FIELDS(&c, S390_COUNTERS(sync_map_rpcits, 4), S390_COUNTERS(enomem_global_rpcits, 0),
+		      S390_COUNTERS(global_rpcits, 0), S390_COUNTERS(enomem_failures, 1),
+		      S390_COUNTERS(rpcit_errors, 1));
 	/* two more functions; 0x62 is walked first and fails: 0x61 and 0x60 are not asked */
 	iommusim_firmware_script_log_clear(f.fw);
 	add_zdev(&f, &a);
@@ -945,9 +916,8 @@ static void test_s390_enomem_none_fails_map(void **state)
 	assert_int_equal(log_len(&f), 4);
 	expect_call(&f, 0, 0x62, iova, SZ_4K, IOMMUSIM_FW_CC_ERROR);
 	c = ctrs(&f);
-	assert_int_equal(c.sync_map_rpcits, 5);
-	assert_int_equal(c.enomem_failures, 2);
-	assert_int_equal(c.sync_rpcits, 1 + 3);
+	EXPECT_FIELDS(&c, S390_COUNTERS(sync_map_rpcits, 5), S390_COUNTERS(enomem_failures, 2),
+		      S390_COUNTERS(sync_rpcits, 1 + 3));
 	fix_fini(&f);
 }
 
@@ -981,15 +951,12 @@ static void test_s390_enomem_flush_queue_frees_queued_iovas(void **state)
 	expect_call(&f, 5, 0x71, d, SZ_4K, 0);
 	assert_int_equal(fq_pending(&f), 0);
 	c = ctrs(&f);
-	assert_int_equal(c.sync_map_rpcits, 4);
-	assert_int_equal(c.global_rpcits, 1);
-	assert_int_equal(c.enomem_global_rpcits, 0);
-	assert_int_equal(c.enomem_failures, 0);
-	assert_int_equal(c.rpcit_errors, 1);
+	EXPECT_FIELDS(&c, S390_COUNTERS(sync_map_rpcits, 4), S390_COUNTERS(global_rpcits, 1),
+		      S390_COUNTERS(enomem_global_rpcits, 0), S390_COUNTERS(enomem_failures, 0),
+		      S390_COUNTERS(rpcit_errors, 1));
 	iommusim_dma_get_stats(dev, &st);
-	assert_int_equal(st.fq_flushes, 1);
-	assert_int_equal(st.maps, 4);
-	assert_int_equal(st.map_failures, 0);
+	EXPECT_FIELDS(&st, DMA_STATS(fq_flushes, 1), DMA_STATS(maps, 4),
+		      DMA_STATS(map_failures, 0));
 	/* the freed IOVAs are reusable: a cache hit, the last one freed */
 	iommusim_iova_get_stats(iommusim_dma_iova_domain(dev), &before);
 	assert_int_equal(dma_map(&f, dev, 0), WIN_END - 3 * SZ_4K);
@@ -1031,11 +998,9 @@ static void test_s390_enomem_flush_queue_second_enomem_fails_map(void **state)
 	assert_int_equal(iommusim_iommu_translate(f.dom, WIN_END - 4 * SZ_4K, &pa, NULL), -EFAULT);
 	assert_int_equal(fq_pending(&f), 0);
 	c = ctrs(&f);
-	assert_int_equal(c.sync_map_rpcits, 4);
-	assert_int_equal(c.global_rpcits, 1);
-	assert_int_equal(c.enomem_failures, 1);
-	assert_int_equal(c.rpcit_errors, 2);
-	assert_int_equal(c.sync_rpcits, 1);
+	EXPECT_FIELDS(&c, S390_COUNTERS(sync_map_rpcits, 4), S390_COUNTERS(global_rpcits, 1),
+		      S390_COUNTERS(enomem_failures, 1), S390_COUNTERS(rpcit_errors, 2),
+		      S390_COUNTERS(sync_rpcits, 1));
 	iommusim_dma_get_stats(dev, &st);
 	assert_int_equal(st.map_failures, 1);
 	assert_int_equal(st.fq_flushes, 1);
@@ -1173,35 +1138,9 @@ static void test_s390_domain_tables_allocated_lazily(void **state)
 	fix_fini(&f);
 }
 
-/* A backend that fails every allocation once its budget is spent. */
-struct budget {
-	int left; /* allocations still allowed; -1: no limit */
-};
-
-static void *budget_alloc(void *arg, size_t size, size_t align)
-{
-	struct budget *b = arg;
-
-	(void)align;
-	if (b->left == 0)
-		return NULL;
-	if (b->left > 0)
-		b->left--;
-	return aligned_alloc(64, (size + 63) & ~(size_t)63);
-}
-
-static void budget_free(void *arg, void *ptr, size_t size, size_t align)
-{
-	(void)arg;
-	(void)size;
-	(void)align;
-	free(ptr);
-}
-
 static void test_s390_table_alloc_failure_undoes_the_pages(void **state)
 {
-	static const struct iommusim_mem_ops ops = {.alloc = budget_alloc, .free = budget_free};
-	struct budget b = {.left = -1};
+	struct failing b = {.budget = -1};
 	struct iommusim_mem *tmem;
 	struct iommusim_domain *dom;
 	struct iommusim_s390_counters c;
@@ -1210,10 +1149,10 @@ static void test_s390_table_alloc_failure_undoes_the_pages(void **state)
 
 	(void)state;
 	fix_init(&f);
-	assert_int_equal(iommusim_mem_create_custom(&ops, &b, &tmem), 0);
+	assert_int_equal(iommusim_mem_create_custom(&failing_ops, &b, &tmem), 0);
 	assert_int_equal(iommusim_s390_domain_create(tmem, IOMMUSIM_KERNEL_6_7, &dom), 0);
 	/* room for a segment table and one page table: the 257th page needs a second one */
-	b.left = 2;
+	b.budget = 2;
 	assert_int_equal(iommusim_iommu_map(dom, f.cpu, SZ_4G, PHYS, 300 * SZ_4K, 3), -ENOMEM);
 	/* 256 validated, then the same 256 invalidated again */
 	assert_int_equal(iommusim_cpu_work(f.cpu, IOMMUSIM_WORK_PTE_WRITE), 512);
@@ -1224,13 +1163,13 @@ static void test_s390_table_alloc_failure_undoes_the_pages(void **state)
 	assert_int_equal(c.mapped_pages, 0);
 	/* the tables that were made stay until the domain goes */
 	assert_int_equal(iommusim_mem_live_objects(tmem), 2 + 2); /* + root and domain */
-	b.left = -1;
+	b.budget = -1;
 	assert_int_equal(iommusim_iommu_map(dom, f.cpu, SZ_4G, PHYS, 300 * SZ_4K, 3), 0);
 	assert_int_equal(iommusim_iommu_translate(dom, SZ_4G + 299 * SZ_4K, &pa, NULL), 0);
 	assert_int_equal(pa, PHYS + 299 * SZ_4K);
 	/* a domain the allocator cannot even start */
 	iommusim_domain_destroy(dom);
-	b.left = 1;
+	b.budget = 1;
 	assert_int_equal(iommusim_s390_domain_create(tmem, IOMMUSIM_KERNEL_6_7, &dom), -ENOMEM);
 	assert_int_equal(iommusim_mem_live_objects(tmem), 0);
 	iommusim_mem_destroy(tmem);
@@ -1243,7 +1182,8 @@ static void test_s390_counters_add_up(void **state)
 				    l = qemu_cfg(0xc, false);
 	enum { PAGES = 512 };
 	static bool mapped[PAGES];
-	uint64_t seed = 42, live = 0, pushed_errors = 0;
+	struct iommusim_rng rng = test_rng(42);
+	uint64_t live = 0, pushed_errors = 0;
 	struct iommusim_s390_counters c;
 	struct fix f;
 
@@ -1254,7 +1194,7 @@ static void test_s390_counters_add_up(void **state)
 	add_zdev(&f, &b);
 	add_zdev(&f, &l);
 	for (int op = 0; op < 2000; op++) {
-		uint64_t r = splitmix64(&seed);
+		uint64_t r = iommusim_rng_u64(&rng);
 		unsigned int page = (unsigned int)(r % PAGES);
 		uint64_t iova = SZ_4G + page * SZ_4K;
 

@@ -30,22 +30,14 @@
 #include <iommusim/s390.h>
 
 #include "arch/s390/s390_tables.h"
+#include "fw_log.h"
 #include "ioat_platform.h"
+#include "test_rng.h"
 
 #define PG    4096ull
 #define START IOMMUSIM_ZPCI_QEMU_START_DMA
 #define FH    0x0a0b0c0du
 #define RW    (IOMMUSIM_PROT_READ | IOMMUSIM_PROT_WRITE)
-
-/* splitmix64: the same sequence on every machine and libc. */
-static uint64_t prng_next(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
 
 struct fix {
 	struct iommusim_mem *mem;
@@ -72,14 +64,8 @@ struct opts {
 static const struct iommusim_s390_io_table *expect_ioat(struct fix *f, size_t i, uint64_t pba,
 							uint64_t pal, bool reg)
 {
-	struct iommusim_firmware_call c;
+	struct iommusim_firmware_call c = fw_expect_ioat(f->fw, i, FH, pba, pal, reg);
 
-	assert_int_equal(iommusim_firmware_script_log_get(f->fw, i, &c), 0);
-	assert_int_equal(c.kind, IOMMUSIM_FIRMWARE_CALL_SET_IOAT);
-	assert_int_equal(c.fh, FH);
-	assert_int_equal(c.addr, reg ? pba : 0);
-	assert_int_equal(c.len, reg ? pal - pba + 1 : 0);
-	assert_int_equal(c.cc, 0);
 	if (reg)
 		assert_non_null(c.iota);
 	else
@@ -174,14 +160,7 @@ static void count_rpcits(struct fix *f, size_t *global, size_t *ranged)
 
 static void expect_call(struct fix *f, size_t i, uint64_t addr, uint64_t len, uint8_t cc)
 {
-	struct iommusim_firmware_call c;
-
-	assert_int_equal(iommusim_firmware_script_log_get(f->fw, i, &c), 0);
-	assert_int_equal(c.kind, IOMMUSIM_FIRMWARE_CALL_RPCIT);
-	assert_int_equal(c.fh, FH);
-	assert_int_equal(c.addr, addr);
-	assert_int_equal(c.len, len);
-	assert_int_equal(c.cc, cc);
+	fw_expect_rpcit(f->fw, i, FH, addr, len, cc);
 }
 
 static int map(struct fix *f, uint64_t phys, uint64_t size, uint64_t *iova)
@@ -990,7 +969,7 @@ static void run_random(bool strict)
 	struct opts o = {.pages = MODEL_PAGES, .tlb_refresh = true, .strict = strict};
 	static struct live live[24];
 	static struct model m;
-	uint64_t seed = strict ? 0x5eed0002 : 0x5eed0001;
+	struct iommusim_rng rng = test_rng(strict ? 0x5eed0002 : 0x5eed0001);
 	uint64_t mapped = 0, unmapped = 0, maps = 0, unmaps = 0, fails = 0, bytes = 0;
 	unsigned int nlive = 0;
 	struct fix f;
@@ -1000,7 +979,7 @@ static void run_random(bool strict)
 	m.strict = strict;
 	fix_init(&f, &o);
 	for (unsigned int step = 0; step < 3000; step++) {
-		uint64_t x = prng_next(&seed);
+		uint64_t x = iommusim_rng_u64(&rng);
 
 		if (nlive < 24 && (x & 1)) {
 			struct live *l = &live[nlive];

@@ -20,23 +20,11 @@
 #include <iommusim/s390.h>
 
 #include "arch/s390/s390_tables.h"
+#include "sizes.h"
+#include "test_rng.h"
 
-#define SZ_4K 0x1000ull
-#define SZ_1M 0x100000ull
-#define SZ_2G 0x80000000ull
-#define SZ_4G 0x100000000ull
 #define TIB4  IOMMUSIM_ZPCI_TABLE_SIZE_RT
 #define PHYS  0x12340000ull
-
-/* A fixed-seed generator, so randomised sequences are the same on every run. */
-static uint64_t splitmix64(uint64_t *x)
-{
-	uint64_t z = (*x += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
 
 struct tfix {
 	struct iommusim_mem *mem;
@@ -337,7 +325,8 @@ static void test_s390_tables_occupancy_random_sequences(void **state)
 	static uint64_t target[NREG * NSEG][ZPCI_PT_ENTRIES];
 	static bool model[NREG * NSEG][ZPCI_PT_ENTRIES];
 	static bool touched[NREG * NSEG];
-	uint64_t seed = 0x5390ull, valid[4], scan[4], want[4];
+	struct iommusim_rng rng = test_rng(0x5390);
+	uint64_t valid[4], scan[4], want[4];
 	const _Atomic uint64_t *ptes;
 	struct tfix f;
 
@@ -346,7 +335,7 @@ static void test_s390_tables_occupancy_random_sequences(void **state)
 	memset(touched, 0, sizeof(touched));
 	tfix_init(&f);
 	for (unsigned int op = 0; op < 3000; op++) {
-		uint64_t r = splitmix64(&seed);
+		uint64_t r = iommusim_rng_u64(&rng);
 		unsigned int s = (unsigned int)(r % (NREG * NSEG));
 		unsigned int px = (unsigned int)((r >> 8) % ZPCI_PT_ENTRIES);
 		unsigned int len = 1 + (unsigned int)((r >> 16) % 48);
@@ -421,10 +410,10 @@ struct thr {
 static void *thr_run(void *arg)
 {
 	struct thr *th = arg;
-	uint64_t seed = 0x1000 + th->k;
+	struct iommusim_rng rng = test_rng(0x1000 + th->k);
 
 	for (unsigned int round = 0; round < 2000; round++) {
-		uint64_t r = splitmix64(&seed);
+		uint64_t r = iommusim_rng_u64(&rng);
 		unsigned int s = (unsigned int)(r % NSEGS_THR);
 		unsigned int i = (unsigned int)((r >> 8) % (ZPCI_PT_ENTRIES / NTHR)) * NTHR + th->k;
 		bool v = (r >> 32) & 1;

@@ -135,6 +135,20 @@ static struct iommusim_tce_pools pools_of(struct fx *f)
 	return p;
 }
 
+/* A table of @size entries of 2^@shift bytes at @offset, split into @nr_pools of @poolsize. */
+static struct iommusim_tce_pools make_pools(struct fx *f, uint64_t offset, uint64_t size,
+					    unsigned int shift, unsigned int nr_pools,
+					    uint64_t poolsize)
+{
+	struct iommusim_tce_pools p;
+
+	make(f, offset, size, shift, 0, 0);
+	p = pools_of(f);
+	assert_int_equal(p.nr_pools, nr_pools);
+	assert_int_equal(p.poolsize, poolsize);
+	return p;
+}
+
 /* ---- layout ---- */
 
 static void test_tce_pools_by_window_size(void **state)
@@ -143,25 +157,16 @@ static void test_tce_pools_by_window_size(void **state)
 	struct iommusim_tce_pools p;
 
 	/* 512 MiB of 4 KiB: below 1 GiB, one pool of 3/4 = 0x18000 entries, large above it */
-	make(f, 0, 0x20000, 12, 0, 0);
-	p = pools_of(f);
-	assert_int_equal(p.nr_pools, 1);
-	assert_int_equal(p.poolsize, 0x18000);
+	p = make_pools(f, 0, 0x20000, 12, 1, 0x18000);
 	expect_pool(&p.pools[0], 0, 0x18000, 0);
 	expect_pool(&p.large, 0x18000, 0x20000, 0x18000);
 
 	/* one page short of 1 GiB: still one pool; 0x3ffff * 3 / 4 = 0x2ffff (rounded down) */
-	make(f, 0, 0x3ffff, 12, 0, 0);
-	p = pools_of(f);
-	assert_int_equal(p.nr_pools, 1);
-	assert_int_equal(p.poolsize, 0x2ffff);
+	p = make_pools(f, 0, 0x3ffff, 12, 1, 0x2ffff);
 	expect_pool(&p.large, 0x2ffff, 0x3ffff, 0x2ffff);
 
 	/* exactly 1 GiB: four pools of 0x30000 / 4 = 0xc000, the large pool on top */
-	make(f, 0, 0x40000, 12, 0, 0);
-	p = pools_of(f);
-	assert_int_equal(p.nr_pools, 4);
-	assert_int_equal(p.poolsize, 0xc000);
+	p = make_pools(f, 0, 0x40000, 12, 4, 0xc000);
 	expect_pool(&p.pools[0], 0, 0xc000, 0);
 	expect_pool(&p.pools[1], 0xc000, 0x18000, 0xc000);
 	expect_pool(&p.pools[2], 0x18000, 0x24000, 0x18000);
@@ -169,26 +174,18 @@ static void test_tce_pools_by_window_size(void **state)
 	expect_pool(&p.large, 0x30000, 0x40000, 0x30000);
 
 	/* the same 1 GiB in 64 KiB pages: the bytes decide, 0x4000 entries, pools of 0xc00 */
-	make(f, 0x100, 0x4000, 16, 0, 0);
-	p = pools_of(f);
-	assert_int_equal(p.nr_pools, 4);
-	assert_int_equal(p.poolsize, 0xc00);
+	p = make_pools(f, 0x100, 0x4000, 16, 4, 0xc00);
 	expect_pool(&p.large, 0x3000, 0x4000, 0x3000);
 
 	/* 10 entries: 30 / 4 = 7 in pool 0, the large pool gets the 3 left */
-	make(f, 0, 10, 12, 0, 0);
-	p = pools_of(f);
-	assert_int_equal(p.poolsize, 7);
+	p = make_pools(f, 0, 10, 12, 1, 7);
 	expect_pool(&p.large, 7, 10, 7);
 
 	/*
 	 * 2^30 entries of 16 GiB: a window of 2^64 bytes, which the kernel's unsigned long
 	 * it_size << it_page_shift wraps to 0, below 1 GiB: one pool.
 	 */
-	make(f, 0, UINT64_C(1) << 30, 34, 0, 0);
-	p = pools_of(f);
-	assert_int_equal(p.nr_pools, 1);
-	assert_int_equal(p.poolsize, UINT64_C(3) << 28);
+	make_pools(f, 0, UINT64_C(1) << 30, 34, 1, UINT64_C(3) << 28);
 }
 
 /* ---- entry 0 and the reserved range ---- */

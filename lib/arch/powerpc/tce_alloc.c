@@ -55,7 +55,7 @@ static void plan_pass(struct iommusim_tce_table *tbl, struct iommusim_cpu *cpu, 
 			start &= mask;
 		}
 	}
-	*s = (struct search){ .pool = pool, .start = start, .limit = limit };
+	*s = (struct search){.pool = pool, .start = start, .limit = limit};
 }
 
 /*
@@ -64,8 +64,8 @@ static void plan_pass(struct iommusim_tce_table *tbl, struct iommusim_cpu *cpu, 
  * from the one after the CPU's own up to the CPU's own again; then the large pool. false
  * when all of them failed.
  */
-static bool next_pool(struct iommusim_tce_table *tbl, struct iommusim_cpu *cpu,
-		      struct search *s, unsigned int pass, unsigned int *pool_nr)
+static bool next_pool(struct iommusim_tce_table *tbl, struct iommusim_cpu *cpu, struct search *s,
+		      unsigned int pass, unsigned int *pool_nr)
 {
 	if (pass == 0) {
 		/* the same pool, from its start this time */

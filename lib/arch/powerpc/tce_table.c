@@ -179,12 +179,12 @@ uint64_t iommusim_tce_weight(const struct iommusim_tce_table *tbl)
 
 void iommusim_tce_get_pools(const struct iommusim_tce_table *tbl, struct iommusim_tce_pools *out)
 {
-	*out = (struct iommusim_tce_pools){ .nr_pools = tbl->nr_pools, .poolsize = tbl->poolsize };
+	*out = (struct iommusim_tce_pools){.nr_pools = tbl->nr_pools, .poolsize = tbl->poolsize};
 	for (unsigned int i = 0; i < tbl->nr_pools; i++)
-		out->pools[i] = (struct iommusim_tce_pool){ tbl->pools[i].start, tbl->pools[i].end,
-							    tbl->pools[i].hint };
-	out->large = (struct iommusim_tce_pool){ tbl->large_pool.start, tbl->large_pool.end,
-						 tbl->large_pool.hint };
+		out->pools[i] = (struct iommusim_tce_pool){tbl->pools[i].start, tbl->pools[i].end,
+							   tbl->pools[i].hint};
+	out->large = (struct iommusim_tce_pool){tbl->large_pool.start, tbl->large_pool.end,
+						tbl->large_pool.hint};
 }
 
 void iommusim_tce_reserved(const struct iommusim_tce_table *tbl, uint64_t *start, uint64_t *end)

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What the two halves of a simulation share: sim.c builds and runs it, sim_stats.c turns two
+ * snapshots of its counters into the statistics of the measured interval.
+ */
+#ifndef ISIM_RUN_SIM_IMPL_H
+#define ISIM_RUN_SIM_IMPL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <iommusim/dma.h>
+#include <iommusim/s390.h>
+#include <iommusim/sim.h>
+
+#include "workload/nvme.h"
+
+/* Every counter the statistics are differences of, read at one instant. */
+struct isim_sim_snapshot {
+	uint64_t t;
+	struct isim_nvme_counters io;
+	struct iommusim_dma_stats dma;
+	struct iommusim_s390_counters s390;
+	struct iommusim_s390_legacy_counters legacy;
+	struct iommusim_platform_stats plat;
+	uint64_t charged;
+	struct iommusim_server_stats server;
+	struct iommusim_server_stats device;
+	/* When each server is next idle from t on: the end of the busy stretch holding t. */
+	uint64_t server_idle;
+	uint64_t device_idle;
+};
+
+struct iommusim_sim {
+	struct iommusim_mem *mem;
+	struct iommusim_sim_config cfg;
+	const struct iommusim_cost *cost;
+	struct iommusim_engine *e;
+	struct iommusim_platform *platform;
+	struct iommusim_device *dev;
+	struct iommusim_domain *domain; /* NULL for the legacy ops */
+	struct isim_nvme *nvme;
+	uint32_t fq_size;
+	uint32_t fq_timeout_ms;
+	bool ran;
+	/*
+	 * The memory context's refusals when the simulation began: any refusal after that, even
+	 * one the guest's kernel took in its stride (a flush queue it went without, a magazine it
+	 * did not cache), makes the results those of another machine, so it is reported as -ENOMEM.
+	 */
+	uint64_t mem_failed;
+	/* iommusim_cost_work_cycles() per kind, read once: the hook runs many times per I/O. */
+	uint64_t work_cycles[IOMMUSIM_WORK_NR];
+	struct iommusim_sim_stats stats;
+};
+
+/* Read every counter at cycle @t (the engine's now). */
+void isim_sim_take_snapshot(struct iommusim_sim *sim, uint64_t t, struct isim_sim_snapshot *s);
+/* Start the servers' counting at @t, the interval's start. */
+void isim_sim_reset_servers(struct iommusim_sim *sim, uint64_t t);
+/* The interval's statistics from its two snapshots, into sim->stats. */
+void isim_sim_compute_stats(struct iommusim_sim *sim, const struct isim_sim_snapshot *a,
+			    const struct isim_sim_snapshot *b);
+/* After the drain: the whole run's totals and what stayed mapped. */
+void isim_sim_finish_stats(struct iommusim_sim *sim);
+
+#endif /* ISIM_RUN_SIM_IMPL_H */
