@@ -49,7 +49,7 @@ const char *cli_shown(const char *s, char *buf, size_t len)
 int cli_bad_option(const char *cmd, int c, char **argv)
 {
 	const char *arg = optind > 0 ? argv[optind - 1] : "";
-	char shown[160], shortopt[3] = { '-', (char)optopt, '\0' };
+	char shown[160], shortopt[3] = {'-', (char)optopt, '\0'};
 
 	/*
 	 * getopt names a short option by optopt; argv[optind - 1] is only right for a long one,
@@ -82,7 +82,7 @@ int cli_check_files(const char *cmd, int argc, char **argv, const struct outfile
 int cli_check_rest(const char *cmd, int argc, char **argv, const struct outfile *csv,
 		   const struct outfile *json)
 {
-	const struct outfile *files[] = { csv, json };
+	const struct outfile *files[] = {csv, json};
 
 	return cli_check_files(cmd, argc, argv, files, 2);
 }

@@ -17,6 +17,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "compare.h"
+#include "jobfile.h"
 #include "outfile.h"
 
 #define CMD "compare"
@@ -67,9 +68,10 @@ static int run_matrix(const struct compare_opts *o, struct iommusim_cost *const 
 		      struct outfile *csv, struct outfile *json)
 {
 	size_t nrows = o->nplatforms * o->npolicies;
-	struct compare_matrix m = { 0 };
+	struct compare_matrix m = {0};
+	struct compare_series series = {0};
 	struct iommusim_report *rep = NULL;
-	struct compare_plan plan;
+	struct compare_plan plan = {0};
 	int ret, err;
 
 	if (matrix_alloc(o, &m)) {
@@ -78,6 +80,14 @@ static int run_matrix(const struct compare_opts *o, struct iommusim_cost *const 
 		goto out;
 	}
 	compare_matrix_plan(o, &m, &plan);
+	if (o->interval_ns) {
+		if (compare_series_alloc(&series, plan.ntasks)) {
+			fprintf(stderr, CMD ": out of memory\n");
+			ret = 1;
+			goto out;
+		}
+		plan.series = &series;
+	}
 	ret = compare_run(&plan);
 	if (ret)
 		goto out;
@@ -88,27 +98,41 @@ static int run_matrix(const struct compare_opts *o, struct iommusim_cost *const 
 	}
 	err = compare_report(o, (const struct iommusim_cost *const *)costs, m.rows, nrows, &rep);
 	ret = bench_report_emit(CMD, err, rep, csv, json);
+	if (!ret && plan.series)
+		ret = compare_series_write(&plan, &series,
+					   (const struct iommusim_cost *const *)costs, NULL, o->ts);
 out:
 	iommusim_report_destroy(rep);
+	compare_series_free(&series);
 	matrix_free(&m);
 	return ret;
 }
 
 int cmd_compare(int argc, char **argv)
 {
-	struct outfile csv = { .cmd = CMD, .opt = "--csv" };
-	struct outfile json = { .cmd = CMD, .opt = "--json" };
-	struct outfile *files[] = { &csv, &json };
-	struct iommusim_cost *costs[COMPARE_MAX_PLATFORMS] = { 0 };
-	struct compare_opts o = { 0 };
+	struct outfile csv = {.cmd = CMD, .opt = "--csv"};
+	struct outfile json = {.cmd = CMD, .opt = "--json"};
+	struct outfile ts = {.cmd = CMD, .opt = "--timeseries"};
+	struct outfile *files[] = {&csv, &json, &ts};
+	struct iommusim_cost *costs[COMPARE_MAX_PLATFORMS] = {0};
+	struct compare_opts o = {0};
 	struct iommusim_mem *mem = NULL;
-	char **args = NULL;
+	struct jobfile jf = {0};
+	char **args = NULL, **jargv = NULL;
 	int ret, err;
+
+	/* A job file's words come first; the command line adds to them or overrides them. */
+	ret = jobfile_argv(CMD, argc, argv, &jf, &jargv, &argc);
+	if (ret < 0)
+		return EXIT_BAD_INPUT;
+	if (!ret)
+		argv = jargv;
 
 	/* getopt_long reorders argv; the report quotes the command as typed. */
 	args = calloc((size_t)argc + 1, sizeof(*args));
 	o.sets = calloc((size_t)argc + 1, sizeof(*o.sets));
-	if (!args || !o.sets) {
+	o.quiet_args = calloc((size_t)argc + 1, sizeof(*o.quiet_args));
+	if (!args || !o.sets || !o.quiet_args) {
 		fprintf(stderr, CMD ": out of memory\n");
 		ret = 1;
 		goto out;
@@ -116,7 +140,13 @@ int cmd_compare(int argc, char **argv)
 	memcpy(args, argv, (size_t)argc * sizeof(*args));
 	o.args = (const char *const *)args;
 	o.nargs = argc;
-	ret = compare_parse(argc, argv, &o, &csv, &json);
+	if (jargv) {
+		o.job_path = jobfile_path(&jf);
+		o.job_lines = jf.lines;
+		o.job_words = jf.nwords;
+	}
+	o.ts = &ts;
+	ret = compare_parse(argc, argv, &o, &csv, &json, NULL);
 	if (ret) {
 		ret = ret > 0 ? 0 : EXIT_BAD_INPUT;
 		goto out;
@@ -131,7 +161,7 @@ int cmd_compare(int argc, char **argv)
 	if (ret)
 		goto out;
 	/* Before the first run: a path that cannot be written fails now, not at the end. */
-	if (outfile_open(files, 2)) {
+	if (outfile_open(files, 3)) {
 		ret = EXIT_BAD_INPUT;
 		goto out;
 	}
@@ -143,10 +173,14 @@ out:
 	/* Whatever was not committed: a failed run leaves no file behind. */
 	outfile_abandon(&csv);
 	outfile_abandon(&json);
+	outfile_abandon(&ts);
 	for (size_t i = 0; i < COMPARE_MAX_PLATFORMS; i++)
 		iommusim_cost_destroy(costs[i]);
 	iommusim_mem_destroy(mem);
 	free(o.sets);
+	free(o.quiet_args);
 	free(args);
+	free(jargv);
+	jobfile_free(&jf);
 	return ret;
 }

@@ -26,18 +26,33 @@
 
 /* The columns of the table, the CSV and the JSON rows (all times in ns). */
 enum col {
-	C_POLICY, C_THREADS, C_GRANULE, C_MAP_MEAN, C_MAP_P50, C_MAP_P90, C_MAP_P99, C_MAP_MAX,
-	C_UNMAP_MEAN, C_UNMAP_P50, C_UNMAP_P90, C_UNMAP_P99, C_UNMAP_MAX, C_PAIR_MEAN, C_LOOPS,
+	C_POLICY,
+	C_THREADS,
+	C_GRANULE,
+	C_MAP_MEAN,
+	C_MAP_P50,
+	C_MAP_P90,
+	C_MAP_P99,
+	C_MAP_MAX,
+	C_UNMAP_MEAN,
+	C_UNMAP_P50,
+	C_UNMAP_P90,
+	C_UNMAP_P99,
+	C_UNMAP_MAX,
+	C_PAIR_MEAN,
+	C_LOOPS,
 	NR_COLS
 };
 
+/* clang-format off */
 #define NS(n) { n, IOMMUSIM_REPORT_UINT, 0, IOMMUSIM_REPORT_RIGHT, 0, 0, NULL, NULL, NULL }
 #define MEAN(n)                                                                            \
 	{ n, IOMMUSIM_REPORT_REAL, 0, IOMMUSIM_REPORT_RIGHT | IOMMUSIM_REPORT_NULLABLE, 1, 0, \
 	  NULL, NULL, NULL }
+/* clang-format on */
 
 static const struct iommusim_report_column cols[NR_COLS] = {
-	[C_POLICY] = { "policy", IOMMUSIM_REPORT_STRING, 0, 0, 0, 0, NULL, NULL, NULL },
+	[C_POLICY] = {"policy", IOMMUSIM_REPORT_STRING, 0, 0, 0, 0, NULL, NULL, NULL},
 	[C_THREADS] = NS("threads"),
 	[C_GRANULE] = NS("granule_pages"),
 	[C_MAP_MEAN] = MEAN("map_mean_ns"),
@@ -55,7 +70,8 @@ static const struct iommusim_report_column cols[NR_COLS] = {
 };
 
 /* A kind of call's five columns, from @first (its mean). */
-static void put_latency(struct iommusim_report *rep, enum col first, const struct dma_bench_latency *l)
+static void put_latency(struct iommusim_report *rep, enum col first,
+			const struct dma_bench_latency *l)
 {
 	iommusim_report_set_real(rep, first, l->mean);
 	iommusim_report_set_uint(rep, first + 1, l->p50);
@@ -148,8 +164,10 @@ static int parse_policies(char *list, bool *want)
 		for (p = 0; p < NR_POLICIES && strcmp(tok, dma_bench_policies[p]); p++)
 			;
 		if (p == NR_POLICIES) {
-			fprintf(stderr, "dma-bench: --policy: unknown policy '%s' (strict, fq-percpu, "
-				"fq-single, legacy)\n", tok);
+			fprintf(stderr,
+				"dma-bench: --policy: unknown policy '%s' (strict, fq-percpu, "
+				"fq-single, legacy)\n",
+				tok);
 			return -1;
 		}
 		want[p] = true;
@@ -162,17 +180,17 @@ static int parse_args(int argc, char **argv, struct dma_bench_opts *opt, struct 
 		      struct outfile *json)
 {
 	static const struct option longopts[] = {
-		{ "policy", required_argument, NULL, 'p' },
-		{ "threads", required_argument, NULL, 't' },
-		{ "seconds", required_argument, NULL, 's' },
-		{ "granule", required_argument, NULL, 'g' },
-		{ "dir", required_argument, NULL, 'd' },
-		{ "dma-bits", required_argument, NULL, 'b' },
-		{ "tlb-refresh", no_argument, NULL, 'r' },
-		{ "csv", required_argument, NULL, 'c' },
-		{ "json", required_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		{"policy", required_argument, NULL, 'p'},
+		{"threads", required_argument, NULL, 't'},
+		{"seconds", required_argument, NULL, 's'},
+		{"granule", required_argument, NULL, 'g'},
+		{"dir", required_argument, NULL, 'd'},
+		{"dma-bits", required_argument, NULL, 'b'},
+		{"tlb-refresh", no_argument, NULL, 'r'},
+		{"csv", required_argument, NULL, 'c'},
+		{"json", required_argument, NULL, 'j'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
 	};
 	bool any = false;
 	char *end;
@@ -198,8 +216,8 @@ static int parse_args(int argc, char **argv, struct dma_bench_opts *opt, struct 
 			opt->seconds = strtod(optarg, &end);
 			if (errno || *end || end == optarg || !(opt->seconds >= 0.01) ||
 			    opt->seconds > MAX_SECONDS) {
-				fprintf(stderr, "dma-bench: --seconds: '%s' is not 0.01..%u\n", optarg,
-					MAX_SECONDS);
+				fprintf(stderr, "dma-bench: --seconds: '%s' is not 0.01..%u\n",
+					optarg, MAX_SECONDS);
 				return -1;
 			}
 			break;
@@ -218,14 +236,17 @@ static int parse_args(int argc, char **argv, struct dma_bench_opts *opt, struct 
 			} else if (!strcmp(optarg, "from-device")) {
 				opt->dir = IOMMUSIM_DMA_FROM_DEVICE;
 			} else {
-				fprintf(stderr, "dma-bench: --dir: '%s' is not bidirectional, to-device "
-					"or from-device\n", optarg);
+				fprintf(stderr,
+					"dma-bench: --dir: '%s' is not bidirectional, to-device "
+					"or from-device\n",
+					optarg);
 				return -1;
 			}
 			break;
 		case 'b':
 			if (cli_parse_uint(optarg, 33, 64, &opt->dma_bits)) {
-				fprintf(stderr, "dma-bench: --dma-bits: '%s' is not 33..64\n", optarg);
+				fprintf(stderr, "dma-bench: --dma-bits: '%s' is not 33..64\n",
+					optarg);
 				return -1;
 			}
 			break;
@@ -257,10 +278,10 @@ static int parse_args(int argc, char **argv, struct dma_bench_opts *opt, struct 
 
 int cmd_dma_bench(int argc, char **argv)
 {
-	struct dma_bench_opts opt = { .threads = 1, .seconds = 1, .granule = 1, .dma_bits = 64 };
-	struct outfile csv = { .cmd = "dma-bench", .opt = "--csv" };
-	struct outfile json = { .cmd = "dma-bench", .opt = "--json" };
-	struct outfile *files[] = { &csv, &json };
+	struct dma_bench_opts opt = {.threads = 1, .seconds = 1, .granule = 1, .dma_bits = 64};
+	struct outfile csv = {.cmd = "dma-bench", .opt = "--csv"};
+	struct outfile json = {.cmd = "dma-bench", .opt = "--json"};
+	struct outfile *files[] = {&csv, &json};
 	struct dma_bench_result res[NR_POLICIES];
 	struct iommusim_report *rep = NULL;
 	unsigned int n = 0;

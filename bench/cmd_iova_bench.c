@@ -22,7 +22,7 @@
 #include "outfile.h"
 #include "report_out.h"
 
-#define CMD "iova-bench"
+#define CMD	 "iova-bench"
 #define MAX_RUNS 1000u
 /* A script's header holds three ops (ncpus, init, reserve); beyond that, any length. */
 #define MIN_SCRIPT_OPS 3u
@@ -63,17 +63,16 @@ static void usage(FILE *f)
 static int parse_args(int argc, char **argv, struct iova_bench_plan *plan, struct outfile *files)
 {
 	static const struct option longopts[] = {
-		{ "runs", required_argument, NULL, 'r' },
-		{ "quick", no_argument, NULL, 'q' },
-		{ "script-ops", required_argument, NULL, 'n' },
-		{ "write-script", required_argument, NULL, 'w' },
-		{ "csv", required_argument, NULL, 'c' },
-		{ "json", required_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		{"runs", required_argument, NULL, 'r'},
+		{"quick", no_argument, NULL, 'q'},
+		{"script-ops", required_argument, NULL, 'n'},
+		{"write-script", required_argument, NULL, 'w'},
+		{"csv", required_argument, NULL, 'c'},
+		{"json", required_argument, NULL, 'j'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
 	};
-	const struct outfile *check[NR_FILES] = { &files[F_CSV], &files[F_JSON],
-						  &files[F_SCRIPT] };
+	const struct outfile *check[NR_FILES] = {&files[F_CSV], &files[F_JSON], &files[F_SCRIPT]};
 	unsigned int ops = 0;
 	char shown[160];
 	int c;
@@ -97,7 +96,8 @@ static int parse_args(int argc, char **argv, struct iova_bench_plan *plan, struc
 				return -1;
 			}
 			if (cli_parse_uint(optarg, MIN_SCRIPT_OPS, MAX_SCRIPT_OPS, &ops)) {
-				fprintf(stderr, CMD ": --script-ops: '%s' is not a number from %u to %u\n",
+				fprintf(stderr,
+					CMD ": --script-ops: '%s' is not a number from %u to %u\n",
 					cli_shown(optarg, shown, sizeof(shown)), MIN_SCRIPT_OPS,
 					MAX_SCRIPT_OPS);
 				return -1;
@@ -106,7 +106,9 @@ static int parse_args(int argc, char **argv, struct iova_bench_plan *plan, struc
 		case 'c':
 		case 'j':
 		case 'w':
-			if (outfile_set(&files[c == 'c' ? F_CSV : c == 'j' ? F_JSON : F_SCRIPT],
+			if (outfile_set(&files[c == 'c'	  ? F_CSV
+					       : c == 'j' ? F_JSON
+							  : F_SCRIPT],
 					optarg))
 				return -1;
 			break;
@@ -142,18 +144,19 @@ static int write_script(struct outfile *o, const struct iova_bench *b)
 int cmd_iova_bench(int argc, char **argv)
 {
 	struct outfile files[NR_FILES] = {
-		[F_CSV] = { .cmd = CMD, .opt = "--csv" },
-		[F_JSON] = { .cmd = CMD, .opt = "--json" },
-		[F_SCRIPT] = { .cmd = CMD, .opt = "--write-script" },
+		[F_CSV] = {.cmd = CMD, .opt = "--csv"},
+		[F_JSON] = {.cmd = CMD, .opt = "--json"},
+		[F_SCRIPT] = {.cmd = CMD, .opt = "--write-script"},
 	};
-	struct outfile *wanted[NR_FILES] = { &files[F_CSV], &files[F_JSON], &files[F_SCRIPT] };
+	struct outfile *wanted[NR_FILES] = {&files[F_CSV], &files[F_JSON], &files[F_SCRIPT]};
 	struct iova_bench b = {
-		.plan = {
-			.runs = 5,
-			.hit_pairs = 10000000,
-			.tree_pairs = 200000,
-			.replay_ops = 50000,
-		},
+		.plan =
+			{
+				.runs = 5,
+				.hit_pairs = 10000000,
+				.tree_pairs = 200000,
+				.replay_ops = 50000,
+			},
 	};
 	struct iommusim_report *rep = NULL;
 	uint64_t t0 = iova_bench_now_ns();

@@ -31,11 +31,11 @@ static int replay(FILE *in, const char *name, const void *opts, FILE *out, char 
 int cmd_iova_replay(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "depot", required_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		{"depot", required_argument, NULL, 'd'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
 	};
-	struct iommusim_iova_replay_opts opts = { .depot = IOMMUSIM_IOVA_DEPOT_LIST };
+	struct iommusim_iova_replay_opts opts = {.depot = IOMMUSIM_IOVA_DEPOT_LIST};
 	int c;
 
 	opterr = 0;
@@ -47,7 +47,8 @@ int cmd_iova_replay(int argc, char **argv)
 			} else if (!strcmp(optarg, "array")) {
 				opts.depot = IOMMUSIM_IOVA_DEPOT_ARRAY;
 			} else {
-				fprintf(stderr, "iova-replay: --depot: '%s' is neither 'list' nor 'array'\n",
+				fprintf(stderr,
+					"iova-replay: --depot: '%s' is neither 'list' nor 'array'\n",
 					optarg);
 				return EXIT_BAD_INPUT;
 			}

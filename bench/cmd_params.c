@@ -54,12 +54,9 @@ static int parse_args(int argc, char **argv, struct options *opt, struct outfile
 		      struct outfile *json)
 {
 	static const struct option longopts[] = {
-		{ "profile", required_argument, NULL, 'p' },
-		{ "set", required_argument, NULL, 's' },
-		{ "csv", required_argument, NULL, 'c' },
-		{ "json", required_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		{"profile", required_argument, NULL, 'p'}, {"set", required_argument, NULL, 's'},
+		{"csv", required_argument, NULL, 'c'},	   {"json", required_argument, NULL, 'j'},
+		{"help", no_argument, NULL, 'h'},	   {NULL, 0, NULL, 0},
 	};
 	int c;
 
@@ -95,25 +92,34 @@ static int parse_args(int argc, char **argv, struct options *opt, struct outfile
 	return cli_check_rest("params", argc, argv, csv, json);
 }
 
-enum col { C_NAME, C_VALUE, C_UNIT, C_DEFAULT, C_MIN, C_MAX, C_EST, C_FITTED, C_SET_BY,
-	   C_SOURCE, C_REASON, NR_COLS };
+enum col {
+	C_NAME,
+	C_VALUE,
+	C_UNIT,
+	C_DEFAULT,
+	C_MIN,
+	C_MAX,
+	C_EST,
+	C_FITTED,
+	C_SET_BY,
+	C_SOURCE,
+	C_REASON,
+	NR_COLS
+};
 
+/* clang-format off */
 #define TEXT(n) { n, IOMMUSIM_REPORT_STRING, 0, 0, 0, 0, NULL, NULL, NULL }
 #define NUM(n) { n, IOMMUSIM_REPORT_UINT, 0, IOMMUSIM_REPORT_RIGHT, 0, 0, NULL, NULL, NULL }
 /* A mark on screen ("EST" or "-"), 1 or 0 in the CSV, true or false in JSON. */
 #define MARK(n, word) { n, IOMMUSIM_REPORT_BOOL, 0, 0, 0, 0, NULL, word, "-" }
+/* clang-format on */
 
 static const struct iommusim_report_column cols[NR_COLS] = {
-	[C_NAME] = TEXT("name"),
-	[C_VALUE] = NUM("value"),
-	[C_UNIT] = TEXT("unit"),
-	[C_DEFAULT] = NUM("default"),
-	[C_MIN] = NUM("min"),
-	[C_MAX] = NUM("max"),
-	[C_EST] = MARK("est", "EST"),
-	[C_FITTED] = MARK("fitted", "FIT"),
-	[C_SET_BY] = TEXT("set_by"),
-	[C_SOURCE] = TEXT("source"),
+	[C_NAME] = TEXT("name"),      [C_VALUE] = NUM("value"),
+	[C_UNIT] = TEXT("unit"),      [C_DEFAULT] = NUM("default"),
+	[C_MIN] = NUM("min"),	      [C_MAX] = NUM("max"),
+	[C_EST] = MARK("est", "EST"), [C_FITTED] = MARK("fitted", "FIT"),
+	[C_SET_BY] = TEXT("set_by"),  [C_SOURCE] = TEXT("source"),
 	[C_REASON] = TEXT("reason"),
 };
 
@@ -160,10 +166,10 @@ static void fill_report(struct iommusim_report *rep, const struct iommusim_cost 
 
 int cmd_params(int argc, char **argv)
 {
-	struct outfile csv = { .cmd = "params", .opt = "--csv" };
-	struct outfile json = { .cmd = "params", .opt = "--json" };
-	struct outfile *files[] = { &csv, &json };
-	struct options opt = { 0 };
+	struct outfile csv = {.cmd = "params", .opt = "--csv"};
+	struct outfile json = {.cmd = "params", .opt = "--json"};
+	struct outfile *files[] = {&csv, &json};
+	struct options opt = {0};
 	struct iommusim_report *rep = NULL;
 	struct iommusim_mem *mem = NULL;
 	struct iommusim_cost *cost = NULL;

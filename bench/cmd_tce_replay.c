@@ -10,14 +10,13 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: iommusim-bench tce-replay [FILE]\n"
-		"\n"
-		"Replay a powerpc TCE table op script (tests/data/golden/tce/README.md)\n"
-		"from FILE, or standard input without FILE or with '-', and print what the\n"
-		"Linux 6.12 allocator answers to each op. The whole script is checked first:\n"
-		"a bad line prints one error naming the line and field, exit status 2, no\n"
-		"output.\n");
+	fprintf(f, "usage: iommusim-bench tce-replay [FILE]\n"
+		   "\n"
+		   "Replay a powerpc TCE table op script (tests/data/golden/tce/README.md)\n"
+		   "from FILE, or standard input without FILE or with '-', and print what the\n"
+		   "Linux 6.12 allocator answers to each op. The whole script is checked first:\n"
+		   "a bad line prints one error naming the line and field, exit status 2, no\n"
+		   "output.\n");
 }
 
 /* The format has no options: @opts is NULL. */
@@ -31,8 +30,8 @@ static int replay(FILE *in, const char *name, const void *opts, FILE *out, char 
 int cmd_tce_replay(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
 	};
 	int c;
 

@@ -12,5 +12,8 @@ int cmd_tce_replay(int argc, char **argv);
 int cmd_iova_bench(int argc, char **argv);
 int cmd_dma_bench(int argc, char **argv);
 int cmd_params(int argc, char **argv);
+int cmd_sweep(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
+int cmd_plot(int argc, char **argv);
 
 #endif /* ISIM_BENCH_COMMANDS_H */

@@ -27,9 +27,20 @@
 #define COMPARE_MIN_DRAWS  2
 #define COMPARE_MAX_DRAWS  10000
 
+/* The workload options (iommusim_sim_option_name(): bs, iodepth, ..., cpus, mem). */
+#define COMPARE_WL_OPTS 7
+/* The index of "cpus" among them: a column of its own in every report. */
+#define COMPARE_WL_CPUS 5
+
 /* What to run, checked and resolved from the command line. */
 struct compare_opts {
+	const char *cmd; /* "compare" or "sweep", for messages */
+	bool sweep;	 /* values may be lists and ranges (sweep_grid.c expands them) */
 	const struct iommusim_scenario *sc;
+	/* cpus, guest_memory and nvme: the scenario's, then the workload options */
+	struct iommusim_sim_config wl;
+	/* the workload options as given (a list in a sweep), NULL: the scenario's */
+	const char *wl_text[COMPARE_WL_OPTS];
 	/* the profile each platform runs with ("kvm-qemu7.1"), and its kind */
 	const char *platforms[COMPARE_MAX_PLATFORMS];
 	enum iommusim_platform_kind kinds[COMPARE_MAX_PLATFORMS];
@@ -51,6 +62,22 @@ struct compare_opts {
 	int nargs;
 	/* The words of args that gave --jobs, which the meta leaves out. */
 	const char *jobs_args[2];
+	/* sweep: the words that change nothing in the report (--csv, --emit-jobs, ...) */
+	const char **quiet_args;
+	size_t nquiet;
+	/* sweep: the swept keys as columns leading every row, in command-line order */
+	const char *const *lead;
+	size_t nlead;
+	/* sweep: the grid point this is, for progress lines ("iodepth=8 dma.fq_size=256") */
+	const char *point;
+	/* --job FILE: its words are args[1..job_words], from these lines of it */
+	const char *job_path;
+	const unsigned int *job_lines;
+	size_t job_words;
+	/* --interval-ms N (as ns; 0 without) and --timeseries FILE, which @ts names */
+	uint64_t interval_ns;
+	struct outfile *ts;
+	bool ts_json; /* JSON rather than CSV: --timeseries-format, or the file's name */
 };
 
 /* The study of a row over seeds and draws: NaN where a figure does not apply. */
@@ -86,7 +113,8 @@ enum compare_vary {
 
 /* One simulation: a cell, a seed, and its costs. */
 struct compare_task {
-	size_t platform; /* index in compare_opts.platforms */
+	const struct compare_opts *o; /* the grid point's options; NULL: the plan's */
+	size_t platform;	      /* index in compare_opts.platforms */
 	enum iommusim_policy policy;
 	uint64_t seed;
 	enum compare_vary vary;
@@ -106,15 +134,80 @@ struct compare_plan {
 	/* A finished simulation: called under the pool's lock, in any order. */
 	void (*done)(struct compare_plan *p, size_t index, const struct iommusim_sim_stats *st);
 	void *ctx;
+	/* NULL, or where the runs compare_series_wanted() names keep their time series */
+	struct compare_series *series;
+};
+
+/* The time series of a plan's runs (compare_series.c), by task: iv[i] has n[i] records. */
+struct compare_series {
+	struct iommusim_sim_interval **iv;
+	size_t *n;
+	size_t ntasks;
+};
+
+/* Room for @ntasks tasks' series, none kept yet; 0 or -ENOMEM. */
+int compare_series_alloc(struct compare_series *s, size_t ntasks);
+void compare_series_free(struct compare_series *s);
+
+/* Whether task @t of a plan of @o records a series: the first seed's point runs. */
+bool compare_series_wanted(const struct compare_opts *o, const struct compare_task *t);
+
+/* Keep the series of @sim, task @index's finished run; 0 or -ENOMEM. */
+int compare_series_keep(struct compare_series *s, size_t index, const struct iommusim_sim *sim);
+
+/*
+ * --interval-ms over @cells cells: refuse more rows than a series file holds; 0, or -1 after a
+ * one-line error.
+ */
+int compare_series_check(const struct compare_opts *o, size_t cells);
+
+/*
+ * Write the series kept in @s to @ts (CSV, or JSON with o->ts_json) and commit it: one row per
+ * interval per cell in task order. @costs[point * nplatforms + platform] is each run's cost
+ * set, @points the sweep's points (NULL for compare: one point). Returns the exit status.
+ */
+int compare_series_write(const struct compare_plan *plan, const struct compare_series *s,
+			 const struct iommusim_cost *const *costs,
+			 const struct compare_opts *points, struct outfile *ts);
+
+/* A key's column (a swept key, a workload option or a --set key) for @outputs. */
+struct iommusim_report_column compare_key_column(const char *name, unsigned int outputs);
+
+/* The value key @name had in a row of @o with cost set @cost, in column @col of @rep. */
+void compare_key_cell(struct iommusim_report *rep, size_t col, const char *name,
+		      const struct compare_opts *o, const struct iommusim_cost *cost);
+
+/* What sweep adds to compare's command line. */
+struct sweep_args {
+	const char *emit_jobs;	/* --emit-jobs DIR */
+	const char *emit_slurm; /* --emit-slurm DIR */
+	long cell;		/* --cell K: run one cell of the grid; -1 for all */
+	const char *cell_out;	/* --cell-out FILE: that cell's exact results */
+	unsigned int slurm_max; /* --slurm-max M: array tasks at once */
 };
 
 /*
- * Parse and check the command line (argv[0] is "compare"). Returns 0 with @o filled, 1 when
- * --help or --list printed what was asked, -1 after a one-line error. @o->sets must have room
- * for argc entries.
+ * Parse and check the command line (argv[0] is "compare" or "sweep"; @sw is NULL for
+ * compare). Returns 0 with @o filled, 1 when --help or --list printed what was asked, -1 after
+ * a one-line error. @o->sets and @o->quiet_args must have room for argc entries.
  */
 int compare_parse(int argc, char **argv, struct compare_opts *o, struct outfile *csv,
-		  struct outfile *json);
+		  struct outfile *json, struct sweep_args *sw);
+
+/*
+ * Apply the workload options of @o->wl_text (each a single value) to @o->wl, after the
+ * scenario's; 0, or -1 after a one-line error "CMD: --OPTION: problem".
+ */
+int compare_apply_workload(struct compare_opts *o);
+
+/*
+ * Refuse a --set that no platform of the run reads (it would change nothing); 0, or -1 after
+ * a one-line error.
+ */
+int compare_check_sets(const struct compare_opts *o);
+
+/* The usage text of sweep. */
+void sweep_usage(FILE *f);
 
 /* The usage text, and the list of scenarios --list prints. */
 void compare_usage(FILE *f);
@@ -167,6 +260,36 @@ double compare_per_second(uint64_t count, const struct iommusim_sim_stats *st);
 /* "4k-randread-4x32": block size, pattern and direction, jobs x iodepth. */
 void compare_workload_name(const struct iommusim_nvme_config *nvme, char *buf, size_t len);
 
+/*
+ * The report's schema for @o: the table's columns, then the files' (the swept keys first, the
+ * workload options and every --set key last). Returns the number of columns in @cols, which
+ * must have room for compare_report_ncols(o).
+ */
+size_t compare_report_ncols(const struct compare_opts *o);
+size_t compare_report_columns(const struct compare_opts *o, struct iommusim_report_column *cols);
+
+/*
+ * One row's cells in the last row of @rep, a report with compare_report_columns(@o)'s schema;
+ * @cost is the row's platform's resolved set.
+ */
+void compare_report_cells(struct iommusim_report *rep, const struct compare_opts *o,
+			  const struct iommusim_cost *cost, const struct compare_row *r);
+
+/* The files' columns of compare's rows (all but the keys), and one row's cells. */
+#define COMPARE_FILE_COLS 56
+size_t compare_file_columns(const struct compare_opts *o, struct iommusim_report_column *out);
+void compare_file_cells(struct iommusim_report *rep, const struct compare_opts *o,
+			const struct compare_row *r);
+
+/*
+ * A word of @o->args that changes nothing in the report: --jobs and its value, and in a sweep
+ * where the report goes (--csv, --json, --emit-jobs, --cell, ...).
+ */
+bool compare_quiet_arg(const struct compare_opts *o, const char *arg);
+
+/* The index of @r's platform in @o->platforms. */
+size_t compare_platform_index(const struct compare_opts *o, const char *platform);
+
 /* Exact decimal seconds of @ns without trailing zeros: "2", "0.5", "0.02". */
 void compare_seconds(char *buf, size_t len, uint64_t ns);
 
@@ -176,8 +299,8 @@ void compare_seconds(char *buf, size_t len, uint64_t ns);
 /* The table's columns for @o (those a study adds hidden without it) into @cols. */
 void compare_table_columns(const struct compare_opts *o, struct iommusim_report_column *cols);
 
-/* The table's cells of @r, in the last row of @rep. */
-void compare_table_cells(struct iommusim_report *rep, const struct compare_row *r);
+/* The table's cells of @r, in the last row of @rep, its columns from @base on. */
+void compare_table_cells(struct iommusim_report *rep, size_t base, const struct compare_row *r);
 
 /* The table's header lines: scenario, seed, times, version; the settings when any. */
 void compare_report_header(struct iommusim_report *rep, const struct compare_opts *o);

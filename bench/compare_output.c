@@ -13,129 +13,248 @@
 #include "compare.h"
 
 enum col {
-	C_SCENARIO, C_PLATFORM, C_POLICY, C_WORKLOAD, C_CPUS, C_FQ_SIZE, C_FQ_TIMEOUT_MS, C_SEED,
-	C_SIM_SECONDS, C_IOS_SUBMITTED, C_IOS_COMPLETED, C_IOPS, C_MBPS, C_LAT_MEAN_US,
-	C_LAT_P50_US, C_LAT_P99_US, C_LAT_MAX_US, C_RPCIT_MAP, C_RPCIT_UNMAP, C_RPCIT_GLOBAL,
-	C_RPCIT_MAP_PER_S, C_RPCIT_UNMAP_PER_S, C_RPCIT_GLOBAL_PER_S, C_FQ_FLUSHES, C_LEGACY_WRAPS, C_BUDGET_EXHAUSTED, C_MAP_FAILURES, C_IO_ERRORS,
-	C_SERVER_UTIL, C_SERVER_WAIT_US, C_CPU_UTIL, C_DEVICE_UTIL, C_RATIO_TO_LEGACY,
-	C_SECOND_PASSES, C_HOST_MAPS, C_HOST_UNMAPS, C_SHADOW_PAGES_MAX, C_REPEATS, C_IOPS_MEAN,
-	C_IOPS_CI95_LO, C_IOPS_CI95_HI, C_RATIO_MEAN, C_RATIO_CI95_LO, C_RATIO_CI95_HI, C_DRAWS,
-	C_IOPS_P5, C_IOPS_P50, C_IOPS_P95, C_RATIO_P5, C_RATIO_P50, C_RATIO_P95, C_RANK_FLIPS,
+	C_SCENARIO,
+	C_PLATFORM,
+	C_POLICY,
+	C_WORKLOAD,
+	C_CPUS,
+	C_FQ_SIZE,
+	C_FQ_TIMEOUT_MS,
+	C_SEED,
+	C_SIM_SECONDS,
+	C_IOS_SUBMITTED,
+	C_IOS_COMPLETED,
+	C_IOPS,
+	C_MBPS,
+	C_LAT_MEAN_US,
+	C_LAT_P50_US,
+	C_LAT_P99_US,
+	C_LAT_MAX_US,
+	C_RPCIT_MAP,
+	C_RPCIT_UNMAP,
+	C_RPCIT_GLOBAL,
+	C_RPCIT_MAP_PER_S,
+	C_RPCIT_UNMAP_PER_S,
+	C_RPCIT_GLOBAL_PER_S,
+	C_FQ_FLUSHES,
+	C_LEGACY_WRAPS,
+	C_BUDGET_EXHAUSTED,
+	C_MAP_FAILURES,
+	C_IO_ERRORS,
+	C_SERVER_UTIL,
+	C_SERVER_WAIT_US,
+	C_CPU_UTIL,
+	C_DEVICE_UTIL,
+	C_RATIO_TO_LEGACY,
+	C_SECOND_PASSES,
+	C_HOST_MAPS,
+	C_HOST_UNMAPS,
+	C_SHADOW_PAGES_MAX,
+	C_REPEATS,
+	C_IOPS_MEAN,
+	C_IOPS_CI95_LO,
+	C_IOPS_CI95_HI,
+	C_RATIO_MEAN,
+	C_RATIO_CI95_LO,
+	C_RATIO_CI95_HI,
+	C_DRAWS,
+	C_IOPS_P5,
+	C_IOPS_P50,
+	C_IOPS_P95,
+	C_RATIO_P5,
+	C_RATIO_P50,
+	C_RATIO_P95,
+	C_RANK_FLIPS,
+	C_EXPOSURE_MEAN_US,
+	C_EXPOSURE_P99_US,
+	C_EXPOSURE_MAX_US,
+	C_EXPOSED_BYTE_S_PER_S,
 	NR_COLS
 };
 
+/* clang-format off */
 #define TXT(n) { n, IOMMUSIM_REPORT_STRING, IOMMUSIM_REPORT_FILES, 0, 0, 0, NULL, NULL, NULL }
 #define CNT(n) { n, IOMMUSIM_REPORT_UINT, IOMMUSIM_REPORT_FILES, 0, 0, 0, NULL, NULL, NULL }
 /* A measured figure with fixed decimals; NaN or infinity is a missing value. */
 #define FIG(n, d)                                                                          \
 	{ n, IOMMUSIM_REPORT_REAL, IOMMUSIM_REPORT_FILES, IOMMUSIM_REPORT_NULLABLE, d, 0, NULL, \
 	  NULL, NULL }
+/* clang-format on */
 
 /*
  * CSV header and JSON keys, in the order of enum col; text columns are JSON strings, the
  * others numbers or null.
  */
 static const struct iommusim_report_column cols[NR_COLS] = {
-	TXT("scenario"), TXT("platform"), TXT("policy"), TXT("workload"), CNT("cpus"),
-	CNT("fq_size"), CNT("fq_timeout_ms"), CNT("seed"), FIG("sim_seconds", 6),
-	CNT("ios_submitted"), CNT("ios_completed"), FIG("iops", 1), FIG("mbps", 3),
-	FIG("lat_mean_us", 3), FIG("lat_p50_us", 3), FIG("lat_p99_us", 3), FIG("lat_max_us", 3),
-	CNT("rpcit_map"), CNT("rpcit_unmap"), CNT("rpcit_global"), FIG("rpcit_map_per_s", 3),
-	FIG("rpcit_unmap_per_s", 3), FIG("rpcit_global_per_s", 3), CNT("fq_flushes"),
-	CNT("legacy_wraps"), CNT("budget_exhausted"), CNT("map_failures"), CNT("io_errors"),
-	FIG("server_util", 6), FIG("server_wait_us", 3), FIG("cpu_util", 6),
-	FIG("device_util", 6), FIG("ratio_to_legacy", 4), CNT("second_passes"), CNT("host_maps"),
-	CNT("host_unmaps"), CNT("shadow_pages_max"),
+	TXT("scenario"),
+	TXT("platform"),
+	TXT("policy"),
+	TXT("workload"),
+	CNT("cpus"),
+	CNT("fq_size"),
+	CNT("fq_timeout_ms"),
+	CNT("seed"),
+	FIG("sim_seconds", 6),
+	CNT("ios_submitted"),
+	CNT("ios_completed"),
+	FIG("iops", 1),
+	FIG("mbps", 3),
+	FIG("lat_mean_us", 3),
+	FIG("lat_p50_us", 3),
+	FIG("lat_p99_us", 3),
+	FIG("lat_max_us", 3),
+	CNT("rpcit_map"),
+	CNT("rpcit_unmap"),
+	CNT("rpcit_global"),
+	FIG("rpcit_map_per_s", 3),
+	FIG("rpcit_unmap_per_s", 3),
+	FIG("rpcit_global_per_s", 3),
+	CNT("fq_flushes"),
+	CNT("legacy_wraps"),
+	CNT("budget_exhausted"),
+	CNT("map_failures"),
+	CNT("io_errors"),
+	FIG("server_util", 6),
+	FIG("server_wait_us", 3),
+	FIG("cpu_util", 6),
+	FIG("device_util", 6),
+	FIG("ratio_to_legacy", 4),
+	CNT("second_passes"),
+	CNT("host_maps"),
+	CNT("host_unmaps"),
+	CNT("shadow_pages_max"),
 	/* the study */
-	CNT("repeats"), FIG("iops_mean", 1), FIG("iops_ci95_lo", 1), FIG("iops_ci95_hi", 1),
-	FIG("ratio_mean", 4), FIG("ratio_ci95_lo", 4), FIG("ratio_ci95_hi", 4), CNT("draws"),
-	FIG("iops_p5", 1), FIG("iops_p50", 1), FIG("iops_p95", 1), FIG("ratio_p5", 4),
-	FIG("ratio_p50", 4), FIG("ratio_p95", 4), FIG("rank_flips", 4),
+	CNT("repeats"),
+	FIG("iops_mean", 1),
+	FIG("iops_ci95_lo", 1),
+	FIG("iops_ci95_hi", 1),
+	FIG("ratio_mean", 4),
+	FIG("ratio_ci95_lo", 4),
+	FIG("ratio_ci95_hi", 4),
+	CNT("draws"),
+	FIG("iops_p5", 1),
+	FIG("iops_p50", 1),
+	FIG("iops_p95", 1),
+	FIG("ratio_p5", 4),
+	FIG("ratio_p50", 4),
+	FIG("ratio_p95", 4),
+	FIG("rank_flips", 4),
+	/* the DMA exposure window (docs/exposure.md) */
+	FIG("exposure_mean_us", 3),
+	FIG("exposure_p99_us", 3),
+	FIG("exposure_max_us", 3),
+	FIG("exposed_byte_s_per_s", 1),
 };
 
-/* The report's columns: the table's first, then these. */
-static void put_u64(struct iommusim_report *rep, enum col i, uint64_t v)
+/*
+ * The report's columns: the swept keys' table columns, the table's, the swept keys' file
+ * columns, these, then the extra keys (workload options and --set keys not swept). The
+ * columns of enum col start at the first file column after the swept keys.
+ */
+_Static_assert(NR_COLS == COMPARE_FILE_COLS, "compare.h counts the files' columns");
+
+static size_t file_base(const struct compare_opts *o)
 {
-	iommusim_report_set_uint(rep, COMPARE_TABLE_COLS + i, v);
+	return 2 * o->nlead + COMPARE_TABLE_COLS;
 }
 
-static void put_real(struct iommusim_report *rep, enum col i, double v)
+static void put_u64(struct iommusim_report *rep, size_t b, enum col i, uint64_t v)
 {
-	iommusim_report_set_real(rep, COMPARE_TABLE_COLS + i, v);
+	iommusim_report_set_uint(rep, b + i, v);
 }
 
-static void put_str(struct iommusim_report *rep, enum col i, const char *s)
+static void put_real(struct iommusim_report *rep, size_t b, enum col i, double v)
 {
-	iommusim_report_set_str(rep, COMPARE_TABLE_COLS + i, s);
+	iommusim_report_set_real(rep, b + i, v);
+}
+
+static void put_str(struct iommusim_report *rep, size_t b, enum col i, const char *s)
+{
+	iommusim_report_set_str(rep, b + i, s);
 }
 
 /*
  * The study's columns: NaN figures (no interval with one seed, no percentiles without draws,
  * no ratio without legacy) are missing values.
  */
-static void put_study(struct iommusim_report *rep, const struct compare_opts *o,
+static void put_study(struct iommusim_report *rep, size_t b, const struct compare_opts *o,
 		      const struct compare_study *s)
 {
-	put_u64(rep, C_REPEATS, o->repeat);
-	put_real(rep, C_IOPS_MEAN, s->iops_mean);
-	put_real(rep, C_IOPS_CI95_LO, s->iops_mean - s->iops_ci95);
-	put_real(rep, C_IOPS_CI95_HI, s->iops_mean + s->iops_ci95);
-	put_real(rep, C_RATIO_MEAN, s->ratio_mean);
-	put_real(rep, C_RATIO_CI95_LO, s->ratio_mean - s->ratio_ci95);
-	put_real(rep, C_RATIO_CI95_HI, s->ratio_mean + s->ratio_ci95);
-	put_u64(rep, C_DRAWS, o->draws);
+	put_u64(rep, b, C_REPEATS, o->repeat);
+	put_real(rep, b, C_IOPS_MEAN, s->iops_mean);
+	put_real(rep, b, C_IOPS_CI95_LO, s->iops_mean - s->iops_ci95);
+	put_real(rep, b, C_IOPS_CI95_HI, s->iops_mean + s->iops_ci95);
+	put_real(rep, b, C_RATIO_MEAN, s->ratio_mean);
+	put_real(rep, b, C_RATIO_CI95_LO, s->ratio_mean - s->ratio_ci95);
+	put_real(rep, b, C_RATIO_CI95_HI, s->ratio_mean + s->ratio_ci95);
+	put_u64(rep, b, C_DRAWS, o->draws);
 	for (int i = 0; i < 3; i++)
-		put_real(rep, (enum col)(C_IOPS_P5 + i), s->iops_p[i]);
+		put_real(rep, b, (enum col)(C_IOPS_P5 + i), s->iops_p[i]);
 	for (int i = 0; i < 3; i++)
-		put_real(rep, (enum col)(C_RATIO_P5 + i), s->ratio_p[i]);
-	put_real(rep, C_RANK_FLIPS, s->rank_flips);
+		put_real(rep, b, (enum col)(C_RATIO_P5 + i), s->ratio_p[i]);
+	put_real(rep, b, C_RANK_FLIPS, s->rank_flips);
 }
 
-static void file_cells(struct iommusim_report *rep, const struct compare_opts *o,
-		       const struct compare_row *r)
+size_t compare_file_columns(const struct compare_opts *o, struct iommusim_report_column *out)
+{
+	memcpy(out, cols, sizeof(cols));
+	/* A swept cpus leads the row; it is not shown twice. */
+	for (size_t i = 0; i < o->nlead; i++)
+		if (!strcmp(o->lead[i], "cpus"))
+			out[C_CPUS].outputs = IOMMUSIM_REPORT_NOWHERE;
+	return NR_COLS;
+}
+
+void compare_file_cells(struct iommusim_report *rep, const struct compare_opts *o,
+			const struct compare_row *r)
 {
 	const struct iommusim_sim_stats *st = &r->st;
+	size_t b = file_base(o);
 	char workload[64];
 
-	put_str(rep, C_SCENARIO, o->sc->name);
-	put_str(rep, C_PLATFORM, r->platform);
-	put_str(rep, C_POLICY, iommusim_policy_name(r->policy));
-	compare_workload_name(&o->sc->nvme, workload, sizeof(workload));
-	put_str(rep, C_WORKLOAD, workload);
-	put_u64(rep, C_CPUS, o->sc->cpus);
-	put_u64(rep, C_FQ_SIZE, st->fq_size);
-	put_u64(rep, C_FQ_TIMEOUT_MS, st->fq_timeout_ms);
-	put_u64(rep, C_SEED, o->seed);
-	put_real(rep, C_SIM_SECONDS, st->sim_seconds);
-	put_u64(rep, C_IOS_SUBMITTED, st->ios_submitted);
-	put_u64(rep, C_IOS_COMPLETED, st->ios_completed);
-	put_real(rep, C_IOPS, st->iops);
-	put_real(rep, C_MBPS, st->mbps);
-	put_real(rep, C_LAT_MEAN_US, st->lat_mean_us);
-	put_real(rep, C_LAT_P50_US, st->lat_p50_us);
-	put_real(rep, C_LAT_P99_US, st->lat_p99_us);
-	put_real(rep, C_LAT_MAX_US, st->lat_max_us);
-	put_u64(rep, C_RPCIT_MAP, st->rpcit_map);
-	put_u64(rep, C_RPCIT_UNMAP, st->rpcit_unmap);
-	put_u64(rep, C_RPCIT_GLOBAL, st->rpcit_global);
-	put_real(rep, C_RPCIT_MAP_PER_S, compare_per_second(st->rpcit_map, st));
-	put_real(rep, C_RPCIT_UNMAP_PER_S, compare_per_second(st->rpcit_unmap, st));
-	put_real(rep, C_RPCIT_GLOBAL_PER_S, compare_per_second(st->rpcit_global, st));
-	put_u64(rep, C_FQ_FLUSHES, st->fq_flushes);
-	put_u64(rep, C_LEGACY_WRAPS, st->legacy_wraps);
-	put_u64(rep, C_BUDGET_EXHAUSTED, st->budget_exhausted);
-	put_u64(rep, C_MAP_FAILURES, st->map_failures);
-	put_u64(rep, C_IO_ERRORS, st->io_errors);
-	put_real(rep, C_SERVER_UTIL, st->server_util);
-	put_real(rep, C_SERVER_WAIT_US, st->server_wait_us);
-	put_real(rep, C_CPU_UTIL, st->cpu_util);
-	put_real(rep, C_DEVICE_UTIL, st->device_util);
-	put_real(rep, C_RATIO_TO_LEGACY, r->has_ratio ? r->ratio : NAN);
-	put_u64(rep, C_SECOND_PASSES, st->platform.second_passes);
-	put_u64(rep, C_HOST_MAPS, st->platform.host_maps);
-	put_u64(rep, C_HOST_UNMAPS, st->platform.host_unmaps);
-	put_u64(rep, C_SHADOW_PAGES_MAX, st->platform.shadow_pages_max);
-	put_study(rep, o, &r->s);
+	put_str(rep, b, C_SCENARIO, o->sc->name);
+	put_str(rep, b, C_PLATFORM, r->platform);
+	put_str(rep, b, C_POLICY, iommusim_policy_name(r->policy));
+	compare_workload_name(&o->wl.nvme, workload, sizeof(workload));
+	put_str(rep, b, C_WORKLOAD, workload);
+	put_u64(rep, b, C_CPUS, o->wl.cpus);
+	put_u64(rep, b, C_FQ_SIZE, st->fq_size);
+	put_u64(rep, b, C_FQ_TIMEOUT_MS, st->fq_timeout_ms);
+	put_u64(rep, b, C_SEED, o->seed);
+	put_real(rep, b, C_SIM_SECONDS, st->sim_seconds);
+	put_u64(rep, b, C_IOS_SUBMITTED, st->ios_submitted);
+	put_u64(rep, b, C_IOS_COMPLETED, st->ios_completed);
+	put_real(rep, b, C_IOPS, st->iops);
+	put_real(rep, b, C_MBPS, st->mbps);
+	put_real(rep, b, C_LAT_MEAN_US, st->lat_mean_us);
+	put_real(rep, b, C_LAT_P50_US, st->lat_p50_us);
+	put_real(rep, b, C_LAT_P99_US, st->lat_p99_us);
+	put_real(rep, b, C_LAT_MAX_US, st->lat_max_us);
+	put_u64(rep, b, C_RPCIT_MAP, st->rpcit_map);
+	put_u64(rep, b, C_RPCIT_UNMAP, st->rpcit_unmap);
+	put_u64(rep, b, C_RPCIT_GLOBAL, st->rpcit_global);
+	put_real(rep, b, C_RPCIT_MAP_PER_S, compare_per_second(st->rpcit_map, st));
+	put_real(rep, b, C_RPCIT_UNMAP_PER_S, compare_per_second(st->rpcit_unmap, st));
+	put_real(rep, b, C_RPCIT_GLOBAL_PER_S, compare_per_second(st->rpcit_global, st));
+	put_u64(rep, b, C_FQ_FLUSHES, st->fq_flushes);
+	put_u64(rep, b, C_LEGACY_WRAPS, st->legacy_wraps);
+	put_u64(rep, b, C_BUDGET_EXHAUSTED, st->budget_exhausted);
+	put_u64(rep, b, C_MAP_FAILURES, st->map_failures);
+	put_u64(rep, b, C_IO_ERRORS, st->io_errors);
+	put_real(rep, b, C_SERVER_UTIL, st->server_util);
+	put_real(rep, b, C_SERVER_WAIT_US, st->server_wait_us);
+	put_real(rep, b, C_CPU_UTIL, st->cpu_util);
+	put_real(rep, b, C_DEVICE_UTIL, st->device_util);
+	put_real(rep, b, C_RATIO_TO_LEGACY, r->has_ratio ? r->ratio : NAN);
+	put_u64(rep, b, C_SECOND_PASSES, st->platform.second_passes);
+	put_u64(rep, b, C_HOST_MAPS, st->platform.host_maps);
+	put_u64(rep, b, C_HOST_UNMAPS, st->platform.host_unmaps);
+	put_u64(rep, b, C_SHADOW_PAGES_MAX, st->platform.shadow_pages_max);
+	put_study(rep, b, o, &r->s);
+	put_real(rep, b, C_EXPOSURE_MEAN_US, st->exposure_mean_us);
+	put_real(rep, b, C_EXPOSURE_P99_US, st->exposure_p99_us);
+	put_real(rep, b, C_EXPOSURE_MAX_US, st->exposure_max_us);
+	put_real(rep, b, C_EXPOSED_BYTE_S_PER_S, st->exposed_byte_s_per_s);
 }
 
 double compare_per_second(uint64_t count, const struct iommusim_sim_stats *st)
@@ -145,9 +264,14 @@ double compare_per_second(uint64_t count, const struct iommusim_sim_stats *st)
 
 void compare_workload_name(const struct iommusim_nvme_config *nvme, char *buf, size_t len)
 {
-	snprintf(buf, len, "%uk-%s%s-%ux%u", (unsigned int)(nvme->block_size / 1024),
-		 nvme->sequential ? "seq" : "rand", nvme->write ? "write" : "read", nvme->jobs,
-		 nvme->iodepth);
+	if (nvme->mixed)
+		snprintf(buf, len, "%uk-%srw%u-%ux%u", (unsigned int)(nvme->block_size / 1024),
+			 nvme->sequential ? "seq" : "rand", nvme->rwmixread, nvme->jobs,
+			 nvme->iodepth);
+	else
+		snprintf(buf, len, "%uk-%s%s-%ux%u", (unsigned int)(nvme->block_size / 1024),
+			 nvme->sequential ? "seq" : "rand", nvme->write ? "write" : "read",
+			 nvme->jobs, nvme->iodepth);
 }
 
 void compare_seconds(char *buf, size_t len, uint64_t ns)
@@ -215,6 +339,31 @@ static void meta_study(struct iommusim_report_value *m, const struct compare_opt
 		iommusim_report_add_str(a, NULL, iommusim_cost_param(ids[i])->name);
 }
 
+/* The workload that ran: the scenario's, after the workload options. */
+static void meta_workload(struct iommusim_report_value *m, const struct compare_opts *o)
+{
+	struct iommusim_report_value *w = iommusim_report_add_object(m, "workload");
+
+	for (size_t i = 0; i < COMPARE_WL_OPTS; i++) {
+		const char *name = iommusim_sim_option_name(i);
+
+		if (!strcmp(name, "rw"))
+			iommusim_report_add_str(w, name, iommusim_sim_rw_name(&o->wl.nvme));
+		else
+			iommusim_report_add_uint(w, name, iommusim_sim_option_get(&o->wl, i));
+	}
+}
+
+bool compare_quiet_arg(const struct compare_opts *o, const char *arg)
+{
+	if (arg == o->jobs_args[0] || arg == o->jobs_args[1])
+		return true;
+	for (size_t i = 0; i < o->nquiet; i++)
+		if (o->quiet_args[i] == arg)
+			return true;
+	return false;
+}
+
 void compare_report_meta(struct iommusim_report *rep, const struct compare_opts *o,
 			 const struct iommusim_cost *const *costs)
 {
@@ -229,7 +378,7 @@ void compare_report_meta(struct iommusim_report *rep, const struct compare_opts 
 	iommusim_report_add_str(a, NULL, "iommusim-bench");
 	for (int i = 0; i < o->nargs; i++)
 		/* --jobs changes how long the report takes, never what it says. */
-		if (o->args[i] != o->jobs_args[0] && o->args[i] != o->jobs_args[1])
+		if (!compare_quiet_arg(o, o->args[i]))
 			iommusim_report_add_str(a, NULL, o->args[i]);
 	iommusim_report_newline(m);
 	meta_scenario(m, o);
@@ -238,6 +387,9 @@ void compare_report_meta(struct iommusim_report *rep, const struct compare_opts 
 	iommusim_report_add_number(m, "seconds", measure);
 	iommusim_report_add_number(m, "warmup_seconds", warmup);
 	bench_report_strings(m, "sets", o->sets, o->nsets);
+	meta_workload(m, o);
+	if (o->sweep)
+		bench_report_strings(m, "swept", o->lead, o->nlead);
 	meta_study(m, o, costs);
 	iommusim_report_newline(m);
 	bench_report_strings(m, "platforms", o->platforms, o->nplatforms);
@@ -250,25 +402,4 @@ void compare_report_meta(struct iommusim_report *rep, const struct compare_opts 
 		iommusim_report_newline(a);
 		(void)iommusim_cost_add_to_report(a, o->platforms[i], costs[i]);
 	}
-}
-
-int compare_report(const struct compare_opts *o, const struct iommusim_cost *const *costs,
-		   const struct compare_row *rows, size_t nrows, struct iommusim_report **out)
-{
-	struct iommusim_report_column all[COMPARE_TABLE_COLS + NR_COLS];
-	int err;
-
-	compare_table_columns(o, all);
-	memcpy(all + COMPARE_TABLE_COLS, cols, sizeof(cols));
-	err = iommusim_report_create(NULL, all, COMPARE_TABLE_COLS + NR_COLS, out);
-	if (err)
-		return err;
-	compare_report_meta(*out, o, costs);
-	compare_table_notes(*out, o, costs[0]);
-	for (size_t r = 0; r < nrows; r++) {
-		iommusim_report_add_row(*out);
-		compare_table_cells(*out, &rows[r]);
-		file_cells(*out, o, &rows[r]);
-	}
-	return 0;
 }

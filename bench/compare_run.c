@@ -20,7 +20,6 @@
 #include "commands.h"
 #include "compare.h"
 
-#define CMD "compare"
 /* Least wall time between two redraws of the progress line on a terminal. */
 #define REDRAW_SECONDS 0.25
 
@@ -65,11 +64,17 @@ static double wall_seconds(void)
 static void task_label(const struct compare_opts *o, const struct compare_task *t, char *buf,
 		       size_t len)
 {
-	int n = snprintf(buf, len, "%s %s", o->platforms[t->platform],
-			 iommusim_policy_name(t->policy));
+	int n;
+
+	if (t->o)
+		o = t->o;
+	n = snprintf(buf, len, "%s%s%s %s", o->point ? o->point : "", o->point ? " " : "",
+		     o->platforms[t->platform], iommusim_policy_name(t->policy));
 	size_t used = n < 0 ? 0 : (size_t)n;
 
-	if (used < len && o->repeat > 1)
+	if (used >= len)
+		return;
+	if (o->repeat > 1)
 		used += (size_t)snprintf(buf + used, len - used, " seed %llu",
 					 (unsigned long long)t->seed);
 	if (used < len && t->vary == COMPARE_DRAW)
@@ -131,10 +136,12 @@ static int task_costs(const struct compare_opts *o, const struct compare_task *t
 	}
 }
 
-static int run_task(struct worker *w, const struct compare_task *t, struct iommusim_sim_stats *st,
-		    struct failure *f)
+static int run_task(struct worker *w, size_t index, const struct compare_task *t,
+		    struct iommusim_sim_stats *st, struct failure *f)
 {
-	const struct compare_opts *o = w->pool->plan->o;
+	struct compare_series *series = w->pool->plan->series;
+	const struct compare_opts *o = t->o ? t->o : w->pool->plan->o;
+	bool keep = series && compare_series_wanted(o, t);
 	struct iommusim_sim_config cfg;
 	struct iommusim_sim *sim;
 	int err;
@@ -144,9 +151,13 @@ static int run_task(struct worker *w, const struct compare_task *t, struct iommu
 	if (err)
 		return err;
 	iommusim_scenario_sim_config(o->sc, o->kinds[t->platform], t->policy, w->cost, &cfg);
+	cfg.cpus = o->wl.cpus;
+	cfg.guest_memory = o->wl.guest_memory;
+	cfg.nvme = o->wl.nvme;
 	cfg.seed = t->seed;
 	cfg.warmup_ns = o->warmup_ns;
 	cfg.measure_ns = o->measure_ns;
+	cfg.interval_ns = keep ? o->interval_ns : 0;
 	if (w->pool->tty) {
 		cfg.progress = show_progress;
 		cfg.progress_arg = w;
@@ -160,6 +171,9 @@ static int run_task(struct worker *w, const struct compare_task *t, struct iommu
 	err = iommusim_sim_run(sim);
 	if (!err)
 		iommusim_sim_get_stats(sim, st);
+	/* each task has its own slot: no lock needed */
+	if (!err && keep)
+		err = compare_series_keep(series, index, sim);
 	iommusim_sim_destroy(sim);
 	return err;
 }
@@ -202,10 +216,12 @@ static void *worker_main(void *arg)
 		p->running++;
 		pthread_mutex_unlock(&p->lock);
 
+		/* a plan fills what its tasks use; the rest stays as nothing */
+		t = (struct compare_task){.param = IOMMUSIM_COST_NR};
 		p->plan->task(p->plan, index, &t);
 		f.msg[0] = '\0';
 		t0 = wall_seconds();
-		err = run_task(w, &t, &st, &f);
+		err = run_task(w, index, &t, &st, &f);
 
 		pthread_mutex_lock(&p->lock);
 		p->running--;
@@ -231,28 +247,28 @@ static int report_failure(const struct compare_opts *o, const struct failure *f)
 	task_label(o, t, label, sizeof(label));
 	if (f->stage == STAGE_COSTS) {
 		/* Every --set was checked before the runs; what is left is memory or a draw. */
-		fprintf(stderr, CMD ": %s: %s\n", label,
+		fprintf(stderr, "%s: %s: %s\n", o->cmd, label,
 			f->msg[0] ? f->msg : iommusim_strerror(f->err));
 		return 1;
 	}
 	if (f->stage == STAGE_CREATE && t->vary == COMPARE_POINT) {
 		/* The scenario itself is valid, so only the overrides can make it unbuildable. */
 		if (f->err != -EINVAL) {
-			fprintf(stderr, CMD ": %s: %s\n", label,
+			fprintf(stderr, "%s: %s: %s\n", o->cmd, label,
 				f->msg[0] ? f->msg : iommusim_strerror(f->err));
 			return 1;
 		}
-		fprintf(stderr, CMD ": --set: %s cannot be built with these values: %s\n", label,
-			f->msg[0] ? f->msg : iommusim_strerror(f->err));
+		fprintf(stderr, "%s: --set: %s cannot be built with these values: %s\n", o->cmd,
+			label, f->msg[0] ? f->msg : iommusim_strerror(f->err));
 		return EXIT_BAD_INPUT;
 	}
 	if (f->stage == STAGE_CREATE) {
-		fprintf(stderr, CMD ": %s: %s cannot be built with its costs: %s\n",
+		fprintf(stderr, "%s: %s: %s cannot be built with its costs: %s\n", o->cmd,
 			t->vary == COMPARE_DRAW ? "--uncertainty" : "--sensitivity", label,
 			f->msg[0] ? f->msg : iommusim_strerror(f->err));
 		return 1;
 	}
-	fprintf(stderr, CMD ": %s: %s\n", label, iommusim_strerror(f->err));
+	fprintf(stderr, "%s: %s: %s\n", o->cmd, label, iommusim_strerror(f->err));
 	return 1;
 }
 
@@ -293,7 +309,7 @@ static int workers_run(struct worker *w, size_t n)
 
 int compare_run(struct compare_plan *plan)
 {
-	struct pool p = { .plan = plan, .failed.index = SIZE_MAX };
+	struct pool p = {.plan = plan, .failed.index = SIZE_MAX};
 	size_t n = plan->o->jobs < plan->ntasks ? plan->o->jobs : plan->ntasks;
 	struct worker *w = calloc(n ? n : 1, sizeof(*w));
 	int ret = 0;
@@ -301,21 +317,21 @@ int compare_run(struct compare_plan *plan)
 	p.tty = isatty(STDERR_FILENO);
 	p.start = wall_seconds();
 	if (!w || workers_create(&p, w, n) || pthread_mutex_init(&p.lock, NULL)) {
-		fprintf(stderr, CMD ": out of memory\n");
+		fprintf(stderr, "%s: out of memory\n", plan->o->cmd);
 		ret = 1;
 		goto out;
 	}
 	if (p.tty)
 		redraw(&p, p.start);
 	if (workers_run(w, n)) {
-		fprintf(stderr, "%s" CMD ": cannot start a thread\n", p.tty ? "\n" : "");
+		fprintf(stderr, "%s%s: cannot start a thread\n", p.tty ? "\n" : "", plan->o->cmd);
 		ret = 1;
 	} else if (p.failed.index != SIZE_MAX) {
 		fputs(p.tty ? "\n" : "", stderr);
 		ret = report_failure(plan->o, &p.failed);
 	} else {
-		fprintf(stderr, "%s" CMD ": %zu runs in %.1f s wall, %zu at a time\n",
-			p.tty ? "\n" : "", plan->ntasks, wall_seconds() - p.start, n);
+		fprintf(stderr, "%s%s: %zu runs in %.1f s wall, %zu at a time\n", p.tty ? "\n" : "",
+			plan->o->cmd, plan->ntasks, wall_seconds() - p.start, n);
 	}
 	pthread_mutex_destroy(&p.lock);
 out:

@@ -40,20 +40,34 @@ struct sens_row {
  * nothing.
  */
 enum {
-	S_PARAM, S_MIN, S_MAX, S_RATIO_MIN_T, S_RATIO_MIN, S_RATIO_MAX_T, S_RATIO_MAX, S_IOPS_MIN_T,
-	S_IOPS_MIN, S_IOPS_MAX_T, S_IOPS_MAX, S_EFFECT_T, S_EFFECT, NR_S
+	S_PARAM,
+	S_MIN,
+	S_MAX,
+	S_RATIO_MIN_T,
+	S_RATIO_MIN,
+	S_RATIO_MAX_T,
+	S_RATIO_MAX,
+	S_IOPS_MIN_T,
+	S_IOPS_MIN,
+	S_IOPS_MAX_T,
+	S_IOPS_MAX,
+	S_EFFECT_T,
+	S_EFFECT,
+	NR_S
 };
 
+/* clang-format off */
 #define FIG(n, where, d)                                                                   \
 	{ n, IOMMUSIM_REPORT_REAL, where, IOMMUSIM_REPORT_RIGHT | IOMMUSIM_REPORT_NULLABLE, d, 0, \
 	  NULL, NULL, NULL }
+/* clang-format on */
 #define TABLE_FIG(n, d) FIG(n, IOMMUSIM_REPORT_TABLE, d)
-#define FILE_FIG(n, d) FIG(n, IOMMUSIM_REPORT_FILES, d)
+#define FILE_FIG(n, d)	FIG(n, IOMMUSIM_REPORT_FILES, d)
 
 static const struct iommusim_report_column s_cols[NR_S] = {
-	[S_PARAM] = { "parameter", IOMMUSIM_REPORT_STRING, 0, 0, 0, 0, NULL, NULL, NULL },
-	[S_MIN] = { "min", IOMMUSIM_REPORT_UINT, 0, IOMMUSIM_REPORT_RIGHT, 0, 0, NULL, NULL, NULL },
-	[S_MAX] = { "max", IOMMUSIM_REPORT_UINT, 0, IOMMUSIM_REPORT_RIGHT, 0, 0, NULL, NULL, NULL },
+	[S_PARAM] = {"parameter", IOMMUSIM_REPORT_STRING, 0, 0, 0, 0, NULL, NULL, NULL},
+	[S_MIN] = {"min", IOMMUSIM_REPORT_UINT, 0, IOMMUSIM_REPORT_RIGHT, 0, 0, NULL, NULL, NULL},
+	[S_MAX] = {"max", IOMMUSIM_REPORT_UINT, 0, IOMMUSIM_REPORT_RIGHT, 0, 0, NULL, NULL, NULL},
 	[S_RATIO_MIN_T] = TABLE_FIG("ratio_at_min", 3),
 	[S_RATIO_MIN] = FILE_FIG("ratio_at_min", 4),
 	[S_RATIO_MAX_T] = TABLE_FIG("ratio_at_max", 3),
@@ -184,8 +198,8 @@ static void fill_report(struct iommusim_report *rep, const struct sens *s,
 int compare_sensitivity(const struct compare_opts *o, const struct iommusim_cost *cost,
 			struct outfile *csv, struct outfile *json)
 {
-	struct sens s = { .o = o };
-	struct compare_plan plan = { .o = o, .task = sens_task, .done = sens_done, .ctx = &s };
+	struct sens s = {.o = o};
+	struct compare_plan plan = {.o = o, .task = sens_task, .done = sens_done, .ctx = &s};
 	struct iommusim_report *rep = NULL;
 	struct sens_row *rows;
 	int ret, err;
@@ -195,8 +209,8 @@ int compare_sensitivity(const struct compare_opts *o, const struct iommusim_cost
 	 * other platforms' models are left out: the platform does not read them.
 	 */
 	s.nids = 0;
-	for (size_t i = 0, n = iommusim_study_params(cost, IOMMUSIM_STUDY_FITTED, s.ids,
-						     IOMMUSIM_COST_NR);
+	for (size_t i = 0,
+		    n = iommusim_study_params(cost, IOMMUSIM_STUDY_FITTED, s.ids, IOMMUSIM_COST_NR);
 	     i < n; i++)
 		if (iommusim_platform_reads(o->kinds[0], s.ids[i]))
 			s.ids[s.nids++] = s.ids[i];

@@ -109,7 +109,7 @@ static void seed_stats(const struct compare_opts *o, const double *iops, const d
 static void percentiles(double *x, size_t n, double *out)
 {
 	/* what compare_study.iops_p and ratio_p hold */
-	static const double pcts[3] = { 5.0, 50.0, 95.0 };
+	static const double pcts[3] = {5.0, 50.0, 95.0};
 
 	iommusim_study_sort(x, n);
 	for (int i = 0; i < 3; i++)

@@ -13,14 +13,33 @@
 #include "compare.h"
 
 enum tcol {
-	T_PLATFORM, T_POLICY, T_FQ, T_IOPS, T_IOPS_MEAN, T_MBPS, T_MEAN, T_P99, T_RPCIT_MAP,
-	T_RPCIT_UNMAP, T_RPCIT_GLOBAL, T_BUDGET, T_MAP_FAIL, T_IO_ERR, T_SERVER, T_CPU, T_DEVICE,
-	T_RATIO, T_RATIO_MEAN, T_FLIPS, NR_TCOLS
+	T_PLATFORM,
+	T_POLICY,
+	T_FQ,
+	T_IOPS,
+	T_IOPS_MEAN,
+	T_MBPS,
+	T_MEAN,
+	T_P99,
+	T_RPCIT_MAP,
+	T_RPCIT_UNMAP,
+	T_RPCIT_GLOBAL,
+	T_BUDGET,
+	T_MAP_FAIL,
+	T_IO_ERR,
+	T_SERVER,
+	T_CPU,
+	T_DEVICE,
+	T_RATIO,
+	T_RATIO_MEAN,
+	T_FLIPS,
+	NR_TCOLS
 };
 
 _Static_assert(NR_TCOLS == COMPARE_TABLE_COLS, "compare.h counts the table's columns");
 
 /* Names left-aligned; numbers, and the text holding them, right-aligned; "-" when missing. */
+/* clang-format off */
 #define NAME(n) { n, IOMMUSIM_REPORT_STRING, IOMMUSIM_REPORT_TABLE, 0, 0, 0, NULL, NULL, NULL }
 #define TEXT(n)                                                                            \
 	{ n, IOMMUSIM_REPORT_STRING, IOMMUSIM_REPORT_TABLE,                                \
@@ -29,6 +48,7 @@ _Static_assert(NR_TCOLS == COMPARE_TABLE_COLS, "compare.h counts the table's col
 #define REAL(n, d)                                                                         \
 	{ n, IOMMUSIM_REPORT_REAL, IOMMUSIM_REPORT_TABLE,                                  \
 	  IOMMUSIM_REPORT_RIGHT | IOMMUSIM_REPORT_NULLABLE, d, 0, NULL, NULL, NULL }
+/* clang-format on */
 
 /*
  * In the order of enum tcol, with the CSV's and JSON's names (compare_output.c), so that a
@@ -36,12 +56,26 @@ _Static_assert(NR_TCOLS == COMPARE_TABLE_COLS, "compare.h counts the table's col
  * rounding rule (printf's).
  */
 static const struct iommusim_report_column tcols[NR_TCOLS] = {
-	NAME("platform"), NAME("policy"), TEXT("fq"), TEXT("iops"), TEXT("iops_mean"),
-	REAL("mbps", 1), REAL("lat_mean_us", 1), REAL("lat_p99_us", 1),
-	REAL("rpcit_map_per_s", 1), REAL("rpcit_unmap_per_s", 1), REAL("rpcit_global_per_s", 1),
-	COUNT("budget_exhausted"), COUNT("map_failures"), COUNT("io_errors"),
-	REAL("server_util", 3), REAL("cpu_util", 3), REAL("device_util", 3),
-	TEXT("ratio_to_legacy"), TEXT("ratio_mean"), TEXT("rank_flips"),
+	NAME("platform"),
+	NAME("policy"),
+	TEXT("fq"),
+	TEXT("iops"),
+	TEXT("iops_mean"),
+	REAL("mbps", 1),
+	REAL("lat_mean_us", 1),
+	REAL("lat_p99_us", 1),
+	REAL("rpcit_map_per_s", 1),
+	REAL("rpcit_unmap_per_s", 1),
+	REAL("rpcit_global_per_s", 1),
+	COUNT("budget_exhausted"),
+	COUNT("map_failures"),
+	COUNT("io_errors"),
+	REAL("server_util", 3),
+	REAL("cpu_util", 3),
+	REAL("device_util", 3),
+	TEXT("ratio_to_legacy"),
+	TEXT("ratio_mean"),
+	TEXT("rank_flips"),
 };
 
 void compare_table_columns(const struct compare_opts *o, struct iommusim_report_column *cols)
@@ -55,7 +89,7 @@ void compare_table_columns(const struct compare_opts *o, struct iommusim_report_
 }
 
 /* @v in @fmt, or a missing value when it is not a number. */
-static void tput(struct iommusim_report *rep, enum tcol i, const char *fmt, double v)
+static void tput(struct iommusim_report *rep, size_t i, const char *fmt, double v)
 {
 	if (isfinite(v))
 		iommusim_report_set_strf(rep, i, fmt, v);
@@ -64,7 +98,7 @@ static void tput(struct iommusim_report *rep, enum tcol i, const char *fmt, doub
 }
 
 /* "0.805 [0.781-0.822]": the point, then the 5th-95th percentile band when there is one. */
-static void tput_band(struct iommusim_report *rep, enum tcol i, const char *fmt, double point,
+static void tput_band(struct iommusim_report *rep, size_t i, const char *fmt, double point,
 		      const double *p)
 {
 	char f[32];
@@ -78,7 +112,7 @@ static void tput_band(struct iommusim_report *rep, enum tcol i, const char *fmt,
 }
 
 /* "964700 +-1200": the mean over seeds and half its 95 % interval. */
-static void tput_mean(struct iommusim_report *rep, enum tcol i, const char *fmt, double mean,
+static void tput_mean(struct iommusim_report *rep, size_t i, const char *fmt, double mean,
 		      double ci)
 {
 	char f[32];
@@ -91,37 +125,38 @@ static void tput_mean(struct iommusim_report *rep, enum tcol i, const char *fmt,
 	iommusim_report_set_strf(rep, i, f, mean, ci);
 }
 
-void compare_table_cells(struct iommusim_report *rep, const struct compare_row *r)
+void compare_table_cells(struct iommusim_report *rep, size_t base, const struct compare_row *r)
 {
 	const struct compare_study *s = &r->s;
 
-	iommusim_report_set_str(rep, T_PLATFORM, r->platform);
-	iommusim_report_set_str(rep, T_POLICY, iommusim_policy_name(r->policy));
+	iommusim_report_set_str(rep, base + T_PLATFORM, r->platform);
+	iommusim_report_set_str(rep, base + T_POLICY, iommusim_policy_name(r->policy));
 	if (r->st.fq_size)
-		iommusim_report_set_strf(rep, T_FQ, "%" PRIu32 "/%" PRIu32 "ms", r->st.fq_size,
-					 r->st.fq_timeout_ms);
+		iommusim_report_set_strf(rep, base + T_FQ, "%" PRIu32 "/%" PRIu32 "ms",
+					 r->st.fq_size, r->st.fq_timeout_ms);
 	else
-		iommusim_report_set_null(rep, T_FQ);
-	tput_band(rep, T_IOPS, "%.0f", r->st.iops, s->iops_p);
-	tput_mean(rep, T_IOPS_MEAN, "%.0f", s->iops_mean, s->iops_ci95);
-	iommusim_report_set_real(rep, T_MBPS, r->st.mbps);
-	iommusim_report_set_real(rep, T_MEAN, r->st.lat_mean_us);
-	iommusim_report_set_real(rep, T_P99, r->st.lat_p99_us);
-	iommusim_report_set_real(rep, T_RPCIT_MAP, compare_per_second(r->st.rpcit_map, &r->st));
-	iommusim_report_set_real(rep, T_RPCIT_UNMAP,
+		iommusim_report_set_null(rep, base + T_FQ);
+	tput_band(rep, base + T_IOPS, "%.0f", r->st.iops, s->iops_p);
+	tput_mean(rep, base + T_IOPS_MEAN, "%.0f", s->iops_mean, s->iops_ci95);
+	iommusim_report_set_real(rep, base + T_MBPS, r->st.mbps);
+	iommusim_report_set_real(rep, base + T_MEAN, r->st.lat_mean_us);
+	iommusim_report_set_real(rep, base + T_P99, r->st.lat_p99_us);
+	iommusim_report_set_real(rep, base + T_RPCIT_MAP,
+				 compare_per_second(r->st.rpcit_map, &r->st));
+	iommusim_report_set_real(rep, base + T_RPCIT_UNMAP,
 				 compare_per_second(r->st.rpcit_unmap, &r->st));
-	iommusim_report_set_real(rep, T_RPCIT_GLOBAL,
+	iommusim_report_set_real(rep, base + T_RPCIT_GLOBAL,
 				 compare_per_second(r->st.rpcit_global, &r->st));
-	iommusim_report_set_uint(rep, T_BUDGET, r->st.budget_exhausted);
-	iommusim_report_set_uint(rep, T_MAP_FAIL, r->st.map_failures);
-	iommusim_report_set_uint(rep, T_IO_ERR, r->st.io_errors);
-	iommusim_report_set_real(rep, T_SERVER, r->st.server_util);
-	iommusim_report_set_real(rep, T_CPU, r->st.cpu_util);
-	iommusim_report_set_real(rep, T_DEVICE, r->st.device_util);
-	tput_band(rep, T_RATIO, "%.3f", r->has_ratio ? r->ratio : NAN, s->ratio_p);
-	tput_mean(rep, T_RATIO_MEAN, "%.3f", s->ratio_mean, s->ratio_ci95);
+	iommusim_report_set_uint(rep, base + T_BUDGET, r->st.budget_exhausted);
+	iommusim_report_set_uint(rep, base + T_MAP_FAIL, r->st.map_failures);
+	iommusim_report_set_uint(rep, base + T_IO_ERR, r->st.io_errors);
+	iommusim_report_set_real(rep, base + T_SERVER, r->st.server_util);
+	iommusim_report_set_real(rep, base + T_CPU, r->st.cpu_util);
+	iommusim_report_set_real(rep, base + T_DEVICE, r->st.device_util);
+	tput_band(rep, base + T_RATIO, "%.3f", r->has_ratio ? r->ratio : NAN, s->ratio_p);
+	tput_mean(rep, base + T_RATIO_MEAN, "%.3f", s->ratio_mean, s->ratio_ci95);
 	/* The mark keeps its place when absent, so that the fractions stay aligned. */
-	tput(rep, T_FLIPS, s->rank_flips > COMPARE_FLIPS_MARK ? "%.2f *" : "%.2f  ",
+	tput(rep, base + T_FLIPS, s->rank_flips > COMPARE_FLIPS_MARK ? "%.2f *" : "%.2f  ",
 	     s->rank_flips);
 }
 
@@ -129,13 +164,13 @@ void compare_report_header(struct iommusim_report *rep, const struct compare_opt
 {
 	char workload[64], measure[32], warmup[32];
 
-	compare_workload_name(&o->sc->nvme, workload, sizeof(workload));
+	compare_workload_name(&o->wl.nvme, workload, sizeof(workload));
 	compare_seconds(measure, sizeof(measure), o->measure_ns);
 	compare_seconds(warmup, sizeof(warmup), o->warmup_ns);
 	iommusim_report_note(rep, IOMMUSIM_REPORT_ABOVE,
 			     "# scenario %s (%s, %u CPUs, %" PRIu64 " MiB), seed %" PRIu64
 			     ", %s s measured after %s s warm-up, iommusim %s (%s)\n",
-			     o->sc->name, workload, o->sc->cpus, o->sc->guest_memory >> 20, o->seed,
+			     o->sc->name, workload, o->wl.cpus, o->wl.guest_memory >> 20, o->seed,
 			     measure, warmup, iommusim_version(), iommusim_git_describe());
 	if (!o->sc->nsettings && !o->nsets)
 		return;
@@ -178,20 +213,23 @@ void compare_table_notes(struct iommusim_report *rep, const struct compare_opts 
 {
 	compare_report_header(rep, o);
 	study_note(rep, o, cost);
-	iommusim_report_note(rep, IOMMUSIM_REPORT_BELOW,
-			     "# fq: fq_size/fq_timeout_ms; iops, mbps, rpcit_*_per_s: per second "
-			     "of the measured interval; lat_*: us; budget_exhausted, map_failures, "
-			     "io_errors: counts in the interval; *_util: busy share of the interval "
-			     "(cpu_util over all CPUs); ratio_to_legacy: iops over legacy's on the "
-			     "platform\n");
+	iommusim_report_note(
+		rep, IOMMUSIM_REPORT_BELOW,
+		"# fq: fq_size/fq_timeout_ms; iops, mbps, rpcit_*_per_s: per second "
+		"of the measured interval; lat_*: us; budget_exhausted, map_failures, "
+		"io_errors: counts in the interval; *_util: busy share of the interval "
+		"(cpu_util over all CPUs); ratio_to_legacy: iops over legacy's on the "
+		"platform\n");
 	if (o->repeat > 1)
-		iommusim_report_note(rep, IOMMUSIM_REPORT_BELOW,
-				     "# iops_mean, ratio_mean: mean over the seeds +- half its 95 %% "
-				     "interval\n");
+		iommusim_report_note(
+			rep, IOMMUSIM_REPORT_BELOW,
+			"# iops_mean, ratio_mean: mean over the seeds +- half its 95 %% "
+			"interval\n");
 	if (o->draws)
-		iommusim_report_note(rep, IOMMUSIM_REPORT_BELOW,
-				     "# iops, ratio_to_legacy: the point run [5th-95th percentile over "
-				     "the draws]; rank_flips: share of draws ranking the policy "
-				     "otherwise by iops, * above %.2f\n",
-				     COMPARE_FLIPS_MARK);
+		iommusim_report_note(
+			rep, IOMMUSIM_REPORT_BELOW,
+			"# iops, ratio_to_legacy: the point run [5th-95th percentile over "
+			"the draws]; rank_flips: share of draws ranking the policy "
+			"otherwise by iops, * above %.2f\n",
+			COMPARE_FLIPS_MARK);
 }

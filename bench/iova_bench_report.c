@@ -54,6 +54,7 @@ enum col {
 	NR_COLS
 };
 
+/* clang-format off */
 #define SCREEN(n, w, sep)                                                                          \
 	{                                                                                          \
 		n, IOMMUSIM_REPORT_STRING, IOMMUSIM_REPORT_TABLE,                                  \
@@ -65,6 +66,7 @@ enum col {
 		n, IOMMUSIM_REPORT_REAL, IOMMUSIM_REPORT_FILES, IOMMUSIM_REPORT_NULLABLE, 3, 0,    \
 			NULL, NULL, NULL                                                           \
 	}
+/* clang-format on */
 
 static const struct iommusim_report_column cols[NR_COLS] = {
 	[B_NAME] = {"benchmark", IOMMUSIM_REPORT_STRING, 0, IOMMUSIM_REPORT_FIXED, 0, 27, NULL,

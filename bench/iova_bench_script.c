@@ -8,12 +8,12 @@
 #include "iova_bench_script.h"
 #include "rng.h"
 
-#define GEN_GRANULE 4096u
+#define GEN_GRANULE	  4096u
 #define GEN_POSSIBLE_CPUS 64u
-#define GEN_QUEUES 4u
-#define GEN_QD 64u
-#define GEN_DUMP_EVERY 10000u
-#define LIMIT_32 0xfffffull
+#define GEN_QUEUES	  4u
+#define GEN_QD		  64u
+#define GEN_DUMP_EVERY	  10000u
+#define LIMIT_32	  0xfffffull
 
 /*
  * The replay benchmark's script: an NVMe-like stream of 4 queues of depth 64, 1- and 32-page I/Os
@@ -46,10 +46,10 @@ static int dump_range(void *arg, uint64_t lo, uint64_t hi)
 
 static void gen_submit(struct gen *g, uint64_t r)
 {
-	static const uint32_t sizes[] = { 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-					  32, 32, 32, 32, 32, 32, 8, 64 };
+	static const uint32_t sizes[] = {1, 1, 1,  1,  1,  1,  1,  1,  1, 1,
+					 1, 1, 32, 32, 32, 32, 32, 32, 8, 64};
 	struct iommusim_cpu *cpu = g->cpus[g->cur];
-	struct io io = { .size = sizes[r % 20], .fast = (r >> 8) % 4 != 0 };
+	struct io io = {.size = sizes[r % 20], .fast = (r >> 8) % 4 != 0};
 	int err;
 
 	if (io.fast) {
@@ -158,7 +158,8 @@ int bench_nvme_script(struct iommusim_mem *mem, size_t nops, uint64_t seed, char
 		err = iommusim_iova_domain_create(&cfg, &g->d);
 	if (!err) {
 		/* The reserve is the x86 MSI window, which dma-iommu keeps out of every domain. */
-		fprintf(g->ops, "# iova-bench: NVMe-like, %u queues, QD %u, seed %#llx\n"
+		fprintf(g->ops,
+			"# iova-bench: NVMe-like, %u queues, QD %u, seed %#llx\n"
 			"ncpus %u\ninit %u 1\nreserve 0xfee00 0xfeeff\n",
 			GEN_QUEUES, GEN_QD, (unsigned long long)seed, GEN_QUEUES, GEN_GRANULE);
 		fputs("ok\nok\n", g->out);

@@ -17,12 +17,17 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{ "compare", cmd_compare, "run a scenario on each platform under each DMA policy" },
-	{ "dma-bench", cmd_dma_bench, "time map+unmap per DMA policy, like dma_map_benchmark" },
-	{ "iova-bench", cmd_iova_bench, "time the IOVA allocator's fast path, tree and replay" },
-	{ "params", cmd_params, "print the cost table resolved for a profile and overrides" },
-	{ "iova-replay", cmd_iova_replay, "replay an IOVA op script and print the allocator's answers" },
-	{ "tce-replay", cmd_tce_replay, "replay a powerpc TCE op script and print the allocator's answers" },
+	{"compare", cmd_compare, "run a scenario on each platform under each DMA policy"},
+	{"sweep", cmd_sweep, "run compare over a grid of values, with intervals over seeds"},
+	{"merge", cmd_merge, "merge the cells of a sweep run elsewhere into its report"},
+	{"dma-bench", cmd_dma_bench, "time map+unmap per DMA policy, like dma_map_benchmark"},
+	{"iova-bench", cmd_iova_bench, "time the IOVA allocator's fast path, tree and replay"},
+	{"plot", cmd_plot, "draw a sweep's or a time series' CSV with gnuplot (PNG, SVG)"},
+	{"params", cmd_params, "print the cost table resolved for a profile and overrides"},
+	{"iova-replay", cmd_iova_replay,
+	 "replay an IOVA op script and print the allocator's answers"},
+	{"tce-replay", cmd_tce_replay,
+	 "replay a powerpc TCE op script and print the allocator's answers"},
 };
 
 static void usage(FILE *f)

@@ -25,7 +25,7 @@
 static char tmp_names[OUTFILE_MAX][TMP_NAME_MAX];
 static volatile sig_atomic_t tmp_live[OUTFILE_MAX];
 
-static const int cleanup_signals[] = { SIGHUP, SIGINT, SIGTERM, SIGPIPE };
+static const int cleanup_signals[] = {SIGHUP, SIGINT, SIGTERM, SIGPIPE};
 #define NR_CLEANUP_SIGNALS (sizeof(cleanup_signals) / sizeof(cleanup_signals[0]))
 
 static void cleanup_sigset(sigset_t *set)
@@ -42,7 +42,7 @@ static void cleanup_sigset(sigset_t *set)
  */
 static void on_fatal_signal(int sig)
 {
-	struct sigaction dfl = { .sa_handler = SIG_DFL };
+	struct sigaction dfl = {.sa_handler = SIG_DFL};
 
 	for (int i = 0; i < OUTFILE_MAX; i++)
 		if (tmp_live[i])
@@ -56,7 +56,7 @@ static void on_fatal_signal(int sig)
 static void install_handlers(void)
 {
 	static bool installed;
-	struct sigaction sa = { .sa_handler = on_fatal_signal, .sa_flags = SA_RESTART }, old;
+	struct sigaction sa = {.sa_handler = on_fatal_signal, .sa_flags = SA_RESTART}, old;
 
 	if (installed)
 		return;
@@ -121,8 +121,8 @@ static const char *make_temp(struct outfile *o, struct outfile *const *files, si
 		return strerror(EMFILE);
 	name = tmp_names[slot];
 	for (int tries = 0; fd < 0 && tries < 8; tries++) {
-		len = snprintf(name, TMP_NAME_MAX, "%.*s.%.*s.XXXXXX",
-			       (int)(base - o->target), o->target, NAME_MAX - 8, base);
+		len = snprintf(name, TMP_NAME_MAX, "%.*s.%.*s.XXXXXX", (int)(base - o->target),
+			       o->target, NAME_MAX - 8, base);
 		if (len < 0 || len >= TMP_NAME_MAX)
 			return strerror(ENAMETOOLONG);
 		fd = mkstemp(name);

@@ -13,7 +13,7 @@
 /* The script as a stream; NULL after a one-line error (the caller exits with status 2). */
 static FILE *open_script(const char *cmd, const char *name)
 {
-	struct stat sb = { 0 };
+	struct stat sb = {0};
 	FILE *in = fopen(name, "r");
 
 	if (!in) {

@@ -19,7 +19,7 @@
 int main(void)
 {
 	/* Overrides apply after the platform's profile and the scenario's own settings. */
-	const char *const sets[] = { "vfio.map_ioctl_ns=2000" };
+	const char *const sets[] = {"vfio.map_ioctl_ns=2000"};
 	const struct iommusim_scenario *sc;
 	struct iommusim_sim_config cfg;
 	struct iommusim_sim_stats st;
@@ -35,8 +35,8 @@ int main(void)
 		return 1;
 	err = iommusim_cost_create(mem, &cost);
 	if (!err)
-		err = iommusim_scenario_configure(sc, "kvm", cost, sets, 1, errbuf,
-						  sizeof(errbuf), &bad);
+		err = iommusim_scenario_configure(sc, "kvm", cost, sets, 1, errbuf, sizeof(errbuf),
+						  &bad);
 	if (err) {
 		fprintf(stderr, "harness: %s\n", err == -ENOMEM ? "out of memory" : errbuf);
 		return 1;

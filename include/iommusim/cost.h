@@ -229,8 +229,8 @@ IOMMUSIM_API int iommusim_cost_apply_profile(struct iommusim_cost *cost, const c
  * Return: 0; -ENOENT for an unknown name; -EINVAL for malformed text; -ERANGE for a value
  * outside the range. On failure @cost is unchanged.
  */
-IOMMUSIM_API int iommusim_cost_set(struct iommusim_cost *cost, const char *assignment,
-				   char *errbuf, size_t errlen);
+IOMMUSIM_API int iommusim_cost_set(struct iommusim_cost *cost, const char *assignment, char *errbuf,
+				   size_t errlen);
 
 /**
  * iommusim_cost_set_value() - override one value by id, with the same checks.
@@ -265,8 +265,7 @@ IOMMUSIM_API int iommusim_cost_configure(struct iommusim_cost *cost, const char 
 					 size_t errlen, long *bad);
 
 /** iommusim_cost_get() - a parameter's current value (an array read). */
-IOMMUSIM_API uint64_t iommusim_cost_get(const struct iommusim_cost *cost,
-					enum iommusim_cost_id id);
+IOMMUSIM_API uint64_t iommusim_cost_get(const struct iommusim_cost *cost, enum iommusim_cost_id id);
 
 /**
  * iommusim_cost_cycles() - a time parameter's current value in CPU cycles.
@@ -310,8 +309,7 @@ IOMMUSIM_API uint64_t iommusim_cost_ns_to_cycles(const struct iommusim_cost *cos
  * iommusim_cost_cycles_to_ns() - convert cycles to time at this set's cpu.freq_mhz.
  * Return: round(@cycles * 1000 / MHz), half up, saturating at UINT64_MAX.
  */
-IOMMUSIM_API uint64_t iommusim_cost_cycles_to_ns(const struct iommusim_cost *cost,
-						 uint64_t cycles);
+IOMMUSIM_API uint64_t iommusim_cost_cycles_to_ns(const struct iommusim_cost *cost, uint64_t cycles);
 
 /**
  * iommusim_cost_origin() - what set a parameter's current value.
@@ -388,9 +386,9 @@ struct iommusim_report_value;
  * "config". Errors are the report's (sticky, see report.h).
  * Return: the object added (a placeholder if the report has failed, as report.h describes).
  */
-IOMMUSIM_API struct iommusim_report_value *iommusim_cost_add_to_report(struct iommusim_report_value *to,
-									 const char *key,
-									 const struct iommusim_cost *cost);
+IOMMUSIM_API struct iommusim_report_value *
+iommusim_cost_add_to_report(struct iommusim_report_value *to, const char *key,
+			    const struct iommusim_cost *cost);
 
 /**
  * iommusim_cost_write_json() - the resolved values as one JSON object, in table order.

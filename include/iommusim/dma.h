@@ -157,14 +157,12 @@ IOMMUSIM_API void iommusim_dma_unmap_sg(struct iommusim_device *dev, struct iomm
  * mapped bidirectionally under the coherent DMA mask.
  * Return: 0, or an error with nothing left mapped.
  */
-IOMMUSIM_API int iommusim_dma_alloc_coherent(struct iommusim_device *dev,
-					     struct iommusim_cpu *cpu, uint64_t phys,
-					     uint64_t size, uint64_t *dma_addr);
+IOMMUSIM_API int iommusim_dma_alloc_coherent(struct iommusim_device *dev, struct iommusim_cpu *cpu,
+					     uint64_t phys, uint64_t size, uint64_t *dma_addr);
 
 /** iommusim_dma_free_coherent() - dma_free_coherent(). */
-IOMMUSIM_API void iommusim_dma_free_coherent(struct iommusim_device *dev,
-					     struct iommusim_cpu *cpu, uint64_t size,
-					     uint64_t dma_addr);
+IOMMUSIM_API void iommusim_dma_free_coherent(struct iommusim_device *dev, struct iommusim_cpu *cpu,
+					     uint64_t size, uint64_t dma_addr);
 
 /** iommusim_dma_get_stats() - counters of @dev's DMA operations (zeros if none). */
 IOMMUSIM_API void iommusim_dma_get_stats(struct iommusim_device *dev,

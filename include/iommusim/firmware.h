@@ -152,8 +152,8 @@ IOMMUSIM_API int iommusim_firmware_rpcit(struct iommusim_firmware *fw, struct io
  * (the @set_ioat member of the platform's operations; see there).
  * Return: 0, or the platform's error.
  */
-IOMMUSIM_API int iommusim_firmware_set_ioat(struct iommusim_firmware *fw, uint32_t fh,
-					    uint64_t pba, uint64_t pal,
+IOMMUSIM_API int iommusim_firmware_set_ioat(struct iommusim_firmware *fw, uint32_t fh, uint64_t pba,
+					    uint64_t pal,
 					    const struct iommusim_s390_io_table *iota);
 
 /**

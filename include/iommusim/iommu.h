@@ -129,8 +129,8 @@ IOMMUSIM_API int iommusim_iommu_map_sg(struct iommusim_domain *domain, struct io
  * iommusim_iommu_unmap() - iommu_unmap(): unmap and sync the IOTLB.
  * Return: bytes unmapped (0 if @iova or @size is misaligned).
  */
-IOMMUSIM_API uint64_t iommusim_iommu_unmap(struct iommusim_domain *domain,
-					   struct iommusim_cpu *cpu, uint64_t iova, uint64_t size);
+IOMMUSIM_API uint64_t iommusim_iommu_unmap(struct iommusim_domain *domain, struct iommusim_cpu *cpu,
+					   uint64_t iova, uint64_t size);
 
 /**
  * iommusim_iommu_unmap_fast() - iommu_unmap_fast(): unmap, recording what to flush in @g;

@@ -235,8 +235,7 @@ IOMMUSIM_API void iommusim_iova_flush_rcaches(struct iommusim_iova_domain *domai
  * iommusim_iova_set_online_cpus() - change num_online_cpus(); CPUs 0..@n-1 are online.
  * Return: 0, or -EINVAL unless 1 <= @n <= possible CPUs.
  */
-IOMMUSIM_API int iommusim_iova_set_online_cpus(struct iommusim_iova_domain *domain,
-					       unsigned int n);
+IOMMUSIM_API int iommusim_iova_set_online_cpus(struct iommusim_iova_domain *domain, unsigned int n);
 
 /** iommusim_iova_online_cpus() - the current num_online_cpus(). */
 IOMMUSIM_API unsigned int iommusim_iova_online_cpus(const struct iommusim_iova_domain *domain);
@@ -275,8 +274,7 @@ IOMMUSIM_API void iommusim_iova_get_cached(struct iommusim_iova_domain *domain,
  * iommusim_iova_rcache_state() - depot size and trim-work state of size class @order.
  * Return: 0, or -EINVAL if @order >= IOMMUSIM_IOVA_CACHE_ORDERS.
  */
-IOMMUSIM_API int iommusim_iova_rcache_state(struct iommusim_iova_domain *domain,
-					    unsigned int order,
+IOMMUSIM_API int iommusim_iova_rcache_state(struct iommusim_iova_domain *domain, unsigned int order,
 					    struct iommusim_iova_rcache_state *out);
 
 /**

@@ -78,7 +78,8 @@ IOMMUSIM_API int iommusim_platform_lookup(const char *name, enum iommusim_platfo
  * platform does not read would change nothing, so iommusim_scenario_configure() refuses it.
  * Return: true or false (false for an out-of-range @kind or @id).
  */
-IOMMUSIM_API bool iommusim_platform_reads(enum iommusim_platform_kind kind, enum iommusim_cost_id id);
+IOMMUSIM_API bool iommusim_platform_reads(enum iommusim_platform_kind kind,
+					  enum iommusim_cost_id id);
 
 /**
  * struct iommusim_platform_config - what the platform is built from.

@@ -68,8 +68,8 @@ IOMMUSIM_API int iommusim_s390_device_init(struct iommusim_device *dev,
 					   const struct iommusim_zpci_config *cfg);
 
 /** iommusim_s390_device_window() - the function's [start_dma, end_dma] after init. */
-IOMMUSIM_API int iommusim_s390_device_window(const struct iommusim_device *dev,
-					     uint64_t *start_dma, uint64_t *end_dma);
+IOMMUSIM_API int iommusim_s390_device_window(const struct iommusim_device *dev, uint64_t *start_dma,
+					     uint64_t *end_dma);
 
 /**
  * iommusim_s390_domain_create() - s390_domain_alloc_paging(): a paging domain with a 3-level

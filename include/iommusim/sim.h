@@ -60,6 +60,9 @@ IOMMUSIM_API int iommusim_policy_lookup(const char *name, enum iommusim_policy *
  *              dma_map_sg of block_size / 4096 page segments, one IOVA range).
  * @sequential: sequential offsets instead of uniformly random ones.
  * @write:      writes (the device reads the buffer) instead of reads.
+ * @mixed:      reads and writes mixed (fio's rw/randrw): each I/O is a read with probability
+ *              @rwmixread percent, drawn from its job's seeded stream; @write is then ignored.
+ * @rwmixread:  with @mixed, the percentage of reads, 0 to 100.
  *
  * The device's latency, IOPS ceiling and bandwidth, and the CPU work per I/O outside the
  * IOMMU, are cost parameters (nvme.*, fio.*).
@@ -70,6 +73,8 @@ struct iommusim_nvme_config {
 	uint32_t block_size;
 	bool sequential;
 	bool write;
+	bool mixed;
+	unsigned int rwmixread;
 };
 
 /**
@@ -88,6 +93,9 @@ struct iommusim_nvme_config {
  *                1 % of warm-up + measured time, with the simulated time done and the total,
  *                both in ns. It must not touch the simulation; it changes no result.
  * @progress_arg: passed to @progress.
+ * @interval_ns:  0, or the width of a time series' intervals (iommusim_sim_get_intervals()):
+ *                from 1000 (1 µs) on, at most IOMMUSIM_SIM_MAX_INTERVALS intervals in all
+ *                (iommusim_sim_interval_count()). Sampling changes no other result.
  */
 struct iommusim_sim_config {
 	enum iommusim_platform_kind platform;
@@ -101,6 +109,54 @@ struct iommusim_sim_config {
 	uint64_t measure_ns;
 	void (*progress)(void *arg, uint64_t done_ns, uint64_t total_ns);
 	void *progress_arg;
+	uint64_t interval_ns;
+};
+
+/** Most intervals one simulation's time series may have. */
+#define IOMMUSIM_SIM_MAX_INTERVALS 1000000u
+
+/**
+ * struct iommusim_sim_interval - one interval of a time series (iommusim_sim_get_intervals()).
+ * @start_ns, @end_ns: the interval, [start_ns, end_ns) in simulated ns from the run's start.
+ * @measured:        it lies in the measured interval (not the warm-up).
+ * @ios_completed:   I/Os completed in it (counted as iommusim_sim_stats counts them, so the
+ *                   measured intervals' add up to its ios_completed).
+ * @io_errors:       I/Os failed in it.
+ * @iops, @mbps:     completions and their bytes (10^6) per simulated second of the interval.
+ * @lat_mean_us:     mean latency of its completions, µs; NaN without completions.
+ * @lat_p99_us:      their 99th percentile (as iommusim_sim_stats), µs; NaN without any.
+ * @rpcit_map, @rpcit_unmap, @rpcit_global: RPCITs issued in it, counted as the statistics
+ *                   count them.
+ * @fq_flushes, @legacy_wraps: flush-queue flushes and legacy wrap-arounds in it.
+ * @server_util, @device_util, @cpu_util: busy shares of the interval, as the statistics
+ *                   compute them for the measured one.
+ * @live_mappings:   level at its end: data mappings live (the driver's coherent ones left out).
+ * @dma_avail:       level at its end: the container's budget left (UINT64_MAX: no limit).
+ *
+ * The intervals are @interval_ns wide from 0 and again from the end of the warm-up, so that no
+ * interval straddles it: the last one of the warm-up, and the last one of the run, may be
+ * shorter.
+ */
+struct iommusim_sim_interval {
+	uint64_t start_ns;
+	uint64_t end_ns;
+	bool measured;
+	uint64_t ios_completed;
+	uint64_t io_errors;
+	double iops;
+	double mbps;
+	double lat_mean_us;
+	double lat_p99_us;
+	uint64_t rpcit_map;
+	uint64_t rpcit_unmap;
+	uint64_t rpcit_global;
+	uint64_t fq_flushes;
+	uint64_t legacy_wraps;
+	double server_util;
+	double device_util;
+	double cpu_util;
+	uint64_t live_mappings;
+	uint64_t dma_avail;
 };
 
 /**
@@ -151,6 +207,15 @@ struct iommusim_sim_config {
  * @lat_min_us:        smallest latency in the interval, in µs (exact). Always
  *                     lat_min_us <= lat_p50_us <= lat_p99_us <= lat_max_us, the mean within
  *                     [min, max], and every utilisation within [0, 1].
+ * @exposures:         unmapped IOVA ranges whose invalidation came in the interval
+ *                     (docs/exposure.md): each one's exposure is the time from the return of
+ *                     its unmap call to the return of the first RPCIT covering it, 0 when
+ *                     that RPCIT came inside the unmap call (strict).
+ * @exposure_mean_us:  their mean exposure, µs; NaN when there were none.
+ * @exposure_p99_us:   its 99th percentile (histogram bucket upper bound, as lat_p99_us), µs.
+ * @exposure_max_us:   the longest, µs (exact).
+ * @exposed_byte_s_per_s: bytes of unmapped pages not yet invalidated, integrated over the
+ *                     interval and divided by its length: the mean number of such bytes.
  *
  * Counts belong to the interval [warm-up end, warm-up end + measure): an I/O is submitted at
  * the start of its submission work's event, completes or fails when its completion (or failed
@@ -188,6 +253,11 @@ struct iommusim_sim_stats {
 	uint64_t legacy_wraps;
 	double device_util;
 	double lat_min_us;
+	uint64_t exposures;
+	double exposure_mean_us;
+	double exposure_p99_us;
+	double exposure_max_us;
+	double exposed_byte_s_per_s;
 };
 
 /**
@@ -204,7 +274,8 @@ struct iommusim_sim_stats {
  * e.g. a flush queue it would go without: the simulation would not be the one configured),
  * and when a refusal by the guest stack was caused by one. Nothing is left allocated.
  */
-IOMMUSIM_API int iommusim_sim_create(struct iommusim_mem *mem, const struct iommusim_sim_config *cfg,
+IOMMUSIM_API int iommusim_sim_create(struct iommusim_mem *mem,
+				     const struct iommusim_sim_config *cfg,
 				     struct iommusim_sim **out);
 
 /**
@@ -220,6 +291,63 @@ IOMMUSIM_API int iommusim_sim_create(struct iommusim_mem *mem, const struct iomm
 IOMMUSIM_API int iommusim_sim_create_msg(struct iommusim_mem *mem,
 					 const struct iommusim_sim_config *cfg,
 					 struct iommusim_sim **out, char *errbuf, size_t errlen);
+
+/**
+ * iommusim_sim_config_check() - check @cfg as iommusim_sim_create() would before building
+ * anything (members and their relations: jobs within cpus, rwmixread within 0..100, ...).
+ * @errbuf: receives a one-line message naming the member on failure, "" on success; may be
+ *          NULL.
+ * Return: 0 or -EINVAL. What only building can tell (rings that do not fit in guest memory, a
+ * platform that refuses the device) is left to iommusim_sim_create_msg().
+ */
+IOMMUSIM_API int iommusim_sim_config_check(const struct iommusim_sim_config *cfg, char *errbuf,
+					   size_t errlen);
+
+/**
+ * iommusim_sim_option_count() - number of workload options iommusim_sim_config_set() takes.
+ *
+ * They are fio's names: "bs", "iodepth", "numjobs", "rw", "rwmixread", plus the guest's "cpus"
+ * and "mem"; iommusim_sim_option_name() lists them in that order.
+ */
+IOMMUSIM_API size_t iommusim_sim_option_count(void);
+
+/** iommusim_sim_option_name() - workload option @index (< count), or NULL. */
+IOMMUSIM_API const char *iommusim_sim_option_name(size_t index);
+
+/**
+ * iommusim_sim_option_lookup() - the index of the workload option @key.
+ * Return: 0 with *@index set; -ENOENT when @key is not one.
+ */
+IOMMUSIM_API int iommusim_sim_option_lookup(const char *key, size_t *index);
+
+/**
+ * iommusim_sim_config_set() - set one workload option of @cfg from text, as fio reads it.
+ * @key:   "bs" (bytes per I/O: a number with an optional k or m suffix, 1024-based, a multiple
+ *         of 4 KiB from 4k to 2m), "iodepth" (1 to 4096), "numjobs" (fio jobs, one per vCPU, 1
+ *         to 4096: at most cpus, which iommusim_sim_config_check() checks), "rw" (read, write,
+ *         randread, randwrite, rw or readwrite, randrw), "rwmixread" (0 to 100, the reads'
+ *         share of rw and randrw), "cpus" (vCPUs, 1 to 4096), "mem" (guest memory, hence the
+ *         DMA aperture: a number with an optional k, m, g or t suffix, a multiple of 1 MiB from
+ *         64m to 1t).
+ * @value: the text; decimal digits, with the suffix where one is allowed.
+ * @errbuf: receives "iodepth: 0 is not in 1..4096" and the like on failure; may be NULL.
+ *
+ * Return: 0 with the member set; -ENOENT for an unknown @key; -EINVAL for a bad @value, @cfg
+ * unchanged.
+ */
+IOMMUSIM_API int iommusim_sim_config_set(struct iommusim_sim_config *cfg, const char *key,
+					 const char *value, char *errbuf, size_t errlen);
+
+/**
+ * iommusim_sim_option_get() - workload option @index of @cfg as a number: bytes for "bs" and
+ * "mem", the count for the others; for "rw" the index of its name in the order
+ * iommusim_sim_config_set() lists them (read 0, write 1, randread 2, randwrite 3, rw 4,
+ * randrw 5).
+ */
+IOMMUSIM_API uint64_t iommusim_sim_option_get(const struct iommusim_sim_config *cfg, size_t index);
+
+/** iommusim_sim_rw_name() - fio's name of @nvme's pattern: "randread", "write", "randrw", ... */
+IOMMUSIM_API const char *iommusim_sim_rw_name(const struct iommusim_nvme_config *nvme);
 
 /**
  * iommusim_sim_run() - run warm-up and measured interval, then stop submitting and drain:
@@ -240,6 +368,21 @@ IOMMUSIM_API int iommusim_sim_run(struct iommusim_sim *sim);
 /** iommusim_sim_get_stats() - the statistics of a finished run (zeros before the run). */
 IOMMUSIM_API void iommusim_sim_get_stats(const struct iommusim_sim *sim,
 					 struct iommusim_sim_stats *out);
+
+/**
+ * iommusim_sim_interval_count() - the intervals a simulation of @cfg records: 0 without
+ * @cfg->interval_ns, else ceil(warmup_ns / interval_ns) + ceil(measure_ns / interval_ns).
+ */
+IOMMUSIM_API uint64_t iommusim_sim_interval_count(const struct iommusim_sim_config *cfg);
+
+/**
+ * iommusim_sim_get_intervals() - the time series of a finished run (@interval_ns set): one
+ * record per interval, in time order, warm-up included, owned by the simulation.
+ * @count: receives how many (0 before the run, after a failed one, or without @interval_ns).
+ * Return: the first record, or NULL when there is none.
+ */
+IOMMUSIM_API const struct iommusim_sim_interval *
+iommusim_sim_get_intervals(const struct iommusim_sim *sim, size_t *count);
 
 /** iommusim_sim_destroy() - free the simulation (NULL is ignored). */
 IOMMUSIM_API void iommusim_sim_destroy(struct iommusim_sim *sim);

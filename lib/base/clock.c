@@ -9,7 +9,7 @@
 int isim_clock_init(struct iommusim_clock *clock, const struct isim_clock_ops *ops,
 		    struct iommusim_mem *mem)
 {
-	*clock = (struct iommusim_clock){ .ops = ops, .mem = mem };
+	*clock = (struct iommusim_clock){.ops = ops, .mem = mem};
 	if (pthread_mutex_init(&clock->lock, NULL))
 		return -ENOMEM;
 	return 0;

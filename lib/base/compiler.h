@@ -3,7 +3,7 @@
 #ifndef ISIM_BASE_COMPILER_H
 #define ISIM_BASE_COMPILER_H
 
-#define isim_likely(x) __builtin_expect(!!(x), 1)
+#define isim_likely(x)	 __builtin_expect(!!(x), 1)
 #define isim_unlikely(x) __builtin_expect(!!(x), 0)
 
 #define ISIM_CACHELINE 64

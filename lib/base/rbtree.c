@@ -9,7 +9,7 @@
  */
 #include "rbtree.h"
 
-#define RB_RED ((uintptr_t)0)
+#define RB_RED	 ((uintptr_t)0)
 #define RB_BLACK ((uintptr_t)1)
 
 /*

@@ -30,9 +30,11 @@ struct isim_rb_root {
 	struct isim_rb_node *node;
 };
 
+/* clang-format off */
 #define ISIM_RB_ROOT_INIT { NULL }
+/* clang-format on */
 
-#define isim_rb_entry(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
+#define isim_rb_entry(ptr, type, member) ((type *)((char *)(ptr)-offsetof(type, member)))
 
 static inline struct isim_rb_node *isim_rb_parent(const struct isim_rb_node *n)
 {

@@ -26,8 +26,8 @@ static inline void isim_spin_lock(struct isim_spinlock *l)
 	for (;;) {
 		if (!atomic_exchange_explicit(&l->locked, true, memory_order_acquire))
 			return;
-		for (unsigned int spins = 0;
-		     atomic_load_explicit(&l->locked, memory_order_relaxed); spins++) {
+		for (unsigned int spins = 0; atomic_load_explicit(&l->locked, memory_order_relaxed);
+		     spins++) {
 			if (spins >= 64) {
 				sched_yield();
 				spins = 0;

@@ -119,9 +119,8 @@ uint64_t isim_bitmap_find_next_set(const uint64_t *map, uint64_t size, uint64_t 
 }
 
 /* mirrors bitmap_find_next_zero_area_off() */
-uint64_t isim_bitmap_find_zero_area(const uint64_t *map, uint64_t size, uint64_t start,
-				    uint64_t nr, uint64_t align_mask, uint64_t align_offset,
-				    uint64_t *words)
+uint64_t isim_bitmap_find_zero_area(const uint64_t *map, uint64_t size, uint64_t start, uint64_t nr,
+				    uint64_t align_mask, uint64_t align_offset, uint64_t *words)
 {
 	uint64_t index, biased, rounded, end, hit;
 

@@ -72,9 +72,8 @@ uint64_t isim_bitmap_find_next_set(const uint64_t *map, uint64_t size, uint64_t 
  * 2^k - 1 is a caller bug (asserted; UINT64_MAX when assertions are off): the kernel can
  * loop forever on one.
  */
-uint64_t isim_bitmap_find_zero_area(const uint64_t *map, uint64_t size, uint64_t start,
-				    uint64_t nr, uint64_t align_mask, uint64_t align_offset,
-				    uint64_t *words);
+uint64_t isim_bitmap_find_zero_area(const uint64_t *map, uint64_t size, uint64_t start, uint64_t nr,
+				    uint64_t align_mask, uint64_t align_offset, uint64_t *words);
 
 /*
  * iommu_is_span_boundary(): does [index, index + nr), seen at absolute position shift + index,

@@ -8,7 +8,7 @@
 #include "core/domain_impl.h"
 
 /* The kernel's defaults for a device whose driver sets nothing (include/linux/dma-mapping.h). */
-#define DEFAULT_MASK IOMMUSIM_DMA_BIT_MASK(32)
+#define DEFAULT_MASK	     IOMMUSIM_DMA_BIT_MASK(32)
 #define DEFAULT_MAX_SEG_SIZE 65536ull
 #define DEFAULT_SEG_BOUNDARY 0xffffffffull
 /* dma_set_mask() refuses masks that cannot reach a page. */
@@ -32,8 +32,8 @@ int iommusim_device_create(struct iommusim_mem *mem, const struct iommusim_devic
 	dev->coherent_dma_mask = cfg->coherent_dma_mask ? cfg->coherent_dma_mask : DEFAULT_MASK;
 	dev->bus_dma_limit = cfg->bus_dma_limit;
 	dev->max_seg_size = cfg->max_seg_size ? cfg->max_seg_size : DEFAULT_MAX_SEG_SIZE;
-	dev->seg_boundary_mask = cfg->seg_boundary_mask ? cfg->seg_boundary_mask
-							: DEFAULT_SEG_BOUNDARY;
+	dev->seg_boundary_mask =
+		cfg->seg_boundary_mask ? cfg->seg_boundary_mask : DEFAULT_SEG_BOUNDARY;
 	/* Until a driver says otherwise a device can take a flush queue. */
 	dev->deferred_flush = true;
 	atomic_init(&dev->pci_32bit_workaround, false);

@@ -38,9 +38,8 @@ struct isim_domain_ops {
 			 uint64_t paddr, uint64_t pgsize, uint64_t pgcount, int prot,
 			 uint64_t *mapped);
 	/* Unmap; record what needs flushing in @g. Returns bytes unmapped, 0 on error. */
-	uint64_t (*unmap_pages)(struct iommusim_domain *d, struct iommusim_cpu *cpu,
-				uint64_t iova, uint64_t pgsize, uint64_t pgcount,
-				struct iommusim_iotlb_gather *g);
+	uint64_t (*unmap_pages)(struct iommusim_domain *d, struct iommusim_cpu *cpu, uint64_t iova,
+				uint64_t pgsize, uint64_t pgcount, struct iommusim_iotlb_gather *g);
 	void (*flush_iotlb_all)(struct iommusim_domain *d, struct iommusim_cpu *cpu);
 	/* Optional. 6.7+: an error makes iommu_map() undo the map. */
 	int (*iotlb_sync_map)(struct iommusim_domain *d, struct iommusim_cpu *cpu, uint64_t iova,
@@ -141,7 +140,7 @@ int isim_domain_init(struct iommusim_domain *d, const struct isim_domain_ops *op
 void isim_domain_fini(struct iommusim_domain *d);
 
 /* Iterate the attached devices; the caller holds isim_rcu_read_lock(). */
-#define isim_domain_for_each_device(d, dev) \
+#define isim_domain_for_each_device(d, dev)                                                        \
 	isim_list_for_each_entry_rcu(dev, &(d)->devices, domain_node)
 
 #endif /* ISIM_CORE_DOMAIN_IMPL_H */

@@ -5,12 +5,11 @@
 /* mirrors iommu_iotlb_gather_init() */
 void iommusim_iotlb_gather_init(struct iommusim_iotlb_gather *g)
 {
-	*g = (struct iommusim_iotlb_gather){ .start = UINT64_MAX, .end = 0 };
+	*g = (struct iommusim_iotlb_gather){.start = UINT64_MAX, .end = 0};
 }
 
 /* mirrors iommu_iotlb_gather_add_range() */
-void iommusim_iotlb_gather_add_range(struct iommusim_iotlb_gather *g, uint64_t iova,
-				     uint64_t size)
+void iommusim_iotlb_gather_add_range(struct iommusim_iotlb_gather *g, uint64_t iova, uint64_t size)
 {
 	uint64_t end = iova + size - 1;
 

@@ -15,8 +15,8 @@ static uint64_t genmask(unsigned int hi)
 }
 
 /* mirrors iommu_pgsize() */
-uint64_t iommusim_iommu_pgsize(uint64_t pgsize_bitmap, uint64_t iova, uint64_t paddr,
-			       uint64_t size, uint64_t *count)
+uint64_t iommusim_iommu_pgsize(uint64_t pgsize_bitmap, uint64_t iova, uint64_t paddr, uint64_t size,
+			       uint64_t *count)
 {
 	uint64_t addr_merge = iova | paddr, pgsizes, pgsize, next_size;
 	unsigned int idx, next;
@@ -75,7 +75,8 @@ static int map_nosync(struct iommusim_domain *d, struct iommusim_cpu *cpu, uint6
 
 	while (size) {
 		uint64_t count, mapped = 0;
-		uint64_t pgsize = iommusim_iommu_pgsize(d->pgsize_bitmap, iova, paddr, size, &count);
+		uint64_t pgsize =
+			iommusim_iommu_pgsize(d->pgsize_bitmap, iova, paddr, size, &count);
 
 		if (!pgsize) {
 			ret = -EINVAL;

@@ -77,7 +77,7 @@ void iommusim_dma_free_coherent(struct iommusim_device *dev, struct iommusim_cpu
 
 void iommusim_dma_get_stats(struct iommusim_device *dev, struct iommusim_dma_stats *out)
 {
-	*out = (struct iommusim_dma_stats){ 0 };
+	*out = (struct iommusim_dma_stats){0};
 	if (dev->dma_ops && dev->dma_ops->get_stats)
 		dev->dma_ops->get_stats(dev, out);
 }

@@ -23,7 +23,7 @@
 
 /* The kernel's DMA_MAPPING_ERROR, written to unused sg dma_address fields. */
 #define DMA_MAPPING_ERROR (~0ull)
-#define MASK_32 IOMMUSIM_DMA_BIT_MASK(32)
+#define MASK_32		  IOMMUSIM_DMA_BIT_MASK(32)
 
 /* What dma-iommu keeps per device: its counters and the cookie of its domain. */
 struct dma_iommu_dev {
@@ -130,8 +130,8 @@ static uint64_t iommu_dma_alloc_iova(struct iommusim_device *dev, struct iommusi
  * mirrors iommu_dma_free_iova(): queued behind a flush when the unmap was lazy, otherwise
  * straight back to this CPU's rcache.
  */
-static void iommu_dma_free_iova(struct isim_dma_cookie *c, struct iommusim_cpu *cpu,
-				uint64_t iova, uint64_t size, const struct iommusim_iotlb_gather *g)
+static void iommu_dma_free_iova(struct isim_dma_cookie *c, struct iommusim_cpu *cpu, uint64_t iova,
+				uint64_t size, const struct iommusim_iotlb_gather *g)
 {
 	if (g && g->queued)
 		isim_fq_queue_iova(c, cpu, iova >> c->shift, size >> c->shift);
@@ -196,9 +196,8 @@ static int map_done(struct dma_iommu_dev *dd, int err, uint64_t bytes)
 }
 
 /* mirrors iommu_dma_map_page() */
-static int iommu_dma_map_page(struct iommusim_device *dev, struct iommusim_cpu *cpu,
-			      uint64_t phys, uint64_t size, enum iommusim_dma_dir dir,
-			      uint64_t *dma_addr)
+static int iommu_dma_map_page(struct iommusim_device *dev, struct iommusim_cpu *cpu, uint64_t phys,
+			      uint64_t size, enum iommusim_dma_dir dir, uint64_t *dma_addr)
 {
 	if (!valid_dir(dir) || size == 0)
 		return -EINVAL;
@@ -502,9 +501,9 @@ static void init_options(struct isim_dma_options *o, const struct iommusim_devic
 
 	if (cfg->kernel == IOMMUSIM_KERNEL_6_6) {
 		/* 6.6 has one fixed layout (IOVA_FQ_SIZE, IOVA_FQ_TIMEOUT). */
-		*o = (struct isim_dma_options){ .qt = ISIM_FQ_QT_PER_CPU,
-						.fq_size = IOMMUSIM_FQ_PER_CPU_SIZE,
-						.fq_timeout_ms = IOMMUSIM_FQ_PER_CPU_TIMEOUT_MS };
+		*o = (struct isim_dma_options){.qt = ISIM_FQ_QT_PER_CPU,
+					       .fq_size = IOMMUSIM_FQ_PER_CPU_SIZE,
+					       .fq_timeout_ms = IOMMUSIM_FQ_PER_CPU_TIMEOUT_MS};
 		return;
 	}
 	if (cfg->fq_type == IOMMUSIM_FQ_AUTO)
@@ -558,7 +557,7 @@ static int reserve_regions(struct isim_dma_cookie *c, struct iommusim_device *de
 static int cookie_create(struct iommusim_domain *domain, struct iommusim_device *dev,
 			 const struct iommusim_dma_iommu_config *cfg, struct isim_dma_cookie **out)
 {
-	struct iommusim_iova_config icfg = { 0 };
+	struct iommusim_iova_config icfg = {0};
 	struct iommusim_cpu *boot = NULL;
 	struct isim_dma_cookie *c;
 	unsigned int order;

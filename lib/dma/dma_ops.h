@@ -9,11 +9,10 @@
 struct isim_dma_ops {
 	int (*map_page)(struct iommusim_device *dev, struct iommusim_cpu *cpu, uint64_t phys,
 			uint64_t size, enum iommusim_dma_dir dir, uint64_t *dma_addr);
-	void (*unmap_page)(struct iommusim_device *dev, struct iommusim_cpu *cpu,
-			   uint64_t dma_addr, uint64_t size, enum iommusim_dma_dir dir);
-	int (*map_sg)(struct iommusim_device *dev, struct iommusim_cpu *cpu,
-		      struct iommusim_sg *sg, unsigned int nents, enum iommusim_dma_dir dir,
-		      unsigned int *count);
+	void (*unmap_page)(struct iommusim_device *dev, struct iommusim_cpu *cpu, uint64_t dma_addr,
+			   uint64_t size, enum iommusim_dma_dir dir);
+	int (*map_sg)(struct iommusim_device *dev, struct iommusim_cpu *cpu, struct iommusim_sg *sg,
+		      unsigned int nents, enum iommusim_dma_dir dir, unsigned int *count);
 	void (*unmap_sg)(struct iommusim_device *dev, struct iommusim_cpu *cpu,
 			 struct iommusim_sg *sg, unsigned int nents, enum iommusim_dma_dir dir);
 	int (*alloc)(struct iommusim_device *dev, struct iommusim_cpu *cpu, uint64_t phys,

@@ -24,7 +24,8 @@ static int check_locked(struct iommusim_iova_domain *d, char *why, size_t len)
 			return -1;
 		}
 		if (last && n->pfn_lo <= prev_hi) {
-			snprintf(why, len, "range at %llu overlaps or precedes the one ending at %llu",
+			snprintf(why, len,
+				 "range at %llu overlaps or precedes the one ending at %llu",
 				 (unsigned long long)n->pfn_lo, (unsigned long long)prev_hi);
 			return -1;
 		}

@@ -142,7 +142,7 @@ int iommusim_iova_rcache_fill(struct iommusim_iova_domain *d, unsigned int order
 
 void iommusim_iova_get_stats(struct iommusim_iova_domain *d, struct iommusim_iova_stats *out)
 {
-	*out = (struct iommusim_iova_stats){ 0 };
+	*out = (struct iommusim_iova_stats){0};
 	isim_spin_lock(&d->tree_lock);
 	out->nodes = d->nodes;
 	out->tree_allocs = d->tree_allocs;

@@ -82,8 +82,7 @@ static uint64_t mag_pop(struct iommusim_cpu *cpu, struct iova_magazine *mag, uin
 }
 
 /* mirrors iova_depot_push(); depot lock held */
-static void depot_push(struct iommusim_cpu *cpu, struct iova_rcache *rc,
-		       struct iova_magazine *mag)
+static void depot_push(struct iommusim_cpu *cpu, struct iova_rcache *rc, struct iova_magazine *mag)
 {
 	mag->next = rc->depot;
 	rc->depot = mag;
@@ -156,7 +155,8 @@ static struct iova_magazine *depot_take_full(struct iommusim_iova_domain *d,
 	struct iova_magazine *spill = NULL;
 
 	depot_lock(cpu, rc);
-	if (d->depot == IOMMUSIM_IOVA_DEPOT_ARRAY && rc->depot_size >= IOMMUSIM_IOVA_DEPOT_ARRAY_MAGS) {
+	if (d->depot == IOMMUSIM_IOVA_DEPOT_ARRAY &&
+	    rc->depot_size >= IOMMUSIM_IOVA_DEPOT_ARRAY_MAGS) {
 		spill = full;
 		rc->spills++;
 	} else {
@@ -339,8 +339,8 @@ int iommusim_iova_alloc_fast(struct iommusim_iova_domain *d, struct iommusim_cpu
 }
 
 /* mirrors free_iova_fast() */
-int iommusim_iova_free_fast(struct iommusim_iova_domain *d, struct iommusim_cpu *cpu,
-			    uint64_t pfn, uint64_t size)
+int iommusim_iova_free_fast(struct iommusim_iova_domain *d, struct iommusim_cpu *cpu, uint64_t pfn,
+			    uint64_t size)
 {
 	unsigned int order;
 

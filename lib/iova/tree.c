@@ -17,8 +17,7 @@ static struct iova_node *node_alloc(struct iommusim_iova_domain *d, struct iommu
 	return isim_alloc(d->mem, sizeof(struct iova_node), 0);
 }
 
-static void node_free(struct iommusim_iova_domain *d, struct iommusim_cpu *cpu,
-		      struct iova_node *n)
+static void node_free(struct iommusim_iova_domain *d, struct iommusim_cpu *cpu, struct iova_node *n)
 {
 	isim_work(cpu, IOMMUSIM_WORK_MEM_FREE, 1);
 	isim_free(d->mem, n, sizeof(*n), 0);
@@ -180,8 +179,8 @@ static struct isim_rb_node *find_limit(struct iommusim_iova_domain *d, struct io
  * node, taking the first gap (top-down) big enough for an aligned range; if that finds nothing,
  * look once more in the space between the cached node and the limit.
  */
-static int alloc_and_insert(struct iommusim_iova_domain *d, struct iommusim_cpu *cpu,
-			    uint64_t size, uint64_t limit, struct iova_node *n, bool size_aligned)
+static int alloc_and_insert(struct iommusim_iova_domain *d, struct iommusim_cpu *cpu, uint64_t size,
+			    uint64_t limit, struct iova_node *n, bool size_aligned)
 {
 	struct isim_rb_node *curr, *prev;
 	uint64_t high = limit, low = d->start_pfn;
@@ -343,8 +342,8 @@ void isim_iova_tree_free_pfns(struct iommusim_iova_domain *d, struct iommusim_cp
  * request is widened down to it, and the request is trimmed to what lies above that range;
  * what remains after the last overlap becomes a new node. The search hints are left alone.
  */
-int iommusim_iova_reserve(struct iommusim_iova_domain *d, struct iommusim_cpu *cpu,
-			  uint64_t pfn_lo, uint64_t pfn_hi)
+int iommusim_iova_reserve(struct iommusim_iova_domain *d, struct iommusim_cpu *cpu, uint64_t pfn_lo,
+			  uint64_t pfn_hi)
 {
 	struct iova_node *n;
 	struct isim_rb_node *rb;

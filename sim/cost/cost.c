@@ -258,8 +258,7 @@ uint64_t iommusim_cost_work_cycles(const struct iommusim_cost *cost, enum iommus
 	return cost->work_cycles[kind];
 }
 
-uint64_t iommusim_cost_cpu_cycles(const struct iommusim_cost *cost,
-				  const struct iommusim_cpu *cpu)
+uint64_t iommusim_cost_cpu_cycles(const struct iommusim_cost *cost, const struct iommusim_cpu *cpu)
 {
 	uint64_t sum = 0;
 
@@ -332,4 +331,3 @@ const struct iommusim_cost_profile *iommusim_cost_profile(size_t index)
 {
 	return index < isim_cost_nr_profiles ? &isim_cost_profiles[index] : NULL;
 }
-

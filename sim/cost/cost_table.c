@@ -31,18 +31,18 @@
 /* its declarations of the tables below, so the two cannot drift apart */
 #include "cost/cost_internal.h"
 
-#define NS IOMMUSIM_COST_UNIT_NS
-#define MS IOMMUSIM_COST_UNIT_MS
+#define NS     IOMMUSIM_COST_UNIT_NS
+#define MS     IOMMUSIM_COST_UNIT_MS
 #define CYCLES IOMMUSIM_COST_UNIT_CYCLES
-#define MHZ IOMMUSIM_COST_UNIT_MHZ
-#define COUNT IOMMUSIM_COST_UNIT_COUNT
-#define PAGES IOMMUSIM_COST_UNIT_PAGES
-#define BOOL IOMMUSIM_COST_UNIT_BOOL
+#define MHZ    IOMMUSIM_COST_UNIT_MHZ
+#define COUNT  IOMMUSIM_COST_UNIT_COUNT
+#define PAGES  IOMMUSIM_COST_UNIT_PAGES
+#define BOOL   IOMMUSIM_COST_UNIT_BOOL
 #define CHOICE IOMMUSIM_COST_UNIT_CHOICE
-#define IOPS IOMMUSIM_COST_UNIT_IOPS
-#define MBPS IOMMUSIM_COST_UNIT_MBPS
-#define EST IOMMUSIM_COST_EST
-#define POW2 IOMMUSIM_COST_POW2
+#define IOPS   IOMMUSIM_COST_UNIT_IOPS
+#define MBPS   IOMMUSIM_COST_UNIT_MBPS
+#define EST    IOMMUSIM_COST_EST
+#define POW2   IOMMUSIM_COST_POW2
 #define FITTED (IOMMUSIM_COST_EST | IOMMUSIM_COST_FITTED)
 
 #define ROW(id_, name_, unit_, def_, min_, max_, flags_, reason_, source_)                         \
@@ -72,7 +72,7 @@
 	}
 
 /* s390.enomem, in the order of enum iommusim_s390_enomem (s390.h). */
-static const char *const enomem_choices[] = { "global-flush", "none", "flush-queue", NULL };
+static const char *const enomem_choices[] = {"global-flush", "none", "flush-queue", NULL};
 
 #define GUEST_SPLIT "sources.md S14, c_guest_map/unmap split"
 
@@ -207,8 +207,7 @@ const struct iommusim_cost_param isim_cost_table[IOMMUSIM_COST_NR] = {
 
 	/* QEMU s390 RPCIT emulation. */
 	ROW(QEMU_SERIALIZE_RPCIT, "qemu.serialize_rpcit", BOOL, 1, 0, 1, 0,
-	    "1 = RPCIT emulation under the BQL: one shared server for all vCPUs",
-	    "sources.md S2"),
+	    "1 = RPCIT emulation under the BQL: one shared server for all vCPUs", "sources.md S2"),
 	ROW(QEMU_WALK_NS, "qemu.walk_ns", NS, 150, 60, 300, EST,
 	    "one 3-level guest-table walk (3 address_space_ldq), repeated for every 4 KiB page "
 	    "(no upper-level caching)",
@@ -308,7 +307,10 @@ const enum iommusim_cost_id isim_cost_work_param[IOMMUSIM_WORK_NR] = {
 	[IOMMUSIM_WORK_DMA_UNMAP] = IOMMUSIM_COST_GUEST_DMA_UNMAP_CYCLES,
 };
 
+/* one entry of a profile, on one line */
+/* clang-format off */
 #define SET(id_, value_) { .id = IOMMUSIM_COST_##id_, .value = (value_) }
+/* clang-format on */
 
 /*
  * Settings in table order; each platform profile sets the same shared keys, and the KVM ones
@@ -346,7 +348,7 @@ static const struct iommusim_cost_setting zvm_settings[] = {
  * IOMMU driver still flushed inside every vfio map (Linux < 6.2); QEMU 8.0 shipped in April
  * 2023, after Linux 6.2.
  */
-#define KVM_SHARED SET(ZPCI_TLB_REFRESH, 1), SET(KVM_TRAP_LOCKED_NS, KVM_TRAP_LOCKED_CALIBRATED)
+#define KVM_SHARED   SET(ZPCI_TLB_REFRESH, 1), SET(KVM_TRAP_LOCKED_NS, KVM_TRAP_LOCKED_CALIBRATED)
 #define KVM_GUEST_IO SET(NVME_SUBMIT_NS, 1000), SET(NVME_COMPLETE_NS, 2000)
 
 static const struct iommusim_cost_setting kvm_settings[] = {
@@ -378,14 +380,16 @@ static const struct iommusim_cost_setting kvm_qemu71_settings[] = {
 
 #define PROFILE(name_, platform_, summary_, settings_)                                             \
 	{                                                                                          \
-		.name = name_, .platform = platform_, .summary = summary_,                         \
-		.settings = settings_, .nsettings = ISIM_ARRAY_SIZE(settings_),                    \
+		.name = name_, .platform = platform_, .summary = summary_, .settings = settings_,  \
+		.nsettings = ISIM_ARRAY_SIZE(settings_),                                           \
 	}
 
 const struct iommusim_cost_profile isim_cost_profiles[] = {
-	PROFILE("lpar", "lpar", "LPAR: no shadowing, no refresh on map; native doorbells and interrupts",
+	PROFILE("lpar", "lpar",
+		"LPAR: no shadowing, no refresh on map; native doorbells and interrupts",
 		lpar_settings),
-	PROFILE("zvm", "zvm", "z/VM: CP shadows the tables and sits in the I/O path (EST, not public)",
+	PROFILE("zvm", "zvm",
+		"z/VM: CP shadows the tables and sits in the I/O path (EST, not public)",
 		zvm_settings),
 	PROFILE("kvm", "kvm",
 		"KVM, QEMU >= 8.0, host Linux >= 6.2: coalescing, second pass, aperture shrink",

@@ -85,10 +85,10 @@ static inline uint64_t isim_udiv(const struct isim_udiv *dv, uint64_t n)
 
 /* Cycles <-> ns as the reduced fraction hz / 1e9 = @cyc / @ns, for the 64-bit fast paths. */
 struct isim_engine_conv {
-	uint64_t cyc;		   /* hz / gcd(hz, 1e9) */
-	uint64_t ns;		   /* 1e9 / gcd(hz, 1e9) */
-	uint64_t cycles_max;	   /* largest cycle count whose product with @ns fits 64 bits */
-	uint64_t ns_max;	   /* largest ns whose product with @cyc plus @ns - 1 fits */
+	uint64_t cyc;	     /* hz / gcd(hz, 1e9) */
+	uint64_t ns;	     /* 1e9 / gcd(hz, 1e9) */
+	uint64_t cycles_max; /* largest cycle count whose product with @ns fits 64 bits */
+	uint64_t ns_max;     /* largest ns whose product with @cyc plus @ns - 1 fits */
 	struct isim_udiv by_cyc;
 	struct isim_udiv by_ns;
 };
@@ -116,7 +116,7 @@ struct iommusim_engine {
 	 * callback has made the CPU busy, so the entry moves through the heap once, not twice.
 	 */
 	uint32_t rekey;
-	size_t pending;	    /* events queued, in the heap or in a backlog */
+	size_t pending; /* events queued, in the heap or in a backlog */
 
 	bool running;
 	bool stop;

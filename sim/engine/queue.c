@@ -68,7 +68,7 @@ int isim_engine_queue_init(struct iommusim_engine *e)
 	e->free_head = ISIM_EV_NONE;
 	for (uint32_t i = 0; i < e->ncpus; i++) {
 		/* Generation 0: no handle ever names a wake-up record. */
-		e->ev[i] = (struct isim_event){ .cpu = i, .pos = ISIM_EV_NONE };
+		e->ev[i] = (struct isim_event){.cpu = i, .pos = ISIM_EV_NONE};
 		e->cpus[i].head = e->cpus[i].tail = ISIM_EV_NONE;
 	}
 	e->used = e->ncpus;
@@ -141,10 +141,10 @@ static inline struct isim_heap_ent wake_key(const struct iommusim_engine *e, uin
 	const struct isim_engine_cpu *c = &e->cpus[cpu];
 	const struct isim_event *h = &e->ev[c->head];
 
-	return (struct isim_heap_ent){ .time = max64(max64(lb, c->busy_until), h->due),
-				       .due = h->due,
-				       .seq = h->seq,
-				       .slot = cpu };
+	return (struct isim_heap_ent){.time = max64(max64(lb, c->busy_until), h->due),
+				      .due = h->due,
+				      .seq = h->seq,
+				      .slot = cpu};
 }
 
 /* Link @slot, of key (@due, @seq), into its CPU's backlog after @p (ISIM_EV_NONE: first). */
@@ -302,7 +302,7 @@ static void rec_queue(struct iommusim_engine *e, uint32_t slot, uint64_t at, uin
 			return;
 		}
 	}
-	q_insert(e, &(struct isim_heap_ent){ .time = at, .due = at, .seq = seq, .slot = slot });
+	q_insert(e, &(struct isim_heap_ent){.time = at, .due = at, .seq = seq, .slot = slot});
 }
 
 uint32_t isim_engine_push(struct iommusim_engine *e, uint64_t at, uint32_t cpu,
@@ -374,9 +374,11 @@ bool isim_engine_take(struct iommusim_engine *e, uint64_t limit, iommusim_event_
 
 			/* The CPU found more work since; look again when it is done. */
 			if (c->busy_until > top->time) {
-				q_raise(e, e->heap_lo, &(struct isim_heap_ent){
-					.time = c->busy_until, .due = top->due, .seq = top->seq,
-					.slot = slot });
+				q_raise(e, e->heap_lo,
+					&(struct isim_heap_ent){.time = c->busy_until,
+								.due = top->due,
+								.seq = top->seq,
+								.slot = slot});
 				continue;
 			}
 			/* Take the oldest waiting event; the entry is re-keyed by the next take. */

@@ -136,7 +136,7 @@ static inline void q_move(struct isim_heap_ent *dst, const struct isim_heap_ent 
 static inline uint32_t q_find(const struct iommusim_engine *e, uint32_t slot)
 {
 	const struct isim_event *r = &e->ev[slot];
-	const struct isim_heap_ent k = { .time = r->time, .due = r->due, .seq = r->seq };
+	const struct isim_heap_ent k = {.time = r->time, .due = r->due, .seq = r->seq};
 	uint32_t i, n = e->heap_len < 4 ? e->heap_len : 4;
 
 	/* A wake-up entry being re-keyed is nearly always still at the front. */

@@ -188,7 +188,7 @@ void iommusim_engine_server_stats(const struct iommusim_server *s,
 
 void iommusim_engine_server_reset_stats(struct iommusim_server *s, uint64_t since)
 {
-	s->st = (struct iommusim_server_stats){ .since = since };
+	s->st = (struct iommusim_server_stats){.since = since};
 }
 
 double iommusim_engine_server_utilisation(const struct iommusim_server *s, uint64_t until)

@@ -46,10 +46,10 @@ static void kvm_charge_trap(struct iommusim_platform *p, struct iommusim_cpu *cp
 {
 	const struct iommusim_cost *c = p->cost;
 
-	isim_platform_charge(p, cpu, iommusim_cost_cycles(c, IOMMUSIM_COST_KVM_TRAP_UNLOCKED_NS),
-			     iommusim_cost_ns_to_cycles(
-				     c, iommusim_cost_get(c, IOMMUSIM_COST_KVM_TRAP_LOCKED_NS) +
-						emulation_ns));
+	isim_platform_charge(
+		p, cpu, iommusim_cost_cycles(c, IOMMUSIM_COST_KVM_TRAP_UNLOCKED_NS),
+		iommusim_cost_ns_to_cycles(
+			c, iommusim_cost_get(c, IOMMUSIM_COST_KVM_TRAP_LOCKED_NS) + emulation_ns));
 }
 
 /* mirrors rpcit_service_call() after its checks */

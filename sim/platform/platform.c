@@ -211,6 +211,28 @@ static uint64_t end_page(uint64_t end)
 	return (end >> ZPCI_PAGE_SHIFT) + ((end & (ZPCI_PAGE_SIZE - 1)) != 0);
 }
 
+void isim_platform_watch_invalidations(struct iommusim_platform *p, isim_platform_inval_fn *fn,
+				       void *arg)
+{
+	p->inval = fn;
+	p->inval_arg = arg;
+}
+
+/*
+ * The kind's model of an RPCIT over pages [first, end). Whatever it answers, it did the work:
+ * an LPAR's purge, or a hypervisor's walk that takes every invalid page out of its shadow
+ * (the budget only limits new maps), so the range is invalidated when the CPU gets it back.
+ */
+static int rpcit_model(struct iommusim_platform *p, struct iommusim_cpu *cpu,
+		       struct isim_platform_fn *f, uint64_t first, uint64_t end, uint8_t *status)
+{
+	int cc = p->ops->rpcit(p, cpu, f, first, end, status);
+
+	if (cc >= 0 && p->inval)
+		p->inval(p->inval_arg, first, end, iommusim_engine_cpu_now(p->e, cpu));
+	return cc;
+}
+
 /* mirrors the checks of rpcit_service_call(), then the kind's model */
 static int platform_rpcit(void *arg, struct iommusim_cpu *cpu, uint32_t fh, uint64_t addr,
 			  uint64_t len, uint8_t *status)
@@ -225,7 +247,7 @@ static int platform_rpcit(void *arg, struct iommusim_cpu *cpu, uint32_t fh, uint
 	if (end < addr)
 		end = UINT64_MAX;
 	if (!p->ops->shadows)
-		return p->ops->rpcit(p, cpu, NULL, first_page(addr), end_page(end), status);
+		return rpcit_model(p, cpu, NULL, first_page(addr), end_page(end), status);
 	f = fn_find(p, fh);
 	if (!f || !f->iota) {
 		p->ops->refused(p, cpu);
@@ -241,7 +263,7 @@ static int platform_rpcit(void *arg, struct iommusim_cpu *cpu, uint32_t fh, uint
 		return IOMMUSIM_FW_CC_ERROR;
 	}
 	/* Every page the range touches; QEMU does not cut the range to the window. */
-	cc = p->ops->rpcit(p, cpu, f, first_page(addr), end_page(end), status);
+	cc = rpcit_model(p, cpu, f, first_page(addr), end_page(end), status);
 	return cc == -ENOMEM ? answer_nomem(p, cpu, status) : cc;
 }
 

@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <iommusim/platform.h>
 
+#include "platform/platform_hook.h"
 #include "platform/shadow.h"
 
 struct isim_platform_ops;
@@ -53,6 +54,9 @@ struct iommusim_platform {
 	struct iommusim_platform_stats st;
 	/* the first host failure (-ENOMEM), or 0: iommusim_platform_error() */
 	int err;
+	/* who watches the invalidations, or NULL (isim_platform_watch_invalidations()) */
+	isim_platform_inval_fn *inval;
+	void *inval_arg;
 };
 
 /*

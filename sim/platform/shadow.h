@@ -125,8 +125,8 @@ uint64_t isim_shadow_segments(const struct isim_shadow *sh);
  * error and records the failure, see platform_internal.h).
  */
 int isim_shadow_refresh(struct isim_shadow *sh, const struct iommusim_s390_io_table *t,
-			 uint64_t first, uint64_t end, const struct isim_walk_rules *rules,
-			 struct isim_container *c, struct isim_walk_counts *counts);
+			uint64_t first, uint64_t end, const struct isim_walk_rules *rules,
+			struct isim_container *c, struct isim_walk_counts *counts);
 
 /*
  * isim_pow2_pieces() - how many naturally aligned power-of-two pieces [@start, @start + @n)

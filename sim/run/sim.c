@@ -16,10 +16,11 @@
 #include <iommusim/sim.h>
 
 #include "base/memory.h"
+#include "platform/platform_hook.h"
 #include "run/sim_impl.h"
 #include "workload/nvme.h"
 
-#define PAGE_SIZE 4096ull
+#define PAGE_SIZE  4096ull
 #define HZ_PER_MHZ 1000000ull
 /* The NVMe function's handle, as firmware would list it. */
 #define NVME_FH 0x00001000u
@@ -81,9 +82,21 @@ static int check_config(const struct iommusim_sim_config *cfg, struct errmsg *m)
 	if (job->block_size == 0 || job->block_size % PAGE_SIZE != 0)
 		return seterr(m, -EINVAL, "nvme.block_size: %u is not a positive multiple of 4096",
 			      job->block_size);
+	if (job->mixed && job->rwmixread > 100)
+		return seterr(m, -EINVAL, "nvme.rwmixread: %u is not in 0..100", job->rwmixread);
 	if (cfg->measure_ns == 0)
 		return seterr(m, -EINVAL, "measure_ns: must not be 0");
-	return 0;
+	return isim_sim_series_check(cfg, m->buf, m->len);
+}
+
+int iommusim_sim_config_check(const struct iommusim_sim_config *cfg, char *errbuf, size_t errlen)
+{
+	struct errmsg m = {errbuf, errbuf ? errlen : 0};
+
+	assert(cfg);
+	if (m.len)
+		m.buf[0] = '\0';
+	return check_config(cfg, &m);
 }
 
 /*
@@ -141,7 +154,7 @@ static int setup_policy(struct iommusim_sim *sim, struct errmsg *m)
 
 	if (sim->cfg.policy == IOMMUSIM_POLICY_LEGACY) {
 		/* Linux 6.6's default: lazy unmaps, a global RPCIT per wrap-around */
-		struct iommusim_s390_legacy_config lcfg = { .strict = false };
+		struct iommusim_s390_legacy_config lcfg = {.strict = false};
 
 		return setup_error(sim, iommusim_s390_legacy_dma_setup(sim->dev, &lcfg), m,
 				   "policy legacy: the s390 DMA ops");
@@ -186,6 +199,26 @@ static int setup_policy(struct iommusim_sim *sim, struct errmsg *m)
 	return 0;
 }
 
+/* The platform tells the exposure tracker of every invalidation its RPCITs make. */
+static void invalidated(void *arg, uint64_t first, uint64_t end, uint64_t t)
+{
+	isim_exposure_invalidate(arg, first, end, t);
+}
+
+/* The DMA exposure tracker over the function's window, and the time series' records. */
+static int setup_watch(struct iommusim_sim *sim, struct errmsg *m)
+{
+	uint64_t start = 0, end = 0;
+
+	iommusim_s390_device_window(sim->dev, &start, &end);
+	if (isim_exposure_create(sim->mem, start / PAGE_SIZE, end / PAGE_SIZE + 1, &sim->exposure))
+		return seterr(m, -ENOMEM, "out of memory for the exposure tracker");
+	isim_platform_watch_invalidations(sim->platform, invalidated, sim->exposure);
+	if (isim_sim_series_create(sim))
+		return seterr(m, -ENOMEM, "out of memory for the time series");
+	return 0;
+}
+
 static int setup_device(struct iommusim_sim *sim, struct errmsg *m)
 {
 	struct iommusim_device_config dcfg = {
@@ -204,8 +237,7 @@ static int setup_device(struct iommusim_sim *sim, struct errmsg *m)
 	if (err)
 		return setup_error(sim, err, m, "the NVMe device");
 	iommusim_platform_zpci_config(sim->platform, NVME_FH, &zcfg);
-	err = iommusim_s390_device_init(sim->dev, iommusim_platform_firmware(sim->platform),
-					&zcfg);
+	err = iommusim_s390_device_init(sim->dev, iommusim_platform_firmware(sim->platform), &zcfg);
 	if (err)
 		return setup_error(
 			sim, err, m,
@@ -222,7 +254,7 @@ int iommusim_sim_create(struct iommusim_mem *mem, const struct iommusim_sim_conf
 int iommusim_sim_create_msg(struct iommusim_mem *mem, const struct iommusim_sim_config *cfg,
 			    struct iommusim_sim **out, char *errbuf, size_t errlen)
 {
-	struct errmsg m = { .buf = errbuf, .len = errbuf ? errlen : 0 };
+	struct errmsg m = {.buf = errbuf, .len = errbuf ? errlen : 0};
 	struct iommusim_platform_config pcfg;
 	struct isim_nvme_setup nsetup;
 	struct iommusim_sim *sim;
@@ -268,6 +300,8 @@ int iommusim_sim_create_msg(struct iommusim_mem *mem, const struct iommusim_sim_
 		goto fail;
 	}
 	err = setup_device(sim, &m);
+	if (!err)
+		err = setup_watch(sim, &m);
 	if (err)
 		goto fail;
 
@@ -281,6 +315,7 @@ int iommusim_sim_create_msg(struct iommusim_mem *mem, const struct iommusim_sim_
 		.phys_limit = cfg->guest_memory,
 		/* the order of firmware calls matters only where a server serialises them */
 		.steps = iommusim_platform_server(sim->platform) != NULL,
+		.exposure = sim->exposure,
 		.errbuf = m.buf,
 		.errlen = m.len,
 	};
@@ -319,14 +354,19 @@ void iommusim_sim_destroy(struct iommusim_sim *sim)
 	iommusim_domain_destroy(sim->domain);
 	iommusim_platform_destroy(sim->platform);
 	iommusim_engine_destroy(sim->e);
+	/* after everything that could still invalidate or unmap */
+	isim_exposure_destroy(sim->exposure);
+	isim_sim_series_destroy(sim);
 	isim_free(sim->mem, sim, sizeof(*sim), 0);
 }
 
 /* ---- running ---- */
 
 /*
- * Run every event before cycle @t (the interval is half-open: [start, end)). With a progress callback, in slices of about 1 % of the
- * whole run: a slice boundary runs nothing and moves no event, so the results are the same.
+ * Run every event before cycle @t (the interval is half-open: [start, end)). The engine stops at
+ * each end of a time series' interval, for its reading, and with a progress callback also in
+ * slices of about 1 % of the whole run: a stop between events runs nothing and moves no event,
+ * so the results are the same.
  */
 static int run_before(struct iommusim_sim *sim, uint64_t t, uint64_t total)
 {
@@ -336,15 +376,20 @@ static int run_before(struct iommusim_sim *sim, uint64_t t, uint64_t total)
 
 	if (t == 0)
 		return sim_error(sim);
-	if (!cfg->progress) {
-		iommusim_engine_run_until(sim->e, t - 1);
-		return sim_error(sim);
-	}
 	while (now < t - 1 && !sim_error(sim)) {
-		now = t - 1 - now > slice ? now + slice : t - 1;
-		iommusim_engine_run_until(sim->e, now);
-		cfg->progress(cfg->progress_arg, iommusim_engine_cycles_to_ns(sim->e, now),
-			      cfg->warmup_ns + cfg->measure_ns);
+		uint64_t until = t - 1, edge = isim_sim_series_next(sim);
+
+		if (cfg->progress && t - 1 - now > slice)
+			until = now + slice;
+		if (edge - 1 < until)
+			until = edge - 1;
+		iommusim_engine_run_until(sim->e, until);
+		now = until;
+		if (until == edge - 1 && !sim_error(sim))
+			isim_sim_series_boundary(sim);
+		if (cfg->progress)
+			cfg->progress(cfg->progress_arg, iommusim_engine_cycles_to_ns(sim->e, now),
+				      cfg->warmup_ns + cfg->measure_ns);
 	}
 	return sim_error(sim);
 }
@@ -358,6 +403,8 @@ static int run(struct iommusim_sim *sim)
 	start = iommusim_engine_ns_to_cycles(sim->e, sim->cfg.warmup_ns);
 	end = start + iommusim_engine_ns_to_cycles(sim->e, sim->cfg.measure_ns);
 
+	isim_exposure_window(sim->exposure, start, end);
+	isim_sim_series_start(sim);
 	err = isim_nvme_start(sim->nvme);
 	if (!err)
 		err = run_before(sim, start, end);
@@ -365,13 +412,17 @@ static int run(struct iommusim_sim *sim)
 		return err;
 	isim_sim_take_snapshot(sim, start, &a);
 	isim_sim_reset_servers(sim, start);
+	isim_sim_series_servers_reset(sim);
 	isim_nvme_measure(sim->nvme, true);
+	isim_exposure_measure(sim->exposure, true);
 
 	err = run_before(sim, end, end);
 	if (err)
 		return err;
 	isim_sim_take_snapshot(sim, end, &b);
 	isim_nvme_measure(sim->nvme, false);
+	isim_exposure_measure(sim->exposure, false);
+	isim_exposure_close(sim->exposure);
 	isim_sim_compute_stats(sim, &a, &b);
 
 	/*
@@ -402,8 +453,10 @@ int iommusim_sim_run(struct iommusim_sim *sim)
 		return -EALREADY;
 	sim->ran = true;
 	err = run(sim);
-	if (err)
+	if (err) {
 		memset(&sim->stats, 0, sizeof(sim->stats));
+		sim->niv = 0;
+	}
 	return err;
 }
 

@@ -13,6 +13,8 @@
 #include <iommusim/s390.h>
 #include <iommusim/sim.h>
 
+#include "stats/exposure.h"
+#include "stats/hist.h"
 #include "workload/nvme.h"
 
 /* Every counter the statistics are differences of, read at one instant. */
@@ -52,6 +54,17 @@ struct iommusim_sim {
 	/* iommusim_cost_work_cycles() per kind, read once: the hook runs many times per I/O. */
 	uint64_t work_cycles[IOMMUSIM_WORK_NR];
 	struct iommusim_sim_stats stats;
+	/* the DMA exposure window (docs/exposure.md) */
+	struct isim_exposure *exposure;
+	/* the time series (sim_series.c): every record allocated at creation, niv filled */
+	struct iommusim_sim_interval *iv;
+	size_t niv, iv_cap;
+	struct isim_sim_snapshot iv_prev; /* the snapshot the next interval starts from */
+	struct isim_hist *iv_lat;	  /* the workload's per-interval latency histogram */
+	/* What the series' server probes added to the platform server's counters since the
+	 * measured interval began, which the interval's statistics leave out. */
+	uint64_t probe_requests;
+	uint64_t probe_wait;
 };
 
 /* Read every counter at cycle @t (the engine's now). */
@@ -63,5 +76,37 @@ void isim_sim_compute_stats(struct iommusim_sim *sim, const struct isim_sim_snap
 			    const struct isim_sim_snapshot *b);
 /* After the drain: the whole run's totals and what stayed mapped. */
 void isim_sim_finish_stats(struct iommusim_sim *sim);
+
+/* The RPCITs and flushes between two snapshots, as the statistics count them. */
+struct isim_sim_rpcits {
+	uint64_t map, unmap, global, fq_flushes, legacy_wraps;
+};
+void isim_sim_rpcits(const struct iommusim_sim *sim, const struct isim_sim_snapshot *a,
+		     const struct isim_sim_snapshot *b, struct isim_sim_rpcits *out);
+
+/* The busy share of [a->t, b->t) of the platform's server (@device false) or the device's. */
+double isim_sim_busy_share(const struct isim_sim_snapshot *a, const struct isim_sim_snapshot *b,
+			   bool device);
+
+/* ---- the time series (sim_series.c) ---- */
+
+/* Check @cfg->interval_ns; 0 or -EINVAL with the message in @errbuf (@errlen bytes). */
+int isim_sim_series_check(const struct iommusim_sim_config *cfg, char *errbuf, size_t errlen);
+
+/* Allocate the records (nothing without interval_ns); 0 or -ENOMEM. */
+int isim_sim_series_create(struct iommusim_sim *sim);
+void isim_sim_series_destroy(struct iommusim_sim *sim);
+
+/* Begin at cycle 0: the first interval's starting snapshot, latencies recorded. */
+void isim_sim_series_start(struct iommusim_sim *sim);
+
+/* The cycle at which the next interval ends, or UINT64_MAX when none is left. */
+uint64_t isim_sim_series_next(const struct iommusim_sim *sim);
+
+/* Every event before isim_sim_series_next() has run: record the interval that ends there. */
+void isim_sim_series_boundary(struct iommusim_sim *sim);
+
+/* The servers' counters were reset (the measured interval begins). */
+void isim_sim_series_servers_reset(struct iommusim_sim *sim);
 
 #endif /* ISIM_RUN_SIM_IMPL_H */

@@ -3,6 +3,7 @@
  * The statistics of a simulation's measured interval: snapshots of every counter at its two
  * ends, and the differences, rates, utilisations and latency figures computed from them.
  */
+#include <math.h>
 #include <string.h>
 
 #include <iommusim/dma.h>
@@ -99,6 +100,55 @@ static double cycles_to_us(const struct iommusim_sim *sim, double cycles)
 	return cycles * 1e6 / (double)iommusim_engine_hz(sim->e);
 }
 
+double isim_sim_busy_share(const struct isim_sim_snapshot *a, const struct isim_sim_snapshot *b,
+			   bool device)
+{
+	const struct iommusim_server_stats *sa = device ? &a->device : &a->server;
+	const struct iommusim_server_stats *sb = device ? &b->device : &b->server;
+	uint64_t a_idle = device ? a->device_idle : a->server_idle;
+	uint64_t b_idle = device ? b->device_idle : b->server_idle;
+
+	if (b->t <= a->t)
+		return 0.0;
+	return (double)busy_within(sb->busy - sa->busy, a->t, a_idle, b->t, b_idle) /
+	       (double)(b->t - a->t);
+}
+
+void isim_sim_rpcits(const struct iommusim_sim *sim, const struct isim_sim_snapshot *a,
+		     const struct isim_sim_snapshot *b, struct isim_sim_rpcits *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (sim->domain) {
+		out->map = b->s390.sync_map_rpcits - a->s390.sync_map_rpcits;
+		out->unmap = b->s390.sync_rpcits - a->s390.sync_rpcits;
+		out->global = b->s390.global_rpcits - a->s390.global_rpcits +
+			      b->s390.enomem_global_rpcits - a->s390.enomem_global_rpcits;
+		out->fq_flushes = b->dma.fq_flushes - a->dma.fq_flushes;
+	} else {
+		out->map = b->legacy.map_rpcits - a->legacy.map_rpcits;
+		out->unmap = b->legacy.unmap_rpcits - a->legacy.unmap_rpcits;
+		out->global = b->legacy.global_rpcits - a->legacy.global_rpcits;
+		out->legacy_wraps = b->legacy.wraps - a->legacy.wraps;
+	}
+}
+
+/* The exposures settled in the interval and the bytes exposed in it (docs/exposure.md). */
+static void exposure_stats(const struct iommusim_sim *sim, uint64_t cycles,
+			   struct iommusim_sim_stats *st)
+{
+	const struct isim_hist *h = isim_exposure_hist(sim->exposure);
+
+	st->exposures = h->count;
+	st->exposure_mean_us = st->exposure_p99_us = st->exposure_max_us = NAN;
+	if (h->count) {
+		st->exposure_mean_us = cycles_to_us(sim, isim_hist_mean(h));
+		st->exposure_p99_us = cycles_to_us(sim, (double)isim_hist_quantile(h, 99, 100));
+		st->exposure_max_us = cycles_to_us(sim, (double)h->max);
+	}
+	st->exposed_byte_s_per_s =
+		cycles ? isim_exposure_byte_cycles(sim->exposure) / (double)cycles : 0.0;
+}
+
 void isim_sim_compute_stats(struct iommusim_sim *sim, const struct isim_sim_snapshot *a,
 			    const struct isim_sim_snapshot *b)
 {
@@ -106,6 +156,7 @@ void isim_sim_compute_stats(struct iommusim_sim *sim, const struct isim_sim_snap
 	const struct isim_hist *lat = isim_nvme_latency(sim->nvme);
 	double interval = (double)(b->t - a->t);
 	uint64_t bytes = b->io.completed_bytes - a->io.completed_bytes;
+	struct isim_sim_rpcits rp;
 
 	memset(st, 0, sizeof(*st));
 	st->sim_seconds = interval / (double)iommusim_engine_hz(sim->e);
@@ -122,29 +173,28 @@ void isim_sim_compute_stats(struct iommusim_sim *sim, const struct isim_sim_snap
 	st->lat_p99_us = cycles_to_us(sim, (double)isim_hist_quantile(lat, 99, 100));
 	st->lat_max_us = cycles_to_us(sim, (double)lat->max);
 	st->lat_min_us = cycles_to_us(sim, (double)lat->min);
-	if (sim->domain) {
-		st->rpcit_map = b->s390.sync_map_rpcits - a->s390.sync_map_rpcits;
-		st->rpcit_unmap = b->s390.sync_rpcits - a->s390.sync_rpcits;
-		st->rpcit_global = b->s390.global_rpcits - a->s390.global_rpcits +
-				   b->s390.enomem_global_rpcits - a->s390.enomem_global_rpcits;
-		st->fq_flushes = b->dma.fq_flushes - a->dma.fq_flushes;
-	} else {
-		st->rpcit_map = b->legacy.map_rpcits - a->legacy.map_rpcits;
-		st->rpcit_unmap = b->legacy.unmap_rpcits - a->legacy.unmap_rpcits;
-		st->rpcit_global = b->legacy.global_rpcits - a->legacy.global_rpcits;
-		st->legacy_wraps = b->legacy.wraps - a->legacy.wraps;
-	}
+	isim_sim_rpcits(sim, a, b, &rp);
+	st->rpcit_map = rp.map;
+	st->rpcit_unmap = rp.unmap;
+	st->rpcit_global = rp.global;
+	st->fq_flushes = rp.fq_flushes;
+	st->legacy_wraps = rp.legacy_wraps;
 	platform_delta(&a->plat, &b->plat, &st->platform);
 	st->budget_exhausted = st->platform.budget_exhausted;
 	if (iommusim_platform_server(sim->platform)) {
 		st->server_util = (double)busy_within(b->server.busy, a->t, a->server_idle, b->t,
-						      b->server_idle) / interval;
-		if (b->server.requests)
-			st->server_wait_us = cycles_to_us(sim, (double)b->server.wait_total /
-								  (double)b->server.requests);
+						      b->server_idle) /
+				  interval;
+		/* a time series' probes are not requests */
+		uint64_t requests = b->server.requests - sim->probe_requests;
+		uint64_t wait = b->server.wait_total - sim->probe_wait;
+
+		if (requests)
+			st->server_wait_us = cycles_to_us(sim, (double)wait / (double)requests);
 	}
-	st->device_util = (double)busy_within(b->device.busy, a->t, a->device_idle, b->t,
-					      b->device_idle) / interval;
+	st->device_util =
+		(double)busy_within(b->device.busy, a->t, a->device_idle, b->t, b->device_idle) /
+		interval;
 	/*
 	 * Work is booked when a CPU reaches it, ahead of the engine's clock, so the charges of an
 	 * interval can overhang its end by one step: a fraction is at most 1.
@@ -154,6 +204,7 @@ void isim_sim_compute_stats(struct iommusim_sim *sim, const struct isim_sim_snap
 		st->cpu_util = 1.0;
 	st->in_flight_start = a->io.in_flight;
 	st->in_flight_end = b->io.in_flight;
+	exposure_stats(sim, b->t - a->t, st);
 }
 
 /* After the drain: totals of the whole run and the data mappings left behind. */

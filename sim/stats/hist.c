@@ -77,7 +77,8 @@ uint64_t isim_hist_quantile(const struct isim_hist *h, uint64_t num, uint64_t de
 		seen += h->bucket[i];
 		/* no value recorded exceeds the maximum, so neither may a quantile */
 		if (seen >= rank)
-			return isim_hist_bucket_high(i) < h->max ? isim_hist_bucket_high(i) : h->max;
+			return isim_hist_bucket_high(i) < h->max ? isim_hist_bucket_high(i)
+								 : h->max;
 	}
 	/* Unreachable: the buckets add up to count. */
 	assert(0 && "histogram buckets do not add up to its count");

@@ -11,7 +11,7 @@
 
 /* Sub-buckets per power of two (and the exact values below it). */
 #define ISIM_HIST_SUB_BITS 6
-#define ISIM_HIST_SUB (1u << ISIM_HIST_SUB_BITS)
+#define ISIM_HIST_SUB	   (1u << ISIM_HIST_SUB_BITS)
 /* Exact buckets 0..63, then 64 per power of two for msb 6..63. */
 #define ISIM_HIST_BUCKETS (ISIM_HIST_SUB + (64 - ISIM_HIST_SUB_BITS) * ISIM_HIST_SUB)
 

@@ -46,9 +46,8 @@ struct iova_script {
  * error returns -EINVAL with a "NAME:LINE: FIELD: problem" message in @errbuf; -ENOMEM when
  * out of memory. On failure nothing stays allocated.
  */
-int isim_iova_script_parse(struct iommusim_mem *mem, const char *text, size_t len,
-			   const char *name, struct iova_script *script, char *errbuf,
-			   size_t errlen);
+int isim_iova_script_parse(struct iommusim_mem *mem, const char *text, size_t len, const char *name,
+			   struct iova_script *script, char *errbuf, size_t errlen);
 void isim_iova_script_free(struct iova_script *script);
 
 #endif /* ISIM_WORKLOAD_IOVA_OPS_H */

@@ -30,22 +30,22 @@ struct op_syntax {
 
 /* The ops of a DMA stream first: a lookup tries them in this order. */
 static const struct op_syntax syntax[] = {
-	{ "fast", OP_FAST, 3, { "SIZE", "LIMIT_PFN", "FLUSH" }, false, 4 },
-	{ "ffree", OP_FFREE, 2, { "PFN", "SIZE" }, false, 5 },
-	{ "alloc", OP_ALLOC, 3, { "SIZE", "LIMIT_PFN", "ALIGNED" }, false, 5 },
-	{ "free", OP_FREE, 1, { "PFN" }, false, 4 },
-	{ "cpu", OP_CPU, 1, { "N" }, true, 3 },
-	{ "init", OP_INIT, 2, { "GRANULE", "START_PFN" }, true, 4 },
-	{ "ncpus", OP_NCPUS, 1, { "N" }, true, 5 },
-	{ "reserve", OP_RESERVE, 2, { "PFN_LO", "PFN_HI" }, false, 7 },
-	{ "drain", OP_DRAIN, 0, { NULL }, false, 5 },
-	{ "tick", OP_TICK, 0, { NULL }, false, 4 },
-	{ "dump", OP_DUMP, 0, { NULL }, false, 4 },
-	{ "find", OP_FIND, 1, { "PFN" }, false, 4 },
-	{ "cpudead", OP_CPUDEAD, 1, { "N" }, false, 7 },
-	{ "rcache", OP_RCACHE, 0, { NULL }, false, 6 },
-	{ "cached", OP_CACHED, 0, { NULL }, false, 6 },
-	{ "pending", OP_PENDING, 0, { NULL }, false, 7 },
+	{"fast", OP_FAST, 3, {"SIZE", "LIMIT_PFN", "FLUSH"}, false, 4},
+	{"ffree", OP_FFREE, 2, {"PFN", "SIZE"}, false, 5},
+	{"alloc", OP_ALLOC, 3, {"SIZE", "LIMIT_PFN", "ALIGNED"}, false, 5},
+	{"free", OP_FREE, 1, {"PFN"}, false, 4},
+	{"cpu", OP_CPU, 1, {"N"}, true, 3},
+	{"init", OP_INIT, 2, {"GRANULE", "START_PFN"}, true, 4},
+	{"ncpus", OP_NCPUS, 1, {"N"}, true, 5},
+	{"reserve", OP_RESERVE, 2, {"PFN_LO", "PFN_HI"}, false, 7},
+	{"drain", OP_DRAIN, 0, {NULL}, false, 5},
+	{"tick", OP_TICK, 0, {NULL}, false, 4},
+	{"dump", OP_DUMP, 0, {NULL}, false, 4},
+	{"find", OP_FIND, 1, {"PFN"}, false, 4},
+	{"cpudead", OP_CPUDEAD, 1, {"N"}, false, 7},
+	{"rcache", OP_RCACHE, 0, {NULL}, false, 6},
+	{"cached", OP_CACHED, 0, {NULL}, false, 6},
+	{"pending", OP_PENDING, 0, {NULL}, false, 7},
 };
 
 /* Op, at most 3 fields, and one more to show as extra. */
@@ -233,7 +233,7 @@ static int parse_line(const struct isim_script_lines *p, struct state *st,
 		script->ops = op;
 	}
 	op = &script->ops[script->nops];
-	*op = (struct iova_op){ .kind = syn->kind, .line = (uint32_t)p->line };
+	*op = (struct iova_op){.kind = syn->kind, .line = (uint32_t)p->line};
 	for (unsigned int i = 0; i < syn->nargs; i++) {
 		enum isim_script_number n =
 			isim_script_number(&rules, word[i + 1], wlen[i + 1], &op->arg[i]);
@@ -345,22 +345,20 @@ static int parse_fast_line(const struct isim_script_lines *p, struct state *st,
 		script->ops = op;
 	}
 	op = &script->ops[script->nops];
-	*op = (struct iova_op){ .kind = syn->kind,
-				.line = (uint32_t)p->line,
-				.arg = { arg[0], arg[1], arg[2] } };
+	*op = (struct iova_op){
+		.kind = syn->kind, .line = (uint32_t)p->line, .arg = {arg[0], arg[1], arg[2]}};
 	return finish_op(p, st, script, syn, op);
 }
 
-int isim_iova_script_parse(struct iommusim_mem *mem, const char *text, size_t len,
-			   const char *name, struct iova_script *script, char *errbuf,
-			   size_t errlen)
+int isim_iova_script_parse(struct iommusim_mem *mem, const char *text, size_t len, const char *name,
+			   struct iova_script *script, char *errbuf, size_t errlen)
 {
-	struct state st = { .cpus = { .online = DEFAULT_NCPUS }, .seen_init = false };
+	struct state st = {.cpus = {.online = DEFAULT_NCPUS}, .seen_init = false};
 	struct isim_script_lines lines;
 	int err = 0;
 
 	isim_script_lines_init(&lines, &rules, text, len, name, errbuf, errlen);
-	*script = (struct iova_script){ .mem = mem, .possible_cpus = DEFAULT_NCPUS };
+	*script = (struct iova_script){.mem = mem, .possible_cpus = DEFAULT_NCPUS};
 	/* Room for every op the text can hold up front, rather than growing by copies. */
 	script->cap = isim_script_ops_bound(text, len, MIN_OP_BYTES);
 	if (script->cap) {
@@ -373,7 +371,7 @@ int isim_iova_script_parse(struct iommusim_mem *mem, const char *text, size_t le
 	}
 	while (!err) {
 		const struct op_syntax *syn;
-		uint64_t arg[3] = { 0, 0, 0 };
+		uint64_t arg[3] = {0, 0, 0};
 
 		if (fast_line(&lines, &syn, arg))
 			err = parse_fast_line(&lines, &st, script, syn, arg);

@@ -256,7 +256,7 @@ static void free_script(void *script)
 int iommusim_iova_replay(FILE *in, const char *name, const struct iommusim_iova_replay_opts *opts,
 			 FILE *out, char *errbuf, size_t errlen)
 {
-	static const struct isim_script_format iova = { parse, run_script, free_script };
+	static const struct isim_script_format iova = {parse, run_script, free_script};
 	struct iova_script script;
 
 	return isim_script_replay(&iova, &script, opts ? opts->mem : NULL, in, name, opts, out,

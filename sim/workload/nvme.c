@@ -61,8 +61,7 @@ static void then(struct isim_nvme *n, struct slot *s, iommusim_event_fn *fn)
 		fn(n->e, s);
 		return;
 	}
-	err = iommusim_engine_schedule(n->e, iommusim_engine_cpu_now(n->e, cpu), cpu, fn, s,
-				       NULL);
+	err = iommusim_engine_schedule(n->e, iommusim_engine_cpu_now(n->e, cpu), cpu, fn, s, NULL);
 	if (err)
 		fail_run(n, err);
 }
@@ -70,9 +69,14 @@ static void then(struct isim_nvme *n, struct slot *s, iommusim_event_fn *fn)
 /* Submit the slot's next I/O on its job's CPU: fio's loop and the driver's queue_rq work. */
 static void submit(struct isim_nvme *n, struct slot *s)
 {
-	s->start = iommusim_engine_cpu_charge(n->e, s->job->cpu, n->submit_cycles) -
-		   n->submit_cycles;
+	s->start =
+		iommusim_engine_cpu_charge(n->e, s->job->cpu, n->submit_cycles) - n->submit_cycles;
 	s->offset = next_offset(n, s->job);
+	/* fio's rwmixread: the direction is drawn from the job's stream, after the offset */
+	if (n->mixed)
+		s->dir = iommusim_rng_below(&s->job->rng, 100) < n->rwmixread
+				 ? IOMMUSIM_DMA_FROM_DEVICE
+				 : IOMMUSIM_DMA_TO_DEVICE;
 	n->ctr.submitted++;
 	n->ctr.in_flight++;
 	then(n, s, map_event);
@@ -88,10 +92,12 @@ static void map_event(struct iommusim_engine *e, void *arg)
 	int err;
 
 	/* The call's own part is work the DMA API reports, charged by the CPU's work hook. */
-	if (s->sg) /* mirrors nvme_map_data(): a PRP list needs the whole scatterlist mapped */
-		err = iommusim_dma_map_sg(n->dev, cpu, s->sg, n->pages, n->dir, &count);
-	else /* mirrors nvme_setup_prp_simple(): one bio_vec within two pages */
-		err = iommusim_dma_map_page(n->dev, cpu, s->phys, n->bytes, n->dir, &s->dma);
+	if (s->sg) { /* mirrors nvme_map_data(): a PRP list needs the whole scatterlist mapped */
+		err = iommusim_dma_map_sg(n->dev, cpu, s->sg, n->pages, s->dir, &count);
+		s->nseg = err ? 0 : count;
+	} else { /* mirrors nvme_setup_prp_simple(): one bio_vec within two pages */
+		err = iommusim_dma_map_page(n->dev, cpu, s->phys, n->bytes, s->dir, &s->dma);
+	}
 	if (err) {
 		/*
 		 * A refusal of the host's memory (an IOVA node, a page table) is not the guest's
@@ -169,23 +175,55 @@ static void complete_event(struct iommusim_engine *e, void *arg)
 	then(n, s, unmap_event);
 }
 
+/* The IOVA pages [*first, *end) the slot's mapping covers (the hull of its segments). */
+static void mapped_pages(const struct isim_nvme *n, const struct slot *s, uint64_t *first,
+			 uint64_t *end)
+{
+	uint64_t lo = s->dma, hi = s->dma + n->bytes;
+
+	if (s->sg) {
+		lo = UINT64_MAX;
+		hi = 0;
+		for (unsigned int i = 0; i < s->nseg; i++) {
+			if (s->sg[i].dma_address < lo)
+				lo = s->sg[i].dma_address;
+			if (s->sg[i].dma_address + s->sg[i].dma_length > hi)
+				hi = s->sg[i].dma_address + s->sg[i].dma_length;
+		}
+	}
+	*first = lo / PAGE_SIZE;
+	*end = (hi + PAGE_SIZE - 1) / PAGE_SIZE;
+}
+
 /* The data unmapping; the I/O is done, and its slot goes on with the next one. */
 static void unmap_event(struct iommusim_engine *e, void *arg)
 {
 	struct slot *s = arg;
 	struct isim_nvme *n = s->job->n;
 	struct iommusim_cpu *cpu = s->job->cpu;
+	uint64_t lat;
 
+	if (n->exposure) {
+		uint64_t first, end;
+
+		mapped_pages(n, s, &first, &end);
+		isim_exposure_unmap_begin(n->exposure, first, end);
+	}
 	if (s->sg)
-		iommusim_dma_unmap_sg(n->dev, cpu, s->sg, n->pages, n->dir);
+		iommusim_dma_unmap_sg(n->dev, cpu, s->sg, n->pages, s->dir);
 	else
-		iommusim_dma_unmap_page(n->dev, cpu, s->dma, n->bytes, n->dir);
+		iommusim_dma_unmap_page(n->dev, cpu, s->dma, n->bytes, s->dir);
+	if (n->exposure)
+		isim_exposure_unmap_end(n->exposure, iommusim_engine_cpu_now(e, cpu));
 	s->mapped = false;
 	n->ctr.in_flight--;
 	n->ctr.completed++;
 	n->ctr.completed_bytes += n->bytes;
+	lat = iommusim_engine_cpu_now(e, cpu) - s->start;
 	if (n->measuring)
-		isim_hist_record(&n->lat, iommusim_engine_cpu_now(e, cpu) - s->start);
+		isim_hist_record(&n->lat, lat);
+	if (n->interval_on)
+		isim_hist_record(&n->interval_lat, lat);
 	if (n->stopping) {
 		stop_when_drained(n);
 		return;
@@ -234,6 +272,12 @@ void isim_nvme_counters(const struct isim_nvme *n, struct isim_nvme_counters *ou
 const struct isim_hist *isim_nvme_latency(const struct isim_nvme *n)
 {
 	return &n->lat;
+}
+
+struct isim_hist *isim_nvme_interval_latency(struct isim_nvme *n, bool on)
+{
+	n->interval_on = on;
+	return &n->interval_lat;
 }
 
 struct iommusim_server *isim_nvme_server(const struct isim_nvme *n)

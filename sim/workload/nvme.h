@@ -21,6 +21,7 @@
 #include <iommusim/mem.h>
 #include <iommusim/sim.h>
 
+#include "stats/exposure.h"
 #include "stats/hist.h"
 
 struct isim_nvme;
@@ -33,7 +34,7 @@ struct isim_nvme;
 
 /* Random stream numbers under the simulation's seed: the device's, then one per job. */
 #define ISIM_NVME_STREAM_DEVICE 0u
-#define ISIM_NVME_STREAM_JOB0 1u
+#define ISIM_NVME_STREAM_JOB0	1u
 
 /*
  * struct isim_nvme_setup - what the workload runs on.
@@ -48,6 +49,8 @@ struct isim_nvme;
  * @steps:      run each DMA call in an event of its own at the time the CPU reaches it, so
  *              that the firmware calls inside reach a shared server (QEMU's big lock) in time
  *              order; needed when the platform has one, wasted work otherwise.
+ * @exposure:   NULL, or the tracker told of every data unmap (its IOVA pages, when it begins
+ *              and returns) for the DMA exposure window; it must outlive the workload.
  * @errbuf:     NULL, or receives why isim_nvme_create() failed (@errlen bytes).
  */
 struct isim_nvme_setup {
@@ -59,6 +62,7 @@ struct isim_nvme_setup {
 	uint64_t phys_base;
 	uint64_t phys_limit;
 	bool steps;
+	struct isim_exposure *exposure;
 	char *errbuf;
 	size_t errlen;
 };
@@ -120,6 +124,13 @@ void isim_nvme_counters(const struct isim_nvme *n, struct isim_nvme_counters *ou
 
 /* The latencies recorded while measuring, in cycles. */
 const struct isim_hist *isim_nvme_latency(const struct isim_nvme *n);
+
+/*
+ * A second latency histogram for a time series: every completion from now on is recorded in
+ * it, measuring or not (@on), until it is turned off. Returns it, for the caller to read and
+ * empty at each interval's end.
+ */
+struct isim_hist *isim_nvme_interval_latency(struct isim_nvme *n, bool on);
 
 /* The device's server ("nvme"), for its utilisation. */
 struct iommusim_server *isim_nvme_server(const struct isim_nvme *n);

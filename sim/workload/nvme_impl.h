@@ -27,7 +27,9 @@ struct slot {
 	uint64_t dma;
 	uint64_t start; /* cycle the I/O's submission work began */
 	uint64_t offset;
-	bool mapped; /* its data buffer is mapped (between map and unmap) */
+	unsigned int nseg;	   /* segments dma_map_sg() made of the list */
+	enum iommusim_dma_dir dir; /* this I/O's: the workload's, or drawn per I/O when mixed */
+	bool mapped;		   /* its data buffer is mapped (between map and unmap) */
 };
 
 struct job {
@@ -55,6 +57,8 @@ struct isim_nvme {
 	bool sequential;
 	bool steps;
 	enum iommusim_dma_dir dir;
+	bool mixed; /* each I/O a read with probability rwmixread percent */
+	unsigned int rwmixread;
 
 	/* Costs in cycles, read once: the cost set stays unchanged while the workload lives. */
 	uint64_t submit_cycles; /* fio.loop_ns + nvme.submit_ns */
@@ -82,6 +86,10 @@ struct isim_nvme {
 	bool stopping;
 	int err;
 	struct isim_hist lat;
+	/* every completion's latency, for the interval a time series is in (see nvme.h) */
+	bool interval_on;
+	struct isim_hist interval_lat;
+	struct isim_exposure *exposure;
 };
 
 #endif /* ISIM_WORKLOAD_NVME_IMPL_H */

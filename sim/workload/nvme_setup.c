@@ -153,8 +153,11 @@ int isim_nvme_create(struct iommusim_mem *mem, const struct isim_nvme_setup *set
 	n->blocks = ISIM_NVME_NAMESPACE_BYTES / n->bytes;
 	n->sequential = cfg->sequential;
 	n->steps = setup->steps;
+	n->exposure = setup->exposure;
 	/* A read fills the buffer from the device; a write lets the device read it. */
 	n->dir = cfg->write ? IOMMUSIM_DMA_TO_DEVICE : IOMMUSIM_DMA_FROM_DEVICE;
+	n->mixed = cfg->mixed;
+	n->rwmixread = cfg->rwmixread;
 	n->nslots = (size_t)cfg->jobs * cfg->iodepth;
 	isim_hist_reset(&n->lat);
 
@@ -196,8 +199,10 @@ int isim_nvme_create(struct iommusim_mem *mem, const struct isim_nvme_setup *set
 		n->job[j].cpu = iommusim_engine_cpu(n->e, j);
 		iommusim_rng_seed(&n->job[j].rng, setup->seed, ISIM_NVME_STREAM_JOB0 + j);
 	}
-	for (size_t k = 0; k < n->nslots; k++)
+	for (size_t k = 0; k < n->nslots; k++) {
 		n->slot[k].job = &n->job[k / cfg->iodepth];
+		n->slot[k].dir = n->dir;
+	}
 	err = iommusim_engine_server_create(n->e, "nvme", &n->server);
 	if (!err)
 		err = layout(n, setup);

@@ -29,8 +29,7 @@ static size_t first_size(FILE *in)
 	return (size_t)(sb.st_size - at) + 1;
 }
 
-int isim_script_slurp(struct iommusim_mem *mem, FILE *in, char **text, size_t *len,
-		      size_t *size)
+int isim_script_slurp(struct iommusim_mem *mem, FILE *in, char **text, size_t *len, size_t *size)
 {
 	size_t cap = first_size(in), n = 0;
 	char *buf = isim_alloc(mem, cap, 0);

@@ -20,8 +20,7 @@
  * its size from the start; anything else grows the buffer as it comes. 0, -EIO on a read
  * error, -ENOMEM; on failure nothing stays allocated.
  */
-int isim_script_slurp(struct iommusim_mem *mem, FILE *in, char **text, size_t *len,
-		      size_t *size);
+int isim_script_slurp(struct iommusim_mem *mem, FILE *in, char **text, size_t *len, size_t *size);
 
 /*
  * Up to @max bytes of @s for an error message in @buf (@size bytes, at least 8), each byte

@@ -159,7 +159,8 @@ enum isim_script_number isim_script_number(const struct isim_script_rules *rules
 		if (d < 0)
 			return ISIM_NUMBER_MALFORMED;
 		/* keep reading: a bad digit further on makes it malformed, not too large */
-		if (__builtin_mul_overflow(v, base, &v) || __builtin_add_overflow(v, (uint64_t)d, &v))
+		if (__builtin_mul_overflow(v, base, &v) ||
+		    __builtin_add_overflow(v, (uint64_t)d, &v))
 			over = true;
 	}
 	if (over)

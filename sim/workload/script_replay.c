@@ -81,7 +81,7 @@ void *isim_script_grow(struct iommusim_mem *mem, void *ops, size_t nops, size_t 
 size_t isim_script_ops_bound(const char *text, size_t len, size_t min_op_bytes)
 {
 	typedef unsigned char bytes16 __attribute__((vector_size(16)));
-	const bytes16 newline = (bytes16){ 0 } + '\n';
+	const bytes16 newline = (bytes16){0} + '\n';
 	size_t lines = 0, by_size, i = 0;
 
 	if (!len)
@@ -92,7 +92,7 @@ size_t isim_script_ops_bound(const char *text, size_t len, size_t min_op_bytes)
 	 */
 	while (len - i >= 16) {
 		size_t blocks = (len - i) / 16 < 255 ? (len - i) / 16 : 255;
-		bytes16 count = { 0 };
+		bytes16 count = {0};
 
 		for (; blocks; blocks--, i += 16) {
 			bytes16 v;

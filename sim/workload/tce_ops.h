@@ -53,9 +53,8 @@ struct tce_script {
  * error returns -EINVAL with a "NAME:LINE: FIELD: problem" message in @errbuf; -ENOMEM when
  * out of memory. On failure nothing stays allocated.
  */
-int isim_tce_script_parse(struct iommusim_mem *mem, const char *text, size_t len,
-			  const char *name, struct tce_script *script, char *errbuf,
-			  size_t errlen);
+int isim_tce_script_parse(struct iommusim_mem *mem, const char *text, size_t len, const char *name,
+			  struct tce_script *script, char *errbuf, size_t errlen);
 void isim_tce_script_free(struct tce_script *script);
 
 #endif /* ISIM_WORKLOAD_TCE_OPS_H */

@@ -30,15 +30,18 @@ struct op_syntax {
 };
 
 static const struct op_syntax syntax[] = {
-	{ "table", TCE_OP_TABLE, 6, 7,
-	  { "OFFSET", "SIZE", "PAGE_SHIFT", "RES_START", "RES_END", "BLOCKSIZE", "BOUNDARY" } },
-	{ "alloc", TCE_OP_ALLOC, 4, 5, { "CPU", "NPAGES", "MASK", "ALIGN_ORDER", "HANDLE" } },
-	{ "free", TCE_OP_FREE, 2, 2, { "ENTRY", "NPAGES" } },
-	{ "handle", TCE_OP_HANDLE, 2, 2, { "HANDLE", "VALUE" } },
-	{ "inuse", TCE_OP_INUSE, 0, 0, { NULL } },
-	{ "weight", TCE_OP_WEIGHT, 0, 0, { NULL } },
-	{ "pools", TCE_OP_POOLS, 0, 0, { NULL } },
-	{ "reserved", TCE_OP_RESERVED, 0, 0, { NULL } },
+	{"table",
+	 TCE_OP_TABLE,
+	 6,
+	 7,
+	 {"OFFSET", "SIZE", "PAGE_SHIFT", "RES_START", "RES_END", "BLOCKSIZE", "BOUNDARY"}},
+	{"alloc", TCE_OP_ALLOC, 4, 5, {"CPU", "NPAGES", "MASK", "ALIGN_ORDER", "HANDLE"}},
+	{"free", TCE_OP_FREE, 2, 2, {"ENTRY", "NPAGES"}},
+	{"handle", TCE_OP_HANDLE, 2, 2, {"HANDLE", "VALUE"}},
+	{"inuse", TCE_OP_INUSE, 0, 0, {NULL}},
+	{"weight", TCE_OP_WEIGHT, 0, 0, {NULL}},
+	{"pools", TCE_OP_POOLS, 0, 0, {NULL}},
+	{"reserved", TCE_OP_RESERVED, 0, 0, {NULL}},
 };
 
 /* What the ops after a `table` need to know of it to be checked. */
@@ -111,8 +114,10 @@ static int check_table(const struct isim_script_lines *p, const uint64_t *a, str
 			"(0x%llx >> %llu) + 1 = 0x%llx entries is not a power of two",
 			(unsigned long long)a[6], (unsigned long long)shift,
 			(unsigned long long)boundary);
-	*t = (struct table_state){ .seen = true, .offset = a[0], .page_shift = (unsigned int)shift,
-				   .boundary = boundary };
+	*t = (struct table_state){.seen = true,
+				  .offset = a[0],
+				  .page_shift = (unsigned int)shift,
+				  .boundary = boundary};
 	return 0;
 }
 
@@ -205,7 +210,7 @@ static int parse_line(const struct isim_script_lines *p, struct table_state *t,
 		return -ENOMEM;
 	script->ops = op;
 	op = &script->ops[script->nops];
-	*op = (struct tce_op){ .kind = syn->kind, .line = (uint32_t)p->line };
+	*op = (struct tce_op){.kind = syn->kind, .line = (uint32_t)p->line};
 	if (syn->kind == TCE_OP_TABLE)
 		op->arg[6] = TCE_DEFAULT_BOUNDARY;
 	if (syn->kind == TCE_OP_ALLOC)
@@ -231,16 +236,15 @@ static int parse_line(const struct isim_script_lines *p, struct table_state *t,
 	return 0;
 }
 
-int isim_tce_script_parse(struct iommusim_mem *mem, const char *text, size_t len,
-			  const char *name, struct tce_script *script, char *errbuf,
-			  size_t errlen)
+int isim_tce_script_parse(struct iommusim_mem *mem, const char *text, size_t len, const char *name,
+			  struct tce_script *script, char *errbuf, size_t errlen)
 {
-	struct table_state table = { .seen = false };
+	struct table_state table = {.seen = false};
 	struct isim_script_lines lines;
 	int err = 0;
 
 	isim_script_lines_init(&lines, &rules, text, len, name, errbuf, errlen);
-	*script = (struct tce_script){ .mem = mem };
+	*script = (struct tce_script){.mem = mem};
 	while (!err && isim_script_next_line(&lines, MAX_WORDS))
 		err = parse_line(&lines, &table, script);
 	if (err)

@@ -163,7 +163,7 @@ static int run_script(struct iommusim_mem *mem, const void *script, const void *
 {
 	const struct tce_script *s = script;
 	/* `free` reports its work on CPU 0, which may not be named by any `alloc` */
-	struct runner r = { .mem = mem, .ncpus = s->ncpus ? s->ncpus : 1 };
+	struct runner r = {.mem = mem, .ncpus = s->ncpus ? s->ncpus : 1};
 	uint64_t failed = iommusim_mem_failed_allocs(mem);
 	int err = -ENOMEM;
 
@@ -207,7 +207,7 @@ static void free_script(void *script)
 int iommusim_tce_replay(FILE *in, const char *name, const struct iommusim_tce_replay_opts *opts,
 			FILE *out, char *errbuf, size_t errlen)
 {
-	static const struct isim_script_format tce = { parse, run_script, free_script };
+	static const struct isim_script_format tce = {parse, run_script, free_script};
 	struct tce_script script;
 
 	return isim_script_replay(&tce, &script, opts ? opts->mem : NULL, in, name, NULL, out,

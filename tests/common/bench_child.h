@@ -149,12 +149,12 @@ static inline void expect_dir_empty(const struct dir *d)
 static inline pid_t bench_start_in(const char *const *args, const char *in, int out_fd,
 				   const char *out, const char *err, int ignore)
 {
-	static const int sigs[] = { SIGHUP, SIGINT, SIGTERM, SIGPIPE };
+	static const int sigs[] = {SIGHUP, SIGINT, SIGTERM, SIGPIPE};
 	const char *bench = env_required("IOMMUSIM_BENCH");
 	char *argv[48];
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
-	struct sigaction ign = { .sa_handler = SIG_IGN }, old;
+	struct sigaction ign = {.sa_handler = SIG_IGN}, old;
 	sigset_t dfl, none;
 	pid_t pid;
 	int n = 0;
@@ -173,13 +173,14 @@ static inline pid_t bench_start_in(const char *const *args, const char *in, int 
 	if (out_fd >= 0)
 		assert_int_equal(posix_spawn_file_actions_adddup2(&fa, out_fd, 1), 0);
 	else if (out)
-		assert_int_equal(posix_spawn_file_actions_addopen(&fa, 1, out,
-								  O_WRONLY | O_CREAT | O_TRUNC,
-								  0600), 0);
+		assert_int_equal(posix_spawn_file_actions_addopen(
+					 &fa, 1, out, O_WRONLY | O_CREAT | O_TRUNC, 0600),
+				 0);
 	else
 		assert_int_equal(posix_spawn_file_actions_addclose(&fa, 1), 0);
-	assert_int_equal(posix_spawn_file_actions_addopen(&fa, 2, err,
-							  O_WRONLY | O_CREAT | O_TRUNC, 0600), 0);
+	assert_int_equal(
+		posix_spawn_file_actions_addopen(&fa, 2, err, O_WRONLY | O_CREAT | O_TRUNC, 0600),
+		0);
 	sigemptyset(&dfl);
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		if (sigs[i] != ignore)
@@ -188,8 +189,8 @@ static inline pid_t bench_start_in(const char *const *args, const char *in, int 
 	assert_int_equal(posix_spawnattr_init(&attr), 0);
 	assert_int_equal(posix_spawnattr_setsigdefault(&attr, &dfl), 0);
 	assert_int_equal(posix_spawnattr_setsigmask(&attr, &none), 0);
-	assert_int_equal(posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF |
-						  POSIX_SPAWN_SETSIGMASK), 0);
+	assert_int_equal(
+		posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK), 0);
 	/* An ignored signal stays ignored across exec: that is how nohup works. */
 	if (ignore)
 		assert_int_equal(sigaction(ignore, &ign, &old), 0);
@@ -215,7 +216,7 @@ static inline pid_t bench_start(const char *const *args, int out_fd, const char 
  */
 static inline int bench_wait(pid_t pid, double seconds)
 {
-	struct timespec nap = { 0, 5000000 };
+	struct timespec nap = {0, 5000000};
 	int st;
 
 	for (double waited = 0; waited < seconds; waited += 0.005) {

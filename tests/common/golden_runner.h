@@ -212,7 +212,7 @@ static inline int golden_check_required(const struct golden_suite *suite,
 static inline int golden_main(const struct golden_suite *suite)
 {
 	const char *builtin = getenv(suite->builtin_env);
-	struct golden_stems st = { 0 };
+	struct golden_stems st = {0};
 	struct golden_case *cases;
 	struct CMUnitTest *tests;
 	int failed;
@@ -232,7 +232,7 @@ static inline int golden_main(const struct golden_suite *suite)
 	assert_non_null(tests);
 	assert_non_null(cases);
 	for (size_t i = 0; i < st.n; i++) {
-		cases[i] = (struct golden_case){ .suite = suite, .stem = st.v[i] };
+		cases[i] = (struct golden_case){.suite = suite, .stem = st.v[i]};
 		/* the whole stem, so the same name in two folders stays two tests */
 		tests[i].name = st.v[i];
 		tests[i].test_func = golden_replay_matches;
@@ -260,10 +260,10 @@ static inline int golden_replay_tce(FILE *in, const char *name, FILE *out, char 
 }
 
 /* The files each allocator is known to be checked against; a missing one fails the suite. */
-static const char *const golden_iova_required[] = { "quirks", "random-32bit", "random-64bit",
-						     "nvme-rbtree" };
-static const char *const golden_tce_required[] = { "basic-small", "default-2g-pools",
-						    "mask-limit", "reserved-mmio32" };
+static const char *const golden_iova_required[] = {"quirks", "random-32bit", "random-64bit",
+						   "nvme-rbtree"};
+static const char *const golden_tce_required[] = {"basic-small", "default-2g-pools", "mask-limit",
+						  "reserved-mmio32"};
 
 enum { GOLDEN_IOVA, GOLDEN_TCE };
 
@@ -275,12 +275,12 @@ enum { GOLDEN_IOVA, GOLDEN_TCE };
  * folders of the same format (colon-separated).
  */
 static const struct golden_suite golden_suites[] = {
-	[GOLDEN_IOVA] = { "golden_iova", golden_replay_iova, "IOMMUSIM_GOLDEN_BUILTIN",
-			  "IOMMUSIM_GOLDEN_DIR", golden_iova_required,
-			  sizeof(golden_iova_required) / sizeof(golden_iova_required[0]) },
-	[GOLDEN_TCE] = { "golden_tce", golden_replay_tce, "IOMMUSIM_GOLDEN_TCE_BUILTIN",
-			 "IOMMUSIM_GOLDEN_TCE_DIR", golden_tce_required,
-			 sizeof(golden_tce_required) / sizeof(golden_tce_required[0]) },
+	[GOLDEN_IOVA] = {"golden_iova", golden_replay_iova, "IOMMUSIM_GOLDEN_BUILTIN",
+			 "IOMMUSIM_GOLDEN_DIR", golden_iova_required,
+			 sizeof(golden_iova_required) / sizeof(golden_iova_required[0])},
+	[GOLDEN_TCE] = {"golden_tce", golden_replay_tce, "IOMMUSIM_GOLDEN_TCE_BUILTIN",
+			"IOMMUSIM_GOLDEN_TCE_DIR", golden_tce_required,
+			sizeof(golden_tce_required) / sizeof(golden_tce_required[0])},
 };
 
 #endif /* TESTS_COMMON_GOLDEN_RUNNER_H */

@@ -29,9 +29,9 @@ struct ppc_fx {
 	struct iommusim_mem *mem;
 	struct iommusim_cpu *cpu;
 	struct isim_ppc_fw *fw;
-	struct isim_pseries_pe *pe;	/* ppc_fx_pe_device() */
-	struct iommusim_device *dev;	/* ppc_fx_pe_device() */
-	struct isim_ppc_table *tbl;	/* a table the test made itself; put at teardown */
+	struct isim_pseries_pe *pe;  /* ppc_fx_pe_device() */
+	struct iommusim_device *dev; /* ppc_fx_pe_device() */
+	struct isim_ppc_table *tbl;  /* a table the test made itself; put at teardown */
 	uint64_t default_size;
 };
 

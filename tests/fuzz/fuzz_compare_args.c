@@ -34,7 +34,7 @@
 #define MAX_ARGS 72
 
 /* The long options that name a report file, in full. */
-static const char *const file_options[] = { "csv", "json" };
+static const char *const file_options[] = {"csv", "json"};
 
 /*
  * Whether @arg is an option naming a report file as getopt_long reads it: "--csv",
@@ -134,8 +134,8 @@ static void parse(int argc, char *const *argv, struct parse *p)
 	char **args = calloc((size_t)argc + 1, sizeof(*args));
 	FILE *real_out = stdout, *real_err = stderr, *out, *err;
 
-	*p = (struct parse){ .csv = { .cmd = "compare", .opt = "--csv" },
-			     .json = { .cmd = "compare", .opt = "--json" } };
+	*p = (struct parse){.csv = {.cmd = "compare", .opt = "--csv"},
+			    .json = {.cmd = "compare", .opt = "--json"}};
 	p->o.sets = calloc((size_t)argc + 1, sizeof(*p->o.sets));
 	FUZZ_CHECK(args && p->o.sets);
 	memcpy(args, argv, (size_t)argc * sizeof(*args));
@@ -149,7 +149,7 @@ static void parse(int argc, char *const *argv, struct parse *p)
 	optind = 0;
 	stdout = out;
 	stderr = err;
-	p->ret = compare_parse(argc, args, &p->o, &p->csv, &p->json);
+	p->ret = compare_parse(argc, args, &p->o, &p->csv, &p->json, NULL);
 	stdout = real_out;
 	stderr = real_err;
 

@@ -155,8 +155,7 @@ static void check_gone(struct ctx *c, const struct mapping *m)
 static enum iommusim_dma_dir pick_dir(struct ctx *c)
 {
 	static const enum iommusim_dma_dir dirs[] = {
-		IOMMUSIM_DMA_BIDIRECTIONAL, IOMMUSIM_DMA_TO_DEVICE, IOMMUSIM_DMA_FROM_DEVICE
-	};
+		IOMMUSIM_DMA_BIDIRECTIONAL, IOMMUSIM_DMA_TO_DEVICE, IOMMUSIM_DMA_FROM_DEVICE};
 
 	return dirs[next8(c) % 3];
 }
@@ -253,8 +252,8 @@ static void do_unmap(struct ctx *c, unsigned int i)
 
 static void push_answer(struct ctx *c)
 {
-	static const uint8_t status[] = { 0, IOMMUSIM_FW_STATUS_RESOURCES,
-					  IOMMUSIM_FW_STATUS_RESOURCES_ALT, 8 };
+	static const uint8_t status[] = {0, IOMMUSIM_FW_STATUS_RESOURCES,
+					 IOMMUSIM_FW_STATUS_RESOURCES_ALT, 8};
 	unsigned int b = next8(c);
 
 	if (iommusim_firmware_script_pending(c->rig.fw) < 32)

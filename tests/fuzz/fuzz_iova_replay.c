@@ -34,7 +34,7 @@ static int replay(FILE *in, struct iommusim_mem *mem, const void *arg, FILE *out
 	return iommusim_iova_replay(in, "fuzz.ops", &opts, out, msg, msglen);
 }
 
-static const struct fuzz_replay iova = { .mem_create = mem_create, .replay = replay };
+static const struct fuzz_replay iova = {.mem_create = mem_create, .replay = replay};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -28,7 +28,7 @@
 
 static int mem_create(struct iommusim_mem **mem)
 {
-	static struct failing_inject small = { .budget = -1, .max_size = MAX_ALLOC };
+	static struct failing_inject small = {.budget = -1, .max_size = MAX_ALLOC};
 
 	return iommusim_mem_create_custom(&failing_inject_ops, &small, mem);
 }
@@ -36,7 +36,7 @@ static int mem_create(struct iommusim_mem **mem)
 static int replay(FILE *in, struct iommusim_mem *mem, const void *arg, FILE *out, char *msg,
 		  size_t msglen)
 {
-	struct iommusim_tce_replay_opts opts = { .mem = mem };
+	struct iommusim_tce_replay_opts opts = {.mem = mem};
 
 	(void)arg;
 	return iommusim_tce_replay(in, "fuzz.ops", &opts, out, msg, msglen);

@@ -34,8 +34,8 @@ static char *data_path(const char *file)
 /* Exactly one line on standard error, newline-terminated. */
 static void expect_one_line(const struct run *r)
 {
-	if (r->errlen == 0 || r->err[r->errlen - 1] != '\n' || strchr(r->err, '\n') !=
-	    r->err + r->errlen - 1)
+	if (r->errlen == 0 || r->err[r->errlen - 1] != '\n' ||
+	    strchr(r->err, '\n') != r->err + r->errlen - 1)
 		fail_msg("standard error is not exactly one line: '%s'", r->err);
 }
 
@@ -77,7 +77,7 @@ static const char good_expected[] =
 static void test_bench_cli_replay_file_prints_answers(void **state)
 {
 	char *good = data_path("cli_good.ops");
-	const char *args[] = { "iova-replay", good, NULL };
+	const char *args[] = {"iova-replay", good, NULL};
 	struct run r;
 
 	(void)state;
@@ -94,8 +94,8 @@ static void test_bench_cli_replay_file_prints_answers(void **state)
 static void test_bench_cli_replay_stdin_prints_same_bytes(void **state)
 {
 	char *good = data_path("cli_good.ops");
-	const char *no_file[] = { "iova-replay", NULL };
-	const char *dash[] = { "iova-replay", "-", NULL };
+	const char *no_file[] = {"iova-replay", NULL};
+	const char *dash[] = {"iova-replay", "-", NULL};
 	struct run r;
 
 	(void)state;
@@ -115,8 +115,8 @@ static void test_bench_cli_replay_stdin_prints_same_bytes(void **state)
 static void test_bench_cli_replay_error_names_file_line_field(void **state)
 {
 	char *bad = data_path("cli_bad.ops");
-	const char *args[] = { "iova-replay", bad, NULL };
-	const char *no_file[] = { "iova-replay", NULL };
+	const char *args[] = {"iova-replay", bad, NULL};
+	const char *no_file[] = {"iova-replay", NULL};
 	struct run r;
 
 	(void)state;
@@ -140,7 +140,7 @@ static void test_bench_cli_replay_error_names_file_line_field(void **state)
 static void test_bench_cli_replay_missing_file_named(void **state)
 {
 	char *missing = data_path("no-such-script.ops");
-	const char *args[] = { "iova-replay", missing, NULL };
+	const char *args[] = {"iova-replay", missing, NULL};
 	struct run r;
 
 	(void)state;
@@ -155,7 +155,7 @@ static void test_bench_cli_replay_missing_file_named(void **state)
 static void test_bench_cli_replay_directory_and_empty_file(void **state)
 {
 	char dir[] = "/tmp/iommusim-replay-XXXXXX", empty[64];
-	const char *args[] = { "iova-replay", dir, NULL };
+	const char *args[] = {"iova-replay", dir, NULL};
 	struct run r;
 	FILE *f;
 
@@ -183,11 +183,11 @@ static void test_bench_cli_replay_directory_and_empty_file(void **state)
 static void test_bench_cli_replay_bad_options_rejected(void **state)
 {
 	char *good = data_path("cli_good.ops");
-	const char *unknown[] = { "iova-replay", "--frobnicate", good, NULL };
-	const char *short_opt[] = { "iova-replay", "-x", good, NULL };
-	const char *no_arg[] = { "iova-replay", good, "--depot", NULL };
-	const char *bogus[] = { "iova-replay", "--depot=bogus", good, NULL };
-	const char *two[] = { "iova-replay", good, good, NULL };
+	const char *unknown[] = {"iova-replay", "--frobnicate", good, NULL};
+	const char *short_opt[] = {"iova-replay", "-x", good, NULL};
+	const char *no_arg[] = {"iova-replay", good, "--depot", NULL};
+	const char *bogus[] = {"iova-replay", "--depot=bogus", good, NULL};
+	const char *two[] = {"iova-replay", good, good, NULL};
 	struct run r;
 
 	(void)state;
@@ -244,9 +244,9 @@ static char *depot_expected(bool list)
 static void test_bench_cli_replay_depot_option(void **state)
 {
 	char *script = data_path("cli_depot.ops");
-	const char *dflt[] = { "iova-replay", script, NULL };
-	const char *list[] = { "iova-replay", "--depot=list", script, NULL };
-	const char *array[] = { "iova-replay", "--depot=array", script, NULL };
+	const char *dflt[] = {"iova-replay", script, NULL};
+	const char *list[] = {"iova-replay", "--depot=list", script, NULL};
+	const char *array[] = {"iova-replay", "--depot=array", script, NULL};
 	char *exp_list = depot_expected(true), *exp_array = depot_expected(false);
 	struct run r;
 
@@ -280,8 +280,8 @@ static void test_bench_cli_replay_depot_option(void **state)
 static void test_bench_cli_dma_bench_percentiles(void **state)
 {
 	char dir[] = "/tmp/iommusim-dma-XXXXXX", csv[64];
-	const char *args[] = { "dma-bench", "--seconds", "0.05", "--policy", "strict,legacy",
-			       "--csv", csv, NULL };
+	const char *args[] = {"dma-bench",     "--seconds", "0.05", "--policy",
+			      "strict,legacy", "--csv",	    csv,    NULL};
 	char *text, *line, *save = NULL;
 	size_t len, rows = 0;
 	struct run r;
@@ -302,10 +302,11 @@ static void test_bench_cli_dma_bench_percentiles(void **state)
 		double v[15];
 		char policy[16];
 
-		assert_int_equal(sscanf(line, "%15[^,],%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf,"
-					      "%lf,%lf",
-					policy, &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7], &v[8],
-					&v[9], &v[10], &v[11], &v[12], &v[13], &v[14]),
+		assert_int_equal(sscanf(line,
+					"%15[^,],%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf,"
+					"%lf,%lf",
+					policy, &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7],
+					&v[8], &v[9], &v[10], &v[11], &v[12], &v[13], &v[14]),
 				 15);
 		for (int k = 0; k < 2; k++) {
 			const double *l = &v[3 + 5 * k]; /* mean, p50, p90, p99, max */
@@ -341,9 +342,9 @@ static size_t count_ops(const char *text)
 static void test_bench_cli_iova_bench_writes_script(void **state)
 {
 	char script[4400], again[4400];
-	const char *args[] = { "iova-bench", "--quick", "--runs", "1", "--script-ops", "1234",
-			       "--write-script", script, NULL };
-	const char *replay[] = { "iova-replay", script, NULL };
+	const char *args[] = {"iova-bench", "--quick",	      "--runs", "1", "--script-ops",
+			      "1234",	    "--write-script", script,	NULL};
+	const char *replay[] = {"iova-replay", script, NULL};
 	char *text, *text2;
 	size_t len, len2;
 	struct dir d;
@@ -388,10 +389,10 @@ static void test_bench_cli_iova_bench_writes_script(void **state)
 static void test_bench_cli_iova_bench_script_refused(void **state)
 {
 	char missing[4400], want[9000];
-	const char *to_dir[] = { "iova-bench", "--write-script", NULL, NULL };
-	const char *same[] = { "iova-bench", "--json", "-", "--write-script", "-", NULL };
-	const char *few[] = { "iova-bench", "--script-ops", "2", NULL };
-	const char *many[] = { "iova-bench", "--script-ops", "10000001", NULL };
+	const char *to_dir[] = {"iova-bench", "--write-script", NULL, NULL};
+	const char *same[] = {"iova-bench", "--json", "-", "--write-script", "-", NULL};
+	const char *few[] = {"iova-bench", "--script-ops", "2", NULL};
+	const char *many[] = {"iova-bench", "--script-ops", "10000001", NULL};
 	struct dir d;
 	struct run r;
 
@@ -438,10 +439,10 @@ static void test_bench_cli_iova_bench_script_refused(void **state)
 
 static void test_bench_cli_dispatch_and_help(void **state)
 {
-	const char *none[] = { NULL };
-	const char *unknown[] = { "no-such-command", NULL };
-	const char *help[] = { "--help", NULL };
-	const char *replay_help[] = { "iova-replay", "--help", NULL };
+	const char *none[] = {NULL};
+	const char *unknown[] = {"no-such-command", NULL};
+	const char *help[] = {"--help", NULL};
+	const char *replay_help[] = {"iova-replay", "--help", NULL};
 	struct run r;
 
 	(void)state;

@@ -23,16 +23,72 @@
 #include "bench_child.h"
 
 /* The columns docs/compare.md documents, in order; JSON rows use the same keys. */
+/* Room for the --set keys' columns after the documented ones. */
+#define MAX_SET_COLS 8
 static const char *const columns[] = {
-	"scenario", "platform", "policy", "workload", "cpus", "fq_size", "fq_timeout_ms", "seed",
-	"sim_seconds", "ios_submitted", "ios_completed", "iops", "mbps", "lat_mean_us",
-	"lat_p50_us", "lat_p99_us", "lat_max_us", "rpcit_map", "rpcit_unmap", "rpcit_global",
-	"rpcit_map_per_s", "rpcit_unmap_per_s", "rpcit_global_per_s",
-	"fq_flushes", "legacy_wraps", "budget_exhausted", "map_failures", "io_errors",
-	"server_util", "server_wait_us", "cpu_util", "device_util", "ratio_to_legacy",
-	"second_passes", "host_maps", "host_unmaps", "shadow_pages_max", "repeats", "iops_mean",
-	"iops_ci95_lo", "iops_ci95_hi", "ratio_mean", "ratio_ci95_lo", "ratio_ci95_hi", "draws",
-	"iops_p5", "iops_p50", "iops_p95", "ratio_p5", "ratio_p50", "ratio_p95", "rank_flips",
+	"scenario",
+	"platform",
+	"policy",
+	"workload",
+	"cpus",
+	"fq_size",
+	"fq_timeout_ms",
+	"seed",
+	"sim_seconds",
+	"ios_submitted",
+	"ios_completed",
+	"iops",
+	"mbps",
+	"lat_mean_us",
+	"lat_p50_us",
+	"lat_p99_us",
+	"lat_max_us",
+	"rpcit_map",
+	"rpcit_unmap",
+	"rpcit_global",
+	"rpcit_map_per_s",
+	"rpcit_unmap_per_s",
+	"rpcit_global_per_s",
+	"fq_flushes",
+	"legacy_wraps",
+	"budget_exhausted",
+	"map_failures",
+	"io_errors",
+	"server_util",
+	"server_wait_us",
+	"cpu_util",
+	"device_util",
+	"ratio_to_legacy",
+	"second_passes",
+	"host_maps",
+	"host_unmaps",
+	"shadow_pages_max",
+	"repeats",
+	"iops_mean",
+	"iops_ci95_lo",
+	"iops_ci95_hi",
+	"ratio_mean",
+	"ratio_ci95_lo",
+	"ratio_ci95_hi",
+	"draws",
+	"iops_p5",
+	"iops_p50",
+	"iops_p95",
+	"ratio_p5",
+	"ratio_p50",
+	"ratio_p95",
+	"rank_flips",
+	"exposure_mean_us",
+	"exposure_p99_us",
+	"exposure_max_us",
+	"exposed_byte_s_per_s",
+	/* the workload options; each --set key follows as a column of its own */
+	"bs",
+	"iodepth",
+	"numjobs",
+	"rw",
+	"rwmixread",
+	"mem",
 };
 #define NCOLS (sizeof(columns) / sizeof(columns[0]))
 
@@ -43,7 +99,7 @@ static const char *const columns[] = {
 struct csv {
 	char *text;
 	size_t nlines;
-	char *cell[64][NCOLS + 1];
+	char *cell[64][NCOLS + MAX_SET_COLS];
 	size_t ncells[64];
 };
 
@@ -62,7 +118,7 @@ static void csv_parse(char *text, struct csv *c)
 		for (;;) {
 			char *comma = strchr(p, ',');
 
-			assert_true(c->ncells[c->nlines] <= NCOLS);
+			assert_true(c->ncells[c->nlines] < NCOLS + MAX_SET_COLS);
 			c->cell[c->nlines][c->ncells[c->nlines]++] = p;
 			if (!comma)
 				break;
@@ -102,8 +158,8 @@ static unsigned long long cell_u64(const struct csv *c, size_t row, const char *
 static void test_bench_compare_same_seed_same_bytes(void **state)
 {
 	struct dir d;
-	const char *args[] = { "compare", "--seconds", "0.02", "--warmup", "0.01", "--csv", NULL,
-			       "--json", NULL, NULL, NULL, NULL };
+	const char *args[] = {"compare", "--seconds", "0.02", "--warmup", "0.01", "--csv",
+			      NULL,	 "--json",    NULL,   NULL,	  NULL,	  NULL};
 	char *csv1, *json1, *csv2, *json2;
 	size_t n1, m1, n2, m2;
 	struct run r1, r2, r3;
@@ -199,12 +255,14 @@ static void expect_row_keys(const char *row)
 static void test_bench_compare_columns_as_documented(void **state)
 {
 	struct dir d;
-	const char *args[] = { "compare", "--platform", "kvm,lpar", "--policy", "strict,fq-single",
-			       "--seconds", "0.02", "--warmup", "0.01", "--csv", NULL, "--json",
-			       NULL, NULL };
+	const char *args[] = {"compare",   "--platform", "kvm,lpar", "--policy", "strict,fq-single",
+			      "--seconds", "0.02",	 "--warmup", "0.01",	 "--csv",
+			      NULL,	   "--json",	 NULL,	     NULL};
 	char header[1024] = "", *json, *p;
-	const char *order[4][2] = { { "kvm-qemu7.1", "strict" }, { "kvm-qemu7.1", "fq-single" },
-				    { "lpar", "strict" }, { "lpar", "fq-single" } };
+	const char *order[4][2] = {{"kvm-qemu7.1", "strict"},
+				   {"kvm-qemu7.1", "fq-single"},
+				   {"lpar", "strict"},
+				   {"lpar", "fq-single"}};
 	size_t len, rows = 0;
 	struct run r;
 	struct csv c;
@@ -268,8 +326,9 @@ static void test_bench_compare_columns_as_documented(void **state)
 static void test_bench_compare_ratio_to_legacy(void **state)
 {
 	struct dir d;
-	const char *args[] = { "compare", "--platform", "lpar", "--policy", "legacy,strict",
-			       "--seconds", "0.02", "--warmup", "0.01", "--csv", NULL, NULL };
+	const char *args[] = {"compare",       "--platform", "lpar", "--policy",
+			      "legacy,strict", "--seconds",  "0.02", "--warmup",
+			      "0.01",	       "--csv",	     NULL,   NULL};
 	struct run r;
 	struct csv c;
 	double legacy, strict;
@@ -303,39 +362,41 @@ struct bad_case {
 static void test_bench_compare_bad_input_one_line(void **state)
 {
 	static const struct bad_case cases[] = {
-		{ "--scenario", "nope", "compare: --scenario: unknown scenario 'nope' (default, " },
-		{ "--platform", "kvm,ppc", "compare: --platform: unknown platform 'ppc' (lpar, " },
-		{ "--platform", "kvm,lpar,kvm", "compare: --platform: 'kvm' given twice" },
-		{ "--platform", "kvm,", "compare: --platform: empty name" },
-		{ "--policy", "strict,lazy", "compare: --policy: unknown policy 'lazy' (strict, " },
-		{ "--policy", "legacy,legacy", "compare: --policy: 'legacy' given twice" },
-		{ "--set", "qemu.walk=1", "compare: --set: unknown parameter 'qemu.walk'" },
-		{ "--set", "dma.fq_size=1000", "compare: --set: dma.fq_size: 1000 is not a power" },
-		{ "--set", "s390.enomem=maybe", "compare: --set: s390.enomem: 'maybe' is not one" },
-		{ "--seconds", "abc", "compare: --seconds: not a number of seconds" },
-		{ "--seconds", "0", "compare: --seconds: must be more than 0" },
-		{ "--seconds", "-1", "compare: --seconds: not a number of seconds" },
-		{ "--seconds", "0.0000000001", "compare: --seconds: not a number of seconds" },
-		{ "--seconds", "3601", "compare: --seconds: not a number of seconds" },
-		{ "--warmup", "1e3", "compare: --warmup: not a number of seconds" },
-		{ "--seed", "-1", "compare: --seed: not an unsigned 64-bit integer" },
-		{ "--seed", "18446744073709551616", "compare: --seed: not an unsigned 64-bit" },
-		{ "--csv", "/nonexistent-dir/x.csv", "compare: --csv: cannot write '/nonexistent-dir/x.csv'" },
+		{"--scenario", "nope", "compare: --scenario: unknown scenario 'nope' (default, "},
+		{"--platform", "kvm,ppc", "compare: --platform: unknown platform 'ppc' (lpar, "},
+		{"--platform", "kvm,lpar,kvm", "compare: --platform: 'kvm' given twice"},
+		{"--platform", "kvm,", "compare: --platform: empty name"},
+		{"--policy", "strict,lazy", "compare: --policy: unknown policy 'lazy' (strict, "},
+		{"--policy", "legacy,legacy", "compare: --policy: 'legacy' given twice"},
+		{"--set", "qemu.walk=1", "compare: --set: unknown parameter 'qemu.walk'"},
+		{"--set", "dma.fq_size=1000", "compare: --set: dma.fq_size: 1000 is not a power"},
+		{"--set", "s390.enomem=maybe", "compare: --set: s390.enomem: 'maybe' is not one"},
+		{"--seconds", "abc", "compare: --seconds: not a number of seconds"},
+		{"--seconds", "0", "compare: --seconds: must be more than 0"},
+		{"--seconds", "-1", "compare: --seconds: not a number of seconds"},
+		{"--seconds", "0.0000000001", "compare: --seconds: not a number of seconds"},
+		{"--seconds", "3601", "compare: --seconds: not a number of seconds"},
+		{"--warmup", "1e3", "compare: --warmup: not a number of seconds"},
+		{"--seed", "-1", "compare: --seed: not an unsigned 64-bit integer"},
+		{"--seed", "18446744073709551616", "compare: --seed: not an unsigned 64-bit"},
+		{"--csv", "/nonexistent-dir/x.csv",
+		 "compare: --csv: cannot write '/nonexistent-dir/x.csv'"},
 		/* a value that holds a newline stays on the message's one line */
-		{ "--scenario", "a\nb", "compare: --scenario: unknown scenario 'a\\x0ab' (" },
-		{ "--seconds", "1\n2", "compare: --seconds: not a number of seconds in (0, 3600]: "
-					"'1\\x0a2'" },
-		{ "--platform", "kvm,\x1b[2J", "compare: --platform: unknown platform '\\x1b[2J'" },
+		{"--scenario", "a\nb", "compare: --scenario: unknown scenario 'a\\x0ab' ("},
+		{"--seconds", "1\n2",
+		 "compare: --seconds: not a number of seconds in (0, 3600]: "
+		 "'1\\x0a2'"},
+		{"--platform", "kvm,\x1b[2J", "compare: --platform: unknown platform '\\x1b[2J'"},
 		/* a short option in a group is named as itself, not by its neighbour */
-		{ "--seed", "-xh", "compare: --seed: not an unsigned 64-bit integer: '-xh'" },
-		{ "-xh", "--list", "compare: unknown option '-x' (try --help)" },
+		{"--seed", "-xh", "compare: --seed: not an unsigned 64-bit integer: '-xh'"},
+		{"-xh", "--list", "compare: unknown option '-x' (try --help)"},
 	};
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		/* Every check comes before the first run: nothing is simulated here. */
-		const char *args[] = { "compare", "--json", NULL, cases[i].opt, cases[i].value,
-				       NULL };
+		const char *args[] = {"compare",    "--json",	    NULL,
+				      cases[i].opt, cases[i].value, NULL};
 		struct dir d;
 		struct run r;
 
@@ -362,15 +423,15 @@ static void test_bench_compare_bad_input_one_line(void **state)
 static void test_bench_compare_options_given_twice(void **state)
 {
 	const char *twice[][5] = {
-		{ "compare", "--seed", "1", "--seed", "2" },
-		{ "compare", "--scenario", "default", "--scenario", "default" },
-		{ "compare", "--warmup", "1", "--warmup", "1" },
+		{"compare", "--seed", "1", "--seed", "2"},
+		{"compare", "--scenario", "default", "--scenario", "default"},
+		{"compare", "--warmup", "1", "--warmup", "1"},
 	};
 
 	(void)state;
 	for (size_t i = 0; i < 3; i++) {
-		const char *args[] = { twice[i][0], twice[i][1], twice[i][2], twice[i][3],
-				       twice[i][4], NULL };
+		const char *args[] = {twice[i][0], twice[i][1], twice[i][2],
+				      twice[i][3], twice[i][4], NULL};
 		char want[64];
 		struct run r;
 
@@ -391,9 +452,11 @@ static void test_bench_compare_options_given_twice(void **state)
 static void test_bench_compare_refused_config_writes_nothing(void **state)
 {
 	struct dir d;
-	const char *args[] = { "compare", "--platform", "lpar,kvm", "--policy", "strict",
-			       "--seconds", "0.01", "--set", "guest.aperture_pages=1", "--csv", NULL,
-			       "--json", NULL, NULL };
+	const char *args[] = {"compare",  "--platform", "lpar,kvm",
+			      "--policy", "strict",	"--seconds",
+			      "0.01",	  "--set",	"guest.aperture_pages=1",
+			      "--csv",	  NULL,		"--json",
+			      NULL,	  NULL};
 	const char *want = "compare: --set: lpar strict cannot be built with these values: ";
 	const char *last;
 	struct run r;
@@ -450,9 +513,20 @@ static void expect_table_names(const char *out)
 static void test_bench_compare_fq_overrides_in_rows(void **state)
 {
 	struct dir d;
-	const char *args[] = { "compare", "--platform", "lpar", "--seconds", "0.01", "--warmup",
-			       "0.01", "--set", "dma.fq_size=1024", "--set", "dma.fq_timeout_ms=5",
-			       "--csv", NULL, NULL };
+	const char *args[] = {"compare",
+			      "--platform",
+			      "lpar",
+			      "--seconds",
+			      "0.01",
+			      "--warmup",
+			      "0.01",
+			      "--set",
+			      "dma.fq_size=1024",
+			      "--set",
+			      "dma.fq_timeout_ms=5",
+			      "--csv",
+			      NULL,
+			      NULL};
 	struct run r;
 	struct csv c;
 
@@ -468,7 +542,14 @@ static void test_bench_compare_fq_overrides_in_rows(void **state)
 
 		assert_string_equal(cell(&c, i, "fq_size"), fq ? "1024" : "0");
 		assert_string_equal(cell(&c, i, "fq_timeout_ms"), fq ? "5" : "0");
+		/* each --set key a column of its own, named by the key, in every row */
+		assert_int_equal(c.ncells[i + 1], NCOLS + 2);
+		assert_string_equal(c.cell[i + 1][NCOLS], "1024");
+		assert_string_equal(c.cell[i + 1][NCOLS + 1], "5");
 	}
+	assert_int_equal(c.ncells[0], NCOLS + 2);
+	assert_string_equal(c.cell[0][NCOLS], "dma.fq_size");
+	assert_string_equal(c.cell[0][NCOLS + 1], "dma.fq_timeout_ms");
 	free(c.text);
 	/* The table shows them too, and the header line lists the overrides. */
 	assert_non_null(strstr(r.out, "1024/5ms"));
@@ -484,17 +565,20 @@ static void test_bench_compare_fq_overrides_in_rows(void **state)
  * the queue holds up to 32768 unmapped ranges, so QEMU's shadow reaches the 65535-page vfio
  * budget after about 65535 / 32 = 2048 I/Os; at the ~4 k IOPS the serialised map RPCITs allow
  * (about 240 us each under QEMU's lock: the calibrated trap and 32 map ioctls) that takes
- * about 0.5 s; 1 s leaves room for a slower model. Past it, a map RPCIT is answered "insufficient resources": with
- * s390.enomem=none the map fails and the I/O with it; with global-flush the guest flushes the
- * whole IOTLB, QEMU unmaps the pending pages and the map goes through.
+ * about 0.5 s; 1 s leaves room for a slower model. Past it, a map RPCIT is answered "insufficient
+ * resources": with s390.enomem=none the map fails and the I/O with it; with global-flush the guest
+ * flushes the whole IOTLB, QEMU unmaps the pending pages and the map goes through.
  */
 static void run_enomem(const char *answer, struct csv *c)
 {
 	struct dir d;
 	char set[64];
-	const char *args[] = { "compare", "--scenario", "s390-nvme-bw-2022", "--platform", "kvm",
-			       "--policy", "fq-single", "--seconds", "1", "--warmup", "0.01",
-			       "--set", set, "--csv", NULL, NULL };
+	const char *args[] = {"compare",    "--scenario", "s390-nvme-bw-2022",
+			      "--platform", "kvm",	  "--policy",
+			      "fq-single",  "--seconds",  "1",
+			      "--warmup",   "0.01",	  "--set",
+			      set,	    "--csv",	  NULL,
+			      NULL};
 	struct run r;
 
 	snprintf(set, sizeof(set), "s390.enomem=%s", answer);
@@ -530,10 +614,9 @@ static void test_bench_compare_bw_enomem_answers(void **state)
 
 static void test_bench_compare_list_and_help(void **state)
 {
-	const char *list[] = { "compare", "--list", NULL };
-	const char *help[] = { "compare", "--help", NULL };
-	const char *names[] = { "default", "s390-nvme-2022", "s390-nvme-2023",
-				"s390-nvme-bw-2022" };
+	const char *list[] = {"compare", "--list", NULL};
+	const char *help[] = {"compare", "--help", NULL};
+	const char *names[] = {"default", "s390-nvme-2022", "s390-nvme-2023", "s390-nvme-bw-2022"};
 	struct run r;
 
 	(void)state;

@@ -141,10 +141,10 @@ static size_t count_lines(const char *s, const char *prefix)
 /* The study most tests run, then @extra (NULL-terminated, at most 3) into @args[20]. */
 static void study_args(const char **args, const char *const *extra)
 {
-	static const char *const base[] = { "compare", "--platform", "lpar", "--policy",
-					    "strict,fq-percpu,legacy", "--seconds", "0.01",
-					    "--warmup", "0.005", "--repeat", "2", "--uncertainty",
-					    "4" };
+	static const char *const base[] = {
+		"compare",   "--platform",    "lpar",	  "--policy", "strict,fq-percpu,legacy",
+		"--seconds", "0.01",	      "--warmup", "0.005",    "--repeat",
+		"2",	     "--uncertainty", "4"};
 	size_t n = 0;
 
 	for (; n < sizeof(base) / sizeof(base[0]); n++)
@@ -165,9 +165,9 @@ static void test_bench_study_same_bytes_any_jobs(void **state)
 	struct dir dir;
 
 	(void)state;
-	study_args(two, (const char *const[]){ "--jobs", "2", NULL });
-	study_args(one, (const char *const[]){ "--jobs=1", NULL });
-	study_args(other, (const char *const[]){ "--seed", "2", NULL });
+	study_args(two, (const char *const[]){"--jobs", "2", NULL});
+	study_args(one, (const char *const[]){"--jobs=1", NULL});
+	study_args(other, (const char *const[]){"--seed", "2", NULL});
 	dir_make(&dir);
 	run_report(two, &dir, &a);
 	run_report(two, &dir, &b);
@@ -242,7 +242,7 @@ static void test_bench_study_bands_ordered(void **state)
 	struct csv c;
 
 	(void)state;
-	study_args(args, (const char *const[]){ "--seed", "3", NULL });
+	study_args(args, (const char *const[]){"--seed", "3", NULL});
 	dir_make(&dir);
 	run_report(args, &dir, &rep);
 	csv_read(dir.csv, &c);
@@ -276,10 +276,12 @@ static void test_bench_study_bands_ordered(void **state)
  */
 static void test_bench_study_plain_columns_unchanged(void **state)
 {
-	const char *plain[] = { "compare", "--platform", "zvm", "--policy", "strict,legacy",
-				"--seconds", "0.01", "--warmup", "0.005", NULL, NULL, NULL };
-	const char *rep2[] = { "compare", "--platform", "zvm", "--policy", "strict,legacy",
-			       "--seconds", "0.01", "--warmup", "0.005", "--repeat", "2", NULL };
+	const char *plain[] = {"compare",	"--platform", "zvm",  "--policy",
+			       "strict,legacy", "--seconds",  "0.01", "--warmup",
+			       "0.005",		NULL,	      NULL,   NULL};
+	const char *rep2[] = {"compare",       "--platform", "zvm",  "--policy",
+			      "strict,legacy", "--seconds",  "0.01", "--warmup",
+			      "0.005",	       "--repeat",   "2",    NULL};
 	struct report r1, r2, rr;
 	struct csv c1, c2, cr;
 	struct dir dir;
@@ -348,9 +350,9 @@ static void expect_drawn(const char *json, bool all)
 
 static void test_bench_study_uncertainty_all_draws_fitted(void **state)
 {
-	const char *args[] = { "compare", "--platform", "zvm", "--policy", "strict",
-			       "--seconds", "0.01", "--warmup", "0.005", "--uncertainty", "2",
-			       NULL, NULL };
+	const char *args[] = {"compare",   "--platform", "zvm",	     "--policy", "strict",
+			      "--seconds", "0.01",	 "--warmup", "0.005",	 "--uncertainty",
+			      "2",	   NULL,	 NULL};
 	struct report held, all;
 	struct dir dir;
 
@@ -386,9 +388,10 @@ static unsigned int table_index(const char *name)
  */
 static void test_bench_study_sensitivity_sorted(void **state)
 {
-	const char *args[] = { "compare", "--platform", "zvm", "--policy", "strict",
-			       "--seconds", "0.01", "--warmup", "0.005", "--sensitivity", "--set",
-			       "zvm.map_page_ns=1000", "--jobs", "1", NULL };
+	const char *args[] = {
+		"compare", "--platform", "zvm",	  "--policy",	   "strict", "--seconds",
+		"0.01",	   "--warmup",	 "0.005", "--sensitivity", "--set",  "zvm.map_page_ns=1000",
+		"--jobs",  "1",		 NULL};
 	size_t est = 0;
 	struct report one, two;
 	struct dir dir;
@@ -439,39 +442,39 @@ static void test_bench_study_bad_input_one_line(void **state)
 		const char *args[8];
 		const char *message;
 	} cases[] = {
-		{ { "--jobs", "0" }, "compare: --jobs: not a number of jobs in [1, 256]: '0'" },
-		{ { "--jobs", "257" }, "compare: --jobs: not a number of jobs in [1, 256]: '257'" },
-		{ { "--jobs", "-1" }, "compare: --jobs: not a number of jobs in [1, 256]: '-1'" },
-		{ { "--jobs=x" }, "compare: --jobs: not a number of jobs in [1, 256]: 'x'" },
-		{ { "--jobs", "1", "--jobs", "2" }, "compare: --jobs: given twice" },
-		{ { "--repeat", "0" }, "compare: --repeat: not a number of seeds in [1, 1000]: '0'" },
-		{ { "--repeat", "1001" }, "compare: --repeat: not a number of seeds in [1, 1000]" },
-		{ { "--repeat", "2.5" }, "compare: --repeat: not a number of seeds in [1, 1000]" },
-		{ { "--repeat", "2", "--repeat", "2" }, "compare: --repeat: given twice" },
-		{ { "--uncertainty", "1" },
-		  "compare: --uncertainty: not a number of draws in [2, 10000]: '1'" },
-		{ { "--uncertainty", "10001" }, "compare: --uncertainty: not a number of draws" },
-		{ { "--uncertainty", "" }, "compare: --uncertainty: not a number of draws" },
-		{ { "--uncertainty", "3", "--uncertainty", "4" },
-		  "compare: --uncertainty: given twice" },
-		{ { "--uncertainty-all" }, "compare: --uncertainty-all: needs --uncertainty N" },
-		{ { "--uncertainty-all", "--repeat", "2" },
-		  "compare: --uncertainty-all: needs --uncertainty N" },
-		{ { "--sensitivity" }, "compare: --sensitivity: needs exactly one platform" },
-		{ { "--sensitivity", "--platform", "lpar" },
-		  "compare: --sensitivity: needs exactly one policy other than legacy" },
-		{ { "--sensitivity", "--platform", "lpar", "--policy", "legacy" },
-		  "compare: --sensitivity: needs exactly one policy other than legacy" },
-		{ { "--sensitivity", "--platform", "lpar", "--policy", "strict", "--repeat", "2" },
-		  "compare: --sensitivity: cannot be combined with --repeat" },
-		{ { "--sensitivity", "--platform", "lpar", "--policy", "strict", "--uncertainty",
-		    "2" },
-		  "compare: --sensitivity: cannot be combined with --uncertainty" },
+		{{"--jobs", "0"}, "compare: --jobs: not a number of jobs in [1, 256]: '0'"},
+		{{"--jobs", "257"}, "compare: --jobs: not a number of jobs in [1, 256]: '257'"},
+		{{"--jobs", "-1"}, "compare: --jobs: not a number of jobs in [1, 256]: '-1'"},
+		{{"--jobs=x"}, "compare: --jobs: not a number of jobs in [1, 256]: 'x'"},
+		{{"--jobs", "1", "--jobs", "2"}, "compare: --jobs: given twice"},
+		{{"--repeat", "0"}, "compare: --repeat: not a number of seeds in [1, 1000]: '0'"},
+		{{"--repeat", "1001"}, "compare: --repeat: not a number of seeds in [1, 1000]"},
+		{{"--repeat", "2.5"}, "compare: --repeat: not a number of seeds in [1, 1000]"},
+		{{"--repeat", "2", "--repeat", "2"}, "compare: --repeat: given twice"},
+		{{"--uncertainty", "1"},
+		 "compare: --uncertainty: not a number of draws in [2, 10000]: '1'"},
+		{{"--uncertainty", "10001"}, "compare: --uncertainty: not a number of draws"},
+		{{"--uncertainty", ""}, "compare: --uncertainty: not a number of draws"},
+		{{"--uncertainty", "3", "--uncertainty", "4"},
+		 "compare: --uncertainty: given twice"},
+		{{"--uncertainty-all"}, "compare: --uncertainty-all: needs --uncertainty N"},
+		{{"--uncertainty-all", "--repeat", "2"},
+		 "compare: --uncertainty-all: needs --uncertainty N"},
+		{{"--sensitivity"}, "compare: --sensitivity: needs exactly one platform"},
+		{{"--sensitivity", "--platform", "lpar"},
+		 "compare: --sensitivity: needs exactly one policy other than legacy"},
+		{{"--sensitivity", "--platform", "lpar", "--policy", "legacy"},
+		 "compare: --sensitivity: needs exactly one policy other than legacy"},
+		{{"--sensitivity", "--platform", "lpar", "--policy", "strict", "--repeat", "2"},
+		 "compare: --sensitivity: cannot be combined with --repeat"},
+		{{"--sensitivity", "--platform", "lpar", "--policy", "strict", "--uncertainty",
+		  "2"},
+		 "compare: --sensitivity: cannot be combined with --uncertainty"},
 	};
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		const char *args[16] = { "compare", "--json", NULL };
+		const char *args[16] = {"compare", "--json", NULL};
 		size_t n = 3;
 		struct dir d;
 		struct run r;

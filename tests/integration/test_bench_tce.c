@@ -67,7 +67,7 @@ static void expect_golden(const struct run *r)
 static void test_bench_tce_file_prints_golden_answers(void **state)
 {
 	char *ops = golden_path(SCRIPT, ".ops");
-	const char *args[] = { "tce-replay", ops, NULL };
+	const char *args[] = {"tce-replay", ops, NULL};
 	struct run r;
 
 	(void)state;
@@ -80,8 +80,8 @@ static void test_bench_tce_file_prints_golden_answers(void **state)
 static void test_bench_tce_stdin_prints_same_bytes(void **state)
 {
 	char *ops = golden_path(SCRIPT, ".ops");
-	const char *no_file[] = { "tce-replay", NULL };
-	const char *dash[] = { "tce-replay", "-", NULL };
+	const char *no_file[] = {"tce-replay", NULL};
+	const char *dash[] = {"tce-replay", "-", NULL};
 	struct run r;
 
 	(void)state;
@@ -96,8 +96,8 @@ static void test_bench_tce_stdin_prints_same_bytes(void **state)
 
 static void test_bench_tce_error_line_names_file_line_field(void **state)
 {
-	const char *no_file[] = { "tce-replay", NULL };
-	const char *args[] = { "tce-replay", NULL, NULL };
+	const char *no_file[] = {"tce-replay", NULL};
+	const char *args[] = {"tce-replay", NULL, NULL};
 	char path[4300];
 	struct run r;
 	struct dir d;
@@ -129,7 +129,7 @@ static void test_bench_tce_error_line_names_file_line_field(void **state)
 
 static void test_bench_tce_directory_and_missing_file(void **state)
 {
-	const char *args[] = { "tce-replay", NULL, NULL };
+	const char *args[] = {"tce-replay", NULL, NULL};
 	char missing[4300];
 	struct run r;
 	struct dir d;
@@ -155,10 +155,10 @@ static void test_bench_tce_directory_and_missing_file(void **state)
 static void test_bench_tce_bad_arguments(void **state)
 {
 	char *ops = golden_path(SCRIPT, ".ops");
-	const char *unknown[] = { "tce-replay", "--frobnicate", ops, NULL };
-	const char *two[] = { "tce-replay", ops, ops, NULL };
-	const char *help[] = { "tce-replay", "--help", NULL };
-	const char *top[] = { "--help", NULL };
+	const char *unknown[] = {"tce-replay", "--frobnicate", ops, NULL};
+	const char *two[] = {"tce-replay", ops, ops, NULL};
+	const char *help[] = {"tce-replay", "--help", NULL};
+	const char *top[] = {"--help", NULL};
 	struct run r;
 
 	(void)state;
@@ -187,7 +187,7 @@ static void test_bench_tce_bad_arguments(void **state)
 static void test_bench_tce_write_error_exits_1(void **state)
 {
 	char *ops = golden_path(SCRIPT, ".ops");
-	const char *args[] = { "tce-replay", ops, NULL };
+	const char *args[] = {"tce-replay", ops, NULL};
 	struct run r;
 
 	(void)state;

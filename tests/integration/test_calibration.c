@@ -38,8 +38,9 @@ static double iops(const char *name, const char *platform, enum iommusim_policy 
 	assert_int_equal(iommusim_platform_lookup(platform, &kind), 0);
 	assert_int_equal(iommusim_mem_create(IOMMUSIM_MEM_DEFAULT, &mem), 0);
 	assert_int_equal(iommusim_cost_create(mem, &cost), 0);
-	assert_int_equal(iommusim_scenario_configure(sc, platform, cost, NULL, 0, err,
-						     sizeof(err), NULL), 0);
+	assert_int_equal(
+		iommusim_scenario_configure(sc, platform, cost, NULL, 0, err, sizeof(err), NULL),
+		0);
 	iommusim_scenario_sim_config(sc, kind, policy, cost, &cfg);
 	cfg.warmup_ns = warmup_ns;
 	cfg.measure_ns = measure_ns;

@@ -17,12 +17,12 @@
 #include "fw_log.h"
 #include "zpci_rig.h"
 
-#define GiB (1ull << 30)
+#define GiB  (1ull << 30)
 #define PAGE 4096ull
-#define FH 0x0a0b0c0du
+#define FH   0x0a0b0c0du
 /* QEMU's window start; 1 GiB of guest memory makes the window [4 GiB, 5 GiB - 1]. */
 #define START_DMA (4 * GiB)
-#define END_DMA (5 * GiB - 1)
+#define END_DMA	  (5 * GiB - 1)
 
 /* Two CPUs, forcedac as on s390, the firmware log empty. */
 static void rig_up(struct zpci_rig *r, enum zpci_rig_policy pol, bool tlb_refresh,
@@ -31,8 +31,8 @@ static void rig_up(struct zpci_rig *r, enum zpci_rig_policy pol, bool tlb_refres
 	struct zpci_rig_config cfg = {
 		.policy = pol,
 		.ncpu = 2,
-		.zpci = { .fh = FH, .tlb_refresh = tlb_refresh, .guest_memory = guest_memory },
-		.dma = { .forcedac = true },
+		.zpci = {.fh = FH, .tlb_refresh = tlb_refresh, .guest_memory = guest_memory},
+		.dma = {.forcedac = true},
 	};
 
 	assert_int_equal(zpci_rig_up(r, &cfg), 0);
@@ -235,7 +235,8 @@ static void test_policy_enomem_answered_by_global_rpcit(void **state)
 	assert_int_equal(iommusim_firmware_script_push(r.fw, 1, 16), 0);
 	assert_int_equal(iommusim_firmware_script_push(r.fw, 1, 16), 0);
 	assert_int_not_equal(iommusim_dma_map_page(r.dev, r.cpu[0], 0x10000, PAGE,
-						   IOMMUSIM_DMA_BIDIRECTIONAL, &dma), 0);
+						   IOMMUSIM_DMA_BIDIRECTIONAL, &dma),
+			     0);
 	rig_down(&r);
 }
 
@@ -282,8 +283,9 @@ static void test_policy_lazy_unmap_faults_but_keeps_iova(void **state)
 	assert_int_equal(prot & IOMMUSIM_PROT_WRITE, 0);
 	unmap(&r, 0, dma, PAGE, IOMMUSIM_DMA_TO_DEVICE);
 	assert_int_equal(iommusim_iommu_translate(r.domain, dma, &phys, &prot), -EFAULT);
-	assert_int_equal(iommusim_iova_find(iommusim_dma_iova_domain(r.dev), r.cpu[0],
-					    dma >> 12, NULL, NULL), 0);
+	assert_int_equal(iommusim_iova_find(iommusim_dma_iova_domain(r.dev), r.cpu[0], dma >> 12,
+					    NULL, NULL),
+			 0);
 	rig_down(&r);
 }
 

@@ -21,7 +21,7 @@
 
 static void check(const char *what, const struct iommusim_sim_stats *st)
 {
-	const double fractions[] = { st->server_util, st->cpu_util, st->device_util };
+	const double fractions[] = {st->server_util, st->cpu_util, st->device_util};
 
 	if (st->ios_completed) {
 		if (!(st->lat_min_us <= st->lat_p50_us && st->lat_p50_us <= st->lat_p99_us &&
@@ -79,14 +79,14 @@ static void run(const char *platform, enum iommusim_policy policy, uint64_t seed
 
 static void test_sim_properties_every_platform_policy_seed(void **state)
 {
-	static const char *const platforms[] = { "lpar", "zvm", "kvm-qemu7.1", "kvm" };
+	static const char *const platforms[] = {"lpar", "zvm", "kvm-qemu7.1", "kvm"};
 	/* a drive with no jitter, where every latency may be the same, and a jittery one */
-	static const char *const steady[] = { "nvme.device_jitter_ns=0" };
-	static const char *const jittery[] = { "nvme.device_jitter_ns=40000",
-					       "vfio.dma_entry_limit=2048" };
-	const struct iommusim_nvme_config small = { .jobs = 2, .iodepth = 8, .block_size = 4096 };
-	const struct iommusim_nvme_config big = { .jobs = 2, .iodepth = 4,
-						  .block_size = 128 * 1024, .sequential = true };
+	static const char *const steady[] = {"nvme.device_jitter_ns=0"};
+	static const char *const jittery[] = {"nvme.device_jitter_ns=40000",
+					      "vfio.dma_entry_limit=2048"};
+	const struct iommusim_nvme_config small = {.jobs = 2, .iodepth = 8, .block_size = 4096};
+	const struct iommusim_nvme_config big = {
+		.jobs = 2, .iodepth = 4, .block_size = 128 * 1024, .sequential = true};
 
 	(void)state;
 	for (size_t p = 0; p < sizeof(platforms) / sizeof(platforms[0]); p++) {

@@ -59,12 +59,11 @@ struct outcome {
  * A short flush-queue timeout and small queues so that timer and full-queue flushes happen
  * within the few simulated milliseconds; per policy the parameters it ignores do no harm.
  */
-static const char *const fq_sets[] = { "dma.fq_timeout_ms=1", "dma.fq_size=16" };
+static const char *const fq_sets[] = {"dma.fq_timeout_ms=1", "dma.fq_size=16"};
 /* A vfio budget small enough to run out: the s390.enomem answer and the second pass. */
-static const char *const budget_sets[] = { "vfio.dma_entry_limit=24", "dma.fq_timeout_ms=1",
-					   "dma.fq_size=16" };
-static const char *const zvm_budget_sets[] = { "zvm.dma_entry_limit=24",
-						"dma.fq_timeout_ms=1" };
+static const char *const budget_sets[] = {"vfio.dma_entry_limit=24", "dma.fq_timeout_ms=1",
+					  "dma.fq_size=16"};
+static const char *const zvm_budget_sets[] = {"zvm.dma_entry_limit=24", "dma.fq_timeout_ms=1"};
 
 static void attempt(const struct sim_case *c, uint64_t fail_at, bool sticky, struct outcome *o)
 {
@@ -81,8 +80,7 @@ static void attempt(const struct sim_case *c, uint64_t fail_at, bool sticky, str
 	assert_int_equal(iommusim_cost_configure(cost,
 						 c->profile ? c->profile
 							    : iommusim_platform_name(c->platform),
-						 c->sets,
-						 c->nsets, NULL, 0, NULL),
+						 c->sets, c->nsets, NULL, 0, NULL),
 			 0);
 	assert_int_equal(iommusim_mem_create_custom(&failing_inject_ops, &in, &mem), 0);
 	cfg = (struct iommusim_sim_config){
@@ -90,7 +88,7 @@ static void attempt(const struct sim_case *c, uint64_t fail_at, bool sticky, str
 		.policy = c->policy,
 		.cpus = 2,
 		.guest_memory = 1 * GiB,
-		.nvme = { .jobs = 2, .iodepth = c->iodepth, .block_size = c->block_size },
+		.nvme = {.jobs = 2, .iodepth = c->iodepth, .block_size = c->block_size},
 		.cost = cost,
 		.seed = 7,
 		.warmup_ns = 2 * MS,
@@ -173,19 +171,22 @@ static void run_case(const struct sim_case *c)
 	print_message("%s/%s %u KiB QD %u: %llu allocations before teardown; %llu attempts: %llu "
 		      "failed to create, %llu failed to run\n",
 		      c->profile ? c->profile : iommusim_platform_name(c->platform),
-		      iommusim_policy_name(c->policy),
-		      c->block_size / KiB, c->iodepth, (unsigned long long)total,
-		      (unsigned long long)runs, (unsigned long long)create_failed,
-		      (unsigned long long)run_failed);
+		      iommusim_policy_name(c->policy), c->block_size / KiB, c->iodepth,
+		      (unsigned long long)total, (unsigned long long)runs,
+		      (unsigned long long)create_failed, (unsigned long long)run_failed);
 }
 
 /* Platform, policy, block size in KiB, iodepth, cost overrides. */
 #define CASE(pl, po, bs, qd, s)                                                                    \
-	{ NULL, IOMMUSIM_PLATFORM_##pl, IOMMUSIM_POLICY_##po, (bs) * KiB, qd, s,                   \
-	  sizeof(s) / sizeof(s[0]) }
+	{                                                                                          \
+		NULL, IOMMUSIM_PLATFORM_##pl, IOMMUSIM_POLICY_##po, (bs)*KiB, qd, s,               \
+			sizeof(s) / sizeof(s[0])                                                   \
+	}
 #define GEN(prof, po, bs, qd, s)                                                                   \
-	{ prof, IOMMUSIM_PLATFORM_KVM, IOMMUSIM_POLICY_##po, (bs) * KiB, qd, s,                    \
-	  sizeof(s) / sizeof(s[0]) }
+	{                                                                                          \
+		prof, IOMMUSIM_PLATFORM_KVM, IOMMUSIM_POLICY_##po, (bs)*KiB, qd, s,                \
+			sizeof(s) / sizeof(s[0])                                                   \
+	}
 
 static const struct sim_case cases[] = {
 	CASE(LPAR, STRICT, 4, 4, fq_sets),
@@ -243,7 +244,7 @@ static int replay(const char *script, size_t len, uint64_t fail_at, char **out, 
 		  uint64_t *calls)
 {
 	struct failing_inject in = inject(fail_at, false);
-	struct iommusim_iova_replay_opts opts = { .depot = IOMMUSIM_IOVA_DEPOT_LIST };
+	struct iommusim_iova_replay_opts opts = {.depot = IOMMUSIM_IOVA_DEPOT_LIST};
 	FILE *fin = fmemopen((void *)script, len, "r");
 	FILE *fout = open_memstream(out, outlen);
 	char msg[256];

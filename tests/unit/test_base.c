@@ -38,11 +38,11 @@ static void counting_free(void *arg, void *ptr, size_t size, size_t align)
 	free(ptr);
 }
 
-static const struct iommusim_mem_ops counting_ops = { counting_alloc, counting_free };
+static const struct iommusim_mem_ops counting_ops = {counting_alloc, counting_free};
 
 static void test_mem_custom_backend_sees_every_object(void **state)
 {
-	struct counting c = { 0 };
+	struct counting c = {0};
 	struct iommusim_mem *mem;
 	struct iommusim_cpu *cpu;
 
@@ -106,11 +106,11 @@ static void log_work(void *arg, struct iommusim_cpu *cpu, enum iommusim_work kin
 
 static void test_cpu_work_counters_and_hook_agree(void **state)
 {
-	struct iommusim_iova_config cfg = { .granule = 4096, .start_pfn = 1, .possible_cpus = 8 };
+	struct iommusim_iova_config cfg = {.granule = 4096, .start_pfn = 1, .possible_cpus = 8};
 	struct iommusim_iova_domain *d;
 	struct iommusim_mem *mem;
 	struct iommusim_cpu *cpu;
-	struct hook_log log = { 0 };
+	struct hook_log log = {0};
 	uint64_t pfn;
 
 	(void)state;
@@ -183,8 +183,8 @@ static void note_fire(struct iommusim_timer *t, struct iommusim_cpu *cpu, void *
 
 static void test_clock_manual_tick_runs_pending_in_arming_order(void **state)
 {
-	struct fire_log log = { 0 };
-	struct tagged a = { &log, 'a' }, b = { &log, 'b' }, c = { &log, 'c' };
+	struct fire_log log = {0};
+	struct tagged a = {&log, 'a'}, b = {&log, 'b'}, c = {&log, 'c'};
 	struct iommusim_timer *ta, *tb, *tc;
 	struct iommusim_clock *clock;
 	struct iommusim_mem *mem;
@@ -227,8 +227,8 @@ static void test_clock_manual_tick_runs_pending_in_arming_order(void **state)
 
 static void test_clock_manual_rearmed_timer_waits_for_next_tick(void **state)
 {
-	struct fire_log log = { 0 };
-	struct tagged a = { &log, 'a' };
+	struct fire_log log = {0};
+	struct tagged a = {&log, 'a'};
 	struct iommusim_clock *clock;
 	struct iommusim_timer *ta;
 	struct iommusim_mem *mem;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Unit tests of dma-iommu's flush queues (lib/dma/fq.c) through the DMA API over the mock
  * paging domain: ring capacity size - 1 (small rings, the 256 default and the 32768 single
@@ -7,135 +8,7 @@
  * entries queued, the 6.6 layout, bad sizes and the work reported. Expected values follow
  * Linux drivers/iommu/dma-iommu.c (docs/dma.md, docs/sources.md S16); each test says how.
  */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <cmocka.h>
-
-#include <errno.h>
-#include <stdbool.h>
-#include <string.h>
-
-#include <iommusim/clock.h>
-#include <iommusim/cpu.h>
-#include <iommusim/device.h>
-#include <iommusim/dma.h>
-#include <iommusim/iommu.h>
-#include <iommusim/iova.h>
-#include <iommusim/mem.h>
-
-#include "mock_fixture.h"
-
-#define NCPU 4
-#define PAGE 0x1000ull
-#define MASK64 IOMMUSIM_DMA_BIT_MASK(64)
-/* Highest PFN of the mock's 48-bit aperture. */
-#define LIMIT48 ((1ull << 36) - 1)
-#define MS 1000000ull
-
-_Static_assert(NCPU == MOCK_FX_CPUS, "the tests use every CPU of the fixture");
-
-/* Lazy, 6.7, NCPU CPUs, per-CPU queues of @fq_size (0: default), the manual clock. */
-static struct iommusim_dma_iommu_config lazy_cfg(struct mock_fx *fx, uint32_t fq_size)
-{
-	return (struct iommusim_dma_iommu_config){
-		.mode = IOMMUSIM_DMA_LAZY,
-		.fq_type = IOMMUSIM_FQ_AUTO,
-		.fq_size = fq_size,
-		.possible_cpus = NCPU,
-		.clock = fx->clock,
-	};
-}
-
-/* The fixture with one device ("fqdev", 64-bit mask) of the mock's properties @md. */
-static void fx_base(struct mock_fx *fx, enum iommusim_kernel kernel,
-		    const struct mock_device_cfg *md)
-{
-	struct iommusim_device_config dcfg = { .name = "fqdev", .dma_mask = MASK64 };
-	struct mock_domain_cfg mcfg = { .kernel = kernel };
-
-	mock_fx_base(fx, &mcfg);
-	fx->dev = mock_fx_device(fx, &dcfg, md);
-	fx->next_phys = 0x100000;
-}
-
-static void fx_up(struct mock_fx *fx, uint32_t fq_size)
-{
-	struct iommusim_dma_iommu_config cfg;
-
-	fx_base(fx, IOMMUSIM_KERNEL_6_7, NULL);
-	cfg = lazy_cfg(fx, fq_size);
-	mock_fx_setup(fx, &cfg);
-}
-
-
-/* Map one page of fresh memory on @cpu. */
-static uint64_t map1(struct mock_fx *fx, unsigned int cpu)
-{
-	uint64_t dma = ~0ull;
-
-	assert_int_equal(iommusim_dma_map_page(fx->dev, fx->cpu[cpu], fx->next_phys, PAGE,
-					       IOMMUSIM_DMA_TO_DEVICE, &dma), 0);
-	fx->next_phys += PAGE;
-	return dma;
-}
-
-static void unmap1(struct mock_fx *fx, unsigned int cpu, uint64_t dma)
-{
-	iommusim_dma_unmap_page(fx->dev, fx->cpu[cpu], dma, PAGE, IOMMUSIM_DMA_TO_DEVICE);
-}
-
-/* Map @n pages into @dma, on CPU 0 or (@spread) on each CPU in turn. */
-static void map_many(struct mock_fx *fx, uint64_t *dma, unsigned int n, bool spread)
-{
-	for (unsigned int i = 0; i < n; i++)
-		dma[i] = map1(fx, spread ? i % NCPU : 0);
-}
-
-/* Unmap the first @n of @dma on the CPUs map_many() mapped them on. */
-static void unmap_many(struct mock_fx *fx, const uint64_t *dma, unsigned int n, bool spread)
-{
-	for (unsigned int i = 0; i < n; i++)
-		unmap1(fx, spread ? i % NCPU : 0, dma[i]);
-}
-
-/* @n pages mapped and unmapped at once, on each CPU in turn. */
-static void churn(struct mock_fx *fx, unsigned int n)
-{
-	for (unsigned int i = 0; i < n; i++)
-		unmap1(fx, i % NCPU, map1(fx, i % NCPU));
-}
-
-static size_t flushes(struct mock_fx *fx)
-{
-	return mock_log_count(fx->m, MOCK_CALL_FLUSH_ALL);
-}
-
-static struct iommusim_dma_stats stats(struct mock_fx *fx)
-{
-	struct iommusim_dma_stats st;
-
-	iommusim_dma_get_stats(fx->dev, &st);
-	return st;
-}
-
-/* Single pages reclaimed into CPU @cpu's order-0 magazines. */
-static unsigned int fill(struct mock_fx *fx, unsigned int cpu)
-{
-	unsigned int loaded, prev;
-
-	assert_int_equal(iommusim_iova_rcache_fill(fx->iovad, 0, cpu, &loaded, &prev), 0);
-	return loaded + prev;
-}
-
-static uint64_t depot0(struct mock_fx *fx)
-{
-	struct iommusim_iova_rcache_state rs;
-
-	assert_int_equal(iommusim_iova_rcache_state(fx->iovad, 0, &rs), 0);
-	return rs.depot_size;
-}
+#include "fq_fixture.h"
 
 /*
  * Capacity is fq_size - 1 (fq_full()). With a ring of 8, seven unmaps on CPU 0 queue
@@ -227,8 +100,7 @@ static void test_fq_per_cpu_queues_are_independent(void **state)
 	unmap1(&fx, 0, d0[255]);
 	assert_int_equal(flushes(&fx), 1);
 	assert_int_equal(stats(&fx).fq_full_flushes, 1);
-	assert_int_equal(fill(&fx, 0) + fill(&fx, 1) + depot0(&fx) * IOMMUSIM_IOVA_MAG_SIZE,
-			 510);
+	assert_int_equal(fill(&fx, 0) + fill(&fx, 1) + depot0(&fx) * IOMMUSIM_IOVA_MAG_SIZE, 510);
 	mock_fx_down(&fx);
 }
 
@@ -264,7 +136,7 @@ static void test_fq_single_queue_shared_by_all_cpus(void **state)
  */
 static void test_fq_single_default_holds_32767(void **state)
 {
-	struct mock_device_cfg shadow = { .shadow_on_flush = true };
+	struct mock_device_cfg shadow = {.shadow_on_flush = true};
 	struct iommusim_dma_iommu_config cfg;
 	static uint64_t dma[32768];
 	struct mock_fx fx;
@@ -308,15 +180,6 @@ static void unmap_during_flush(void *arg, struct mock_domain *m, enum mock_call_
 	unmap1(in->fx, 1, in->dma);
 }
 
-static uint64_t alloc_fast_pfn(struct mock_fx *fx, unsigned int cpu)
-{
-	uint64_t pfn = 0;
-
-	assert_int_equal(iommusim_iova_alloc_fast(fx->iovad, fx->cpu[cpu], 1, LIMIT48, true, &pfn),
-			 0);
-	return pfn;
-}
-
 /*
  * The reclaim rule (fq_ring_free()): an entry queued when start_cnt == c is reclaimable once
  * finish_cnt > c.
@@ -342,7 +205,7 @@ static void test_fq_reclaim_needs_flush_started_after_unmap(void **state)
 	assert_int_equal(alloc_fast_pfn(&fx, 0), x >> 12);
 
 	y = map1(&fx, 1);
-	in = (struct inflight){ .fx = &fx, .dma = y };
+	in = (struct inflight){.fx = &fx, .dma = y};
 	mock_set_sync_hook(fx.m, unmap_during_flush, &in);
 	iommusim_dma_iommu_flush_queue(fx.dev, fx.cpu[0]);
 	mock_set_sync_hook(fx.m, NULL, NULL);
@@ -396,7 +259,7 @@ static void test_fq_timer_armed_once_not_pushed_back(void **state)
 	fx_up(&fx, 0);
 	a = map1(&fx, 0);
 	b = map1(&fx, 0);
-	mw = (struct midway){ .fx = &fx, .dma = map1(&fx, 0) };
+	mw = (struct midway){.fx = &fx, .dma = map1(&fx, 0)};
 	assert_int_equal(iommusim_timer_create(fx.clock, unmap_at_5ms, &mw, &helper), 0);
 	assert_true(iommusim_timer_schedule(helper, fx.cpu[0], 5 * MS));
 
@@ -488,7 +351,7 @@ static void test_fq_teardown_with_queued_entries_leaks_nothing(void **state)
  */
 static void test_fq_kernel_6_6_per_cpu_256_only(void **state)
 {
-	struct mock_device_cfg shadow = { .shadow_on_flush = true };
+	struct mock_device_cfg shadow = {.shadow_on_flush = true};
 	struct iommusim_dma_iommu_config cfg;
 	struct iommusim_iova_rcache_state rs;
 	uint64_t d0[256], d1[255];
@@ -538,7 +401,7 @@ static void test_fq_kernel_6_6_per_cpu_256_only(void **state)
  */
 static void test_fq_bad_size_is_einval(void **state)
 {
-	const uint32_t bad[] = { 1, 3, 6, 100, 0x80000001u };
+	const uint32_t bad[] = {1, 3, 6, 100, 0x80000001u};
 	struct iommusim_dma_iommu_config cfg;
 	struct mock_fx fx;
 
@@ -607,23 +470,15 @@ static void test_fq_flush_helper_noop_when_strict(void **state)
 	mock_fx_down(&fx);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_fq_capacity_is_size_minus_one),
-		cmocka_unit_test(test_fq_default_per_cpu_flushes_on_256th),
-		cmocka_unit_test(test_fq_per_cpu_queues_are_independent),
-		cmocka_unit_test(test_fq_single_queue_shared_by_all_cpus),
-		cmocka_unit_test(test_fq_single_default_holds_32767),
-		cmocka_unit_test(test_fq_reclaim_needs_flush_started_after_unmap),
-		cmocka_unit_test(test_fq_timer_armed_once_not_pushed_back),
-		cmocka_unit_test(test_fq_timer_flushes_once_and_drains_every_queue),
-		cmocka_unit_test(test_fq_teardown_with_queued_entries_leaks_nothing),
-		cmocka_unit_test(test_fq_kernel_6_6_per_cpu_256_only),
-		cmocka_unit_test(test_fq_bad_size_is_einval),
-		cmocka_unit_test(test_fq_work_reported),
-		cmocka_unit_test(test_fq_flush_helper_noop_when_strict),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+SUITE_MAIN(cmocka_unit_test(test_fq_capacity_is_size_minus_one),
+	   cmocka_unit_test(test_fq_default_per_cpu_flushes_on_256th),
+	   cmocka_unit_test(test_fq_per_cpu_queues_are_independent),
+	   cmocka_unit_test(test_fq_single_queue_shared_by_all_cpus),
+	   cmocka_unit_test(test_fq_single_default_holds_32767),
+	   cmocka_unit_test(test_fq_reclaim_needs_flush_started_after_unmap),
+	   cmocka_unit_test(test_fq_timer_armed_once_not_pushed_back),
+	   cmocka_unit_test(test_fq_timer_flushes_once_and_drains_every_queue),
+	   cmocka_unit_test(test_fq_teardown_with_queued_entries_leaks_nothing),
+	   cmocka_unit_test(test_fq_kernel_6_6_per_cpu_256_only),
+	   cmocka_unit_test(test_fq_bad_size_is_einval), cmocka_unit_test(test_fq_work_reported),
+	   cmocka_unit_test(test_fq_flush_helper_noop_when_strict))

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Unit tests for the rcache depot (lib/iova/rcache.c) through the public API, on a manual
  * clock: the Linux 6.7+ list depot and its 100 ms trim work (one magazine per period while the
@@ -13,103 +14,7 @@
  * magazines take 127 * (D + 1) + 1 frees; the j-th pushed (j = 0..D-1) holds f(128 + 127j) ..
  * f(254 + 127j), prev keeps f1..f127 and loaded holds one pfn.
  */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <cmocka.h>
-
-#include <errno.h>
-#include <stdbool.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include <iommusim/clock.h>
-#include <iommusim/cpu.h>
-#include <iommusim/iova.h>
-#include <iommusim/mem.h>
-
-#include "iova_fixture.h"
-
-#define LIM32 UINT64_C(0xFFFFF)
-#define MAG IOMMUSIM_IOVA_MAG_SIZE
-#define NCPU 2
-
-/* Frees that leave exactly @d magazines in the depot (see the file comment). */
-#define FREES_FOR_DEPOT(d) (MAG * ((d) + 1) + 1)
-
-static void fx_init(struct iova_fx *fx, enum iommusim_iova_depot depot, unsigned int possible,
-		    unsigned int online, bool with_clock)
-{
-	iova_fx_up(fx, NCPU, with_clock, 1, possible, online, depot);
-}
-
-/* Destroy the domain (if the test has not) and prove that nothing is left: no timer, no object. */
-static void fx_fini(struct iova_fx *fx)
-{
-	iova_fx_down(fx);
-}
-
-/* @n size-aligned tree allocations of @size, top-down; the caller frees the array. */
-static uint64_t *alloc_many(struct iova_fx *fx, uint64_t size, unsigned int n)
-{
-	uint64_t *pfns = calloc(n, sizeof(*pfns));
-
-	assert_non_null(pfns);
-	for (unsigned int i = 0; i < n; i++) {
-		int err = iommusim_iova_alloc(fx->dom, fx->cpu[0], size, LIM32, true, &pfns[i]);
-
-		assert_int_equal(err, 0);
-	}
-	return pfns;
-}
-
-/* free_iova_fast of pfns[from..to) in order on @cpu. */
-static void free_range(struct iova_fx *fx, unsigned int cpu, const uint64_t *pfns, uint64_t size,
-		       unsigned int from, unsigned int to)
-{
-	for (unsigned int i = from; i < to; i++)
-		assert_int_equal(iommusim_iova_free_fast(fx->dom, fx->cpu[cpu], pfns[i], size), 0);
-}
-
-static uint64_t depot(struct iova_fx *fx, unsigned int order)
-{
-	struct iommusim_iova_rcache_state st;
-
-	assert_int_equal(iommusim_iova_rcache_state(fx->dom, order, &st), 0);
-	return st.depot_size;
-}
-
-static bool pending(struct iova_fx *fx, unsigned int order)
-{
-	struct iommusim_iova_rcache_state st;
-
-	assert_int_equal(iommusim_iova_rcache_state(fx->dom, order, &st), 0);
-	return st.work_pending;
-}
-
-static struct iommusim_iova_stats stats(struct iova_fx *fx)
-{
-	struct iommusim_iova_stats st;
-
-	iommusim_iova_get_stats(fx->dom, &st);
-	return st;
-}
-
-static bool in_tree(struct iova_fx *fx, uint64_t pfn)
-{
-	return iommusim_iova_find(fx->dom, fx->cpu[0], pfn, NULL, NULL) == 0;
-}
-
-/* pfns[from..to) are all in the tree (@want) or all gone. */
-static void assert_all_in_tree(struct iova_fx *fx, const uint64_t *pfns, unsigned int from,
-			       unsigned int to, bool want)
-{
-	for (unsigned int i = from; i < to; i++)
-		if (in_tree(fx, pfns[i]) != want)
-			fail_msg("pfn %#llx (index %u) %s the tree", (unsigned long long)pfns[i], i,
-				 want ? "missing from" : "still in");
-}
+#include "iova_depot_fixture.h"
 
 /*
  * N = 2 online, D = 5 (763 frees). Each tick pops the top magazine, j = 4: f636..f762 =
@@ -421,7 +326,8 @@ static void test_depot_array_caps_at_32_and_spills(void **state)
 static void test_depot_pop_is_lifo(void **state)
 {
 	static const enum iommusim_iova_depot forms[] = {
-		IOMMUSIM_IOVA_DEPOT_LIST, IOMMUSIM_IOVA_DEPOT_ARRAY,
+		IOMMUSIM_IOVA_DEPOT_LIST,
+		IOMMUSIM_IOVA_DEPOT_ARRAY,
 	};
 	const unsigned int n = FREES_FOR_DEPOT(2);
 
@@ -511,20 +417,13 @@ static void test_depot_state_rejects_bad_order(void **state)
 	fx_fini(&fx);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_depot_list_trim_one_magazine_per_tick),
-		cmocka_unit_test(test_depot_list_drain_runs_to_threshold),
-		cmocka_unit_test(test_depot_list_online_cpus_threshold),
-		cmocka_unit_test(test_depot_list_one_pending_item_per_class),
-		cmocka_unit_test(test_depot_list_flush_leaves_inert_work),
-		cmocka_unit_test(test_depot_list_without_clock_never_trims),
-		cmocka_unit_test(test_depot_array_caps_at_32_and_spills),
-		cmocka_unit_test(test_depot_pop_is_lifo),
-		cmocka_unit_test(test_depot_destroy_with_full_depots_leaks_nothing),
-		cmocka_unit_test(test_depot_state_rejects_bad_order),
-	};
-
-	return cmocka_run_group_tests_name("iova_depot", tests, NULL, NULL);
-}
+SUITE_MAIN(cmocka_unit_test(test_depot_list_trim_one_magazine_per_tick),
+	   cmocka_unit_test(test_depot_list_drain_runs_to_threshold),
+	   cmocka_unit_test(test_depot_list_online_cpus_threshold),
+	   cmocka_unit_test(test_depot_list_one_pending_item_per_class),
+	   cmocka_unit_test(test_depot_list_flush_leaves_inert_work),
+	   cmocka_unit_test(test_depot_list_without_clock_never_trims),
+	   cmocka_unit_test(test_depot_array_caps_at_32_and_spills),
+	   cmocka_unit_test(test_depot_pop_is_lifo),
+	   cmocka_unit_test(test_depot_destroy_with_full_depots_leaks_nothing),
+	   cmocka_unit_test(test_depot_state_rejects_bad_order))

@@ -11,32 +11,7 @@
  * CPU 0 uses small pool 0; entry 0 is reserved; a small run moves its pool's hint to the next
  * multiple of 16, a large one (more than 15 entries) to its end.
  */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <cmocka.h>
-
-#include <errno.h>
-#include <stdlib.h>
-#include <string.h>
-#include <iommusim/cpu.h>
-#include <iommusim/dma.h>
-#include <iommusim/mem.h>
-
-
-#include "ppc_fixture.h"
-
-#define DEF_LIOBN PPC_FX_LIOBN
-#define SZ_64K	  UINT64_C(0x10000)
-#define SZ_2G	  (UINT64_C(1) << 31)
-#define LARGE0	  UINT64_C(393216) /* first entry of the large pool */
-#define BIDI	  IOMMUSIM_DMA_BIDIRECTIONAL
-
-static int setup(void **state)
-{
-	return ppc_fx_setup(state, SZ_2G, 0);
-}
+#include "ppc_dma_fixture.h"
 
 /* One 4 KiB buffer: entry 1, one H_PUT_TCE; its unmap one H_STUFF_TCE of 1. */
 static void test_map_page_single(void **state)
@@ -351,20 +326,8 @@ static void test_setup_oom(void **state)
 	isim_ppc_fw_destroy(null_fw);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_map_page_single, setup, ppc_fx_teardown),
-		cmocka_unit_test_setup_teardown(test_map_page_runs, setup, ppc_fx_teardown),
-		cmocka_unit_test_setup_teardown(test_map_page_resources, setup, ppc_fx_teardown),
-		cmocka_unit_test_setup_teardown(test_coherent, setup, ppc_fx_teardown),
-		cmocka_unit_test_setup_teardown(test_coherent_4k_pages, setup, ppc_fx_teardown),
-		cmocka_unit_test_setup_teardown(test_mask_limit, setup, ppc_fx_teardown),
-		cmocka_unit_test_setup_teardown(test_64k_tces, setup, ppc_fx_teardown),
-		cmocka_unit_test_setup_teardown(test_4k_pages_no_align, setup, ppc_fx_teardown),
-		cmocka_unit_test(test_determinism),
-		cmocka_unit_test_setup_teardown(test_setup_oom, setup, ppc_fx_teardown),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+SUITE_MAIN(WINDOW_TEST(test_map_page_single), WINDOW_TEST(test_map_page_runs),
+	   WINDOW_TEST(test_map_page_resources), WINDOW_TEST(test_coherent),
+	   WINDOW_TEST(test_coherent_4k_pages), WINDOW_TEST(test_mask_limit),
+	   WINDOW_TEST(test_64k_tces), WINDOW_TEST(test_4k_pages_no_align),
+	   cmocka_unit_test(test_determinism), WINDOW_TEST(test_setup_oom))

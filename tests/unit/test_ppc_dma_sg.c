@@ -8,32 +8,7 @@
  * hypervisor calls, the failure path, and the maps that bypass the TCEs. Expected values follow
  * from the allocator's rules as in test_ppc_dma.c (docs/powerpc.md, sources.md S21, S24).
  */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <cmocka.h>
-
-#include <errno.h>
-#include <stdlib.h>
-#include <string.h>
-#include <iommusim/cpu.h>
-#include <iommusim/dma.h>
-#include <iommusim/mem.h>
-
-
-#include "ppc_fixture.h"
-
-#define DEF_LIOBN PPC_FX_LIOBN
-#define SZ_64K	  UINT64_C(0x10000)
-#define SZ_2G	  (UINT64_C(1) << 31)
-#define LARGE0	  UINT64_C(393216) /* first entry of the large pool */
-#define BIDI	  IOMMUSIM_DMA_BIDIRECTIONAL
-
-static int setup(void **state)
-{
-	return ppc_fx_setup(state, SZ_2G, 0);
-}
+#include "ppc_dma_fixture.h"
 
 /* Three 4 KiB pages mapped as one list: entries 1, 2, 3 (the handle), merged into one segment. */
 static void test_map_sg_merge(void **state)
@@ -249,16 +224,6 @@ static void test_bus_limit_mixed(void **state)
 	iommusim_device_destroy(d);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_map_sg_merge, setup, ppc_fx_teardown),
-		cmocka_unit_test_setup_teardown(test_map_sg_novmerge, setup, ppc_fx_teardown),
-		cmocka_unit_test_setup_teardown(test_map_sg_breaks, setup, ppc_fx_teardown),
-		cmocka_unit_test_setup_teardown(test_map_sg_failure, setup, ppc_fx_teardown),
-		cmocka_unit_test_setup_teardown(test_direct_ops, setup, ppc_fx_teardown),
-		cmocka_unit_test_setup_teardown(test_bus_limit_mixed, setup, ppc_fx_teardown),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+SUITE_MAIN(WINDOW_TEST(test_map_sg_merge), WINDOW_TEST(test_map_sg_novmerge),
+	   WINDOW_TEST(test_map_sg_breaks), WINDOW_TEST(test_map_sg_failure),
+	   WINDOW_TEST(test_direct_ops), WINDOW_TEST(test_bus_limit_mixed))

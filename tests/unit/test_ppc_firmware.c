@@ -12,12 +12,13 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "suite_main.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <iommusim/cpu.h>
 #include <iommusim/mem.h>
-
 
 #include "ppc_fixture.h"
 
@@ -329,21 +330,11 @@ static void test_script_oom(void **state)
 	iommusim_mem_destroy(mem);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_null_platform, setup, ppc_fx_teardown),
-		cmocka_unit_test_setup_teardown(test_missing_calls, setup, ppc_fx_teardown),
-		cmocka_unit_test_setup_teardown(test_script_tces, setup, ppc_fx_teardown),
-		cmocka_unit_test_setup_teardown(test_script_many_tces, setup, ppc_fx_teardown),
-		cmocka_unit_test_setup_teardown(test_script_checks, setup, ppc_fx_teardown),
-		cmocka_unit_test_setup_teardown(test_script_windows, setup, ppc_fx_teardown),
-		cmocka_unit_test_setup_teardown(test_script_limited, setup, ppc_fx_teardown),
-		cmocka_unit_test_setup_teardown(test_query_words, setup, ppc_fx_teardown),
-		cmocka_unit_test_setup_teardown(test_script_fail_rules, setup, ppc_fx_teardown),
-		cmocka_unit_test_setup_teardown(test_script_queries_on_null, setup, ppc_fx_teardown),
-		cmocka_unit_test_setup_teardown(test_script_oom, setup, ppc_fx_teardown),
-	};
+/* A test run on the rig of setup(), torn down after. */
+#define FX_TEST(t) cmocka_unit_test_setup_teardown(t, setup, ppc_fx_teardown)
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+SUITE_MAIN(FX_TEST(test_null_platform), FX_TEST(test_missing_calls), FX_TEST(test_script_tces),
+	   FX_TEST(test_script_many_tces), FX_TEST(test_script_checks),
+	   FX_TEST(test_script_windows), FX_TEST(test_script_limited), FX_TEST(test_query_words),
+	   FX_TEST(test_script_fail_rules), FX_TEST(test_script_queries_on_null),
+	   FX_TEST(test_script_oom))

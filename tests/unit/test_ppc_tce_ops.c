@@ -14,6 +14,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "suite_main.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <iommusim/cpu.h>
@@ -31,17 +33,23 @@ static int setup(void **state)
 	return ppc_fx_setup(state, SZ_16M, 0);
 }
 
+/* The configuration of the default window's table, with or without multi-TCE firmware. */
+static struct isim_ppc_table_config lpar_cfg(struct ppc_fx *f, bool multi)
+{
+	return (struct isim_ppc_table_config){.mem = f->mem,
+					      .fw = f->fw,
+					      .kind = ISIM_PPC_TABLE_LPAR,
+					      .liobn = DEF_LIOBN,
+					      .size = SZ_16M,
+					      .page_shift = 12,
+					      .put_tce_ind = multi,
+					      .stuff_tce = multi};
+}
+
 /* The default window's table, with or without multi-TCE firmware; the log starts empty. */
 static void make_lpar(struct ppc_fx *f, bool multi)
 {
-	struct isim_ppc_table_config cfg = {.mem = f->mem,
-					    .fw = f->fw,
-					    .kind = ISIM_PPC_TABLE_LPAR,
-					    .liobn = DEF_LIOBN,
-					    .size = SZ_16M,
-					    .page_shift = 12,
-					    .put_tce_ind = multi,
-					    .stuff_tce = multi};
+	struct isim_ppc_table_config cfg = lpar_cfg(f, multi);
 
 	assert_int_equal(isim_ppc_table_create(&cfg, f->cpu, &f->tbl), 0);
 	isim_ppc_script_log_clear(f->fw);
@@ -64,14 +72,7 @@ static struct isim_ppc_call_rec rec(struct ppc_fx *f, size_t i)
 static void test_init_clear(void **state)
 {
 	struct ppc_fx *f = *state;
-	struct isim_ppc_table_config cfg = {.mem = f->mem,
-					    .fw = f->fw,
-					    .kind = ISIM_PPC_TABLE_LPAR,
-					    .liobn = DEF_LIOBN,
-					    .size = SZ_16M,
-					    .page_shift = 12,
-					    .put_tce_ind = true,
-					    .stuff_tce = true};
+	struct isim_ppc_table_config cfg = lpar_cfg(f, true);
 	struct isim_ppc_table *t2;
 	struct isim_ppc_fw_stats st;
 
@@ -164,6 +165,24 @@ static void test_no_multi_tce(void **state)
 }
 
 /*
+ * On an LPAR with multi-TCE, a set of 1025 TCEs (three lists) whose H_PUT_TCE_INDIRECT number
+ * @list (from 0) is answered "not enough resources": the set fails with that answer, after
+ * @list + 1 lists and one stuff.
+ */
+static void set_1025_refused_on_list(struct ppc_fx *f, unsigned int list)
+{
+	make_lpar(f, true);
+	assert_int_equal(isim_ppc_script_fail(f->fw, ISIM_PPC_H_PUT_TCE_INDIRECT, list, 1,
+					      ISIM_H_NOT_ENOUGH_RESOURCES),
+			 0);
+	assert_int_equal(isim_ppc_tce_set(f->tbl, f->cpu, 1, 1025, 0, IOMMUSIM_DMA_TO_DEVICE),
+			 ISIM_H_NOT_ENOUGH_RESOURCES);
+	/* the lists up to the refused one were offered, and one stuff cleared what went before */
+	assert_int_equal(n_calls(f, ISIM_PPC_H_PUT_TCE_INDIRECT), list + 1);
+	assert_int_equal(n_calls(f, ISIM_PPC_H_STUFF_TCE), 1);
+}
+
+/*
  * "Not enough resources" on the second list of 1025: the first list (512 TCEs) is cleared by
  * one stuff of 512, and the set fails with that answer.
  */
@@ -171,14 +190,7 @@ static void test_indirect_resources_second(void **state)
 {
 	struct ppc_fx *f = *state;
 
-	make_lpar(f, true);
-	assert_int_equal(isim_ppc_script_fail(f->fw, ISIM_PPC_H_PUT_TCE_INDIRECT, 1, 1,
-					      ISIM_H_NOT_ENOUGH_RESOURCES),
-			 0);
-	assert_int_equal(isim_ppc_tce_set(f->tbl, f->cpu, 1, 1025, 0, IOMMUSIM_DMA_TO_DEVICE),
-			 ISIM_H_NOT_ENOUGH_RESOURCES);
-	assert_int_equal(n_calls(f, ISIM_PPC_H_PUT_TCE_INDIRECT), 2);
-	assert_int_equal(n_calls(f, ISIM_PPC_H_STUFF_TCE), 1);
+	set_1025_refused_on_list(f, 1);
 	assert_int_equal(rec(f, 2).count, 512);
 	assert_int_equal(rec(f, 2).ioba, 0x1000);
 	assert_int_equal(isim_ppc_script_tce_count(f->fw, DEF_LIOBN), 0);
@@ -190,14 +202,7 @@ static void test_indirect_resources_first(void **state)
 {
 	struct ppc_fx *f = *state;
 
-	make_lpar(f, true);
-	assert_int_equal(isim_ppc_script_fail(f->fw, ISIM_PPC_H_PUT_TCE_INDIRECT, 0, 1,
-					      ISIM_H_NOT_ENOUGH_RESOURCES),
-			 0);
-	assert_int_equal(isim_ppc_tce_set(f->tbl, f->cpu, 1, 1025, 0, IOMMUSIM_DMA_TO_DEVICE),
-			 ISIM_H_NOT_ENOUGH_RESOURCES);
-	assert_int_equal(n_calls(f, ISIM_PPC_H_PUT_TCE_INDIRECT), 1);
-	assert_int_equal(n_calls(f, ISIM_PPC_H_STUFF_TCE), 1);
+	set_1025_refused_on_list(f, 0);
 	assert_int_equal(rec(f, 1).count, 0);
 }
 
@@ -362,22 +367,11 @@ static void test_ioda2_oom(void **state)
 	assert_int_equal(f->tbl->st.set_failures, 1);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_init_clear, setup, ppc_fx_teardown),
-		cmocka_unit_test_setup_teardown(test_set_one, setup, ppc_fx_teardown),
-		cmocka_unit_test_setup_teardown(test_set_runs, setup, ppc_fx_teardown),
-		cmocka_unit_test_setup_teardown(test_no_multi_tce, setup, ppc_fx_teardown),
-		cmocka_unit_test_setup_teardown(test_indirect_resources_second, setup, ppc_fx_teardown),
-		cmocka_unit_test_setup_teardown(test_indirect_resources_first, setup, ppc_fx_teardown),
-		cmocka_unit_test_setup_teardown(test_put_resources, setup, ppc_fx_teardown),
-		cmocka_unit_test_setup_teardown(test_other_errors_ignored, setup, ppc_fx_teardown),
-		cmocka_unit_test_setup_teardown(test_ranges, setup, ppc_fx_teardown),
-		cmocka_unit_test_setup_teardown(test_ioda2, setup, ppc_fx_teardown),
-		cmocka_unit_test_setup_teardown(test_ioda2_level_skip, setup, ppc_fx_teardown),
-		cmocka_unit_test_setup_teardown(test_ioda2_oom, setup, ppc_fx_teardown),
-	};
+/* A test run on the rig of setup(), torn down after. */
+#define FX_TEST(t) cmocka_unit_test_setup_teardown(t, setup, ppc_fx_teardown)
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+SUITE_MAIN(FX_TEST(test_init_clear), FX_TEST(test_set_one), FX_TEST(test_set_runs),
+	   FX_TEST(test_no_multi_tce), FX_TEST(test_indirect_resources_second),
+	   FX_TEST(test_indirect_resources_first), FX_TEST(test_put_resources),
+	   FX_TEST(test_other_errors_ignored), FX_TEST(test_ranges), FX_TEST(test_ioda2),
+	   FX_TEST(test_ioda2_level_skip), FX_TEST(test_ioda2_oom))

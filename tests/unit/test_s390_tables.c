@@ -11,6 +11,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "suite_main.h"
+
 #include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
@@ -23,8 +25,8 @@
 #include "sizes.h"
 #include "test_rng.h"
 
-#define TIB4  IOMMUSIM_ZPCI_TABLE_SIZE_RT
-#define PHYS  0x12340000ull
+#define TIB4 IOMMUSIM_ZPCI_TABLE_SIZE_RT
+#define PHYS 0x12340000ull
 
 struct tfix {
 	struct iommusim_mem *mem;
@@ -469,16 +471,9 @@ static void test_s390_tables_occupancy_concurrent_writers(void **state)
 	tfix_fini(&f);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_s390_tables_entries_and_pte_updates),
-		cmocka_unit_test(test_s390_tables_install_race_loser_frees_its_copy),
-		cmocka_unit_test(test_s390_tables_segment_kinds),
-		cmocka_unit_test(test_s390_tables_occupancy_repeated_writes),
-		cmocka_unit_test(test_s390_tables_occupancy_random_sequences),
-		cmocka_unit_test(test_s390_tables_occupancy_concurrent_writers),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+SUITE_MAIN(cmocka_unit_test(test_s390_tables_entries_and_pte_updates),
+	   cmocka_unit_test(test_s390_tables_install_race_loser_frees_its_copy),
+	   cmocka_unit_test(test_s390_tables_segment_kinds),
+	   cmocka_unit_test(test_s390_tables_occupancy_repeated_writes),
+	   cmocka_unit_test(test_s390_tables_occupancy_random_sequences),
+	   cmocka_unit_test(test_s390_tables_occupancy_concurrent_writers))

@@ -42,7 +42,7 @@ static size_t est_params(enum iommusim_cost_id *ids)
 
 static void test_study_lhs_every_stratum_once(void **state)
 {
-	static const uint32_t sizes[] = { 1, 2, 3, 7, 16, 50, 257 };
+	static const uint32_t sizes[] = {1, 2, 3, 7, 16, 50, 257};
 	enum iommusim_cost_id ids[IOMMUSIM_COST_NR];
 	size_t nids = est_params(ids);
 	bool *seen = calloc(257, sizeof(*seen));
@@ -92,9 +92,11 @@ static void test_study_lhs_values_in_range(void **state)
 
 			assert_true(v >= p->min && v <= p->max);
 			if (p->unit != IOMMUSIM_COST_UNIT_BOOL) {
-				/* the lower half of [0, 1] onto [min, c], the upper onto [c, max] */
-				double want = pt < 0.5 ? (double)p->min + 2 * pt * (double)(c - p->min)
-						       : (double)c + (2 * pt - 1) * (double)(p->max - c);
+				/* the lower half of [0, 1] onto [min, c], the upper onto [c, max]
+				 */
+				double want =
+					pt < 0.5 ? (double)p->min + 2 * pt * (double)(c - p->min)
+						 : (double)c + (2 * pt - 1) * (double)(p->max - c);
 
 				/* rounded to the nearest integer */
 				assert_true(fabs((double)v - want) <= 0.5);
@@ -208,22 +210,22 @@ static void expect_draw(struct fixture *f, unsigned int flags, const char *set)
 			varies[i] = iommusim_study_varies(f->cost, (enum iommusim_cost_id)i, flags);
 		}
 		assert_false(varies[set_id]);
-		assert_int_equal(iommusim_study_lhs_apply(f->cost, 9, 5, k, flags, f->err,
-							  sizeof(f->err)),
-				 0);
+		assert_int_equal(
+			iommusim_study_lhs_apply(f->cost, 9, 5, k, flags, f->err, sizeof(f->err)),
+			0);
 		for (unsigned int i = 0; i < IOMMUSIM_COST_NR; i++) {
 			const struct iommusim_cost_param *p =
 				iommusim_cost_param((enum iommusim_cost_id)i);
 			uint64_t now = iommusim_cost_get(f->cost, (enum iommusim_cost_id)i);
 			bool fitted = p->flags & IOMMUSIM_COST_FITTED;
 
-			assert_int_equal(varies[i], (p->flags & IOMMUSIM_COST_EST) &&
-							    i != set_id &&
-							    (!fitted || (flags & IOMMUSIM_STUDY_FITTED)));
+			assert_int_equal(varies[i],
+					 (p->flags & IOMMUSIM_COST_EST) && i != set_id &&
+						 (!fitted || (flags & IOMMUSIM_STUDY_FITTED)));
 			if (varies[i])
-				assert_int_equal(now, iommusim_study_lhs_value(
-							      9, (enum iommusim_cost_id)i, 5, k,
-							      before[i]));
+				assert_int_equal(
+					now, iommusim_study_lhs_value(9, (enum iommusim_cost_id)i,
+								      5, k, before[i]));
 			else
 				assert_int_equal(now, before[i]);
 			nfitted += fitted && varies[i];
@@ -250,9 +252,8 @@ static void test_study_lhs_apply_holds_sets_and_fitted(void **state)
 	assert_int_equal(all, 0);
 	/* The listing: every EST parameter, the fitted ones on request. */
 	resolve(f, "kvm", NULL, 0);
-	assert_int_equal(iommusim_study_params(f->cost, IOMMUSIM_STUDY_FITTED, ids,
-					       IOMMUSIM_COST_NR),
-			 est);
+	assert_int_equal(
+		iommusim_study_params(f->cost, IOMMUSIM_STUDY_FITTED, ids, IOMMUSIM_COST_NR), est);
 	assert_int_equal(iommusim_study_params(f->cost, 0, ids, IOMMUSIM_COST_NR), est - fitted);
 }
 
@@ -302,9 +303,9 @@ static void test_study_lhs_pow2(void **state)
 
 static void test_study_percentile_by_hand(void **state)
 {
-	double x[] = { 5, 1, 4, 2, 3 };
-	double two[] = { 10, 20 };
-	double one[] = { 7 };
+	double x[] = {5, 1, 4, 2, 3};
+	double two[] = {10, 20};
+	double one[] = {7};
 
 	(void)state;
 	iommusim_study_sort(x, 5);
@@ -326,8 +327,8 @@ static void test_study_percentile_by_hand(void **state)
 
 static void test_study_mean_and_interval_by_hand(void **state)
 {
-	double x[] = { 1, 2, 3, 4 };
-	double same[] = { 0.1, 0.1, 0.1 };
+	double x[] = {1, 2, 3, 4};
+	double same[] = {0.1, 0.1, 0.1};
 
 	(void)state;
 	assert_true(iommusim_study_mean(x, 4) == 2.5);
@@ -354,7 +355,7 @@ static void test_study_mean_and_interval_by_hand(void **state)
 
 static void test_study_rank_by_hand(void **state)
 {
-	double x[] = { 5, 7, 7, 1, NAN };
+	double x[] = {5, 7, 7, 1, NAN};
 
 	(void)state;
 	assert_int_equal(iommusim_study_rank(x, 4, 0), 3);

@@ -24,7 +24,7 @@
 
 #define NAME "in.ops"
 /* A 512 MiB table at 0 with 4 KiB entries: one pool of 0x18000, the large pool above. */
-#define TABLE "table 0x0 0x20000 12 0x0 0x0 16\n"
+#define TABLE	"table 0x0 0x20000 12 0x0 0x0 16\n"
 #define NO_MASK "0xfffffffffffff"
 
 struct result {
@@ -89,8 +89,8 @@ static void expect_output(const char *script, const char *expected)
  * The script is refused as a whole: -EINVAL, nothing written, and a message of one line that
  * starts "in.ops:LINE: FIELD: " and holds @problem.
  */
-static void expect_error_len(const char *script, size_t len, unsigned int line,
-			     const char *field, const char *problem)
+static void expect_error_len(const char *script, size_t len, unsigned int line, const char *field,
+			     const char *problem)
 {
 	char prefix[128];
 	struct result res;
@@ -183,8 +183,13 @@ static void test_tce_input_out_of_range_numbers(void **state)
 
 static void test_tce_input_op_before_table(void **state)
 {
-	static const char *const ops[] = { "alloc 0 1 0xffff 0", "free 0x1 1", "handle 0 1",
-					   "inuse", "weight", "pools", "reserved" };
+	static const char *const ops[] = {"alloc 0 1 0xffff 0",
+					  "free 0x1 1",
+					  "handle 0 1",
+					  "inuse",
+					  "weight",
+					  "pools",
+					  "reserved"};
 	char script[128], problem[64];
 
 	(void)state;

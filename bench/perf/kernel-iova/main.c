@@ -114,18 +114,34 @@ static void out_dec(unsigned long v, char end)
 }
 
 /* ---- the script ---- */
-enum kind { K_INIT, K_NCPUS, K_CPU, K_ALLOC, K_FREE, K_RESERVE, K_FAST, K_FFREE, K_DRAIN,
-	    K_TICK, K_DUMP, K_FIND, K_CPUDEAD, K_RCACHE, K_CACHED, K_PENDING };
+enum kind {
+	K_INIT,
+	K_NCPUS,
+	K_CPU,
+	K_ALLOC,
+	K_FREE,
+	K_RESERVE,
+	K_FAST,
+	K_FFREE,
+	K_DRAIN,
+	K_TICK,
+	K_DUMP,
+	K_FIND,
+	K_CPUDEAD,
+	K_RCACHE,
+	K_CACHED,
+	K_PENDING
+};
 static const struct {
 	const char *name;
 	unsigned int nargs;
 } ops_syntax[] = {
-	[K_INIT] = { "init", 2 },     [K_NCPUS] = { "ncpus", 1 },   [K_CPU] = { "cpu", 1 },
-	[K_ALLOC] = { "alloc", 3 },   [K_FREE] = { "free", 1 },     [K_RESERVE] = { "reserve", 2 },
-	[K_FAST] = { "fast", 3 },     [K_FFREE] = { "ffree", 2 },   [K_DRAIN] = { "drain", 0 },
-	[K_TICK] = { "tick", 0 },     [K_DUMP] = { "dump", 0 },     [K_FIND] = { "find", 1 },
-	[K_CPUDEAD] = { "cpudead", 1 }, [K_RCACHE] = { "rcache", 0 }, [K_CACHED] = { "cached", 0 },
-	[K_PENDING] = { "pending", 0 },
+	[K_INIT] = {"init", 2},	      [K_NCPUS] = {"ncpus", 1},	  [K_CPU] = {"cpu", 1},
+	[K_ALLOC] = {"alloc", 3},     [K_FREE] = {"free", 1},	  [K_RESERVE] = {"reserve", 2},
+	[K_FAST] = {"fast", 3},	      [K_FFREE] = {"ffree", 2},	  [K_DRAIN] = {"drain", 0},
+	[K_TICK] = {"tick", 0},	      [K_DUMP] = {"dump", 0},	  [K_FIND] = {"find", 1},
+	[K_CPUDEAD] = {"cpudead", 1}, [K_RCACHE] = {"rcache", 0}, [K_CACHED] = {"cached", 0},
+	[K_PENDING] = {"pending", 0},
 };
 
 struct op {
@@ -419,9 +435,10 @@ int main(int argc, char **argv)
 	free(text);
 	/* Per-CPU caches for every CPU the script names, and at least the default 64. */
 	for (size_t i = 0; i < nops; i++) {
-		unsigned long need = ops[i].kind == K_NCPUS			       ? ops[i].arg[0]
-				     : ops[i].kind == K_CPU || ops[i].kind == K_CPUDEAD ? ops[i].arg[0] + 1
-											: 0;
+		unsigned long need = ops[i].kind == K_NCPUS ? ops[i].arg[0]
+				     : ops[i].kind == K_CPU || ops[i].kind == K_CPUDEAD
+					     ? ops[i].arg[0] + 1
+					     : 0;
 		if (need > 4096)
 			bad(0, "CPU numbers go up to 4095");
 		if (need > kshim_possible_cpus)

@@ -339,7 +339,7 @@ static void s390_flush_iotlb_all(struct iommusim_domain *d, struct iommusim_cpu 
 	struct iommusim_device *dev;
 
 	isim_rcu_read_lock();
-	isim_domain_for_each_device(d, dev) {
+	isim_domain_for_each_device (d, dev) {
 		ctr_add(&sd->ctrs.global_rpcits, 1);
 		refresh_all(sd, isim_zpci_dev(dev), cpu);
 	}
@@ -358,7 +358,7 @@ static void s390_iotlb_sync(struct iommusim_domain *d, struct iommusim_cpu *cpu,
 	if (!g->end)
 		return;
 	isim_rcu_read_lock();
-	isim_domain_for_each_device(d, dev) {
+	isim_domain_for_each_device (d, dev) {
 		ctr_add(&sd->ctrs.sync_rpcits, 1);
 		rpcit(sd, isim_zpci_dev(dev), cpu, g->start, size);
 	}
@@ -412,7 +412,7 @@ static int s390_iotlb_sync_map(struct iommusim_domain *d, struct iommusim_cpu *c
 	int ret = 0;
 
 	isim_rcu_read_lock();
-	isim_domain_for_each_device(d, dev) {
+	isim_domain_for_each_device (d, dev) {
 		const struct isim_zpci_dev *z = isim_zpci_dev(dev);
 
 		if (!z->tlb_refresh)

@@ -16,32 +16,32 @@
 #include <iommusim/mem.h>
 
 #define ZPCI_TABLE_ENTRIES 2048u
-#define ZPCI_PT_ENTRIES 256u
-#define ZPCI_ST_SHIFT 20
-#define ZPCI_RT_SHIFT 31
-#define ZPCI_PAGE_SHIFT 12
-#define ZPCI_PAGE_SIZE 4096ull
+#define ZPCI_PT_ENTRIES	   256u
+#define ZPCI_ST_SHIFT	   20
+#define ZPCI_RT_SHIFT	   31
+#define ZPCI_PAGE_SHIFT	   12
+#define ZPCI_PAGE_SIZE	   4096ull
 
-#define ZPCI_PTE_VALID_MASK 0x400ull
-#define ZPCI_PTE_INVALID 0x400ull
-#define ZPCI_PTE_VALID 0x000ull
-#define ZPCI_PTE_FLAG_MASK 0xfffull
-#define ZPCI_TABLE_PROTECTED 0x200ull
-#define ZPCI_TABLE_INVALID 0x20ull
-#define ZPCI_TABLE_VALID 0x00ull
-#define ZPCI_TABLE_VALID_MASK 0x20ull
-#define ZPCI_TABLE_PROT_MASK 0x200ull
+#define ZPCI_PTE_VALID_MASK    0x400ull
+#define ZPCI_PTE_INVALID       0x400ull
+#define ZPCI_PTE_VALID	       0x000ull
+#define ZPCI_PTE_FLAG_MASK     0xfffull
+#define ZPCI_TABLE_PROTECTED   0x200ull
+#define ZPCI_TABLE_INVALID     0x20ull
+#define ZPCI_TABLE_VALID       0x00ull
+#define ZPCI_TABLE_VALID_MASK  0x20ull
+#define ZPCI_TABLE_PROT_MASK   0x200ull
 #define ZPCI_TABLE_UNPROTECTED 0x000ull
 /* Region/segment entry type field: which kind of table the entry points to. */
 #define ZPCI_TABLE_TYPE_MASK 0xcull
-#define ZPCI_TABLE_TYPE_RTX 0x4ull
-#define ZPCI_TABLE_TYPE_SX 0x0ull
+#define ZPCI_TABLE_TYPE_RTX  0x4ull
+#define ZPCI_TABLE_TYPE_SX   0x0ull
 /* Table length field of a region entry: a full 2048-entry segment table. */
-#define ZPCI_TABLE_LEN_RTX 0x3ull
+#define ZPCI_TABLE_LEN_RTX     0x3ull
 #define ZPCI_TABLE_OFFSET_MASK 0xc0ull
-#define ZPCI_RTE_FLAG_MASK 0x3fffull
-#define ZPCI_STE_FLAG_MASK 0x7ffull
-#define ZPCI_PTE_ADDR_MASK (~ZPCI_PTE_FLAG_MASK)
+#define ZPCI_RTE_FLAG_MASK     0x3fffull
+#define ZPCI_STE_FLAG_MASK     0x7ffull
+#define ZPCI_PTE_ADDR_MASK     (~ZPCI_PTE_FLAG_MASK)
 
 struct iommusim_s390_io_table;
 
@@ -79,8 +79,8 @@ bool isim_s390_pte_update(struct iommusim_cpu *cpu, struct isim_s390_pte pte, ui
 			  uint64_t valid_flag, bool protected);
 
 /* What a device sees at @iova: 0 with the physical address and IOMMUSIM_PROT_*, or -EFAULT. */
-int isim_s390_table_translate(const struct iommusim_s390_io_table *t, uint64_t iova,
-			      uint64_t *pa, int *prot);
+int isim_s390_table_translate(const struct iommusim_s390_io_table *t, uint64_t iova, uint64_t *pa,
+			      int *prot);
 
 /* Tables allocated so far (segment + page tables, not the root). */
 uint64_t isim_s390_table_count(const struct iommusim_s390_io_table *t);
@@ -97,8 +97,8 @@ int isim_s390_table_entries(const struct iommusim_s390_io_table *t, uint64_t iov
 
 enum isim_s390_seg_kind {
 	ISIM_S390_SEG_REGION_INVALID, /* region-third entry invalid (or @iova >= 4 TiB) */
-	ISIM_S390_SEG_INVALID,        /* segment entry invalid: the 1 MiB is unmapped */
-	ISIM_S390_SEG_PAGES,          /* a page table: see @valid and @ptes */
+	ISIM_S390_SEG_INVALID,	      /* segment entry invalid: the 1 MiB is unmapped */
+	ISIM_S390_SEG_PAGES,	      /* a page table: see @valid and @ptes */
 };
 
 /*

@@ -27,35 +27,35 @@
 #include "base/rbtree.h"
 
 /* ---- compiler and debugging helpers ---- */
-#define likely(x) __builtin_expect(!!(x), 1)
+#define likely(x)   __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
 #define __percpu
-#define container_of(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
-#define min(a, b) ((a) < (b) ? (a) : (b))
-#define swap(a, b)                        \
-	do {                              \
-		__typeof__(a) swap_tmp_ = (a); \
-		(a) = (b);                \
-		(b) = swap_tmp_;          \
+#define container_of(ptr, type, member) ((type *)((char *)(ptr)-offsetof(type, member)))
+#define min(a, b)			((a) < (b) ? (a) : (b))
+#define swap(a, b)                                                                                 \
+	do {                                                                                       \
+		__typeof__(a) swap_tmp_ = (a);                                                     \
+		(a) = (b);                                                                         \
+		(b) = swap_tmp_;                                                                   \
 	} while (0)
-#define BUG_ON(c)                 \
-	do {                      \
-		if (c)            \
-			abort();  \
+#define BUG_ON(c)                                                                                  \
+	do {                                                                                       \
+		if (c)                                                                             \
+			abort();                                                                   \
 	} while (0)
 /* The kernel prints a backtrace; the replay only needs the condition's value. */
-#define WARN_ON(c)                         \
-	({                                 \
-		int warn_on_ = !!(c);      \
-		__builtin_expect(warn_on_, 0); \
+#define WARN_ON(c)                                                                                 \
+	({                                                                                         \
+		int warn_on_ = !!(c);                                                              \
+		__builtin_expect(warn_on_, 0);                                                     \
 	})
 #define static_assert(e) _Static_assert(e, #e)
-#define EXPORT_SYMBOL_GPL(sym) extern int kshim_unused_decl
-#define MODULE_AUTHOR(s) extern int kshim_unused_decl
-#define MODULE_DESCRIPTION(s) extern int kshim_unused_decl
-#define MODULE_LICENSE(s) extern int kshim_unused_decl
+#define EXPORT_SYMBOL_GPL(sym)	   extern int kshim_unused_decl
+#define MODULE_AUTHOR(s)	   extern int kshim_unused_decl
+#define MODULE_DESCRIPTION(s)	   extern int kshim_unused_decl
+#define MODULE_LICENSE(s)	   extern int kshim_unused_decl
 #define kmemleak_transient_leak(p) ((void)(p))
-#define ERR_PTR(e) ((void *)(long)(e))
+#define ERR_PTR(e)		   ((void *)(long)(e))
 static inline void pr_err(const char *fmt, ...)
 {
 	(void)fmt;
@@ -102,27 +102,27 @@ static inline void spin_unlock(spinlock_t *l)
 {
 	__atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
 }
-#define spin_lock_irqsave(l, flags) \
-	do {                        \
-		(flags) = 0;        \
-		spin_lock(l);       \
+#define spin_lock_irqsave(l, flags)                                                                \
+	do {                                                                                       \
+		(flags) = 0;                                                                       \
+		spin_lock(l);                                                                      \
 	} while (0)
-#define spin_unlock_irqrestore(l, flags) \
-	do {                             \
-		(void)(flags);           \
-		spin_unlock(l);          \
+#define spin_unlock_irqrestore(l, flags)                                                           \
+	do {                                                                                       \
+		(void)(flags);                                                                     \
+		spin_unlock(l);                                                                    \
 	} while (0)
 #define assert_spin_locked(l) ((void)(l))
 /* Taken once, at start-up, by iova_cache_get(): nothing to exclude in one process. */
 #define DEFINE_MUTEX(name) int name
-#define mutex_lock(m) ((void)(m))
-#define mutex_unlock(m) ((void)(m))
+#define mutex_lock(m)	   ((void)(m))
+#define mutex_unlock(m)	   ((void)(m))
 
 /* ---- memory ---- */
 typedef unsigned int gfp_t;
-#define GFP_KERNEL 0u
-#define GFP_ATOMIC 1u
-#define __GFP_NOWARN 2u
+#define GFP_KERNEL	   0u
+#define GFP_ATOMIC	   1u
+#define __GFP_NOWARN	   2u
 #define SLAB_HWCACHE_ALIGN 1u
 struct kmem_cache {
 	size_t size;
@@ -165,19 +165,19 @@ static inline void *kcalloc(size_t n, size_t size, gfp_t gfp)
 
 /* ---- CPUs: the script's `ncpus` and `cpu` ops set these ---- */
 extern unsigned int kshim_possible_cpus, kshim_online_cpus, kshim_cpu;
-#define num_online_cpus() (kshim_online_cpus)
-#define for_each_online_cpu(c) for ((c) = 0; (c) < kshim_online_cpus; (c)++)
+#define num_online_cpus()	 (kshim_online_cpus)
+#define for_each_online_cpu(c)	 for ((c) = 0; (c) < kshim_online_cpus; (c)++)
 #define for_each_possible_cpu(c) for ((c) = 0; (c) < kshim_possible_cpus; (c)++)
-#define cache_line_size() 64
+#define cache_line_size()	 64
 /* A per-CPU object is an array with one element per possible CPU. */
 static inline void *__alloc_percpu(size_t size, size_t align)
 {
 	(void)align;
 	return calloc(kshim_possible_cpus, size);
 }
-#define free_percpu(p) free(p)
+#define free_percpu(p)	  free(p)
 #define per_cpu_ptr(p, c) (&(p)[c])
-#define raw_cpu_ptr(p) (&(p)[kshim_cpu])
+#define raw_cpu_ptr(p)	  (&(p)[kshim_cpu])
 
 /* ---- CPU hotplug: the dead callback is kept for the script's `cpudead` ---- */
 struct hlist_node {
@@ -259,16 +259,15 @@ struct rb_root {
 _Static_assert(sizeof(struct rb_node) == sizeof(struct isim_rb_node), "same layout");
 _Static_assert(offsetof(struct rb_node, rb_left) == offsetof(struct isim_rb_node, left), "left");
 _Static_assert(offsetof(struct rb_node, rb_right) == offsetof(struct isim_rb_node, right), "right");
-#define RB_ROOT ((struct rb_root){ NULL })
+#define RB_ROOT			    ((struct rb_root){NULL})
 #define rb_entry(ptr, type, member) container_of(ptr, type, member)
-#define rb_entry_safe(ptr, type, member)                                      \
-	({                                                                    \
-		__typeof__(ptr) rb_safe_ = (ptr);                             \
-		rb_safe_ ? rb_entry(rb_safe_, type, member) : NULL;           \
+#define rb_entry_safe(ptr, type, member)                                                           \
+	({                                                                                         \
+		__typeof__(ptr) rb_safe_ = (ptr);                                                  \
+		rb_safe_ ? rb_entry(rb_safe_, type, member) : NULL;                                \
 	})
 #define KSHIM_RB(n) ((struct isim_rb_node *)(n))
-static inline void rb_link_node(struct rb_node *node, struct rb_node *parent,
-				struct rb_node **link)
+static inline void rb_link_node(struct rb_node *node, struct rb_node *parent, struct rb_node **link)
 {
 	isim_rb_link(KSHIM_RB(node), KSHIM_RB(parent), (struct isim_rb_node **)link);
 }
@@ -300,12 +299,12 @@ static inline struct rb_node *rb_next_postorder(const struct rb_node *node)
 {
 	return (struct rb_node *)isim_rb_next_postorder((const struct isim_rb_node *)node);
 }
-#define rbtree_postorder_for_each_entry_safe(pos, n, root, field)                              \
-	for (pos = rb_entry_safe(rb_first_postorder(root), __typeof__(*pos), field);           \
-	     pos && ({                                                                         \
-		     n = rb_entry_safe(rb_next_postorder(&pos->field), __typeof__(*pos), field); \
-		     1;                                                                        \
-	     });                                                                               \
+#define rbtree_postorder_for_each_entry_safe(pos, n, root, field)                                  \
+	for (pos = rb_entry_safe(rb_first_postorder(root), __typeof__(*pos), field);               \
+	     pos && ({                                                                             \
+		     n = rb_entry_safe(rb_next_postorder(&pos->field), __typeof__(*pos), field);   \
+		     1;                                                                            \
+	     });                                                                                   \
 	     pos = n)
 
 #endif /* KSHIM_H */

@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What the tests of the IOVA op replay's input side share (iommusim_iova_replay, the format of
+ * tests/data/golden/iova/README.md): running an in-memory script with either depot, and
+ * checking its output or its one error line.
+ */
+#ifndef TESTS_UNIT_IOVA_REPLAY_FIXTURE_H
+#define TESTS_UNIT_IOVA_REPLAY_FIXTURE_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "suite_main.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <iommusim/iova_replay.h>
+
+#define NAME "in.ops"
+
+struct result {
+	int rc;
+	char *out;
+	size_t outlen;
+	char err[512];
+};
+
+/* Replay @len bytes of @bytes (which may hold NULs) with the @depot. */
+static inline void replay_len(const char *bytes, size_t len, enum iommusim_iova_depot depot,
+			      struct result *res)
+{
+	struct iommusim_iova_replay_opts opts = {.depot = depot};
+	char *text = malloc(len + 1);
+	FILE *in, *out;
+
+	assert_non_null(text);
+	memcpy(text, bytes, len);
+	memset(res, 0, sizeof(*res));
+	in = fmemopen(text, len, "r");
+	assert_non_null(in);
+	out = open_memstream(&res->out, &res->outlen);
+	assert_non_null(out);
+	/* Pre-fill, so a missing message cannot pass as an old one. */
+	strcpy(res->err, "untouched");
+	res->rc = iommusim_iova_replay(in, NAME, &opts, out, res->err, sizeof(res->err));
+	assert_int_equal(fclose(out), 0);
+	fclose(in);
+	free(text);
+}
+
+static inline void replay_depot(const char *script, enum iommusim_iova_depot depot,
+				struct result *res)
+{
+	replay_len(script, strlen(script), depot, res);
+}
+
+static inline void result_free(struct result *res)
+{
+	free(res->out);
+	res->out = NULL;
+}
+
+/* The whole script must produce exactly @expected. */
+static inline void expect_output(const char *script, enum iommusim_iova_depot depot,
+				 const char *expected)
+{
+	struct result res;
+
+	replay_depot(script, depot, &res);
+	if (res.rc)
+		fail_msg("replay failed (%d): %s", res.rc, res.err);
+	assert_int_equal(res.outlen, strlen(expected));
+	assert_string_equal(res.out, expected);
+	result_free(&res);
+}
+
+#endif /* TESTS_UNIT_IOVA_REPLAY_FIXTURE_H */
