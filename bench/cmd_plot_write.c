@@ -52,7 +52,8 @@ static int stream_status(FILE *f)
 	return ferror(f) ? (errno ? errno : EIO) : 0;
 }
 
-int plot_write_data(FILE *f, const struct plot_figure *fig)
+/* The first line of both files: what is drawn against what, and from which file. */
+static void put_title(FILE *f, const struct plot_figure *fig)
 {
 	fputs("# iommusim-bench plot: ", f);
 	put_clean(f, fig->ycol);
@@ -60,6 +61,11 @@ int plot_write_data(FILE *f, const struct plot_figure *fig)
 	put_clean(f, fig->xcol);
 	fputs(", from ", f);
 	put_clean(f, fig->source);
+}
+
+int plot_write_data(FILE *f, const struct plot_figure *fig)
+{
+	put_title(f, fig);
 	fputs("\n# columns: ", f);
 	put_clean(f, fig->xcol);
 	fputc(' ', f);
@@ -163,12 +169,7 @@ static const char term_opts[] = "font 'sans,11' noenhanced background '#ffffff'"
 
 int plot_write_script(FILE *f, const struct plot_figure *fig, const struct plot_look *look)
 {
-	fputs("# iommusim-bench plot: ", f);
-	put_clean(f, fig->ycol);
-	fputs(" against ", f);
-	put_clean(f, fig->xcol);
-	fputs(", from ", f);
-	put_clean(f, fig->source);
+	put_title(f, fig);
 	fputs("\n# `gnuplot ", f);
 	put_clean(f, look->base);
 	fputs(".gp` draws it again from the .dat file beside it, from any folder.\n", f);

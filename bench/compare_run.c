@@ -84,11 +84,24 @@ static void task_label(const struct compare_opts *o, const struct compare_task *
 			 t->vary == COMPARE_AT_MIN ? "min" : "max");
 }
 
-/* On a terminal: the one progress line, rewritten in place. Called with the lock held. */
+/*
+ * On a terminal: the one progress line, rewritten in place, with the time left estimated from
+ * the cells finished so far (elapsed time per finished cell, times the cells left: the cells of
+ * one run take alike, and the elapsed time already counts the jobs running side by side).
+ * Called with the lock held.
+ */
 static void redraw(struct pool *p, double now)
 {
-	fprintf(stderr, "\r[%zu/%zu] cells, %zu running, elapsed %.1f s ", p->done, p->plan->ntasks,
-		p->running, now - p->start);
+	double elapsed = now - p->start;
+	char left[48] = "time left not known yet";
+
+	fprintf(stderr, "\r[%zu/%zu] cells, %zu running, elapsed %.1f s", p->done, p->plan->ntasks,
+		p->running, elapsed);
+	if (p->done)
+		snprintf(left, sizeof(left), "about %.0f s left",
+			 elapsed / (double)p->done * (double)(p->plan->ntasks - p->done));
+	/* padded: a shorter line must cover the longer one drawn before it */
+	fprintf(stderr, ", %-24s", left);
 	fflush(stderr);
 	p->drawn = now;
 }

@@ -72,6 +72,40 @@ static bool is_option(const char *key)
 	return !iommusim_sim_option_lookup(key, NULL);
 }
 
+/* Each name of a comma-separated list of platforms or policies, as the command line takes them. */
+static const char *check_names(const char *key, const char *value, char *buf, size_t len)
+{
+	const char *p = value;
+
+	while (*p) {
+		size_t n = strcspn(p, ",");
+		char name[64];
+		bool ok;
+
+		if (!n || n >= sizeof(name)) {
+			snprintf(buf, len, "empty or overlong name in '%s'", value);
+			return buf;
+		}
+		memcpy(name, p, n);
+		name[n] = '\0';
+		if (!strcmp(key, "platform")) {
+			enum iommusim_platform_kind kind;
+
+			ok = !iommusim_platform_lookup(name, &kind);
+		} else {
+			enum iommusim_policy policy;
+
+			ok = !iommusim_policy_lookup(name, &policy);
+		}
+		if (!ok) {
+			snprintf(buf, len, "unknown %s '%s'", key, name);
+			return buf;
+		}
+		p += n + (p[n] == ',');
+	}
+	return NULL;
+}
+
 /* A value's problem, or NULL; lists and ranges are the sweep's to check. */
 static const char *check_value(bool sweep, const char *key, const char *value, char *buf,
 			       size_t len)
@@ -92,6 +126,8 @@ static const char *check_value(bool sweep, const char *key, const char *value, c
 	}
 	if (!strcmp(key, "scenario"))
 		return iommusim_scenario_lookup(value) ? NULL : "unknown scenario";
+	if (!strcmp(key, "platform") || !strcmp(key, "policy"))
+		return check_names(key, value, buf, len);
 	if (is_option(key))
 		return NULL; /* checked with the command line's rules; the message names the option
 			      */

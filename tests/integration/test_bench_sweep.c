@@ -249,6 +249,8 @@ static void test_job_file_errors(void **state)
 		 ":4: iodepth: '0' is not in 1..4096\n"},
 		{"[global]\n[a]\ndma.fq_sise = 4\n", ":3: dma.fq_sise: unknown key"},
 		{"[a]\nseconds = abc\n", ":2: seconds: not a number of seconds"},
+		{"[global]\nplatform = lpar,zvmm\n[a]\n", ":2: platform: unknown platform 'zvmm'"},
+		{"[a]\npolicy = strict,lazy\n", ":2: policy: unknown policy 'lazy'"},
 		{"[a]\ndma.fq_size = 1000\n", ":2: dma.fq_size: 1000 is not a power of two"},
 		{"[a]\niodepth = 1,8\n",
 		 ":2: iodepth: lists and ranges are for 'iommusim-bench sweep'"},
