@@ -12,48 +12,7 @@
 
 #include "cli.h"
 #include "cmd_plot.h"
-
-/*
- * The columns a compare, sweep or time-series report writes for what ran and what came out:
- * never the swept key, which is a setting named as --set names it (dma.fq_size) or a
- * workload key (iodepth).
- */
-static const char *const known_cols[] = {
-	"scenario",
-	"platform",
-	"policy",
-	"workload",
-	"cpus",
-	"fq_size",
-	"fq_timeout_ms",
-	"seed",
-	"sim_seconds",
-	"ios_submitted",
-	"ios_completed",
-	"iops",
-	"mbps",
-	"fq_flushes",
-	"legacy_wraps",
-	"budget_exhausted",
-	"map_failures",
-	"io_errors",
-	"ratio_to_legacy",
-	"second_passes",
-	"host_maps",
-	"host_unmaps",
-	"shadow_pages_max",
-	"repeats",
-	"draws",
-	"rank_flips",
-	"t_s",
-	"interval",
-	"measured",
-	"live_mappings",
-	"dma_avail",
-};
-static const char *const known_prefixes[] = {"lat_", "rpcit_", "exposure_", "exposed_"};
-static const char *const known_suffixes[] = {"_mean", "_ci95_lo", "_ci95_hi", "_p5",   "_p50",
-					     "_p95",  "_util",	  "_wait_us", "_per_s"};
+#include "compare.h"
 
 /* The policies in compare's order, for stable colours; any other comes after them. */
 static const char *const policies[] = {"strict", "fq-percpu", "fq-single", "legacy"};
@@ -61,25 +20,10 @@ static const char *const policies[] = {"strict", "fq-percpu", "fq-single", "lega
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
-static bool ends_with(const char *s, const char *suffix)
-{
-	size_t n = strlen(s), m = strlen(suffix);
-
-	return n >= m && !strcmp(s + n - m, suffix);
-}
-
+/* A result column of compare, sweep or a time series: never the swept key. */
 static bool is_known(const char *name)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(known_cols); i++)
-		if (!strcmp(name, known_cols[i]))
-			return true;
-	for (size_t i = 0; i < ARRAY_SIZE(known_prefixes); i++)
-		if (!strncmp(name, known_prefixes[i], strlen(known_prefixes[i])))
-			return true;
-	for (size_t i = 0; i < ARRAY_SIZE(known_suffixes); i++)
-		if (ends_with(name, known_suffixes[i]))
-			return true;
-	return false;
+	return compare_result_column(name) || compare_series_column(name);
 }
 
 /* Whether column @c holds at least two different cells. */

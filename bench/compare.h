@@ -145,6 +145,14 @@ struct compare_series {
 	size_t ntasks;
 };
 
+/*
+ * Whether @name is a column compare's rows (compare_output.c) or its time series
+ * (compare_series.c) write for what ran and what came out, as opposed to a setting's column
+ * (a --set key or a workload option): what plot may not take as the swept key.
+ */
+bool compare_result_column(const char *name);
+bool compare_series_column(const char *name);
+
 /* Room for @ntasks tasks' series, none kept yet; 0 or -ENOMEM. */
 int compare_series_alloc(struct compare_series *s, size_t ntasks);
 void compare_series_free(struct compare_series *s);

@@ -195,6 +195,14 @@ static void put_study(struct iommusim_report *rep, size_t b, const struct compar
 	put_real(rep, b, C_RANK_FLIPS, s->rank_flips);
 }
 
+bool compare_result_column(const char *name)
+{
+	for (size_t i = 0; i < NR_COLS; i++)
+		if (!strcmp(cols[i].name, name))
+			return true;
+	return false;
+}
+
 size_t compare_file_columns(const struct compare_opts *o, struct iommusim_report_column *out)
 {
 	memcpy(out, cols, sizeof(cols));

@@ -80,6 +80,17 @@ static const struct iommusim_report_column scols[NR_SCOLS] = {
 	[S_DEVICE_UTIL] = REAL("device_util", 6, 0),
 };
 
+bool compare_series_column(const char *name)
+{
+	for (size_t i = 0; i < S_LEAD; i++)
+		if (!strcmp(lead_cols[i].name, name))
+			return true;
+	for (size_t i = 0; i < NR_SCOLS; i++)
+		if (!strcmp(scols[i].name, name))
+			return true;
+	return false;
+}
+
 int compare_series_check(const struct compare_opts *o, size_t cells)
 {
 	struct iommusim_sim_config cfg = {

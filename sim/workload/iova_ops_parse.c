@@ -198,6 +198,20 @@ static int finish_op(const struct isim_script_lines *p, struct state *st,
 	return 0;
 }
 
+/* The slot for the next op, the array grown if it is full; NULL for want of memory. */
+static struct iova_op *next_op(struct iova_script *script)
+{
+	if (script->nops == script->cap) {
+		struct iova_op *ops = isim_script_grow(script->mem, script->ops, script->nops,
+						       &script->cap, sizeof(*ops));
+
+		if (!ops)
+			return NULL;
+		script->ops = ops;
+	}
+	return &script->ops[script->nops];
+}
+
 /* The fields of the line last read: checked, and appended to @script. */
 static int parse_line(const struct isim_script_lines *p, struct state *st,
 		      struct iova_script *script)
@@ -225,14 +239,9 @@ static int parse_line(const struct isim_script_lines *p, struct state *st,
 	if (!syn->before_init && !st->seen_init)
 		return isim_script_fail(p, "op", "'%s' before 'init'", syn->name);
 
-	if (script->nops == script->cap) {
-		op = isim_script_grow(script->mem, script->ops, script->nops, &script->cap,
-				      sizeof(*op));
-		if (!op)
-			return -ENOMEM;
-		script->ops = op;
-	}
-	op = &script->ops[script->nops];
+	op = next_op(script);
+	if (!op)
+		return -ENOMEM;
 	*op = (struct iova_op){.kind = syn->kind, .line = (uint32_t)p->line};
 	for (unsigned int i = 0; i < syn->nargs; i++) {
 		enum isim_script_number n =
@@ -337,14 +346,9 @@ static int parse_fast_line(const struct isim_script_lines *p, struct state *st,
 
 	if (!syn->before_init && !st->seen_init)
 		return isim_script_fail(p, "op", "'%s' before 'init'", syn->name);
-	if (script->nops == script->cap) {
-		op = isim_script_grow(script->mem, script->ops, script->nops, &script->cap,
-				      sizeof(*op));
-		if (!op)
-			return -ENOMEM;
-		script->ops = op;
-	}
-	op = &script->ops[script->nops];
+	op = next_op(script);
+	if (!op)
+		return -ENOMEM;
 	*op = (struct iova_op){
 		.kind = syn->kind, .line = (uint32_t)p->line, .arg = {arg[0], arg[1], arg[2]}};
 	return finish_op(p, st, script, syn, op);
