@@ -148,6 +148,9 @@ static void fill_report(struct iommusim_report *rep, const struct iommusim_cost 
 		enum iommusim_cost_id id = (enum iommusim_cost_id)i;
 		const struct iommusim_cost_param *p = iommusim_cost_param(id);
 
+		/* a profile's listing shows what its machine reads */
+		if (!iommusim_platform_set_reads(cost, id))
+			continue;
 		iommusim_report_add_row(rep);
 		iommusim_report_set_str(rep, C_NAME, p->name);
 		iommusim_report_set_uint(rep, C_VALUE, iommusim_cost_get(cost, id));

@@ -135,6 +135,8 @@ int sweep_report(struct sweep *sw, struct compare_matrix *m, struct outfile *csv
 			for (size_t r = 0; r < rows; r++) {
 				size_t k = r / o->npolicies;
 
+				if (!compare_cell_runs(o, k, o->policies[r % o->npolicies]))
+					continue;
 				iommusim_report_add_row(rep);
 				compare_report_cells(rep, &sw->points[p],
 						     sw->costs[p * o->nplatforms + k],

@@ -92,6 +92,16 @@ struct compare_study {
 /* The rank_flips share above which the table marks a row. */
 #define COMPARE_FLIPS_MARK 0.05
 
+/* Whether a platform of @arch is in the run (its columns are shown only then). */
+bool compare_has_arch(const struct compare_opts *o, enum iommusim_arch arch);
+/* The powerpc firmware calls a row counts. */
+uint64_t compare_hcalls(const struct iommusim_sim_stats *st);
+
+/* Default the policies to the platforms', or check those given; 0 or -1 (said on stderr). */
+int compare_resolve_policies(struct compare_opts *o);
+/* Whether the cell of platform @platform (an index) and @policy runs and has a row. */
+bool compare_cell_runs(const struct compare_opts *o, size_t platform, enum iommusim_policy policy);
+
 /* One run of the matrix and what it reported. */
 struct compare_row {
 	const char *platform; /* the profile's name */
@@ -284,7 +294,7 @@ void compare_report_cells(struct iommusim_report *rep, const struct compare_opts
 			  const struct iommusim_cost *cost, const struct compare_row *r);
 
 /* The files' columns of compare's rows (all but the keys), and one row's cells. */
-#define COMPARE_FILE_COLS 56
+#define COMPARE_FILE_COLS 67
 size_t compare_file_columns(const struct compare_opts *o, struct iommusim_report_column *out);
 void compare_file_cells(struct iommusim_report *rep, const struct compare_opts *o,
 			const struct compare_row *r);
@@ -302,7 +312,7 @@ size_t compare_platform_index(const struct compare_opts *o, const char *platform
 void compare_seconds(char *buf, size_t len, uint64_t ns);
 
 /* The report's table-only columns, first in its schema. */
-#define COMPARE_TABLE_COLS 20
+#define COMPARE_TABLE_COLS 22
 
 /* The table's columns for @o (those a study adds hidden without it) into @cols. */
 void compare_table_columns(const struct compare_opts *o, struct iommusim_report_column *cols);

@@ -241,6 +241,11 @@ static int check_study(const struct compare_opts *o, const struct given *g)
 			args_cmd, o->nplatforms);
 		return -1;
 	}
+	if (iommusim_platform_arch(o->kinds[0]) != IOMMUSIM_ARCH_S390) {
+		fprintf(stderr, "%s: --sensitivity: s390 platforms only (legacy runs alongside)\n",
+			args_cmd);
+		return -1;
+	}
 	if (o->npolicies != 1 || o->policies[0] == IOMMUSIM_POLICY_LEGACY) {
 		fprintf(stderr,
 			"%s: --sensitivity: needs exactly one policy other than legacy "
@@ -288,9 +293,8 @@ int compare_parse(int argc, char **argv, struct compare_opts *o, struct outfile 
 	/* The scenario's own list is built in and always valid. */
 	if (!o->nplatforms && args_add_list(o, true, o->sc->platforms))
 		return -1;
-	if (!o->npolicies)
-		for (unsigned int i = 0; i < IOMMUSIM_POLICY_NR; i++)
-			o->policies[o->npolicies++] = (enum iommusim_policy)i;
+	if (compare_resolve_policies(o))
+		return -1;
 	if (compare_check_sets(o))
 		return -1;
 	if (!o->sweep && compare_apply_workload(o))

@@ -69,12 +69,29 @@ enum col {
 	C_EXPOSURE_P99_US,
 	C_EXPOSURE_MAX_US,
 	C_EXPOSED_BYTE_S_PER_S,
+	C_PPC_WINDOW,
+	C_PPC_DDW,
+	C_HCALLS_PER_IO,
+	C_H_PUT_TCE_PER_IO,
+	C_H_PUT_TCE_INDIRECT_PER_IO,
+	C_H_STUFF_TCE_PER_IO,
+	C_H_GET_TCE_PER_IO,
+	C_OPAL_TCE_KILLS_PER_IO,
+	C_TCES_WRITTEN_PER_IO,
+	C_HCALL_FAILURES,
+	C_SETUP_MS,
 	NR_COLS
 };
+
+/* The powerpc columns, shown when a powerpc platform is in the run. */
+#define FIRST_PPC_COL C_PPC_WINDOW
 
 /* clang-format off */
 #define TXT(n) { n, IOMMUSIM_REPORT_STRING, IOMMUSIM_REPORT_FILES, 0, 0, 0, NULL, NULL, NULL }
 #define CNT(n) { n, IOMMUSIM_REPORT_UINT, IOMMUSIM_REPORT_FILES, 0, 0, 0, NULL, NULL, NULL }
+/* Text and counts that only some rows have (powerpc's on s390 rows are missing values). */
+#define TXT_OPT(n) { n, IOMMUSIM_REPORT_STRING, IOMMUSIM_REPORT_FILES, IOMMUSIM_REPORT_NULLABLE, 0, 0, NULL, NULL, NULL }
+#define CNT_OPT(n) { n, IOMMUSIM_REPORT_UINT, IOMMUSIM_REPORT_FILES, IOMMUSIM_REPORT_NULLABLE, 0, 0, NULL, NULL, NULL }
 /* A measured figure with fixed decimals; NaN or infinity is a missing value. */
 #define FIG(n, d)                                                                          \
 	{ n, IOMMUSIM_REPORT_REAL, IOMMUSIM_REPORT_FILES, IOMMUSIM_REPORT_NULLABLE, d, 0, NULL, \
@@ -144,6 +161,18 @@ static const struct iommusim_report_column cols[NR_COLS] = {
 	FIG("exposure_p99_us", 3),
 	FIG("exposure_max_us", 3),
 	FIG("exposed_byte_s_per_s", 1),
+	/* powerpc (docs/powerpc.md): the window, and the firmware calls per completed I/O */
+	TXT_OPT("ppc_window"),
+	TXT_OPT("ppc_ddw"),
+	FIG("hcalls_per_io", 4),
+	FIG("h_put_tce_per_io", 4),
+	FIG("h_put_tce_indirect_per_io", 4),
+	FIG("h_stuff_tce_per_io", 4),
+	FIG("h_get_tce_per_io", 4),
+	FIG("opal_tce_kills_per_io", 4),
+	FIG("tces_written_per_io", 4),
+	CNT_OPT("hcall_failures"),
+	FIG("setup_ms", 3),
 };
 
 /*
@@ -195,6 +224,46 @@ static void put_study(struct iommusim_report *rep, size_t b, const struct compar
 	put_real(rep, b, C_RANK_FLIPS, s->rank_flips);
 }
 
+static double per_io(uint64_t count, const struct iommusim_sim_stats *st)
+{
+	return st->ios_completed ? (double)count / (double)st->ios_completed : NAN;
+}
+
+/* powerpc rows: the window and the calls per I/O; s390 rows: missing values. */
+static void put_ppc(struct iommusim_report *rep, size_t b, const struct iommusim_sim_stats *st)
+{
+	if (st->ppc_window == IOMMUSIM_PPC_WINDOW_NONE) {
+		for (size_t i = FIRST_PPC_COL; i < NR_COLS; i++)
+			iommusim_report_set_null(rep, b + i);
+		return;
+	}
+	put_str(rep, b, C_PPC_WINDOW, iommusim_ppc_window_name(st->ppc_window));
+	put_str(rep, b, C_PPC_DDW, iommusim_ppc_ddw_name(st->ppc_ddw));
+	put_real(rep, b, C_HCALLS_PER_IO, per_io(compare_hcalls(st), st));
+	put_real(rep, b, C_H_PUT_TCE_PER_IO, per_io(st->h_put_tce, st));
+	put_real(rep, b, C_H_PUT_TCE_INDIRECT_PER_IO, per_io(st->h_put_tce_indirect, st));
+	put_real(rep, b, C_H_STUFF_TCE_PER_IO, per_io(st->h_stuff_tce, st));
+	put_real(rep, b, C_H_GET_TCE_PER_IO, per_io(st->h_get_tce, st));
+	put_real(rep, b, C_OPAL_TCE_KILLS_PER_IO, per_io(st->opal_tce_kills, st));
+	put_real(rep, b, C_TCES_WRITTEN_PER_IO, per_io(st->tces_written, st));
+	put_u64(rep, b, C_HCALL_FAILURES, st->hcall_failures);
+	put_real(rep, b, C_SETUP_MS, st->setup_ms);
+}
+
+uint64_t compare_hcalls(const struct iommusim_sim_stats *st)
+{
+	return st->h_put_tce + st->h_put_tce_indirect + st->h_stuff_tce + st->h_get_tce +
+	       st->opal_tce_kills;
+}
+
+bool compare_has_arch(const struct compare_opts *o, enum iommusim_arch arch)
+{
+	for (size_t k = 0; k < o->nplatforms; k++)
+		if (iommusim_platform_arch(o->kinds[k]) == arch)
+			return true;
+	return false;
+}
+
 bool compare_result_column(const char *name)
 {
 	for (size_t i = 0; i < NR_COLS; i++)
@@ -210,6 +279,9 @@ size_t compare_file_columns(const struct compare_opts *o, struct iommusim_report
 	for (size_t i = 0; i < o->nlead; i++)
 		if (!strcmp(o->lead[i], "cpus"))
 			out[C_CPUS].outputs = IOMMUSIM_REPORT_NOWHERE;
+	if (!compare_has_arch(o, IOMMUSIM_ARCH_POWERPC))
+		for (size_t i = FIRST_PPC_COL; i < NR_COLS; i++)
+			out[i].outputs = IOMMUSIM_REPORT_NOWHERE;
 	return NR_COLS;
 }
 
@@ -263,6 +335,7 @@ void compare_file_cells(struct iommusim_report *rep, const struct compare_opts *
 	put_real(rep, b, C_EXPOSURE_P99_US, st->exposure_p99_us);
 	put_real(rep, b, C_EXPOSURE_MAX_US, st->exposure_max_us);
 	put_real(rep, b, C_EXPOSED_BYTE_S_PER_S, st->exposed_byte_s_per_s);
+	put_ppc(rep, b, st);
 }
 
 double compare_per_second(uint64_t count, const struct iommusim_sim_stats *st)
@@ -272,14 +345,21 @@ double compare_per_second(uint64_t count, const struct iommusim_sim_stats *st)
 
 void compare_workload_name(const struct iommusim_nvme_config *nvme, char *buf, size_t len)
 {
+	int n;
+
 	if (nvme->mixed)
-		snprintf(buf, len, "%uk-%srw%u-%ux%u", (unsigned int)(nvme->block_size / 1024),
-			 nvme->sequential ? "seq" : "rand", nvme->rwmixread, nvme->jobs,
-			 nvme->iodepth);
+		n = snprintf(buf, len, "%uk-%srw%u-%ux%u", (unsigned int)(nvme->block_size / 1024),
+			     nvme->sequential ? "seq" : "rand", nvme->rwmixread, nvme->jobs,
+			     nvme->iodepth);
 	else
-		snprintf(buf, len, "%uk-%s%s-%ux%u", (unsigned int)(nvme->block_size / 1024),
-			 nvme->sequential ? "seq" : "rand", nvme->write ? "write" : "read",
-			 nvme->jobs, nvme->iodepth);
+		n = snprintf(buf, len, "%uk-%s%s-%ux%u", (unsigned int)(nvme->block_size / 1024),
+			     nvme->sequential ? "seq" : "rand", nvme->write ? "write" : "read",
+			     nvme->jobs, nvme->iodepth);
+	/* a narrower mask, or mapping before widening it, is part of what the device is */
+	if (n > 0 && (size_t)n < len && nvme->dma_bits && nvme->dma_bits != 64)
+		n += snprintf(buf + n, len - (size_t)n, "-dma%u", nvme->dma_bits);
+	if (n > 0 && (size_t)n < len && nvme->mask32_first)
+		snprintf(buf + n, len - (size_t)n, "-mask32first");
 }
 
 void compare_seconds(char *buf, size_t len, uint64_t ns)

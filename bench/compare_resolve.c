@@ -83,15 +83,88 @@ int compare_apply_workload(struct compare_opts *o)
 		fprintf(stderr, "%s: --%s\n", o->cmd, cli_shown(errbuf, shown, sizeof(shown)));
 		return -1;
 	}
-	/* The workload as a whole: jobs within the CPUs, and the like. */
+	/* The workload as a whole on each platform: jobs within the CPUs, and the like. */
 	o->wl.measure_ns = 1;
 	o->wl.cost = (const struct iommusim_cost *)o; /* any non-NULL: no cost is read here */
-	if (iommusim_sim_config_check(&o->wl, errbuf, sizeof(errbuf))) {
+	for (size_t k = 0; k < o->nplatforms; k++) {
+		o->wl.platform = o->kinds[k];
+		for (size_t j = 0; j < o->npolicies; j++)
+			if (compare_cell_runs(o, k, o->policies[j]))
+				o->wl.policy = o->policies[j];
+		if (!iommusim_sim_config_check(&o->wl, errbuf, sizeof(errbuf)))
+			continue;
 		fprintf(stderr, "%s: workload: %s\n", o->cmd,
 			cli_shown(errbuf, shown, sizeof(shown)));
 		o->wl.cost = NULL;
 		return -1;
 	}
 	o->wl.cost = NULL;
+	return 0;
+}
+
+bool compare_cell_runs(const struct compare_opts *o, size_t platform, enum iommusim_policy policy)
+{
+	return iommusim_policy_applies(o->kinds[platform], policy);
+}
+
+/* "strict, fq-percpu, ...": the policies of @kind. */
+static void policies_of(enum iommusim_platform_kind kind, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (unsigned int i = 0; i < IOMMUSIM_POLICY_NR && used < len; i++)
+		if (iommusim_policy_applies(kind, (enum iommusim_policy)i))
+			used += (size_t)snprintf(buf + used, len - used, "%s%s", used ? ", " : "",
+						 iommusim_policy_name((enum iommusim_policy)i));
+}
+
+/*
+ * Every policy of the run's platforms when none was given (so an s390 run has the s390
+ * policies, a powerpc one the powerpc ones); a given policy that none of the platforms has,
+ * or a platform that has none of the given policies, is refused. A cell whose platform does
+ * not have its policy is not run and has no row (compare_cell_runs()).
+ */
+int compare_resolve_policies(struct compare_opts *o)
+{
+	char list[256];
+
+	if (!o->npolicies) {
+		for (unsigned int i = 0; i < IOMMUSIM_POLICY_NR; i++)
+			for (size_t k = 0; k < o->nplatforms; k++)
+				if (iommusim_policy_applies(o->kinds[k], (enum iommusim_policy)i)) {
+					o->policies[o->npolicies++] = (enum iommusim_policy)i;
+					break;
+				}
+		return 0;
+	}
+	for (size_t j = 0; j < o->npolicies; j++) {
+		bool some = false;
+
+		for (size_t k = 0; k < o->nplatforms && !some; k++)
+			some = compare_cell_runs(o, k, o->policies[j]);
+		if (!some) {
+			policies_of(o->kinds[0], list, sizeof(list));
+			fprintf(stderr,
+				"%s: --policy: %s is no policy of %s%s (its policies: %s)\n",
+				o->cmd, iommusim_policy_name(o->policies[j]), o->platforms[0],
+				o->nplatforms > 1 ? " or the other platforms" : "", list);
+			return -1;
+		}
+	}
+	for (size_t k = 0; k < o->nplatforms; k++) {
+		bool some = false;
+
+		for (size_t j = 0; j < o->npolicies && !some; j++)
+			some = compare_cell_runs(o, k, o->policies[j]);
+		if (!some) {
+			policies_of(o->kinds[k], list, sizeof(list));
+			fprintf(stderr,
+				"%s: --platform: %s has none of the policies given (its "
+				"policies: %s)\n",
+				o->cmd, o->platforms[k], list);
+			return -1;
+		}
+	}
 	return 0;
 }

@@ -38,6 +38,7 @@ struct pool {
 	pthread_mutex_t lock;
 	size_t next;	/* next task to start */
 	size_t done;	/* tasks finished */
+	size_t total;	/* tasks that run: a cell whose platform lacks its policy does not */
 	size_t running; /* tasks started, not finished */
 	bool stop;	/* a task failed: start no more */
 	struct failure failed;
@@ -95,11 +96,11 @@ static void redraw(struct pool *p, double now)
 	double elapsed = now - p->start;
 	char left[48] = "time left not known yet";
 
-	fprintf(stderr, "\r[%zu/%zu] cells, %zu running, elapsed %.1f s", p->done, p->plan->ntasks,
+	fprintf(stderr, "\r[%zu/%zu] cells, %zu running, elapsed %.1f s", p->done, p->total,
 		p->running, elapsed);
 	if (p->done)
 		snprintf(left, sizeof(left), "about %.0f s left",
-			 elapsed / (double)p->done * (double)(p->plan->ntasks - p->done));
+			 elapsed / (double)p->done * (double)(p->total - p->done));
 	/* padded: a shorter line must cover the longer one drawn before it */
 	fprintf(stderr, ", %-24s", left);
 	fflush(stderr);
@@ -204,7 +205,12 @@ static void finish(struct pool *p, size_t index, const struct compare_task *t,
 		return;
 	}
 	task_label(p->plan->o, t, label, sizeof(label));
-	fprintf(stderr, "[%zu/%zu] %s ... %.1f s wall\n", p->done, p->plan->ntasks, label, seconds);
+	fprintf(stderr, "[%zu/%zu] %s ... %.1f s wall\n", p->done, p->total, label, seconds);
+}
+
+static bool task_runs(const struct compare_plan *plan, const struct compare_task *t)
+{
+	return compare_cell_runs(t->o ? t->o : plan->o, t->platform, t->policy);
 }
 
 static void *worker_main(void *arg)
@@ -233,6 +239,15 @@ static void *worker_main(void *arg)
 		t = (struct compare_task){.param = IOMMUSIM_COST_NR};
 		p->plan->task(p->plan, index, &t);
 		f.msg[0] = '\0';
+		if (!task_runs(p->plan, &t)) {
+			/* no simulation and no row: its slot keeps zeros */
+			memset(&st, 0, sizeof(st));
+			pthread_mutex_lock(&p->lock);
+			p->running--;
+			p->plan->done(p->plan, index, &st);
+			pthread_mutex_unlock(&p->lock);
+			continue;
+		}
 		t0 = wall_seconds();
 		err = run_task(w, index, &t, &st, &f);
 
@@ -329,6 +344,12 @@ int compare_run(struct compare_plan *plan)
 
 	p.tty = isatty(STDERR_FILENO);
 	p.start = wall_seconds();
+	for (size_t i = 0; i < plan->ntasks; i++) {
+		struct compare_task t = {.param = IOMMUSIM_COST_NR};
+
+		plan->task(plan, i, &t);
+		p.total += task_runs(plan, &t);
+	}
 	if (!w || workers_create(&p, w, n) || pthread_mutex_init(&p.lock, NULL)) {
 		fprintf(stderr, "%s: out of memory\n", plan->o->cmd);
 		ret = 1;
@@ -344,7 +365,7 @@ int compare_run(struct compare_plan *plan)
 		ret = report_failure(plan->o, &p.failed);
 	} else {
 		fprintf(stderr, "%s%s: %zu runs in %.1f s wall, %zu at a time\n", p.tty ? "\n" : "",
-			plan->o->cmd, plan->ntasks, wall_seconds() - p.start, n);
+			plan->o->cmd, p.total, wall_seconds() - p.start, n);
 	}
 	pthread_mutex_destroy(&p.lock);
 out:

@@ -195,6 +195,8 @@ int compare_report(const struct compare_opts *o, const struct iommusim_cost *con
 	compare_report_meta(*out, o, costs);
 	compare_table_notes(*out, o, costs[0]);
 	for (size_t r = 0; r < nrows; r++) {
+		if (!iommusim_policy_applies(rows[r].kind, rows[r].policy))
+			continue;
 		iommusim_report_add_row(*out);
 		compare_report_cells(*out, o, costs[compare_platform_index(o, rows[r].platform)],
 				     &rows[r]);

@@ -15,6 +15,7 @@
 enum tcol {
 	T_PLATFORM,
 	T_POLICY,
+	T_WINDOW,
 	T_FQ,
 	T_IOPS,
 	T_IOPS_MEAN,
@@ -24,6 +25,7 @@ enum tcol {
 	T_RPCIT_MAP,
 	T_RPCIT_UNMAP,
 	T_RPCIT_GLOBAL,
+	T_HCALLS,
 	T_BUDGET,
 	T_MAP_FAIL,
 	T_IO_ERR,
@@ -58,6 +60,7 @@ _Static_assert(NR_TCOLS == COMPARE_TABLE_COLS, "compare.h counts the table's col
 static const struct iommusim_report_column tcols[NR_TCOLS] = {
 	NAME("platform"),
 	NAME("policy"),
+	NAME("window"),
 	TEXT("fq"),
 	TEXT("iops"),
 	TEXT("iops_mean"),
@@ -67,6 +70,7 @@ static const struct iommusim_report_column tcols[NR_TCOLS] = {
 	REAL("rpcit_map_per_s", 1),
 	REAL("rpcit_unmap_per_s", 1),
 	REAL("rpcit_global_per_s", 1),
+	TEXT("hcalls_per_io"),
 	COUNT("budget_exhausted"),
 	COUNT("map_failures"),
 	COUNT("io_errors"),
@@ -86,6 +90,15 @@ void compare_table_columns(const struct compare_opts *o, struct iommusim_report_
 		cols[T_IOPS_MEAN].outputs = cols[T_RATIO_MEAN].outputs = IOMMUSIM_REPORT_NOWHERE;
 	if (!o->draws)
 		cols[T_FLIPS].outputs = IOMMUSIM_REPORT_NOWHERE;
+	/* Each architecture's own figures, when one of its platforms runs. */
+	if (!compare_has_arch(o, IOMMUSIM_ARCH_POWERPC))
+		cols[T_WINDOW].outputs = cols[T_HCALLS].outputs = IOMMUSIM_REPORT_NOWHERE;
+	if (!compare_has_arch(o, IOMMUSIM_ARCH_S390)) {
+		cols[T_FQ].outputs = cols[T_RATIO].outputs = IOMMUSIM_REPORT_NOWHERE;
+		cols[T_RATIO_MEAN].outputs = IOMMUSIM_REPORT_NOWHERE;
+		for (size_t i = T_RPCIT_MAP; i <= T_RPCIT_GLOBAL; i++)
+			cols[i].outputs = IOMMUSIM_REPORT_NOWHERE;
+	}
 }
 
 /* @v in @fmt, or a missing value when it is not a number. */
@@ -131,6 +144,11 @@ void compare_table_cells(struct iommusim_report *rep, size_t base, const struct 
 
 	iommusim_report_set_str(rep, base + T_PLATFORM, r->platform);
 	iommusim_report_set_str(rep, base + T_POLICY, iommusim_policy_name(r->policy));
+	iommusim_report_set_str(rep, base + T_WINDOW, iommusim_ppc_window_name(r->st.ppc_window));
+	tput(rep, base + T_HCALLS, "%.2f",
+	     r->st.ppc_window && r->st.ios_completed
+		     ? (double)compare_hcalls(&r->st) / (double)r->st.ios_completed
+		     : NAN);
 	if (r->st.fq_size)
 		iommusim_report_set_strf(rep, base + T_FQ, "%" PRIu32 "/%" PRIu32 "ms",
 					 r->st.fq_size, r->st.fq_timeout_ms);
@@ -141,12 +159,18 @@ void compare_table_cells(struct iommusim_report *rep, size_t base, const struct 
 	iommusim_report_set_real(rep, base + T_MBPS, r->st.mbps);
 	iommusim_report_set_real(rep, base + T_MEAN, r->st.lat_mean_us);
 	iommusim_report_set_real(rep, base + T_P99, r->st.lat_p99_us);
-	iommusim_report_set_real(rep, base + T_RPCIT_MAP,
-				 compare_per_second(r->st.rpcit_map, &r->st));
-	iommusim_report_set_real(rep, base + T_RPCIT_UNMAP,
-				 compare_per_second(r->st.rpcit_unmap, &r->st));
-	iommusim_report_set_real(rep, base + T_RPCIT_GLOBAL,
-				 compare_per_second(r->st.rpcit_global, &r->st));
+	if (r->st.ppc_window) {
+		/* powerpc has no RPCIT */
+		for (size_t i = T_RPCIT_MAP; i <= T_RPCIT_GLOBAL; i++)
+			iommusim_report_set_null(rep, base + i);
+	} else {
+		iommusim_report_set_real(rep, base + T_RPCIT_MAP,
+					 compare_per_second(r->st.rpcit_map, &r->st));
+		iommusim_report_set_real(rep, base + T_RPCIT_UNMAP,
+					 compare_per_second(r->st.rpcit_unmap, &r->st));
+		iommusim_report_set_real(rep, base + T_RPCIT_GLOBAL,
+					 compare_per_second(r->st.rpcit_global, &r->st));
+	}
 	iommusim_report_set_uint(rep, base + T_BUDGET, r->st.budget_exhausted);
 	iommusim_report_set_uint(rep, base + T_MAP_FAIL, r->st.map_failures);
 	iommusim_report_set_uint(rep, base + T_IO_ERR, r->st.io_errors);
@@ -213,13 +237,25 @@ void compare_table_notes(struct iommusim_report *rep, const struct compare_opts 
 {
 	compare_report_header(rep, o);
 	study_note(rep, o, cost);
-	iommusim_report_note(
-		rep, IOMMUSIM_REPORT_BELOW,
-		"# fq: fq_size/fq_timeout_ms; iops, mbps, rpcit_*_per_s: per second "
-		"of the measured interval; lat_*: us; budget_exhausted, map_failures, "
-		"io_errors: counts in the interval; *_util: busy share of the interval "
-		"(cpu_util over all CPUs); ratio_to_legacy: iops over legacy's on the "
-		"platform\n");
+	if (compare_has_arch(o, IOMMUSIM_ARCH_S390))
+		iommusim_report_note(
+			rep, IOMMUSIM_REPORT_BELOW,
+			"# fq: fq_size/fq_timeout_ms; iops, mbps, rpcit_*_per_s: per second "
+			"of the measured interval; lat_*: us; budget_exhausted, map_failures, "
+			"io_errors: counts in the interval; *_util: busy share of the interval "
+			"(cpu_util over all CPUs); ratio_to_legacy: iops over legacy's on the "
+			"platform\n");
+	else
+		iommusim_report_note(
+			rep, IOMMUSIM_REPORT_BELOW,
+			"# iops, mbps: per second of the measured interval; lat_*: us; "
+			"budget_exhausted, map_failures, io_errors: counts in the interval; "
+			"*_util: busy share of the interval (cpu_util over all CPUs)\n");
+	if (compare_has_arch(o, IOMMUSIM_ARCH_POWERPC))
+		iommusim_report_note(rep, IOMMUSIM_REPORT_BELOW,
+				     "# window: the DMA window the device's maps use; "
+				     "hcalls_per_io: TCE hypervisor calls (OPAL TCE kills on "
+				     "powernv) per completed I/O (docs/powerpc.md)\n");
 	if (o->repeat > 1)
 		iommusim_report_note(
 			rep, IOMMUSIM_REPORT_BELOW,

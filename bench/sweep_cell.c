@@ -98,7 +98,21 @@ static const struct field fields[] = {
 	DBL(exposure_p99_us),
 	DBL(exposure_max_us),
 	DBL(exposed_byte_s_per_s),
+	U32(ppc_window),
+	U32(ppc_ddw),
+	U64(h_put_tce),
+	U64(h_put_tce_indirect),
+	U64(h_stuff_tce),
+	U64(h_get_tce),
+	U64(opal_tce_kills),
+	U64(tces_written),
+	U64(hcall_failures),
+	DBL(setup_ms),
 };
+/* the two enums of the powerpc rows are written as their numbers */
+_Static_assert(sizeof(enum iommusim_ppc_window) == sizeof(uint32_t) &&
+		       sizeof(enum iommusim_ppc_ddw) == sizeof(uint32_t),
+	       "enums as uint32_t");
 
 #define NFIELDS (sizeof(fields) / sizeof(fields[0]))
 /* sweep, cell, run, then the fields */

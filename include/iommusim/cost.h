@@ -38,58 +38,77 @@ struct iommusim_cost;
  * The comment after each gives its name; iommusim_cost_param() gives the rest.
  */
 enum iommusim_cost_id {
-	IOMMUSIM_COST_CPU_FREQ_MHZ,		/* cpu.freq_mhz */
-	IOMMUSIM_COST_GUEST_DMA_MAP_CYCLES,	/* guest.dma_map_cycles */
-	IOMMUSIM_COST_GUEST_DMA_UNMAP_CYCLES,	/* guest.dma_unmap_cycles */
-	IOMMUSIM_COST_GUEST_TREE_NODE_CYCLES,	/* guest.tree_node_cycles */
-	IOMMUSIM_COST_GUEST_TREE_INSERT_CYCLES, /* guest.tree_insert_cycles */
-	IOMMUSIM_COST_GUEST_TREE_ERASE_CYCLES,	/* guest.tree_erase_cycles */
-	IOMMUSIM_COST_GUEST_MAG_OP_CYCLES,	/* guest.mag_op_cycles */
-	IOMMUSIM_COST_GUEST_MAG_SCAN_CYCLES,	/* guest.mag_scan_cycles */
-	IOMMUSIM_COST_GUEST_DEPOT_OP_CYCLES,	/* guest.depot_op_cycles */
-	IOMMUSIM_COST_GUEST_LOCK_CYCLES,	/* guest.lock_cycles */
-	IOMMUSIM_COST_GUEST_MEM_ALLOC_CYCLES,	/* guest.mem_alloc_cycles */
-	IOMMUSIM_COST_GUEST_MEM_FREE_CYCLES,	/* guest.mem_free_cycles */
-	IOMMUSIM_COST_GUEST_BITMAP_WORD_CYCLES, /* guest.bitmap_word_cycles */
-	IOMMUSIM_COST_GUEST_PTE_WRITE_CYCLES,	/* guest.pte_write_cycles */
-	IOMMUSIM_COST_GUEST_FQ_ENTRY_CYCLES,	/* guest.fq_entry_cycles */
-	IOMMUSIM_COST_GUEST_FW_BUSY_RETRY_NS,	/* guest.fw_busy_retry_ns */
-	IOMMUSIM_COST_GUEST_APERTURE_PAGES,	/* guest.aperture_pages */
-	IOMMUSIM_COST_DMA_FQ_SIZE,		/* dma.fq_size */
-	IOMMUSIM_COST_DMA_FQ_TIMEOUT_MS,	/* dma.fq_timeout_ms */
-	IOMMUSIM_COST_ZPCI_TLB_REFRESH,		/* zpci.tlb_refresh */
-	IOMMUSIM_COST_S390_ENOMEM,		/* s390.enomem */
-	IOMMUSIM_COST_LPAR_RPCIT_NS,		/* lpar.rpcit_ns */
-	IOMMUSIM_COST_ZVM_TRAP_NS,		/* zvm.trap_ns */
-	IOMMUSIM_COST_ZVM_SEGMENT_NS,		/* zvm.segment_ns */
-	IOMMUSIM_COST_ZVM_SHADOW_PAGE_NS,	/* zvm.shadow_page_ns */
-	IOMMUSIM_COST_ZVM_MAP_PAGE_NS,		/* zvm.map_page_ns */
-	IOMMUSIM_COST_ZVM_UNMAP_PAGE_NS,	/* zvm.unmap_page_ns */
-	IOMMUSIM_COST_ZVM_SERIALIZE_RPCIT,	/* zvm.serialize_rpcit */
-	IOMMUSIM_COST_ZVM_DMA_ENTRY_LIMIT,	/* zvm.dma_entry_limit */
-	IOMMUSIM_COST_KVM_TRAP_UNLOCKED_NS,	/* kvm.trap_unlocked_ns */
-	IOMMUSIM_COST_KVM_TRAP_LOCKED_NS,	/* kvm.trap_locked_ns */
-	IOMMUSIM_COST_QEMU_SERIALIZE_RPCIT,	/* qemu.serialize_rpcit */
-	IOMMUSIM_COST_QEMU_WALK_NS,		/* qemu.walk_ns */
-	IOMMUSIM_COST_QEMU_HASH_NS,		/* qemu.hash_ns */
-	IOMMUSIM_COST_QEMU_HASH_INSERT_NS,	/* qemu.hash_insert_ns */
-	IOMMUSIM_COST_QEMU_HASH_REMOVE_NS,	/* qemu.hash_remove_ns */
-	IOMMUSIM_COST_QEMU_UNMAP_COALESCE,	/* qemu.unmap_coalesce */
-	IOMMUSIM_COST_QEMU_SECOND_PASS,		/* qemu.second_pass */
-	IOMMUSIM_COST_QEMU_APERTURE_SHRINK,	/* qemu.aperture_shrink */
-	IOMMUSIM_COST_VFIO_MAP_IOCTL_NS,	/* vfio.map_ioctl_ns */
-	IOMMUSIM_COST_VFIO_UNMAP_IOCTL_NS,	/* vfio.unmap_ioctl_ns */
-	IOMMUSIM_COST_VFIO_UNMAP_ENTRY_NS,	/* vfio.unmap_entry_ns */
-	IOMMUSIM_COST_VFIO_DMA_ENTRY_LIMIT,	/* vfio.dma_entry_limit */
-	IOMMUSIM_COST_HOST_IOTLB_INV_NS,	/* host.iotlb_inv_ns */
-	IOMMUSIM_COST_HOST_FLUSH_ON_MAP,	/* host.flush_on_map */
-	IOMMUSIM_COST_NVME_SUBMIT_NS,		/* nvme.submit_ns */
-	IOMMUSIM_COST_NVME_COMPLETE_NS,		/* nvme.complete_ns */
-	IOMMUSIM_COST_NVME_DEVICE_LATENCY_NS,	/* nvme.device_latency_ns */
-	IOMMUSIM_COST_NVME_DEVICE_JITTER_NS,	/* nvme.device_jitter_ns */
-	IOMMUSIM_COST_NVME_DEVICE_IOPS,		/* nvme.device_iops */
-	IOMMUSIM_COST_NVME_DEVICE_MBPS,		/* nvme.device_mbps */
-	IOMMUSIM_COST_FIO_LOOP_NS,		/* fio.loop_ns */
+	IOMMUSIM_COST_CPU_FREQ_MHZ,		 /* cpu.freq_mhz */
+	IOMMUSIM_COST_GUEST_DMA_MAP_CYCLES,	 /* guest.dma_map_cycles */
+	IOMMUSIM_COST_GUEST_DMA_UNMAP_CYCLES,	 /* guest.dma_unmap_cycles */
+	IOMMUSIM_COST_GUEST_TREE_NODE_CYCLES,	 /* guest.tree_node_cycles */
+	IOMMUSIM_COST_GUEST_TREE_INSERT_CYCLES,	 /* guest.tree_insert_cycles */
+	IOMMUSIM_COST_GUEST_TREE_ERASE_CYCLES,	 /* guest.tree_erase_cycles */
+	IOMMUSIM_COST_GUEST_MAG_OP_CYCLES,	 /* guest.mag_op_cycles */
+	IOMMUSIM_COST_GUEST_MAG_SCAN_CYCLES,	 /* guest.mag_scan_cycles */
+	IOMMUSIM_COST_GUEST_DEPOT_OP_CYCLES,	 /* guest.depot_op_cycles */
+	IOMMUSIM_COST_GUEST_LOCK_CYCLES,	 /* guest.lock_cycles */
+	IOMMUSIM_COST_GUEST_MEM_ALLOC_CYCLES,	 /* guest.mem_alloc_cycles */
+	IOMMUSIM_COST_GUEST_MEM_FREE_CYCLES,	 /* guest.mem_free_cycles */
+	IOMMUSIM_COST_GUEST_BITMAP_WORD_CYCLES,	 /* guest.bitmap_word_cycles */
+	IOMMUSIM_COST_GUEST_PTE_WRITE_CYCLES,	 /* guest.pte_write_cycles */
+	IOMMUSIM_COST_GUEST_FQ_ENTRY_CYCLES,	 /* guest.fq_entry_cycles */
+	IOMMUSIM_COST_GUEST_FW_BUSY_RETRY_NS,	 /* guest.fw_busy_retry_ns */
+	IOMMUSIM_COST_GUEST_APERTURE_PAGES,	 /* guest.aperture_pages */
+	IOMMUSIM_COST_DMA_FQ_SIZE,		 /* dma.fq_size */
+	IOMMUSIM_COST_DMA_FQ_TIMEOUT_MS,	 /* dma.fq_timeout_ms */
+	IOMMUSIM_COST_ZPCI_TLB_REFRESH,		 /* zpci.tlb_refresh */
+	IOMMUSIM_COST_S390_ENOMEM,		 /* s390.enomem */
+	IOMMUSIM_COST_LPAR_RPCIT_NS,		 /* lpar.rpcit_ns */
+	IOMMUSIM_COST_ZVM_TRAP_NS,		 /* zvm.trap_ns */
+	IOMMUSIM_COST_ZVM_SEGMENT_NS,		 /* zvm.segment_ns */
+	IOMMUSIM_COST_ZVM_SHADOW_PAGE_NS,	 /* zvm.shadow_page_ns */
+	IOMMUSIM_COST_ZVM_MAP_PAGE_NS,		 /* zvm.map_page_ns */
+	IOMMUSIM_COST_ZVM_UNMAP_PAGE_NS,	 /* zvm.unmap_page_ns */
+	IOMMUSIM_COST_ZVM_SERIALIZE_RPCIT,	 /* zvm.serialize_rpcit */
+	IOMMUSIM_COST_ZVM_DMA_ENTRY_LIMIT,	 /* zvm.dma_entry_limit */
+	IOMMUSIM_COST_KVM_TRAP_UNLOCKED_NS,	 /* kvm.trap_unlocked_ns */
+	IOMMUSIM_COST_KVM_TRAP_LOCKED_NS,	 /* kvm.trap_locked_ns */
+	IOMMUSIM_COST_QEMU_SERIALIZE_RPCIT,	 /* qemu.serialize_rpcit */
+	IOMMUSIM_COST_QEMU_WALK_NS,		 /* qemu.walk_ns */
+	IOMMUSIM_COST_QEMU_HASH_NS,		 /* qemu.hash_ns */
+	IOMMUSIM_COST_QEMU_HASH_INSERT_NS,	 /* qemu.hash_insert_ns */
+	IOMMUSIM_COST_QEMU_HASH_REMOVE_NS,	 /* qemu.hash_remove_ns */
+	IOMMUSIM_COST_QEMU_UNMAP_COALESCE,	 /* qemu.unmap_coalesce */
+	IOMMUSIM_COST_QEMU_SECOND_PASS,		 /* qemu.second_pass */
+	IOMMUSIM_COST_QEMU_APERTURE_SHRINK,	 /* qemu.aperture_shrink */
+	IOMMUSIM_COST_VFIO_MAP_IOCTL_NS,	 /* vfio.map_ioctl_ns */
+	IOMMUSIM_COST_VFIO_UNMAP_IOCTL_NS,	 /* vfio.unmap_ioctl_ns */
+	IOMMUSIM_COST_VFIO_UNMAP_ENTRY_NS,	 /* vfio.unmap_entry_ns */
+	IOMMUSIM_COST_VFIO_DMA_ENTRY_LIMIT,	 /* vfio.dma_entry_limit */
+	IOMMUSIM_COST_HOST_IOTLB_INV_NS,	 /* host.iotlb_inv_ns */
+	IOMMUSIM_COST_HOST_FLUSH_ON_MAP,	 /* host.flush_on_map */
+	IOMMUSIM_COST_NVME_SUBMIT_NS,		 /* nvme.submit_ns */
+	IOMMUSIM_COST_NVME_COMPLETE_NS,		 /* nvme.complete_ns */
+	IOMMUSIM_COST_NVME_DEVICE_LATENCY_NS,	 /* nvme.device_latency_ns */
+	IOMMUSIM_COST_NVME_DEVICE_JITTER_NS,	 /* nvme.device_jitter_ns */
+	IOMMUSIM_COST_NVME_DEVICE_IOPS,		 /* nvme.device_iops */
+	IOMMUSIM_COST_NVME_DEVICE_MBPS,		 /* nvme.device_mbps */
+	IOMMUSIM_COST_FIO_LOOP_NS,		 /* fio.loop_ns */
+	IOMMUSIM_COST_PPC_KERNEL_PAGE,		 /* ppc.kernel_page */
+	IOMMUSIM_COST_PSERIES_DEFAULT_WINDOW_MB, /* pseries.default_window_mb */
+	IOMMUSIM_COST_PSERIES_MULTI_TCE,	 /* pseries.multi_tce */
+	IOMMUSIM_COST_PSERIES_DDW_WINDOWS,	 /* pseries.ddw_windows */
+	IOMMUSIM_COST_PSERIES_DDW_BLOCK_LOG2,	 /* pseries.ddw_block_log2 */
+	IOMMUSIM_COST_PSERIES_DDW_PAGE_SIZES,	 /* pseries.ddw_page_sizes */
+	IOMMUSIM_COST_PSERIES_TCE_LIMIT,	 /* pseries.tce_limit */
+	IOMMUSIM_COST_POWERVM_HCALL_NS,		 /* powervm.hcall_ns */
+	IOMMUSIM_COST_POWERVM_TCE_NS,		 /* powervm.tce_ns */
+	IOMMUSIM_COST_POWERVM_TCE_INVAL_NS,	 /* powervm.tce_inval_ns */
+	IOMMUSIM_COST_POWERVM_RTAS_NS,		 /* powervm.rtas_ns */
+	IOMMUSIM_COST_KVM_PPC_HCALL_EXIT_NS,	 /* kvm_ppc.hcall_exit_ns */
+	IOMMUSIM_COST_KVM_PPC_TCE_NS,		 /* kvm_ppc.tce_ns */
+	IOMMUSIM_COST_KVM_PPC_TCE_KILL_NS,	 /* kvm_ppc.tce_kill_ns */
+	IOMMUSIM_COST_KVM_PPC_IN_KERNEL_TCE,	 /* kvm_ppc.in_kernel_tce */
+	IOMMUSIM_COST_KVM_PPC_QEMU_EXIT_NS,	 /* kvm_ppc.qemu_exit_ns */
+	IOMMUSIM_COST_KVM_PPC_QEMU_TCE_NS,	 /* kvm_ppc.qemu_tce_ns */
+	IOMMUSIM_COST_KVM_PPC_RTAS_NS,		 /* kvm_ppc.rtas_ns */
+	IOMMUSIM_COST_POWERNV_TCE_KILL_NS,	 /* powernv.tce_kill_ns */
 	/** Number of parameters; not a parameter. */
 	IOMMUSIM_COST_NR
 };
@@ -383,8 +402,9 @@ struct iommusim_report_value;
  * @cost: the set.
  *
  * Adds an object @key of parameter name -> value, in table order: what the CLI writes as
- * "config". Errors are the report's (sticky, see report.h).
- * Return: the object added (a placeholder if the report has failed, as report.h describes).
+ * "config"; only the parameters the set's machine reads (iommusim_platform_set_reads()). Errors are
+ * the report's (sticky, see report.h). Return: the object added (a placeholder if the report has
+ * failed, as report.h describes).
  */
 IOMMUSIM_API struct iommusim_report_value *
 iommusim_cost_add_to_report(struct iommusim_report_value *to, const char *key,

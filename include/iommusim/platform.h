@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /**
- * @file platform.h  The machine under the guest: LPAR, z/VM, or KVM with QEMU and vfio.
+ * @file platform.h  The machine under the guest: LPAR, z/VM, or KVM with QEMU and vfio; on
+ * powerpc PowerVM, KVM pseries or bare-metal PowerNV.
  *
  * A platform answers the guest's firmware calls (RPCIT) on the simulation engine and charges
  * what they cost, in cycles, to the executing CPU and to the platform's shared servers. It also
@@ -57,11 +58,23 @@ enum iommusim_platform_kind {
 	IOMMUSIM_PLATFORM_LPAR = 0, /**< "lpar": bare LPAR, no shadowing */
 	IOMMUSIM_PLATFORM_ZVM,	    /**< "zvm": z/VM guest, CP shadows the I/O tables */
 	IOMMUSIM_PLATFORM_KVM,	    /**< "kvm": KVM guest, QEMU shadows into vfio type1 */
+	IOMMUSIM_PLATFORM_POWERVM,  /**< "powervm": pSeries LPAR under PowerVM's hypervisor */
+	IOMMUSIM_PLATFORM_KVM_PPC,  /**< "kvm-ppc": pSeries guest of KVM, QEMU and vfio */
+	IOMMUSIM_PLATFORM_POWERNV,  /**< "powernv": bare-metal POWER9, the kernel owns the PHB */
 	IOMMUSIM_PLATFORM_NR	    /**< number of kinds; not a kind */
 };
 
-/** iommusim_platform_name() - "lpar", "zvm" or "kvm"; "unknown" otherwise. */
+/** enum iommusim_arch - the architecture a platform kind runs: which guest DMA stack. */
+enum iommusim_arch {
+	IOMMUSIM_ARCH_S390 = 0, /**< zPCI: RPCIT, the s390 policies */
+	IOMMUSIM_ARCH_POWERPC,	/**< TCE tables, hcalls and DMA windows (docs/powerpc.md) */
+};
+
+/** iommusim_platform_name() - "lpar", "zvm", "kvm", "powervm", ...; "unknown" otherwise. */
 IOMMUSIM_API const char *iommusim_platform_name(enum iommusim_platform_kind kind);
+
+/** iommusim_platform_arch() - the architecture of @kind (s390 for an unknown kind). */
+IOMMUSIM_API enum iommusim_arch iommusim_platform_arch(enum iommusim_platform_kind kind);
 
 /**
  * iommusim_platform_lookup() - a kind by name: the kind's own ("kvm") or that of a cost profile
@@ -80,6 +93,16 @@ IOMMUSIM_API int iommusim_platform_lookup(const char *name, enum iommusim_platfo
  */
 IOMMUSIM_API bool iommusim_platform_reads(enum iommusim_platform_kind kind,
 					  enum iommusim_cost_id id);
+
+/**
+ * iommusim_platform_set_reads() - whether a platform of the architecture @cost's profile
+ * configures reads parameter @id (iommusim_platform_reads()); true for every parameter of a
+ * set without a profile. What a set's machine cannot read is left out of its listings
+ * ("config" in reports, `params`) and of uncertainty draws: an s390 set shows no powerpc
+ * parameter, a powerpc one no s390 parameter.
+ */
+IOMMUSIM_API bool iommusim_platform_set_reads(const struct iommusim_cost *cost,
+					      enum iommusim_cost_id id);
 
 /**
  * struct iommusim_platform_config - what the platform is built from.

@@ -39,6 +39,20 @@ enum iommusim_policy {
 	IOMMUSIM_POLICY_FQ_SINGLE,
 	/** "legacy": the s390 DMA ops of Linux 6.6, global flush on wrap-around. */
 	IOMMUSIM_POLICY_LEGACY,
+	/**
+	 * "default-window" (powerpc): every map through the TCEs of the firmware's default window:
+	 * pSeries with the disable_ddw boot option, PowerNV with iommu=nobypass (window 0).
+	 */
+	IOMMUSIM_POLICY_DEFAULT_WINDOW,
+	/**
+	 * "ddw" (pSeries): what the kernel's enable_ddw() decides when the driver widens its mask:
+	 * a direct window over all of RAM, a dynamic one with its own TCE table, or none.
+	 */
+	IOMMUSIM_POLICY_DDW,
+	/** "bypass" (PowerNV): the kernel as it is: the 2^59 bypass for masks that reach it. */
+	IOMMUSIM_POLICY_BYPASS,
+	/** "window-4g" (PowerNV): and the direct window at 4 GiB for narrower masks. */
+	IOMMUSIM_POLICY_WINDOW_4G,
 	/** Number of policies; not a policy. */
 	IOMMUSIM_POLICY_NR
 };
@@ -53,6 +67,14 @@ IOMMUSIM_API const char *iommusim_policy_name(enum iommusim_policy policy);
 IOMMUSIM_API int iommusim_policy_lookup(const char *name, enum iommusim_policy *out);
 
 /**
+ * iommusim_policy_applies() - whether @policy is one of @platform's: the s390 policies on the
+ * s390 kinds, default-window and ddw on pSeries (powervm, kvm-ppc), default-window, bypass and
+ * window-4g on powernv.
+ */
+IOMMUSIM_API bool iommusim_policy_applies(enum iommusim_platform_kind platform,
+					  enum iommusim_policy policy);
+
+/**
  * struct iommusim_nvme_config - an fio job set on an NVMe device.
  * @jobs:       fio jobs; job i is pinned to CPU i and uses queue pair i (<= cpus).
  * @iodepth:    I/Os each job keeps in flight (>= 1).
@@ -63,6 +85,11 @@ IOMMUSIM_API int iommusim_policy_lookup(const char *name, enum iommusim_policy *
  * @mixed:      reads and writes mixed (fio's rw/randrw): each I/O is a read with probability
  *              @rwmixread percent, drawn from its job's seeded stream; @write is then ignored.
  * @rwmixread:  with @mixed, the percentage of reads, 0 to 100.
+ * @dma_bits:   the DMA mask the driver sets, in bits (32..64; 0 = 64, NVMe's): a narrower mask
+ *              models a GPU-like device (40-48 bits) that no 2^59 bypass can serve.
+ * @mask32_first: the driver maps with a 32-bit mask before widening it to @dma_bits (its
+ *              rings are allocated first): on pSeries the default window is then in use and
+ *              enable_ddw() may not remove it (iommu_table_in_use()). Honoured on powerpc.
  *
  * The device's latency, IOPS ceiling and bandwidth, and the CPU work per I/O outside the
  * IOMMU, are cost parameters (nvme.*, fio.*).
@@ -75,6 +102,8 @@ struct iommusim_nvme_config {
 	bool write;
 	bool mixed;
 	unsigned int rwmixread;
+	unsigned int dma_bits;
+	bool mask32_first;
 };
 
 /**
@@ -159,6 +188,50 @@ struct iommusim_sim_interval {
 	uint64_t dma_avail;
 };
 
+/** enum iommusim_ppc_window - the powerpc DMA window a device's maps go through. */
+enum iommusim_ppc_window {
+	IOMMUSIM_PPC_WINDOW_NONE = 0,	 /**< "" : not powerpc */
+	IOMMUSIM_PPC_WINDOW_DEFAULT,	 /**< "default": TCEs of the firmware's default window */
+	IOMMUSIM_PPC_WINDOW_DDW_DIRECT,	 /**< "ddw-direct": all of RAM mapped once */
+	IOMMUSIM_PPC_WINDOW_DDW_DYNAMIC, /**< "ddw-dynamic": TCEs of a 64-bit DDW, per map */
+	IOMMUSIM_PPC_WINDOW_DDW_HYBRID,	 /**< "ddw-hybrid": RAM direct, the rest dynamic */
+	IOMMUSIM_PPC_WINDOW_TCE,	 /**< "tce": PowerNV window 0's TCEs, per map */
+	IOMMUSIM_PPC_WINDOW_BYPASS,	 /**< "bypass": PowerNV's direct window at 2^59 */
+	IOMMUSIM_PPC_WINDOW_4G,		 /**< "window-4g": the direct window at 4 GiB */
+	IOMMUSIM_PPC_WINDOW_NR		 /**< number of kinds; not a kind */
+};
+
+/** iommusim_ppc_window_name() - the name above ("" for NONE, "unknown" out of range). */
+IOMMUSIM_API const char *iommusim_ppc_window_name(enum iommusim_ppc_window w);
+
+/**
+ * enum iommusim_ppc_ddw - what the kernel's enable_ddw() answered a driver's streaming mask
+ * (pSeries), by name: why a device has the window it has.
+ */
+enum iommusim_ppc_ddw {
+	IOMMUSIM_PPC_DDW_NOT_ASKED = 0,	  /**< "": s390, PowerNV, or never asked */
+	IOMMUSIM_PPC_DDW_CREATED,	  /**< "created": a DDW was made */
+	IOMMUSIM_PPC_DDW_EXISTING,	  /**< "existing": the PE had one */
+	IOMMUSIM_PPC_DDW_MASK32,	  /**< "mask32": masks of 32 bits never ask */
+	IOMMUSIM_PPC_DDW_DISABLED,	  /**< "disabled": the disable_ddw boot option */
+	IOMMUSIM_PPC_DDW_FAILED_BEFORE,	  /**< "failed-before": the PE failed once already */
+	IOMMUSIM_PPC_DDW_NOT_APPLICABLE,  /**< "not-applicable": no ibm,ddw-applicable */
+	IOMMUSIM_PPC_DDW_QUERY_FAILED,	  /**< "query-failed" */
+	IOMMUSIM_PPC_DDW_LIMITED_FAILED,  /**< "limited-failed": no limited addressing */
+	IOMMUSIM_PPC_DDW_DEFAULT_IN_USE,  /**< "default-in-use": iommu_table_in_use() */
+	IOMMUSIM_PPC_DDW_NO_DEFAULT,	  /**< "no-default": none free, none to remove */
+	IOMMUSIM_PPC_DDW_NO_RESET_EXT,	  /**< "no-reset-ext": could not undo a removal */
+	IOMMUSIM_PPC_DDW_NO_WINDOW,	  /**< "no-window": none free after the removal */
+	IOMMUSIM_PPC_DDW_NO_PAGE_SIZE,	  /**< "no-page-size": no TCE page size offered */
+	IOMMUSIM_PPC_DDW_CREATE_FAILED,	  /**< "create-failed" */
+	IOMMUSIM_PPC_DDW_POPULATE_FAILED, /**< "populate-failed" */
+	IOMMUSIM_PPC_DDW_TABLE_FAILED,	  /**< "table-failed": no dynamic table */
+	IOMMUSIM_PPC_DDW_NR		  /**< number of answers; not an answer */
+};
+
+/** iommusim_ppc_ddw_name() - the name above ("" for NOT_ASKED, "unknown" out of range). */
+IOMMUSIM_API const char *iommusim_ppc_ddw_name(enum iommusim_ppc_ddw d);
+
 /**
  * struct iommusim_sim_stats - the measured interval (warm-up excluded) of a finished run.
  * @sim_seconds:       measured simulated time.
@@ -216,6 +289,19 @@ struct iommusim_sim_interval {
  * @exposure_max_us:   the longest, µs (exact).
  * @exposed_byte_s_per_s: bytes of unmapped pages not yet invalidated, integrated over the
  *                     interval and divided by its length: the mean number of such bytes.
+ * @ppc_window:        powerpc: the window the device's data maps use once it is set up
+ *                     (IOMMUSIM_PPC_WINDOW_NONE on s390).
+ * @ppc_ddw:           pSeries: what enable_ddw() answered the driver's streaming mask
+ *                     (iommusim_ppc_ddw_name(): "created", "default-in-use", "disabled", ...).
+ * @h_put_tce, @h_put_tce_indirect, @h_stuff_tce, @h_get_tce: powerpc: those hypervisor calls
+ *                     made in the interval (0 on PowerNV and s390).
+ * @opal_tce_kills:    PowerNV: OPAL TCE-cache kills in the interval.
+ * @tces_written:      powerpc: TCEs set or cleared in the interval: those the hypervisor
+ *                     calls named, or those the kernel wrote itself on PowerNV.
+ * @hcall_failures:    powerpc: TCE calls in the interval answered with an error
+ *                     (H_NOT_ENOUGH_RESOURCES: pseries.tce_limit).
+ * @setup_ms:          simulated time the guest's DMA set-up took before the run (clearing
+ *                     windows, creating and populating a DDW), ms; not in the interval.
  *
  * Counts belong to the interval [warm-up end, warm-up end + measure): an I/O is submitted at
  * the start of its submission work's event, completes or fails when its completion (or failed
@@ -258,6 +344,16 @@ struct iommusim_sim_stats {
 	double exposure_p99_us;
 	double exposure_max_us;
 	double exposed_byte_s_per_s;
+	enum iommusim_ppc_window ppc_window;
+	enum iommusim_ppc_ddw ppc_ddw;
+	uint64_t h_put_tce;
+	uint64_t h_put_tce_indirect;
+	uint64_t h_stuff_tce;
+	uint64_t h_get_tce;
+	uint64_t opal_tce_kills;
+	uint64_t tces_written;
+	uint64_t hcall_failures;
+	double setup_ms;
 };
 
 /**

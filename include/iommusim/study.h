@@ -47,9 +47,10 @@ extern "C" {
  * @id:    the parameter.
  * @flags: 0 or IOMMUSIM_STUDY_FITTED.
  *
- * Return: true for an IOMMUSIM_COST_EST parameter whose origin is not IOMMUSIM_COST_FROM_SET
- * and, unless @flags has IOMMUSIM_STUDY_FITTED, that is not IOMMUSIM_COST_FITTED; false
- * otherwise (and for an out-of-range @id).
+ * Return: true for an IOMMUSIM_COST_EST parameter whose origin is not IOMMUSIM_COST_FROM_SET,
+ * that a platform of the architecture of @cost's profile reads (iommusim_platform_reads(); any
+ * when @cost has no profile) and, unless @flags has IOMMUSIM_STUDY_FITTED, that is not
+ * IOMMUSIM_COST_FITTED; false otherwise (and for an out-of-range @id).
  */
 IOMMUSIM_API bool iommusim_study_varies(const struct iommusim_cost *cost, enum iommusim_cost_id id,
 					unsigned int flags);

@@ -244,6 +244,8 @@ size_t isim_ppc_script_log_count(struct isim_ppc_fw *fw, enum isim_ppc_call kind
 uint64_t isim_ppc_script_tce(struct isim_ppc_fw *fw, uint32_t liobn, uint64_t ioba);
 /* Non-zero TCEs held for @liobn (tracking on). */
 uint64_t isim_ppc_script_tce_count(struct isim_ppc_fw *fw, uint32_t liobn);
+/* Non-zero TCEs held for every window of the PE (tracking on). */
+uint64_t isim_ppc_script_tce_total(struct isim_ppc_fw *fw);
 /* The PE's windows: whether the default one is there, and how many were created. */
 void isim_ppc_script_windows(struct isim_ppc_fw *fw, bool *default_present, unsigned int *ddws);
 /*

@@ -101,6 +101,19 @@ uint64_t isim_ppc_script_tce_count(struct isim_ppc_fw *fw, uint32_t liobn)
 	return n;
 }
 
+uint64_t isim_ppc_script_tce_total(struct isim_ppc_fw *fw)
+{
+	struct isim_ppc_script *s = isim_ppc_script_of(fw);
+	uint64_t n;
+
+	if (!s)
+		return 0;
+	pthread_mutex_lock(&s->lock);
+	n = s->used_slots;
+	pthread_mutex_unlock(&s->lock);
+	return n;
+}
+
 void isim_ppc_script_windows(struct isim_ppc_fw *fw, bool *default_present, unsigned int *ddws)
 {
 	struct isim_ppc_script *s = isim_ppc_script_of(fw);

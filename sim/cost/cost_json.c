@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdio.h>
 
+#include <iommusim/platform.h>
 #include <iommusim/report.h>
 
 #include "cost/cost_internal.h"
@@ -15,7 +16,8 @@ struct iommusim_report_value *iommusim_cost_add_to_report(struct iommusim_report
 	struct iommusim_report_value *o = iommusim_report_add_object(to, key);
 
 	for (unsigned int i = 0; i < IOMMUSIM_COST_NR; i++)
-		iommusim_report_add_uint(o, isim_cost_table[i].name, cost->value[i]);
+		if (iommusim_platform_set_reads(cost, (enum iommusim_cost_id)i))
+			iommusim_report_add_uint(o, isim_cost_table[i].name, cost->value[i]);
 	return o;
 }
 

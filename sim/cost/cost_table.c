@@ -74,6 +74,15 @@
 /* s390.enomem, in the order of enum iommusim_s390_enomem (s390.h). */
 static const char *const enomem_choices[] = {"global-flush", "none", "flush-queue", NULL};
 
+/* ppc.kernel_page: the guest kernel's PAGE_SIZE. */
+static const char *const kernel_page_choices[] = {"64k", "4k", NULL};
+
+/*
+ * pseries.ddw_page_sizes: the TCE page sizes ibm,query-pe-dma-window offers, in the order of
+ * isim_ppc_ddw_page_sizes() (sim/platform/ppc_endpoint.c).
+ */
+static const char *const ddw_page_choices[] = {"4k", "4k-64k", "4k-64k-16m", "4k-64k-2m-16m", NULL};
+
 #define GUEST_SPLIT "sources.md S14, c_guest_map/unmap split"
 
 const struct iommusim_cost_param isim_cost_table[IOMMUSIM_COST_NR] = {
@@ -286,6 +295,93 @@ const struct iommusim_cost_param isim_cost_table[IOMMUSIM_COST_NR] = {
 	ROW(FIO_LOOP_NS, "fio.loop_ns", NS, 1500, 300, 5000, EST,
 	    "fio per I/O in userspace: io_u bookkeeping, submit/reap syscalls, latency stats",
 	    "EST"),
+
+	/* The powerpc guest kernel, on every powerpc platform. */
+	ROW_CHOICE(PPC_KERNEL_PAGE, "ppc.kernel_page", 0, kernel_page_choices,
+		   "the guest kernel's PAGE_SIZE: 64k as the ppc64le distributions build it, 4k "
+		   "otherwise; sets the TCE alignment of maps and PowerNV's window 0 TCEs",
+		   "sources.md S24"),
+
+	/* What a pSeries partition's firmware offers (PowerVM and QEMU alike). */
+	ROW(PSERIES_DEFAULT_WINDOW_MB, "pseries.default_window_mb", COUNT, 2048, 64, 4096, 0,
+	    "the default 32-bit DMA window (ibm,dma-window) in MiB, 4 KiB TCEs: 2 GiB typical on "
+	    "PowerVM, 1 GiB under QEMU (SPAPR_PCI_DMA32_SIZE)",
+	    "sources.md S25; assumption P2 (powerpc.md)"),
+	ROW(PSERIES_MULTI_TCE, "pseries.multi_tce", BOOL, 1, 0, 1, 0,
+	    "1 = hcall-multi-tce offered (H_PUT_TCE_INDIRECT, H_STUFF_TCE), as PowerVM and QEMU "
+	    "do; 0 = the multitce=off boot option: one H_PUT_TCE per TCE",
+	    "sources.md S22"),
+	ROW(PSERIES_DDW_WINDOWS, "pseries.ddw_windows", COUNT, 2, 1, 4, 0,
+	    "DMA windows a PE may have at once, the default one included: QEMU allows 2 per PHB; "
+	    "1 forces enable_ddw() to remove the default window first",
+	    "sources.md S25"),
+	ROW(PSERIES_DDW_BLOCK_LOG2, "pseries.ddw_block_log2", COUNT, 31, 12, 40, 0,
+	    "log2 of the TCEs the largest new window may have (query's largest block): QEMU "
+	    "answers 2^31; smaller than RAM / TCE page makes the DDW dynamic",
+	    "sources.md S25"),
+	ROW_CHOICE(PSERIES_DDW_PAGE_SIZES, "pseries.ddw_page_sizes", 1, ddw_page_choices,
+		   "TCE page sizes the DDW query offers; enable_ddw() takes the largest: PowerVM "
+		   "typically offers 4K and 64K, QEMU what backs guest RAM",
+		   "sources.md S24; assumption P3 (powerpc.md)"),
+	ROW(PSERIES_TCE_LIMIT, "pseries.tce_limit", COUNT, 0, 0, 4294967295ull, 0,
+	    "TCEs the hypervisor lets the partition hold valid at once, answering "
+	    "H_NOT_ENOUGH_RESOURCES beyond; 0 = no limit (an assumption for studies of that "
+	    "answer)",
+	    "assumption P1 (powerpc.md)"),
+
+	/* PowerVM: the hypervisor is firmware; no public per-call numbers (sources.md S26). */
+	ROW(POWERVM_HCALL_NS, "powervm.hcall_ns", NS, 800, 200, 5000, EST,
+	    "one TCE hcall into PowerVM's hypervisor and back (dispatch, LIOBN lookup, checks), "
+	    "no userspace: placed at the in-kernel exits of 0.4-1.5 us",
+	    "sources.md S1, S26"),
+	ROW(POWERVM_TCE_NS, "powervm.tce_ns", NS, 100, 20, 1000, EST,
+	    "per TCE an hcall writes or clears: check the real address is the partition's, store "
+	    "the entry",
+	    "sources.md S26"),
+	ROW(POWERVM_TCE_INVAL_NS, "powervm.tce_inval_ns", NS, 500, 100, 2000, EST,
+	    "the PHB TCE-cache invalidation and its wait after each hcall that changed TCEs; "
+	    "placed at the bare-metal invalidation",
+	    "sources.md S13, S26"),
+	ROW(POWERVM_RTAS_NS, "powervm.rtas_ns", NS, 100000, 10000, 10000000, EST,
+	    "one RTAS DDW call (query, create, remove, reset): a firmware service under the RTAS "
+	    "lock; made at device set-up only",
+	    "sources.md S26"),
+
+	/* KVM pseries: TCE hcalls in the host kernel, DDW calls in QEMU (sources.md S25, S26). */
+	ROW(KVM_PPC_HCALL_EXIT_NS, "kvm_ppc.hcall_exit_ns", NS, 1500, 400, 5000, EST,
+	    "a TCE hcall's exit to the host and back; from POWER9 every hcall exits to virtual "
+	    "mode and the host kernel handles it: an in-kernel exit, 0.4-1.5 us",
+	    "sources.md S1, S26"),
+	ROW(KVM_PPC_TCE_NS, "kvm_ppc.tce_ns", NS, 150, 50, 1000, EST,
+	    "per TCE in the host: guest address to host page through preregistered memory, xchg "
+	    "of the host TCE, release of the old page",
+	    "sources.md S25, S26"),
+	ROW(KVM_PPC_TCE_KILL_NS, "kvm_ppc.tce_kill_ns", NS, 1000, 300, 3000, EST,
+	    "iommu_tce_kill() at the end of each hcall that changed host TCEs: the PHB's TCE cache "
+	    "killed and waited for",
+	    "sources.md S13, S25"),
+	ROW(KVM_PPC_IN_KERNEL_TCE, "kvm_ppc.in_kernel_tce", BOOL, 1, 0, 1, 0,
+	    "1 = TCE hcalls of a vfio device handled in the host kernel; 0 = H_TOO_HARD, each goes "
+	    "on to QEMU (emulated devices, no in-kernel acceleration)",
+	    "sources.md S26"),
+	ROW(KVM_PPC_QEMU_EXIT_NS, "kvm_ppc.qemu_exit_ns", NS, 5000, 2000, 100000, EST,
+	    "an hcall or RTAS call passed on to QEMU: exit to userspace and back under the big "
+	    "lock, 2-100 us as an RPCIT's",
+	    "sources.md S1"),
+	ROW(KVM_PPC_QEMU_TCE_NS, "kvm_ppc.qemu_tce_ns", NS, 4000, 2000, 10000, EST,
+	    "per TCE QEMU handles: its table entry and the vfio notifier's map or unmap ioctl, "
+	    "like one VFIO_IOMMU_MAP_DMA",
+	    "sources.md S12, S14"),
+	ROW(KVM_PPC_RTAS_NS, "kvm_ppc.rtas_ns", NS, 50000, 5000, 1000000, EST,
+	    "QEMU's work for one RTAS DDW call beyond the exit: the window's TCE table created or "
+	    "removed in the host (VFIO_IOMMU_SPAPR_TCE_CREATE/REMOVE)",
+	    "sources.md S25, S26"),
+
+	/* PowerNV: no hypervisor; the kernel writes TCEs and asks OPAL to kill the PHB's cache. */
+	ROW(POWERNV_TCE_KILL_NS, "powernv.tce_kill_ns", NS, 1000, 300, 5000, EST,
+	    "one OPAL_PCI_TCE_KILL: OPAL entry and exit, the PHB4 kill and its wait; placed at the "
+	    "bare-metal invalidation",
+	    "sources.md S13, S23"),
 };
 
 /* Which parameter prices each kind of work the kernel layers report. */
@@ -378,6 +474,28 @@ static const struct iommusim_cost_setting kvm_qemu71_settings[] = {
 	KVM_GUEST_IO,
 };
 
+/*
+ * powerpc: the NVMe driver's doorbells and interrupts as on the s390 platforms of the same
+ * kind (a hypervisor in the interrupt path or not); the default window as each firmware gives
+ * it (sources.md S25, S26).
+ */
+static const struct iommusim_cost_setting powervm_settings[] = {
+	SET(NVME_SUBMIT_NS, 1000),
+	SET(NVME_COMPLETE_NS, 2000),
+	SET(PSERIES_DEFAULT_WINDOW_MB, 2048),
+};
+
+static const struct iommusim_cost_setting kvm_ppc_settings[] = {
+	SET(NVME_SUBMIT_NS, 1000),
+	SET(NVME_COMPLETE_NS, 2000),
+	SET(PSERIES_DEFAULT_WINDOW_MB, 1024),
+};
+
+static const struct iommusim_cost_setting powernv_settings[] = {
+	SET(NVME_SUBMIT_NS, 1000),
+	SET(NVME_COMPLETE_NS, 1500),
+};
+
 #define PROFILE(name_, platform_, summary_, settings_)                                             \
 	{                                                                                          \
 		.name = name_, .platform = platform_, .summary = summary_, .settings = settings_,  \
@@ -400,6 +518,15 @@ const struct iommusim_cost_profile isim_cost_profiles[] = {
 	PROFILE("kvm-qemu7.1", "kvm",
 		"KVM, QEMU <= 7.1, host Linux < 6.2: no second pass, coalescing or shrink",
 		kvm_qemu71_settings),
+	PROFILE("powervm", "powervm",
+		"PowerVM: TCE hcalls and RTAS into the firmware hypervisor (EST, not public)",
+		powervm_settings),
+	PROFILE("kvm-ppc", "kvm-ppc",
+		"KVM pseries on POWER9+: TCE hcalls in the host kernel, DDW calls in QEMU",
+		kvm_ppc_settings),
+	PROFILE("powernv", "powernv",
+		"PowerNV bare metal (POWER9, PHB4): TCE writes plus an OPAL TCE kill",
+		powernv_settings),
 };
 
 const size_t isim_cost_nr_profiles = ISIM_ARRAY_SIZE(isim_cost_profiles);

@@ -121,10 +121,12 @@ static void kvm_dereg_ioat(struct iommusim_platform *p, uint64_t pages)
 	p->st.host_unmap_calls++;
 }
 
-static const char *const kvm_areas[] = {"kvm.", "qemu.", "vfio.", "host.", NULL};
+static const char *const kvm_areas[] = {"kvm.", "qemu.", "vfio.", "host.", ISIM_S390_GUEST_AREAS,
+					NULL};
 
 const struct isim_platform_ops isim_kvm_ops = {
 	.name = "kvm",
+	.arch = IOMMUSIM_ARCH_S390,
 	.areas = kvm_areas,
 	.shadows = true,
 	.rpcit = kvm_rpcit,

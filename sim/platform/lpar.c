@@ -18,11 +18,12 @@ static int lpar_rpcit(struct iommusim_platform *p, struct iommusim_cpu *cpu,
 	return IOMMUSIM_FW_CC_OK;
 }
 
-static const char *const lpar_areas[] = {"lpar.", NULL};
+static const char *const lpar_areas[] = {"lpar.", ISIM_S390_GUEST_AREAS, NULL};
 
 /* No shadow, so no checks, no budget, no server, and the hardware's window. */
 const struct isim_platform_ops isim_lpar_ops = {
 	.name = "lpar",
+	.arch = IOMMUSIM_ARCH_S390,
 	.areas = lpar_areas,
 	.shadows = false,
 	.rpcit = lpar_rpcit,

@@ -16,12 +16,16 @@
 #include "base/memory.h"
 #include "arch/s390/s390_tables.h"
 #include "platform/platform_internal.h"
+#include "platform/ppc_platform.h"
 
 /* Every kind by its number: a new kind is its file's table and one line here. */
 static const struct isim_platform_ops *const kinds[IOMMUSIM_PLATFORM_NR] = {
 	[IOMMUSIM_PLATFORM_LPAR] = &isim_lpar_ops,
 	[IOMMUSIM_PLATFORM_ZVM] = &isim_zvm_ops,
 	[IOMMUSIM_PLATFORM_KVM] = &isim_kvm_ops,
+	[IOMMUSIM_PLATFORM_POWERVM] = &isim_powervm_ops,
+	[IOMMUSIM_PLATFORM_KVM_PPC] = &isim_kvm_ppc_ops,
+	[IOMMUSIM_PLATFORM_POWERNV] = &isim_powernv_ops,
 };
 
 const struct isim_platform_ops *isim_platform_kind_ops(enum iommusim_platform_kind kind)
@@ -36,6 +40,13 @@ const char *iommusim_platform_name(enum iommusim_platform_kind kind)
 	if ((unsigned int)kind >= IOMMUSIM_PLATFORM_NR)
 		return "unknown";
 	return kinds[kind]->name;
+}
+
+enum iommusim_arch iommusim_platform_arch(enum iommusim_platform_kind kind)
+{
+	if ((unsigned int)kind >= IOMMUSIM_PLATFORM_NR)
+		return IOMMUSIM_ARCH_S390;
+	return kinds[kind]->arch;
 }
 
 static int kind_lookup(const char *name, enum iommusim_platform_kind *out)
@@ -64,18 +75,42 @@ int iommusim_platform_lookup(const char *name, enum iommusim_platform_kind *out)
 	return -ENOENT;
 }
 
-/* A parameter in an area some kind claims is read by that kind only; any other, by all. */
+static bool claims(const struct isim_platform_ops *ops, const char *name)
+{
+	for (const char *const *a = ops->areas; a && *a; a++)
+		if (!strncmp(name, *a, strlen(*a)))
+			return true;
+	return false;
+}
+
+/*
+ * A parameter in an area some kinds claim is read by those kinds only (the s390 guest's by the
+ * s390 kinds, pseries.* by both pSeries kinds); any other, by all.
+ */
 bool iommusim_platform_reads(enum iommusim_platform_kind kind, enum iommusim_cost_id id)
 {
 	const struct iommusim_cost_param *p = iommusim_cost_param(id);
+	bool claimed = false;
 
 	if ((unsigned int)kind >= IOMMUSIM_PLATFORM_NR || !p)
 		return false;
+	for (unsigned int k = 0; k < IOMMUSIM_PLATFORM_NR && !claimed; k++)
+		claimed = claims(kinds[k], p->name);
+	return !claimed || claims(kinds[kind], p->name);
+}
+
+bool iommusim_platform_set_reads(const struct iommusim_cost *cost, enum iommusim_cost_id id)
+{
+	const char *profile = iommusim_cost_profile_name(cost);
+	enum iommusim_platform_kind kind;
+
+	if (!profile || iommusim_platform_lookup(profile, &kind))
+		return true;
 	for (unsigned int k = 0; k < IOMMUSIM_PLATFORM_NR; k++)
-		for (const char *const *a = kinds[k]->areas; a && *a; a++)
-			if (!strncmp(p->name, *a, strlen(*a)))
-				return k == (unsigned int)kind;
-	return true;
+		if (kinds[k]->arch == kinds[kind]->arch &&
+		    iommusim_platform_reads((enum iommusim_platform_kind)k, id))
+			return true;
+	return false;
 }
 
 /* Binary search; returns the index of @fh or where it would go. */
@@ -285,7 +320,7 @@ int iommusim_platform_create(struct iommusim_mem *mem, struct iommusim_engine *e
 	ops = isim_platform_kind_ops(cfg->kind);
 	if (!ops || !cfg->guest_memory)
 		return -EINVAL;
-	assert(ops->name && ops->rpcit && (!ops->shadows || ops->refused));
+	assert(ops->name && (ops->ppc || ops->rpcit) && (!ops->shadows || ops->refused));
 	p = isim_zalloc(mem, sizeof(*p), 0);
 	if (!p)
 		return -ENOMEM;
@@ -302,7 +337,10 @@ int iommusim_platform_create(struct iommusim_mem *mem, struct iommusim_engine *e
 	p->container.limited = setup.budget != 0;
 	p->container.avail = setup.budget;
 
-	ret = iommusim_firmware_create(mem, &platform_ops, p, &p->fw);
+	if (ops->ppc)
+		ret = isim_ppc_platform_create(p);
+	else
+		ret = iommusim_firmware_create(mem, &platform_ops, p, &p->fw);
 	if (ret)
 		goto fail;
 	if (setup.server) {
@@ -313,6 +351,7 @@ int iommusim_platform_create(struct iommusim_mem *mem, struct iommusim_engine *e
 	*out = p;
 	return 0;
 fail:
+	isim_ppc_platform_destroy(p);
 	iommusim_firmware_destroy(p->fw);
 	isim_free(mem, p, sizeof(*p), 0);
 	return ret;
@@ -329,6 +368,7 @@ void iommusim_platform_destroy(struct iommusim_platform *p)
 	if (p->fns)
 		isim_free(p->mem, p->fns, p->fns_cap * sizeof(p->fns[0]), 0);
 	iommusim_engine_server_destroy(p->server);
+	isim_ppc_platform_destroy(p);
 	iommusim_firmware_destroy(p->fw);
 	isim_free(p->mem, p, sizeof(*p), 0);
 }

@@ -7,6 +7,10 @@
  * its struct isim_platform_ops. Each kind (lpar.c, zvm.c, kvm.c) defines one such table and
  * uses the helpers of charge.c and shadow.c, never platform.c: generic -> kinds -> helpers.
  * A new kind is one file with its table, plus its line in platform.c's list of kinds.
+ *
+ * The powerpc kinds (powervm.c, kvm_ppc.c, powernv.c) fill in the same table's generic part
+ * (name, areas, setup) and a struct isim_ppc_kind_ops instead of the RPCIT members: their
+ * firmware handle is the powerpc one, priced by ppc_platform.c.
  */
 #ifndef ISIM_PLATFORM_INTERNAL_H
 #define ISIM_PLATFORM_INTERNAL_H
@@ -20,6 +24,7 @@
 #include "platform/shadow.h"
 
 struct isim_platform_ops;
+struct isim_ppc_platform;
 
 /*
  * struct isim_platform_fn - one zPCI function as the hypervisor knows it: what the guest
@@ -57,6 +62,8 @@ struct iommusim_platform {
 	/* who watches the invalidations, or NULL (isim_platform_watch_invalidations()) */
 	isim_platform_inval_fn *inval;
 	void *inval_arg;
+	/* the powerpc kinds' firmware and prices (ppc_platform.c); NULL on s390 */
+	struct isim_ppc_platform *ppc;
 };
 
 /*
@@ -74,6 +81,9 @@ struct isim_platform_setup {
  * struct isim_platform_ops - one kind of platform: every place its behaviour differs.
  * @name:        the kind's name (iommusim_platform_name()), also what its profiles name as
  *               their platform. Mandatory.
+ * @arch:        which guest DMA stack runs on it.
+ * @ppc:         powerpc kinds: the firmware the PE sees and what each call costs (then
+ *               @rpcit, @refused, @zpci_config and @dereg_ioat are NULL). Mandatory there.
  * @areas:       prefixes of the cost parameters only this kind's model reads ("qemu."),
  *               NULL-terminated, or NULL for none (iommusim_platform_reads()).
  * @shadows:     the hypervisor keeps a shadow of each function's table: a function gets one at
@@ -99,6 +109,8 @@ struct isim_platform_setup {
  */
 struct isim_platform_ops {
 	const char *name;
+	enum iommusim_arch arch;
+	const struct isim_ppc_kind_ops *ppc;
 	const char *const *areas;
 	bool shadows;
 	int (*rpcit)(struct iommusim_platform *p, struct iommusim_cpu *cpu,
@@ -109,10 +121,21 @@ struct isim_platform_ops {
 	void (*dereg_ioat)(struct iommusim_platform *p, uint64_t pages);
 };
 
-/* The kinds, one table each (lpar.c, zvm.c, kvm.c). */
+/*
+ * What only the s390 guest reads: the zPCI function's firmware answers, the s390 IOMMU driver,
+ * dma-iommu's flush queue (powerpc has no lazy mode) and the guest's s390 settings. Every
+ * s390 kind lists these areas after its own.
+ */
+#define ISIM_S390_GUEST_AREAS                                                                      \
+	"zpci.", "s390.", "dma.", "guest.aperture_pages", "guest.fw_busy_retry_ns"
+
+/* The kinds, one table each (lpar.c, zvm.c, kvm.c; powervm.c, kvm_ppc.c, powernv.c). */
 extern const struct isim_platform_ops isim_lpar_ops;
 extern const struct isim_platform_ops isim_zvm_ops;
 extern const struct isim_platform_ops isim_kvm_ops;
+extern const struct isim_platform_ops isim_powervm_ops;
+extern const struct isim_platform_ops isim_kvm_ppc_ops;
+extern const struct isim_platform_ops isim_powernv_ops;
 
 /* The table of @kind, or NULL for a number that names no kind (platform.c's list). */
 const struct isim_platform_ops *isim_platform_kind_ops(enum iommusim_platform_kind kind);

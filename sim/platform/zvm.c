@@ -75,10 +75,11 @@ static void zvm_dereg_ioat(struct iommusim_platform *p, uint64_t pages)
 		p->container.avail += pages;
 }
 
-static const char *const zvm_areas[] = {"zvm.", NULL};
+static const char *const zvm_areas[] = {"zvm.", ISIM_S390_GUEST_AREAS, NULL};
 
 const struct isim_platform_ops isim_zvm_ops = {
 	.name = "zvm",
+	.arch = IOMMUSIM_ARCH_S390,
 	.areas = zvm_areas,
 	.shadows = true,
 	.rpcit = zvm_rpcit,

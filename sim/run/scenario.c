@@ -36,7 +36,29 @@
 /* fio's bandwidth test: the same jobs with 128 KiB sequential reads. */
 #define SEQREAD_128K                                                                       \
 	{ .jobs = 4, .iodepth = 32, .block_size = 128 * 1024, .sequential = true, .rwmixread = 50 }
+/* A GPU-like device: 48-bit mask, 1 MiB sequential transfers, 8 in flight per job. */
+#define GPU_48BIT                                                                          \
+	{ .jobs = 4, .iodepth = 8, .block_size = 1024 * 1024, .sequential = true,          \
+	  .rwmixread = 50, .dma_bits = 48 }
+/* The 4 KiB random reads of a driver that allocates its rings under a 32-bit mask. */
+#define RANDREAD_4K_MASK32_FIRST                                                           \
+	{ .jobs = 4, .iodepth = 32, .block_size = 4096, .rwmixread = 50, .mask32_first = true }
 /* clang-format on */
+
+/*
+ * The powerpc scenarios (docs/scenarios.md): a 64 GiB guest, whose RAM a 64-bit DDW of 64 KiB
+ * TCEs maps directly with QEMU's largest block of 2^31 TCEs. The warm-up covers the set-up
+ * (clearing the default window and populating a direct DDW take ~0.2 s on CPU 0).
+ */
+#define PLATFORMS_PPC	  "powervm,kvm-ppc,powernv"
+#define PLATFORMS_PSERIES "powervm,kvm-ppc"
+
+/* 2^19 TCEs of 64 KiB: a 32 GiB window, half of RAM, so enable_ddw() makes it dynamic. */
+static const char *const ddw_dynamic_settings[] = {"pseries.ddw_block_log2=19"};
+/* A PCIe Gen4 x16 device moves ~25 GB/s; its own latency as the NVMe drive's. */
+static const char *const gpu_settings[] = {"nvme.device_mbps=25000"};
+/* One window per PE: enable_ddw() must remove the default window to create its own. */
+static const char *const one_window_settings[] = {"pseries.ddw_windows=1"};
 
 static const struct iommusim_scenario scenarios[] = {
 	{
@@ -81,6 +103,58 @@ static const struct iommusim_scenario scenarios[] = {
 		.nvme = SEQREAD_128K,
 		.warmup_ns = 15000 * MS,
 		.measure_ns = 10000 * MS,
+	},
+	{
+		.name = "ppc-nvme-ddw-direct",
+		.summary = "4 KiB random reads on a 64 GiB powerpc guest: the default window's "
+			   "TCEs against a DDW that maps all RAM (PowerNV: its bypass)",
+		.platforms = PLATFORMS_PPC,
+		.cpus = 4,
+		.guest_memory = 64 * GiB,
+		.nvme = RANDREAD_4K,
+		.warmup_ns = 1000 * MS,
+		.measure_ns = 2000 * MS,
+	},
+	{
+		.name = "ppc-nvme-ddw-dynamic",
+		.summary = "the same guest where the largest DDW (2^19 TCEs of 64 KiB) is smaller "
+			   "than RAM: a dynamic DDW against the default window",
+		.platforms = PLATFORMS_PSERIES,
+		.cpus = 4,
+		.guest_memory = 64 * GiB,
+		.nvme = RANDREAD_4K,
+		.settings = ddw_dynamic_settings,
+		.nsettings = ISIM_ARRAY_SIZE(ddw_dynamic_settings),
+		.warmup_ns = 1000 * MS,
+		.measure_ns = 2000 * MS,
+	},
+	{
+		.name = "ppc-gpu-powernv",
+		.summary = "a GPU-like device with a 48-bit mask moving 1 MiB buffers on PowerNV: "
+			   "window 0's TCEs (the 2^59 bypass is out of reach) against the 4 GiB "
+			   "direct window",
+		.platforms = "powernv",
+		.cpus = 4,
+		.guest_memory = 64 * GiB,
+		.nvme = GPU_48BIT,
+		.settings = gpu_settings,
+		.nsettings = ISIM_ARRAY_SIZE(gpu_settings),
+		.warmup_ns = 500 * MS,
+		.measure_ns = 2000 * MS,
+	},
+	{
+		.name = "ppc-mask32-first",
+		.summary = "a driver that maps its rings with a 32-bit mask before widening it, on "
+			   "a PE of one window: enable_ddw() may not remove the default window in "
+			   "use, and every I/O keeps its TCE hcalls",
+		.platforms = PLATFORMS_PSERIES,
+		.cpus = 4,
+		.guest_memory = 64 * GiB,
+		.nvme = RANDREAD_4K_MASK32_FIRST,
+		.settings = one_window_settings,
+		.nsettings = ISIM_ARRAY_SIZE(one_window_settings),
+		.warmup_ns = 1000 * MS,
+		.measure_ns = 2000 * MS,
 	},
 };
 

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * One simulation (sim.h): the engine at cpu.freq_mhz, the platform, one zPCI NVMe function
- * with the policy's DMA ops, and the NVMe workload; a run is a warm-up, a measured interval
+ * with the policy's DMA ops (or on powerpc a PE and its windows, sim_ppc.c), and the NVMe
+ * workload; a run is a warm-up, a measured interval
  * between two snapshots of every counter, and a drain.
  */
 #include <assert.h>
@@ -69,6 +70,10 @@ static int check_config(const struct iommusim_sim_config *cfg, struct errmsg *m)
 			      (unsigned int)cfg->platform);
 	if ((unsigned int)cfg->policy >= IOMMUSIM_POLICY_NR)
 		return seterr(m, -EINVAL, "policy: %u is not a policy", (unsigned int)cfg->policy);
+	if (!iommusim_policy_applies(cfg->platform, cfg->policy))
+		return seterr(m, -EINVAL, "policy: %s is not a policy of %s",
+			      iommusim_policy_name(cfg->policy),
+			      iommusim_platform_name(cfg->platform));
 	if (cfg->guest_memory == 0)
 		return seterr(m, -EINVAL, "guest_memory: must not be 0");
 	if (cfg->cpus == 0 || cfg->cpus > IOMMUSIM_ENGINE_MAX_CPUS)
@@ -84,6 +89,13 @@ static int check_config(const struct iommusim_sim_config *cfg, struct errmsg *m)
 			      job->block_size);
 	if (job->mixed && job->rwmixread > 100)
 		return seterr(m, -EINVAL, "nvme.rwmixread: %u is not in 0..100", job->rwmixread);
+	if (job->dma_bits && (job->dma_bits < 32 || job->dma_bits > 64))
+		return seterr(m, -EINVAL, "nvme.dma_bits: %u is not in 32..64", job->dma_bits);
+	/* the s390 function's window and policies assume the NVMe driver's 64-bit mask */
+	if (iommusim_platform_arch(cfg->platform) == IOMMUSIM_ARCH_S390 &&
+	    ((job->dma_bits && job->dma_bits != 64) || job->mask32_first))
+		return seterr(m, -EINVAL, "nvme.%s: modelled on powerpc platforms only",
+			      job->mask32_first ? "mask32_first" : "dma_bits");
 	if (cfg->measure_ns == 0)
 		return seterr(m, -EINVAL, "measure_ns: must not be 0");
 	return isim_sim_series_check(cfg, m->buf, m->len);
@@ -210,10 +222,14 @@ static int setup_watch(struct iommusim_sim *sim, struct errmsg *m)
 {
 	uint64_t start = 0, end = 0;
 
+	/* powerpc clears TCEs inside every unmap, or maps RAM directly: nothing to track */
+	if (sim->is_ppc)
+		goto series;
 	iommusim_s390_device_window(sim->dev, &start, &end);
 	if (isim_exposure_create(sim->mem, start / PAGE_SIZE, end / PAGE_SIZE + 1, &sim->exposure))
 		return seterr(m, -ENOMEM, "out of memory for the exposure tracker");
 	isim_platform_watch_invalidations(sim->platform, invalidated, sim->exposure);
+series:
 	if (isim_sim_series_create(sim))
 		return seterr(m, -ENOMEM, "out of memory for the time series");
 	return 0;
@@ -236,6 +252,8 @@ static int setup_device(struct iommusim_sim *sim, struct errmsg *m)
 	err = iommusim_device_create(sim->mem, &dcfg, &sim->dev);
 	if (err)
 		return setup_error(sim, err, m, "the NVMe device");
+	if (sim->is_ppc)
+		return isim_sim_ppc_setup(sim, m->buf, m->len);
 	iommusim_platform_zpci_config(sim->platform, NVME_FH, &zcfg);
 	err = iommusim_s390_device_init(sim->dev, iommusim_platform_firmware(sim->platform), &zcfg);
 	if (err)
@@ -299,6 +317,7 @@ int iommusim_sim_create_msg(struct iommusim_mem *mem, const struct iommusim_sim_
 		       iommusim_strerror(err));
 		goto fail;
 	}
+	sim->is_ppc = iommusim_platform_arch(cfg->platform) == IOMMUSIM_ARCH_POWERPC;
 	err = setup_device(sim, &m);
 	if (!err)
 		err = setup_watch(sim, &m);
@@ -316,10 +335,13 @@ int iommusim_sim_create_msg(struct iommusim_mem *mem, const struct iommusim_sim_
 		/* the order of firmware calls matters only where a server serialises them */
 		.steps = iommusim_platform_server(sim->platform) != NULL,
 		.exposure = sim->exposure,
+		.kernel_page = sim->is_ppc ? isim_sim_ppc_kernel_page(sim) : 0,
 		.errbuf = m.buf,
 		.errlen = m.len,
 	};
 	err = isim_nvme_create(mem, &nsetup, &sim->nvme);
+	if (!err && sim->is_ppc)
+		err = isim_sim_ppc_finish(sim, m.buf, m.len);
 	if (err)
 		goto fail;
 	/* Refusals the guest's kernel absorbed (a magazine, a table) would change the results. */
@@ -351,6 +373,7 @@ void iommusim_sim_destroy(struct iommusim_sim *sim)
 	/* Users before what they use: the device's timers and firmware live on the engine. */
 	isim_nvme_destroy(sim->nvme);
 	iommusim_device_destroy(sim->dev);
+	isim_sim_ppc_destroy(sim);
 	iommusim_domain_destroy(sim->domain);
 	iommusim_platform_destroy(sim->platform);
 	iommusim_engine_destroy(sim->e);

@@ -13,6 +13,8 @@
 #include <iommusim/s390.h>
 #include <iommusim/sim.h>
 
+#include "arch/powerpc/pseries.h"
+#include "firmware/ppc_firmware.h"
 #include "stats/exposure.h"
 #include "stats/hist.h"
 #include "workload/nvme.h"
@@ -25,12 +27,28 @@ struct isim_sim_snapshot {
 	struct iommusim_s390_counters s390;
 	struct iommusim_s390_legacy_counters legacy;
 	struct iommusim_platform_stats plat;
+	struct isim_ppc_fw_stats ppc;
 	uint64_t charged;
 	struct iommusim_server_stats server;
 	struct iommusim_server_stats device;
 	/* When each server is next idle from t on: the end of the busy stretch holding t. */
 	uint64_t server_idle;
 	uint64_t device_idle;
+};
+
+struct isim_pseries_pe;
+struct isim_pnv_pe;
+
+/* A powerpc guest's DMA set-up (sim_ppc.c): one PE of its platform's kind. */
+struct isim_sim_ppc {
+	struct isim_pseries_pe *pseries;
+	struct isim_pnv_pe *pnv;
+	enum iommusim_ppc_window window;
+	enum iommusim_ppc_ddw ddw;
+	/* enable_ddw()'s answer to the driver's last streaming mask */
+	struct isim_ddw_result ddw_first;
+	/* CPU 0's cycles when the set-up was done */
+	uint64_t setup_cycles;
 };
 
 struct iommusim_sim {
@@ -40,7 +58,9 @@ struct iommusim_sim {
 	struct iommusim_engine *e;
 	struct iommusim_platform *platform;
 	struct iommusim_device *dev;
-	struct iommusim_domain *domain; /* NULL for the legacy ops */
+	struct iommusim_domain *domain; /* NULL for the legacy ops and on powerpc */
+	bool is_ppc;			/* a powerpc platform: ppc holds the guest's set-up */
+	struct isim_sim_ppc ppc;
 	struct isim_nvme *nvme;
 	uint32_t fq_size;
 	uint32_t fq_timeout_ms;
@@ -87,6 +107,23 @@ void isim_sim_rpcits(const struct iommusim_sim *sim, const struct isim_sim_snaps
 /* The busy share of [a->t, b->t) of the platform's server (@device false) or the device's. */
 double isim_sim_busy_share(const struct isim_sim_snapshot *a, const struct isim_sim_snapshot *b,
 			   bool device);
+
+/* ---- the powerpc guest (sim_ppc.c) ---- */
+
+/*
+ * The PE and the NVMe function's DMA ops on it, the driver's first mask; 0, -EINVAL or -ENOMEM
+ * with the reason in @errbuf.
+ */
+int isim_sim_ppc_setup(struct iommusim_sim *sim, char *errbuf, size_t errlen);
+/* After the driver's rings: its final mask (mask32_first), and the window it ended with. */
+int isim_sim_ppc_finish(struct iommusim_sim *sim, char *errbuf, size_t errlen);
+void isim_sim_ppc_destroy(struct iommusim_sim *sim);
+/* The guest kernel's page size (ppc.kernel_page). */
+uint64_t isim_sim_ppc_kernel_page(const struct iommusim_sim *sim);
+void isim_sim_ppc_snapshot(struct iommusim_sim *sim, struct isim_sim_snapshot *s);
+/* The powerpc members of the interval's statistics. */
+void isim_sim_ppc_stats(const struct iommusim_sim *sim, const struct isim_sim_snapshot *a,
+			const struct isim_sim_snapshot *b, struct iommusim_sim_stats *st);
 
 /* ---- the time series (sim_series.c) ---- */
 

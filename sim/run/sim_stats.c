@@ -34,6 +34,8 @@ void isim_sim_take_snapshot(struct iommusim_sim *sim, uint64_t t, struct isim_si
 	iommusim_dma_get_stats(sim->dev, &s->dma);
 	if (sim->domain)
 		iommusim_s390_domain_counters(sim->domain, &s->s390);
+	else if (sim->is_ppc)
+		isim_sim_ppc_snapshot(sim, s);
 	else
 		iommusim_s390_legacy_counters(sim->dev, &s->legacy);
 	iommusim_platform_get_stats(sim->platform, &s->plat);
@@ -118,6 +120,8 @@ void isim_sim_rpcits(const struct iommusim_sim *sim, const struct isim_sim_snaps
 		     const struct isim_sim_snapshot *b, struct isim_sim_rpcits *out)
 {
 	memset(out, 0, sizeof(*out));
+	if (sim->is_ppc)
+		return;
 	if (sim->domain) {
 		out->map = b->s390.sync_map_rpcits - a->s390.sync_map_rpcits;
 		out->unmap = b->s390.sync_rpcits - a->s390.sync_rpcits;
@@ -136,8 +140,15 @@ void isim_sim_rpcits(const struct iommusim_sim *sim, const struct isim_sim_snaps
 static void exposure_stats(const struct iommusim_sim *sim, uint64_t cycles,
 			   struct iommusim_sim_stats *st)
 {
-	const struct isim_hist *h = isim_exposure_hist(sim->exposure);
+	const struct isim_hist *h;
 
+	/* powerpc keeps no tracker: its figures are not taken (docs/exposure.md) */
+	if (!sim->exposure) {
+		st->exposure_mean_us = st->exposure_p99_us = st->exposure_max_us = NAN;
+		st->exposed_byte_s_per_s = NAN;
+		return;
+	}
+	h = isim_exposure_hist(sim->exposure);
 	st->exposures = h->count;
 	st->exposure_mean_us = st->exposure_p99_us = st->exposure_max_us = NAN;
 	if (h->count) {
@@ -205,6 +216,8 @@ void isim_sim_compute_stats(struct iommusim_sim *sim, const struct isim_sim_snap
 	st->in_flight_start = a->io.in_flight;
 	st->in_flight_end = b->io.in_flight;
 	exposure_stats(sim, b->t - a->t, st);
+	if (sim->is_ppc)
+		isim_sim_ppc_stats(sim, a, b, st);
 }
 
 /* After the drain: totals of the whole run and the data mappings left behind. */

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <iommusim/engine.h>
+#include <iommusim/platform.h>
 #include <iommusim/study.h>
 
 #define FEISTEL_ROUNDS 6
@@ -206,7 +207,7 @@ bool iommusim_study_varies(const struct iommusim_cost *cost, enum iommusim_cost_
 {
 	const struct iommusim_cost_param *p = iommusim_cost_param(id);
 
-	if (!p || !(p->flags & IOMMUSIM_COST_EST))
+	if (!p || !(p->flags & IOMMUSIM_COST_EST) || !iommusim_platform_set_reads(cost, id))
 		return false;
 	if ((p->flags & IOMMUSIM_COST_FITTED) && !(flags & IOMMUSIM_STUDY_FITTED))
 		return false;

@@ -278,6 +278,8 @@ void isim_exposure_invalidate(struct isim_exposure *x, uint64_t first, uint64_t 
 
 void isim_exposure_window(struct isim_exposure *x, uint64_t a, uint64_t b)
 {
+	if (!x)
+		return;
 	x->a = a;
 	x->b = b;
 	x->integrating = b > a;
@@ -285,7 +287,8 @@ void isim_exposure_window(struct isim_exposure *x, uint64_t a, uint64_t b)
 
 void isim_exposure_measure(struct isim_exposure *x, bool on)
 {
-	x->measuring = on;
+	if (x)
+		x->measuring = on;
 }
 
 static void close_one(struct isim_exposure *x, struct range *r, uint64_t unused)
@@ -299,6 +302,8 @@ static void close_one(struct isim_exposure *x, struct range *r, uint64_t unused)
 
 void isim_exposure_close(struct isim_exposure *x)
 {
+	if (!x)
+		return;
 	if (x->integrating)
 		each_waiting(x, close_one, 0);
 	x->integrating = false;

@@ -50,6 +50,8 @@ void isim_exposure_unmap_end(struct isim_exposure *x, uint64_t t);
 void isim_exposure_invalidate(struct isim_exposure *x, uint64_t first, uint64_t end, uint64_t t);
 
 /*
+ * The three calls below take NULL for a simulation without a tracker (powerpc) and do nothing.
+ *
  * The measured window [@a, @b): exposed bytes are integrated over it, until
  * isim_exposure_close(); settled exposures are recorded while isim_exposure_measure() is on.
  */

@@ -51,6 +51,8 @@ struct isim_nvme;
  *              order; needed when the platform has one, wasted work otherwise.
  * @exposure:   NULL, or the tracker told of every data unmap (its IOVA pages, when it begins
  *              and returns) for the DMA exposure window; it must outlive the workload.
+ * @kernel_page: the guest kernel's page size, which its coherent memory comes in (rings and
+ *              the PRP pool's pages are rounded up to it); 0 means 4 KiB.
  * @errbuf:     NULL, or receives why isim_nvme_create() failed (@errlen bytes).
  */
 struct isim_nvme_setup {
@@ -63,6 +65,7 @@ struct isim_nvme_setup {
 	uint64_t phys_limit;
 	bool steps;
 	struct isim_exposure *exposure;
+	uint64_t kernel_page;
 	char *errbuf;
 	size_t errlen;
 };

@@ -31,9 +31,10 @@ static uint64_t div_round_up(u128 a, u128 b)
 	return q > UINT64_MAX ? UINT64_MAX : (uint64_t)q;
 }
 
-static uint64_t page_round(uint64_t bytes)
+/* @bytes rounded up to the guest kernel's pages, which coherent memory comes in. */
+static uint64_t page_round(uint64_t bytes, uint64_t kpage)
 {
-	return (bytes + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+	return (bytes + kpage - 1) & ~(kpage - 1);
 }
 
 static int alloc_coherent(struct isim_nvme *n, const struct isim_nvme_setup *setup,
@@ -75,10 +76,13 @@ static int alloc_coherent(struct isim_nvme *n, const struct isim_nvme_setup *set
 static int layout(struct isim_nvme *n, const struct isim_nvme_setup *setup)
 {
 	struct iommusim_cpu *cpu0 = iommusim_engine_cpu(n->e, 0);
-	uint64_t ring_sq = page_round(n->iodepth * SQ_ENTRY_BYTES);
-	uint64_t ring_cq = page_round(n->iodepth * CQ_ENTRY_BYTES);
+	uint64_t kpage = setup->kernel_page ? setup->kernel_page : PAGE_SIZE;
+	uint64_t ring_sq = page_round(n->iodepth * SQ_ENTRY_BYTES, kpage);
+	uint64_t ring_cq = page_round(n->iodepth * CQ_ENTRY_BYTES, kpage);
 	bool prp_list = n->pages > PRP_DIRECT_PAGES;
-	uint64_t per_job = ring_sq + ring_cq + (prp_list ? n->iodepth * PAGE_SIZE : 0);
+	/* the PRP dma_pool carves its 4 KiB pages out of kernel pages of coherent memory */
+	uint64_t prp_bytes = prp_list ? page_round(n->iodepth * PAGE_SIZE, kpage) : 0;
+	uint64_t per_job = ring_sq + ring_cq + prp_bytes;
 	uint64_t pairs = (n->nslots + 1) / 2;
 	u128 end = (u128)setup->phys_base + (u128)per_job * n->jobs +
 		   (u128)pairs * 2 * n->pages * PAGE_SIZE;
@@ -104,8 +108,8 @@ static int layout(struct isim_nvme *n, const struct isim_nvme_setup *setup)
 			err = alloc_coherent(n, setup, cpu0, &phys, ring_sq,
 					     "submission queue ring");
 		/* The PRP page pool grows to one page per request in flight. */
-		for (unsigned int i = 0; !err && prp_list && i < n->iodepth; i++)
-			err = alloc_coherent(n, setup, cpu0, &phys, PAGE_SIZE, "PRP list page");
+		for (uint64_t b = 0; !err && b < prp_bytes; b += kpage)
+			err = alloc_coherent(n, setup, cpu0, &phys, kpage, "PRP list page");
 		if (err)
 			return err;
 	}

@@ -36,6 +36,7 @@
 
 #include "arch/s390/s390_tables.h"
 #include "platform/platform_internal.h"
+#include "platform/ppc_platform.h"
 #include "platform/shadow.h"
 
 #include "fields.h"

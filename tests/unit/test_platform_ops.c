@@ -39,10 +39,24 @@ static void test_platform_names_and_create_errors(void **state)
 		iommusim_platform_reads(IOMMUSIM_PLATFORM_ZVM, IOMMUSIM_COST_VFIO_DMA_ENTRY_LIMIT));
 	assert_true(iommusim_platform_reads(IOMMUSIM_PLATFORM_ZVM, IOMMUSIM_COST_ZVM_SEGMENT_NS));
 	for (unsigned int kind = 0; kind < IOMMUSIM_PLATFORM_NR; kind++) {
-		assert_true(iommusim_platform_reads(kind, IOMMUSIM_COST_ZPCI_TLB_REFRESH));
+		bool s390 = iommusim_platform_arch(kind) == IOMMUSIM_ARCH_S390;
+
+		/* the s390 guest's parameters are the s390 kinds', powerpc's the powerpc ones' */
+		assert_int_equal(iommusim_platform_reads(kind, IOMMUSIM_COST_ZPCI_TLB_REFRESH),
+				 s390);
+		assert_int_equal(iommusim_platform_reads(kind, IOMMUSIM_COST_DMA_FQ_SIZE), s390);
+		assert_int_equal(iommusim_platform_reads(kind, IOMMUSIM_COST_PPC_KERNEL_PAGE),
+				 !s390);
 		assert_true(iommusim_platform_reads(kind, IOMMUSIM_COST_NVME_SUBMIT_NS));
 		assert_true(iommusim_platform_reads(kind, IOMMUSIM_COST_GUEST_PTE_WRITE_CYCLES));
 	}
+	/* pseries.* is both pSeries kinds', not PowerNV's */
+	assert_true(iommusim_platform_reads(IOMMUSIM_PLATFORM_POWERVM,
+					    IOMMUSIM_COST_PSERIES_DDW_WINDOWS));
+	assert_true(iommusim_platform_reads(IOMMUSIM_PLATFORM_KVM_PPC,
+					    IOMMUSIM_COST_PSERIES_DDW_WINDOWS));
+	assert_false(iommusim_platform_reads(IOMMUSIM_PLATFORM_POWERNV,
+					     IOMMUSIM_COST_PSERIES_DDW_WINDOWS));
 	assert_false(iommusim_platform_reads(IOMMUSIM_PLATFORM_NR, IOMMUSIM_COST_NVME_SUBMIT_NS));
 	assert_false(iommusim_platform_reads(IOMMUSIM_PLATFORM_LPAR, IOMMUSIM_COST_NR));
 
@@ -184,15 +198,24 @@ static void test_platform_every_kind_has_complete_ops(void **state)
 		assert_non_null(ops->name);
 		assert_string_equal(ops->name,
 				    iommusim_platform_name((enum iommusim_platform_kind)k));
-		assert_non_null(ops->rpcit);
+		/* an s390 kind models RPCIT, a powerpc one prices the powerpc firmware calls */
+		if (ops->arch == IOMMUSIM_ARCH_S390) {
+			assert_non_null(ops->rpcit);
+			assert_null(ops->ppc);
+		} else {
+			assert_null(ops->rpcit);
+			assert_non_null(ops->ppc);
+			assert_non_null(ops->ppc->prices);
+		}
 		if (ops->shadows)
 			assert_non_null(ops->refused);
-		for (const char *const *a = ops->areas; a && *a; a++) {
+		/* every area names parameters; a kind's first area is its own alone */
+		assert_non_null(ops->areas);
+		for (const char *const *a = ops->areas; *a; a++)
 			assert_true(area_has_params(*a));
-			for (unsigned int j = 0; j < k; j++)
-				for (const char *const *b = kind_ops(j)->areas; b && *b; b++)
-					assert_string_not_equal(*a, *b);
-		}
+		for (unsigned int j = 0; j < IOMMUSIM_PLATFORM_NR; j++)
+			for (const char *const *b = kind_ops(j)->areas; j != k && *b; b++)
+				assert_string_not_equal(ops->areas[0], *b);
 	}
 	assert_null(isim_platform_kind_ops(IOMMUSIM_PLATFORM_NR));
 }
