@@ -66,6 +66,22 @@ int cli_bad_option(const char *cmd, int c, char **argv)
 	return -1;
 }
 
+int cli_report_option(const char *cmd, int c, char **argv, struct outfile *csv,
+		      struct outfile *json, void (*usage)(FILE *))
+{
+	switch (c) {
+	case 'c':
+		return outfile_set(csv, optarg) ? -1 : 0;
+	case 'j':
+		return outfile_set(json, optarg) ? -1 : 0;
+	case 'h':
+		usage(stdout);
+		return 1;
+	default:
+		return cli_bad_option(cmd, c, argv);
+	}
+}
+
 int cli_check_files(const char *cmd, int argc, char **argv, const struct outfile *const *files,
 		    size_t n)
 {

@@ -3,7 +3,22 @@
 #ifndef ISIM_BENCH_CLI_H
 #define ISIM_BENCH_CLI_H
 
+#include <getopt.h>
+#include <stdio.h>
+
 #include "outfile.h"
+
+/*
+ * Rows of a getopt_long table: an option that takes a value, one that does not, and the rows
+ * that end the table of a command writing a report (--csv, --json, --help, the end). Kept as
+ * written: the formatter would spread each brace of these one-line macros over a line.
+ */
+/* clang-format off */
+#define CLI_ARG(name, val) {name, required_argument, NULL, val}
+#define CLI_FLAG(name, val) {name, no_argument, NULL, val}
+#define CLI_REPORT_OPTS \
+	CLI_ARG("csv", 'c'), CLI_ARG("json", 'j'), CLI_FLAG("help", 'h'), {NULL, 0, NULL, 0}
+/* clang-format on */
 
 /* A decimal number in [lo, hi] and nothing else; 0, or -1 (the caller names the option). */
 int cli_parse_uint(const char *s, unsigned int lo, unsigned int hi, unsigned int *out);
@@ -19,6 +34,14 @@ const char *cli_shown(const char *s, char *buf, size_t len);
  * missing value (':') or an unknown option (anything else). Returns -1.
  */
 int cli_bad_option(const char *cmd, int c, char **argv);
+
+/*
+ * What getopt_long returned (@c) that a report-writing command does not handle itself: --csv
+ * into @csv, --json into @json, --help (@usage to standard output), or an error for anything
+ * else. 0 to go on, 1 after --help, -1 after a one-line error.
+ */
+int cli_report_option(const char *cmd, int c, char **argv, struct outfile *csv,
+		      struct outfile *json, void (*usage)(FILE *));
 
 /*
  * After the options: no stray arguments, and the paths of --csv and --json (either may be

@@ -175,26 +175,28 @@ static int parse_policies(char *list, bool *want)
 	return 0;
 }
 
+/* @arg of option @opt as a number in [@lo, @hi] into @out: 0, or -1 after a one-line error. */
+static int uint_option(const char *opt, const char *arg, unsigned int lo, unsigned int hi,
+		       unsigned int *out)
+{
+	if (!cli_parse_uint(arg, lo, hi, out))
+		return 0;
+	fprintf(stderr, "dma-bench: %s: '%s' is not %u..%u\n", opt, arg, lo, hi);
+	return -1;
+}
+
 /* 0, 1 when --help printed the usage, or -1 after a one-line error. */
 static int parse_args(int argc, char **argv, struct dma_bench_opts *opt, struct outfile *csv,
 		      struct outfile *json)
 {
 	static const struct option longopts[] = {
-		{"policy", required_argument, NULL, 'p'},
-		{"threads", required_argument, NULL, 't'},
-		{"seconds", required_argument, NULL, 's'},
-		{"granule", required_argument, NULL, 'g'},
-		{"dir", required_argument, NULL, 'd'},
-		{"dma-bits", required_argument, NULL, 'b'},
-		{"tlb-refresh", no_argument, NULL, 'r'},
-		{"csv", required_argument, NULL, 'c'},
-		{"json", required_argument, NULL, 'j'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+		CLI_ARG("policy", 'p'),	      CLI_ARG("threads", 't'), CLI_ARG("seconds", 's'),
+		CLI_ARG("granule", 'g'),      CLI_ARG("dir", 'd'),     CLI_ARG("dma-bits", 'b'),
+		CLI_FLAG("tlb-refresh", 'r'), CLI_REPORT_OPTS,
 	};
 	bool any = false;
 	char *end;
-	int c;
+	int c, rc;
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
@@ -205,11 +207,9 @@ static int parse_args(int argc, char **argv, struct dma_bench_opts *opt, struct 
 			any = true;
 			break;
 		case 't':
-			if (cli_parse_uint(optarg, 1, DMA_BENCH_MAX_THREADS, &opt->threads)) {
-				fprintf(stderr, "dma-bench: --threads: '%s' is not 1..%u\n", optarg,
-					DMA_BENCH_MAX_THREADS);
+			if (uint_option("--threads", optarg, 1, DMA_BENCH_MAX_THREADS,
+					&opt->threads))
 				return -1;
-			}
 			break;
 		case 's':
 			errno = 0;
@@ -222,11 +222,8 @@ static int parse_args(int argc, char **argv, struct dma_bench_opts *opt, struct 
 			}
 			break;
 		case 'g':
-			if (cli_parse_uint(optarg, 1, MAX_GRANULE, &opt->granule)) {
-				fprintf(stderr, "dma-bench: --granule: '%s' is not 1..%u\n", optarg,
-					MAX_GRANULE);
+			if (uint_option("--granule", optarg, 1, MAX_GRANULE, &opt->granule))
 				return -1;
-			}
 			break;
 		case 'd':
 			if (!strcmp(optarg, "bidirectional")) {
@@ -244,28 +241,16 @@ static int parse_args(int argc, char **argv, struct dma_bench_opts *opt, struct 
 			}
 			break;
 		case 'b':
-			if (cli_parse_uint(optarg, 33, 64, &opt->dma_bits)) {
-				fprintf(stderr, "dma-bench: --dma-bits: '%s' is not 33..64\n",
-					optarg);
+			if (uint_option("--dma-bits", optarg, 33, 64, &opt->dma_bits))
 				return -1;
-			}
 			break;
 		case 'r':
 			opt->tlb_refresh = true;
 			break;
-		case 'c':
-			if (outfile_set(csv, optarg))
-				return -1;
-			break;
-		case 'j':
-			if (outfile_set(json, optarg))
-				return -1;
-			break;
-		case 'h':
-			usage(stdout);
-			return 1;
 		default:
-			return cli_bad_option("dma-bench", c, argv);
+			rc = cli_report_option("dma-bench", c, argv, csv, json, usage);
+			if (rc)
+				return rc;
 		}
 	}
 	if (cli_check_rest("dma-bench", argc, argv, csv, json))

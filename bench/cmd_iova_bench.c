@@ -63,19 +63,13 @@ static void usage(FILE *f)
 static int parse_args(int argc, char **argv, struct iova_bench_plan *plan, struct outfile *files)
 {
 	static const struct option longopts[] = {
-		{"runs", required_argument, NULL, 'r'},
-		{"quick", no_argument, NULL, 'q'},
-		{"script-ops", required_argument, NULL, 'n'},
-		{"write-script", required_argument, NULL, 'w'},
-		{"csv", required_argument, NULL, 'c'},
-		{"json", required_argument, NULL, 'j'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+		CLI_ARG("runs", 'r'),	      CLI_FLAG("quick", 'q'), CLI_ARG("script-ops", 'n'),
+		CLI_ARG("write-script", 'w'), CLI_REPORT_OPTS,
 	};
 	const struct outfile *check[NR_FILES] = {&files[F_CSV], &files[F_JSON], &files[F_SCRIPT]};
 	unsigned int ops = 0;
 	char shown[160];
-	int c;
+	int c, rc;
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
@@ -103,20 +97,14 @@ static int parse_args(int argc, char **argv, struct iova_bench_plan *plan, struc
 				return -1;
 			}
 			break;
-		case 'c':
-		case 'j':
 		case 'w':
-			if (outfile_set(&files[c == 'c'	  ? F_CSV
-					       : c == 'j' ? F_JSON
-							  : F_SCRIPT],
-					optarg))
+			if (outfile_set(&files[F_SCRIPT], optarg))
 				return -1;
 			break;
-		case 'h':
-			usage(stdout);
-			return 1;
 		default:
-			return cli_bad_option(CMD, c, argv);
+			rc = cli_report_option(CMD, c, argv, &files[F_CSV], &files[F_JSON], usage);
+			if (rc)
+				return rc;
 		}
 	}
 	if (cli_check_files(CMD, argc, argv, check, NR_FILES))

@@ -31,8 +31,8 @@ static int replay(FILE *in, const char *name, const void *opts, FILE *out, char 
 int cmd_iova_replay(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"depot", required_argument, NULL, 'd'},
-		{"help", no_argument, NULL, 'h'},
+		CLI_ARG("depot", 'd'),
+		CLI_FLAG("help", 'h'),
 		{NULL, 0, NULL, 0},
 	};
 	struct iommusim_iova_replay_opts opts = {.depot = IOMMUSIM_IOVA_DEPOT_LIST};

@@ -93,10 +93,7 @@ static int merge_cells(struct sweep *sw, struct compare_matrix *m, char **dirs, 
 int cmd_merge(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"csv", required_argument, NULL, 'c'},
-		{"json", required_argument, NULL, 'j'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+		CLI_REPORT_OPTS,
 	};
 	struct outfile csv = {.cmd = CMD, .opt = "--csv"};
 	struct outfile json = {.cmd = CMD, .opt = "--json"};

@@ -54,11 +54,11 @@ static int parse_args(int argc, char **argv, struct options *opt, struct outfile
 		      struct outfile *json)
 {
 	static const struct option longopts[] = {
-		{"profile", required_argument, NULL, 'p'}, {"set", required_argument, NULL, 's'},
-		{"csv", required_argument, NULL, 'c'},	   {"json", required_argument, NULL, 'j'},
-		{"help", no_argument, NULL, 'h'},	   {NULL, 0, NULL, 0},
+		CLI_ARG("profile", 'p'),
+		CLI_ARG("set", 's'),
+		CLI_REPORT_OPTS,
 	};
-	int c;
+	int c, rc;
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
@@ -74,19 +74,10 @@ static int parse_args(int argc, char **argv, struct options *opt, struct outfile
 		case 's':
 			opt->sets[opt->nsets++] = optarg;
 			break;
-		case 'c':
-			if (outfile_set(csv, optarg))
-				return -1;
-			break;
-		case 'j':
-			if (outfile_set(json, optarg))
-				return -1;
-			break;
-		case 'h':
-			usage(stdout);
-			return 1;
 		default:
-			return cli_bad_option("params", c, argv);
+			rc = cli_report_option("params", c, argv, csv, json, usage);
+			if (rc)
+				return rc;
 		}
 	}
 	return cli_check_rest("params", argc, argv, csv, json);

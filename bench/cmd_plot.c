@@ -98,17 +98,10 @@ static int once(const char **slot, const char *opt, const char *arg)
 static int parse_args(int argc, char **argv, struct options *o)
 {
 	static const struct option longopts[] = {
-		{"output", required_argument, NULL, 'o'},
-		{"x", required_argument, NULL, 'x'},
-		{"y", required_argument, NULL, 'y'},
-		{"json", required_argument, NULL, 'j'},
-		{"timeseries", required_argument, NULL, 't'},
-		{"format", required_argument, NULL, 'f'},
-		{"size", required_argument, NULL, 's'},
-		{"title", required_argument, NULL, 'T'},
-		{"logy", no_argument, NULL, 'L'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+		CLI_ARG("output", 'o'), CLI_ARG("x", 'x'),	    CLI_ARG("y", 'y'),
+		CLI_ARG("json", 'j'),	CLI_ARG("timeseries", 't'), CLI_ARG("format", 'f'),
+		CLI_ARG("size", 's'),	CLI_ARG("title", 'T'),	    CLI_FLAG("logy", 'L'),
+		CLI_FLAG("help", 'h'),	{NULL, 0, NULL, 0},
 	};
 	char shown[160];
 	int c, rc = 0;

@@ -30,7 +30,7 @@ static int replay(FILE *in, const char *name, const void *opts, FILE *out, char 
 int cmd_tce_replay(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"help", no_argument, NULL, 'h'},
+		CLI_FLAG("help", 'h'),
 		{NULL, 0, NULL, 0},
 	};
 	int c;

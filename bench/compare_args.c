@@ -19,38 +19,38 @@ static int parse_options(int argc, char **argv, struct compare_opts *o, struct o
 			 struct outfile *json, struct given *g, bool *list, struct sweep_args *sw)
 {
 	static const struct option longopts[] = {
-		{"scenario", required_argument, NULL, 'S'},
-		{"platform", required_argument, NULL, 'P'},
-		{"policy", required_argument, NULL, 'p'},
-		{"set", required_argument, NULL, 's'},
-		{"seconds", required_argument, NULL, 't'},
-		{"runtime", required_argument, NULL, 't'},
-		{"bs", required_argument, NULL, WL_BASE + 0},
-		{"iodepth", required_argument, NULL, WL_BASE + 1},
-		{"numjobs", required_argument, NULL, WL_BASE + 2},
-		{"rw", required_argument, NULL, WL_BASE + 3},
-		{"rwmixread", required_argument, NULL, WL_BASE + 4},
-		{"cpus", required_argument, NULL, WL_BASE + 5},
-		{"mem", required_argument, NULL, WL_BASE + 6},
-		{"emit-jobs", required_argument, NULL, 'E'},
-		{"emit-slurm", required_argument, NULL, 'L'},
-		{"slurm-max", required_argument, NULL, 'M'},
-		{"cell", required_argument, NULL, 'K'},
-		{"cell-out", required_argument, NULL, 'O'},
-		{"warmup", required_argument, NULL, 'w'},
-		{"seed", required_argument, NULL, 'r'},
-		{"repeat", required_argument, NULL, 'R'},
-		{"uncertainty", required_argument, NULL, 'U'},
-		{"uncertainty-all", no_argument, NULL, 'A'},
-		{"sensitivity", no_argument, NULL, 'T'},
-		{"jobs", required_argument, NULL, 'J'},
-		{"interval-ms", required_argument, NULL, 'I'},
-		{"timeseries", required_argument, NULL, 'Y'},
-		{"timeseries-format", required_argument, NULL, 'F'},
-		{"csv", required_argument, NULL, 'c'},
-		{"json", required_argument, NULL, 'j'},
-		{"list", no_argument, NULL, 'l'},
-		{"help", no_argument, NULL, 'h'},
+		CLI_ARG("scenario", 'S'),
+		CLI_ARG("platform", 'P'),
+		CLI_ARG("policy", 'p'),
+		CLI_ARG("set", 's'),
+		CLI_ARG("seconds", 't'),
+		CLI_ARG("runtime", 't'),
+		CLI_ARG("bs", WL_BASE + 0),
+		CLI_ARG("iodepth", WL_BASE + 1),
+		CLI_ARG("numjobs", WL_BASE + 2),
+		CLI_ARG("rw", WL_BASE + 3),
+		CLI_ARG("rwmixread", WL_BASE + 4),
+		CLI_ARG("cpus", WL_BASE + 5),
+		CLI_ARG("mem", WL_BASE + 6),
+		CLI_ARG("emit-jobs", 'E'),
+		CLI_ARG("emit-slurm", 'L'),
+		CLI_ARG("slurm-max", 'M'),
+		CLI_ARG("cell", 'K'),
+		CLI_ARG("cell-out", 'O'),
+		CLI_ARG("warmup", 'w'),
+		CLI_ARG("seed", 'r'),
+		CLI_ARG("repeat", 'R'),
+		CLI_ARG("uncertainty", 'U'),
+		CLI_FLAG("uncertainty-all", 'A'),
+		CLI_FLAG("sensitivity", 'T'),
+		CLI_ARG("jobs", 'J'),
+		CLI_ARG("interval-ms", 'I'),
+		CLI_ARG("timeseries", 'Y'),
+		CLI_ARG("timeseries-format", 'F'),
+		CLI_ARG("csv", 'c'),
+		CLI_ARG("json", 'j'),
+		CLI_FLAG("list", 'l'),
+		CLI_FLAG("help", 'h'),
 		{NULL, 0, NULL, 0},
 	};
 	int c;
@@ -67,9 +67,8 @@ static int parse_options(int argc, char **argv, struct compare_opts *o, struct o
 		}
 		switch (c) {
 		case 'S':
-			if (args_given_twice("--scenario", g->scenario))
+			if (args_given_once("--scenario", &g->scenario))
 				return -1;
-			g->scenario = true;
 			o->sc = iommusim_scenario_lookup(optarg);
 			if (!o->sc) {
 				char shown[160];
@@ -118,29 +117,22 @@ static int parse_options(int argc, char **argv, struct compare_opts *o, struct o
 				return -1;
 			break;
 		case 't':
-			if (args_given_twice("--seconds", g->seconds))
+			if (args_parse_seconds_once("--seconds",
+						    "not a number of seconds in (0, 3600]:",
+						    &g->seconds, &o->measure_ns))
 				return -1;
-			g->seconds = true;
-			if (args_parse_seconds(optarg, &o->measure_ns))
-				return args_bad_value(
-					"--seconds",
-					"not a number of seconds in (0, 3600]:", optarg);
 			if (!o->measure_ns)
 				return args_bad_value("--seconds", "must be more than 0:", optarg);
 			break;
 		case 'w':
-			if (args_given_twice("--warmup", g->warmup))
+			if (args_parse_seconds_once(
+				    "--warmup", "not a number of seconds in [0, 3600]:", &g->warmup,
+				    &o->warmup_ns))
 				return -1;
-			g->warmup = true;
-			if (args_parse_seconds(optarg, &o->warmup_ns))
-				return args_bad_value(
-					"--warmup",
-					"not a number of seconds in [0, 3600]:", optarg);
 			break;
 		case 'r':
-			if (args_given_twice("--seed", g->seed))
+			if (args_given_once("--seed", &g->seed))
 				return -1;
-			g->seed = true;
 			if (args_parse_u64(optarg, &o->seed))
 				return args_bad_value("--seed",
 						      "not an unsigned 64-bit integer:", optarg);
@@ -169,16 +161,10 @@ static int parse_options(int argc, char **argv, struct compare_opts *o, struct o
 			o->sensitivity = true;
 			break;
 		case 'c':
-			if (csv->path)
-				return args_given_twice("--csv", true);
-			csv->path = optarg;
-			if (sw)
-				args_note_quiet(o, argv);
-			break;
 		case 'j':
-			if (json->path)
-				return args_given_twice("--json", true);
-			json->path = optarg;
+			if (c == 'c' ? args_path_once("--csv", &csv->path)
+				     : args_path_once("--json", &json->path))
+				return -1;
 			if (sw)
 				args_note_quiet(o, argv);
 			break;

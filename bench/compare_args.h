@@ -51,6 +51,15 @@ int args_bad_value(const char *opt, const char *problem, const char *value);
 /* "CMD: OPT: given twice" when @given; -1 then, else 0. */
 int args_given_twice(const char *opt, bool given);
 
+/* The same for an option that must be given once: records in *@given that it now has been. */
+int args_given_once(const char *opt, bool *given);
+
+/* An option naming a file or folder, given once: optarg into *@path (NULL until given). */
+int args_path_once(const char *opt, const char **path);
+
+/* --seconds, --warmup: a time in seconds into *@ns, given once; @problem names the range. */
+int args_parse_seconds_once(const char *opt, const char *problem, bool *given, uint64_t *ns);
+
 /* A comma-separated list of platforms (@platform) or policies added to @o's; 0 or -1. */
 int args_add_list(struct compare_opts *o, bool platform, const char *text);
 

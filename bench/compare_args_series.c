@@ -25,9 +25,8 @@ int args_series_option(struct compare_opts *o, int c, char **argv, struct given 
 		args_note_quiet(o, argv);
 	switch (c) {
 	case 'I':
-		if (args_given_twice("--interval-ms", g->interval))
+		if (args_given_once("--interval-ms", &g->interval))
 			return -1;
-		g->interval = true;
 		if (cli_parse_uint(optarg, 1, MAX_INTERVAL_MS, &ms))
 			return args_bad_value(
 				"--interval-ms",
@@ -37,9 +36,8 @@ int args_series_option(struct compare_opts *o, int c, char **argv, struct given 
 	case 'Y':
 		return outfile_set(o->ts, optarg);
 	default: /* 'F' */
-		if (args_given_twice("--timeseries-format", g->ts_format != NULL))
+		if (args_path_once("--timeseries-format", &g->ts_format))
 			return -1;
-		g->ts_format = optarg;
 		if (strcmp(optarg, "csv") && strcmp(optarg, "json"))
 			return args_bad_value("--timeseries-format", "not csv or json:", optarg);
 		return 0;

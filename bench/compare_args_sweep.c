@@ -76,28 +76,18 @@ int args_sweep_option(struct compare_opts *o, struct sweep_args *sw, int c, char
 	args_note_quiet(o, argv);
 	switch (c) {
 	case 'E':
-		if (args_given_twice("--emit-jobs", sw->emit_jobs != NULL))
-			return -1;
-		sw->emit_jobs = optarg;
-		return 0;
+		return args_path_once("--emit-jobs", &sw->emit_jobs);
 	case 'L':
-		if (args_given_twice("--emit-slurm", sw->emit_slurm != NULL))
-			return -1;
-		sw->emit_slurm = optarg;
-		return 0;
+		return args_path_once("--emit-slurm", &sw->emit_slurm);
 	case 'K':
-		if (args_given_twice("--cell", g->cell))
+		if (args_given_once("--cell", &g->cell))
 			return -1;
-		g->cell = true;
 		if (cli_parse_uint(optarg, 0, (unsigned int)max, &v))
 			return args_bad_value("--cell", "not a cell number:", optarg);
 		sw->cell = (long)v;
 		return 0;
 	case 'O':
-		if (args_given_twice("--cell-out", sw->cell_out != NULL))
-			return -1;
-		sw->cell_out = optarg;
-		return 0;
+		return args_path_once("--cell-out", &sw->cell_out);
 	default: /* 'M' */
 		if (cli_parse_uint(optarg, 1, 100000, &sw->slurm_max))
 			return args_bad_value("--slurm-max",

@@ -104,6 +104,31 @@ int args_given_twice(const char *opt, bool given)
 	return given ? -1 : 0;
 }
 
+int args_given_once(const char *opt, bool *given)
+{
+	if (args_given_twice(opt, *given))
+		return -1;
+	*given = true;
+	return 0;
+}
+
+int args_path_once(const char *opt, const char **path)
+{
+	if (args_given_twice(opt, *path != NULL))
+		return -1;
+	*path = optarg;
+	return 0;
+}
+
+int args_parse_seconds_once(const char *opt, const char *problem, bool *given, uint64_t *ns)
+{
+	if (args_given_once(opt, given))
+		return -1;
+	if (args_parse_seconds(optarg, ns))
+		return args_bad_value(opt, problem, optarg);
+	return 0;
+}
+
 /* The known names, "a, b, c", for an error message: every profile is a platform. */
 static void platform_names(char *buf, size_t len)
 {
@@ -210,9 +235,8 @@ int args_parse_count(const char *opt, const char *what, unsigned int lo, unsigne
 {
 	char problem[64];
 
-	if (args_given_twice(opt, *given))
+	if (args_given_once(opt, given))
 		return -1;
-	*given = true;
 	if (!cli_parse_uint(optarg, lo, hi, out))
 		return 0;
 	snprintf(problem, sizeof(problem), "not a number of %s in [%u, %u]:", what, lo, hi);

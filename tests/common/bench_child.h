@@ -22,6 +22,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fixture_state.h"
+
 extern char **environ;
 
 struct run {
@@ -109,6 +111,22 @@ static inline void dir_remove(struct dir *d)
 	if (dir)
 		closedir(dir);
 	rmdir(d->path);
+}
+
+/* CMocka setup and teardown of a test that writes into a fresh directory of its own. */
+static inline int dir_setup(void **state)
+{
+	if (fixture_state_alloc(state, sizeof(struct dir)) != 0)
+		return -1;
+	dir_make(*state);
+	return 0;
+}
+
+static inline int dir_teardown(void **state)
+{
+	dir_remove(*state);
+	free(*state);
+	return 0;
 }
 
 /* The names in the directory, "." and ".." left out, as "a b c" (sorted: readdir order is not). */
@@ -295,6 +313,50 @@ static inline void expect_ok(const struct run *r)
 {
 	if (r->status != 0)
 		fail_msg("exit status %d; stderr: %s", r->status, r->err);
+}
+
+/* iommusim-bench @args succeeds, and its standard output holds each of the @n @words. */
+static inline void expect_out_has(const char *const *args, const char *const *words, size_t n)
+{
+	struct run r;
+
+	run_bench(args, &r);
+	expect_ok(&r);
+	for (size_t i = 0; i < n; i++)
+		if (!strstr(r.out, words[i]))
+			fail_msg("standard output lacks '%s': %s", words[i], r.out);
+	run_free(&r);
+}
+
+/*
+ * `compare --json FILE` and the @n words @words refused before anything runs: exit status 2,
+ * nothing on standard output, one line on standard error starting with @message, and no file
+ * left in the directory that FILE was in.
+ */
+static inline void expect_compare_refused(const char *const *words, size_t n, const char *message)
+{
+	const char *args[16] = {"compare", "--json", NULL};
+	struct dir d;
+	struct run r;
+
+	assert_true(n <= 12);
+	for (size_t k = 0; k < n; k++)
+		args[3 + k] = words[k];
+	args[3 + n] = NULL;
+	dir_make(&d);
+	args[2] = d.json;
+	run_bench(args, &r);
+	if (r.status != 2)
+		fail_msg("%s: exit status %d, expected 2", message, r.status);
+	assert_int_equal(r.outlen, 0);
+	if (r.errlen == 0 || r.err[r.errlen - 1] != '\n' ||
+	    strchr(r.err, '\n') != r.err + r.errlen - 1)
+		fail_msg("%s: stderr is not one line: '%s'", message, r.err);
+	if (strncmp(r.err, message, strlen(message)))
+		fail_msg("got '%s', expected '%s...'", r.err, message);
+	expect_dir_empty(&d);
+	run_free(&r);
+	dir_remove(&d);
 }
 
 #endif /* TESTS_COMMON_BENCH_CHILD_H */

@@ -20,6 +20,7 @@
 #include "arch/powerpc/ppc_table.h"
 #include "arch/powerpc/pseries.h"
 #include "failing_mem.h"
+#include "machine.h"
 #include "firmware/ppc_firmware.h"
 
 #define PPC_FX_LIOBN 0x10u
@@ -70,9 +71,7 @@ static inline void ppc_fx_fini(struct ppc_fx *f)
 	isim_pseries_pe_destroy(f->pe);
 	isim_ppc_table_put(f->tbl);
 	isim_ppc_fw_destroy(f->fw);
-	iommusim_cpu_destroy(f->cpu);
-	assert_int_equal(iommusim_mem_live_objects(f->mem), 0);
-	iommusim_mem_destroy(f->mem);
+	machine_down(f->mem, NULL, &f->cpu, 1);
 }
 
 /* CMocka setup and teardown around a heap-allocated rig. */

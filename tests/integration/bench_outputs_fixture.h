@@ -315,6 +315,4 @@ static inline bool valid_utf8(const unsigned char *s, size_t len)
 	return true;
 }
 
-#define R "\xef\xbf\xbd" /* U+FFFD */
-
 #endif /* TESTS_BENCH_OUTPUTS_FIXTURE_H */

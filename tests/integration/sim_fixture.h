@@ -25,6 +25,7 @@
 
 #include "fields.h"
 #include "sim_run.h"
+#include "fixture_state.h"
 
 /* A counter and the value it must have, for EXPECT_FIELDS(). */
 #define SIM_STATS(field, value) FIELD(struct iommusim_sim_stats, field, value)
@@ -72,12 +73,25 @@ static inline void fixture_up(struct fixture *f, enum iommusim_platform_kind pla
 	configure(f, platform, NULL, 0);
 }
 
+/* fixture_up(), then the platform's profile again with @sets on top. */
+static inline void fixture_up_sets(struct fixture *f, enum iommusim_platform_kind platform,
+				   enum iommusim_policy policy, const char *const *sets,
+				   size_t nsets)
+{
+	fixture_up(f, platform, policy);
+	configure(f, platform, sets, nsets);
+}
+
 static inline void fixture_down(struct fixture *f)
 {
 	iommusim_cost_destroy(f->cost);
 	assert_int_equal(iommusim_mem_live_objects(f->mem), 0);
 	iommusim_mem_destroy(f->mem);
 }
+
+/* What most tests start from: LPAR with the strict policy. */
+FIXTURE_STATE(sim, struct fixture, fixture_up, fixture_down, IOMMUSIM_PLATFORM_LPAR,
+	      IOMMUSIM_POLICY_STRICT)
 
 /* Create, run, read the statistics, destroy; no object may outlive the simulation. */
 static inline void run(struct fixture *f, struct iommusim_sim_stats *st)
@@ -124,6 +138,13 @@ static inline void check_conservation(const struct iommusim_sim_config *cfg,
 	assert_true(st->lat_mean_us <= st->lat_max_us);
 	assert_true(st->cpu_util > 0 && st->cpu_util <= 1.0);
 	assert_true(st->device_util > 0 && st->device_util <= 1.0);
+}
+
+/* run(), then what every finished run must satisfy (check_conservation()). */
+static inline void run_checked(struct fixture *f, struct iommusim_sim_stats *st)
+{
+	run(f, st);
+	check_conservation(&f->cfg, st);
 }
 
 static const __attribute__((unused)) enum iommusim_policy all_policies[] = {

@@ -347,13 +347,11 @@ static void test_bench_cli_iova_bench_writes_script(void **state)
 	const char *replay[] = {"iova-replay", script, NULL};
 	char *text, *text2;
 	size_t len, len2;
-	struct dir d;
+	struct dir *d = *state;
 	struct run r;
 
-	(void)state;
-	dir_make(&d);
-	snprintf(script, sizeof(script), "%s/nvme.ops", d.path);
-	snprintf(again, sizeof(again), "%s/again.ops", d.path);
+	snprintf(script, sizeof(script), "%s/nvme.ops", d->path);
+	snprintf(again, sizeof(again), "%s/again.ops", d->path);
 	run_bench(args, &r);
 	expect_ok(&r);
 	assert_non_null(strstr(r.out, "replay_throughput"));
@@ -378,7 +376,6 @@ static void test_bench_cli_iova_bench_writes_script(void **state)
 	assert_memory_equal(text, text2, len);
 	free(text);
 	free(text2);
-	dir_remove(&d);
 }
 
 /*
@@ -393,17 +390,15 @@ static void test_bench_cli_iova_bench_script_refused(void **state)
 	const char *same[] = {"iova-bench", "--json", "-", "--write-script", "-", NULL};
 	const char *few[] = {"iova-bench", "--script-ops", "2", NULL};
 	const char *many[] = {"iova-bench", "--script-ops", "10000001", NULL};
-	struct dir d;
+	struct dir *d = *state;
 	struct run r;
 
-	(void)state;
-	dir_make(&d);
-	snprintf(missing, sizeof(missing), "%s/no-such-dir/s.ops", d.path);
-	to_dir[2] = d.path;
+	snprintf(missing, sizeof(missing), "%s/no-such-dir/s.ops", d->path);
+	to_dir[2] = d->path;
 	run_bench_to(to_dir, NULL, 20, &r);
 	expect_bad_input(&r);
 	snprintf(want, sizeof(want),
-		 "iova-bench: --write-script: cannot write '%s': Is a directory\n", d.path);
+		 "iova-bench: --write-script: cannot write '%s': Is a directory\n", d->path);
 	assert_string_equal(r.err, want);
 	run_free(&r);
 
@@ -433,8 +428,7 @@ static void test_bench_cli_iova_bench_script_refused(void **state)
 	run_free(&r);
 
 	/* Nothing was left behind, not even a temporary file. */
-	expect_dir_empty(&d);
-	dir_remove(&d);
+	expect_dir_empty(d);
 }
 
 static void test_bench_cli_dispatch_and_help(void **state)
@@ -481,8 +475,10 @@ int main(void)
 		cmocka_unit_test(test_bench_cli_replay_bad_options_rejected),
 		cmocka_unit_test(test_bench_cli_replay_depot_option),
 		cmocka_unit_test(test_bench_cli_dma_bench_percentiles),
-		cmocka_unit_test(test_bench_cli_iova_bench_writes_script),
-		cmocka_unit_test(test_bench_cli_iova_bench_script_refused),
+		cmocka_unit_test_setup_teardown(test_bench_cli_iova_bench_writes_script, dir_setup,
+						dir_teardown),
+		cmocka_unit_test_setup_teardown(test_bench_cli_iova_bench_script_refused, dir_setup,
+						dir_teardown),
 		cmocka_unit_test(test_bench_cli_dispatch_and_help),
 	};
 

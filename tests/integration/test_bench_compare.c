@@ -3,11 +3,11 @@
  * Integration tests of `iommusim-bench compare` ($IOMMUSIM_BENCH), run as a child process
  * (bench_child.h) with its standard streams in temporary files and its reports in a temporary
  * directory: byte-identical reports for one seed, the documented CSV columns and JSON keys,
- * one row per platform x policy, bad input (one line, exit status 2, no file), a
- * configuration the simulation refuses (exit status 2, no file), the flush-queue overrides,
- * and the out-of-resources answers of s390-nvme-bw-2022. Simulated times are tens of
- * milliseconds (0.4 s for the one that needs a vfio budget to run out) so that the sanitizer
- * build stays quick. test_bench_study.c covers --repeat, --uncertainty and --sensitivity.
+ * one row per platform x policy, the flush-queue overrides, and the out-of-resources answers
+ * of s390-nvme-bw-2022. Simulated times are tens of milliseconds (0.4 s for the one that needs
+ * a vfio budget to run out) so that the sanitizer build stays quick.
+ * test_bench_compare_input.c covers what compare refuses, --list and --help;
+ * test_bench_study.c covers --repeat, --uncertainty and --sensitivity.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -157,7 +157,7 @@ static unsigned long long cell_u64(const struct csv *c, size_t row, const char *
 
 static void test_bench_compare_same_seed_same_bytes(void **state)
 {
-	struct dir d;
+	struct dir *d = *state;
 	const char *args[] = {"compare", "--seconds", "0.02", "--warmup", "0.01", "--csv",
 			      NULL,	 "--json",    NULL,   NULL,	  NULL,	  NULL};
 	char *csv1, *json1, *csv2, *json2;
@@ -166,18 +166,16 @@ static void test_bench_compare_same_seed_same_bytes(void **state)
 	struct csv one, two;
 	bool differs = false;
 
-	(void)state;
-	dir_make(&d);
-	args[6] = d.csv;
-	args[8] = d.json;
+	args[6] = d->csv;
+	args[8] = d->json;
 	run_bench(args, &r1);
 	expect_ok(&r1);
-	csv1 = slurp(d.csv, &n1);
-	json1 = slurp(d.json, &m1);
+	csv1 = slurp(d->csv, &n1);
+	json1 = slurp(d->json, &m1);
 	run_bench(args, &r2);
 	expect_ok(&r2);
-	csv2 = slurp(d.csv, &n2);
-	json2 = slurp(d.json, &m2);
+	csv2 = slurp(d->csv, &n2);
+	json2 = slurp(d->json, &m2);
 	/* Files and table alike: nothing depends on the wall clock or the machine. */
 	assert_int_equal(n1, n2);
 	assert_memory_equal(csv1, csv2, n1);
@@ -202,7 +200,7 @@ static void test_bench_compare_same_seed_same_bytes(void **state)
 	run_bench(args, &r3);
 	expect_ok(&r3);
 	csv_parse(csv1, &one);
-	csv_read(d.csv, &two);
+	csv_read(d->csv, &two);
 	assert_int_equal(one.nlines, 1 + 12);
 	assert_int_equal(two.nlines, one.nlines);
 	for (size_t i = 0; i < 12; i++) {
@@ -220,7 +218,6 @@ static void test_bench_compare_same_seed_same_bytes(void **state)
 	run_free(&r1);
 	run_free(&r2);
 	run_free(&r3);
-	dir_remove(&d);
 }
 
 /* The keys of one JSON row object "{"k": v, "k": v, ...}" in order, checked against columns. */
@@ -254,7 +251,7 @@ static void expect_row_keys(const char *row)
 
 static void test_bench_compare_columns_as_documented(void **state)
 {
-	struct dir d;
+	struct dir *d = *state;
 	const char *args[] = {"compare",   "--platform", "kvm,lpar", "--policy", "strict,fq-single",
 			      "--seconds", "0.02",	 "--warmup", "0.01",	 "--csv",
 			      NULL,	   "--json",	 NULL,	     NULL};
@@ -267,10 +264,8 @@ static void test_bench_compare_columns_as_documented(void **state)
 	struct run r;
 	struct csv c;
 
-	(void)state;
-	dir_make(&d);
-	args[10] = d.csv;
-	args[12] = d.json;
+	args[10] = d->csv;
+	args[12] = d->json;
 	run_bench(args, &r);
 	expect_ok(&r);
 
@@ -278,7 +273,7 @@ static void test_bench_compare_columns_as_documented(void **state)
 		strcat(header, i ? "," : "");
 		strcat(header, columns[i]);
 	}
-	csv_read(d.csv, &c);
+	csv_read(d->csv, &c);
 	/* Header row and one row per platform x policy, platforms outermost, nothing else. */
 	assert_int_equal(c.nlines, 1 + 4);
 	assert_int_equal(c.ncells[0], NCOLS);
@@ -297,7 +292,7 @@ static void test_bench_compare_columns_as_documented(void **state)
 	}
 	free(c.text);
 
-	json = slurp(d.json, &len);
+	json = slurp(d->json, &len);
 	assert_true(!strncmp(json, "{\"meta\": {\"version\": ", 21));
 	assert_non_null(strstr(json, "\"settings\": []"));
 	assert_non_null(strstr(json, "\"config\": {\n   \"kvm-qemu7.1\": {\"cpu.freq_mhz\": "));
@@ -320,12 +315,11 @@ static void test_bench_compare_columns_as_documented(void **state)
 	assert_true(!strncmp(r.out, "# scenario default (", 20));
 	assert_non_null(strstr(r.out, "seed 1, 0.02 s measured after 0.01 s warm-up"));
 	run_free(&r);
-	dir_remove(&d);
 }
 
 static void test_bench_compare_ratio_to_legacy(void **state)
 {
-	struct dir d;
+	struct dir *d = *state;
 	const char *args[] = {"compare",       "--platform", "lpar", "--policy",
 			      "legacy,strict", "--seconds",  "0.02", "--warmup",
 			      "0.01",	       "--csv",	     NULL,   NULL};
@@ -334,12 +328,10 @@ static void test_bench_compare_ratio_to_legacy(void **state)
 	double legacy, strict;
 	char want[32];
 
-	(void)state;
-	dir_make(&d);
-	args[10] = d.csv;
+	args[10] = d->csv;
 	run_bench(args, &r);
 	expect_ok(&r);
-	csv_read(d.csv, &c);
+	csv_read(d->csv, &c);
 	assert_int_equal(c.nlines, 3);
 	assert_string_equal(cell(&c, 0, "policy"), "legacy");
 	assert_string_equal(cell(&c, 0, "ratio_to_legacy"), "1.0000");
@@ -350,132 +342,6 @@ static void test_bench_compare_ratio_to_legacy(void **state)
 	assert_string_equal(cell(&c, 1, "ratio_to_legacy"), want);
 	free(c.text);
 	run_free(&r);
-	dir_remove(&d);
-}
-
-struct bad_case {
-	const char *opt;
-	const char *value;
-	const char *message; /* the line starts with this */
-};
-
-static void test_bench_compare_bad_input_one_line(void **state)
-{
-	static const struct bad_case cases[] = {
-		{"--scenario", "nope", "compare: --scenario: unknown scenario 'nope' (default, "},
-		{"--platform", "kvm,ppc", "compare: --platform: unknown platform 'ppc' (lpar, "},
-		{"--platform", "kvm,lpar,kvm", "compare: --platform: 'kvm' given twice"},
-		{"--platform", "kvm,", "compare: --platform: empty name"},
-		{"--policy", "strict,lazy", "compare: --policy: unknown policy 'lazy' (strict, "},
-		{"--policy", "legacy,legacy", "compare: --policy: 'legacy' given twice"},
-		{"--set", "qemu.walk=1", "compare: --set: unknown parameter 'qemu.walk'"},
-		{"--set", "dma.fq_size=1000", "compare: --set: dma.fq_size: 1000 is not a power"},
-		{"--set", "s390.enomem=maybe", "compare: --set: s390.enomem: 'maybe' is not one"},
-		{"--seconds", "abc", "compare: --seconds: not a number of seconds"},
-		{"--seconds", "0", "compare: --seconds: must be more than 0"},
-		{"--seconds", "-1", "compare: --seconds: not a number of seconds"},
-		{"--seconds", "0.0000000001", "compare: --seconds: not a number of seconds"},
-		{"--seconds", "3601", "compare: --seconds: not a number of seconds"},
-		{"--warmup", "1e3", "compare: --warmup: not a number of seconds"},
-		{"--seed", "-1", "compare: --seed: not an unsigned 64-bit integer"},
-		{"--seed", "18446744073709551616", "compare: --seed: not an unsigned 64-bit"},
-		{"--csv", "/nonexistent-dir/x.csv",
-		 "compare: --csv: cannot write '/nonexistent-dir/x.csv'"},
-		/* a value that holds a newline stays on the message's one line */
-		{"--scenario", "a\nb", "compare: --scenario: unknown scenario 'a\\x0ab' ("},
-		{"--seconds", "1\n2",
-		 "compare: --seconds: not a number of seconds in (0, 3600]: "
-		 "'1\\x0a2'"},
-		{"--platform", "kvm,\x1b[2J", "compare: --platform: unknown platform '\\x1b[2J'"},
-		/* a short option in a group is named as itself, not by its neighbour */
-		{"--seed", "-xh", "compare: --seed: not an unsigned 64-bit integer: '-xh'"},
-		{"-xh", "--list", "compare: unknown option '-x' (try --help)"},
-	};
-
-	(void)state;
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		/* Every check comes before the first run: nothing is simulated here. */
-		const char *args[] = {"compare",    "--json",	    NULL,
-				      cases[i].opt, cases[i].value, NULL};
-		struct dir d;
-		struct run r;
-
-		dir_make(&d);
-		args[2] = d.json;
-		run_bench(args, &r);
-		if (r.status != 2)
-			fail_msg("%s %s: exit status %d, expected 2", cases[i].opt, cases[i].value,
-				 r.status);
-		assert_int_equal(r.outlen, 0);
-		if (r.errlen == 0 || r.err[r.errlen - 1] != '\n' ||
-		    strchr(r.err, '\n') != r.err + r.errlen - 1)
-			fail_msg("%s %s: stderr is not one line: '%s'", cases[i].opt,
-				 cases[i].value, r.err);
-		if (strncmp(r.err, cases[i].message, strlen(cases[i].message)))
-			fail_msg("%s %s: got '%s', expected '%s...'", cases[i].opt, cases[i].value,
-				 r.err, cases[i].message);
-		expect_dir_empty(&d);
-		run_free(&r);
-		dir_remove(&d);
-	}
-}
-
-static void test_bench_compare_options_given_twice(void **state)
-{
-	const char *twice[][5] = {
-		{"compare", "--seed", "1", "--seed", "2"},
-		{"compare", "--scenario", "default", "--scenario", "default"},
-		{"compare", "--warmup", "1", "--warmup", "1"},
-	};
-
-	(void)state;
-	for (size_t i = 0; i < 3; i++) {
-		const char *args[] = {twice[i][0], twice[i][1], twice[i][2],
-				      twice[i][3], twice[i][4], NULL};
-		char want[64];
-		struct run r;
-
-		run_bench(args, &r);
-		assert_int_equal(r.status, 2);
-		assert_int_equal(r.outlen, 0);
-		snprintf(want, sizeof(want), "compare: %s: given twice\n", twice[i][1]);
-		assert_string_equal(r.err, want);
-		run_free(&r);
-	}
-}
-
-/*
- * A value every check accepts but the simulation refuses: a one-page DMA window cannot hold the
- * driver's queues. The error names the first run in row order that failed, on the last line
- * whatever ran in parallel; exit status 2, and the reports that were opened are removed.
- */
-static void test_bench_compare_refused_config_writes_nothing(void **state)
-{
-	struct dir d;
-	const char *args[] = {"compare",  "--platform", "lpar,kvm",
-			      "--policy", "strict",	"--seconds",
-			      "0.01",	  "--set",	"guest.aperture_pages=1",
-			      "--csv",	  NULL,		"--json",
-			      NULL,	  NULL};
-	const char *want = "compare: --set: lpar strict cannot be built with these values: ";
-	const char *last;
-	struct run r;
-
-	(void)state;
-	dir_make(&d);
-	args[10] = d.csv;
-	args[12] = d.json;
-	run_bench(args, &r);
-	assert_int_equal(r.status, 2);
-	assert_int_equal(r.outlen, 0);
-	assert_true(r.errlen > 0 && r.err[r.errlen - 1] == '\n');
-	r.err[r.errlen - 1] = '\0';
-	last = strrchr(r.err, '\n') ? strrchr(r.err, '\n') + 1 : r.err;
-	if (strncmp(last, want, strlen(want)))
-		fail_msg("stderr: '%s'", r.err);
-	expect_dir_empty(&d);
-	run_free(&r);
-	dir_remove(&d);
 }
 
 /*
@@ -512,7 +378,7 @@ static void expect_table_names(const char *out)
 /* --set dma.fq_size / dma.fq_timeout_ms reach whichever flush queue runs, and only those. */
 static void test_bench_compare_fq_overrides_in_rows(void **state)
 {
-	struct dir d;
+	struct dir *d = *state;
 	const char *args[] = {"compare",
 			      "--platform",
 			      "lpar",
@@ -530,12 +396,10 @@ static void test_bench_compare_fq_overrides_in_rows(void **state)
 	struct run r;
 	struct csv c;
 
-	(void)state;
-	dir_make(&d);
-	args[12] = d.csv;
+	args[12] = d->csv;
 	run_bench(args, &r);
 	expect_ok(&r);
-	csv_read(d.csv, &c);
+	csv_read(d->csv, &c);
 	assert_int_equal(c.nlines, 1 + 4);
 	for (size_t i = 0; i < 4; i++) {
 		bool fq = !strncmp(cell(&c, i, "policy"), "fq-", 3);
@@ -557,7 +421,6 @@ static void test_bench_compare_fq_overrides_in_rows(void **state)
 				      "--set): dma.fq_size=1024 dma.fq_timeout_ms=5\n"));
 	expect_table_names(r.out);
 	run_free(&r);
-	dir_remove(&d);
 }
 
 /*
@@ -612,44 +475,18 @@ static void test_bench_compare_bw_enomem_answers(void **state)
 	free(flush.text);
 }
 
-static void test_bench_compare_list_and_help(void **state)
-{
-	const char *list[] = {"compare", "--list", NULL};
-	const char *help[] = {"compare", "--help", NULL};
-	const char *names[] = {"default", "s390-nvme-2022", "s390-nvme-2023", "s390-nvme-bw-2022"};
-	struct run r;
-
-	(void)state;
-	run_bench(list, &r);
-	expect_ok(&r);
-	assert_int_equal(r.errlen, 0);
-	for (size_t i = 0; i < 4; i++) {
-		char line[64];
-
-		snprintf(line, sizeof(line), "%-18s ", names[i]);
-		assert_non_null(strstr(r.out, line));
-	}
-	run_free(&r);
-
-	run_bench(help, &r);
-	expect_ok(&r);
-	assert_non_null(strstr(r.out, "--scenario NAME"));
-	assert_non_null(strstr(r.out, "--seconds S"));
-	run_free(&r);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_bench_compare_same_seed_same_bytes),
-		cmocka_unit_test(test_bench_compare_columns_as_documented),
-		cmocka_unit_test(test_bench_compare_ratio_to_legacy),
-		cmocka_unit_test(test_bench_compare_bad_input_one_line),
-		cmocka_unit_test(test_bench_compare_options_given_twice),
-		cmocka_unit_test(test_bench_compare_refused_config_writes_nothing),
-		cmocka_unit_test(test_bench_compare_fq_overrides_in_rows),
+		cmocka_unit_test_setup_teardown(test_bench_compare_same_seed_same_bytes, dir_setup,
+						dir_teardown),
+		cmocka_unit_test_setup_teardown(test_bench_compare_columns_as_documented, dir_setup,
+						dir_teardown),
+		cmocka_unit_test_setup_teardown(test_bench_compare_ratio_to_legacy, dir_setup,
+						dir_teardown),
+		cmocka_unit_test_setup_teardown(test_bench_compare_fq_overrides_in_rows, dir_setup,
+						dir_teardown),
 		cmocka_unit_test(test_bench_compare_bw_enomem_answers),
-		cmocka_unit_test(test_bench_compare_list_and_help),
 	};
 
 	return cmocka_run_group_tests_name("bench_compare", tests, NULL, NULL);

@@ -15,6 +15,7 @@
 
 #include "suite_main.h"
 #include "bench_outputs_fixture.h"
+#include "ill_formed_utf8.h"
 
 /* Each command refuses a report option given twice, before writing anything. */
 static void test_outputs_option_given_twice(void **state)
@@ -26,13 +27,11 @@ static void test_outputs_option_given_twice(void **state)
 	};
 	static const char *const opts[] = {"--csv", "--json"};
 	char a[4400], b[4400], want[256];
-	struct dir d;
+	struct dir *d = *state;
 	struct run r;
 
-	(void)state;
-	dir_make(&d);
-	in_dir(&d, "a", a, sizeof(a));
-	in_dir(&d, "b", b, sizeof(b));
+	in_dir(d, "a", a, sizeof(a));
+	in_dir(d, "b", b, sizeof(b));
 	for (size_t c = 0; c < sizeof(cmds) / sizeof(cmds[0]); c++) {
 		for (size_t o = 0; o < 2; o++) {
 			const char *args[16];
@@ -48,11 +47,10 @@ static void test_outputs_option_given_twice(void **state)
 			run_bench_to(args, NULL, QUICK_DEADLINE, &r);
 			snprintf(want, sizeof(want), "%s: %s: given twice\n", cmds[c][0], opts[o]);
 			expect_refused(&r, want);
-			expect_dir_empty(&d);
+			expect_dir_empty(d);
 			run_free(&r);
 		}
 	}
-	dir_remove(&d);
 }
 
 static void test_outputs_killed_run_leaves_nothing(void **state)
@@ -88,11 +86,9 @@ static void test_outputs_stdout_write_error(void **state)
 	const char *replay[] = {"iova-replay", NULL, NULL};
 	const char *data = env_required("IOMMUSIM_TEST_DATA");
 	char ops[4400];
-	struct dir d;
+	struct dir *d = *state;
 	struct run r;
 
-	(void)state;
-	dir_make(&d);
 	for (size_t c = 0; c < sizeof(cmds) / sizeof(cmds[0]); c++) {
 		const char *args[16];
 		size_t n = 0;
@@ -117,14 +113,13 @@ static void test_outputs_stdout_write_error(void **state)
 	expect_err(&r, "iova-replay: write error: standard output: No space left on device\n");
 	run_free(&r);
 
-	in_dir(&d, "out.csv", csv, sizeof(csv));
+	in_dir(d, "out.csv", csv, sizeof(csv));
 	run_bench_to(with_csv, "/dev/full", DEADLINE, &r);
 	expect_status(&r, 1);
 	expect_last_err(&r, "compare: write error: standard output: No space left on device\n");
 	expect_prefix(csv, "scenario,platform,policy,");
 	run_free(&r);
 	expect_kind("/dev/full", S_IFCHR, true);
-	dir_remove(&d);
 }
 
 /*
@@ -137,16 +132,14 @@ static void test_outputs_stdout_closed(void **state)
 	const char *args[] = {SHORT, "--csv", csv, NULL};
 	const char *ref_args[] = {SHORT, "--csv", ref, NULL};
 	char *want;
-	struct dir d;
+	struct dir *d = *state;
 	struct run r;
 	size_t len;
 	int st;
 
-	(void)state;
-	dir_make(&d);
-	in_dir(&d, "out.csv", csv, sizeof(csv));
-	in_dir(&d, "ref.csv", ref, sizeof(ref));
-	in_dir(&d, "stderr", err_path, sizeof(err_path));
+	in_dir(d, "out.csv", csv, sizeof(csv));
+	in_dir(d, "ref.csv", ref, sizeof(ref));
+	in_dir(d, "stderr", err_path, sizeof(err_path));
 	run_bench(ref_args, &r);
 	expect_ok(&r);
 	run_free(&r);
@@ -161,7 +154,6 @@ static void test_outputs_stdout_closed(void **state)
 	expect_file(csv, want);
 	run_free(&r);
 	free(want);
-	dir_remove(&d);
 }
 
 /*
@@ -171,34 +163,17 @@ static void test_outputs_stdout_closed(void **state)
  */
 static void test_outputs_json_strings_valid_utf8(void **state)
 {
-	static const char name[] = "a\xff"
-				   "b\x01"
-				   "c\xe0\x80\x80"	   /* overlong */
-				   "d\xed\xa0\x80"	   /* a surrogate */
-				   "e\xf4\x90\x80\x80"	   /* above U+10FFFF */
-				   "f\xe2\x82"		   /* truncated */
-				   "g\xf0\x9f\x98\x80"	   /* U+1F600 */
-				   "h\"i\\j\x7f"	   /* quote, backslash, DEL */
-				   "k\xc3\xa9"		   /* U+00E9 */
-				   "l\xc0\xaf"		   /* overlong '/' */
-				   "m\xf8\x88\x80\x80\x80" /* five bytes */
-				   "n\xf4\x8f\xbf\xbf"	   /* U+10FFFF */
-				   "o\x1f"
-				   "p\xe2\x82\xac"; /* U+20AC */
-	static const char quoted[] = "a" R "b\\u0001c" R R R "d" R R R "e" R R R R "f" R
-				     "g\xf0\x9f\x98\x80h\\\"i\\\\j\\u007fk\xc3\xa9l" R R
-				     "m" R R R R R "n\xf4\x8f\xbf\xbfo\\u001fp\xe2\x82\xac\"";
+	static const char name[] = ILL_UTF8 "p\xe2\x82\xac";		/* U+20AC */
+	static const char quoted[] = ILL_UTF8_QUOTED "p\xe2\x82\xac\""; /* U+20AC */
 	char csv[4400], json[4400];
 	const char *args[] = {SHORT, "--csv", csv, "--json", json, NULL};
-	struct dir d;
+	struct dir *d = *state;
 	struct run r;
 	size_t len;
 	char *text;
 
-	(void)state;
-	dir_make(&d);
-	in_dir(&d, name, csv, sizeof(csv));
-	in_dir(&d, "out.json", json, sizeof(json));
+	in_dir(d, name, csv, sizeof(csv));
+	in_dir(d, "out.json", json, sizeof(json));
 	run_bench(args, &r);
 	expect_ok(&r);
 	run_free(&r);
@@ -210,11 +185,13 @@ static void test_outputs_json_strings_valid_utf8(void **state)
 	if (!strstr(text, quoted))
 		fail_msg("meta.command does not quote the name as expected: %.600s", text);
 	free(text);
-	dir_remove(&d);
 }
 
-SUITE_MAIN(cmocka_unit_test(test_outputs_option_given_twice),
+SUITE_MAIN(cmocka_unit_test_setup_teardown(test_outputs_option_given_twice, dir_setup,
+					   dir_teardown),
 	   cmocka_unit_test(test_outputs_killed_run_leaves_nothing),
-	   cmocka_unit_test(test_outputs_stdout_write_error),
-	   cmocka_unit_test(test_outputs_stdout_closed),
-	   cmocka_unit_test(test_outputs_json_strings_valid_utf8))
+	   cmocka_unit_test_setup_teardown(test_outputs_stdout_write_error, dir_setup,
+					   dir_teardown),
+	   cmocka_unit_test_setup_teardown(test_outputs_stdout_closed, dir_setup, dir_teardown),
+	   cmocka_unit_test_setup_teardown(test_outputs_json_strings_valid_utf8, dir_setup,
+					   dir_teardown))

@@ -27,13 +27,11 @@ static void test_outputs_devices_written_in_place(void **state)
 	const char *null_args[] = {SHORT, "--csv", "/dev/null", "--json", json, NULL};
 	const char *params_args[] = {"params", "--json", "/dev/full", NULL};
 	struct stat full;
-	struct dir d;
+	struct dir *d = *state;
 	struct run r;
 
-	(void)state;
-	dir_make(&d);
 	assert_int_equal(stat("/dev/full", &full), 0);
-	in_dir(&d, "full", canary, sizeof(canary));
+	in_dir(d, "full", canary, sizeof(canary));
 	if (!mknod(canary, S_IFCHR | 0666, full.st_rdev)) {
 		full_args[12] = canary;
 		run_bench_to(full_args, NULL, DEADLINE, &r);
@@ -58,13 +56,12 @@ static void test_outputs_devices_written_in_place(void **state)
 	expect_kind("/dev/full", S_IFCHR, true);
 	run_free(&r);
 
-	in_dir(&d, "out.json", json, sizeof(json));
+	in_dir(d, "out.json", json, sizeof(json));
 	run_bench_to(null_args, NULL, DEADLINE, &r);
 	expect_ok(&r);
 	expect_kind("/dev/null", S_IFCHR, true);
 	expect_prefix(json, "{\"meta\": ");
 	run_free(&r);
-	dir_remove(&d);
 }
 
 /*
@@ -80,14 +77,12 @@ static void test_outputs_standard_output(void **state)
 	const char *json_dash[] = {SHORT, "--json", "-", NULL};
 	const char *targets[] = {"-", link, "/dev/stdout"};
 	char *table, *csv;
-	struct dir d;
+	struct dir *d = *state;
 	struct run r;
 	size_t len;
 
-	(void)state;
-	dir_make(&d);
-	in_dir(&d, "ref.csv", csv_path, sizeof(csv_path));
-	in_dir(&d, "stdout", link, sizeof(link));
+	in_dir(d, "ref.csv", csv_path, sizeof(csv_path));
+	in_dir(d, "stdout", link, sizeof(link));
 	assert_int_equal(symlink("/proc/self/fd/1", link), 0);
 	run_bench(ref_args, &r);
 	expect_ok(&r);
@@ -122,7 +117,6 @@ static void test_outputs_standard_output(void **state)
 	run_free(&r);
 	free(csv);
 	free(table);
-	dir_remove(&d);
 }
 
 /* The other commands: "-" puts the report after the table too. */
@@ -167,16 +161,14 @@ static void test_outputs_symlinks_followed(void **state)
 {
 	char real[4400], link[4400], dangling[4400], created[4400], broken[4400], want[4600];
 	const char *args[] = {SHORT, "--csv", NULL, NULL};
-	struct dir d;
+	struct dir *d = *state;
 	struct run r;
 
-	(void)state;
-	dir_make(&d);
-	in_dir(&d, "real.csv", real, sizeof(real));
-	in_dir(&d, "link.csv", link, sizeof(link));
-	in_dir(&d, "dangling.csv", dangling, sizeof(dangling));
-	in_dir(&d, "created.csv", created, sizeof(created));
-	in_dir(&d, "broken.csv", broken, sizeof(broken));
+	in_dir(d, "real.csv", real, sizeof(real));
+	in_dir(d, "link.csv", link, sizeof(link));
+	in_dir(d, "dangling.csv", dangling, sizeof(dangling));
+	in_dir(d, "created.csv", created, sizeof(created));
+	in_dir(d, "broken.csv", broken, sizeof(broken));
 	write_text(real, "old report\n");
 	assert_int_equal(symlink("real.csv", link), 0);
 	assert_int_equal(symlink("created.csv", dangling), 0);
@@ -204,9 +196,8 @@ static void test_outputs_symlinks_followed(void **state)
 	expect_kind(broken, S_IFLNK, true);
 	run_free(&r);
 
-	dir_list(d.path, want, sizeof(want));
+	dir_list(d->path, want, sizeof(want));
 	assert_string_equal(want, "broken.csv created.csv dangling.csv link.csv real.csv");
-	dir_remove(&d);
 }
 
 /*
@@ -219,19 +210,17 @@ static void test_outputs_fifos_written_in_place(void **state)
 	const char *args[] = {SHORT, "--csv", fifo1, "--json", fifo2, NULL};
 	const char *ref_args[] = {SHORT, "--csv", ref, NULL};
 	char *want;
-	struct dir d;
+	struct dir *d = *state;
 	struct run r;
 	size_t len;
 	pid_t reader;
 	int st;
 
-	(void)state;
-	dir_make(&d);
-	in_dir(&d, "fifo1", fifo1, sizeof(fifo1));
-	in_dir(&d, "fifo2", fifo2, sizeof(fifo2));
-	in_dir(&d, "got1", got1, sizeof(got1));
-	in_dir(&d, "got2", got2, sizeof(got2));
-	in_dir(&d, "ref.csv", ref, sizeof(ref));
+	in_dir(d, "fifo1", fifo1, sizeof(fifo1));
+	in_dir(d, "fifo2", fifo2, sizeof(fifo2));
+	in_dir(d, "got1", got1, sizeof(got1));
+	in_dir(d, "got2", got2, sizeof(got2));
+	in_dir(d, "ref.csv", ref, sizeof(ref));
 	assert_int_equal(mkfifo(fifo1, 0600), 0);
 	assert_int_equal(mkfifo(fifo2, 0600), 0);
 	run_bench(ref_args, &r);
@@ -251,7 +240,6 @@ static void test_outputs_fifos_written_in_place(void **state)
 	expect_prefix(got2, "{\"meta\": ");
 	run_free(&r);
 	free(want);
-	dir_remove(&d);
 }
 
 /*
@@ -272,14 +260,12 @@ static void test_outputs_bad_paths_refused_at_once(void **state)
 	const char *const why[] = {"Is a directory", "No such file or directory",
 				   "No such file or directory", "Is a directory"};
 	char want[4600], names[256];
-	struct dir d;
+	struct dir *d = *state;
 	struct run r;
 
-	(void)state;
-	dir_make(&d);
-	in_dir(&d, "sub", sub, sizeof(sub));
-	in_dir(&d, "no-such-dir/x.csv", missing, sizeof(missing));
-	in_dir(&d, "new/", slash, sizeof(slash));
+	in_dir(d, "sub", sub, sizeof(sub));
+	in_dir(d, "no-such-dir/x.csv", missing, sizeof(missing));
+	in_dir(d, "new/", slash, sizeof(slash));
 	assert_int_equal(mkdir(sub, 0700), 0);
 	for (size_t c = 0; c < sizeof(cmds) / sizeof(cmds[0]); c++) {
 		for (size_t p = 0; p < sizeof(paths) / sizeof(paths[0]); p++) {
@@ -297,11 +283,10 @@ static void test_outputs_bad_paths_refused_at_once(void **state)
 				 opt, paths[p], why[p]);
 			expect_refused(&r, want);
 			run_free(&r);
-			dir_list(d.path, names, sizeof(names));
+			dir_list(d->path, names, sizeof(names));
 			assert_string_equal(names, "sub");
 		}
 	}
-	dir_remove(&d);
 }
 
 /*
@@ -318,15 +303,13 @@ static void test_outputs_same_file_refused(void **state)
 	const char *iova_args[] = {"iova-bench", "--quick", "--runs", "1", "--csv", a,
 				   "--json",	 a2,	    NULL};
 	char names[256];
-	struct dir d;
+	struct dir *d = *state;
 	struct run r;
 
-	(void)state;
-	dir_make(&d);
-	in_dir(&d, "a.csv", a, sizeof(a));
-	in_dir(&d, "./a.csv", a2, sizeof(a2));
-	in_dir(&d, "link.csv", link, sizeof(link));
-	in_dir(&d, "stdout", out_link, sizeof(out_link));
+	in_dir(d, "a.csv", a, sizeof(a));
+	in_dir(d, "./a.csv", a2, sizeof(a2));
+	in_dir(d, "link.csv", link, sizeof(link));
+	in_dir(d, "stdout", out_link, sizeof(out_link));
 
 	args[12] = a;
 	args[14] = a2;
@@ -334,21 +317,21 @@ static void test_outputs_same_file_refused(void **state)
 	snprintf(want, sizeof(want), "compare: --csv '%s' and --json '%s' name the same file\n", a,
 		 a2);
 	expect_refused(&r, want);
-	expect_dir_empty(&d);
+	expect_dir_empty(d);
 	run_free(&r);
 
 	run_bench_to(dma_args, NULL, QUICK_DEADLINE, &r);
 	snprintf(want, sizeof(want), "dma-bench: --csv '%s' and --json '%s' name the same file\n",
 		 a2, a);
 	expect_refused(&r, want);
-	expect_dir_empty(&d);
+	expect_dir_empty(d);
 	run_free(&r);
 
 	run_bench_to(iova_args, NULL, QUICK_DEADLINE, &r);
 	snprintf(want, sizeof(want), "iova-bench: --csv '%s' and --json '%s' name the same file\n",
 		 a, a2);
 	expect_refused(&r, want);
-	expect_dir_empty(&d);
+	expect_dir_empty(d);
 	run_free(&r);
 
 	/* An existing file and a link to it. */
@@ -376,9 +359,8 @@ static void test_outputs_same_file_refused(void **state)
 	expect_kind(out_link, S_IFLNK, true);
 	run_free(&r);
 
-	dir_list(d.path, names, sizeof(names));
+	dir_list(d->path, names, sizeof(names));
 	assert_string_equal(names, "a.csv link.csv stdout");
-	dir_remove(&d);
 }
 
 /*
@@ -390,13 +372,11 @@ static void test_outputs_temp_names_never_collide(void **state)
 	char x[4400], xtmp[4400], names[256];
 	const char *args[] = {SHORT, "--csv", xtmp, "--json", x, NULL};
 	const char *params_args[] = {"params", "--json", xtmp, "--csv", x, NULL};
-	struct dir d;
+	struct dir *d = *state;
 	struct run r;
 
-	(void)state;
-	dir_make(&d);
-	in_dir(&d, "x", x, sizeof(x));
-	in_dir(&d, "x.tmp", xtmp, sizeof(xtmp));
+	in_dir(d, "x", x, sizeof(x));
+	in_dir(d, "x.tmp", xtmp, sizeof(xtmp));
 	run_bench(args, &r);
 	expect_ok(&r);
 	expect_prefix(xtmp, "scenario,platform,policy,");
@@ -409,9 +389,8 @@ static void test_outputs_temp_names_never_collide(void **state)
 	expect_prefix(xtmp, "{\"meta\": ");
 	expect_prefix(x, "name,value,unit,");
 	run_free(&r);
-	dir_list(d.path, names, sizeof(names));
+	dir_list(d->path, names, sizeof(names));
 	assert_string_equal(names, "x x.tmp");
-	dir_remove(&d);
 }
 
 /* A report file gets the permissions of any new file: 0666 less the umask. */
@@ -421,12 +400,10 @@ static void test_outputs_file_mode_follows_umask(void **state)
 	char path[4400];
 	const char *args[] = {SHORT, "--csv", path, NULL};
 	struct stat st;
-	struct dir d;
+	struct dir *d = *state;
 	struct run r;
 
-	(void)state;
-	dir_make(&d);
-	in_dir(&d, "out.csv", path, sizeof(path));
+	in_dir(d, "out.csv", path, sizeof(path));
 	for (size_t i = 0; i < sizeof(masks) / sizeof(masks[0]); i++) {
 		mode_t old = umask(masks[i]);
 
@@ -438,15 +415,19 @@ static void test_outputs_file_mode_follows_umask(void **state)
 		assert_int_equal(st.st_mode & 07777, 0666 & ~masks[i]);
 		run_free(&r);
 	}
-	dir_remove(&d);
 }
 
-SUITE_MAIN(cmocka_unit_test(test_outputs_devices_written_in_place),
-	   cmocka_unit_test(test_outputs_standard_output),
+SUITE_MAIN(cmocka_unit_test_setup_teardown(test_outputs_devices_written_in_place, dir_setup,
+					   dir_teardown),
+	   cmocka_unit_test_setup_teardown(test_outputs_standard_output, dir_setup, dir_teardown),
 	   cmocka_unit_test(test_outputs_dash_every_command),
-	   cmocka_unit_test(test_outputs_symlinks_followed),
-	   cmocka_unit_test(test_outputs_fifos_written_in_place),
-	   cmocka_unit_test(test_outputs_bad_paths_refused_at_once),
-	   cmocka_unit_test(test_outputs_same_file_refused),
-	   cmocka_unit_test(test_outputs_temp_names_never_collide),
-	   cmocka_unit_test(test_outputs_file_mode_follows_umask))
+	   cmocka_unit_test_setup_teardown(test_outputs_symlinks_followed, dir_setup, dir_teardown),
+	   cmocka_unit_test_setup_teardown(test_outputs_fifos_written_in_place, dir_setup,
+					   dir_teardown),
+	   cmocka_unit_test_setup_teardown(test_outputs_bad_paths_refused_at_once, dir_setup,
+					   dir_teardown),
+	   cmocka_unit_test_setup_teardown(test_outputs_same_file_refused, dir_setup, dir_teardown),
+	   cmocka_unit_test_setup_teardown(test_outputs_temp_names_never_collide, dir_setup,
+					   dir_teardown),
+	   cmocka_unit_test_setup_teardown(test_outputs_file_mode_follows_umask, dir_setup,
+					   dir_teardown))

@@ -99,16 +99,14 @@ static void run_small(const char *jobs, const struct dir *d, const char *ts, str
 static void test_series_rows_add_up(void **state)
 {
 	static struct table ts, main;
-	struct dir d;
+	struct dir *d = *state;
 	struct run r;
 	char path[4400];
 
-	(void)state;
-	dir_make(&d);
-	snprintf(path, sizeof(path), "%s/ts.csv", d.path);
-	run_small("2", &d, path, &r);
+	snprintf(path, sizeof(path), "%s/ts.csv", d->path);
+	run_small("2", d, path, &r);
 	table_read(path, &ts);
-	table_read(d.csv, &main);
+	table_read(d->csv, &main);
 	assert_string_equal(ts.cell[0][0], "scenario");
 	assert_int_equal(col(&ts, "seed"), 3);
 	assert_int_equal(col(&ts, "t_s"), 4);
@@ -144,7 +142,6 @@ static void test_series_rows_add_up(void **state)
 	free(ts.text);
 	free(main.text);
 	run_free(&r);
-	dir_remove(&d);
 }
 
 /* The same series for any --jobs; the main report the same with or without a series. */
@@ -209,7 +206,7 @@ static void test_series_same_bytes(void **state)
 /* A sweep's series: the swept key after the seed, JSON by the file's name. */
 static void test_series_sweep_json(void **state)
 {
-	struct dir d;
+	struct dir *d = *state;
 	struct run r;
 	char path[4400], *json;
 	size_t len, rows = 0;
@@ -218,9 +215,7 @@ static void test_series_sweep_json(void **state)
 			      "0.003",	   "--warmup",	   "0.002", "--interval-ms",
 			      "1",	   "--timeseries", path,    NULL};
 
-	(void)state;
-	dir_make(&d);
-	snprintf(path, sizeof(path), "%s/ts.json", d.path);
+	snprintf(path, sizeof(path), "%s/ts.json", d->path);
 	run_bench(args, &r);
 	expect_ok(&r);
 	json = slurp(path, &len);
@@ -237,7 +232,6 @@ static void test_series_sweep_json(void **state)
 	assert_int_equal(rows, 10);
 	free(json);
 	run_free(&r);
-	dir_remove(&d);
 }
 
 static void expect_refused(const char *const *args, const char *message)
@@ -310,17 +304,15 @@ static void test_series_bad_values(void **state)
 static void test_exposure_by_policy(void **state)
 {
 	static struct table t;
-	struct dir d;
+	struct dir *d = *state;
 	struct run r;
 	const char *args[] = {"compare", "--platform", "lpar,zvm", "--seconds", "0.2", "--warmup",
 			      "0.1",	 "--jobs",     "2",	   "--csv",	NULL,  NULL};
 
-	(void)state;
-	dir_make(&d);
-	args[10] = d.csv;
+	args[10] = d->csv;
 	run_bench(args, &r);
 	expect_ok(&r);
-	table_read(d.csv, &t);
+	table_read(d->csv, &t);
 	assert_int_equal(t.nrows - 1, 8);
 	for (size_t p = 0; p < 2; p++) {
 		size_t strict = 1 + 4 * p, percpu = strict + 1, single = strict + 2,
@@ -344,15 +336,16 @@ static void test_exposure_by_policy(void **state)
 	}
 	free(t.text);
 	run_free(&r);
-	dir_remove(&d);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_series_rows_add_up), cmocka_unit_test(test_series_same_bytes),
-		cmocka_unit_test(test_series_sweep_json),  cmocka_unit_test(test_series_bad_values),
-		cmocka_unit_test(test_exposure_by_policy),
+		cmocka_unit_test_setup_teardown(test_series_rows_add_up, dir_setup, dir_teardown),
+		cmocka_unit_test(test_series_same_bytes),
+		cmocka_unit_test_setup_teardown(test_series_sweep_json, dir_setup, dir_teardown),
+		cmocka_unit_test(test_series_bad_values),
+		cmocka_unit_test_setup_teardown(test_exposure_by_policy, dir_setup, dir_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

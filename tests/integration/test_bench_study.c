@@ -477,29 +477,13 @@ static void test_bench_study_bad_input_one_line(void **state)
 	};
 
 	(void)state;
+	/* Every check comes before the first run: nothing is simulated here. */
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		const char *args[16] = {"compare", "--json", NULL};
-		size_t n = 3;
-		struct dir d;
-		struct run r;
+		size_t n = 0;
 
-		for (size_t k = 0; k < 8 && cases[i].args[k]; k++)
-			args[n++] = cases[i].args[k];
-		args[n] = NULL;
-		dir_make(&d);
-		args[2] = d.json;
-		/* Every check comes before the first run: nothing is simulated here. */
-		run_bench(args, &r);
-		if (r.status != 2)
-			fail_msg("%s: exit status %d, expected 2", cases[i].message, r.status);
-		assert_int_equal(r.outlen, 0);
-		if (r.errlen == 0 || strchr(r.err, '\n') != r.err + r.errlen - 1)
-			fail_msg("%s: stderr is not one line: '%s'", cases[i].message, r.err);
-		if (strncmp(r.err, cases[i].message, strlen(cases[i].message)))
-			fail_msg("got '%s', expected '%s...'", r.err, cases[i].message);
-		expect_dir_empty(&d);
-		run_free(&r);
-		dir_remove(&d);
+		while (n < 8 && cases[i].args[n])
+			n++;
+		expect_compare_refused(cases[i].args, n, cases[i].message);
 	}
 }
 

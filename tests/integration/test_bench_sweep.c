@@ -65,15 +65,13 @@ static void run_grid(const char *jobs, const struct dir *d, struct run *r)
 /* The grid's rows and columns: swept keys first, as given, then platform, policy, ... */
 static void test_sweep_grid_columns(void **state)
 {
-	struct dir d;
+	struct dir *d = *state;
 	struct run r;
 	char line[4096], *csv, *json;
 
-	(void)state;
-	dir_make(&d);
-	run_grid("2", &d, &r);
-	csv = read_file(d.csv);
-	json = read_file(d.json);
+	run_grid("2", d, &r);
+	csv = read_file(d->csv);
+	json = read_file(d->json);
 	first_line(csv, line, sizeof(line));
 	assert_true(
 		!strncmp(line, "iodepth,dma.fq_size,scenario,platform,policy,workload,cpus,",
@@ -93,7 +91,6 @@ static void test_sweep_grid_columns(void **state)
 	free(csv);
 	free(json);
 	run_free(&r);
-	dir_remove(&d);
 }
 
 /* Same arguments and seed: the same table, CSV and JSON for --jobs 1 and --jobs 2. */
@@ -257,14 +254,12 @@ static void test_job_file_errors(void **state)
 		{"[a]\nbs = 4k\nbs = 8k\n", ":3: bs: given twice in [a] (line 2)\n"},
 		{"[a]\nthis is not a key\n", ":2: not a key = value line or a [section]\n"},
 	};
-	struct dir d;
+	struct dir *d = *state;
 	char ini[4300];
-	const char *args[] = {"compare", "--job", ini, "--csv", d.csv, NULL};
+	const char *args[] = {"compare", "--job", ini, "--csv", d->csv, NULL};
 
-	(void)state;
-	dir_make(&d);
-	args[4] = d.csv;
-	snprintf(ini, sizeof(ini), "%s/job.ini", d.path);
+	args[4] = d->csv;
+	snprintf(ini, sizeof(ini), "%s/job.ini", d->path);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct run r;
 		char want[4600];
@@ -276,31 +271,28 @@ static void test_job_file_errors(void **state)
 			fail_msg("job file %zu: status %d, stderr '%s', wanted '%s'", i, r.status,
 				 r.err, want);
 		assert_string_equal(r.out, "");
-		assert_false(exists(d.csv));
+		assert_false(exists(d->csv));
 		run_free(&r);
 	}
 	unlink(ini);
-	dir_remove(&d);
 }
 
 /* A job file's values run, the command line overrides them, and the report says what ran. */
 static void test_job_file_runs(void **state)
 {
-	struct dir d;
+	struct dir *d = *state;
 	struct run r;
 	char ini[4300], *csv;
-	const char *args[] = {"compare", "--job", ini, "--iodepth", "2", "--csv", d.csv, NULL};
+	const char *args[] = {"compare", "--job", ini, "--iodepth", "2", "--csv", d->csv, NULL};
 
-	(void)state;
-	dir_make(&d);
-	args[6] = d.csv;
-	snprintf(ini, sizeof(ini), "%s/job.ini", d.path);
+	args[6] = d->csv;
+	snprintf(ini, sizeof(ini), "%s/job.ini", d->path);
 	write_text(ini, "; z/VM, quickly\n[global]\nplatform = lpar\nseconds = 0.005\n"
 			"warmup = 0.002\n\n[qd8]\npolicy = strict,legacy\niodepth = 8\n"
 			"rw = randrw\nrwmixread = 70\ndma.fq_size = 1024\n");
 	run_bench(args, &r);
 	expect_ok(&r);
-	csv = read_file(d.csv);
+	csv = read_file(d->csv);
 	assert_int_equal(count_lines(csv), 1 + 2);
 	/* iodepth 2 from the command line, the rest from the file; the --set key a column */
 	assert_non_null(strstr(csv, "\ndefault,lpar,strict,4k-randrw70-4x2,4,0,0,1,0.005000,"));
@@ -309,7 +301,6 @@ static void test_job_file_runs(void **state)
 	free(csv);
 	unlink(ini);
 	run_free(&r);
-	dir_remove(&d);
 }
 
 /* compare's workload options: checked, and refused as lists. */
@@ -347,13 +338,13 @@ static void test_compare_workload_options(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_sweep_grid_columns),
+		cmocka_unit_test_setup_teardown(test_sweep_grid_columns, dir_setup, dir_teardown),
 		cmocka_unit_test(test_sweep_same_bytes_any_jobs),
 		cmocka_unit_test(test_sweep_cells_merge_to_local),
 		cmocka_unit_test(test_sweep_gnu_parallel_merges_to_local),
 		cmocka_unit_test(test_merge_missing_cell),
-		cmocka_unit_test(test_job_file_errors),
-		cmocka_unit_test(test_job_file_runs),
+		cmocka_unit_test_setup_teardown(test_job_file_errors, dir_setup, dir_teardown),
+		cmocka_unit_test_setup_teardown(test_job_file_runs, dir_setup, dir_teardown),
 		cmocka_unit_test(test_compare_workload_options),
 	};
 

@@ -100,13 +100,11 @@ static void test_bench_tce_error_line_names_file_line_field(void **state)
 	const char *args[] = {"tce-replay", NULL, NULL};
 	char path[4300];
 	struct run r;
-	struct dir d;
+	struct dir *d = *state;
 	FILE *f;
 
-	(void)state;
 	/* lines 1..3 are good and would print; line 4's PAGE_SHIFT is not 12..34 */
-	dir_make(&d);
-	snprintf(path, sizeof(path), "%s/bad.ops", d.path);
+	snprintf(path, sizeof(path), "%s/bad.ops", d->path);
 	f = fopen(path, "w");
 	assert_non_null(f);
 	fputs("table 0x0 0x20000 12 0x0 0x0 16\npools\n# next\ntable 0x0 0x20000 40 0x0 0x0 16\n",
@@ -124,7 +122,6 @@ static void test_bench_tce_error_line_names_file_line_field(void **state)
 	expect_bad_input(&r);
 	assert_string_equal(r.err, "tce-replay: <stdin>:4: PAGE_SHIFT: 40 is outside 12..34\n");
 	run_free(&r);
-	dir_remove(&d);
 }
 
 static void test_bench_tce_directory_and_missing_file(void **state)
@@ -132,24 +129,21 @@ static void test_bench_tce_directory_and_missing_file(void **state)
 	const char *args[] = {"tce-replay", NULL, NULL};
 	char missing[4300];
 	struct run r;
-	struct dir d;
+	struct dir *d = *state;
 
-	(void)state;
-	dir_make(&d);
-	args[1] = d.path;
+	args[1] = d->path;
 	run_tce(args, NULL, NULL, &r);
 	expect_bad_input(&r);
 	assert_non_null(strstr(r.err, "is a directory"));
 	run_free(&r);
 
-	snprintf(missing, sizeof(missing), "%s/no-such.ops", d.path);
+	snprintf(missing, sizeof(missing), "%s/no-such.ops", d->path);
 	args[1] = missing;
 	run_tce(args, NULL, NULL, &r);
 	expect_bad_input(&r);
 	assert_non_null(strstr(r.err, missing));
 	assert_non_null(strstr(r.err, "No such file"));
 	run_free(&r);
-	dir_remove(&d);
 }
 
 static void test_bench_tce_bad_arguments(void **state)
@@ -205,8 +199,10 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bench_tce_file_prints_golden_answers),
 		cmocka_unit_test(test_bench_tce_stdin_prints_same_bytes),
-		cmocka_unit_test(test_bench_tce_error_line_names_file_line_field),
-		cmocka_unit_test(test_bench_tce_directory_and_missing_file),
+		cmocka_unit_test_setup_teardown(test_bench_tce_error_line_names_file_line_field,
+						dir_setup, dir_teardown),
+		cmocka_unit_test_setup_teardown(test_bench_tce_directory_and_missing_file,
+						dir_setup, dir_teardown),
 		cmocka_unit_test(test_bench_tce_bad_arguments),
 		cmocka_unit_test(test_bench_tce_write_error_exits_1),
 	};

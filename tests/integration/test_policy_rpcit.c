@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <iommusim/iommusim.h>
 
+#include "fixture_state.h"
 #include "fw_log.h"
 #include "zpci_rig.h"
 
@@ -46,6 +47,9 @@ static void rig_down(struct zpci_rig *r)
 	assert_int_equal(zpci_rig_down(r).objects, 0);
 }
 
+/* Most tests: the flush queue (per-CPU or single, as the kernel picks it), TLB refresh on. */
+FIXTURE_STATE(rig, struct zpci_rig, rig_up, rig_down, ZPCI_RIG_FQ_AUTO, true, 1 * GiB)
+
 /* Whatever its answer: the tests that script refusals check their effect. */
 static void expect_rpcit(struct zpci_rig *r, size_t i, uint64_t addr, uint64_t len)
 {
@@ -76,40 +80,36 @@ static void unmap(struct zpci_rig *r, unsigned int cpu, uint64_t dma, uint64_t s
 /* Strict on a paging guest: a ranged RPCIT after every map and after every unmap. */
 static void test_policy_strict_paging_guest(void **state)
 {
-	struct zpci_rig r;
+	struct zpci_rig *r = *state;
 	uint64_t dma;
 
-	(void)state;
-	rig_up(&r, ZPCI_RIG_STRICT, true, 1 * GiB);
-	dma = map(&r, 0, 0x1234000, 2 * PAGE, IOMMUSIM_DMA_BIDIRECTIONAL);
+	rig_up(r, ZPCI_RIG_STRICT, true, 1 * GiB);
+	dma = map(r, 0, 0x1234000, 2 * PAGE, IOMMUSIM_DMA_BIDIRECTIONAL);
 	/* Top-down from the end of the window. */
 	assert_int_equal(dma, END_DMA + 1 - 2 * PAGE);
-	assert_int_equal(log_len(&r), 1);
-	expect_rpcit(&r, 0, dma, 2 * PAGE);
-	unmap(&r, 0, dma, 2 * PAGE, IOMMUSIM_DMA_BIDIRECTIONAL);
-	assert_int_equal(log_len(&r), 2);
-	expect_rpcit(&r, 1, dma, 2 * PAGE);
+	assert_int_equal(log_len(r), 1);
+	expect_rpcit(r, 0, dma, 2 * PAGE);
+	unmap(r, 0, dma, 2 * PAGE, IOMMUSIM_DMA_BIDIRECTIONAL);
+	assert_int_equal(log_len(r), 2);
+	expect_rpcit(r, 1, dma, 2 * PAGE);
 	/* The IOVA went straight back to the rcache: the next map gets it again. */
-	dma = map(&r, 0, 0x5000, 2 * PAGE, IOMMUSIM_DMA_TO_DEVICE);
+	dma = map(r, 0, 0x5000, 2 * PAGE, IOMMUSIM_DMA_TO_DEVICE);
 	assert_int_equal(dma, END_DMA + 1 - 2 * PAGE);
-	unmap(&r, 0, dma, 2 * PAGE, IOMMUSIM_DMA_TO_DEVICE);
-	rig_down(&r);
+	unmap(r, 0, dma, 2 * PAGE, IOMMUSIM_DMA_TO_DEVICE);
 }
 
 /* Strict on LPAR: no RPCIT on map, one on unmap. */
 static void test_policy_strict_lpar(void **state)
 {
-	struct zpci_rig r;
+	struct zpci_rig *r = *state;
 	uint64_t dma;
 
-	(void)state;
-	rig_up(&r, ZPCI_RIG_STRICT, false, 1 * GiB);
-	dma = map(&r, 0, 0x10000, PAGE, IOMMUSIM_DMA_FROM_DEVICE);
-	assert_int_equal(log_len(&r), 0);
-	unmap(&r, 0, dma, PAGE, IOMMUSIM_DMA_FROM_DEVICE);
-	assert_int_equal(log_len(&r), 1);
-	expect_rpcit(&r, 0, dma, PAGE);
-	rig_down(&r);
+	rig_up(r, ZPCI_RIG_STRICT, false, 1 * GiB);
+	dma = map(r, 0, 0x10000, PAGE, IOMMUSIM_DMA_FROM_DEVICE);
+	assert_int_equal(log_len(r), 0);
+	unmap(r, 0, dma, PAGE, IOMMUSIM_DMA_FROM_DEVICE);
+	assert_int_equal(log_len(r), 1);
+	expect_rpcit(r, 0, dma, PAGE);
 }
 
 /*
@@ -118,32 +118,30 @@ static void test_policy_strict_lpar(void **state)
  */
 static void test_policy_fq_percpu_flushes_at_256(void **state)
 {
-	struct zpci_rig r;
+	struct zpci_rig *r = *state;
 	uint64_t dma;
 
-	(void)state;
-	rig_up(&r, ZPCI_RIG_FQ_AUTO, false, 1 * GiB);
+	rig_up(r, ZPCI_RIG_FQ_AUTO, false, 1 * GiB);
 	for (int i = 0; i < 255; i++) {
-		dma = map(&r, 0, 0x10000, PAGE, IOMMUSIM_DMA_BIDIRECTIONAL);
-		unmap(&r, 0, dma, PAGE, IOMMUSIM_DMA_BIDIRECTIONAL);
+		dma = map(r, 0, 0x10000, PAGE, IOMMUSIM_DMA_BIDIRECTIONAL);
+		unmap(r, 0, dma, PAGE, IOMMUSIM_DMA_BIDIRECTIONAL);
 	}
 	/* CPU 1's queue is its own: 255 more there flush nothing either. */
 	for (int i = 0; i < 255; i++) {
-		dma = map(&r, 1, 0x10000, PAGE, IOMMUSIM_DMA_BIDIRECTIONAL);
-		unmap(&r, 1, dma, PAGE, IOMMUSIM_DMA_BIDIRECTIONAL);
+		dma = map(r, 1, 0x10000, PAGE, IOMMUSIM_DMA_BIDIRECTIONAL);
+		unmap(r, 1, dma, PAGE, IOMMUSIM_DMA_BIDIRECTIONAL);
 	}
-	assert_int_equal(log_len(&r), 0);
-	dma = map(&r, 0, 0x10000, PAGE, IOMMUSIM_DMA_BIDIRECTIONAL);
-	unmap(&r, 0, dma, PAGE, IOMMUSIM_DMA_BIDIRECTIONAL);
-	assert_int_equal(log_len(&r), 1);
-	expect_rpcit(&r, 0, START_DMA, END_DMA - START_DMA + 1);
+	assert_int_equal(log_len(r), 0);
+	dma = map(r, 0, 0x10000, PAGE, IOMMUSIM_DMA_BIDIRECTIONAL);
+	unmap(r, 0, dma, PAGE, IOMMUSIM_DMA_BIDIRECTIONAL);
+	assert_int_equal(log_len(r), 1);
+	expect_rpcit(r, 0, START_DMA, END_DMA - START_DMA + 1);
 
 	/* The 10 ms timer, armed by the first queued entry, flushes once more and drains. */
-	assert_true(iommusim_clock_pending(r.clock) > 0);
-	iommusim_manual_clock_tick(r.clock);
-	assert_int_equal(log_len(&r), 2);
-	expect_rpcit(&r, 1, START_DMA, END_DMA - START_DMA + 1);
-	rig_down(&r);
+	assert_true(iommusim_clock_pending(r->clock) > 0);
+	iommusim_manual_clock_tick(r->clock);
+	assert_int_equal(log_len(r), 2);
+	expect_rpcit(r, 1, START_DMA, END_DMA - START_DMA + 1);
 }
 
 /*
@@ -152,32 +150,29 @@ static void test_policy_fq_percpu_flushes_at_256(void **state)
  */
 static void test_policy_fq_single_paging_guest(void **state)
 {
-	struct zpci_rig r;
+	struct zpci_rig *r = *state;
 	uint64_t dma;
 	size_t n;
 
-	(void)state;
-	rig_up(&r, ZPCI_RIG_FQ_AUTO, true, 1 * GiB);
-	assert_true(iommusim_device_shadow_on_flush(r.dev));
+	assert_true(iommusim_device_shadow_on_flush(r->dev));
 	for (int i = 0; i < 32767; i++) {
-		dma = map(&r, i & 1, 0x10000, PAGE, IOMMUSIM_DMA_BIDIRECTIONAL);
-		unmap(&r, i & 1, dma, PAGE, IOMMUSIM_DMA_BIDIRECTIONAL);
+		dma = map(r, i & 1, 0x10000, PAGE, IOMMUSIM_DMA_BIDIRECTIONAL);
+		unmap(r, i & 1, dma, PAGE, IOMMUSIM_DMA_BIDIRECTIONAL);
 	}
 	/* One sync-map RPCIT per map and nothing else. */
-	n = log_len(&r);
+	n = log_len(r);
 	assert_int_equal(n, 32767);
 	for (size_t i = 0; i < n; i += 4096) {
 		struct iommusim_firmware_call call;
 
-		iommusim_firmware_script_log_get(r.fw, i, &call);
+		iommusim_firmware_script_log_get(r->fw, i, &call);
 		assert_int_equal(call.len, PAGE);
 	}
-	dma = map(&r, 0, 0x10000, PAGE, IOMMUSIM_DMA_BIDIRECTIONAL);
-	expect_rpcit(&r, 32767, dma, PAGE);
-	unmap(&r, 0, dma, PAGE, IOMMUSIM_DMA_BIDIRECTIONAL);
-	assert_int_equal(log_len(&r), 32769);
-	expect_rpcit(&r, 32768, START_DMA, END_DMA - START_DMA + 1);
-	rig_down(&r);
+	dma = map(r, 0, 0x10000, PAGE, IOMMUSIM_DMA_BIDIRECTIONAL);
+	expect_rpcit(r, 32767, dma, PAGE);
+	unmap(r, 0, dma, PAGE, IOMMUSIM_DMA_BIDIRECTIONAL);
+	assert_int_equal(log_len(r), 32769);
+	expect_rpcit(r, 32768, START_DMA, END_DMA - START_DMA + 1);
 }
 
 /*
@@ -188,24 +183,22 @@ static void test_policy_fq_single_paging_guest(void **state)
 static void test_policy_legacy_global_flush_per_wrap(void **state)
 {
 	const uint64_t window = 256 * PAGE;
-	struct zpci_rig r;
+	struct zpci_rig *r = *state;
 	uint64_t dma;
 
-	(void)state;
-	rig_up(&r, ZPCI_RIG_LEGACY_LAZY, false, window);
+	rig_up(r, ZPCI_RIG_LEGACY_LAZY, false, window);
 	for (int i = 0; i < 255; i++) {
-		dma = map(&r, 0, 0x10000, PAGE, IOMMUSIM_DMA_BIDIRECTIONAL);
+		dma = map(r, 0, 0x10000, PAGE, IOMMUSIM_DMA_BIDIRECTIONAL);
 		assert_int_equal(dma, START_DMA + (uint64_t)i * PAGE);
-		unmap(&r, 0, dma, PAGE, IOMMUSIM_DMA_BIDIRECTIONAL);
+		unmap(r, 0, dma, PAGE, IOMMUSIM_DMA_BIDIRECTIONAL);
 	}
-	assert_int_equal(log_len(&r), 0);
+	assert_int_equal(log_len(r), 0);
 	/* The 256th wraps: one global RPCIT over the window, then the start is reused. */
-	dma = map(&r, 0, 0x10000, PAGE, IOMMUSIM_DMA_BIDIRECTIONAL);
+	dma = map(r, 0, 0x10000, PAGE, IOMMUSIM_DMA_BIDIRECTIONAL);
 	assert_int_equal(dma, START_DMA);
-	assert_int_equal(log_len(&r), 1);
-	expect_rpcit(&r, 0, START_DMA, window);
-	unmap(&r, 0, dma, PAGE, IOMMUSIM_DMA_BIDIRECTIONAL);
-	rig_down(&r);
+	assert_int_equal(log_len(r), 1);
+	expect_rpcit(r, 0, START_DMA, window);
+	unmap(r, 0, dma, PAGE, IOMMUSIM_DMA_BIDIRECTIONAL);
 }
 
 /*
@@ -215,29 +208,26 @@ static void test_policy_legacy_global_flush_per_wrap(void **state)
 static void test_policy_enomem_answered_by_global_rpcit(void **state)
 {
 	struct iommusim_s390_counters ctrs;
-	struct zpci_rig r;
+	struct zpci_rig *r = *state;
 	uint64_t dma;
 
-	(void)state;
-	rig_up(&r, ZPCI_RIG_FQ_AUTO, true, 1 * GiB);
-	assert_int_equal(iommusim_firmware_script_push(r.fw, 1, 16), 0);
-	dma = map(&r, 0, 0x10000, PAGE, IOMMUSIM_DMA_BIDIRECTIONAL);
-	assert_int_equal(log_len(&r), 2);
-	expect_rpcit(&r, 0, dma, PAGE);
-	expect_rpcit(&r, 1, START_DMA, END_DMA - START_DMA + 1);
-	assert_int_equal(iommusim_s390_domain_counters(r.domain, &ctrs), 0);
+	assert_int_equal(iommusim_firmware_script_push(r->fw, 1, 16), 0);
+	dma = map(r, 0, 0x10000, PAGE, IOMMUSIM_DMA_BIDIRECTIONAL);
+	assert_int_equal(log_len(r), 2);
+	expect_rpcit(r, 0, dma, PAGE);
+	expect_rpcit(r, 1, START_DMA, END_DMA - START_DMA + 1);
+	assert_int_equal(iommusim_s390_domain_counters(r->domain, &ctrs), 0);
 	assert_int_equal(ctrs.sync_map_rpcits, 1);
 	assert_int_equal(ctrs.global_rpcits, 0);
 	assert_int_equal(ctrs.enomem_global_rpcits, 1);
-	unmap(&r, 0, dma, PAGE, IOMMUSIM_DMA_BIDIRECTIONAL);
+	unmap(r, 0, dma, PAGE, IOMMUSIM_DMA_BIDIRECTIONAL);
 
 	/* Both refused: the map fails and leaves nothing mapped. */
-	assert_int_equal(iommusim_firmware_script_push(r.fw, 1, 16), 0);
-	assert_int_equal(iommusim_firmware_script_push(r.fw, 1, 16), 0);
-	assert_int_not_equal(iommusim_dma_map_page(r.dev, r.cpu[0], 0x10000, PAGE,
+	assert_int_equal(iommusim_firmware_script_push(r->fw, 1, 16), 0);
+	assert_int_equal(iommusim_firmware_script_push(r->fw, 1, 16), 0);
+	assert_int_not_equal(iommusim_dma_map_page(r->dev, r->cpu[0], 0x10000, PAGE,
 						   IOMMUSIM_DMA_BIDIRECTIONAL, &dma),
 			     0);
-	rig_down(&r);
 }
 
 /*
@@ -248,58 +238,61 @@ static void test_policy_enomem_answered_by_global_rpcit(void **state)
 static void test_policy_coherent_32bit_mask_fails_on_s390(void **state)
 {
 	struct iommusim_iova_stats before, after;
-	struct zpci_rig r;
+	struct zpci_rig *r = *state;
 	uint64_t dma = 0;
 
-	(void)state;
-	rig_up(&r, ZPCI_RIG_FQ_AUTO, true, 1 * GiB);
-	assert_int_equal(iommusim_device_set_coherent_mask(r.dev, IOMMUSIM_DMA_BIT_MASK(32)), 0);
-	iommusim_iova_get_stats(iommusim_dma_iova_domain(r.dev), &before);
-	assert_int_equal(iommusim_dma_alloc_coherent(r.dev, r.cpu[0], 0x200000, 4 * PAGE, &dma),
+	assert_int_equal(iommusim_device_set_coherent_mask(r->dev, IOMMUSIM_DMA_BIT_MASK(32)), 0);
+	iommusim_iova_get_stats(iommusim_dma_iova_domain(r->dev), &before);
+	assert_int_equal(iommusim_dma_alloc_coherent(r->dev, r->cpu[0], 0x200000, 4 * PAGE, &dma),
 			 -ENOMEM);
-	iommusim_iova_get_stats(iommusim_dma_iova_domain(r.dev), &after);
+	iommusim_iova_get_stats(iommusim_dma_iova_domain(r->dev), &after);
 	assert_int_equal(after.nodes, before.nodes);
-	assert_int_equal(log_len(&r), 0);
+	assert_int_equal(log_len(r), 0);
 
-	assert_int_equal(iommusim_device_set_coherent_mask(r.dev, IOMMUSIM_DMA_BIT_MASK(64)), 0);
-	assert_int_equal(iommusim_dma_alloc_coherent(r.dev, r.cpu[0], 0x200000, 4 * PAGE, &dma), 0);
+	assert_int_equal(iommusim_device_set_coherent_mask(r->dev, IOMMUSIM_DMA_BIT_MASK(64)), 0);
+	assert_int_equal(iommusim_dma_alloc_coherent(r->dev, r->cpu[0], 0x200000, 4 * PAGE, &dma),
+			 0);
 	assert_true(dma >= START_DMA && dma + 4 * PAGE - 1 <= END_DMA);
-	iommusim_dma_free_coherent(r.dev, r.cpu[0], 4 * PAGE, dma);
-	rig_down(&r);
+	iommusim_dma_free_coherent(r->dev, r->cpu[0], 4 * PAGE, dma);
 }
 
 /* Lazy unmap: the PTEs are invalid at once, the IOVA stays reserved until a flush reclaims it. */
 static void test_policy_lazy_unmap_faults_but_keeps_iova(void **state)
 {
-	struct zpci_rig r;
+	struct zpci_rig *r = *state;
 	uint64_t dma, phys;
 	int prot;
 
-	(void)state;
-	rig_up(&r, ZPCI_RIG_FQ_PER_CPU, false, 1 * GiB);
-	dma = map(&r, 0, 0x7000, PAGE, IOMMUSIM_DMA_TO_DEVICE);
-	assert_int_equal(iommusim_iommu_translate(r.domain, dma, &phys, &prot), 0);
+	rig_up(r, ZPCI_RIG_FQ_PER_CPU, false, 1 * GiB);
+	dma = map(r, 0, 0x7000, PAGE, IOMMUSIM_DMA_TO_DEVICE);
+	assert_int_equal(iommusim_iommu_translate(r->domain, dma, &phys, &prot), 0);
 	assert_int_equal(phys, 0x7000);
 	assert_int_equal(prot & IOMMUSIM_PROT_WRITE, 0);
-	unmap(&r, 0, dma, PAGE, IOMMUSIM_DMA_TO_DEVICE);
-	assert_int_equal(iommusim_iommu_translate(r.domain, dma, &phys, &prot), -EFAULT);
-	assert_int_equal(iommusim_iova_find(iommusim_dma_iova_domain(r.dev), r.cpu[0], dma >> 12,
+	unmap(r, 0, dma, PAGE, IOMMUSIM_DMA_TO_DEVICE);
+	assert_int_equal(iommusim_iommu_translate(r->domain, dma, &phys, &prot), -EFAULT);
+	assert_int_equal(iommusim_iova_find(iommusim_dma_iova_domain(r->dev), r->cpu[0], dma >> 12,
 					    NULL, NULL),
 			 0);
-	rig_down(&r);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_policy_strict_paging_guest),
-		cmocka_unit_test(test_policy_strict_lpar),
-		cmocka_unit_test(test_policy_fq_percpu_flushes_at_256),
-		cmocka_unit_test(test_policy_fq_single_paging_guest),
-		cmocka_unit_test(test_policy_legacy_global_flush_per_wrap),
-		cmocka_unit_test(test_policy_enomem_answered_by_global_rpcit),
-		cmocka_unit_test(test_policy_coherent_32bit_mask_fails_on_s390),
-		cmocka_unit_test(test_policy_lazy_unmap_faults_but_keeps_iova),
+		cmocka_unit_test_setup_teardown(test_policy_strict_paging_guest, rig_alloc,
+						rig_teardown),
+		cmocka_unit_test_setup_teardown(test_policy_strict_lpar, rig_alloc, rig_teardown),
+		cmocka_unit_test_setup_teardown(test_policy_fq_percpu_flushes_at_256, rig_alloc,
+						rig_teardown),
+		cmocka_unit_test_setup_teardown(test_policy_fq_single_paging_guest, rig_setup,
+						rig_teardown),
+		cmocka_unit_test_setup_teardown(test_policy_legacy_global_flush_per_wrap, rig_alloc,
+						rig_teardown),
+		cmocka_unit_test_setup_teardown(test_policy_enomem_answered_by_global_rpcit,
+						rig_setup, rig_teardown),
+		cmocka_unit_test_setup_teardown(test_policy_coherent_32bit_mask_fails_on_s390,
+						rig_setup, rig_teardown),
+		cmocka_unit_test_setup_teardown(test_policy_lazy_unmap_faults_but_keeps_iova,
+						rig_alloc, rig_teardown),
 	};
 
 	return cmocka_run_group_tests_name("policy_rpcit", tests, NULL, NULL);

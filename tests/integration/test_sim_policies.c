@@ -93,17 +93,14 @@ static void test_sim_deterministic(void **state)
 static void test_sim_kvm_strict_shape(void **state)
 {
 	struct iommusim_sim_stats st;
-	struct fixture f;
+	struct fixture *f = *state;
 
-	(void)state;
-	fixture_up(&f, IOMMUSIM_PLATFORM_KVM, IOMMUSIM_POLICY_STRICT);
-	run(&f, &st);
-	check_conservation(&f.cfg, &st);
+	fixture_up(f, IOMMUSIM_PLATFORM_KVM, IOMMUSIM_POLICY_STRICT);
+	run_checked(f, &st);
 	assert_int_equal(st.rpcit_unmap, st.ios_completed);
-	check_map_rpcits(&f.cfg, &st);
+	check_map_rpcits(&f->cfg, &st);
 	EXPECT_FIELDS(&st, SIM_STATS(rpcit_global, 0), SIM_STATS(fq_size, 0),
 		      SIM_STATS(fq_timeout_ms, 0), SIM_STATS(fq_flushes, 0));
-	fixture_down(&f);
 }
 
 /*
@@ -113,17 +110,14 @@ static void test_sim_kvm_strict_shape(void **state)
 static void test_sim_kvm_fq_percpu_shape(void **state)
 {
 	struct iommusim_sim_stats st;
-	struct fixture f;
+	struct fixture *f = *state;
 
-	(void)state;
-	fixture_up(&f, IOMMUSIM_PLATFORM_KVM, IOMMUSIM_POLICY_FQ_PERCPU);
-	run(&f, &st);
-	check_conservation(&f.cfg, &st);
+	fixture_up(f, IOMMUSIM_PLATFORM_KVM, IOMMUSIM_POLICY_FQ_PERCPU);
+	run_checked(f, &st);
 	assert_int_equal(st.rpcit_unmap, 0);
 	assert_true(st.rpcit_global > 0);
 	EXPECT_FIELDS(&st, SIM_STATS(rpcit_global, st.fq_flushes), SIM_STATS(fq_size, 256),
 		      SIM_STATS(fq_timeout_ms, 10));
-	fixture_down(&f);
 }
 
 /*
@@ -135,13 +129,10 @@ static void test_sim_kvm_fq_single_shape(void **state)
 {
 	static const char *const sets[] = {"dma.fq_size=64"};
 	struct iommusim_sim_stats st;
-	struct fixture f;
+	struct fixture *f = *state;
 
-	(void)state;
-	fixture_up(&f, IOMMUSIM_PLATFORM_KVM, IOMMUSIM_POLICY_FQ_SINGLE);
-	configure(&f, IOMMUSIM_PLATFORM_KVM, sets, 1);
-	run(&f, &st);
-	check_conservation(&f.cfg, &st);
+	fixture_up_sets(f, IOMMUSIM_PLATFORM_KVM, IOMMUSIM_POLICY_FQ_SINGLE, sets, 1);
+	run_checked(f, &st);
 	assert_int_equal(st.rpcit_unmap, 0);
 	assert_true(st.rpcit_global > 0);
 	EXPECT_FIELDS(&st, SIM_STATS(rpcit_global, st.fq_flushes), SIM_STATS(fq_size, 64),
@@ -149,7 +140,6 @@ static void test_sim_kvm_fq_single_shape(void **state)
 	/* 1000 ms never passes in 25 ms: only full queues flushed. Capacity 63, so at most one
 	 * flush per 63 unmaps (completions), at least one per 63 + queued at the start. */
 	assert_true(st.fq_flushes * 63 <= st.ios_completed + 63);
-	fixture_down(&f);
 }
 
 /*
@@ -162,15 +152,12 @@ static void test_sim_kvm_legacy_shape(void **state)
 {
 	static const char *const sets[] = {"guest.aperture_pages=2048"};
 	struct iommusim_sim_stats st;
-	struct fixture f;
+	struct fixture *f = *state;
 
-	(void)state;
-	fixture_up(&f, IOMMUSIM_PLATFORM_KVM, IOMMUSIM_POLICY_LEGACY);
-	configure(&f, IOMMUSIM_PLATFORM_KVM, sets, 1);
-	f.cfg.measure_ns = 400 * MS;
-	run(&f, &st);
-	check_conservation(&f.cfg, &st);
-	check_map_rpcits(&f.cfg, &st);
+	fixture_up_sets(f, IOMMUSIM_PLATFORM_KVM, IOMMUSIM_POLICY_LEGACY, sets, 1);
+	f->cfg.measure_ns = 400 * MS;
+	run_checked(f, &st);
+	check_map_rpcits(&f->cfg, &st);
 	assert_int_equal(st.rpcit_unmap, 0);
 	assert_true(st.legacy_wraps > 0);
 	assert_int_equal(st.rpcit_global, st.legacy_wraps);
@@ -178,7 +165,6 @@ static void test_sim_kvm_legacy_shape(void **state)
 	 * (16 slots may hold pages the search skips). */
 	assert_true(st.legacy_wraps * (2048 - 16) <= st.rpcit_map + 2048);
 	assert_int_equal(st.fq_size, 0);
-	fixture_down(&f);
 }
 
 static void test_sim_budget_global_flush_keeps_ios(void **state)
@@ -204,9 +190,10 @@ static void test_sim_budget_no_answer_fails_ios(void **state)
 
 SUITE_MAIN(cmocka_unit_test(test_sim_conserves_every_policy_lpar),
 	   cmocka_unit_test(test_sim_conserves_every_policy_kvm_zvm),
-	   cmocka_unit_test(test_sim_deterministic), cmocka_unit_test(test_sim_kvm_strict_shape),
-	   cmocka_unit_test(test_sim_kvm_fq_percpu_shape),
-	   cmocka_unit_test(test_sim_kvm_fq_single_shape),
-	   cmocka_unit_test(test_sim_kvm_legacy_shape),
+	   cmocka_unit_test(test_sim_deterministic),
+	   cmocka_unit_test_setup_teardown(test_sim_kvm_strict_shape, sim_alloc, sim_teardown),
+	   cmocka_unit_test_setup_teardown(test_sim_kvm_fq_percpu_shape, sim_alloc, sim_teardown),
+	   cmocka_unit_test_setup_teardown(test_sim_kvm_fq_single_shape, sim_alloc, sim_teardown),
+	   cmocka_unit_test_setup_teardown(test_sim_kvm_legacy_shape, sim_alloc, sim_teardown),
 	   cmocka_unit_test(test_sim_budget_global_flush_keeps_ios),
 	   cmocka_unit_test(test_sim_budget_no_answer_fails_ios))

@@ -23,20 +23,16 @@ static void test_sim_unloaded_latency_is_the_path(void **state)
 {
 	static const char *const sets[] = {"nvme.device_jitter_ns=0"};
 	struct iommusim_sim_stats st;
-	struct fixture f;
+	struct fixture *f = *state;
 
-	(void)state;
-	fixture_up(&f, IOMMUSIM_PLATFORM_LPAR, IOMMUSIM_POLICY_STRICT);
-	configure(&f, IOMMUSIM_PLATFORM_LPAR, sets, 1);
-	f.cfg.nvme.jobs = 1;
-	f.cfg.nvme.iodepth = 1;
-	run(&f, &st);
-	check_conservation(&f.cfg, &st);
+	configure(f, IOMMUSIM_PLATFORM_LPAR, sets, 1);
+	f->cfg.nvme.jobs = 1;
+	f->cfg.nvme.iodepth = 1;
+	run_checked(f, &st);
 	assert_true(st.lat_mean_us >= 86.0 && st.lat_mean_us <= 86.4);
 	assert_true(st.lat_max_us - st.lat_mean_us < 0.1);
 	assert_true(fabs(st.iops * st.lat_mean_us * 1e-6 - 1.0) < 0.01);
 	assert_int_equal(st.rpcit_unmap, st.ios_completed);
-	fixture_down(&f);
 }
 
 /*
@@ -49,18 +45,15 @@ static void test_sim_reported_work_is_charged(void **state)
 	static const char *const cheap[] = {"nvme.device_jitter_ns=0", "guest.pte_write_cycles=20"};
 	static const char *const dear[] = {"nvme.device_jitter_ns=0", "guest.pte_write_cycles=300"};
 	struct iommusim_sim_stats a, b;
-	struct fixture f;
+	struct fixture *f = *state;
 
-	(void)state;
-	fixture_up(&f, IOMMUSIM_PLATFORM_LPAR, IOMMUSIM_POLICY_STRICT);
-	f.cfg.nvme.jobs = 1;
-	f.cfg.nvme.iodepth = 1;
-	configure(&f, IOMMUSIM_PLATFORM_LPAR, cheap, 2);
-	run(&f, &a);
-	configure(&f, IOMMUSIM_PLATFORM_LPAR, dear, 2);
-	run(&f, &b);
+	f->cfg.nvme.jobs = 1;
+	f->cfg.nvme.iodepth = 1;
+	configure(f, IOMMUSIM_PLATFORM_LPAR, cheap, 2);
+	run(f, &a);
+	configure(f, IOMMUSIM_PLATFORM_LPAR, dear, 2);
+	run(f, &b);
 	assert_true(fabs(b.lat_mean_us - a.lat_mean_us - 560.0 / 5200.0) < 1e-4);
-	fixture_down(&f);
 }
 
 /*
@@ -152,62 +145,43 @@ static void test_sim_kvm_strict_pages_per_io(void **state)
 static void test_sim_offsets_do_not_change_timing(void **state)
 {
 	struct iommusim_sim_stats a, b;
-	struct fixture f;
+	struct fixture *f = *state;
 
-	(void)state;
-	fixture_up(&f, IOMMUSIM_PLATFORM_KVM, IOMMUSIM_POLICY_FQ_SINGLE);
-	f.cfg.warmup_ns = 0;
-	run(&f, &a);
-	f.cfg.nvme.sequential = true;
-	run(&f, &b);
-	check_conservation(&f.cfg, &a);
+	fixture_up(f, IOMMUSIM_PLATFORM_KVM, IOMMUSIM_POLICY_FQ_SINGLE);
+	f->cfg.warmup_ns = 0;
+	run(f, &a);
+	f->cfg.nvme.sequential = true;
+	run(f, &b);
+	check_conservation(&f->cfg, &a);
 	assert_memory_equal(&a, &b, sizeof(a));
 	assert_int_equal(a.in_flight_start, 0);
 	assert_int_equal(a.ios_submitted, a.ios_submitted_total);
-	fixture_down(&f);
 }
 
 /* Bad configurations are refused before anything is built. */
 static void test_sim_bad_configs(void **state)
 {
 	struct iommusim_sim *sim = NULL;
-	struct iommusim_sim_config c;
-	struct fixture f;
+	struct iommusim_sim_config bad[9];
+	struct fixture *f = *state;
 
-	(void)state;
-	fixture_up(&f, IOMMUSIM_PLATFORM_LPAR, IOMMUSIM_POLICY_STRICT);
-	c = f.cfg;
-	c.nvme.jobs = 3; /* > 2 CPUs */
-	assert_int_equal(iommusim_sim_create(f.mem, &c, &sim), -EINVAL);
-	c = f.cfg;
-	c.nvme.jobs = 0;
-	assert_int_equal(iommusim_sim_create(f.mem, &c, &sim), -EINVAL);
-	c = f.cfg;
-	c.nvme.iodepth = 0;
-	assert_int_equal(iommusim_sim_create(f.mem, &c, &sim), -EINVAL);
-	c = f.cfg;
-	c.nvme.block_size = 1000;
-	assert_int_equal(iommusim_sim_create(f.mem, &c, &sim), -EINVAL);
-	c = f.cfg;
-	c.nvme.block_size = 0;
-	assert_int_equal(iommusim_sim_create(f.mem, &c, &sim), -EINVAL);
-	c = f.cfg;
-	c.cost = NULL;
-	assert_int_equal(iommusim_sim_create(f.mem, &c, &sim), -EINVAL);
-	c = f.cfg;
-	c.measure_ns = 0;
-	assert_int_equal(iommusim_sim_create(f.mem, &c, &sim), -EINVAL);
-	c = f.cfg;
-	c.policy = IOMMUSIM_POLICY_NR;
-	assert_int_equal(iommusim_sim_create(f.mem, &c, &sim), -EINVAL);
+	for (size_t i = 0; i < 9; i++)
+		bad[i] = f->cfg;
+	bad[0].nvme.jobs = 3; /* > 2 CPUs */
+	bad[1].nvme.jobs = 0;
+	bad[2].nvme.iodepth = 0;
+	bad[3].nvme.block_size = 1000;
+	bad[4].nvme.block_size = 0;
+	bad[5].cost = NULL;
+	bad[6].measure_ns = 0;
+	bad[7].policy = IOMMUSIM_POLICY_NR;
 	/* 16 slots of 1 MiB buffers do not fit in 16 MiB of guest memory. */
-	c = f.cfg;
-	c.guest_memory = 16ull << 20;
-	c.nvme.block_size = 1024 * KiB;
-	assert_int_equal(iommusim_sim_create(f.mem, &c, &sim), -EINVAL);
+	bad[8].guest_memory = 16ull << 20;
+	bad[8].nvme.block_size = 1024 * KiB;
+	for (size_t i = 0; i < 9; i++)
+		assert_int_equal(iommusim_sim_create(f->mem, &bad[i], &sim), -EINVAL);
 	assert_null(sim);
-	assert_int_equal(iommusim_mem_live_objects(f.mem), 1); /* the cost set */
-	fixture_down(&f);
+	assert_int_equal(iommusim_mem_live_objects(f->mem), 1); /* the cost set */
 }
 
 /* iommusim_sim_create_msg() names what it refused, and why; "" on success. */
@@ -216,42 +190,39 @@ static void test_sim_create_messages(void **state)
 	static const char *const tiny[] = {"guest.aperture_pages=2"};
 	struct iommusim_sim *sim = NULL;
 	struct iommusim_sim_config c;
-	struct fixture f;
+	struct fixture *f = *state;
 	char msg[256];
 
-	(void)state;
-	fixture_up(&f, IOMMUSIM_PLATFORM_LPAR, IOMMUSIM_POLICY_STRICT);
-	c = f.cfg;
+	c = f->cfg;
 	c.nvme.jobs = 3;
-	assert_int_equal(iommusim_sim_create_msg(f.mem, &c, &sim, msg, sizeof(msg)), -EINVAL);
+	assert_int_equal(iommusim_sim_create_msg(f->mem, &c, &sim, msg, sizeof(msg)), -EINVAL);
 	assert_string_equal(msg, "nvme.jobs: 3 is not in 1..2 (one job per CPU)");
-	c = f.cfg;
+	c = f->cfg;
 	c.nvme.block_size = 1000;
-	assert_int_equal(iommusim_sim_create_msg(f.mem, &c, &sim, msg, sizeof(msg)), -EINVAL);
+	assert_int_equal(iommusim_sim_create_msg(f->mem, &c, &sim, msg, sizeof(msg)), -EINVAL);
 	assert_string_equal(msg, "nvme.block_size: 1000 is not a positive multiple of 4096");
-	c = f.cfg;
+	c = f->cfg;
 	c.guest_memory = 16ull << 20;
 	c.nvme.block_size = 1024 * KiB;
-	assert_int_equal(iommusim_sim_create_msg(f.mem, &c, &sim, msg, sizeof(msg)), -EINVAL);
+	assert_int_equal(iommusim_sim_create_msg(f->mem, &c, &sim, msg, sizeof(msg)), -EINVAL);
 	assert_non_null(strstr(msg, "nvme: rings and buffers"));
 	assert_non_null(strstr(msg, "guest_memory is 16777216"));
 	/* A window of 2 pages cannot hold 4 rings: the guest's DMA stack refuses. */
-	configure(&f, IOMMUSIM_PLATFORM_LPAR, tiny, 1);
-	assert_int_equal(iommusim_sim_create_msg(f.mem, &f.cfg, &sim, msg, sizeof(msg)), -EINVAL);
+	configure(f, IOMMUSIM_PLATFORM_LPAR, tiny, 1);
+	assert_int_equal(iommusim_sim_create_msg(f->mem, &f->cfg, &sim, msg, sizeof(msg)), -EINVAL);
 	assert_string_equal(msg, "nvme: the guest's DMA stack refused to map the completion queue "
 				 "ring (4096 bytes): out of memory or address space");
 	/* A message too long for the buffer is cut, and a NULL buffer is fine. */
-	c = f.cfg;
+	c = f->cfg;
 	c.cpus = 0;
-	assert_int_equal(iommusim_sim_create_msg(f.mem, &c, &sim, msg, 6), -EINVAL);
+	assert_int_equal(iommusim_sim_create_msg(f->mem, &c, &sim, msg, 6), -EINVAL);
 	assert_string_equal(msg, "cpus:");
-	assert_int_equal(iommusim_sim_create_msg(f.mem, &c, &sim, NULL, 0), -EINVAL);
+	assert_int_equal(iommusim_sim_create_msg(f->mem, &c, &sim, NULL, 0), -EINVAL);
 	assert_null(sim);
-	configure(&f, IOMMUSIM_PLATFORM_LPAR, NULL, 0);
-	assert_int_equal(iommusim_sim_create_msg(f.mem, &f.cfg, &sim, msg, sizeof(msg)), 0);
+	configure(f, IOMMUSIM_PLATFORM_LPAR, NULL, 0);
+	assert_int_equal(iommusim_sim_create_msg(f->mem, &f->cfg, &sim, msg, sizeof(msg)), 0);
 	assert_string_equal(msg, "");
 	iommusim_sim_destroy(sim);
-	fixture_down(&f);
 }
 
 /* A simulation runs once; its statistics are zeros before that. */
@@ -259,12 +230,11 @@ static void test_sim_runs_once(void **state)
 {
 	struct iommusim_sim_stats st, zero;
 	struct iommusim_sim *sim;
-	struct fixture f;
+	struct fixture *f = *state;
 
-	(void)state;
-	fixture_up(&f, IOMMUSIM_PLATFORM_LPAR, IOMMUSIM_POLICY_LEGACY);
-	f.cfg.measure_ns = 1 * MS;
-	assert_int_equal(iommusim_sim_create(f.mem, &f.cfg, &sim), 0);
+	fixture_up(f, IOMMUSIM_PLATFORM_LPAR, IOMMUSIM_POLICY_LEGACY);
+	f->cfg.measure_ns = 1 * MS;
+	assert_int_equal(iommusim_sim_create(f->mem, &f->cfg, &sim), 0);
 	memset(&zero, 0, sizeof(zero));
 	iommusim_sim_get_stats(sim, &st);
 	assert_memory_equal(&st, &zero, sizeof(st));
@@ -272,7 +242,6 @@ static void test_sim_runs_once(void **state)
 	assert_int_equal(iommusim_sim_run(sim), -EALREADY);
 	iommusim_sim_destroy(sim);
 	iommusim_sim_destroy(NULL);
-	fixture_down(&f);
 }
 
 /*
@@ -283,21 +252,19 @@ static void test_sim_progress_changes_nothing(void **state)
 {
 	struct iommusim_sim_stats plain, sliced;
 	struct progress_log log = {0};
-	struct fixture f;
+	struct fixture *f = *state;
 
-	(void)state;
-	fixture_up(&f, IOMMUSIM_PLATFORM_KVM, IOMMUSIM_POLICY_FQ_PERCPU);
-	run(&f, &plain);
-	f.cfg.progress = log_progress;
-	f.cfg.progress_arg = &log;
-	run(&f, &sliced);
+	fixture_up(f, IOMMUSIM_PLATFORM_KVM, IOMMUSIM_POLICY_FQ_PERCPU);
+	run(f, &plain);
+	f->cfg.progress = log_progress;
+	f->cfg.progress_arg = &log;
+	run(f, &sliced);
 	assert_memory_equal(&plain, &sliced, sizeof(plain));
 	assert_false(log.backwards);
-	assert_int_equal(log.total, f.cfg.warmup_ns + f.cfg.measure_ns);
+	assert_int_equal(log.total, f->cfg.warmup_ns + f->cfg.measure_ns);
 	/* the last slice ends one cycle before the end, which is under a ns at these clocks */
 	assert_true(log.last_done + 1 >= log.total && log.last_done <= log.total);
 	assert_true(log.calls >= 99 && log.calls <= 102);
-	fixture_down(&f);
 }
 
 /* Names round-trip; unknown ones are refused. */
@@ -316,12 +283,17 @@ static void test_sim_policy_names(void **state)
 	assert_int_equal(iommusim_policy_lookup("Strict", &p), -ENOENT);
 }
 
-SUITE_MAIN(cmocka_unit_test(test_sim_unloaded_latency_is_the_path),
-	   cmocka_unit_test(test_sim_reported_work_is_charged),
+SUITE_MAIN(cmocka_unit_test_setup_teardown(test_sim_unloaded_latency_is_the_path, sim_setup,
+					   sim_teardown),
+	   cmocka_unit_test_setup_teardown(test_sim_reported_work_is_charged, sim_setup,
+					   sim_teardown),
 	   cmocka_unit_test(test_sim_closed_loop_and_device_ceiling),
 	   cmocka_unit_test(test_sim_kvm_strict_pages_per_io),
-	   cmocka_unit_test(test_sim_offsets_do_not_change_timing),
-	   cmocka_unit_test(test_sim_bad_configs), cmocka_unit_test(test_sim_create_messages),
-	   cmocka_unit_test(test_sim_runs_once),
-	   cmocka_unit_test(test_sim_progress_changes_nothing),
+	   cmocka_unit_test_setup_teardown(test_sim_offsets_do_not_change_timing, sim_alloc,
+					   sim_teardown),
+	   cmocka_unit_test_setup_teardown(test_sim_bad_configs, sim_setup, sim_teardown),
+	   cmocka_unit_test_setup_teardown(test_sim_create_messages, sim_setup, sim_teardown),
+	   cmocka_unit_test_setup_teardown(test_sim_runs_once, sim_alloc, sim_teardown),
+	   cmocka_unit_test_setup_teardown(test_sim_progress_changes_nothing, sim_alloc,
+					   sim_teardown),
 	   cmocka_unit_test(test_sim_policy_names))

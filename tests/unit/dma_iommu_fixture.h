@@ -28,6 +28,7 @@
 
 #include "mock_fixture.h"
 #include "test_rng.h"
+#include "fixture_state.h"
 
 #define NCPU	4
 #define PAGE	0x1000ull
@@ -74,6 +75,9 @@ static inline void fx_up_lazy(struct mock_fx *fx, const struct mock_device_cfg *
 	assert_int_equal(iommusim_dma_iommu_setup(fx->dev, fx->dom, &cfg), 0);
 	fx->iovad = iommusim_dma_iova_domain(fx->dev);
 }
+
+/* What most tests start from: a strict domain and one device with base_cfg(). */
+FIXTURE_STATE(dma, struct mock_fx, fx_up, mock_fx_down, NULL, NULL, NULL, NULL)
 
 static inline uint64_t iova_nodes(struct mock_fx *fx)
 {

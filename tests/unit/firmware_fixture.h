@@ -24,6 +24,7 @@
 #include "arch/s390/zpci_insn.h"
 #include "ioat_platform.h"
 #include "test_rng.h"
+#include "fixture_state.h"
 
 struct fix {
 	struct iommusim_mem *mem;
@@ -52,6 +53,9 @@ static inline void fix_fini(struct fix *f)
 	assert_int_equal(iommusim_mem_live_objects(f->mem), 0);
 	iommusim_mem_destroy(f->mem);
 }
+
+/* What most tests start from: the scripted firmware. */
+FIXTURE_STATE(fw, struct fix, fix_init, fix_fini, 1)
 
 /* Queue @n answers cc @cc with status @status. */
 static inline void push(struct fix *f, unsigned int n, uint8_t cc, uint8_t status)

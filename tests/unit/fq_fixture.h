@@ -28,6 +28,7 @@
 #include <iommusim/mem.h>
 
 #include "mock_fixture.h"
+#include "fixture_state.h"
 
 #define NCPU   4
 #define PAGE   0x1000ull
@@ -70,6 +71,9 @@ static inline void fx_up(struct mock_fx *fx, uint32_t fq_size)
 	cfg = lazy_cfg(fx, fq_size);
 	mock_fx_setup(fx, &cfg);
 }
+
+/* What most tests start from: a lazy domain with the default flush queue. */
+FIXTURE_STATE(fq, struct mock_fx, fx_up, mock_fx_down, 0)
 
 /* Map one page of fresh memory on @cpu. */
 static inline uint64_t map1(struct mock_fx *fx, unsigned int cpu)

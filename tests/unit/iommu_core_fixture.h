@@ -34,6 +34,7 @@
 #include "fields.h"
 #include "mock_iommu.h"
 #include "sizes.h"
+#include "fixture_state.h"
 #define MOCK_CALL(field, value) FIELD(struct mock_call, field, value)
 
 #define PGS_4K	     SZ_4K
@@ -94,6 +95,9 @@ static inline void fix_fini(struct fix *f)
 	iommusim_mem_destroy(f->mem);
 }
 
+/* What most tests start from: the full mock driver, 4 KiB pages only, kernel 6.7. */
+FIXTURE_STATE(core, struct fix, fix_init, fix_fini, PGS_4K, IOMMUSIM_KERNEL_6_7)
+
 /* The @i-th logged call, which must exist and be of @kind. */
 static inline struct mock_call logged(struct mock_domain *m, unsigned int i,
 				      enum mock_call_kind kind)
@@ -144,6 +148,31 @@ static inline void expect_sync_map(struct mock_domain *m, unsigned int i, uint64
 
 	assert_int_equal(c.iova, iova);
 	assert_int_equal(c.size, size);
+}
+
+/*
+ * The range the page-size tests split, 2 x 4K + 2 x 2M + 3 x 4K from iova 0x1fe000 (paddr
+ * 0x801fe000, both congruent modulo 2M), as logged from index @i: its three map_pages calls
+ * and the iotlb_sync_map over all of it; its three unmap_pages calls and the sync.
+ */
+#define HMT_IOVA  UINT64_C(0x1fe000)
+#define HMT_PADDR UINT64_C(0x801fe000)
+#define HMT_SIZE  (SZ_8K + SZ_4M + 0x3000)
+
+static inline void expect_map_head_middle_tail(struct mock_domain *m, unsigned int i)
+{
+	expect_map(m, i, 0x1fe000, 0x801fe000, SZ_4K, 2);
+	expect_map(m, i + 1, 0x200000, 0x80200000, SZ_2M, 2);
+	expect_map(m, i + 2, 0x600000, 0x80600000, SZ_4K, 3);
+	expect_sync_map(m, i + 3, HMT_IOVA, HMT_SIZE);
+}
+
+static inline void expect_unmap_head_middle_tail(struct mock_domain *m, unsigned int i)
+{
+	expect_unmap(m, i, 0x1fe000, SZ_4K, 2);
+	expect_unmap(m, i + 1, 0x200000, SZ_2M, 2);
+	expect_unmap(m, i + 2, 0x600000, SZ_4K, 3);
+	expect_sync(m, i + 3, HMT_IOVA, HMT_IOVA + HMT_SIZE - 1);
 }
 
 /* Every byte of [iova, iova + size) translates to paddr + offset (checked per 4 KiB). */

@@ -26,6 +26,7 @@
 #include <iommusim/mem.h>
 
 #include "iova_fixture.h"
+#include "fixture_state.h"
 
 #define LIM32 UINT64_C(0xFFFFF)
 #define MAG   IOMMUSIM_IOVA_MAG_SIZE
@@ -45,6 +46,9 @@ static inline void fx_fini(struct iova_fx *fx)
 {
 	iova_fx_down(fx);
 }
+
+/* What most tests start from: the list depot, one CPU, a clock for the trim work. */
+FIXTURE_STATE(depot, struct iova_fx, fx_init, fx_fini, IOMMUSIM_IOVA_DEPOT_LIST, 1, 1, true)
 
 /* @n size-aligned tree allocations of @size, top-down; the caller frees the array. */
 static inline uint64_t *alloc_many(struct iova_fx *fx, uint64_t size, unsigned int n)
@@ -66,6 +70,15 @@ static inline void free_range(struct iova_fx *fx, unsigned int cpu, const uint64
 {
 	for (unsigned int i = from; i < to; i++)
 		assert_int_equal(iommusim_iova_free_fast(fx->dom, fx->cpu[cpu], pfns[i], size), 0);
+}
+
+/* @n single-pfn ranges from the tree, all freed in order on CPU 0; the caller frees the array. */
+static inline uint64_t *alloc_and_free(struct iova_fx *fx, unsigned int n)
+{
+	uint64_t *pfns = alloc_many(fx, 1, n);
+
+	free_range(fx, 0, pfns, 1, 0, n);
+	return pfns;
 }
 
 static inline uint64_t depot(struct iova_fx *fx, unsigned int order)

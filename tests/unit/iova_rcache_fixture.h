@@ -27,6 +27,7 @@
 #include "iova_fixture.h"
 #include "pow2.h"
 #include "test_rng.h"
+#include "fixture_state.h"
 
 /* A counter and the value it must have, for EXPECT_FIELDS(). */
 #define IOVA_STATS(field, value) FIELD(struct iommusim_iova_stats, field, value)
@@ -52,6 +53,12 @@ static inline void fx_fini(struct iova_fx *fx)
 	iova_fx_down(fx);
 }
 
+/* What most tests start from: two possible CPUs, both online, no clock. */
+FIXTURE_STATE(rcache, struct iova_fx, fx_init, fx_fini, 1, 2, 2, false)
+
+/* The same with the clock the depot's trim work runs on. */
+FIXTURE_STATE(rcache_clock, struct iova_fx, fx_init, fx_fini, 1, 2, 2, true)
+
 static inline uint64_t fast(struct iova_fx *fx, unsigned int cpu, uint64_t size, uint64_t limit,
 			    bool flush)
 {
@@ -74,6 +81,13 @@ static inline uint64_t tree_alloc(struct iova_fx *fx, uint64_t size, uint64_t li
 
 	assert_int_equal(iommusim_iova_alloc(fx->dom, fx->cpu[0], size, limit, true, &pfn), 0);
 	return pfn;
+}
+
+/* @n ranges of one pfn from the tree (below the 32-bit limit) into @pfns. */
+static inline void tree_alloc_many(struct iova_fx *fx, uint64_t *pfns, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++)
+		pfns[i] = tree_alloc(fx, 1, LIM32);
 }
 
 static inline void assert_range(struct iova_fx *fx, uint64_t pfn, uint64_t lo, uint64_t hi)

@@ -24,6 +24,7 @@
 #include <iommusim/mem.h>
 
 #include "fields.h"
+#include "fixture_state.h"
 #include "iova_fixture.h"
 #include "machine.h"
 #include "test_rng.h"
@@ -85,6 +86,9 @@ static inline void destroy_domain(struct fx *f)
 	iommusim_iova_domain_destroy(f->dom);
 	machine_down(f->mem, f->clock, &f->cpu, 1);
 }
+
+/* What most tests start from: the common domain (4 KiB granule, start_pfn 1). */
+FIXTURE_STATE(tree, struct fx, make_domain, destroy_domain, 1)
 
 static inline uint64_t alloc_ok(struct fx *f, uint64_t size, uint64_t limit, bool aligned)
 {

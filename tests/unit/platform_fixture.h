@@ -40,6 +40,7 @@
 #include "platform/shadow.h"
 
 #include "fields.h"
+#include "fixture_state.h"
 
 /* A platform statistic and the value it must have, for EXPECT_FIELDS(). */
 #define PS(field, value) FIELD(struct iommusim_platform_stats, field, value)
@@ -134,6 +135,37 @@ static inline void fx_done(struct fx *x)
 	iommusim_mem_destroy(x->mem);
 }
 
+/* What most tests start from: the KVM platform with its default settings. */
+FIXTURE_STATE(plat, struct fx, fx_init, fx_done, IOMMUSIM_PLATFORM_KVM, NULL, 0)
+
+/*
+ * The platform a test starts on and its settings, given as the test's CMocka initial state:
+ * PLAT_TEST(test, kind, "key=value", ...) in the test table sets the test up with
+ * fx_init(kind, those settings) and tears it down with fx_done().
+ */
+struct plat_start {
+	enum iommusim_platform_kind kind;
+	const char *const *sets;
+	size_t nsets;
+};
+
+static inline int plat_start_setup(void **state)
+{
+	const struct plat_start *start = *state;
+
+	if (plat_alloc(state) != 0)
+		return -1;
+	fx_init(*state, start->kind, start->sets, start->nsets);
+	return 0;
+}
+
+#define PLAT_SETS(...) ((const char *const[]){__VA_ARGS__})
+#define PLAT_TEST(test, kind, ...)                                                                 \
+	cmocka_unit_test_prestate_setup_teardown(                                                  \
+		test, plat_start_setup, plat_teardown,                                             \
+		(&(struct plat_start){kind, PLAT_SETS(__VA_ARGS__),                                \
+				      sizeof(PLAT_SETS(__VA_ARGS__)) / sizeof(const char *)}))
+
 /* Register table @ti for function @fh over the window firmware reports. */
 static inline void reg(struct fx *x, uint32_t fh, int ti)
 {
@@ -196,6 +228,16 @@ static inline struct iommusim_platform_stats stats(struct fx *x)
 static inline uint64_t cpu_now(struct fx *x)
 {
 	return iommusim_engine_cpu_now(x->e, x->cpu);
+}
+
+/* An RPCIT on CPU 0 that must succeed (cc 0): the cycles it moved the CPU's clock by. */
+static inline uint64_t rpcit_cycles(struct fx *x, uint32_t fh, uint64_t page, uint64_t n)
+{
+	uint64_t t0 = cpu_now(x);
+	uint8_t status = 0;
+
+	assert_int_equal(rpcit(x, fh, page, n, &status), 0);
+	return cpu_now(x) - t0;
 }
 
 /* ---- the reference: QEMU's loop, page by page ---- */

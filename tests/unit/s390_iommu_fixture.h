@@ -40,6 +40,7 @@
 #include "ioat_platform.h"
 #include "sizes.h"
 #include "test_rng.h"
+#include "fixture_state.h"
 #define S390_COUNTERS(field, value) FIELD(struct iommusim_s390_counters, field, value)
 
 #define TIB4 IOMMUSIM_ZPCI_TABLE_SIZE_RT
@@ -162,6 +163,9 @@ static inline void fix_fini(struct fix *f)
 	assert_int_equal(iommusim_mem_live_objects(f->mem), 0);
 	iommusim_mem_destroy(f->mem);
 }
+
+/* What most tests start from: the kernel 6.7 s390 IOMMU driver. */
+FIXTURE_STATE(s390, struct fix, fix_init_kernel, fix_fini, IOMMUSIM_KERNEL_6_7)
 
 /* The @i-th RPCIT must have gone to @fh for [@addr, @addr + @len) and been answered @cc. */
 static inline void expect_call(struct fix *f, size_t i, uint32_t fh, uint64_t addr, uint64_t len,

@@ -37,6 +37,7 @@
 #include "fw_log.h"
 #include "ioat_platform.h"
 #include "test_rng.h"
+#include "fixture_state.h"
 
 #define PG    4096ull
 #define START IOMMUSIM_ZPCI_QEMU_START_DMA
@@ -123,6 +124,9 @@ static inline void fix_fini(struct fix *f)
 	assert_int_equal(iommusim_mem_live_objects(f->mem), 0);
 	iommusim_mem_destroy(f->mem);
 }
+
+/* What most tests start from: a window of 64 pages, lazy, no TLB refresh, no segment limits. */
+FIXTURE_STATE(legacy, struct fix, fix_init, fix_fini, &(const struct opts){.pages = 64})
 
 static inline struct iommusim_s390_legacy_counters ctrs(struct fix *f)
 {

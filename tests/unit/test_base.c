@@ -11,6 +11,8 @@
 #include <string.h>
 #include <iommusim/iommusim.h>
 
+#include "machine.h"
+
 /* A backend that counts its calls and checks that frees match allocations. */
 struct counting {
 	unsigned int allocs;
@@ -140,9 +142,7 @@ static void test_cpu_work_counters_and_hook_agree(void **state)
 	assert_int_equal(iommusim_cpu_work(cpu, (enum iommusim_work)IOMMUSIM_WORK_NR), 0);
 
 	iommusim_iova_domain_destroy(d);
-	iommusim_cpu_destroy(cpu);
-	assert_int_equal(iommusim_mem_live_objects(mem), 0);
-	iommusim_mem_destroy(mem);
+	machine_down(mem, NULL, &cpu, 1);
 }
 
 static void test_cpu_work_names_are_distinct(void **state)
@@ -219,10 +219,7 @@ static void test_clock_manual_tick_runs_pending_in_arming_order(void **state)
 	iommusim_timer_destroy(ta);
 	iommusim_timer_destroy(tb);
 	iommusim_timer_destroy(tc);
-	iommusim_clock_destroy(clock);
-	iommusim_cpu_destroy(cpu);
-	assert_int_equal(iommusim_mem_live_objects(mem), 0);
-	iommusim_mem_destroy(mem);
+	machine_down(mem, clock, &cpu, 1);
 }
 
 static void test_clock_manual_rearmed_timer_waits_for_next_tick(void **state)
@@ -259,9 +256,7 @@ static void test_clock_manual_rearmed_timer_waits_for_next_tick(void **state)
 	assert_true(iommusim_timer_schedule(ta, NULL, 1));
 	iommusim_timer_destroy(ta);
 	assert_int_equal(iommusim_clock_pending(clock), 0);
-	iommusim_clock_destroy(clock);
-	assert_int_equal(iommusim_mem_live_objects(mem), 0);
-	iommusim_mem_destroy(mem);
+	machine_down(mem, clock, NULL, 0);
 }
 
 static void test_base_strerror_and_version(void **state)

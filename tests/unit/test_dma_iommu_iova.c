@@ -101,11 +101,10 @@ static void test_dma_iommu_reserved_regions_become_reservations(void **state)
 	};
 	struct mock_device_cfg md = {.resv = resv, .nresv = 4};
 	struct ranges r;
-	struct mock_fx fx;
+	struct mock_fx *fx = *state;
 
-	(void)state;
-	fx_up(&fx, NULL, NULL, &md, NULL);
-	r = iova_ranges(&fx);
+	fx_up(fx, NULL, NULL, &md, NULL);
+	r = iova_ranges(fx);
 	assert_int_equal(r.n, 3);
 	assert_int_equal(r.lo[0], 0x8000);
 	assert_int_equal(r.hi[0], 0x80FF);
@@ -113,7 +112,6 @@ static void test_dma_iommu_reserved_regions_become_reservations(void **state)
 	assert_int_equal(r.hi[1], 0x20001);
 	assert_int_equal(r.lo[2], 0xFEE00);
 	assert_int_equal(r.hi[2], 0xFEEFF);
-	mock_fx_down(&fx);
 }
 
 /*
@@ -131,42 +129,41 @@ static void test_dma_iommu_coherent_mask_with_low_4g_reserved(void **state)
 	struct iommusim_dma_stats st;
 	uint64_t dma = BAD_DMA;
 	int prot = 0;
-	struct mock_fx fx;
+	struct mock_fx *fx = *state;
 
-	(void)state;
-	mock_fx_base(&fx, NULL);
-	cfg = base_cfg(&fx);
+	mock_fx_base(fx, NULL);
+	cfg = base_cfg(fx);
 	cfg.forcedac = true;
-	fx.dev = mock_fx_device(&fx, &dcfg, &md);
-	assert_int_equal(iommusim_dma_iommu_setup(fx.dev, fx.dom, &cfg), 0);
-	fx.iovad = iommusim_dma_iova_domain(fx.dev);
-	assert_false(iommusim_device_pci_32bit_workaround(fx.dev));
+	fx->dev = mock_fx_device(fx, &dcfg, &md);
+	assert_int_equal(iommusim_dma_iommu_setup(fx->dev, fx->dom, &cfg), 0);
+	fx->iovad = iommusim_dma_iova_domain(fx->dev);
+	assert_false(iommusim_device_pci_32bit_workaround(fx->dev));
 
-	assert_int_equal(iommusim_dma_alloc_coherent(fx.dev, fx.cpu[0], 0x40000000, 2 * PAGE, &dma),
-			 -ENOMEM);
-	assert_int_equal(mock_mapped_pages(fx.m), 0);
-	assert_int_equal(iova_nodes(&fx), 1);
-	st = stats(&fx);
+	assert_int_equal(
+		iommusim_dma_alloc_coherent(fx->dev, fx->cpu[0], 0x40000000, 2 * PAGE, &dma),
+		-ENOMEM);
+	assert_int_equal(mock_mapped_pages(fx->m), 0);
+	assert_int_equal(iova_nodes(fx), 1);
+	st = stats(fx);
 	assert_int_equal(st.map_failures, 1);
 	assert_int_equal(st.maps, 0);
 
-	assert_int_equal(iommusim_device_set_coherent_mask(fx.dev, MASK64), 0);
-	assert_int_equal(iommusim_dma_alloc_coherent(fx.dev, fx.cpu[0], 0x40000000, 2 * PAGE, &dma),
-			 0);
+	assert_int_equal(iommusim_device_set_coherent_mask(fx->dev, MASK64), 0);
+	assert_int_equal(
+		iommusim_dma_alloc_coherent(fx->dev, fx->cpu[0], 0x40000000, 2 * PAGE, &dma), 0);
 	assert_int_equal(dma, (1ull << 48) - 2 * PAGE);
-	assert_int_equal(mock_mapped_pages(fx.m), 2);
+	assert_int_equal(mock_mapped_pages(fx->m), 2);
 	/* Coherent buffers are bidirectional. */
-	assert_true(mock_lookup(fx.m, dma + PAGE, NULL, &prot));
+	assert_true(mock_lookup(fx->m, dma + PAGE, NULL, &prot));
 	assert_int_equal(prot, IOMMUSIM_PROT_READ | IOMMUSIM_PROT_WRITE);
-	expect_translate(&fx, dma + PAGE, 0x40001000);
+	expect_translate(fx, dma + PAGE, 0x40001000);
 
-	iommusim_dma_free_coherent(fx.dev, fx.cpu[0], 2 * PAGE, dma);
-	assert_int_equal(mock_mapped_pages(fx.m), 0);
-	st = stats(&fx);
+	iommusim_dma_free_coherent(fx->dev, fx->cpu[0], 2 * PAGE, dma);
+	assert_int_equal(mock_mapped_pages(fx->m), 0);
+	st = stats(fx);
 	assert_int_equal(st.maps, 1);
 	assert_int_equal(st.unmaps, 1);
 	assert_int_equal(st.mapped_bytes, 2 * PAGE);
-	mock_fx_down(&fx);
 }
 
 /*
@@ -182,31 +179,29 @@ static void test_dma_iommu_pci_32bit_first_until_exhausted(void **state)
 	struct iommusim_device_config dcfg = {.name = "nvme", .pci = true, .dma_mask = MASK64};
 	struct mock_device_cfg md = {.resv = resv, .nresv = 1};
 	uint64_t dma[10];
-	struct mock_fx fx;
+	struct mock_fx *fx = *state;
 
-	(void)state;
-	fx_up(&fx, NULL, &dcfg, &md, NULL);
-	assert_true(iommusim_device_pci_32bit_workaround(fx.dev));
+	fx_up(fx, NULL, &dcfg, &md, NULL);
+	assert_true(iommusim_device_pci_32bit_workaround(fx->dev));
 	for (unsigned int i = 0; i < 8; i++) {
-		dma[i] = map(&fx, 0, 0x100000 + i * PAGE, PAGE);
+		dma[i] = map(fx, 0, 0x100000 + i * PAGE, PAGE);
 		assert_int_equal(dma[i], 0xFFFFF000 - i * PAGE);
-		assert_true(iommusim_device_pci_32bit_workaround(fx.dev));
+		assert_true(iommusim_device_pci_32bit_workaround(fx->dev));
 	}
-	assert_int_equal(stats(&fx).iova_32bit_fallbacks, 0);
+	assert_int_equal(stats(fx).iova_32bit_fallbacks, 0);
 
-	dma[8] = map(&fx, 0, 0x200000, PAGE);
+	dma[8] = map(fx, 0, 0x200000, PAGE);
 	assert_int_equal(dma[8], TOP48);
-	assert_false(iommusim_device_pci_32bit_workaround(fx.dev));
-	assert_int_equal(stats(&fx).iova_32bit_fallbacks, 1);
+	assert_false(iommusim_device_pci_32bit_workaround(fx->dev));
+	assert_int_equal(stats(fx).iova_32bit_fallbacks, 1);
 
 	/* Free a 32-bit page all the way back to the tree. */
-	unmap(&fx, 0, dma[2], PAGE);
-	iommusim_iova_flush_rcaches(fx.iovad, fx.cpu[0]);
-	dma[9] = map(&fx, 0, 0x300000, PAGE);
+	unmap(fx, 0, dma[2], PAGE);
+	iommusim_iova_flush_rcaches(fx->iovad, fx->cpu[0]);
+	dma[9] = map(fx, 0, 0x300000, PAGE);
 	assert_int_equal(dma[9], TOP48 - PAGE);
-	assert_int_equal(stats(&fx).iova_32bit_fallbacks, 1);
-	assert_false(iommusim_device_pci_32bit_workaround(fx.dev));
-	mock_fx_down(&fx);
+	assert_int_equal(stats(fx).iova_32bit_fallbacks, 1);
+	assert_false(iommusim_device_pci_32bit_workaround(fx->dev));
 }
 
 /*
@@ -305,9 +300,12 @@ static void test_dma_iommu_bus_limit_and_aperture_end(void **state)
 }
 
 SUITE_MAIN(cmocka_unit_test(test_dma_iommu_granule_and_base_pfn_from_domain),
-	   cmocka_unit_test(test_dma_iommu_reserved_regions_become_reservations),
-	   cmocka_unit_test(test_dma_iommu_coherent_mask_with_low_4g_reserved),
-	   cmocka_unit_test(test_dma_iommu_pci_32bit_first_until_exhausted),
+	   cmocka_unit_test_setup_teardown(test_dma_iommu_reserved_regions_become_reservations,
+					   dma_alloc, dma_teardown),
+	   cmocka_unit_test_setup_teardown(test_dma_iommu_coherent_mask_with_low_4g_reserved,
+					   dma_alloc, dma_teardown),
+	   cmocka_unit_test_setup_teardown(test_dma_iommu_pci_32bit_first_until_exhausted,
+					   dma_alloc, dma_teardown),
 	   cmocka_unit_test(test_dma_iommu_32bit_attempt_does_not_flush_rcache),
 	   cmocka_unit_test(test_dma_iommu_no_32bit_first_with_forcedac_or_non_pci),
 	   cmocka_unit_test(test_dma_iommu_bus_limit_and_aperture_end))

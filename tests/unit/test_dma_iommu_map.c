@@ -15,30 +15,27 @@
 static void test_dma_iommu_map_page_offset(void **state)
 {
 	uint64_t a, b;
-	struct mock_fx fx;
+	struct mock_fx *fx = *state;
 
-	(void)state;
-	fx_up(&fx, NULL, NULL, NULL, NULL);
-	a = map(&fx, 0, 0x12345678, 0x100);
+	a = map(fx, 0, 0x12345678, 0x100);
 	assert_int_equal(a, 0xFFFFF678);
-	expect_translate(&fx, 0xFFFFF000, 0x12345000);
-	b = map(&fx, 0, 0x12345678, 0x1000);
+	expect_translate(fx, 0xFFFFF000, 0x12345000);
+	b = map(fx, 0, 0x12345678, 0x1000);
 	assert_int_equal(b, 0xFFFFC678);
-	expect_translate(&fx, 0xFFFFC000, 0x12345000);
-	expect_translate(&fx, 0xFFFFD000, 0x12346000);
-	assert_int_equal(mock_mapped_pages(fx.m), 3);
+	expect_translate(fx, 0xFFFFC000, 0x12345000);
+	expect_translate(fx, 0xFFFFD000, 0x12346000);
+	assert_int_equal(mock_mapped_pages(fx->m), 3);
 	/* The one iotlb_sync_map of each map covers its aligned range. */
-	expect_call(&fx, 0, MOCK_CALL_SYNC_MAP, 0xFFFFF000, PAGE);
-	expect_call(&fx, 1, MOCK_CALL_SYNC_MAP, 0xFFFFC000, 2 * PAGE);
+	expect_call(fx, 0, MOCK_CALL_SYNC_MAP, 0xFFFFF000, PAGE);
+	expect_call(fx, 1, MOCK_CALL_SYNC_MAP, 0xFFFFC000, 2 * PAGE);
 
-	mock_log_clear(fx.m);
-	unmap(&fx, 0, b, 0x1000);
-	assert_int_equal(mock_log_len(fx.m), 1);
-	expect_call(&fx, 0, MOCK_CALL_SYNC, 0xFFFFC000, 2 * PAGE);
-	assert_int_equal(mock_mapped_pages(fx.m), 1);
-	unmap(&fx, 0, a, 0x100);
-	assert_int_equal(mock_mapped_pages(fx.m), 0);
-	mock_fx_down(&fx);
+	mock_log_clear(fx->m);
+	unmap(fx, 0, b, 0x1000);
+	assert_int_equal(mock_log_len(fx->m), 1);
+	expect_call(fx, 0, MOCK_CALL_SYNC, 0xFFFFC000, 2 * PAGE);
+	assert_int_equal(mock_mapped_pages(fx->m), 1);
+	unmap(fx, 0, a, 0x100);
+	assert_int_equal(mock_mapped_pages(fx->m), 0);
 }
 
 /* dma_info_to_prot(): TO_DEVICE reads, FROM_DEVICE writes, BIDIRECTIONAL both; NONE refused. */
@@ -53,28 +50,25 @@ static void test_dma_iommu_prot_from_direction(void **state)
 		{IOMMUSIM_DMA_BIDIRECTIONAL, IOMMUSIM_PROT_READ | IOMMUSIM_PROT_WRITE},
 	};
 	uint64_t dma = BAD_DMA;
-	struct mock_fx fx;
+	struct mock_fx *fx = *state;
 
-	(void)state;
-	fx_up(&fx, NULL, NULL, NULL, NULL);
 	for (size_t i = 0; i < 3; i++) {
 		int prot = -1;
 
-		assert_int_equal(
-			iommusim_dma_map_page(fx.dev, fx.cpu[0], 0x1000, PAGE, cases[i].dir, &dma),
-			0);
-		assert_true(mock_lookup(fx.m, dma, NULL, &prot));
+		assert_int_equal(iommusim_dma_map_page(fx->dev, fx->cpu[0], 0x1000, PAGE,
+						       cases[i].dir, &dma),
+				 0);
+		assert_true(mock_lookup(fx->m, dma, NULL, &prot));
 		assert_int_equal(prot, cases[i].prot);
-		iommusim_dma_unmap_page(fx.dev, fx.cpu[0], dma, PAGE, cases[i].dir);
+		iommusim_dma_unmap_page(fx->dev, fx->cpu[0], dma, PAGE, cases[i].dir);
 	}
 	assert_int_equal(
-		iommusim_dma_map_page(fx.dev, fx.cpu[0], 0x1000, PAGE, IOMMUSIM_DMA_NONE, &dma),
+		iommusim_dma_map_page(fx->dev, fx->cpu[0], 0x1000, PAGE, IOMMUSIM_DMA_NONE, &dma),
 		-EINVAL);
 	assert_int_equal(
-		iommusim_dma_map_page(fx.dev, fx.cpu[0], 0x1000, 0, IOMMUSIM_DMA_TO_DEVICE, &dma),
+		iommusim_dma_map_page(fx->dev, fx->cpu[0], 0x1000, 0, IOMMUSIM_DMA_TO_DEVICE, &dma),
 		-EINVAL);
-	assert_int_equal(mock_mapped_pages(fx.m), 0);
-	mock_fx_down(&fx);
+	assert_int_equal(mock_mapped_pages(fx->m), 0);
 }
 
 /*
@@ -87,30 +81,28 @@ static void test_dma_iommu_map_pages_failure_leaves_nothing(void **state)
 {
 	struct iommusim_dma_stats st;
 	uint64_t dma = BAD_DMA;
-	struct mock_fx fx;
+	struct mock_fx *fx = *state;
 
-	(void)state;
-	fx_up_lazy(&fx, NULL, 0);
+	fx_up_lazy(fx, NULL, 0);
 
-	mock_fail_map_pages(fx.m, -EIO, 0, 1);
-	assert_int_equal(iommusim_dma_map_page(fx.dev, fx.cpu[0], 0x100000, 4 * PAGE,
+	mock_fail_map_pages(fx->m, -EIO, 0, 1);
+	assert_int_equal(iommusim_dma_map_page(fx->dev, fx->cpu[0], 0x100000, 4 * PAGE,
 					       IOMMUSIM_DMA_TO_DEVICE, &dma),
 			 -EIO);
 	assert_int_equal(dma, BAD_DMA);
-	assert_int_equal(mock_mapped_pages(fx.m), 0);
+	assert_int_equal(mock_mapped_pages(fx->m), 0);
 	/* The undo of the one mapped page synced it; no sync_map was reached. */
-	assert_int_equal(mock_log_len(fx.m), 1);
-	expect_call(&fx, 0, MOCK_CALL_SYNC, 0xFFFFC000, PAGE);
-	st = stats(&fx);
+	assert_int_equal(mock_log_len(fx->m), 1);
+	expect_call(fx, 0, MOCK_CALL_SYNC, 0xFFFFC000, PAGE);
+	st = stats(fx);
 	assert_int_equal(st.map_failures, 1);
 	assert_int_equal(st.maps, 0);
 	assert_int_equal(st.fq_entries, 0);
-	assert_int_equal(rcache_fill(&fx, 2, 0), 1);
-	iommusim_iova_flush_rcaches(fx.iovad, fx.cpu[0]);
-	assert_int_equal(iova_nodes(&fx), 0);
+	assert_int_equal(rcache_fill(fx, 2, 0), 1);
+	iommusim_iova_flush_rcaches(fx->iovad, fx->cpu[0]);
+	assert_int_equal(iova_nodes(fx), 0);
 
-	assert_int_equal(map(&fx, 0, 0x100000, 4 * PAGE), 0xFFFFC000);
-	mock_fx_down(&fx);
+	assert_int_equal(map(fx, 0, 0x100000, 4 * PAGE), 0xFFFFC000);
 }
 
 /*
@@ -120,30 +112,37 @@ static void test_dma_iommu_map_pages_failure_leaves_nothing(void **state)
 static void test_dma_iommu_sync_map_failure_leaves_nothing(void **state)
 {
 	uint64_t dma = BAD_DMA;
-	struct mock_fx fx;
+	struct mock_fx *fx = *state;
 
-	(void)state;
-	fx_up(&fx, NULL, NULL, NULL, NULL);
-	mock_fail_sync_map(fx.m, -ENOMEM, 0);
-	assert_int_equal(iommusim_dma_map_page(fx.dev, fx.cpu[0], 0x100000, 4 * PAGE,
+	mock_fail_sync_map(fx->m, -ENOMEM, 0);
+	assert_int_equal(iommusim_dma_map_page(fx->dev, fx->cpu[0], 0x100000, 4 * PAGE,
 					       IOMMUSIM_DMA_TO_DEVICE, &dma),
 			 -ENOMEM);
-	assert_int_equal(mock_mapped_pages(fx.m), 0);
-	assert_int_equal(mock_log_len(fx.m), 2);
-	expect_call(&fx, 0, MOCK_CALL_SYNC_MAP, 0xFFFFC000, 4 * PAGE);
-	assert_int_equal(mock_log_at(fx.m, 0).ret, -ENOMEM);
-	expect_call(&fx, 1, MOCK_CALL_SYNC, 0xFFFFC000, 4 * PAGE);
-	assert_int_equal(rcache_fill(&fx, 2, 0), 1);
-	iommusim_iova_flush_rcaches(fx.iovad, fx.cpu[0]);
-	assert_int_equal(iova_nodes(&fx), 0);
-	assert_int_equal(stats(&fx).map_failures, 1);
-	mock_fx_down(&fx);
+	assert_int_equal(mock_mapped_pages(fx->m), 0);
+	assert_int_equal(mock_log_len(fx->m), 2);
+	expect_call(fx, 0, MOCK_CALL_SYNC_MAP, 0xFFFFC000, 4 * PAGE);
+	assert_int_equal(mock_log_at(fx->m, 0).ret, -ENOMEM);
+	expect_call(fx, 1, MOCK_CALL_SYNC, 0xFFFFC000, 4 * PAGE);
+	assert_int_equal(rcache_fill(fx, 2, 0), 1);
+	iommusim_iova_flush_rcaches(fx->iovad, fx->cpu[0]);
+	assert_int_equal(iova_nodes(fx), 0);
+	assert_int_equal(stats(fx).map_failures, 1);
 }
 
 static void expect_seg(const struct iommusim_sg *s, uint64_t addr, uint64_t len)
 {
 	assert_int_equal(s->dma_address, addr);
 	assert_int_equal(s->dma_length, len);
+}
+
+/* Three scattered page-aligned 4 KiB elements mapped to the device with map_sg: 0 expected. */
+static void map_three_pages(struct mock_fx *fx, struct iommusim_sg *sg, unsigned int *n)
+{
+	sg_set(&sg[0], 0x100000, PAGE);
+	sg_set(&sg[1], 0x200000, PAGE);
+	sg_set(&sg[2], 0x300000, PAGE);
+	assert_int_equal(iommusim_dma_map_sg(fx->dev, fx->cpu[0], sg, 3, IOMMUSIM_DMA_TO_DEVICE, n),
+			 0);
 }
 
 /*
@@ -156,15 +155,9 @@ static void test_dma_iommu_map_sg_concatenates(void **state)
 {
 	struct iommusim_sg sg[3];
 	unsigned int n = 0;
-	struct mock_fx fx;
+	struct mock_fx *fx = *state;
 
-	(void)state;
-	fx_up(&fx, NULL, NULL, NULL, NULL);
-	sg_set(&sg[0], 0x100000, PAGE);
-	sg_set(&sg[1], 0x200000, PAGE);
-	sg_set(&sg[2], 0x300000, PAGE);
-	assert_int_equal(iommusim_dma_map_sg(fx.dev, fx.cpu[0], sg, 3, IOMMUSIM_DMA_TO_DEVICE, &n),
-			 0);
+	map_three_pages(fx, sg, &n);
 	assert_int_equal(n, 1);
 	expect_seg(&sg[0], 0xFFFFC000, 3 * PAGE);
 	expect_seg(&sg[1], BAD_DMA, 0);
@@ -172,14 +165,13 @@ static void test_dma_iommu_map_sg_concatenates(void **state)
 	/* The elements themselves are back as they were. */
 	assert_int_equal(sg[1].phys, 0x200000);
 	assert_int_equal(sg[1].length, PAGE);
-	expect_translate(&fx, 0xFFFFC000, 0x100000);
-	expect_translate(&fx, 0xFFFFD000, 0x200000);
-	expect_translate(&fx, 0xFFFFE000, 0x300000);
-	assert_false(mock_lookup(fx.m, 0xFFFFF000, NULL, NULL));
-	assert_int_equal(mock_log_len(fx.m), 1);
-	expect_call(&fx, 0, MOCK_CALL_SYNC_MAP, 0xFFFFC000, 3 * PAGE);
-	assert_int_equal(stats(&fx).mapped_bytes, 3 * PAGE);
-	mock_fx_down(&fx);
+	expect_translate(fx, 0xFFFFC000, 0x100000);
+	expect_translate(fx, 0xFFFFD000, 0x200000);
+	expect_translate(fx, 0xFFFFE000, 0x300000);
+	assert_false(mock_lookup(fx->m, 0xFFFFF000, NULL, NULL));
+	assert_int_equal(mock_log_len(fx->m), 1);
+	expect_call(fx, 0, MOCK_CALL_SYNC_MAP, 0xFFFFC000, 3 * PAGE);
+	assert_int_equal(stats(fx).mapped_bytes, 3 * PAGE);
 }
 
 /* __finalise_sg(): with max_seg_size 8 KiB the same list splits 8 KiB + 4 KiB. */
@@ -188,20 +180,14 @@ static void test_dma_iommu_map_sg_max_seg_size_splits(void **state)
 	struct iommusim_device_config dcfg = {.max_seg_size = 2 * PAGE};
 	struct iommusim_sg sg[3];
 	unsigned int n = 0;
-	struct mock_fx fx;
+	struct mock_fx *fx = *state;
 
-	(void)state;
-	fx_up(&fx, NULL, &dcfg, NULL, NULL);
-	sg_set(&sg[0], 0x100000, PAGE);
-	sg_set(&sg[1], 0x200000, PAGE);
-	sg_set(&sg[2], 0x300000, PAGE);
-	assert_int_equal(iommusim_dma_map_sg(fx.dev, fx.cpu[0], sg, 3, IOMMUSIM_DMA_TO_DEVICE, &n),
-			 0);
+	fx_up(fx, NULL, &dcfg, NULL, NULL);
+	map_three_pages(fx, sg, &n);
 	assert_int_equal(n, 2);
 	expect_seg(&sg[0], 0xFFFFC000, 2 * PAGE);
 	expect_seg(&sg[1], 0xFFFFE000, PAGE);
 	expect_seg(&sg[2], BAD_DMA, 0);
-	mock_fx_down(&fx);
 }
 
 /*
@@ -213,31 +199,28 @@ static void test_dma_iommu_map_sg_offsets_break_concatenation(void **state)
 {
 	struct iommusim_sg sg[3];
 	unsigned int n = 0;
-	struct mock_fx fx;
+	struct mock_fx *fx = *state;
 
-	(void)state;
-	fx_up(&fx, NULL, NULL, NULL, NULL);
 	sg_set(&sg[0], 0x100000, PAGE);
 	sg_set(&sg[1], 0x200100, 100);
 	sg_set(&sg[2], 0x300000, PAGE);
 	assert_int_equal(
-		iommusim_dma_map_sg(fx.dev, fx.cpu[0], sg, 3, IOMMUSIM_DMA_FROM_DEVICE, &n), 0);
+		iommusim_dma_map_sg(fx->dev, fx->cpu[0], sg, 3, IOMMUSIM_DMA_FROM_DEVICE, &n), 0);
 	assert_int_equal(n, 3);
 	expect_seg(&sg[0], 0xFFFFC000, PAGE);
 	expect_seg(&sg[1], 0xFFFFD100, 100);
 	expect_seg(&sg[2], 0xFFFFE000, PAGE);
 	assert_int_equal(sg[1].phys, 0x200100);
 	assert_int_equal(sg[1].length, 100);
-	expect_translate(&fx, 0xFFFFD000, 0x200000);
-	assert_int_equal(stats(&fx).mapped_bytes, 2 * PAGE + 100);
+	expect_translate(fx, 0xFFFFD000, 0x200000);
+	assert_int_equal(stats(fx).mapped_bytes, 2 * PAGE + 100);
 
 	/* unmap_sg: one unmap from 0xFFFFC000 to the end of the last segment, 0xFFFFF000. */
-	mock_log_clear(fx.m);
-	iommusim_dma_unmap_sg(fx.dev, fx.cpu[0], sg, 3, IOMMUSIM_DMA_FROM_DEVICE);
-	assert_int_equal(mock_log_len(fx.m), 1);
-	expect_call(&fx, 0, MOCK_CALL_SYNC, 0xFFFFC000, 3 * PAGE);
-	assert_int_equal(mock_mapped_pages(fx.m), 0);
-	mock_fx_down(&fx);
+	mock_log_clear(fx->m);
+	iommusim_dma_unmap_sg(fx->dev, fx->cpu[0], sg, 3, IOMMUSIM_DMA_FROM_DEVICE);
+	assert_int_equal(mock_log_len(fx->m), 1);
+	expect_call(fx, 0, MOCK_CALL_SYNC, 0xFFFFC000, 3 * PAGE);
+	assert_int_equal(mock_mapped_pages(fx->m), 0);
 }
 
 /*
@@ -253,31 +236,29 @@ static void test_dma_iommu_map_sg_segment_boundary_padding(void **state)
 	struct iommusim_device_config dcfg = {.seg_boundary_mask = 0x3FFF};
 	struct iommusim_sg sg[2];
 	unsigned int n = 0;
-	struct mock_fx fx;
+	struct mock_fx *fx = *state;
 
-	(void)state;
-	fx_up(&fx, NULL, &dcfg, NULL, NULL);
+	fx_up(fx, NULL, &dcfg, NULL, NULL);
 	sg_set(&sg[0], 0x100000, 2 * PAGE);
 	sg_set(&sg[1], 0x200000, 3 * PAGE);
-	assert_int_equal(iommusim_dma_map_sg(fx.dev, fx.cpu[1], sg, 2, IOMMUSIM_DMA_TO_DEVICE, &n),
-			 0);
+	assert_int_equal(
+		iommusim_dma_map_sg(fx->dev, fx->cpu[1], sg, 2, IOMMUSIM_DMA_TO_DEVICE, &n), 0);
 	assert_int_equal(n, 2);
 	expect_seg(&sg[0], 0xFFFF8000, 2 * PAGE);
 	expect_seg(&sg[1], 0xFFFFC000, 3 * PAGE);
 	assert_int_equal(sg[0].length, 2 * PAGE);
-	assert_int_equal(mock_mapped_pages(fx.m), 7);
-	expect_translate(&fx, 0xFFFFA000, 0x102000);
-	expect_translate(&fx, 0xFFFFC000, 0x200000);
-	assert_false(mock_lookup(fx.m, 0xFFFFF000, NULL, NULL));
-	expect_call(&fx, 0, MOCK_CALL_SYNC_MAP, 0xFFFF8000, 7 * PAGE);
+	assert_int_equal(mock_mapped_pages(fx->m), 7);
+	expect_translate(fx, 0xFFFFA000, 0x102000);
+	expect_translate(fx, 0xFFFFC000, 0x200000);
+	assert_false(mock_lookup(fx->m, 0xFFFFF000, NULL, NULL));
+	expect_call(fx, 0, MOCK_CALL_SYNC_MAP, 0xFFFF8000, 7 * PAGE);
 
-	mock_log_clear(fx.m);
-	iommusim_dma_unmap_sg(fx.dev, fx.cpu[1], sg, 2, IOMMUSIM_DMA_TO_DEVICE);
-	assert_int_equal(mock_log_len(fx.m), 1);
-	expect_call(&fx, 0, MOCK_CALL_SYNC, 0xFFFF8000, 7 * PAGE);
-	assert_int_equal(mock_mapped_pages(fx.m), 0);
-	assert_int_equal(rcache_fill(&fx, 3, 1), 1);
-	mock_fx_down(&fx);
+	mock_log_clear(fx->m);
+	iommusim_dma_unmap_sg(fx->dev, fx->cpu[1], sg, 2, IOMMUSIM_DMA_TO_DEVICE);
+	assert_int_equal(mock_log_len(fx->m), 1);
+	expect_call(fx, 0, MOCK_CALL_SYNC, 0xFFFF8000, 7 * PAGE);
+	assert_int_equal(mock_mapped_pages(fx->m), 0);
+	assert_int_equal(rcache_fill(fx, 3, 1), 1);
 }
 
 /*
@@ -331,15 +312,14 @@ static void test_dma_iommu_map_sg_failure_restores_list(void **state)
 {
 	struct iommusim_sg sg[2];
 	unsigned int n = 77;
-	struct mock_fx fx;
+	struct mock_fx *fx = *state;
 
-	(void)state;
-	fx_up(&fx, NULL, NULL, NULL, NULL);
 	sg_set(&sg[0], 0x100010, 100);
 	sg_set(&sg[1], 0x200000, 2 * PAGE);
-	mock_fail_map_pages(fx.m, -EIO, 1, 0);
-	assert_int_equal(iommusim_dma_map_sg(fx.dev, fx.cpu[0], sg, 2, IOMMUSIM_DMA_TO_DEVICE, &n),
-			 -EINVAL);
+	mock_fail_map_pages(fx->m, -EIO, 1, 0);
+	assert_int_equal(
+		iommusim_dma_map_sg(fx->dev, fx->cpu[0], sg, 2, IOMMUSIM_DMA_TO_DEVICE, &n),
+		-EINVAL);
 	assert_int_equal(n, 77);
 	assert_int_equal(sg[0].phys, 0x100010);
 	assert_int_equal(sg[0].length, 100);
@@ -347,30 +327,38 @@ static void test_dma_iommu_map_sg_failure_restores_list(void **state)
 	assert_int_equal(sg[1].phys, 0x200000);
 	assert_int_equal(sg[1].length, 2 * PAGE);
 	expect_seg(&sg[1], BAD_DMA, 0);
-	assert_int_equal(mock_mapped_pages(fx.m), 0);
+	assert_int_equal(mock_mapped_pages(fx->m), 0);
 	/*
 	 * 3 pages rounded to 4 at 0xFFFFC. The last sync is the undo of the first run (before
 	 * it, the failing run's own empty undo); then the range is cached.
 	 */
-	expect_call(&fx, mock_log_len(fx.m) - 1, MOCK_CALL_SYNC, 0xFFFFC000, PAGE);
-	assert_int_equal(rcache_fill(&fx, 2, 0), 1);
+	expect_call(fx, mock_log_len(fx->m) - 1, MOCK_CALL_SYNC, 0xFFFFC000, PAGE);
+	assert_int_equal(rcache_fill(fx, 2, 0), 1);
 
-	mock_fail_sync_map(fx.m, -ENOMEM, 0);
-	assert_int_equal(iommusim_dma_map_sg(fx.dev, fx.cpu[0], sg, 2, IOMMUSIM_DMA_TO_DEVICE, &n),
-			 -ENOMEM);
+	mock_fail_sync_map(fx->m, -ENOMEM, 0);
+	assert_int_equal(
+		iommusim_dma_map_sg(fx->dev, fx->cpu[0], sg, 2, IOMMUSIM_DMA_TO_DEVICE, &n),
+		-ENOMEM);
 	assert_int_equal(sg[0].phys, 0x100010);
-	assert_int_equal(mock_mapped_pages(fx.m), 0);
-	assert_int_equal(stats(&fx).map_failures, 2);
-	mock_fx_down(&fx);
+	assert_int_equal(mock_mapped_pages(fx->m), 0);
+	assert_int_equal(stats(fx).map_failures, 2);
 }
 
-SUITE_MAIN(cmocka_unit_test(test_dma_iommu_map_page_offset),
-	   cmocka_unit_test(test_dma_iommu_prot_from_direction),
-	   cmocka_unit_test(test_dma_iommu_map_pages_failure_leaves_nothing),
-	   cmocka_unit_test(test_dma_iommu_sync_map_failure_leaves_nothing),
-	   cmocka_unit_test(test_dma_iommu_map_sg_concatenates),
-	   cmocka_unit_test(test_dma_iommu_map_sg_max_seg_size_splits),
-	   cmocka_unit_test(test_dma_iommu_map_sg_offsets_break_concatenation),
-	   cmocka_unit_test(test_dma_iommu_map_sg_segment_boundary_padding),
+SUITE_MAIN(cmocka_unit_test_setup_teardown(test_dma_iommu_map_page_offset, dma_setup, dma_teardown),
+	   cmocka_unit_test_setup_teardown(test_dma_iommu_prot_from_direction, dma_setup,
+					   dma_teardown),
+	   cmocka_unit_test_setup_teardown(test_dma_iommu_map_pages_failure_leaves_nothing,
+					   dma_alloc, dma_teardown),
+	   cmocka_unit_test_setup_teardown(test_dma_iommu_sync_map_failure_leaves_nothing,
+					   dma_setup, dma_teardown),
+	   cmocka_unit_test_setup_teardown(test_dma_iommu_map_sg_concatenates, dma_setup,
+					   dma_teardown),
+	   cmocka_unit_test_setup_teardown(test_dma_iommu_map_sg_max_seg_size_splits, dma_alloc,
+					   dma_teardown),
+	   cmocka_unit_test_setup_teardown(test_dma_iommu_map_sg_offsets_break_concatenation,
+					   dma_setup, dma_teardown),
+	   cmocka_unit_test_setup_teardown(test_dma_iommu_map_sg_segment_boundary_padding,
+					   dma_alloc, dma_teardown),
 	   cmocka_unit_test(test_dma_iommu_map_sg_boundary_without_padding),
-	   cmocka_unit_test(test_dma_iommu_map_sg_failure_restores_list))
+	   cmocka_unit_test_setup_teardown(test_dma_iommu_map_sg_failure_restores_list, dma_setup,
+					   dma_teardown))

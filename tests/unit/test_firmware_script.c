@@ -16,22 +16,21 @@ static void test_firmware_script_logs_set_ioat(void **state)
 	const struct iommusim_s390_io_table *table = (const void *)&state;
 	struct iommusim_firmware_call c;
 	uint8_t status;
-	struct fix f;
+	struct fix *f = *state;
 
-	(void)state;
-	fix_init(&f, 1);
-	push(&f, 1, IOMMUSIM_FW_CC_ERROR, 16);
+	push(f, 1, IOMMUSIM_FW_CC_ERROR, 16);
 	/* QEMU's window for 4 GiB of guest memory: [4 GiB, 8 GiB - 1], 4 GiB long */
 	assert_int_equal(
-		iommusim_firmware_set_ioat(f.fw, 0x77, 0x100000000ull, 0x1ffffffffull, table), 0);
-	assert_int_equal(iommusim_firmware_script_pending(f.fw), 1);
+		iommusim_firmware_set_ioat(f->fw, 0x77, 0x100000000ull, 0x1ffffffffull, table), 0);
+	assert_int_equal(iommusim_firmware_script_pending(f->fw), 1);
 	/* the queued cc 1 / status 16 goes to the RPCIT that follows */
-	assert_int_equal(iommusim_firmware_rpcit(f.fw, f.cpu, 0x77, 0x100000000ull, 4096, &status),
-			 IOMMUSIM_FW_CC_ERROR);
+	assert_int_equal(
+		iommusim_firmware_rpcit(f->fw, f->cpu, 0x77, 0x100000000ull, 4096, &status),
+		IOMMUSIM_FW_CC_ERROR);
 	assert_int_equal(status, 16);
-	assert_int_equal(iommusim_firmware_set_ioat(f.fw, 0x77, 0, 0, NULL), 0);
-	assert_int_equal(iommusim_firmware_script_log_len(f.fw), 3);
-	get_call(f.fw, 0, &c);
+	assert_int_equal(iommusim_firmware_set_ioat(f->fw, 0x77, 0, 0, NULL), 0);
+	assert_int_equal(iommusim_firmware_script_log_len(f->fw), 3);
+	get_call(f->fw, 0, &c);
 	assert_int_equal(c.kind, IOMMUSIM_FIRMWARE_CALL_SET_IOAT);
 	assert_int_equal(c.fh, 0x77);
 	assert_int_equal(c.addr, 0x100000000ull);
@@ -40,51 +39,48 @@ static void test_firmware_script_logs_set_ioat(void **state)
 	assert_int_equal(c.cc, 0);
 	assert_int_equal(c.status, 0);
 	assert_int_equal(c.cpu_id, 0);
-	get_call(f.fw, 1, &c);
+	get_call(f->fw, 1, &c);
 	assert_int_equal(c.kind, IOMMUSIM_FIRMWARE_CALL_RPCIT);
 	assert_null(c.iota);
 	assert_int_equal(c.cc, IOMMUSIM_FW_CC_ERROR);
-	get_call(f.fw, 2, &c);
+	get_call(f->fw, 2, &c);
 	assert_int_equal(c.kind, IOMMUSIM_FIRMWARE_CALL_SET_IOAT);
 	assert_int_equal(c.fh, 0x77);
 	assert_int_equal(c.addr, 0);
 	assert_int_equal(c.len, 0);
 	assert_null(c.iota);
-	fix_fini(&f);
 }
 
 static void test_firmware_script_queue_order_then_default(void **state)
 {
 	static const uint8_t answers[][2] = {{2, 0}, {1, 4}, {3, 0}, {1, 7}, {0, 9}};
 	struct iommusim_firmware_stats st;
-	struct fix f;
+	struct fix *f = *state;
 	uint8_t status;
 
-	(void)state;
-	fix_init(&f, 1);
 	for (size_t i = 0; i < 5; i++)
-		assert_int_equal(iommusim_firmware_script_push(f.fw, answers[i][0], answers[i][1]),
+		assert_int_equal(iommusim_firmware_script_push(f->fw, answers[i][0], answers[i][1]),
 				 0);
 	/* A condition code is 0..3; anything else is refused and not queued. */
-	assert_int_equal(iommusim_firmware_script_push(f.fw, 4, 0), -EINVAL);
-	assert_int_equal(iommusim_firmware_script_pending(f.fw), 5);
+	assert_int_equal(iommusim_firmware_script_push(f->fw, 4, 0), -EINVAL);
+	assert_int_equal(iommusim_firmware_script_pending(f->fw), 5);
 
 	/* First in, first out, status included (the raw call passes it through untouched). */
 	for (size_t i = 0; i < 5; i++) {
 		status = 0xee;
-		assert_int_equal(iommusim_firmware_rpcit(f.fw, f.cpu, 1, 0, 4096, &status),
+		assert_int_equal(iommusim_firmware_rpcit(f->fw, f->cpu, 1, 0, 4096, &status),
 				 answers[i][0]);
 		assert_int_equal(status, answers[i][1]);
-		assert_int_equal(iommusim_firmware_script_pending(f.fw), 4 - i);
+		assert_int_equal(iommusim_firmware_script_pending(f->fw), 4 - i);
 	}
 	/* Empty queue: the default answer is cc 0, status 0, as often as asked. */
 	for (int i = 0; i < 3; i++) {
 		status = 0xee;
-		assert_int_equal(iommusim_firmware_rpcit(f.fw, f.cpu, 1, 0, 4096, &status), 0);
+		assert_int_equal(iommusim_firmware_rpcit(f->fw, f->cpu, 1, 0, 4096, &status), 0);
 		assert_int_equal(status, 0);
 	}
 	/* 8 calls; cc 0 is the scripted {0, 9} plus the 3 defaults = 4; one each of 2 and 3. */
-	iommusim_firmware_get_stats(f.fw, &st);
+	iommusim_firmware_get_stats(f->fw, &st);
 	assert_int_equal(st.rpcit_calls, 8);
 	assert_int_equal(st.rpcit_cc[0], 4);
 	assert_int_equal(st.rpcit_cc[1], 2);
@@ -92,7 +88,6 @@ static void test_firmware_script_queue_order_then_default(void **state)
 	assert_int_equal(st.rpcit_cc[3], 1);
 	/* Only {1, 4} is "insufficient resources"; {1, 7} is a plain error. */
 	assert_int_equal(st.rpcit_no_resources, 1);
-	fix_fini(&f);
 }
 
 /*
@@ -105,11 +100,9 @@ static void test_firmware_script_queue_matches_fifo_model(void **state)
 	static uint8_t model_cc[N], model_st[N];
 	size_t head = 0, tail = 0;
 	struct iommusim_rng rng = test_rng(42);
-	struct fix f;
+	struct fix *f = *state;
 	uint8_t status;
 
-	(void)state;
-	fix_init(&f, 1);
 	while (tail < N || head < tail) {
 		uint64_t r = iommusim_rng_u64(&rng);
 
@@ -117,12 +110,12 @@ static void test_firmware_script_queue_matches_fifo_model(void **state)
 		if (tail < N && (r % 5) < 3) {
 			model_cc[tail] = (uint8_t)((r >> 8) % 4);
 			model_st[tail] = (uint8_t)(r >> 16);
-			assert_int_equal(
-				iommusim_firmware_script_push(f.fw, model_cc[tail], model_st[tail]),
-				0);
+			assert_int_equal(iommusim_firmware_script_push(f->fw, model_cc[tail],
+								       model_st[tail]),
+					 0);
 			tail++;
 		} else {
-			int cc = iommusim_firmware_rpcit(f.fw, f.cpu, 1, 0, 4096, &status);
+			int cc = iommusim_firmware_rpcit(f->fw, f->cpu, 1, 0, 4096, &status);
 
 			if (head < tail) {
 				assert_int_equal(cc, model_cc[head]);
@@ -133,9 +126,8 @@ static void test_firmware_script_queue_matches_fifo_model(void **state)
 				assert_int_equal(status, 0);
 			}
 		}
-		assert_int_equal(iommusim_firmware_script_pending(f.fw), tail - head);
+		assert_int_equal(iommusim_firmware_script_pending(f->fw), tail - head);
 	}
-	fix_fini(&f);
 }
 
 /* A logged call's CPU, function handle, range and condition code. */
@@ -153,57 +145,54 @@ static void test_firmware_script_log_records_every_call(void **state)
 {
 	struct iommusim_firmware_call c;
 	struct iommusim_cpu *cpu5;
-	struct fix f;
+	struct fix *f = *state;
 	uint8_t status;
 
-	(void)state;
-	fix_init(&f, 1);
-	assert_int_equal(iommusim_cpu_create(f.mem, 5, &cpu5), 0);
-	push(&f, 1, 1, 16);
-	push(&f, 1, 2, 0);
+	assert_int_equal(iommusim_cpu_create(f->mem, 5, &cpu5), 0);
+	push(f, 1, 1, 16);
+	push(f, 1, 2, 0);
 
-	assert_int_equal(iommusim_firmware_rpcit(f.fw, f.cpu, 0x11, 0x1000, 0x2000, &status), 1);
-	assert_int_equal(iommusim_firmware_rpcit(f.fw, cpu5, 0x22, 0xfffff000ull, 0x1000, &status),
+	assert_int_equal(iommusim_firmware_rpcit(f->fw, f->cpu, 0x11, 0x1000, 0x2000, &status), 1);
+	assert_int_equal(iommusim_firmware_rpcit(f->fw, cpu5, 0x22, 0xfffff000ull, 0x1000, &status),
 			 2);
 	/* The third takes the default answer, and the log says so. */
-	assert_int_equal(iommusim_firmware_rpcit(f.fw, cpu5, 0x33, 1ull << 32, 1ull << 40, &status),
-			 0);
-	assert_int_equal(iommusim_firmware_script_log_len(f.fw), 3);
+	assert_int_equal(
+		iommusim_firmware_rpcit(f->fw, cpu5, 0x33, 1ull << 32, 1ull << 40, &status), 0);
+	assert_int_equal(iommusim_firmware_script_log_len(f->fw), 3);
 
-	get_call(f.fw, 0, &c);
+	get_call(f->fw, 0, &c);
 	assert_int_equal(c.kind, IOMMUSIM_FIRMWARE_CALL_RPCIT);
 	expect_fields(&c, 2, 0x11, 0x1000, 0x2000, 1);
 	assert_int_equal(c.status, 16);
-	get_call(f.fw, 1, &c);
+	get_call(f->fw, 1, &c);
 	expect_fields(&c, 5, 0x22, 0xfffff000ull, 0x1000, 2);
 	assert_int_equal(c.status, 0);
-	get_call(f.fw, 2, &c);
+	get_call(f->fw, 2, &c);
 	expect_fields(&c, 5, 0x33, 1ull << 32, 1ull << 40, 0);
-	assert_int_equal(iommusim_firmware_script_log_get(f.fw, 3, &c), -ERANGE);
+	assert_int_equal(iommusim_firmware_script_log_get(f->fw, 3, &c), -ERANGE);
 
 	/* Clearing empties the log only: a queued answer survives and the next call is entry 0. */
-	push(&f, 1, 3, 0);
-	iommusim_firmware_script_log_clear(f.fw);
-	assert_int_equal(iommusim_firmware_script_log_len(f.fw), 0);
-	assert_int_equal(iommusim_firmware_script_log_get(f.fw, 0, &c), -ERANGE);
-	assert_int_equal(iommusim_firmware_script_pending(f.fw), 1);
-	assert_int_equal(iommusim_firmware_rpcit(f.fw, f.cpu, 0x44, 0x5000, 0x1000, &status), 3);
-	assert_int_equal(iommusim_firmware_script_log_len(f.fw), 1);
-	get_call(f.fw, 0, &c);
+	push(f, 1, 3, 0);
+	iommusim_firmware_script_log_clear(f->fw);
+	assert_int_equal(iommusim_firmware_script_log_len(f->fw), 0);
+	assert_int_equal(iommusim_firmware_script_log_get(f->fw, 0, &c), -ERANGE);
+	assert_int_equal(iommusim_firmware_script_pending(f->fw), 1);
+	assert_int_equal(iommusim_firmware_rpcit(f->fw, f->cpu, 0x44, 0x5000, 0x1000, &status), 3);
+	assert_int_equal(iommusim_firmware_script_log_len(f->fw), 1);
+	get_call(f->fw, 0, &c);
 	assert_int_equal(c.fh, 0x44);
 	assert_int_equal(c.cc, 3);
 
 	/* The log grows past its first capacity without losing or reordering entries. */
 	for (unsigned int i = 0; i < 100; i++)
-		iommusim_firmware_rpcit(f.fw, f.cpu, i, i * 4096ull, 4096, &status);
-	assert_int_equal(iommusim_firmware_script_log_len(f.fw), 101);
+		iommusim_firmware_rpcit(f->fw, f->cpu, i, i * 4096ull, 4096, &status);
+	assert_int_equal(iommusim_firmware_script_log_len(f->fw), 101);
 	for (unsigned int i = 0; i < 100; i++) {
-		get_call(f.fw, i + 1, &c);
+		get_call(f->fw, i + 1, &c);
 		assert_int_equal(c.fh, i);
 		assert_int_equal(c.addr, i * 4096ull);
 	}
 	iommusim_cpu_destroy(cpu5);
-	fix_fini(&f);
 }
 
 enum { THREADS = 4, CALLS_PER_THREAD = 2000, SCRIPTED = 3000 };
@@ -249,15 +238,13 @@ static void test_firmware_script_threads_smoke(void **state)
 	unsigned int next_addr[THREADS] = {0};
 	struct iommusim_firmware_call c;
 	uint64_t scripted_used = 0;
-	struct fix f;
+	struct fix *f = *state;
 
-	(void)state;
-	fix_init(&f, 1);
 	for (unsigned int t = 0; t < THREADS; t++) {
-		args[t] = (struct thread_arg){.fw = f.fw};
-		assert_int_equal(iommusim_cpu_create(f.mem, t, &args[t].cpu), 0);
+		args[t] = (struct thread_arg){.fw = f->fw};
+		assert_int_equal(iommusim_cpu_create(f->mem, t, &args[t].cpu), 0);
 	}
-	args[THREADS] = (struct thread_arg){.fw = f.fw};
+	args[THREADS] = (struct thread_arg){.fw = f->fw};
 	for (unsigned int t = 0; t < THREADS; t++)
 		assert_int_equal(pthread_create(&tids[t], NULL, caller_thread, &args[t]), 0);
 	assert_int_equal(pthread_create(&tids[THREADS], NULL, pusher_thread, &args[THREADS]), 0);
@@ -267,11 +254,11 @@ static void test_firmware_script_threads_smoke(void **state)
 	}
 
 	/* Every call counted and logged exactly once, whatever the interleaving. */
-	iommusim_firmware_get_stats(f.fw, &st);
+	iommusim_firmware_get_stats(f->fw, &st);
 	assert_int_equal(st.rpcit_calls, THREADS * CALLS_PER_THREAD);
-	assert_int_equal(iommusim_firmware_script_log_len(f.fw), THREADS * CALLS_PER_THREAD);
+	assert_int_equal(iommusim_firmware_script_log_len(f->fw), THREADS * CALLS_PER_THREAD);
 	for (size_t i = 0; i < THREADS * CALLS_PER_THREAD; i++) {
-		get_call(f.fw, i, &c);
+		get_call(f->fw, i, &c);
 		assert_true(c.cpu_id < THREADS);
 		assert_int_equal(c.fh, c.cpu_id);
 		/* Each CPU's calls appear in the order it made them. */
@@ -281,14 +268,18 @@ static void test_firmware_script_threads_smoke(void **state)
 	}
 	/* Each scripted answer is used at most once: used + still queued = pushed. */
 	assert_int_equal(scripted_used, st.rpcit_cc[1]);
-	assert_int_equal(scripted_used + iommusim_firmware_script_pending(f.fw), SCRIPTED);
+	assert_int_equal(scripted_used + iommusim_firmware_script_pending(f->fw), SCRIPTED);
 	for (unsigned int t = 0; t < THREADS; t++)
 		iommusim_cpu_destroy(args[t].cpu);
-	fix_fini(&f);
 }
 
-SUITE_MAIN(cmocka_unit_test(test_firmware_script_logs_set_ioat),
-	   cmocka_unit_test(test_firmware_script_queue_order_then_default),
-	   cmocka_unit_test(test_firmware_script_queue_matches_fifo_model),
-	   cmocka_unit_test(test_firmware_script_log_records_every_call),
-	   cmocka_unit_test(test_firmware_script_threads_smoke))
+SUITE_MAIN(cmocka_unit_test_setup_teardown(test_firmware_script_logs_set_ioat, fw_setup,
+					   fw_teardown),
+	   cmocka_unit_test_setup_teardown(test_firmware_script_queue_order_then_default, fw_setup,
+					   fw_teardown),
+	   cmocka_unit_test_setup_teardown(test_firmware_script_queue_matches_fifo_model, fw_setup,
+					   fw_teardown),
+	   cmocka_unit_test_setup_teardown(test_firmware_script_log_records_every_call, fw_setup,
+					   fw_teardown),
+	   cmocka_unit_test_setup_teardown(test_firmware_script_threads_smoke, fw_setup,
+					   fw_teardown))

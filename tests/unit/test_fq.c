@@ -19,29 +19,27 @@
 static void test_fq_capacity_is_size_minus_one(void **state)
 {
 	uint64_t dma[8];
-	struct mock_fx fx;
+	struct mock_fx *fx = *state;
 
-	(void)state;
-	fx_up(&fx, 8);
-	map_many(&fx, dma, 8, false);
-	unmap_many(&fx, dma, 7, false);
-	assert_int_equal(flushes(&fx), 0);
-	assert_int_equal(stats(&fx).fq_entries, 7);
-	assert_int_equal(fill(&fx, 0), 0);
+	fx_up(fx, 8);
+	map_many(fx, dma, 8, false);
+	unmap_many(fx, dma, 7, false);
+	assert_int_equal(flushes(fx), 0);
+	assert_int_equal(stats(fx).fq_entries, 7);
+	assert_int_equal(fill(fx, 0), 0);
 
-	unmap1(&fx, 0, dma[7]);
-	assert_int_equal(flushes(&fx), 1);
-	assert_int_equal(stats(&fx).fq_full_flushes, 1);
-	assert_int_equal(stats(&fx).fq_flushes, 1);
-	assert_int_equal(stats(&fx).fq_entries, 8);
-	assert_int_equal(fill(&fx, 0), 7);
+	unmap1(fx, 0, dma[7]);
+	assert_int_equal(flushes(fx), 1);
+	assert_int_equal(stats(fx).fq_full_flushes, 1);
+	assert_int_equal(stats(fx).fq_flushes, 1);
+	assert_int_equal(stats(fx).fq_entries, 8);
+	assert_int_equal(fill(fx, 0), 7);
 	/* No sync for any of them: the queue owns the invalidation. */
-	assert_int_equal(mock_log_count(fx.m, MOCK_CALL_SYNC), 0);
+	assert_int_equal(mock_log_count(fx->m, MOCK_CALL_SYNC), 0);
 
-	iommusim_dma_iommu_flush_queue(fx.dev, fx.cpu[0]);
-	assert_int_equal(flushes(&fx), 2);
-	assert_int_equal(fill(&fx, 0), 8);
-	mock_fx_down(&fx);
+	iommusim_dma_iommu_flush_queue(fx->dev, fx->cpu[0]);
+	assert_int_equal(flushes(fx), 2);
+	assert_int_equal(fill(fx, 0), 8);
 }
 
 /*
@@ -53,20 +51,27 @@ static void test_fq_default_per_cpu_flushes_on_256th(void **state)
 {
 	struct iommusim_iova_rcache_state rs;
 	uint64_t dma[256];
-	struct mock_fx fx;
+	struct mock_fx *fx = *state;
 
-	(void)state;
-	fx_up(&fx, 0);
-	map_many(&fx, dma, 256, false);
-	unmap_many(&fx, dma, 255, false);
-	assert_int_equal(flushes(&fx), 0);
-	unmap1(&fx, 0, dma[255]);
-	assert_int_equal(flushes(&fx), 1);
-	assert_int_equal(fill(&fx, 0) + depot0(&fx) * IOMMUSIM_IOVA_MAG_SIZE, 255);
-	assert_int_equal(depot0(&fx), 1);
-	assert_int_equal(iommusim_iova_rcache_state(fx.iovad, 0, &rs), 0);
+	map_many(fx, dma, 256, false);
+	unmap_many(fx, dma, 255, false);
+	assert_int_equal(flushes(fx), 0);
+	unmap1(fx, 0, dma[255]);
+	assert_int_equal(flushes(fx), 1);
+	assert_int_equal(fill(fx, 0) + depot0(fx) * IOMMUSIM_IOVA_MAG_SIZE, 255);
+	assert_int_equal(depot0(fx), 1);
+	assert_int_equal(iommusim_iova_rcache_state(fx->iovad, 0, &rs), 0);
 	assert_true(rs.work_pending);
-	mock_fx_down(&fx);
+}
+
+/* 255 unmaps on CPU 0 and 255 on CPU 1, interleaved: not one of them flushes. */
+static void unmap_255_each(struct mock_fx *fx, const uint64_t *d0, const uint64_t *d1)
+{
+	for (unsigned int i = 0; i < 255; i++) {
+		unmap1(fx, 0, d0[i]);
+		unmap1(fx, 1, d1[i]);
+	}
+	assert_int_equal(flushes(fx), 0);
 }
 
 /*
@@ -78,30 +83,36 @@ static void test_fq_default_per_cpu_flushes_on_256th(void **state)
 static void test_fq_per_cpu_queues_are_independent(void **state)
 {
 	uint64_t d0[256], d1[256];
-	struct mock_fx fx;
+	struct mock_fx *fx = *state;
 
-	(void)state;
-	fx_up(&fx, 0);
 	for (unsigned int i = 0; i < 256; i++) {
-		d0[i] = map1(&fx, 0);
-		d1[i] = map1(&fx, 1);
+		d0[i] = map1(fx, 0);
+		d1[i] = map1(fx, 1);
 	}
-	for (unsigned int i = 0; i < 255; i++) {
-		unmap1(&fx, 0, d0[i]);
-		unmap1(&fx, 1, d1[i]);
-	}
-	assert_int_equal(flushes(&fx), 0);
+	unmap_255_each(fx, d0, d1);
 
-	unmap1(&fx, 1, d1[255]);
-	assert_int_equal(flushes(&fx), 1);
-	assert_int_equal(fill(&fx, 0), 0);
-	assert_int_equal(fill(&fx, 1) + depot0(&fx) * IOMMUSIM_IOVA_MAG_SIZE, 255);
+	unmap1(fx, 1, d1[255]);
+	assert_int_equal(flushes(fx), 1);
+	assert_int_equal(fill(fx, 0), 0);
+	assert_int_equal(fill(fx, 1) + depot0(fx) * IOMMUSIM_IOVA_MAG_SIZE, 255);
 
-	unmap1(&fx, 0, d0[255]);
-	assert_int_equal(flushes(&fx), 1);
-	assert_int_equal(stats(&fx).fq_full_flushes, 1);
-	assert_int_equal(fill(&fx, 0) + fill(&fx, 1) + depot0(&fx) * IOMMUSIM_IOVA_MAG_SIZE, 510);
-	mock_fx_down(&fx);
+	unmap1(fx, 0, d0[255]);
+	assert_int_equal(flushes(fx), 1);
+	assert_int_equal(stats(fx).fq_full_flushes, 1);
+	assert_int_equal(fill(fx, 0) + fill(fx, 1) + depot0(fx) * IOMMUSIM_IOVA_MAG_SIZE, 510);
+}
+
+/*
+ * A single queue of @n entries: @n pages mapped, @n - 1 unmapped over CPUs 0-3 without a flush,
+ * the last unmapped on CPU @cpu, which flushes once.
+ */
+static void fill_single_queue(struct mock_fx *fx, uint64_t *dma, unsigned int n, unsigned int cpu)
+{
+	map_many(fx, dma, n, true);
+	unmap_many(fx, dma, n - 1, true);
+	assert_int_equal(flushes(fx), 0);
+	unmap1(fx, cpu, dma[n - 1]);
+	assert_int_equal(flushes(fx), 1);
 }
 
 /*
@@ -113,21 +124,15 @@ static void test_fq_single_queue_shared_by_all_cpus(void **state)
 {
 	struct iommusim_dma_iommu_config cfg;
 	uint64_t dma[8];
-	struct mock_fx fx;
+	struct mock_fx *fx = *state;
 
-	(void)state;
-	fx_base(&fx, IOMMUSIM_KERNEL_6_7, NULL);
-	cfg = lazy_cfg(&fx, 8);
+	fx_base(fx, IOMMUSIM_KERNEL_6_7, NULL);
+	cfg = lazy_cfg(fx, 8);
 	cfg.fq_type = IOMMUSIM_FQ_SINGLE;
-	mock_fx_setup(&fx, &cfg);
-	map_many(&fx, dma, 8, true);
-	unmap_many(&fx, dma, 7, true);
-	assert_int_equal(flushes(&fx), 0);
-	unmap1(&fx, 2, dma[7]);
-	assert_int_equal(flushes(&fx), 1);
-	assert_int_equal(fill(&fx, 2), 7);
-	assert_int_equal(fill(&fx, 0) + fill(&fx, 1) + fill(&fx, 3), 0);
-	mock_fx_down(&fx);
+	mock_fx_setup(fx, &cfg);
+	fill_single_queue(fx, dma, 8, 2);
+	assert_int_equal(fill(fx, 2), 7);
+	assert_int_equal(fill(fx, 0) + fill(fx, 1) + fill(fx, 3), 0);
 }
 
 /*
@@ -139,25 +144,19 @@ static void test_fq_single_default_holds_32767(void **state)
 	struct mock_device_cfg shadow = {.shadow_on_flush = true};
 	struct iommusim_dma_iommu_config cfg;
 	static uint64_t dma[32768];
-	struct mock_fx fx;
+	struct mock_fx *fx = *state;
 
-	(void)state;
-	fx_base(&fx, IOMMUSIM_KERNEL_6_7, &shadow);
-	cfg = lazy_cfg(&fx, 0);
-	mock_fx_setup(&fx, &cfg);
-	map_many(&fx, dma, 32768, true);
-	unmap_many(&fx, dma, 32767, true);
-	assert_int_equal(flushes(&fx), 0);
-	unmap1(&fx, 3, dma[32767]);
-	assert_int_equal(flushes(&fx), 1);
-	assert_int_equal(stats(&fx).fq_entries, 32768);
-	assert_int_equal(mock_mapped_pages(fx.m), 0);
+	fx_base(fx, IOMMUSIM_KERNEL_6_7, &shadow);
+	cfg = lazy_cfg(fx, 0);
+	mock_fx_setup(fx, &cfg);
+	fill_single_queue(fx, dma, 32768, 3);
+	assert_int_equal(stats(fx).fq_entries, 32768);
+	assert_int_equal(mock_mapped_pages(fx->m), 0);
 
 	/* Time only moves to the timer's expiry: the FQ timer was armed at 0 for 1000 ms. */
-	(void)iommusim_manual_clock_tick(fx.clock);
-	assert_int_equal(iommusim_clock_now_ns(fx.clock), 1000 * MS);
-	assert_int_equal(stats(&fx).fq_timer_flushes, 1);
-	mock_fx_down(&fx);
+	(void)iommusim_manual_clock_tick(fx->clock);
+	assert_int_equal(iommusim_clock_now_ns(fx->clock), 1000 * MS);
+	assert_int_equal(stats(fx).fq_timer_flushes, 1);
 }
 
 struct inflight {
@@ -192,36 +191,33 @@ static void test_fq_reclaim_needs_flush_started_after_unmap(void **state)
 {
 	struct inflight in;
 	uint64_t x, y, p;
-	struct mock_fx fx;
+	struct mock_fx *fx = *state;
 
-	(void)state;
-	fx_up(&fx, 0);
-	x = map1(&fx, 0);
-	unmap1(&fx, 0, x);
-	p = alloc_fast_pfn(&fx, 0);
+	x = map1(fx, 0);
+	unmap1(fx, 0, x);
+	p = alloc_fast_pfn(fx, 0);
 	assert_int_not_equal(p, x >> 12);
-	assert_int_equal(iommusim_iova_free(fx.iovad, fx.cpu[0], p), 0);
-	iommusim_dma_iommu_flush_queue(fx.dev, fx.cpu[0]);
-	assert_int_equal(alloc_fast_pfn(&fx, 0), x >> 12);
+	assert_int_equal(iommusim_iova_free(fx->iovad, fx->cpu[0], p), 0);
+	iommusim_dma_iommu_flush_queue(fx->dev, fx->cpu[0]);
+	assert_int_equal(alloc_fast_pfn(fx, 0), x >> 12);
 
-	y = map1(&fx, 1);
-	in = (struct inflight){.fx = &fx, .dma = y};
-	mock_set_sync_hook(fx.m, unmap_during_flush, &in);
-	iommusim_dma_iommu_flush_queue(fx.dev, fx.cpu[0]);
-	mock_set_sync_hook(fx.m, NULL, NULL);
+	y = map1(fx, 1);
+	in = (struct inflight){.fx = fx, .dma = y};
+	mock_set_sync_hook(fx->m, unmap_during_flush, &in);
+	iommusim_dma_iommu_flush_queue(fx->dev, fx->cpu[0]);
+	mock_set_sync_hook(fx->m, NULL, NULL);
 	assert_true(in.done);
-	assert_int_equal(stats(&fx).fq_entries, 2);
-	assert_int_equal(fill(&fx, 0) + fill(&fx, 1), 0);
+	assert_int_equal(stats(fx).fq_entries, 2);
+	assert_int_equal(fill(fx, 0) + fill(fx, 1), 0);
 	for (unsigned int c = 0; c < 2; c++) {
-		p = alloc_fast_pfn(&fx, c);
+		p = alloc_fast_pfn(fx, c);
 		assert_int_not_equal(p, y >> 12);
-		assert_int_equal(iommusim_iova_free(fx.iovad, fx.cpu[c], p), 0);
+		assert_int_equal(iommusim_iova_free(fx->iovad, fx->cpu[c], p), 0);
 	}
 
-	iommusim_dma_iommu_flush_queue(fx.dev, fx.cpu[0]);
-	assert_int_equal(fill(&fx, 0), 1);
-	assert_int_equal(alloc_fast_pfn(&fx, 0), y >> 12);
-	mock_fx_down(&fx);
+	iommusim_dma_iommu_flush_queue(fx->dev, fx->cpu[0]);
+	assert_int_equal(fill(fx, 0), 1);
+	assert_int_equal(alloc_fast_pfn(fx, 0), y >> 12);
 }
 
 struct midway {
@@ -253,36 +249,33 @@ static void test_fq_timer_armed_once_not_pushed_back(void **state)
 	struct iommusim_timer *helper;
 	struct midway mw;
 	uint64_t a, b;
-	struct mock_fx fx;
+	struct mock_fx *fx = *state;
 
-	(void)state;
-	fx_up(&fx, 0);
-	a = map1(&fx, 0);
-	b = map1(&fx, 0);
-	mw = (struct midway){.fx = &fx, .dma = map1(&fx, 0)};
-	assert_int_equal(iommusim_timer_create(fx.clock, unmap_at_5ms, &mw, &helper), 0);
-	assert_true(iommusim_timer_schedule(helper, fx.cpu[0], 5 * MS));
+	a = map1(fx, 0);
+	b = map1(fx, 0);
+	mw = (struct midway){.fx = fx, .dma = map1(fx, 0)};
+	assert_int_equal(iommusim_timer_create(fx->clock, unmap_at_5ms, &mw, &helper), 0);
+	assert_true(iommusim_timer_schedule(helper, fx->cpu[0], 5 * MS));
 
-	unmap1(&fx, 0, a);
-	assert_int_equal(iommusim_clock_pending(fx.clock), 2);
-	unmap1(&fx, 0, b);
-	assert_int_equal(iommusim_clock_pending(fx.clock), 2);
+	unmap1(fx, 0, a);
+	assert_int_equal(iommusim_clock_pending(fx->clock), 2);
+	unmap1(fx, 0, b);
+	assert_int_equal(iommusim_clock_pending(fx->clock), 2);
 
-	assert_int_equal(iommusim_manual_clock_tick(fx.clock), 2);
+	assert_int_equal(iommusim_manual_clock_tick(fx->clock), 2);
 	assert_int_equal(mw.now_ns, 5 * MS);
-	assert_int_equal(iommusim_clock_now_ns(fx.clock), 10 * MS);
-	assert_int_equal(iommusim_clock_pending(fx.clock), 0);
-	assert_int_equal(flushes(&fx), 1);
-	assert_int_equal(stats(&fx).fq_timer_flushes, 1);
-	assert_int_equal(fill(&fx, 0), 3);
+	assert_int_equal(iommusim_clock_now_ns(fx->clock), 10 * MS);
+	assert_int_equal(iommusim_clock_pending(fx->clock), 0);
+	assert_int_equal(flushes(fx), 1);
+	assert_int_equal(stats(fx).fq_timer_flushes, 1);
+	assert_int_equal(fill(fx, 0), 3);
 
-	unmap1(&fx, 0, map1(&fx, 0));
-	assert_int_equal(iommusim_clock_pending(fx.clock), 1);
-	assert_int_equal(iommusim_manual_clock_tick(fx.clock), 1);
-	assert_int_equal(iommusim_clock_now_ns(fx.clock), 20 * MS);
-	assert_int_equal(stats(&fx).fq_timer_flushes, 2);
+	unmap1(fx, 0, map1(fx, 0));
+	assert_int_equal(iommusim_clock_pending(fx->clock), 1);
+	assert_int_equal(iommusim_manual_clock_tick(fx->clock), 1);
+	assert_int_equal(iommusim_clock_now_ns(fx->clock), 20 * MS);
+	assert_int_equal(stats(fx).fq_timer_flushes, 2);
 	iommusim_timer_destroy(helper);
-	mock_fx_down(&fx);
 }
 
 /*
@@ -292,24 +285,21 @@ static void test_fq_timer_armed_once_not_pushed_back(void **state)
 static void test_fq_timer_flushes_once_and_drains_every_queue(void **state)
 {
 	uint64_t dma[NCPU];
-	struct mock_fx fx;
+	struct mock_fx *fx = *state;
 
-	(void)state;
-	fx_up(&fx, 0);
 	for (unsigned int c = 0; c < NCPU; c++)
-		dma[c] = map1(&fx, c);
+		dma[c] = map1(fx, c);
 	for (unsigned int c = 0; c < NCPU; c++)
-		unmap1(&fx, c, dma[c]);
-	assert_int_equal(iommusim_clock_pending(fx.clock), 1);
-	assert_int_equal(iommusim_manual_clock_tick(fx.clock), 1);
-	assert_int_equal(flushes(&fx), 1);
-	assert_int_equal(mock_log_at(fx.m, 0).cpu, 0);
-	assert_int_equal(fill(&fx, 0), NCPU);
+		unmap1(fx, c, dma[c]);
+	assert_int_equal(iommusim_clock_pending(fx->clock), 1);
+	assert_int_equal(iommusim_manual_clock_tick(fx->clock), 1);
+	assert_int_equal(flushes(fx), 1);
+	assert_int_equal(mock_log_at(fx->m, 0).cpu, 0);
+	assert_int_equal(fill(fx, 0), NCPU);
 	for (unsigned int c = 1; c < NCPU; c++)
-		assert_int_equal(fill(&fx, c), 0);
-	assert_int_equal(stats(&fx).fq_timer_flushes, 1);
-	assert_int_equal(stats(&fx).fq_full_flushes, 0);
-	mock_fx_down(&fx);
+		assert_int_equal(fill(fx, c), 0);
+	assert_int_equal(stats(fx).fq_timer_flushes, 1);
+	assert_int_equal(stats(fx).fq_full_flushes, 0);
 }
 
 /*
@@ -355,44 +345,38 @@ static void test_fq_kernel_6_6_per_cpu_256_only(void **state)
 	struct iommusim_dma_iommu_config cfg;
 	struct iommusim_iova_rcache_state rs;
 	uint64_t d0[256], d1[255];
-	struct mock_fx fx;
+	struct mock_fx *fx = *state;
 
-	(void)state;
-	fx_base(&fx, IOMMUSIM_KERNEL_6_6, &shadow);
-	cfg = lazy_cfg(&fx, 0);
+	fx_base(fx, IOMMUSIM_KERNEL_6_6, &shadow);
+	cfg = lazy_cfg(fx, 0);
 	cfg.kernel = IOMMUSIM_KERNEL_6_6;
 	cfg.fq_type = IOMMUSIM_FQ_SINGLE;
-	assert_int_equal(iommusim_dma_iommu_setup(fx.dev, fx.dom, &cfg), -EINVAL);
+	assert_int_equal(iommusim_dma_iommu_setup(fx->dev, fx->dom, &cfg), -EINVAL);
 	cfg.fq_type = IOMMUSIM_FQ_AUTO;
 	cfg.fq_size = 8;
-	assert_int_equal(iommusim_dma_iommu_setup(fx.dev, fx.dom, &cfg), -EINVAL);
+	assert_int_equal(iommusim_dma_iommu_setup(fx->dev, fx->dom, &cfg), -EINVAL);
 	cfg.fq_size = 0;
 	cfg.fq_timeout_ms = 1000;
-	assert_int_equal(iommusim_dma_iommu_setup(fx.dev, fx.dom, &cfg), -EINVAL);
-	assert_int_equal(iommusim_domain_devices(fx.dom), 0);
+	assert_int_equal(iommusim_dma_iommu_setup(fx->dev, fx->dom, &cfg), -EINVAL);
+	assert_int_equal(iommusim_domain_devices(fx->dom), 0);
 	cfg.fq_timeout_ms = 0;
-	mock_fx_setup(&fx, &cfg);
+	mock_fx_setup(fx, &cfg);
 
 	for (unsigned int i = 0; i < 255; i++) {
-		d0[i] = map1(&fx, 0);
-		d1[i] = map1(&fx, 1);
+		d0[i] = map1(fx, 0);
+		d1[i] = map1(fx, 1);
 	}
-	d0[255] = map1(&fx, 0);
-	for (unsigned int i = 0; i < 255; i++) {
-		unmap1(&fx, 0, d0[i]);
-		unmap1(&fx, 1, d1[i]);
-	}
-	assert_int_equal(flushes(&fx), 0);
-	unmap1(&fx, 0, d0[255]);
-	assert_int_equal(flushes(&fx), 1);
-	assert_int_equal(depot0(&fx), 1);
-	assert_int_equal(iommusim_iova_rcache_state(fx.iovad, 0, &rs), 0);
+	d0[255] = map1(fx, 0);
+	unmap_255_each(fx, d0, d1);
+	unmap1(fx, 0, d0[255]);
+	assert_int_equal(flushes(fx), 1);
+	assert_int_equal(depot0(fx), 1);
+	assert_int_equal(iommusim_iova_rcache_state(fx->iovad, 0, &rs), 0);
 	assert_false(rs.work_pending);
-	assert_int_equal(fill(&fx, 0) + IOMMUSIM_IOVA_MAG_SIZE, 255);
+	assert_int_equal(fill(fx, 0) + IOMMUSIM_IOVA_MAG_SIZE, 255);
 
-	assert_int_equal(iommusim_manual_clock_tick(fx.clock), 1);
-	assert_int_equal(iommusim_clock_now_ns(fx.clock), 10 * MS);
-	mock_fx_down(&fx);
+	assert_int_equal(iommusim_manual_clock_tick(fx->clock), 1);
+	assert_int_equal(iommusim_clock_now_ns(fx->clock), 10 * MS);
 }
 
 /*
@@ -403,27 +387,25 @@ static void test_fq_bad_size_is_einval(void **state)
 {
 	const uint32_t bad[] = {1, 3, 6, 100, 0x80000001u};
 	struct iommusim_dma_iommu_config cfg;
-	struct mock_fx fx;
+	struct mock_fx *fx = *state;
 
-	(void)state;
-	fx_base(&fx, IOMMUSIM_KERNEL_6_7, NULL);
+	fx_base(fx, IOMMUSIM_KERNEL_6_7, NULL);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		cfg = lazy_cfg(&fx, bad[i]);
-		assert_int_equal(iommusim_dma_iommu_setup(fx.dev, fx.dom, &cfg), -EINVAL);
+		cfg = lazy_cfg(fx, bad[i]);
+		assert_int_equal(iommusim_dma_iommu_setup(fx->dev, fx->dom, &cfg), -EINVAL);
 		/* Also when strict: the config is checked as a whole. */
 		cfg.mode = IOMMUSIM_DMA_STRICT;
-		assert_int_equal(iommusim_dma_iommu_setup(fx.dev, fx.dom, &cfg), -EINVAL);
+		assert_int_equal(iommusim_dma_iommu_setup(fx->dev, fx->dom, &cfg), -EINVAL);
 	}
-	assert_int_equal(iommusim_domain_devices(fx.dom), 0);
-	cfg = lazy_cfg(&fx, 2);
-	mock_fx_setup(&fx, &cfg);
-	unmap1(&fx, 0, map1(&fx, 0));
-	assert_int_equal(flushes(&fx), 0);
-	unmap1(&fx, 0, map1(&fx, 0));
-	assert_int_equal(flushes(&fx), 1);
-	unmap1(&fx, 0, map1(&fx, 0));
-	assert_int_equal(flushes(&fx), 2);
-	mock_fx_down(&fx);
+	assert_int_equal(iommusim_domain_devices(fx->dom), 0);
+	cfg = lazy_cfg(fx, 2);
+	mock_fx_setup(fx, &cfg);
+	unmap1(fx, 0, map1(fx, 0));
+	assert_int_equal(flushes(fx), 0);
+	unmap1(fx, 0, map1(fx, 0));
+	assert_int_equal(flushes(fx), 1);
+	unmap1(fx, 0, map1(fx, 0));
+	assert_int_equal(flushes(fx), 2);
 }
 
 /*
@@ -434,51 +416,56 @@ static void test_fq_bad_size_is_einval(void **state)
 static void test_fq_work_reported(void **state)
 {
 	uint64_t dma[8];
-	struct mock_fx fx;
+	struct mock_fx *fx = *state;
 
-	(void)state;
-	fx_up(&fx, 8);
-	map_many(&fx, dma, 8, false);
-	iommusim_cpu_work_reset(fx.cpu[0]);
-	unmap_many(&fx, dma, 7, false);
-	assert_int_equal(iommusim_cpu_work(fx.cpu[0], IOMMUSIM_WORK_FQ_ENTRY), 7);
-	unmap1(&fx, 0, dma[7]);
-	assert_int_equal(iommusim_cpu_work(fx.cpu[0], IOMMUSIM_WORK_FQ_ENTRY), 15);
-	assert_int_equal(iommusim_manual_clock_tick(fx.clock), 1);
-	assert_int_equal(iommusim_cpu_work(fx.cpu[0], IOMMUSIM_WORK_FQ_ENTRY), 16);
-	assert_int_equal(iommusim_cpu_work(fx.cpu[1], IOMMUSIM_WORK_FQ_ENTRY), 0);
-	mock_fx_down(&fx);
+	fx_up(fx, 8);
+	map_many(fx, dma, 8, false);
+	iommusim_cpu_work_reset(fx->cpu[0]);
+	unmap_many(fx, dma, 7, false);
+	assert_int_equal(iommusim_cpu_work(fx->cpu[0], IOMMUSIM_WORK_FQ_ENTRY), 7);
+	unmap1(fx, 0, dma[7]);
+	assert_int_equal(iommusim_cpu_work(fx->cpu[0], IOMMUSIM_WORK_FQ_ENTRY), 15);
+	assert_int_equal(iommusim_manual_clock_tick(fx->clock), 1);
+	assert_int_equal(iommusim_cpu_work(fx->cpu[0], IOMMUSIM_WORK_FQ_ENTRY), 16);
+	assert_int_equal(iommusim_cpu_work(fx->cpu[1], IOMMUSIM_WORK_FQ_ENTRY), 0);
 }
 
 /* The flush helper is a no-op for a strict domain and for a device without dma-iommu. */
 static void test_fq_flush_helper_noop_when_strict(void **state)
 {
 	struct iommusim_dma_iommu_config cfg;
-	struct mock_fx fx;
+	struct mock_fx *fx = *state;
 
-	(void)state;
-	fx_base(&fx, IOMMUSIM_KERNEL_6_7, NULL);
-	iommusim_dma_iommu_flush_queue(fx.dev, fx.cpu[0]);
-	cfg = lazy_cfg(&fx, 0);
+	fx_base(fx, IOMMUSIM_KERNEL_6_7, NULL);
+	iommusim_dma_iommu_flush_queue(fx->dev, fx->cpu[0]);
+	cfg = lazy_cfg(fx, 0);
 	cfg.mode = IOMMUSIM_DMA_STRICT;
-	mock_fx_setup(&fx, &cfg);
-	unmap1(&fx, 0, map1(&fx, 0));
-	iommusim_dma_iommu_flush_queue(fx.dev, fx.cpu[0]);
-	assert_int_equal(flushes(&fx), 0);
-	assert_int_equal(stats(&fx).fq_flushes, 0);
-	assert_int_equal(iommusim_clock_pending(fx.clock), 0);
-	mock_fx_down(&fx);
+	mock_fx_setup(fx, &cfg);
+	unmap1(fx, 0, map1(fx, 0));
+	iommusim_dma_iommu_flush_queue(fx->dev, fx->cpu[0]);
+	assert_int_equal(flushes(fx), 0);
+	assert_int_equal(stats(fx).fq_flushes, 0);
+	assert_int_equal(iommusim_clock_pending(fx->clock), 0);
 }
 
-SUITE_MAIN(cmocka_unit_test(test_fq_capacity_is_size_minus_one),
-	   cmocka_unit_test(test_fq_default_per_cpu_flushes_on_256th),
-	   cmocka_unit_test(test_fq_per_cpu_queues_are_independent),
-	   cmocka_unit_test(test_fq_single_queue_shared_by_all_cpus),
-	   cmocka_unit_test(test_fq_single_default_holds_32767),
-	   cmocka_unit_test(test_fq_reclaim_needs_flush_started_after_unmap),
-	   cmocka_unit_test(test_fq_timer_armed_once_not_pushed_back),
-	   cmocka_unit_test(test_fq_timer_flushes_once_and_drains_every_queue),
-	   cmocka_unit_test(test_fq_teardown_with_queued_entries_leaks_nothing),
-	   cmocka_unit_test(test_fq_kernel_6_6_per_cpu_256_only),
-	   cmocka_unit_test(test_fq_bad_size_is_einval), cmocka_unit_test(test_fq_work_reported),
-	   cmocka_unit_test(test_fq_flush_helper_noop_when_strict))
+SUITE_MAIN(
+	cmocka_unit_test_setup_teardown(test_fq_capacity_is_size_minus_one, fq_alloc, fq_teardown),
+	cmocka_unit_test_setup_teardown(test_fq_default_per_cpu_flushes_on_256th, fq_setup,
+					fq_teardown),
+	cmocka_unit_test_setup_teardown(test_fq_per_cpu_queues_are_independent, fq_setup,
+					fq_teardown),
+	cmocka_unit_test_setup_teardown(test_fq_single_queue_shared_by_all_cpus, fq_alloc,
+					fq_teardown),
+	cmocka_unit_test_setup_teardown(test_fq_single_default_holds_32767, fq_alloc, fq_teardown),
+	cmocka_unit_test_setup_teardown(test_fq_reclaim_needs_flush_started_after_unmap, fq_setup,
+					fq_teardown),
+	cmocka_unit_test_setup_teardown(test_fq_timer_armed_once_not_pushed_back, fq_setup,
+					fq_teardown),
+	cmocka_unit_test_setup_teardown(test_fq_timer_flushes_once_and_drains_every_queue, fq_setup,
+					fq_teardown),
+	cmocka_unit_test(test_fq_teardown_with_queued_entries_leaks_nothing),
+	cmocka_unit_test_setup_teardown(test_fq_kernel_6_6_per_cpu_256_only, fq_alloc, fq_teardown),
+	cmocka_unit_test_setup_teardown(test_fq_bad_size_is_einval, fq_alloc, fq_teardown),
+	cmocka_unit_test_setup_teardown(test_fq_work_reported, fq_alloc, fq_teardown),
+	cmocka_unit_test_setup_teardown(test_fq_flush_helper_noop_when_strict, fq_alloc,
+					fq_teardown))

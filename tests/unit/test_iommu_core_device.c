@@ -24,64 +24,61 @@ static void test_iommu_core_attach_detach(void **state)
 {
 	struct iommusim_device *a, *b;
 	struct mock_domain *m2;
-	struct fix f;
+	struct fix *f = *state;
 
-	(void)state;
-	fix_init(&f, PGS_4K, IOMMUSIM_KERNEL_6_7);
-	m2 = mock_new(f.mem, MOCK_DRIVER_FULL, PGS_4K, IOMMUSIM_KERNEL_6_7);
-	a = dev_new(f.mem, "dev-a");
-	b = dev_new(f.mem, "dev-b");
+	m2 = mock_new(f->mem, MOCK_DRIVER_FULL, PGS_4K, IOMMUSIM_KERNEL_6_7);
+	a = dev_new(f->mem, "dev-a");
+	b = dev_new(f->mem, "dev-b");
 
-	assert_int_equal(iommusim_domain_devices(f.d), 0);
-	assert_int_equal(iommusim_iommu_attach_device(f.d, a), 0);
-	assert_int_equal(iommusim_iommu_attach_device(f.d, b), 0);
-	assert_int_equal(iommusim_domain_devices(f.d), 2);
+	assert_int_equal(iommusim_domain_devices(f->d), 0);
+	assert_int_equal(iommusim_iommu_attach_device(f->d, a), 0);
+	assert_int_equal(iommusim_iommu_attach_device(f->d, b), 0);
+	assert_int_equal(iommusim_domain_devices(f->d), 2);
 	/* The driver was asked once per device. */
-	assert_int_equal(mock_log_count(f.m, MOCK_CALL_ATTACH), 2);
+	assert_int_equal(mock_log_count(f->m, MOCK_CALL_ATTACH), 2);
 	/* The driver's RCU walk sees both, newest first (added at the head, as s390 does). */
-	iommusim_iommu_flush_iotlb_all(f.d, f.cpu);
-	assert_int_equal(mock_walk_devices(f.m), 2);
-	assert_string_equal(mock_walk_name(f.m, 0), "dev-b");
-	assert_string_equal(mock_walk_name(f.m, 1), "dev-a");
+	iommusim_iommu_flush_iotlb_all(f->d, f->cpu);
+	assert_int_equal(mock_walk_devices(f->m), 2);
+	assert_string_equal(mock_walk_name(f->m, 0), "dev-b");
+	assert_string_equal(mock_walk_name(f->m, 1), "dev-a");
 
 	/* Attached already, to this domain or to another: -EBUSY, nothing changes. */
-	assert_int_equal(iommusim_iommu_attach_device(f.d, a), -EBUSY);
+	assert_int_equal(iommusim_iommu_attach_device(f->d, a), -EBUSY);
 	assert_int_equal(iommusim_iommu_attach_device(&m2->dom, a), -EBUSY);
-	assert_int_equal(iommusim_domain_devices(f.d), 2);
+	assert_int_equal(iommusim_domain_devices(f->d), 2);
 	assert_int_equal(iommusim_domain_devices(&m2->dom), 0);
 	assert_int_equal(mock_log_count(m2, MOCK_CALL_ATTACH), 0);
 
 	/* Detaching from a domain it is not attached to: -ENOENT. */
 	assert_int_equal(iommusim_iommu_detach_device(&m2->dom, a), -ENOENT);
-	assert_int_equal(iommusim_iommu_detach_device(f.d, a), 0);
-	assert_int_equal(iommusim_domain_devices(f.d), 1);
-	assert_int_equal(iommusim_iommu_detach_device(f.d, a), -ENOENT);
-	iommusim_iommu_flush_iotlb_all(f.d, f.cpu);
-	assert_int_equal(mock_walk_devices(f.m), 1);
-	assert_string_equal(mock_walk_name(f.m, 0), "dev-b");
+	assert_int_equal(iommusim_iommu_detach_device(f->d, a), 0);
+	assert_int_equal(iommusim_domain_devices(f->d), 1);
+	assert_int_equal(iommusim_iommu_detach_device(f->d, a), -ENOENT);
+	iommusim_iommu_flush_iotlb_all(f->d, f->cpu);
+	assert_int_equal(mock_walk_devices(f->m), 1);
+	assert_string_equal(mock_walk_name(f->m, 0), "dev-b");
 
 	/* Detached, it can go to the other domain, and come back. */
 	assert_int_equal(iommusim_iommu_attach_device(&m2->dom, a), 0);
 	assert_int_equal(iommusim_domain_devices(&m2->dom), 1);
-	iommusim_iommu_flush_iotlb_all(&m2->dom, f.cpu);
+	iommusim_iommu_flush_iotlb_all(&m2->dom, f->cpu);
 	assert_int_equal(mock_walk_devices(m2), 1);
 	assert_string_equal(mock_walk_name(m2, 0), "dev-a");
 	assert_int_equal(iommusim_iommu_detach_device(&m2->dom, a), 0);
-	assert_int_equal(iommusim_iommu_attach_device(f.d, a), 0);
-	iommusim_iommu_flush_iotlb_all(f.d, f.cpu);
-	assert_int_equal(mock_walk_devices(f.m), 2);
-	assert_string_equal(mock_walk_name(f.m, 0), "dev-a");
-	assert_string_equal(mock_walk_name(f.m, 1), "dev-b");
+	assert_int_equal(iommusim_iommu_attach_device(f->d, a), 0);
+	iommusim_iommu_flush_iotlb_all(f->d, f->cpu);
+	assert_int_equal(mock_walk_devices(f->m), 2);
+	assert_string_equal(mock_walk_name(f->m, 0), "dev-a");
+	assert_string_equal(mock_walk_name(f->m, 1), "dev-b");
 
-	assert_int_equal(iommusim_iommu_detach_device(f.d, a), 0);
-	assert_int_equal(iommusim_iommu_detach_device(f.d, b), 0);
-	assert_int_equal(iommusim_domain_devices(f.d), 0);
-	iommusim_iommu_flush_iotlb_all(f.d, f.cpu);
-	assert_int_equal(mock_walk_devices(f.m), 0);
+	assert_int_equal(iommusim_iommu_detach_device(f->d, a), 0);
+	assert_int_equal(iommusim_iommu_detach_device(f->d, b), 0);
+	assert_int_equal(iommusim_domain_devices(f->d), 0);
+	iommusim_iommu_flush_iotlb_all(f->d, f->cpu);
+	assert_int_equal(mock_walk_devices(f->m), 0);
 	iommusim_device_destroy(a);
 	iommusim_device_destroy(b);
 	iommusim_domain_destroy(&m2->dom);
-	fix_fini(&f);
 }
 
 static void test_iommu_core_attach_driver_refusal_propagated(void **state)
@@ -208,26 +205,23 @@ static void test_iommu_core_device_set_dma_mask(void **state)
 static void test_iommu_core_device_destroy_detaches(void **state)
 {
 	struct iommusim_device *a, *b;
-	struct fix f;
+	struct fix *f = *state;
 
-	(void)state;
-	fix_init(&f, PGS_4K, IOMMUSIM_KERNEL_6_7);
-	a = dev_new(f.mem, "dev-a");
-	b = dev_new(f.mem, "dev-b");
-	assert_int_equal(iommusim_iommu_attach_device(f.d, a), 0);
-	assert_int_equal(iommusim_iommu_attach_device(f.d, b), 0);
+	a = dev_new(f->mem, "dev-a");
+	b = dev_new(f->mem, "dev-b");
+	assert_int_equal(iommusim_iommu_attach_device(f->d, a), 0);
+	assert_int_equal(iommusim_iommu_attach_device(f->d, b), 0);
 	/* Destroying an attached device takes it off the domain's list first. */
 	iommusim_device_destroy(a);
-	assert_int_equal(iommusim_domain_devices(f.d), 1);
-	iommusim_iommu_flush_iotlb_all(f.d, f.cpu);
-	assert_int_equal(mock_walk_devices(f.m), 1);
-	assert_string_equal(mock_walk_name(f.m, 0), "dev-b");
+	assert_int_equal(iommusim_domain_devices(f->d), 1);
+	iommusim_iommu_flush_iotlb_all(f->d, f->cpu);
+	assert_int_equal(mock_walk_devices(f->m), 1);
+	assert_string_equal(mock_walk_name(f->m, 0), "dev-b");
 	iommusim_device_destroy(b);
-	assert_int_equal(iommusim_domain_devices(f.d), 0);
-	iommusim_iommu_flush_iotlb_all(f.d, f.cpu);
-	assert_int_equal(mock_walk_devices(f.m), 0);
+	assert_int_equal(iommusim_domain_devices(f->d), 0);
+	iommusim_iommu_flush_iotlb_all(f->d, f->cpu);
+	assert_int_equal(mock_walk_devices(f->m), 0);
 	/* fix_fini destroys the (now empty) domain and checks nothing leaked. */
-	fix_fini(&f);
 }
 
 static bool cookie_freed;
@@ -466,11 +460,13 @@ static void test_iommu_core_reattach_during_detach_grace_period(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_iommu_core_attach_detach),
+		cmocka_unit_test_setup_teardown(test_iommu_core_attach_detach, core_setup,
+						core_teardown),
 		cmocka_unit_test(test_iommu_core_attach_driver_refusal_propagated),
 		cmocka_unit_test(test_iommu_core_device_defaults),
 		cmocka_unit_test(test_iommu_core_device_set_dma_mask),
-		cmocka_unit_test(test_iommu_core_device_destroy_detaches),
+		cmocka_unit_test_setup_teardown(test_iommu_core_device_destroy_detaches, core_setup,
+						core_teardown),
 		cmocka_unit_test(test_iommu_core_domain_accessors_and_destroy),
 		cmocka_unit_test(test_iommu_core_attach_one_device_to_two_domains_concurrently),
 		cmocka_unit_test(test_iommu_core_reattach_during_detach_grace_period),

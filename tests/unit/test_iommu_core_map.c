@@ -56,54 +56,49 @@ static void test_iommu_core_map_without_map_pages_or_sizes(void **state)
 static void test_iommu_core_map_failure_midway_unmaps_what_was_mapped(void **state)
 {
 	const uint64_t iova = 0x1fe000, paddr = 0x801fe000, size = SZ_8K + SZ_4M + 0x3000;
-	struct fix f;
+	struct fix *f = *state;
 
-	(void)state;
-	fix_init(&f, PGS_4K_2M_1G, IOMMUSIM_KERNEL_6_7);
+	fix_init(f, PGS_4K_2M_1G, IOMMUSIM_KERNEL_6_7);
 	/*
 	 * The runs are (4K x 2), (2M x 2), (4K x 3) as above. The second call maps one 2M page
 	 * and fails: mapped so far = 8K + 2M, which iommu_unmap(iova, 0x202000) undoes, split
 	 * by iova as (4K x 2) then (2M x 1), followed by one iotlb_sync of [iova, iova+0x201fff].
 	 */
-	mock_fail_map_pages(f.m, -ENOMEM, 1, 1);
-	assert_int_equal(iommusim_iommu_map(f.d, f.cpu, iova, paddr, size, RW), -ENOMEM);
-	assert_int_equal(mock_log_len(f.m), 5);
-	expect_map(f.m, 0, 0x1fe000, 0x801fe000, SZ_4K, 2);
-	expect_map(f.m, 1, 0x200000, 0x80200000, SZ_2M, 2);
-	expect_unmap(f.m, 2, 0x1fe000, SZ_4K, 2);
-	expect_unmap(f.m, 3, 0x200000, SZ_2M, 1);
-	expect_sync(f.m, 4, iova, iova + SZ_8K + SZ_2M - 1);
+	mock_fail_map_pages(f->m, -ENOMEM, 1, 1);
+	assert_int_equal(iommusim_iommu_map(f->d, f->cpu, iova, paddr, size, RW), -ENOMEM);
+	assert_int_equal(mock_log_len(f->m), 5);
+	expect_map(f->m, 0, 0x1fe000, 0x801fe000, SZ_4K, 2);
+	expect_map(f->m, 1, 0x200000, 0x80200000, SZ_2M, 2);
+	expect_unmap(f->m, 2, 0x1fe000, SZ_4K, 2);
+	expect_unmap(f->m, 3, 0x200000, SZ_2M, 1);
+	expect_sync(f->m, 4, iova, iova + SZ_8K + SZ_2M - 1);
 	/* No iotlb_sync_map for a failed map, and nothing left behind. */
-	assert_int_equal(mock_log_count(f.m, MOCK_CALL_SYNC_MAP), 0);
-	assert_int_equal(mock_mapped_pages(f.m), 0);
-	assert_int_equal(iommusim_iommu_translate(f.d, iova, NULL, NULL), -EFAULT);
-	fix_fini(&f);
+	assert_int_equal(mock_log_count(f->m, MOCK_CALL_SYNC_MAP), 0);
+	assert_int_equal(mock_mapped_pages(f->m), 0);
+	assert_int_equal(iommusim_iommu_translate(f->d, iova, NULL, NULL), -EFAULT);
 }
 
 static void test_iommu_core_map_failure_first_call_syncs_nothing(void **state)
 {
-	struct fix f;
+	struct fix *f = *state;
 
-	(void)state;
-	fix_init(&f, PGS_4K, IOMMUSIM_KERNEL_6_7);
 	/* Nothing mapped: iommu_unmap of 0 bytes calls no unmap_pages but still syncs. */
-	mock_fail_map_pages(f.m, -EIO, 0, 0);
-	assert_int_equal(iommusim_iommu_map(f.d, f.cpu, 0x100000, 0x5000, SZ_64K, RW), -EIO);
-	assert_int_equal(mock_log_len(f.m), 2);
-	expect_map(f.m, 0, 0x100000, 0x5000, SZ_4K, 16);
-	expect_sync_empty(f.m, 1);
-	assert_int_equal(mock_mapped_pages(f.m), 0);
+	mock_fail_map_pages(f->m, -EIO, 0, 0);
+	assert_int_equal(iommusim_iommu_map(f->d, f->cpu, 0x100000, 0x5000, SZ_64K, RW), -EIO);
+	assert_int_equal(mock_log_len(f->m), 2);
+	expect_map(f->m, 0, 0x100000, 0x5000, SZ_4K, 16);
+	expect_sync_empty(f->m, 1);
+	assert_int_equal(mock_mapped_pages(f->m), 0);
 
 	/* A failure after 5 of 16 pages: exactly those 5 are unmapped. */
-	mock_log_clear(f.m);
-	mock_fail_map_pages(f.m, -EIO, 0, 5);
-	assert_int_equal(iommusim_iommu_map(f.d, f.cpu, 0x100000, 0x5000, SZ_64K, RW), -EIO);
-	assert_int_equal(mock_log_len(f.m), 3);
-	expect_map(f.m, 0, 0x100000, 0x5000, SZ_4K, 16);
-	expect_unmap(f.m, 1, 0x100000, SZ_4K, 5);
-	expect_sync(f.m, 2, 0x100000, 0x100000 + 5 * SZ_4K - 1);
-	assert_int_equal(mock_mapped_pages(f.m), 0);
-	fix_fini(&f);
+	mock_log_clear(f->m);
+	mock_fail_map_pages(f->m, -EIO, 0, 5);
+	assert_int_equal(iommusim_iommu_map(f->d, f->cpu, 0x100000, 0x5000, SZ_64K, RW), -EIO);
+	assert_int_equal(mock_log_len(f->m), 3);
+	expect_map(f->m, 0, 0x100000, 0x5000, SZ_4K, 16);
+	expect_unmap(f->m, 1, 0x100000, SZ_4K, 5);
+	expect_sync(f->m, 2, 0x100000, 0x100000 + 5 * SZ_4K - 1);
+	assert_int_equal(mock_mapped_pages(f->m), 0);
 }
 
 static void test_iommu_core_map_calls_sync_map_once(void **state)
@@ -139,36 +134,26 @@ static void test_iommu_core_map_calls_sync_map_once(void **state)
 static void test_iommu_core_map_sync_map_failure_6_7_unmaps(void **state)
 {
 	const uint64_t iova = 0x1fe000, paddr = 0x801fe000, size = 0x405000;
-	struct fix f;
+	struct fix *f = *state;
 
-	(void)state;
-	fix_init(&f, PGS_4K_2M_1G, IOMMUSIM_KERNEL_6_7);
+	fix_init(f, PGS_4K_2M_1G, IOMMUSIM_KERNEL_6_7);
 	/* 6.7: iommu_map undoes the whole range with iommu_unmap (split by iova, then sync). */
-	mock_fail_sync_map(f.m, -ENOMEM, 0);
-	assert_int_equal(iommusim_iommu_map(f.d, f.cpu, iova, paddr, size, RW), -ENOMEM);
-	assert_int_equal(mock_log_len(f.m), 8);
-	expect_map(f.m, 0, 0x1fe000, 0x801fe000, SZ_4K, 2);
-	expect_map(f.m, 1, 0x200000, 0x80200000, SZ_2M, 2);
-	expect_map(f.m, 2, 0x600000, 0x80600000, SZ_4K, 3);
-	expect_sync_map(f.m, 3, iova, size);
-	expect_unmap(f.m, 4, 0x1fe000, SZ_4K, 2);
-	expect_unmap(f.m, 5, 0x200000, SZ_2M, 2);
-	expect_unmap(f.m, 6, 0x600000, SZ_4K, 3);
-	expect_sync(f.m, 7, iova, iova + size - 1);
-	assert_int_equal(mock_mapped_pages(f.m), 0);
-	fix_fini(&f);
+	mock_fail_sync_map(f->m, -ENOMEM, 0);
+	assert_int_equal(iommusim_iommu_map(f->d, f->cpu, iova, paddr, size, RW), -ENOMEM);
+	assert_int_equal(mock_log_len(f->m), 8);
+	expect_map_head_middle_tail(f->m, 0);
+	expect_unmap_head_middle_tail(f->m, 4);
+	assert_int_equal(mock_mapped_pages(f->m), 0);
 }
 
 static void test_iommu_core_map_sync_map_failure_6_6_ignored(void **state)
 {
-	struct fix f;
+	struct fix *f = *state;
 
-	(void)state;
-	fix_init(&f, PGS_4K_2M_1G, IOMMUSIM_KERNEL_6_6);
+	fix_init(f, PGS_4K_2M_1G, IOMMUSIM_KERNEL_6_6);
 	/* 6.6: iotlb_sync_map returned void; the map stands. */
-	mock_fail_sync_map(f.m, -ENOMEM, 0);
-	expect_one_run(&f, 0x200000, 0x40200000, SZ_4M, SZ_2M, 2);
-	fix_fini(&f);
+	mock_fail_sync_map(f->m, -ENOMEM, 0);
+	expect_one_run(f, 0x200000, 0x40200000, SZ_4M, SZ_2M, 2);
 }
 
 /* ----------------------------------------------------------------------------------------- */
@@ -235,60 +220,64 @@ static void test_iommu_core_map_sg_merges_contiguous_runs(void **state)
 	fix_fini(&f);
 }
 
-static void test_iommu_core_map_sg_failure_unmaps_everything(void **state)
+/*
+ * map_sg of sg5 with map_pages call @call failing after @after pages: -ENOSPC, nothing mapped,
+ * six driver calls logged, the first two the maps of the first two runs.
+ */
+static void expect_sg5_fails(struct fix *f, unsigned int call, unsigned int after)
 {
-	struct fix f;
 	uint64_t mapped = 77;
 
-	(void)state;
-	fix_init(&f, PGS_4K, IOMMUSIM_KERNEL_6_7);
+	mock_fail_map_pages(f->m, -ENOSPC, call, after);
+	assert_int_equal(iommusim_iommu_map_sg(f->d, f->cpu, 0x100000, sg5, 5, RW, &mapped),
+			 -ENOSPC);
+	assert_int_equal(mapped, 0);
+	assert_int_equal(mock_log_len(f->m), 6);
+	expect_map(f->m, 0, 0x100000, 0x10000, SZ_4K, 3);
+	expect_map(f->m, 1, 0x103000, 0x20000, SZ_4K, 2);
+}
+
+static void test_iommu_core_map_sg_failure_unmaps_everything(void **state)
+{
+	struct fix *f = *state;
+	uint64_t mapped = 77;
+
 	/*
 	 * The third run fails before mapping anything: its own __iommu_map undo unmaps 0 bytes
 	 * (a sync with an empty gather), then map_sg unmaps the 0x5000 bytes of the first two
 	 * runs: one unmap_pages of 5 pages and a sync of [0x100000, 0x104fff].
 	 */
-	mock_fail_map_pages(f.m, -ENOSPC, 2, 0);
-	assert_int_equal(iommusim_iommu_map_sg(f.d, f.cpu, 0x100000, sg5, 5, RW, &mapped), -ENOSPC);
-	assert_int_equal(mapped, 0);
-	assert_int_equal(mock_log_len(f.m), 6);
-	expect_map(f.m, 0, 0x100000, 0x10000, SZ_4K, 3);
-	expect_map(f.m, 1, 0x103000, 0x20000, SZ_4K, 2);
-	expect_map(f.m, 2, 0x105000, 0x30000, SZ_4K, 1);
-	expect_sync_empty(f.m, 3);
-	expect_unmap(f.m, 4, 0x100000, SZ_4K, 5);
-	expect_sync(f.m, 5, 0x100000, 0x104fff);
-	assert_int_equal(mock_log_count(f.m, MOCK_CALL_SYNC_MAP), 0);
-	assert_int_equal(mock_mapped_pages(f.m), 0);
+	expect_sg5_fails(f, 2, 0);
+	expect_map(f->m, 2, 0x105000, 0x30000, SZ_4K, 1);
+	expect_sync_empty(f->m, 3);
+	expect_unmap(f->m, 4, 0x100000, SZ_4K, 5);
+	expect_sync(f->m, 5, 0x100000, 0x104fff);
+	assert_int_equal(mock_log_count(f->m, MOCK_CALL_SYNC_MAP), 0);
+	assert_int_equal(mock_mapped_pages(f->m), 0);
 
 	/* The second run fails after one of its two pages: that page, then the first run. */
-	mock_log_clear(f.m);
-	mock_fail_map_pages(f.m, -ENOSPC, 1, 1);
-	assert_int_equal(iommusim_iommu_map_sg(f.d, f.cpu, 0x100000, sg5, 5, RW, &mapped), -ENOSPC);
-	assert_int_equal(mapped, 0);
-	assert_int_equal(mock_log_len(f.m), 6);
-	expect_map(f.m, 0, 0x100000, 0x10000, SZ_4K, 3);
-	expect_map(f.m, 1, 0x103000, 0x20000, SZ_4K, 2);
-	expect_unmap(f.m, 2, 0x103000, SZ_4K, 1);
-	expect_sync(f.m, 3, 0x103000, 0x103fff);
-	expect_unmap(f.m, 4, 0x100000, SZ_4K, 3);
-	expect_sync(f.m, 5, 0x100000, 0x102fff);
-	assert_int_equal(mock_mapped_pages(f.m), 0);
+	mock_log_clear(f->m);
+	expect_sg5_fails(f, 1, 1);
+	expect_unmap(f->m, 2, 0x103000, SZ_4K, 1);
+	expect_sync(f->m, 3, 0x103000, 0x103fff);
+	expect_unmap(f->m, 4, 0x100000, SZ_4K, 3);
+	expect_sync(f->m, 5, 0x100000, 0x102fff);
+	assert_int_equal(mock_mapped_pages(f->m), 0);
 
 	/* A misaligned element fails the map of its run with -EINVAL, and undoes the rest. */
-	mock_log_clear(f.m);
+	mock_log_clear(f->m);
 	{
 		const struct iommusim_sg bad[] = {
 			{.phys = 0x10000, .length = SZ_4K},
 			{.phys = 0x20800, .length = SZ_4K},
 		};
 
-		assert_int_equal(iommusim_iommu_map_sg(f.d, f.cpu, 0x100000, bad, 2, RW, &mapped),
+		assert_int_equal(iommusim_iommu_map_sg(f->d, f->cpu, 0x100000, bad, 2, RW, &mapped),
 				 -EINVAL);
 		assert_int_equal(mapped, 0);
-		assert_int_equal(mock_mapped_pages(f.m), 0);
-		assert_int_equal(mock_log_count(f.m, MOCK_CALL_SYNC_MAP), 0);
+		assert_int_equal(mock_mapped_pages(f->m), 0);
+		assert_int_equal(mock_log_count(f->m, MOCK_CALL_SYNC_MAP), 0);
 	}
-	fix_fini(&f);
 }
 
 static void test_iommu_core_map_sg_sync_map_failure(void **state)
@@ -325,13 +314,20 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_iommu_core_map_rejects_misalignment),
 		cmocka_unit_test(test_iommu_core_map_without_map_pages_or_sizes),
-		cmocka_unit_test(test_iommu_core_map_failure_midway_unmaps_what_was_mapped),
-		cmocka_unit_test(test_iommu_core_map_failure_first_call_syncs_nothing),
+		cmocka_unit_test_setup_teardown(
+			test_iommu_core_map_failure_midway_unmaps_what_was_mapped, core_alloc,
+			core_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_iommu_core_map_failure_first_call_syncs_nothing, core_setup,
+			core_teardown),
 		cmocka_unit_test(test_iommu_core_map_calls_sync_map_once),
-		cmocka_unit_test(test_iommu_core_map_sync_map_failure_6_7_unmaps),
-		cmocka_unit_test(test_iommu_core_map_sync_map_failure_6_6_ignored),
+		cmocka_unit_test_setup_teardown(test_iommu_core_map_sync_map_failure_6_7_unmaps,
+						core_alloc, core_teardown),
+		cmocka_unit_test_setup_teardown(test_iommu_core_map_sync_map_failure_6_6_ignored,
+						core_alloc, core_teardown),
 		cmocka_unit_test(test_iommu_core_map_sg_merges_contiguous_runs),
-		cmocka_unit_test(test_iommu_core_map_sg_failure_unmaps_everything),
+		cmocka_unit_test_setup_teardown(test_iommu_core_map_sg_failure_unmaps_everything,
+						core_setup, core_teardown),
 		cmocka_unit_test(test_iommu_core_map_sg_sync_map_failure),
 	};
 

@@ -14,63 +14,57 @@
 
 static void test_iommu_core_unmap_returns_bytes_and_always_syncs(void **state)
 {
-	struct fix f;
+	struct fix *f = *state;
 
-	(void)state;
-	fix_init(&f, PGS_4K, IOMMUSIM_KERNEL_6_7);
-	assert_int_equal(iommusim_iommu_map(f.d, f.cpu, 0x100000, 0x5000, SZ_64K, RW), 0);
+	assert_int_equal(iommusim_iommu_map(f->d, f->cpu, 0x100000, 0x5000, SZ_64K, RW), 0);
 
 	/* Part of a mapping: 4 pages from the middle, then one sync of exactly that range. */
-	mock_log_clear(f.m);
-	assert_int_equal(iommusim_iommu_unmap(f.d, f.cpu, 0x104000, 0x4000), 0x4000);
-	assert_int_equal(mock_log_len(f.m), 2);
-	expect_unmap(f.m, 0, 0x104000, SZ_4K, 4);
-	expect_sync(f.m, 1, 0x104000, 0x107fff);
-	assert_int_equal(mock_mapped_bytes(f.m), SZ_64K - 0x4000);
+	mock_log_clear(f->m);
+	assert_int_equal(iommusim_iommu_unmap(f->d, f->cpu, 0x104000, 0x4000), 0x4000);
+	assert_int_equal(mock_log_len(f->m), 2);
+	expect_unmap(f->m, 0, 0x104000, SZ_4K, 4);
+	expect_sync(f->m, 1, 0x104000, 0x107fff);
+	assert_int_equal(mock_mapped_bytes(f->m), SZ_64K - 0x4000);
 
 	/* Nothing mapped there: 0 bytes, and the IOTLB is synced all the same. */
-	mock_log_clear(f.m);
-	assert_int_equal(iommusim_iommu_unmap(f.d, f.cpu, 0x900000, SZ_8K), 0);
-	assert_int_equal(mock_log_len(f.m), 2);
-	expect_unmap(f.m, 0, 0x900000, SZ_4K, 2);
-	expect_sync_empty(f.m, 1);
+	mock_log_clear(f->m);
+	assert_int_equal(iommusim_iommu_unmap(f->d, f->cpu, 0x900000, SZ_8K), 0);
+	assert_int_equal(mock_log_len(f->m), 2);
+	expect_unmap(f->m, 0, 0x900000, SZ_4K, 2);
+	expect_sync_empty(f->m, 1);
 
 	/*
 	 * The rest (0x100000..0x103fff) through a range that runs past it: the driver stops at
 	 * the first unmapped page and returns 4 pages, so unmap returns 0x4000.
 	 */
-	mock_log_clear(f.m);
-	assert_int_equal(iommusim_iommu_unmap(f.d, f.cpu, 0x100000, 0x6000), 0x4000);
-	expect_unmap(f.m, 0, 0x100000, SZ_4K, 6);
-	expect_sync(f.m, mock_log_len(f.m) - 1, 0x100000, 0x103fff);
-	assert_int_equal(iommusim_iommu_unmap(f.d, f.cpu, 0x108000, 0x8000), 0x8000);
-	assert_int_equal(mock_mapped_pages(f.m), 0);
-	fix_fini(&f);
+	mock_log_clear(f->m);
+	assert_int_equal(iommusim_iommu_unmap(f->d, f->cpu, 0x100000, 0x6000), 0x4000);
+	expect_unmap(f->m, 0, 0x100000, SZ_4K, 6);
+	expect_sync(f->m, mock_log_len(f->m) - 1, 0x100000, 0x103fff);
+	assert_int_equal(iommusim_iommu_unmap(f->d, f->cpu, 0x108000, 0x8000), 0x8000);
+	assert_int_equal(mock_mapped_pages(f->m), 0);
 }
 
 static void test_iommu_core_unmap_misaligned_returns_zero(void **state)
 {
-	struct fix f;
+	struct fix *f = *state;
 
-	(void)state;
-	fix_init(&f, PGS_4K, IOMMUSIM_KERNEL_6_7);
-	assert_int_equal(iommusim_iommu_map(f.d, f.cpu, 0x100000, 0x5000, SZ_8K, RW), 0);
-	mock_log_clear(f.m);
+	assert_int_equal(iommusim_iommu_map(f->d, f->cpu, 0x100000, 0x5000, SZ_8K, RW), 0);
+	mock_log_clear(f->m);
 	/* iova or size not a multiple of 4K: 0, and the driver is not asked to unmap. */
-	assert_int_equal(iommusim_iommu_unmap(f.d, f.cpu, 0x100800, SZ_4K), 0);
-	assert_int_equal(iommusim_iommu_unmap(f.d, f.cpu, 0x100000, 0x1800), 0);
-	assert_int_equal(mock_log_count(f.m, MOCK_CALL_UNMAP_PAGES), 0);
-	assert_int_equal(mock_mapped_bytes(f.m), SZ_8K);
+	assert_int_equal(iommusim_iommu_unmap(f->d, f->cpu, 0x100800, SZ_4K), 0);
+	assert_int_equal(iommusim_iommu_unmap(f->d, f->cpu, 0x100000, 0x1800), 0);
+	assert_int_equal(mock_log_count(f->m, MOCK_CALL_UNMAP_PAGES), 0);
+	assert_int_equal(mock_mapped_bytes(f->m), SZ_8K);
 	{
 		struct iommusim_iotlb_gather g;
 
 		iommusim_iotlb_gather_init(&g);
-		assert_int_equal(iommusim_iommu_unmap_fast(f.d, f.cpu, 0x100800, SZ_4K, &g), 0);
+		assert_int_equal(iommusim_iommu_unmap_fast(f->d, f->cpu, 0x100800, SZ_4K, &g), 0);
 		assert_int_equal(g.end, 0);
 	}
-	expect_mapped(f.d, 0x100000, 0x5000, SZ_8K);
-	assert_int_equal(iommusim_iommu_unmap(f.d, f.cpu, 0x100000, SZ_8K), SZ_8K);
-	fix_fini(&f);
+	expect_mapped(f->d, 0x100000, 0x5000, SZ_8K);
+	assert_int_equal(iommusim_iommu_unmap(f->d, f->cpu, 0x100000, SZ_8K), SZ_8K);
 }
 
 static void test_iommu_core_unmap_fast_fills_gather_without_sync(void **state)
@@ -128,23 +122,30 @@ static void test_iommu_core_unmap_fast_fills_gather_without_sync(void **state)
 
 static void test_iommu_core_translate(void **state)
 {
-	struct fix f;
+	struct fix *f = *state;
 	uint64_t phys = 0;
 	int prot = 0;
 
-	(void)state;
-	fix_init(&f, PGS_4K_2M_1G, IOMMUSIM_KERNEL_6_7);
+	fix_init(f, PGS_4K_2M_1G, IOMMUSIM_KERNEL_6_7);
 	assert_int_equal(
-		iommusim_iommu_map(f.d, f.cpu, 0x200000, 0x40200000, SZ_2M, IOMMUSIM_PROT_WRITE),
+		iommusim_iommu_map(f->d, f->cpu, 0x200000, 0x40200000, SZ_2M, IOMMUSIM_PROT_WRITE),
 		0);
-	assert_int_equal(iommusim_iommu_translate(f.d, 0x2abcde, &phys, &prot), 0);
+	assert_int_equal(iommusim_iommu_translate(f->d, 0x2abcde, &phys, &prot), 0);
 	assert_int_equal(phys, 0x402abcde);
 	assert_int_equal(prot, IOMMUSIM_PROT_WRITE);
-	assert_int_equal(iommusim_iommu_translate(f.d, 0x2abcde, NULL, NULL), 0);
-	assert_int_equal(iommusim_iommu_translate(f.d, 0x400000, &phys, &prot), -EFAULT);
-	assert_int_equal(iommusim_iommu_unmap(f.d, f.cpu, 0x200000, SZ_2M), SZ_2M);
-	assert_int_equal(iommusim_iommu_translate(f.d, 0x2abcde, &phys, &prot), -EFAULT);
-	fix_fini(&f);
+	assert_int_equal(iommusim_iommu_translate(f->d, 0x2abcde, NULL, NULL), 0);
+	assert_int_equal(iommusim_iommu_translate(f->d, 0x400000, &phys, &prot), -EFAULT);
+	assert_int_equal(iommusim_iommu_unmap(f->d, f->cpu, 0x200000, SZ_2M), SZ_2M);
+	assert_int_equal(iommusim_iommu_translate(f->d, 0x2abcde, &phys, &prot), -EFAULT);
+}
+
+/* add_range(@iova, @size) leaves the gather's one interval at [@start, @end]. */
+static void expect_add_range(struct iommusim_iotlb_gather *g, uint64_t iova, uint64_t size,
+			     uint64_t start, uint64_t end)
+{
+	iommusim_iotlb_gather_add_range(g, iova, size);
+	assert_int_equal(g->start, start);
+	assert_int_equal(g->end, end);
 }
 
 static void test_iommu_core_gather_init_and_add_range(void **state)
@@ -159,25 +160,15 @@ static void test_iommu_core_gather_init_and_add_range(void **state)
 	assert_false(g.queued);
 
 	/* add_range keeps one interval with an inclusive end. */
-	iommusim_iotlb_gather_add_range(&g, 0x5000, 0x2000);
-	assert_int_equal(g.start, 0x5000);
-	assert_int_equal(g.end, 0x6fff);
+	expect_add_range(&g, 0x5000, 0x2000, 0x5000, 0x6fff);
 	/* Inside: unchanged. */
-	iommusim_iotlb_gather_add_range(&g, 0x5000, 0x1000);
-	assert_int_equal(g.start, 0x5000);
-	assert_int_equal(g.end, 0x6fff);
+	expect_add_range(&g, 0x5000, 0x1000, 0x5000, 0x6fff);
 	/* Above with a gap: the gap is covered. */
-	iommusim_iotlb_gather_add_range(&g, 0x10000, 0x1000);
-	assert_int_equal(g.start, 0x5000);
-	assert_int_equal(g.end, 0x10fff);
+	expect_add_range(&g, 0x10000, 0x1000, 0x5000, 0x10fff);
 	/* Below. */
-	iommusim_iotlb_gather_add_range(&g, 0x1000, 0x1000);
-	assert_int_equal(g.start, 0x1000);
-	assert_int_equal(g.end, 0x10fff);
+	expect_add_range(&g, 0x1000, 0x1000, 0x1000, 0x10fff);
 	/* A range ending at the top of the address space: end = ~0. */
-	iommusim_iotlb_gather_add_range(&g, UINT64_MAX - 0xfff, 0x1000);
-	assert_int_equal(g.start, 0x1000);
-	assert_int_equal(g.end, UINT64_MAX);
+	expect_add_range(&g, UINT64_MAX - 0xfff, 0x1000, 0x1000, UINT64_MAX);
 }
 
 static void test_iommu_core_gather_is_disjoint(void **state)
@@ -208,10 +199,14 @@ static void test_iommu_core_gather_is_disjoint(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_iommu_core_unmap_returns_bytes_and_always_syncs),
-		cmocka_unit_test(test_iommu_core_unmap_misaligned_returns_zero),
+		cmocka_unit_test_setup_teardown(
+			test_iommu_core_unmap_returns_bytes_and_always_syncs, core_setup,
+			core_teardown),
+		cmocka_unit_test_setup_teardown(test_iommu_core_unmap_misaligned_returns_zero,
+						core_setup, core_teardown),
 		cmocka_unit_test(test_iommu_core_unmap_fast_fills_gather_without_sync),
-		cmocka_unit_test(test_iommu_core_translate),
+		cmocka_unit_test_setup_teardown(test_iommu_core_translate, core_alloc,
+						core_teardown),
 		cmocka_unit_test(test_iommu_core_gather_init_and_add_range),
 		cmocka_unit_test(test_iommu_core_gather_is_disjoint),
 	};

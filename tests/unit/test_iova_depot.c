@@ -23,58 +23,55 @@
  */
 static void test_depot_list_trim_one_magazine_per_tick(void **state)
 {
-	struct iova_fx fx;
+	struct iova_fx *fx = *state;
 	uint64_t *pfns;
 	uint64_t nodes;
 	const unsigned int n = FREES_FOR_DEPOT(5);
 
-	(void)state;
-	fx_init(&fx, IOMMUSIM_IOVA_DEPOT_LIST, 4, 2, true);
-	pfns = alloc_many(&fx, 1, n);
-	free_range(&fx, 0, pfns, 1, 0, n);
-	assert_int_equal(depot(&fx, 0), 5);
-	assert_true(pending(&fx, 0));
-	assert_int_equal(iommusim_clock_pending(fx.clock), 1);
-	nodes = stats(&fx).nodes;
+	fx_init(fx, IOMMUSIM_IOVA_DEPOT_LIST, 4, 2, true);
+	pfns = alloc_and_free(fx, n);
+	assert_int_equal(depot(fx, 0), 5);
+	assert_true(pending(fx, 0));
+	assert_int_equal(iommusim_clock_pending(fx->clock), 1);
+	nodes = stats(fx).nodes;
 	assert_int_equal(nodes, n);
 
-	assert_int_equal(iommusim_manual_clock_tick(fx.clock), 1);
-	assert_int_equal(depot(&fx, 0), 4);
-	assert_int_equal(stats(&fx).nodes, nodes - MAG);
-	assert_int_equal(stats(&fx).depot_trims, 1);
-	assert_all_in_tree(&fx, pfns, 635, 762, false);
-	assert_all_in_tree(&fx, pfns, 508, 635, true);
-	assert_true(in_tree(&fx, pfns[762]));
-	assert_true(pending(&fx, 0));
-	assert_int_equal(iommusim_clock_pending(fx.clock), 1);
+	assert_int_equal(iommusim_manual_clock_tick(fx->clock), 1);
+	assert_int_equal(depot(fx, 0), 4);
+	assert_int_equal(stats(fx).nodes, nodes - MAG);
+	assert_int_equal(stats(fx).depot_trims, 1);
+	assert_all_in_tree(fx, pfns, 635, 762, false);
+	assert_all_in_tree(fx, pfns, 508, 635, true);
+	assert_true(in_tree(fx, pfns[762]));
+	assert_true(pending(fx, 0));
+	assert_int_equal(iommusim_clock_pending(fx->clock), 1);
 	/* armed at time 0 with IOVA_DEPOT_DELAY: the tick ran it at 100 ms */
-	assert_int_equal(iommusim_clock_now_ns(fx.clock), IOMMUSIM_IOVA_DEPOT_DELAY_NS);
-	iova_check_tree(fx.dom);
+	assert_int_equal(iommusim_clock_now_ns(fx->clock), IOMMUSIM_IOVA_DEPOT_DELAY_NS);
+	iova_check_tree(fx->dom);
 
-	assert_int_equal(iommusim_manual_clock_tick(fx.clock), 1);
-	assert_int_equal(depot(&fx, 0), 3);
-	assert_int_equal(stats(&fx).nodes, nodes - 2 * MAG);
-	assert_all_in_tree(&fx, pfns, 508, 635, false);
+	assert_int_equal(iommusim_manual_clock_tick(fx->clock), 1);
+	assert_int_equal(depot(fx, 0), 3);
+	assert_int_equal(stats(fx).nodes, nodes - 2 * MAG);
+	assert_all_in_tree(fx, pfns, 508, 635, false);
 	/* re-armed from the callback for another full period */
-	assert_int_equal(iommusim_clock_now_ns(fx.clock), 2 * IOMMUSIM_IOVA_DEPOT_DELAY_NS);
+	assert_int_equal(iommusim_clock_now_ns(fx->clock), 2 * IOMMUSIM_IOVA_DEPOT_DELAY_NS);
 
-	assert_int_equal(iommusim_manual_clock_tick(fx.clock), 1);
-	assert_int_equal(depot(&fx, 0), 2);
-	assert_int_equal(stats(&fx).nodes, nodes - 3 * MAG);
-	assert_true(pending(&fx, 0));
+	assert_int_equal(iommusim_manual_clock_tick(fx->clock), 1);
+	assert_int_equal(depot(fx, 0), 2);
+	assert_int_equal(stats(fx).nodes, nodes - 3 * MAG);
+	assert_true(pending(fx, 0));
 
-	assert_int_equal(iommusim_manual_clock_tick(fx.clock), 1);
-	assert_int_equal(depot(&fx, 0), 2);
-	assert_int_equal(stats(&fx).nodes, nodes - 3 * MAG);
-	assert_int_equal(stats(&fx).depot_trims, 3);
-	assert_false(pending(&fx, 0));
-	assert_int_equal(iommusim_clock_pending(fx.clock), 0);
-	assert_int_equal(iommusim_manual_clock_tick(fx.clock), 0);
+	assert_int_equal(iommusim_manual_clock_tick(fx->clock), 1);
+	assert_int_equal(depot(fx, 0), 2);
+	assert_int_equal(stats(fx).nodes, nodes - 3 * MAG);
+	assert_int_equal(stats(fx).depot_trims, 3);
+	assert_false(pending(fx, 0));
+	assert_int_equal(iommusim_clock_pending(fx->clock), 0);
+	assert_int_equal(iommusim_manual_clock_tick(fx->clock), 0);
 
 	/* the trims touched neither the CPU's magazines nor the bottom two depot magazines */
-	assert_all_in_tree(&fx, pfns, 0, 381, true);
+	assert_all_in_tree(fx, pfns, 0, 381, true);
 	free(pfns);
-	fx_fini(&fx);
 }
 
 /*
@@ -83,28 +80,25 @@ static void test_depot_list_trim_one_magazine_per_tick(void **state)
  */
 static void test_depot_list_drain_runs_to_threshold(void **state)
 {
-	struct iova_fx fx;
+	struct iova_fx *fx = *state;
 	uint64_t *pfns;
 	const unsigned int n = FREES_FOR_DEPOT(6);
 
-	(void)state;
-	fx_init(&fx, IOMMUSIM_IOVA_DEPOT_LIST, 2, 1, true);
-	pfns = alloc_many(&fx, 1, n);
-	free_range(&fx, 0, pfns, 1, 0, n);
-	assert_int_equal(depot(&fx, 0), 6);
+	fx_init(fx, IOMMUSIM_IOVA_DEPOT_LIST, 2, 1, true);
+	pfns = alloc_and_free(fx, n);
+	assert_int_equal(depot(fx, 0), 6);
 
-	assert_int_equal(iommusim_manual_clock_drain(fx.clock, 0), 6);
-	assert_int_equal(depot(&fx, 0), 1);
-	assert_false(pending(&fx, 0));
-	assert_int_equal(stats(&fx).depot_trims, 5);
-	assert_int_equal(stats(&fx).nodes, n - 5 * MAG);
+	assert_int_equal(iommusim_manual_clock_drain(fx->clock, 0), 6);
+	assert_int_equal(depot(fx, 0), 1);
+	assert_false(pending(fx, 0));
+	assert_int_equal(stats(fx).depot_trims, 5);
+	assert_int_equal(stats(fx).nodes, n - 5 * MAG);
 	/* the oldest depot magazine (j = 0: indices 127..253) is the one left */
-	assert_all_in_tree(&fx, pfns, 0, 254, true);
-	assert_all_in_tree(&fx, pfns, 254, n - 1, false);
-	assert_true(in_tree(&fx, pfns[n - 1]));
-	iova_check_tree(fx.dom);
+	assert_all_in_tree(fx, pfns, 0, 254, true);
+	assert_all_in_tree(fx, pfns, 254, n - 1, false);
+	assert_true(in_tree(fx, pfns[n - 1]));
+	iova_check_tree(fx->dom);
 	free(pfns);
-	fx_fini(&fx);
 }
 
 /*
@@ -146,8 +140,7 @@ static void test_depot_list_online_cpus_threshold(void **state)
 	fx_fini(&fx);
 
 	fx_init(&fx, IOMMUSIM_IOVA_DEPOT_LIST, 4, 1, true);
-	pfns = alloc_many(&fx, 1, FREES_FOR_DEPOT(4));
-	free_range(&fx, 0, pfns, 1, 0, FREES_FOR_DEPOT(4));
+	pfns = alloc_and_free(&fx, FREES_FOR_DEPOT(4));
 	assert_int_equal(depot(&fx, 0), 4);
 	assert_int_equal(iommusim_iova_set_online_cpus(fx.dom, 3), 0);
 	assert_int_equal(iommusim_manual_clock_tick(fx.clock), 1);
@@ -168,43 +161,40 @@ static void test_depot_list_online_cpus_threshold(void **state)
  */
 static void test_depot_list_one_pending_item_per_class(void **state)
 {
-	struct iova_fx fx;
+	struct iova_fx *fx = *state;
 	uint64_t *ones, *eights;
 
-	(void)state;
-	fx_init(&fx, IOMMUSIM_IOVA_DEPOT_LIST, 1, 1, true);
-	ones = alloc_many(&fx, 1, FREES_FOR_DEPOT(3));
-	eights = alloc_many(&fx, 8, FREES_FOR_DEPOT(1));
+	ones = alloc_many(fx, 1, FREES_FOR_DEPOT(3));
+	eights = alloc_many(fx, 8, FREES_FOR_DEPOT(1));
 
-	free_range(&fx, 0, ones, 1, 0, FREES_FOR_DEPOT(1));
-	assert_int_equal(depot(&fx, 0), 1);
-	assert_int_equal(iommusim_clock_pending(fx.clock), 1);
-	free_range(&fx, 0, ones, 1, FREES_FOR_DEPOT(1), FREES_FOR_DEPOT(3));
-	assert_int_equal(depot(&fx, 0), 3);
-	assert_int_equal(iommusim_clock_pending(fx.clock), 1);
+	free_range(fx, 0, ones, 1, 0, FREES_FOR_DEPOT(1));
+	assert_int_equal(depot(fx, 0), 1);
+	assert_int_equal(iommusim_clock_pending(fx->clock), 1);
+	free_range(fx, 0, ones, 1, FREES_FOR_DEPOT(1), FREES_FOR_DEPOT(3));
+	assert_int_equal(depot(fx, 0), 3);
+	assert_int_equal(iommusim_clock_pending(fx->clock), 1);
 
-	free_range(&fx, 0, eights, 8, 0, FREES_FOR_DEPOT(1));
-	assert_int_equal(depot(&fx, 3), 1);
-	assert_true(pending(&fx, 0));
-	assert_true(pending(&fx, 3));
-	assert_false(pending(&fx, 1));
-	assert_int_equal(iommusim_clock_pending(fx.clock), 2);
+	free_range(fx, 0, eights, 8, 0, FREES_FOR_DEPOT(1));
+	assert_int_equal(depot(fx, 3), 1);
+	assert_true(pending(fx, 0));
+	assert_true(pending(fx, 3));
+	assert_false(pending(fx, 1));
+	assert_int_equal(iommusim_clock_pending(fx->clock), 2);
 
-	assert_int_equal(iommusim_manual_clock_tick(fx.clock), 2);
-	assert_int_equal(depot(&fx, 0), 2);
-	assert_int_equal(depot(&fx, 3), 1);
-	assert_true(pending(&fx, 0));
-	assert_false(pending(&fx, 3));
-	assert_int_equal(iommusim_clock_pending(fx.clock), 1);
+	assert_int_equal(iommusim_manual_clock_tick(fx->clock), 2);
+	assert_int_equal(depot(fx, 0), 2);
+	assert_int_equal(depot(fx, 3), 1);
+	assert_true(pending(fx, 0));
+	assert_false(pending(fx, 3));
+	assert_int_equal(iommusim_clock_pending(fx->clock), 1);
 
-	assert_int_equal(iommusim_manual_clock_tick(fx.clock), 1);
-	assert_int_equal(depot(&fx, 0), 1);
-	assert_int_equal(iommusim_manual_clock_drain(fx.clock, 0), 1);
-	assert_int_equal(iommusim_clock_pending(fx.clock), 0);
-	assert_int_equal(stats(&fx).depot_trims, 2);
+	assert_int_equal(iommusim_manual_clock_tick(fx->clock), 1);
+	assert_int_equal(depot(fx, 0), 1);
+	assert_int_equal(iommusim_manual_clock_drain(fx->clock, 0), 1);
+	assert_int_equal(iommusim_clock_pending(fx->clock), 0);
+	assert_int_equal(stats(fx).depot_trims, 2);
 	free(ones);
 	free(eights);
-	fx_fini(&fx);
 }
 
 /*
@@ -214,57 +204,50 @@ static void test_depot_list_one_pending_item_per_class(void **state)
  */
 static void test_depot_list_flush_leaves_inert_work(void **state)
 {
-	struct iova_fx fx;
+	struct iova_fx *fx = *state;
 	uint64_t *pfns;
 	const unsigned int n = FREES_FOR_DEPOT(3);
 	unsigned int l = 9, p = 9;
 
-	(void)state;
-	fx_init(&fx, IOMMUSIM_IOVA_DEPOT_LIST, 1, 1, true);
-	pfns = alloc_many(&fx, 1, n);
-	free_range(&fx, 0, pfns, 1, 0, n);
-	assert_int_equal(depot(&fx, 0), 3);
-	assert_true(pending(&fx, 0));
+	pfns = alloc_and_free(fx, n);
+	assert_int_equal(depot(fx, 0), 3);
+	assert_true(pending(fx, 0));
 
-	iommusim_iova_flush_rcaches(fx.dom, fx.cpu[0]);
-	assert_int_equal(depot(&fx, 0), 0);
-	assert_int_equal(iommusim_iova_rcache_fill(fx.dom, 0, 0, &l, &p), 0);
+	iommusim_iova_flush_rcaches(fx->dom, fx->cpu[0]);
+	assert_int_equal(depot(fx, 0), 0);
+	assert_int_equal(iommusim_iova_rcache_fill(fx->dom, 0, 0, &l, &p), 0);
 	assert_int_equal(l + p, 0);
-	assert_int_equal(stats(&fx).nodes, 0);
-	assert_true(pending(&fx, 0));
-	assert_int_equal(iommusim_clock_pending(fx.clock), 1);
+	assert_int_equal(stats(fx).nodes, 0);
+	assert_true(pending(fx, 0));
+	assert_int_equal(iommusim_clock_pending(fx->clock), 1);
 
-	assert_int_equal(iommusim_manual_clock_tick(fx.clock), 1);
-	assert_false(pending(&fx, 0));
-	assert_int_equal(iommusim_clock_pending(fx.clock), 0);
-	assert_int_equal(stats(&fx).depot_trims, 0);
-	assert_int_equal(stats(&fx).nodes, 0);
+	assert_int_equal(iommusim_manual_clock_tick(fx->clock), 1);
+	assert_false(pending(fx, 0));
+	assert_int_equal(iommusim_clock_pending(fx->clock), 0);
+	assert_int_equal(stats(fx).depot_trims, 0);
+	assert_int_equal(stats(fx).nodes, 0);
 	free(pfns);
-	fx_fini(&fx);
 }
 
 /* Without a clock (cfg.clock NULL) the list depot is never trimmed, however large it gets. */
 static void test_depot_list_without_clock_never_trims(void **state)
 {
-	struct iova_fx fx;
+	struct iova_fx *fx = *state;
 	uint64_t *pfns;
 	const unsigned int n = FREES_FOR_DEPOT(5);
 
-	(void)state;
-	fx_init(&fx, IOMMUSIM_IOVA_DEPOT_LIST, 1, 1, false);
-	pfns = alloc_many(&fx, 1, n);
-	free_range(&fx, 0, pfns, 1, 0, n);
-	assert_int_equal(depot(&fx, 0), 5);
+	fx_init(fx, IOMMUSIM_IOVA_DEPOT_LIST, 1, 1, false);
+	pfns = alloc_and_free(fx, n);
+	assert_int_equal(depot(fx, 0), 5);
 	for (unsigned int k = 0; k < IOMMUSIM_IOVA_CACHE_ORDERS; k++)
-		assert_false(pending(&fx, k));
-	assert_int_equal(stats(&fx).depot_trims, 0);
-	assert_int_equal(stats(&fx).nodes, n);
+		assert_false(pending(fx, k));
+	assert_int_equal(stats(fx).depot_trims, 0);
+	assert_int_equal(stats(fx).nodes, n);
 
-	iommusim_iova_flush_rcaches(fx.dom, fx.cpu[0]);
-	assert_int_equal(depot(&fx, 0), 0);
-	assert_int_equal(stats(&fx).nodes, 0);
+	iommusim_iova_flush_rcaches(fx->dom, fx->cpu[0]);
+	assert_int_equal(depot(fx, 0), 0);
+	assert_int_equal(stats(fx).nodes, 0);
 	free(pfns);
-	fx_fini(&fx);
 }
 
 /*
@@ -274,48 +257,46 @@ static void test_depot_list_without_clock_never_trims(void **state)
  */
 static void test_depot_array_caps_at_32_and_spills(void **state)
 {
-	struct iova_fx fx;
+	struct iova_fx *fx = *state;
 	uint64_t *pfns, mags;
 	const unsigned int n = FREES_FOR_DEPOT(IOMMUSIM_IOVA_DEPOT_ARRAY_MAGS);
 	unsigned int l = 0, p = 0;
 
-	(void)state;
 	assert_int_equal(n, 4192);
-	fx_init(&fx, IOMMUSIM_IOVA_DEPOT_ARRAY, 1, 1, true);
-	pfns = alloc_many(&fx, 1, n + MAG);
-	free_range(&fx, 0, pfns, 1, 0, n);
-	assert_int_equal(depot(&fx, 0), 32);
-	assert_int_equal(stats(&fx).depot_spills, 0);
-	assert_int_equal(stats(&fx).nodes, n + MAG);
-	assert_false(pending(&fx, 0));
-	assert_int_equal(iommusim_clock_pending(fx.clock), 0);
+	fx_init(fx, IOMMUSIM_IOVA_DEPOT_ARRAY, 1, 1, true);
+	pfns = alloc_many(fx, 1, n + MAG);
+	free_range(fx, 0, pfns, 1, 0, n);
+	assert_int_equal(depot(fx, 0), 32);
+	assert_int_equal(stats(fx).depot_spills, 0);
+	assert_int_equal(stats(fx).nodes, n + MAG);
+	assert_false(pending(fx, 0));
+	assert_int_equal(iommusim_clock_pending(fx->clock), 0);
 
-	free_range(&fx, 0, pfns, 1, n, n + MAG - 1);
-	assert_int_equal(stats(&fx).depot_spills, 0);
-	mags = stats(&fx).magazines;
-	free_range(&fx, 0, pfns, 1, n + MAG - 1, n + MAG);
-	assert_int_equal(depot(&fx, 0), 32);
-	assert_int_equal(stats(&fx).depot_spills, 1);
-	assert_int_equal(stats(&fx).nodes, n);
-	assert_all_in_tree(&fx, pfns, n - 1, n + MAG - 1, false);
-	assert_all_in_tree(&fx, pfns, 0, n - 1, true);
-	assert_true(in_tree(&fx, pfns[n + MAG - 1]));
+	free_range(fx, 0, pfns, 1, n, n + MAG - 1);
+	assert_int_equal(stats(fx).depot_spills, 0);
+	mags = stats(fx).magazines;
+	free_range(fx, 0, pfns, 1, n + MAG - 1, n + MAG);
+	assert_int_equal(depot(fx, 0), 32);
+	assert_int_equal(stats(fx).depot_spills, 1);
+	assert_int_equal(stats(fx).nodes, n);
+	assert_all_in_tree(fx, pfns, n - 1, n + MAG - 1, false);
+	assert_all_in_tree(fx, pfns, 0, n - 1, true);
+	assert_true(in_tree(fx, pfns[n + MAG - 1]));
 	/* a fresh loaded magazine replaced the spilled one, which was freed */
-	assert_int_equal(stats(&fx).magazines, mags);
-	assert_int_equal(iommusim_iova_rcache_fill(fx.dom, 0, 0, &l, &p), 0);
+	assert_int_equal(stats(fx).magazines, mags);
+	assert_int_equal(iommusim_iova_rcache_fill(fx->dom, 0, 0, &l, &p), 0);
 	assert_int_equal(l, 1);
 	assert_int_equal(p, MAG);
-	assert_false(pending(&fx, 0));
-	assert_int_equal(iommusim_clock_pending(fx.clock), 0);
-	assert_int_equal(iommusim_manual_clock_drain(fx.clock, 0), 0);
-	assert_int_equal(stats(&fx).depot_trims, 0);
-	iova_check_tree(fx.dom);
+	assert_false(pending(fx, 0));
+	assert_int_equal(iommusim_clock_pending(fx->clock), 0);
+	assert_int_equal(iommusim_manual_clock_drain(fx->clock, 0), 0);
+	assert_int_equal(stats(fx).depot_trims, 0);
+	iova_check_tree(fx->dom);
 
-	iommusim_iova_flush_rcaches(fx.dom, fx.cpu[0]);
-	assert_int_equal(depot(&fx, 0), 0);
-	assert_int_equal(stats(&fx).nodes, 0);
+	iommusim_iova_flush_rcaches(fx->dom, fx->cpu[0]);
+	assert_int_equal(depot(fx, 0), 0);
+	assert_int_equal(stats(fx).nodes, 0);
 	free(pfns);
-	fx_fini(&fx);
 }
 
 /*
@@ -403,27 +384,31 @@ static void test_depot_destroy_with_full_depots_leaks_nothing(void **state)
 /* The depot read-out rejects an order outside 0..5. */
 static void test_depot_state_rejects_bad_order(void **state)
 {
-	struct iova_fx fx;
+	struct iova_fx *fx = *state;
 	struct iommusim_iova_rcache_state st;
 
-	(void)state;
-	fx_init(&fx, IOMMUSIM_IOVA_DEPOT_LIST, 1, 1, true);
-	assert_int_equal(iommusim_iova_rcache_state(fx.dom, IOMMUSIM_IOVA_CACHE_ORDERS, &st),
+	assert_int_equal(iommusim_iova_rcache_state(fx->dom, IOMMUSIM_IOVA_CACHE_ORDERS, &st),
 			 -EINVAL);
 	for (unsigned int k = 0; k < IOMMUSIM_IOVA_CACHE_ORDERS; k++) {
-		assert_int_equal(depot(&fx, k), 0);
-		assert_false(pending(&fx, k));
+		assert_int_equal(depot(fx, k), 0);
+		assert_false(pending(fx, k));
 	}
-	fx_fini(&fx);
 }
 
-SUITE_MAIN(cmocka_unit_test(test_depot_list_trim_one_magazine_per_tick),
-	   cmocka_unit_test(test_depot_list_drain_runs_to_threshold),
+SUITE_MAIN(cmocka_unit_test_setup_teardown(test_depot_list_trim_one_magazine_per_tick, depot_alloc,
+					   depot_teardown),
+	   cmocka_unit_test_setup_teardown(test_depot_list_drain_runs_to_threshold, depot_alloc,
+					   depot_teardown),
 	   cmocka_unit_test(test_depot_list_online_cpus_threshold),
-	   cmocka_unit_test(test_depot_list_one_pending_item_per_class),
-	   cmocka_unit_test(test_depot_list_flush_leaves_inert_work),
-	   cmocka_unit_test(test_depot_list_without_clock_never_trims),
-	   cmocka_unit_test(test_depot_array_caps_at_32_and_spills),
+	   cmocka_unit_test_setup_teardown(test_depot_list_one_pending_item_per_class, depot_setup,
+					   depot_teardown),
+	   cmocka_unit_test_setup_teardown(test_depot_list_flush_leaves_inert_work, depot_setup,
+					   depot_teardown),
+	   cmocka_unit_test_setup_teardown(test_depot_list_without_clock_never_trims, depot_alloc,
+					   depot_teardown),
+	   cmocka_unit_test_setup_teardown(test_depot_array_caps_at_32_and_spills, depot_alloc,
+					   depot_teardown),
 	   cmocka_unit_test(test_depot_pop_is_lifo),
 	   cmocka_unit_test(test_depot_destroy_with_full_depots_leaks_nothing),
-	   cmocka_unit_test(test_depot_state_rejects_bad_order))
+	   cmocka_unit_test_setup_teardown(test_depot_state_rejects_bad_order, depot_setup,
+					   depot_teardown))

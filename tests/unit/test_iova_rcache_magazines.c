@@ -19,41 +19,39 @@ static uint64_t work(struct iova_fx *fx, unsigned int cpu, enum iommusim_work ki
  */
 static void test_rcache_pop_takes_top_and_fills_hole(void **state)
 {
-	struct iova_fx fx;
+	struct iova_fx *fx = *state;
 	uint64_t a, b, c, d, scan0, op0;
 
-	(void)state;
-	fx_init(&fx, 1, 1, 0, false);
-	a = fast(&fx, 0, 1, LIM32, false);
-	b = fast(&fx, 0, 1, LIM32, false);
-	c = fast(&fx, 0, 1, LIM32, false);
-	d = fast(&fx, 0, 1, LIM32, false);
+	fx_init(fx, 1, 1, 0, false);
+	a = fast(fx, 0, 1, LIM32, false);
+	b = fast(fx, 0, 1, LIM32, false);
+	c = fast(fx, 0, 1, LIM32, false);
+	d = fast(fx, 0, 1, LIM32, false);
 	assert_int_equal(a, 0xFFFFF);
 	assert_int_equal(d, 0xFFFFC);
 
 	/* most recently freed comes out first */
-	ffree(&fx, 0, a, 1);
-	ffree(&fx, 0, b, 1);
-	assert_int_equal(fast(&fx, 0, 1, LIM32, false), b);
-	assert_int_equal(fast(&fx, 0, 1, LIM32, false), a);
-	assert_int_equal(fill_loaded(&fx, 0, 0), 0);
+	ffree(fx, 0, a, 1);
+	ffree(fx, 0, b, 1);
+	assert_int_equal(fast(fx, 0, 1, LIM32, false), b);
+	assert_int_equal(fast(fx, 0, 1, LIM32, false), a);
+	assert_int_equal(fill_loaded(fx, 0, 0), 0);
 
-	ffree(&fx, 0, d, 1);
-	ffree(&fx, 0, a, 1);
-	ffree(&fx, 0, b, 1);
-	ffree(&fx, 0, c, 1);
-	scan0 = work(&fx, 0, IOMMUSIM_WORK_MAG_SCAN);
-	op0 = work(&fx, 0, IOMMUSIM_WORK_MAG_OP);
-	assert_int_equal(fast(&fx, 0, 1, d, false), d);
-	assert_int_equal(work(&fx, 0, IOMMUSIM_WORK_MAG_SCAN) - scan0, 4);
-	assert_int_equal(work(&fx, 0, IOMMUSIM_WORK_MAG_OP) - op0, 1);
-	assert_int_equal(fill_loaded(&fx, 0, 0), 3);
-	assert_int_equal(fast(&fx, 0, 1, LIM32, false), b);
-	assert_int_equal(fast(&fx, 0, 1, LIM32, false), a);
-	assert_int_equal(fast(&fx, 0, 1, LIM32, false), c);
-	assert_int_equal(stats(&fx).rcache_hits, 6);
-	assert_int_equal(stats(&fx).nodes, 4);
-	fx_fini(&fx);
+	ffree(fx, 0, d, 1);
+	ffree(fx, 0, a, 1);
+	ffree(fx, 0, b, 1);
+	ffree(fx, 0, c, 1);
+	scan0 = work(fx, 0, IOMMUSIM_WORK_MAG_SCAN);
+	op0 = work(fx, 0, IOMMUSIM_WORK_MAG_OP);
+	assert_int_equal(fast(fx, 0, 1, d, false), d);
+	assert_int_equal(work(fx, 0, IOMMUSIM_WORK_MAG_SCAN) - scan0, 4);
+	assert_int_equal(work(fx, 0, IOMMUSIM_WORK_MAG_OP) - op0, 1);
+	assert_int_equal(fill_loaded(fx, 0, 0), 3);
+	assert_int_equal(fast(fx, 0, 1, LIM32, false), b);
+	assert_int_equal(fast(fx, 0, 1, LIM32, false), a);
+	assert_int_equal(fast(fx, 0, 1, LIM32, false), c);
+	assert_int_equal(stats(fx).rcache_hits, 6);
+	assert_int_equal(stats(fx).nodes, 4);
 }
 
 /*
@@ -61,54 +59,58 @@ static void test_rcache_pop_takes_top_and_fills_hole(void **state)
  * prev 127. Free #255 finds both full: loaded goes to the depot (depot 1, trim work armed) and a
  * new magazine takes the pfn. All 255 ranges stay in the tree.
  */
+/*
+ * CPU 0's class 0 after a free that swapped its magazines: one pfn loaded, a full previous
+ * magazine, and @depot magazines in the depot, with the trim work (and its timer) pending
+ * exactly when the depot is not empty.
+ */
+static void expect_swapped(struct iova_fx *fx, unsigned int depot)
+{
+	struct iommusim_iova_rcache_state rs = rstate(fx, 0);
+
+	assert_int_equal(fill_loaded(fx, 0, 0), 1);
+	assert_int_equal(fill_prev(fx, 0, 0), MAG);
+	assert_int_equal(rs.depot_size, depot);
+	if (depot)
+		assert_true(rs.work_pending);
+	else
+		assert_false(rs.work_pending);
+	assert_int_equal(iommusim_clock_pending(fx->clock), depot);
+}
+
 static void test_rcache_magazine_swap_and_depot_push(void **state)
 {
-	struct iova_fx fx;
+	struct iova_fx *fx = *state;
 	uint64_t pfns[2 * MAG + 1];
 	uint64_t mags;
-	struct iommusim_iova_rcache_state rs;
 
-	(void)state;
-	fx_init(&fx, 1, 2, 2, true);
-	for (unsigned int i = 0; i < 2 * MAG + 1; i++)
-		pfns[i] = tree_alloc(&fx, 1, LIM32);
+	tree_alloc_many(fx, pfns, 2 * MAG + 1);
 
 	for (unsigned int i = 0; i < MAG; i++)
-		ffree(&fx, 0, pfns[i], 1);
-	assert_int_equal(fill_loaded(&fx, 0, 0), MAG);
-	assert_int_equal(fill_prev(&fx, 0, 0), 0);
+		ffree(fx, 0, pfns[i], 1);
+	assert_int_equal(fill_loaded(fx, 0, 0), MAG);
+	assert_int_equal(fill_prev(fx, 0, 0), 0);
 
-	ffree(&fx, 0, pfns[MAG], 1);
-	assert_int_equal(fill_loaded(&fx, 0, 0), 1);
-	assert_int_equal(fill_prev(&fx, 0, 0), MAG);
-	rs = rstate(&fx, 0);
-	assert_int_equal(rs.depot_size, 0);
-	assert_false(rs.work_pending);
-	assert_int_equal(iommusim_clock_pending(fx.clock), 0);
+	ffree(fx, 0, pfns[MAG], 1);
+	expect_swapped(fx, 0);
 
 	for (unsigned int i = MAG + 1; i < 2 * MAG; i++)
-		ffree(&fx, 0, pfns[i], 1);
-	assert_int_equal(fill_loaded(&fx, 0, 0), MAG);
-	assert_int_equal(fill_prev(&fx, 0, 0), MAG);
-	assert_int_equal(work(&fx, 0, IOMMUSIM_WORK_DEPOT_OP), 0);
+		ffree(fx, 0, pfns[i], 1);
+	assert_int_equal(fill_loaded(fx, 0, 0), MAG);
+	assert_int_equal(fill_prev(fx, 0, 0), MAG);
+	assert_int_equal(work(fx, 0, IOMMUSIM_WORK_DEPOT_OP), 0);
 
-	mags = stats(&fx).magazines;
-	ffree(&fx, 0, pfns[2 * MAG], 1);
-	assert_int_equal(fill_loaded(&fx, 0, 0), 1);
-	assert_int_equal(fill_prev(&fx, 0, 0), MAG);
-	rs = rstate(&fx, 0);
-	assert_int_equal(rs.depot_size, 1);
-	assert_true(rs.work_pending);
-	assert_int_equal(iommusim_clock_pending(fx.clock), 1);
+	mags = stats(fx).magazines;
+	ffree(fx, 0, pfns[2 * MAG], 1);
+	expect_swapped(fx, 1);
 	/* one fresh magazine replaced the one that went to the depot */
-	assert_int_equal(stats(&fx).magazines, mags + 1);
-	assert_int_equal(work(&fx, 0, IOMMUSIM_WORK_DEPOT_OP), 1);
-	assert_int_equal(work(&fx, 0, IOMMUSIM_WORK_MAG_OP), 2 * MAG + 1);
-	assert_int_equal(stats(&fx).nodes, 2 * MAG + 1);
+	assert_int_equal(stats(fx).magazines, mags + 1);
+	assert_int_equal(work(fx, 0, IOMMUSIM_WORK_DEPOT_OP), 1);
+	assert_int_equal(work(fx, 0, IOMMUSIM_WORK_MAG_OP), 2 * MAG + 1);
+	assert_int_equal(stats(fx).nodes, 2 * MAG + 1);
 	/* the other classes and the other CPU are untouched */
-	assert_int_equal(rstate(&fx, 1).depot_size, 0);
-	assert_int_equal(fill_loaded(&fx, 0, 1), 0);
-	fx_fini(&fx);
+	assert_int_equal(rstate(fx, 1).depot_size, 0);
+	assert_int_equal(fill_loaded(fx, 0, 1), 0);
 }
 
 /*
@@ -120,35 +122,31 @@ static void test_rcache_magazine_swap_and_depot_push(void **state)
  */
 static void test_rcache_limit_miss_ignores_prev(void **state)
 {
-	struct iova_fx fx;
+	struct iova_fx *fx = *state;
 	uint64_t pfns[2 * MAG];
 	uint64_t scan0;
 	struct iommusim_iova_stats st;
 
-	(void)state;
-	fx_init(&fx, 1, 2, 2, false);
-	for (unsigned int i = 0; i < 2 * MAG; i++)
-		pfns[i] = tree_alloc(&fx, 1, LIM32);
+	tree_alloc_many(fx, pfns, 2 * MAG);
 	assert_int_equal(pfns[2 * MAG - 1], 0xFFF02);
 	for (unsigned int i = 2 * MAG; i-- > 0;)
-		ffree(&fx, 0, pfns[i], 1);
-	assert_int_equal(fill_loaded(&fx, 0, 0), MAG);
-	assert_int_equal(fill_prev(&fx, 0, 0), MAG);
+		ffree(fx, 0, pfns[i], 1);
+	assert_int_equal(fill_loaded(fx, 0, 0), MAG);
+	assert_int_equal(fill_prev(fx, 0, 0), MAG);
 
-	scan0 = work(&fx, 0, IOMMUSIM_WORK_MAG_SCAN);
-	assert_int_equal(fast(&fx, 0, 1, pfns[MAG], false), 0xFFF01);
-	assert_int_equal(work(&fx, 0, IOMMUSIM_WORK_MAG_SCAN) - scan0, MAG);
+	scan0 = work(fx, 0, IOMMUSIM_WORK_MAG_SCAN);
+	assert_int_equal(fast(fx, 0, 1, pfns[MAG], false), 0xFFF01);
+	assert_int_equal(work(fx, 0, IOMMUSIM_WORK_MAG_SCAN) - scan0, MAG);
 	/* neither magazine changed: no swap happened */
-	assert_int_equal(fill_loaded(&fx, 0, 0), MAG);
-	assert_int_equal(fill_prev(&fx, 0, 0), MAG);
-	st = stats(&fx);
+	assert_int_equal(fill_loaded(fx, 0, 0), MAG);
+	assert_int_equal(fill_prev(fx, 0, 0), MAG);
+	st = stats(fx);
 	EXPECT_FIELDS(&st, IOVA_STATS(rcache_misses, 1), IOVA_STATS(rcache_hits, 0),
 		      IOVA_STATS(nodes, 2 * MAG + 1));
 
 	/* without the limit, the top of loaded: the last pfn freed, A[0] */
-	assert_int_equal(fast(&fx, 0, 1, LIM32, false), pfns[0]);
-	assert_int_equal(fill_loaded(&fx, 0, 0), MAG - 1);
-	fx_fini(&fx);
+	assert_int_equal(fast(fx, 0, 1, LIM32, false), pfns[0]);
+	assert_int_equal(fill_loaded(fx, 0, 0), MAG - 1);
 }
 
 /*
@@ -160,37 +158,33 @@ static void test_rcache_limit_miss_ignores_prev(void **state)
  */
 static void test_rcache_empty_cpu_takes_depot_magazine(void **state)
 {
-	struct iova_fx fx;
+	struct iova_fx *fx = *state;
 	uint64_t pfns[2 * MAG + 1];
 	uint64_t dop0;
 
-	(void)state;
-	fx_init(&fx, 1, 2, 2, true);
+	tree_alloc_many(fx, pfns, 2 * MAG + 1);
 	for (unsigned int i = 0; i < 2 * MAG + 1; i++)
-		pfns[i] = tree_alloc(&fx, 1, LIM32);
-	for (unsigned int i = 0; i < 2 * MAG + 1; i++)
-		ffree(&fx, 0, pfns[i], 1);
-	assert_int_equal(rstate(&fx, 0).depot_size, 1);
+		ffree(fx, 0, pfns[i], 1);
+	assert_int_equal(rstate(fx, 0).depot_size, 1);
 
-	dop0 = work(&fx, 1, IOMMUSIM_WORK_DEPOT_OP);
-	assert_int_equal(fast(&fx, 1, 1, 0x1000, false), 0x1000);
-	assert_int_equal(work(&fx, 1, IOMMUSIM_WORK_DEPOT_OP) - dop0, 1);
-	assert_int_equal(rstate(&fx, 0).depot_size, 0);
-	assert_int_equal(fill_loaded(&fx, 0, 1), MAG);
-	assert_int_equal(fill_prev(&fx, 0, 1), 0);
+	dop0 = work(fx, 1, IOMMUSIM_WORK_DEPOT_OP);
+	assert_int_equal(fast(fx, 1, 1, 0x1000, false), 0x1000);
+	assert_int_equal(work(fx, 1, IOMMUSIM_WORK_DEPOT_OP) - dop0, 1);
+	assert_int_equal(rstate(fx, 0).depot_size, 0);
+	assert_int_equal(fill_loaded(fx, 0, 1), MAG);
+	assert_int_equal(fill_prev(fx, 0, 1), 0);
 	/* CPU 0 keeps what it had */
-	assert_int_equal(fill_loaded(&fx, 0, 0), 1);
-	assert_int_equal(fill_prev(&fx, 0, 0), MAG);
-	assert_int_equal(stats(&fx).rcache_misses, 1);
+	assert_int_equal(fill_loaded(fx, 0, 0), 1);
+	assert_int_equal(fill_prev(fx, 0, 0), MAG);
+	assert_int_equal(stats(fx).rcache_misses, 1);
 
-	assert_int_equal(fast(&fx, 1, 1, LIM32, false), pfns[2 * MAG - 1]);
-	assert_int_equal(fill_loaded(&fx, 0, 1), MAG - 1);
-	assert_int_equal(stats(&fx).rcache_hits, 1);
+	assert_int_equal(fast(fx, 1, 1, LIM32, false), pfns[2 * MAG - 1]);
+	assert_int_equal(fill_loaded(fx, 0, 1), MAG - 1);
+	assert_int_equal(stats(fx).rcache_hits, 1);
 	/* the armed trim finds an empty depot: nothing to give back */
-	assert_int_equal(iommusim_manual_clock_drain(fx.clock, 10), 1);
-	assert_int_equal(stats(&fx).depot_trims, 0);
-	assert_int_equal(stats(&fx).nodes, 2 * MAG + 2);
-	fx_fini(&fx);
+	assert_int_equal(iommusim_manual_clock_drain(fx->clock, 10), 1);
+	assert_int_equal(stats(fx).depot_trims, 0);
+	assert_int_equal(stats(fx).nodes, 2 * MAG + 2);
 }
 
 /*
@@ -200,26 +194,24 @@ static void test_rcache_empty_cpu_takes_depot_magazine(void **state)
  */
 static void test_rcache_hit_limit_inclusive(void **state)
 {
-	struct iova_fx fx;
+	struct iova_fx *fx = *state;
 	uint64_t p;
 
-	(void)state;
-	fx_init(&fx, 1, 1, 0, false);
-	p = fast(&fx, 0, 4, LIM32, false);
+	fx_init(fx, 1, 1, 0, false);
+	p = fast(fx, 0, 4, LIM32, false);
 	assert_int_equal(p, 0xFFFFC);
-	ffree(&fx, 0, p, 4);
+	ffree(fx, 0, p, 4);
 
-	assert_int_equal(fast(&fx, 0, 4, p + 2, false), 0xFFFF8);
-	assert_int_equal(fill_loaded(&fx, 2, 0), 1);
-	assert_int_equal(fast(&fx, 0, 4, p + 3, false), p);
-	assert_int_equal(fill_loaded(&fx, 2, 0), 0);
+	assert_int_equal(fast(fx, 0, 4, p + 2, false), 0xFFFF8);
+	assert_int_equal(fill_loaded(fx, 2, 0), 1);
+	assert_int_equal(fast(fx, 0, 4, p + 3, false), p);
+	assert_int_equal(fill_loaded(fx, 2, 0), 0);
 	/* the same rule for a rounded size: 3 -> 4 pages must end by the limit */
-	ffree(&fx, 0, p, 3);
-	assert_int_equal(fast(&fx, 0, 3, p + 2, false), 0xFFFF4);
-	assert_int_equal(fast(&fx, 0, 3, p + 3, false), p);
-	assert_int_equal(stats(&fx).rcache_hits, 2);
-	assert_int_equal(stats(&fx).rcache_misses, 3);
-	fx_fini(&fx);
+	ffree(fx, 0, p, 3);
+	assert_int_equal(fast(fx, 0, 3, p + 2, false), 0xFFFF4);
+	assert_int_equal(fast(fx, 0, 3, p + 3, false), p);
+	assert_int_equal(stats(fx).rcache_hits, 2);
+	assert_int_equal(stats(fx).rcache_misses, 3);
 }
 
 /*
@@ -229,26 +221,23 @@ static void test_rcache_hit_limit_inclusive(void **state)
  */
 static void test_rcache_per_cpu_isolation(void **state)
 {
-	struct iova_fx fx;
+	struct iova_fx *fx = *state;
 	uint64_t a;
 
-	(void)state;
-	fx_init(&fx, 1, 2, 2, false);
-	a = fast(&fx, 1, 1, LIM32, false);
+	a = fast(fx, 1, 1, LIM32, false);
 	assert_int_equal(a, 0xFFFFF);
-	ffree(&fx, 1, a, 1);
-	assert_int_equal(fast(&fx, 0, 1, LIM32, false), 0xFFFFE);
-	assert_int_equal(fill_loaded(&fx, 0, 1), 1);
-	assert_int_equal(fill_loaded(&fx, 0, 0), 0);
-	assert_true(in_tree(&fx, a));
+	ffree(fx, 1, a, 1);
+	assert_int_equal(fast(fx, 0, 1, LIM32, false), 0xFFFFE);
+	assert_int_equal(fill_loaded(fx, 0, 1), 1);
+	assert_int_equal(fill_loaded(fx, 0, 0), 0);
+	assert_true(in_tree(fx, a));
 
-	iommusim_iova_flush_rcaches(fx.dom, fx.cpu[0]);
-	assert_int_equal(fill_loaded(&fx, 0, 1), 0);
-	assert_false(in_tree(&fx, a));
-	assert_int_equal(fast(&fx, 0, 1, LIM32, false), a);
-	assert_int_equal(stats(&fx).rcache_hits, 0);
-	assert_int_equal(stats(&fx).nodes, 2);
-	fx_fini(&fx);
+	iommusim_iova_flush_rcaches(fx->dom, fx->cpu[0]);
+	assert_int_equal(fill_loaded(fx, 0, 1), 0);
+	assert_false(in_tree(fx, a));
+	assert_int_equal(fast(fx, 0, 1, LIM32, false), a);
+	assert_int_equal(stats(fx).rcache_hits, 0);
+	assert_int_equal(stats(fx).nodes, 2);
 }
 
 /*
@@ -262,33 +251,31 @@ static void test_rcache_per_cpu_isolation(void **state)
  */
 static void test_rcache_exhaustion_flushes_and_retries(void **state)
 {
-	struct iova_fx fx;
+	struct iova_fx *fx = *state;
 	uint64_t pfn = UINT64_MAX;
 	struct iommusim_iova_stats st;
 
-	(void)state;
-	fx_init(&fx, 1, 3, 3, true);
+	fx_init(fx, 1, 3, 3, true);
 	for (uint64_t want = 8; want >= 1; want--)
-		assert_int_equal(tree_alloc(&fx, 1, 8), want);
+		assert_int_equal(tree_alloc(fx, 1, 8), want);
 	for (uint64_t p = 8; p >= 1; p--)
-		ffree(&fx, p > 4 ? 0 : 1, p, 1);
+		ffree(fx, p > 4 ? 0 : 1, p, 1);
 
-	assert_int_equal(iommusim_iova_alloc_fast(fx.dom, fx.cpu[2], 2, 8, false, &pfn), -ENOMEM);
-	assert_int_equal(fill_loaded(&fx, 0, 0), 4);
-	assert_int_equal(fill_loaded(&fx, 0, 1), 4);
-	st = stats(&fx);
+	assert_int_equal(iommusim_iova_alloc_fast(fx->dom, fx->cpu[2], 2, 8, false, &pfn), -ENOMEM);
+	assert_int_equal(fill_loaded(fx, 0, 0), 4);
+	assert_int_equal(fill_loaded(fx, 0, 1), 4);
+	st = stats(fx);
 	EXPECT_FIELDS(&st, IOVA_STATS(nodes, 8), IOVA_STATS(rcache_flushes, 0),
 		      IOVA_STATS(tree_failures, 1));
 
-	assert_int_equal(fast(&fx, 2, 2, 8, true), 6);
-	assert_range(&fx, 6, 6, 7);
+	assert_int_equal(fast(fx, 2, 2, 8, true), 6);
+	assert_range(fx, 6, 6, 7);
 	for (unsigned int c = 0; c < 3; c++)
-		assert_int_equal(fill_loaded(&fx, 0, c) + fill_prev(&fx, 0, c), 0);
-	st = stats(&fx);
+		assert_int_equal(fill_loaded(fx, 0, c) + fill_prev(fx, 0, c), 0);
+	st = stats(fx);
 	EXPECT_FIELDS(&st, IOVA_STATS(nodes, 1), IOVA_STATS(rcache_flushes, 1),
 		      IOVA_STATS(tree_failures, 2), IOVA_STATS(rcache_misses, 2),
 		      IOVA_STATS(rcache_hits, 0));
-	fx_fini(&fx);
 }
 
 /*
@@ -299,35 +286,33 @@ static void test_rcache_exhaustion_flushes_and_retries(void **state)
  */
 static void test_rcache_flush_skips_offline_cpus(void **state)
 {
-	struct iova_fx fx;
+	struct iova_fx *fx = *state;
 	uint64_t pfn = UINT64_MAX;
 
-	(void)state;
-	fx_init(&fx, 1, 4, 2, false);
+	fx_init(fx, 1, 4, 2, false);
 	for (uint64_t want = 8; want >= 1; want--)
-		assert_int_equal(tree_alloc(&fx, 1, 8), want);
-	ffree(&fx, 3, 8, 1);
+		assert_int_equal(tree_alloc(fx, 1, 8), want);
+	ffree(fx, 3, 8, 1);
 	for (uint64_t p = 7; p >= 1; p--)
-		ffree(&fx, 0, p, 1);
-	assert_int_equal(iommusim_iova_alloc_fast(fx.dom, fx.cpu[1], 1, 8, false, &pfn), -ENOMEM);
+		ffree(fx, 0, p, 1);
+	assert_int_equal(iommusim_iova_alloc_fast(fx->dom, fx->cpu[1], 1, 8, false, &pfn), -ENOMEM);
 
-	assert_int_equal(fast(&fx, 1, 1, 8, true), 7);
-	assert_int_equal(stats(&fx).rcache_flushes, 1);
-	assert_int_equal(fill_loaded(&fx, 0, 3), 1);
-	assert_int_equal(fill_loaded(&fx, 0, 0), 0);
-	assert_true(in_tree(&fx, 8));
-	assert_int_equal(stats(&fx).nodes, 2);
+	assert_int_equal(fast(fx, 1, 1, 8, true), 7);
+	assert_int_equal(stats(fx).rcache_flushes, 1);
+	assert_int_equal(fill_loaded(fx, 0, 3), 1);
+	assert_int_equal(fill_loaded(fx, 0, 0), 0);
+	assert_true(in_tree(fx, 8));
+	assert_int_equal(stats(fx).nodes, 2);
 
 	/* the explicit flush has the same scope */
-	iommusim_iova_flush_rcaches(fx.dom, fx.cpu[0]);
-	assert_int_equal(fill_loaded(&fx, 0, 3), 1);
-	assert_true(in_tree(&fx, 8));
+	iommusim_iova_flush_rcaches(fx->dom, fx->cpu[0]);
+	assert_int_equal(fill_loaded(fx, 0, 3), 1);
+	assert_true(in_tree(fx, 8));
 
-	assert_int_equal(iommusim_iova_cpu_dead(fx.dom, fx.cpu[0], 3), 0);
-	assert_int_equal(fill_loaded(&fx, 0, 3), 0);
-	assert_false(in_tree(&fx, 8));
-	assert_int_equal(stats(&fx).nodes, 1);
-	fx_fini(&fx);
+	assert_int_equal(iommusim_iova_cpu_dead(fx->dom, fx->cpu[0], 3), 0);
+	assert_int_equal(fill_loaded(fx, 0, 3), 0);
+	assert_false(in_tree(fx, 8));
+	assert_int_equal(stats(fx).nodes, 1);
 }
 
 /*
@@ -336,36 +321,33 @@ static void test_rcache_flush_skips_offline_cpus(void **state)
  */
 static void test_rcache_cpu_dead_returns_pfns(void **state)
 {
-	struct iova_fx fx;
+	struct iova_fx *fx = *state;
 	uint64_t one[3], four, mine;
 
-	(void)state;
-	fx_init(&fx, 1, 2, 2, false);
 	for (unsigned int i = 0; i < 3; i++)
-		one[i] = fast(&fx, 1, 1, LIM32, false);
-	four = fast(&fx, 1, 4, LIM32, false);
-	mine = fast(&fx, 0, 1, LIM32, false);
+		one[i] = fast(fx, 1, 1, LIM32, false);
+	four = fast(fx, 1, 4, LIM32, false);
+	mine = fast(fx, 0, 1, LIM32, false);
 	for (unsigned int i = 0; i < 3; i++)
-		ffree(&fx, 1, one[i], 1);
-	ffree(&fx, 1, four, 4);
-	ffree(&fx, 0, mine, 1);
-	assert_int_equal(stats(&fx).nodes, 5);
+		ffree(fx, 1, one[i], 1);
+	ffree(fx, 1, four, 4);
+	ffree(fx, 0, mine, 1);
+	assert_int_equal(stats(fx).nodes, 5);
 
-	assert_int_equal(iommusim_iova_cpu_dead(fx.dom, fx.cpu[0], 1), 0);
-	assert_int_equal(fill_loaded(&fx, 0, 1), 0);
-	assert_int_equal(fill_loaded(&fx, 2, 1), 0);
+	assert_int_equal(iommusim_iova_cpu_dead(fx->dom, fx->cpu[0], 1), 0);
+	assert_int_equal(fill_loaded(fx, 0, 1), 0);
+	assert_int_equal(fill_loaded(fx, 2, 1), 0);
 	for (unsigned int i = 0; i < 3; i++)
-		assert_false(in_tree(&fx, one[i]));
-	assert_false(in_tree(&fx, four));
-	assert_true(in_tree(&fx, mine));
-	assert_int_equal(fill_loaded(&fx, 0, 0), 1);
-	assert_int_equal(stats(&fx).nodes, 1);
+		assert_false(in_tree(fx, one[i]));
+	assert_false(in_tree(fx, four));
+	assert_true(in_tree(fx, mine));
+	assert_int_equal(fill_loaded(fx, 0, 0), 1);
+	assert_int_equal(stats(fx).nodes, 1);
 
-	assert_int_equal(iommusim_iova_cpu_dead(fx.dom, fx.cpu[0], 2), -EINVAL);
-	one[0] = fast(&fx, 1, 1, LIM32, false);
-	ffree(&fx, 1, one[0], 1);
-	assert_int_equal(fill_loaded(&fx, 0, 1), 1);
-	fx_fini(&fx);
+	assert_int_equal(iommusim_iova_cpu_dead(fx->dom, fx->cpu[0], 2), -EINVAL);
+	one[0] = fast(fx, 1, 1, LIM32, false);
+	ffree(fx, 1, one[0], 1);
+	assert_int_equal(fill_loaded(fx, 0, 1), 1);
 }
 
 /*
@@ -374,37 +356,34 @@ static void test_rcache_cpu_dead_returns_pfns(void **state)
  */
 static void test_rcache_stats_add_up(void **state)
 {
-	struct iova_fx fx;
+	struct iova_fx *fx = *state;
 	uint64_t p[10], q[2];
 	struct iommusim_iova_stats st;
 
-	(void)state;
-	fx_init(&fx, 1, 2, 2, false);
 	for (unsigned int i = 0; i < 10; i++)
-		p[i] = fast(&fx, 0, 1, LIM32, false); /* 10 misses */
+		p[i] = fast(fx, 0, 1, LIM32, false); /* 10 misses */
 	for (unsigned int i = 0; i < 10; i++)
-		ffree(&fx, 0, p[i], 1);
+		ffree(fx, 0, p[i], 1);
 	for (unsigned int i = 0; i < 10; i++)
-		assert_int_equal(fast(&fx, 0, 1, LIM32, false), p[9 - i]); /* 10 hits */
-	fast(&fx, 0, 1, LIM32, false);					   /* miss: cache empty */
-	fast(&fx, 0, 33, LIM32, false);					   /* neither */
-	fast(&fx, 0, 4, LIM32, false);					   /* miss: class 2 empty */
-	q[0] = fast(&fx, 1, 2, LIM32, false);				   /* miss on CPU 1 */
-	q[1] = fast(&fx, 1, 2, LIM32, false);				   /* miss */
-	ffree(&fx, 1, q[0], 2);
-	ffree(&fx, 1, q[1], 2);
-	assert_int_equal(fast(&fx, 1, 2, LIM32, false), q[1]); /* hit */
-	fast(&fx, 1, 1, LIM32, false);			       /* miss: class 0 of CPU 1 is empty */
+		assert_int_equal(fast(fx, 0, 1, LIM32, false), p[9 - i]); /* 10 hits */
+	fast(fx, 0, 1, LIM32, false);					  /* miss: cache empty */
+	fast(fx, 0, 33, LIM32, false);					  /* neither */
+	fast(fx, 0, 4, LIM32, false);					  /* miss: class 2 empty */
+	q[0] = fast(fx, 1, 2, LIM32, false);				  /* miss on CPU 1 */
+	q[1] = fast(fx, 1, 2, LIM32, false);				  /* miss */
+	ffree(fx, 1, q[0], 2);
+	ffree(fx, 1, q[1], 2);
+	assert_int_equal(fast(fx, 1, 2, LIM32, false), q[1]); /* hit */
+	fast(fx, 1, 1, LIM32, false);			      /* miss: class 0 of CPU 1 is empty */
 
 	/* misses 10 + 1 + 1 + 2 + 1 = 15, hits 10 + 1, tree allocations 15 misses + one 33 */
-	st = stats(&fx);
+	st = stats(fx);
 	EXPECT_FIELDS(&st, IOVA_STATS(rcache_hits, 11), IOVA_STATS(rcache_misses, 15),
 		      IOVA_STATS(rcache_flushes, 0), IOVA_STATS(tree_allocs, 16),
 		      IOVA_STATS(tree_failures, 0));
 	/* every tree allocation is still a node; q[0] among them, parked on CPU 1 */
 	assert_int_equal(st.nodes, 16);
-	assert_int_equal(fill_loaded(&fx, 1, 1), 1);
-	fx_fini(&fx);
+	assert_int_equal(fill_loaded(fx, 1, 1), 1);
 }
 
 /*
@@ -414,48 +393,55 @@ static void test_rcache_stats_add_up(void **state)
  */
 static void test_rcache_work_counters(void **state)
 {
-	struct iova_fx fx;
+	struct iova_fx *fx = *state;
 	uint64_t pfns[2 * MAG + 1];
 
-	(void)state;
-	fx_init(&fx, 1, 2, 2, false);
-	for (unsigned int i = 0; i < 2 * MAG + 1; i++)
-		pfns[i] = tree_alloc(&fx, 1, LIM32);
-	iommusim_cpu_work_reset(fx.cpu[0]);
-	iommusim_cpu_work_reset(fx.cpu[1]);
+	tree_alloc_many(fx, pfns, 2 * MAG + 1);
+	iommusim_cpu_work_reset(fx->cpu[0]);
+	iommusim_cpu_work_reset(fx->cpu[1]);
 
-	ffree(&fx, 0, pfns[0], 1);
-	assert_int_equal(work(&fx, 0, IOMMUSIM_WORK_MAG_OP), 1);
-	assert_int_equal(work(&fx, 0, IOMMUSIM_WORK_MAG_SCAN), 0);
-	assert_int_equal(fast(&fx, 0, 1, LIM32, false), pfns[0]);
-	assert_int_equal(work(&fx, 0, IOMMUSIM_WORK_MAG_OP), 2);
-	assert_int_equal(work(&fx, 0, IOMMUSIM_WORK_MAG_SCAN), 1);
+	ffree(fx, 0, pfns[0], 1);
+	assert_int_equal(work(fx, 0, IOMMUSIM_WORK_MAG_OP), 1);
+	assert_int_equal(work(fx, 0, IOMMUSIM_WORK_MAG_SCAN), 0);
+	assert_int_equal(fast(fx, 0, 1, LIM32, false), pfns[0]);
+	assert_int_equal(work(fx, 0, IOMMUSIM_WORK_MAG_OP), 2);
+	assert_int_equal(work(fx, 0, IOMMUSIM_WORK_MAG_SCAN), 1);
 	/* a miss on empty magazines scans nothing and pops nothing */
-	fast(&fx, 0, 1, LIM32, false);
-	assert_int_equal(work(&fx, 0, IOMMUSIM_WORK_MAG_OP), 2);
-	assert_int_equal(work(&fx, 0, IOMMUSIM_WORK_MAG_SCAN), 1);
+	fast(fx, 0, 1, LIM32, false);
+	assert_int_equal(work(fx, 0, IOMMUSIM_WORK_MAG_OP), 2);
+	assert_int_equal(work(fx, 0, IOMMUSIM_WORK_MAG_SCAN), 1);
 
 	for (unsigned int i = 0; i < 2 * MAG + 1; i++)
-		ffree(&fx, 0, pfns[i], 1);
-	assert_int_equal(work(&fx, 0, IOMMUSIM_WORK_MAG_OP), 2 + 2 * MAG + 1);
-	assert_int_equal(work(&fx, 0, IOMMUSIM_WORK_DEPOT_OP), 1);
-	assert_int_equal(work(&fx, 1, IOMMUSIM_WORK_DEPOT_OP), 0);
+		ffree(fx, 0, pfns[i], 1);
+	assert_int_equal(work(fx, 0, IOMMUSIM_WORK_MAG_OP), 2 + 2 * MAG + 1);
+	assert_int_equal(work(fx, 0, IOMMUSIM_WORK_DEPOT_OP), 1);
+	assert_int_equal(work(fx, 1, IOMMUSIM_WORK_DEPOT_OP), 0);
 	/* CPU 1 takes the depot magazine and pops its top after one comparison */
-	assert_int_equal(fast(&fx, 1, 1, LIM32, false), pfns[2 * MAG - 1]);
-	assert_int_equal(work(&fx, 1, IOMMUSIM_WORK_DEPOT_OP), 1);
-	assert_int_equal(work(&fx, 1, IOMMUSIM_WORK_MAG_OP), 1);
-	assert_int_equal(work(&fx, 1, IOMMUSIM_WORK_MAG_SCAN), 1);
-	assert_true(work(&fx, 1, IOMMUSIM_WORK_LOCK) >= 2);
-	fx_fini(&fx);
+	assert_int_equal(fast(fx, 1, 1, LIM32, false), pfns[2 * MAG - 1]);
+	assert_int_equal(work(fx, 1, IOMMUSIM_WORK_DEPOT_OP), 1);
+	assert_int_equal(work(fx, 1, IOMMUSIM_WORK_MAG_OP), 1);
+	assert_int_equal(work(fx, 1, IOMMUSIM_WORK_MAG_SCAN), 1);
+	assert_true(work(fx, 1, IOMMUSIM_WORK_LOCK) >= 2);
 }
 
-SUITE_MAIN(cmocka_unit_test(test_rcache_pop_takes_top_and_fills_hole),
-	   cmocka_unit_test(test_rcache_magazine_swap_and_depot_push),
-	   cmocka_unit_test(test_rcache_limit_miss_ignores_prev),
-	   cmocka_unit_test(test_rcache_empty_cpu_takes_depot_magazine),
-	   cmocka_unit_test(test_rcache_hit_limit_inclusive),
-	   cmocka_unit_test(test_rcache_per_cpu_isolation),
-	   cmocka_unit_test(test_rcache_exhaustion_flushes_and_retries),
-	   cmocka_unit_test(test_rcache_flush_skips_offline_cpus),
-	   cmocka_unit_test(test_rcache_cpu_dead_returns_pfns),
-	   cmocka_unit_test(test_rcache_stats_add_up), cmocka_unit_test(test_rcache_work_counters))
+SUITE_MAIN(cmocka_unit_test_setup_teardown(test_rcache_pop_takes_top_and_fills_hole, rcache_alloc,
+					   rcache_teardown),
+	   cmocka_unit_test_setup_teardown(test_rcache_magazine_swap_and_depot_push,
+					   rcache_clock_setup, rcache_clock_teardown),
+	   cmocka_unit_test_setup_teardown(test_rcache_limit_miss_ignores_prev, rcache_setup,
+					   rcache_teardown),
+	   cmocka_unit_test_setup_teardown(test_rcache_empty_cpu_takes_depot_magazine,
+					   rcache_clock_setup, rcache_clock_teardown),
+	   cmocka_unit_test_setup_teardown(test_rcache_hit_limit_inclusive, rcache_alloc,
+					   rcache_teardown),
+	   cmocka_unit_test_setup_teardown(test_rcache_per_cpu_isolation, rcache_setup,
+					   rcache_teardown),
+	   cmocka_unit_test_setup_teardown(test_rcache_exhaustion_flushes_and_retries, rcache_alloc,
+					   rcache_teardown),
+	   cmocka_unit_test_setup_teardown(test_rcache_flush_skips_offline_cpus, rcache_alloc,
+					   rcache_teardown),
+	   cmocka_unit_test_setup_teardown(test_rcache_cpu_dead_returns_pfns, rcache_setup,
+					   rcache_teardown),
+	   cmocka_unit_test_setup_teardown(test_rcache_stats_add_up, rcache_setup, rcache_teardown),
+	   cmocka_unit_test_setup_teardown(test_rcache_work_counters, rcache_setup,
+					   rcache_teardown))

@@ -88,14 +88,13 @@ static void test_rcache_matches_magazine_model(void **state)
 {
 	static struct model m;
 	static struct live live[MODEL_LIVE];
-	struct iova_fx fx;
+	struct iova_fx *fx = *state;
 	struct iommusim_rng rng = test_rng(UINT64_C(0x1f0a2b3c4d5e6f70));
 	uint64_t nlive = 0, hits = 0, misses = 0, big = 0;
 	struct iommusim_iova_stats st;
 
-	(void)state;
 	memset(&m, 0, sizeof(m));
-	fx_init(&fx, 1, 2, 2, false);
+	fx_init(fx, 1, 2, 2, false);
 	for (unsigned int step = 0; step < 12000; step++) {
 		/*
 		 * Phases of 3000 steps: one CPU mostly frees and the other mostly allocates, so
@@ -124,7 +123,7 @@ static void test_rcache_matches_magazine_model(void **state)
 			want = 0;
 			if (k < IOMMUSIM_IOVA_CACHE_ORDERS)
 				want = model_get(&m, cpu, k, limit + 1 - span);
-			pfn = fast(&fx, cpu, size, limit, false);
+			pfn = fast(fx, cpu, size, limit, false);
 			if (want) {
 				if (pfn != want)
 					fail_msg("step %u: hit %#llx, model pops %#llx", step,
@@ -137,7 +136,7 @@ static void test_rcache_matches_magazine_model(void **state)
 			}
 			assert_int_equal(pfn % pow2_up(size), 0);
 			assert_true(pfn + span - 1 <= limit);
-			assert_range(&fx, pfn, pfn, pfn + span - 1);
+			assert_range(fx, pfn, pfn, pfn + span - 1);
 			live[nlive++] = (struct live){pfn, size, span};
 		} else {
 			uint64_t idx = (r >> 1) % nlive;
@@ -146,26 +145,26 @@ static void test_rcache_matches_magazine_model(void **state)
 
 			cpu = bias ^ other;
 			live[idx] = live[--nlive];
-			ffree(&fx, cpu, e.pfn, e.size);
+			ffree(fx, cpu, e.pfn, e.size);
 			if (k < IOMMUSIM_IOVA_CACHE_ORDERS) {
 				model_insert(&m, cpu, k, e.pfn);
-				assert_range(&fx, e.pfn, e.pfn, e.pfn + e.span - 1);
+				assert_range(fx, e.pfn, e.pfn, e.pfn + e.span - 1);
 			} else {
-				assert_false(in_tree(&fx, e.pfn));
+				assert_false(in_tree(fx, e.pfn));
 			}
 		}
 
 		for (unsigned int k = 0; k < IOMMUSIM_IOVA_CACHE_ORDERS; k++) {
-			assert_int_equal(fill_loaded(&fx, k, cpu), m.loaded[cpu][k].n);
-			assert_int_equal(fill_prev(&fx, k, cpu), m.prev[cpu][k].n);
-			assert_int_equal(rstate(&fx, k).depot_size, m.depot_n[k]);
+			assert_int_equal(fill_loaded(fx, k, cpu), m.loaded[cpu][k].n);
+			assert_int_equal(fill_prev(fx, k, cpu), m.prev[cpu][k].n);
+			assert_int_equal(rstate(fx, k).depot_size, m.depot_n[k]);
 		}
-		st = stats(&fx);
+		st = stats(fx);
 		assert_int_equal(st.nodes, nlive + m.cached);
 		if (step % 2000 == 1999)
-			iova_check_tree(fx.dom);
+			iova_check_tree(fx->dom);
 	}
-	st = stats(&fx);
+	st = stats(fx);
 	EXPECT_FIELDS(&st, IOVA_STATS(rcache_hits, hits), IOVA_STATS(rcache_misses, misses),
 		      IOVA_STATS(tree_allocs, misses + big), IOVA_STATS(rcache_flushes, 0));
 	/*
@@ -178,7 +177,7 @@ static void test_rcache_matches_magazine_model(void **state)
 	assert_true(m.pushes >= 3);
 	assert_true(m.takes >= 3);
 	assert_true(m.limit_misses >= 3);
-	fx_fini(&fx);
 }
 
-SUITE_MAIN(cmocka_unit_test(test_rcache_matches_magazine_model))
+SUITE_MAIN(cmocka_unit_test_setup_teardown(test_rcache_matches_magazine_model, rcache_alloc,
+					   rcache_teardown))

@@ -12,18 +12,15 @@
 /* granule 4096 -> shift 12 -> dma32 = 1 << 20; both hints on the anchor; max32 = dma32. */
 static void test_iova_tree_init_state_4k(void **state)
 {
-	struct fx f;
+	struct fx *f = *state;
 
-	(void)state;
-	make_domain(&f, 1);
-	assert_int_equal(iommusim_iova_dma_32bit_pfn(f.dom), DMA32);
-	assert_int_equal(iommusim_iova_granule(f.dom), 4096);
-	assert_int_equal(iommusim_iova_start_pfn(f.dom), 1);
-	assert_cached(&f, ANCHOR, ANCHOR, DMA32);
-	assert_ranges(&f, NULL, 0);
-	assert_int_equal(stats_of(&f).tree_allocs, 0);
-	assert_int_equal(stats_of(&f).tree_failures, 0);
-	destroy_domain(&f);
+	assert_int_equal(iommusim_iova_dma_32bit_pfn(f->dom), DMA32);
+	assert_int_equal(iommusim_iova_granule(f->dom), 4096);
+	assert_int_equal(iommusim_iova_start_pfn(f->dom), 1);
+	assert_cached(f, ANCHOR, ANCHOR, DMA32);
+	assert_ranges(f, NULL, 0);
+	assert_int_equal(stats_of(f).tree_allocs, 0);
+	assert_int_equal(stats_of(f).tree_failures, 0);
 }
 
 /* dma32 = 1 << (32 - shift): granule 512 (shift 9) -> 1 << 23; granule 1 (shift 0) -> 2^32. */
@@ -94,17 +91,14 @@ static void test_iova_tree_init_rejects_bad_config(void **state)
 /* size 0 and a limit of 2^64-1 (whose exclusive form would wrap) are not kernel input. */
 static void test_iova_tree_alloc_rejects_bad_args(void **state)
 {
-	struct fx f;
+	struct fx *f = *state;
 	uint64_t pfn;
 
-	(void)state;
-	make_domain(&f, 1);
-	assert_int_equal(iommusim_iova_alloc(f.dom, f.cpu, 0, LIM32, true, &pfn), -EINVAL);
-	assert_int_equal(iommusim_iova_alloc(f.dom, f.cpu, 1, UINT64_MAX, false, &pfn), -EINVAL);
+	assert_int_equal(iommusim_iova_alloc(f->dom, f->cpu, 0, LIM32, true, &pfn), -EINVAL);
+	assert_int_equal(iommusim_iova_alloc(f->dom, f->cpu, 1, UINT64_MAX, false, &pfn), -EINVAL);
 	/* Neither counts as a failed search, so the hint is untouched. */
-	assert_cached(&f, ANCHOR, ANCHOR, DMA32);
-	assert_int_equal(stats_of(&f).tree_failures, 0);
-	destroy_domain(&f);
+	assert_cached(f, ANCHOR, ANCHOR, DMA32);
+	assert_int_equal(stats_of(f).tree_failures, 0);
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -116,16 +110,13 @@ static void test_iova_tree_alloc_rejects_bad_args(void **state)
  */
 static void test_iova_tree_alloc_worked_example(void **state)
 {
-	struct fx f;
+	struct fx *f = *state;
 
-	(void)state;
-	make_domain(&f, 1);
-	assert_int_equal(alloc_ok(&f, 4, LIM32, true), 0xFFFFC);
-	assert_cached(&f, ANCHOR, 0xFFFFC, DMA32);
-	assert_int_equal(alloc_ok(&f, 1, LIM32, true), 0xFFFFB);
-	assert_cached(&f, ANCHOR, 0xFFFFB, DMA32);
-	assert_find(&f, 0xFFFFC, 0xFFFFC, 0xFFFFF);
-	destroy_domain(&f);
+	assert_int_equal(alloc_ok(f, 4, LIM32, true), 0xFFFFC);
+	assert_cached(f, ANCHOR, 0xFFFFC, DMA32);
+	assert_int_equal(alloc_ok(f, 1, LIM32, true), 0xFFFFB);
+	assert_cached(f, ANCHOR, 0xFFFFB, DMA32);
+	assert_find(f, 0xFFFFC, 0xFFFFC, 0xFFFFF);
 }
 
 /*
@@ -144,21 +135,18 @@ static void test_iova_tree_alloc_size_aligned_to_pow2(void **state)
 		{0xFFFC0, 0xFFFE0}, {0xFFFEB, 0xFFFEB}, {0xFFFEC, 0xFFFEF},
 		{0xFFFF0, 0xFFFF5}, {0xFFFF8, 0xFFFFC}, {0xFFFFF, 0xFFFFF},
 	};
-	struct fx f;
+	struct fx *f = *state;
 
-	(void)state;
-	make_domain(&f, 1);
-	assert_int_equal(alloc_ok(&f, 1, LIM32, true), 0xFFFFF);
-	assert_int_equal(alloc_ok(&f, 5, LIM32, true), 0xFFFF8);
-	assert_int_equal(alloc_ok(&f, 6, LIM32, true), 0xFFFF0);
-	assert_int_equal(alloc_ok(&f, 4, LIM32, true), 0xFFFEC);
-	assert_int_equal(alloc_ok(&f, 1, LIM32, true), 0xFFFEB);
-	assert_int_equal(alloc_ok(&f, 33, LIM32, true), 0xFFFC0);
-	assert_ranges(&f, exp, 6);
+	assert_int_equal(alloc_ok(f, 1, LIM32, true), 0xFFFFF);
+	assert_int_equal(alloc_ok(f, 5, LIM32, true), 0xFFFF8);
+	assert_int_equal(alloc_ok(f, 6, LIM32, true), 0xFFFF0);
+	assert_int_equal(alloc_ok(f, 4, LIM32, true), 0xFFFEC);
+	assert_int_equal(alloc_ok(f, 1, LIM32, true), 0xFFFEB);
+	assert_int_equal(alloc_ok(f, 33, LIM32, true), 0xFFFC0);
+	assert_ranges(f, exp, 6);
 	/* The alignment slack is not part of any range. */
-	assert_missing(&f, 0xFFFFD);
-	assert_missing(&f, 0xFFFF7);
-	destroy_domain(&f);
+	assert_missing(f, 0xFFFFD);
+	assert_missing(f, 0xFFFF7);
 }
 
 /*
@@ -173,16 +161,13 @@ static void test_iova_tree_alloc_unaligned_packs_tight(void **state)
 		{0xFFFF8, 0xFFFFC},
 		{0xFFFFD, 0xFFFFF},
 	};
-	struct fx f;
+	struct fx *f = *state;
 
-	(void)state;
-	make_domain(&f, 1);
-	assert_int_equal(alloc_ok(&f, 3, LIM32, false), 0xFFFFD);
-	assert_int_equal(alloc_ok(&f, 5, LIM32, false), 0xFFFF8);
-	assert_int_equal(alloc_ok(&f, 7, LIM32, false), 0xFFFF1);
-	assert_int_equal(alloc_ok(&f, 33, LIM32, false), 0xFFFD0);
-	assert_ranges(&f, exp, 4);
-	destroy_domain(&f);
+	assert_int_equal(alloc_ok(f, 3, LIM32, false), 0xFFFFD);
+	assert_int_equal(alloc_ok(f, 5, LIM32, false), 0xFFFF8);
+	assert_int_equal(alloc_ok(f, 7, LIM32, false), 0xFFFF1);
+	assert_int_equal(alloc_ok(f, 33, LIM32, false), 0xFFFD0);
+	assert_ranges(f, exp, 4);
 }
 
 /*
@@ -261,37 +246,40 @@ static void test_iova_tree_alloc_larger_than_window_fails(void **state)
  */
 static void test_iova_tree_alloc_skips_reserved(void **state)
 {
-	struct fx f;
+	struct fx *f = *state;
 
-	(void)state;
-	make_domain(&f, 1);
-	reserve_ok(&f, 0xFFF80, 0xFFFFF);
-	reserve_ok(&f, 0xFFE00, 0xFFF3F);
-	assert_int_equal(alloc_ok(&f, 64, LIM32, true), 0xFFF40);
-	assert_int_equal(alloc_ok(&f, 1, LIM32, false), 0xFFDFF);
-	assert_ranges(&f,
+	reserve_ok(f, 0xFFF80, 0xFFFFF);
+	reserve_ok(f, 0xFFE00, 0xFFF3F);
+	assert_int_equal(alloc_ok(f, 64, LIM32, true), 0xFFF40);
+	assert_int_equal(alloc_ok(f, 1, LIM32, false), 0xFFDFF);
+	assert_ranges(f,
 		      (const struct range[]){{0xFFDFF, 0xFFDFF},
 					     {0xFFE00, 0xFFF3F},
 					     {0xFFF40, 0xFFF7F},
 					     {0xFFF80, 0xFFFFF}},
 		      4);
-	destroy_domain(&f);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_iova_tree_init_state_4k),
+		cmocka_unit_test_setup_teardown(test_iova_tree_init_state_4k, tree_setup,
+						tree_teardown),
 		cmocka_unit_test(test_iova_tree_init_state_small_granule),
 		cmocka_unit_test(test_iova_tree_init_rejects_bad_config),
-		cmocka_unit_test(test_iova_tree_alloc_rejects_bad_args),
-		cmocka_unit_test(test_iova_tree_alloc_worked_example),
-		cmocka_unit_test(test_iova_tree_alloc_size_aligned_to_pow2),
-		cmocka_unit_test(test_iova_tree_alloc_unaligned_packs_tight),
+		cmocka_unit_test_setup_teardown(test_iova_tree_alloc_rejects_bad_args, tree_setup,
+						tree_teardown),
+		cmocka_unit_test_setup_teardown(test_iova_tree_alloc_worked_example, tree_setup,
+						tree_teardown),
+		cmocka_unit_test_setup_teardown(test_iova_tree_alloc_size_aligned_to_pow2,
+						tree_setup, tree_teardown),
+		cmocka_unit_test_setup_teardown(test_iova_tree_alloc_unaligned_packs_tight,
+						tree_setup, tree_teardown),
 		cmocka_unit_test(test_iova_tree_alloc_limit_is_inclusive),
 		cmocka_unit_test(test_iova_tree_alloc_never_below_start_pfn),
 		cmocka_unit_test(test_iova_tree_alloc_larger_than_window_fails),
-		cmocka_unit_test(test_iova_tree_alloc_skips_reserved),
+		cmocka_unit_test_setup_teardown(test_iova_tree_alloc_skips_reserved, tree_setup,
+						tree_teardown),
 	};
 
 	return cmocka_run_group_tests_name("iova_tree_alloc", tests, NULL, NULL);

@@ -18,17 +18,14 @@
  */
 static void test_iova_tree_hint_follows_landing_not_limit(void **state)
 {
-	struct fx f;
+	struct fx *f = *state;
 
-	(void)state;
-	make_domain(&f, 1);
-	reserve_ok(&f, DMA32, 0xFFFFFFF);
-	assert_int_equal(alloc_ok(&f, 1, 0xFFFFFFF, false), 0xFFFFF);
-	assert_cached(&f, ANCHOR, 0xFFFFF, DMA32);
+	reserve_ok(f, DMA32, 0xFFFFFFF);
+	assert_int_equal(alloc_ok(f, 1, 0xFFFFFFF, false), 0xFFFFF);
+	assert_cached(f, ANCHOR, 0xFFFFF, DMA32);
 	/* A 32-bit request now continues below that node. */
-	assert_int_equal(alloc_ok(&f, 1, LIM32, false), 0xFFFFE);
-	assert_cached(&f, ANCHOR, 0xFFFFE, DMA32);
-	destroy_domain(&f);
+	assert_int_equal(alloc_ok(f, 1, LIM32, false), 0xFFFFE);
+	assert_cached(f, ANCHOR, 0xFFFFE, DMA32);
 }
 
 /*
@@ -39,16 +36,13 @@ static void test_iova_tree_hint_follows_landing_not_limit(void **state)
  */
 static void test_iova_tree_hint_straddling_node_is_64bit(void **state)
 {
-	struct fx f;
+	struct fx *f = *state;
 
-	(void)state;
-	make_domain(&f, 1);
-	reserve_ok(&f, 0x100008, 0x1FFFFF);
-	assert_int_equal(alloc_ok(&f, 16, 0x1FFFFF, false), 0xFFFF8);
-	assert_cached(&f, 0xFFFF8, ANCHOR, DMA32);
-	assert_int_equal(alloc_ok(&f, 1, LIM32, false), 0xFFFF7);
-	assert_cached(&f, 0xFFFF8, 0xFFFF7, DMA32);
-	destroy_domain(&f);
+	reserve_ok(f, 0x100008, 0x1FFFFF);
+	assert_int_equal(alloc_ok(f, 16, 0x1FFFFF, false), 0xFFFF8);
+	assert_cached(f, 0xFFFF8, ANCHOR, DMA32);
+	assert_int_equal(alloc_ok(f, 1, LIM32, false), 0xFFFF7);
+	assert_cached(f, 0xFFFF8, 0xFFFF7, DMA32);
 }
 
 /*
@@ -81,16 +75,13 @@ static void test_iova_tree_hint_boundary_scales_with_granule(void **state)
  */
 static void test_iova_tree_cached_drags_64bit_allocs_down(void **state)
 {
-	struct fx f;
+	struct fx *f = *state;
 
-	(void)state;
-	make_domain(&f, 1);
-	assert_int_equal(alloc_ok(&f, 16, LIM48, true), (UINT64_C(1) << 36) - 16);
-	assert_int_equal(alloc_ok(&f, 16, LIM36, true), (UINT64_C(1) << 24) - 16);
-	assert_cached(&f, (UINT64_C(1) << 24) - 16, ANCHOR, DMA32);
-	assert_int_equal(alloc_ok(&f, 16, LIM48, true), (UINT64_C(1) << 24) - 32);
-	assert_cached(&f, (UINT64_C(1) << 24) - 32, ANCHOR, DMA32);
-	destroy_domain(&f);
+	assert_int_equal(alloc_ok(f, 16, LIM48, true), (UINT64_C(1) << 36) - 16);
+	assert_int_equal(alloc_ok(f, 16, LIM36, true), (UINT64_C(1) << 24) - 16);
+	assert_cached(f, (UINT64_C(1) << 24) - 16, ANCHOR, DMA32);
+	assert_int_equal(alloc_ok(f, 16, LIM48, true), (UINT64_C(1) << 24) - 32);
+	assert_cached(f, (UINT64_C(1) << 24) - 32, ANCHOR, DMA32);
 }
 
 /*
@@ -102,20 +93,17 @@ static void test_iova_tree_free_at_cached_moves_to_successor(void **state)
 {
 	const uint64_t top = (UINT64_C(1) << 36) - 16;
 	const uint64_t mid = (UINT64_C(1) << 24) - 16;
-	struct fx f;
+	struct fx *f = *state;
 
-	(void)state;
-	make_domain(&f, 1);
-	assert_int_equal(alloc_ok(&f, 16, LIM48, true), top);
-	assert_int_equal(alloc_ok(&f, 16, LIM36, true), mid);
-	assert_int_equal(alloc_ok(&f, 16, LIM48, true), mid - 16);
-	free_ok(&f, mid);
-	assert_cached(&f, top, ANCHOR, DMA32);
-	assert_int_equal(alloc_ok(&f, 16, LIM48, true), top - 16);
-	assert_cached(&f, top - 16, ANCHOR, DMA32);
-	free_ok(&f, mid - 16);
-	assert_cached(&f, top - 16, ANCHOR, DMA32);
-	destroy_domain(&f);
+	assert_int_equal(alloc_ok(f, 16, LIM48, true), top);
+	assert_int_equal(alloc_ok(f, 16, LIM36, true), mid);
+	assert_int_equal(alloc_ok(f, 16, LIM48, true), mid - 16);
+	free_ok(f, mid);
+	assert_cached(f, top, ANCHOR, DMA32);
+	assert_int_equal(alloc_ok(f, 16, LIM48, true), top - 16);
+	assert_cached(f, top - 16, ANCHOR, DMA32);
+	free_ok(f, mid - 16);
+	assert_cached(f, top - 16, ANCHOR, DMA32);
 }
 
 /*
@@ -125,37 +113,31 @@ static void test_iova_tree_free_at_cached_moves_to_successor(void **state)
  */
 static void test_iova_tree_free_at_cached32_moves_to_successor(void **state)
 {
-	struct fx f;
+	struct fx *f = *state;
 
-	(void)state;
-	make_domain(&f, 1);
 	for (uint64_t want = 7; want >= 3; want--)
-		assert_int_equal(alloc_ok(&f, 1, 7, true), want);
-	assert_cached(&f, ANCHOR, 3, DMA32);
-	free_ok(&f, 5);
-	assert_cached(&f, ANCHOR, 6, DMA32);
-	free_ok(&f, 3);
-	assert_cached(&f, ANCHOR, 6, DMA32);
-	assert_int_equal(alloc_ok(&f, 1, 7, true), 5);
-	destroy_domain(&f);
+		assert_int_equal(alloc_ok(f, 1, 7, true), want);
+	assert_cached(f, ANCHOR, 3, DMA32);
+	free_ok(f, 5);
+	assert_cached(f, ANCHOR, 6, DMA32);
+	free_ok(f, 3);
+	assert_cached(f, ANCHOR, 6, DMA32);
+	assert_int_equal(alloc_ok(f, 1, 7, true), 5);
 }
 
 /* Freeing the highest node hands the hint to its successor, the anchor, in both halves. */
 static void test_iova_tree_free_last_node_returns_hint_to_anchor(void **state)
 {
-	struct fx f;
+	struct fx *f = *state;
 
-	(void)state;
-	make_domain(&f, 1);
-	assert_int_equal(alloc_ok(&f, 1, LIM32, false), 0xFFFFF);
-	assert_int_equal(alloc_ok(&f, 1, 0x1FFFFF, false), 0x1FFFFF);
-	assert_cached(&f, 0x1FFFFF, 0xFFFFF, DMA32);
-	free_ok(&f, 0x1FFFFF);
-	assert_cached(&f, ANCHOR, 0xFFFFF, DMA32);
-	free_ok(&f, 0xFFFFF);
-	assert_cached(&f, ANCHOR, ANCHOR, DMA32);
-	assert_ranges(&f, NULL, 0);
-	destroy_domain(&f);
+	assert_int_equal(alloc_ok(f, 1, LIM32, false), 0xFFFFF);
+	assert_int_equal(alloc_ok(f, 1, 0x1FFFFF, false), 0x1FFFFF);
+	assert_cached(f, 0x1FFFFF, 0xFFFFF, DMA32);
+	free_ok(f, 0x1FFFFF);
+	assert_cached(f, ANCHOR, 0xFFFFF, DMA32);
+	free_ok(f, 0xFFFFF);
+	assert_cached(f, ANCHOR, ANCHOR, DMA32);
+	assert_ranges(f, NULL, 0);
 }
 
 /*
@@ -194,16 +176,13 @@ static void test_iova_tree_search_skips_hole_above_cached(void **state)
  */
 static void test_iova_tree_higher_32bit_limit_blind_between_limits(void **state)
 {
-	struct fx f;
+	struct fx *f = *state;
 
-	(void)state;
-	make_domain(&f, 1);
-	assert_int_equal(alloc_ok(&f, 64, 255, true), 192);
-	assert_int_equal(alloc_ok(&f, 64, 255, true), 128);
-	assert_int_equal(alloc_ok(&f, 64, 511, true), 64);
-	assert_missing(&f, 448);
-	assert_int_equal(alloc_ok(&f, 64, 511, true), 448);
-	destroy_domain(&f);
+	assert_int_equal(alloc_ok(f, 64, 255, true), 192);
+	assert_int_equal(alloc_ok(f, 64, 255, true), 128);
+	assert_int_equal(alloc_ok(f, 64, 511, true), 64);
+	assert_missing(f, 448);
+	assert_int_equal(alloc_ok(f, 64, 511, true), 448);
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -306,19 +285,16 @@ static void test_iova_tree_max32_reset_by_free_below_4g(void **state)
  */
 static void test_iova_tree_max32_not_reset_by_free_above_4g(void **state)
 {
-	struct fx f;
+	struct fx *f = *state;
 
-	(void)state;
-	make_domain(&f, 1);
-	assert_int_equal(alloc_ok(&f, 1, LIM32, false), 0xFFFFF);
-	alloc_fails(&f, 0xFFFFF, LIM32, false);
-	assert_int_equal(cached_of(&f).max32_alloc_size, 0xFFFFF);
-	assert_int_equal(alloc_ok(&f, 1, 0x1FFFFF, false), 0x1FFFFF);
-	free_ok(&f, 0x1FFFFF);
-	assert_int_equal(cached_of(&f).max32_alloc_size, 0xFFFFF);
-	free_ok(&f, 0xFFFFF);
-	assert_int_equal(cached_of(&f).max32_alloc_size, DMA32);
-	destroy_domain(&f);
+	assert_int_equal(alloc_ok(f, 1, LIM32, false), 0xFFFFF);
+	alloc_fails(f, 0xFFFFF, LIM32, false);
+	assert_int_equal(cached_of(f).max32_alloc_size, 0xFFFFF);
+	assert_int_equal(alloc_ok(f, 1, 0x1FFFFF, false), 0x1FFFFF);
+	free_ok(f, 0x1FFFFF);
+	assert_int_equal(cached_of(f).max32_alloc_size, 0xFFFFF);
+	free_ok(f, 0xFFFFF);
+	assert_int_equal(cached_of(f).max32_alloc_size, DMA32);
 }
 
 /*
@@ -328,41 +304,49 @@ static void test_iova_tree_max32_not_reset_by_free_above_4g(void **state)
  */
 static void test_iova_tree_reserve_leaves_hints_and_max32(void **state)
 {
-	struct fx f;
+	struct fx *f = *state;
 
-	(void)state;
-	make_domain(&f, 1);
-	assert_int_equal(alloc_ok(&f, 1, LIM32, false), 0xFFFFF);
-	assert_int_equal(alloc_ok(&f, 1, 0x1FFFFF, false), 0x1FFFFF);
-	alloc_fails(&f, 0xFFFFF, LIM32, false);
-	assert_cached(&f, 0x1FFFFF, 0xFFFFF, 0xFFFFF);
-	reserve_ok(&f, 0x10, 0x1F);
-	reserve_ok(&f, 0x150000, 0x15FFFF);
-	reserve_ok(&f, 0x300000, 0x3FFFFF);
-	assert_cached(&f, 0x1FFFFF, 0xFFFFF, 0xFFFFF);
-	assert_int_equal(stats_of(&f).nodes, 5);
-	assert_int_equal(stats_of(&f).tree_allocs, 2);
-	destroy_domain(&f);
+	assert_int_equal(alloc_ok(f, 1, LIM32, false), 0xFFFFF);
+	assert_int_equal(alloc_ok(f, 1, 0x1FFFFF, false), 0x1FFFFF);
+	alloc_fails(f, 0xFFFFF, LIM32, false);
+	assert_cached(f, 0x1FFFFF, 0xFFFFF, 0xFFFFF);
+	reserve_ok(f, 0x10, 0x1F);
+	reserve_ok(f, 0x150000, 0x15FFFF);
+	reserve_ok(f, 0x300000, 0x3FFFFF);
+	assert_cached(f, 0x1FFFFF, 0xFFFFF, 0xFFFFF);
+	assert_int_equal(stats_of(f).nodes, 5);
+	assert_int_equal(stats_of(f).tree_allocs, 2);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_iova_tree_hint_follows_landing_not_limit),
-		cmocka_unit_test(test_iova_tree_hint_straddling_node_is_64bit),
+		cmocka_unit_test_setup_teardown(test_iova_tree_hint_follows_landing_not_limit,
+						tree_setup, tree_teardown),
+		cmocka_unit_test_setup_teardown(test_iova_tree_hint_straddling_node_is_64bit,
+						tree_setup, tree_teardown),
 		cmocka_unit_test(test_iova_tree_hint_boundary_scales_with_granule),
-		cmocka_unit_test(test_iova_tree_cached_drags_64bit_allocs_down),
-		cmocka_unit_test(test_iova_tree_free_at_cached_moves_to_successor),
-		cmocka_unit_test(test_iova_tree_free_at_cached32_moves_to_successor),
-		cmocka_unit_test(test_iova_tree_free_last_node_returns_hint_to_anchor),
+		cmocka_unit_test_setup_teardown(test_iova_tree_cached_drags_64bit_allocs_down,
+						tree_setup, tree_teardown),
+		cmocka_unit_test_setup_teardown(test_iova_tree_free_at_cached_moves_to_successor,
+						tree_setup, tree_teardown),
+		cmocka_unit_test_setup_teardown(test_iova_tree_free_at_cached32_moves_to_successor,
+						tree_setup, tree_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_iova_tree_free_last_node_returns_hint_to_anchor, tree_setup,
+			tree_teardown),
 		cmocka_unit_test(test_iova_tree_search_skips_hole_above_cached),
-		cmocka_unit_test(test_iova_tree_higher_32bit_limit_blind_between_limits),
+		cmocka_unit_test_setup_teardown(
+			test_iova_tree_higher_32bit_limit_blind_between_limits, tree_setup,
+			tree_teardown),
 		cmocka_unit_test(test_iova_tree_max32_set_by_64bit_failure),
 		cmocka_unit_test(test_iova_tree_max32_fast_fails_even_if_unaligned_fits),
 		cmocka_unit_test(test_iova_tree_max32_only_limits_32bit_requests),
 		cmocka_unit_test(test_iova_tree_max32_reset_by_free_below_4g),
-		cmocka_unit_test(test_iova_tree_max32_not_reset_by_free_above_4g),
-		cmocka_unit_test(test_iova_tree_reserve_leaves_hints_and_max32),
+		cmocka_unit_test_setup_teardown(test_iova_tree_max32_not_reset_by_free_above_4g,
+						tree_setup, tree_teardown),
+		cmocka_unit_test_setup_teardown(test_iova_tree_reserve_leaves_hints_and_max32,
+						tree_setup, tree_teardown),
 	};
 
 	return cmocka_run_group_tests_name("iova_tree_hints", tests, NULL, NULL);

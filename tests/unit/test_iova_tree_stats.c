@@ -15,19 +15,16 @@
  */
 static void test_iova_tree_work_counters_after_alloc(void **state)
 {
-	struct fx f;
+	struct fx *f = *state;
 
-	(void)state;
-	make_domain(&f, 1);
-	iommusim_cpu_work_reset(f.cpu);
-	assert_int_equal(alloc_ok(&f, 4, LIM32, true), 0xFFFFC);
-	assert_int_equal(iommusim_cpu_work(f.cpu, IOMMUSIM_WORK_MEM_ALLOC), 1);
-	assert_int_equal(iommusim_cpu_work(f.cpu, IOMMUSIM_WORK_TREE_INSERT), 1);
-	assert_true(iommusim_cpu_work(f.cpu, IOMMUSIM_WORK_LOCK) >= 1);
-	assert_true(iommusim_cpu_work(f.cpu, IOMMUSIM_WORK_TREE_NODE) >= 1);
-	assert_int_equal(iommusim_cpu_work(f.cpu, IOMMUSIM_WORK_TREE_ERASE), 0);
-	assert_int_equal(iommusim_cpu_work(f.cpu, IOMMUSIM_WORK_MEM_FREE), 0);
-	destroy_domain(&f);
+	iommusim_cpu_work_reset(f->cpu);
+	assert_int_equal(alloc_ok(f, 4, LIM32, true), 0xFFFFC);
+	assert_int_equal(iommusim_cpu_work(f->cpu, IOMMUSIM_WORK_MEM_ALLOC), 1);
+	assert_int_equal(iommusim_cpu_work(f->cpu, IOMMUSIM_WORK_TREE_INSERT), 1);
+	assert_true(iommusim_cpu_work(f->cpu, IOMMUSIM_WORK_LOCK) >= 1);
+	assert_true(iommusim_cpu_work(f->cpu, IOMMUSIM_WORK_TREE_NODE) >= 1);
+	assert_int_equal(iommusim_cpu_work(f->cpu, IOMMUSIM_WORK_TREE_ERASE), 0);
+	assert_int_equal(iommusim_cpu_work(f->cpu, IOMMUSIM_WORK_MEM_FREE), 0);
 }
 
 /*
@@ -36,22 +33,19 @@ static void test_iova_tree_work_counters_after_alloc(void **state)
  */
 static void test_iova_tree_work_counters_failure_and_free(void **state)
 {
-	struct fx f;
+	struct fx *f = *state;
 
-	(void)state;
-	make_domain(&f, 1);
-	assert_int_equal(alloc_ok(&f, 1, 7, false), 7);
-	iommusim_cpu_work_reset(f.cpu);
-	alloc_fails(&f, 8, 7, false);
-	assert_int_equal(iommusim_cpu_work(f.cpu, IOMMUSIM_WORK_MEM_ALLOC), 1);
-	assert_int_equal(iommusim_cpu_work(f.cpu, IOMMUSIM_WORK_MEM_FREE), 1);
-	assert_int_equal(iommusim_cpu_work(f.cpu, IOMMUSIM_WORK_TREE_INSERT), 0);
-	iommusim_cpu_work_reset(f.cpu);
-	free_ok(&f, 7);
-	assert_int_equal(iommusim_cpu_work(f.cpu, IOMMUSIM_WORK_TREE_ERASE), 1);
-	assert_int_equal(iommusim_cpu_work(f.cpu, IOMMUSIM_WORK_MEM_FREE), 1);
-	assert_true(iommusim_cpu_work(f.cpu, IOMMUSIM_WORK_LOCK) >= 1);
-	destroy_domain(&f);
+	assert_int_equal(alloc_ok(f, 1, 7, false), 7);
+	iommusim_cpu_work_reset(f->cpu);
+	alloc_fails(f, 8, 7, false);
+	assert_int_equal(iommusim_cpu_work(f->cpu, IOMMUSIM_WORK_MEM_ALLOC), 1);
+	assert_int_equal(iommusim_cpu_work(f->cpu, IOMMUSIM_WORK_MEM_FREE), 1);
+	assert_int_equal(iommusim_cpu_work(f->cpu, IOMMUSIM_WORK_TREE_INSERT), 0);
+	iommusim_cpu_work_reset(f->cpu);
+	free_ok(f, 7);
+	assert_int_equal(iommusim_cpu_work(f->cpu, IOMMUSIM_WORK_TREE_ERASE), 1);
+	assert_int_equal(iommusim_cpu_work(f->cpu, IOMMUSIM_WORK_MEM_FREE), 1);
+	assert_true(iommusim_cpu_work(f->cpu, IOMMUSIM_WORK_LOCK) >= 1);
 }
 
 struct hook_totals {
@@ -74,35 +68,32 @@ static void hook_sum(void *arg, struct iommusim_cpu *cpu, enum iommusim_work kin
 /* The hook sees every report: its per-kind sums equal the counters, and removing it stops it. */
 static void test_iova_tree_work_hook_matches_counters(void **state)
 {
-	struct fx f;
+	struct fx *f = *state;
 	struct hook_totals t;
 
-	(void)state;
-	make_domain(&f, 1);
 	memset(&t, 0, sizeof(t));
-	t.cpu = f.cpu;
-	iommusim_cpu_work_reset(f.cpu);
-	iommusim_cpu_set_work_hook(f.cpu, hook_sum, &t);
+	t.cpu = f->cpu;
+	iommusim_cpu_work_reset(f->cpu);
+	iommusim_cpu_set_work_hook(f->cpu, hook_sum, &t);
 	for (unsigned int i = 0; i < 20; i++)
-		(void)alloc_ok(&f, 1 + i % 5, LIM32, i & 1);
+		(void)alloc_ok(f, 1 + i % 5, LIM32, i & 1);
 	/* A searched failure: 2^40 pfns exceed the whole 48-bit window (high = 2^36 < size). */
-	alloc_fails(&f, UINT64_C(1) << 40, LIM48, false);
-	reserve_ok(&f, 0x1000, 0x1FFF);
-	assert_find(&f, 0x1800, 0x1000, 0x1FFF);
-	free_ok(&f, 0x1800);
-	free_ok(&f, 0xFFFFF);
-	assert_int_equal(iommusim_iova_free(f.dom, f.cpu, 5), -ENOENT);
+	alloc_fails(f, UINT64_C(1) << 40, LIM48, false);
+	reserve_ok(f, 0x1000, 0x1FFF);
+	assert_find(f, 0x1800, 0x1000, 0x1FFF);
+	free_ok(f, 0x1800);
+	free_ok(f, 0xFFFFF);
+	assert_int_equal(iommusim_iova_free(f->dom, f->cpu, 5), -ENOENT);
 	assert_false(t.wrong_cpu);
 	for (unsigned int k = 0; k < IOMMUSIM_WORK_NR; k++)
-		assert_int_equal(t.n[k], iommusim_cpu_work(f.cpu, (enum iommusim_work)k));
+		assert_int_equal(t.n[k], iommusim_cpu_work(f->cpu, (enum iommusim_work)k));
 	assert_int_equal(t.n[IOMMUSIM_WORK_TREE_INSERT], 21);
 	assert_int_equal(t.n[IOMMUSIM_WORK_TREE_ERASE], 2);
 
-	iommusim_cpu_set_work_hook(f.cpu, NULL, NULL);
-	(void)alloc_ok(&f, 1, LIM32, false);
+	iommusim_cpu_set_work_hook(f->cpu, NULL, NULL);
+	(void)alloc_ok(f, 1, LIM32, false);
 	assert_int_equal(t.n[IOMMUSIM_WORK_TREE_INSERT], 21);
-	assert_int_equal(iommusim_cpu_work(f.cpu, IOMMUSIM_WORK_TREE_INSERT), 22);
-	destroy_domain(&f);
+	assert_int_equal(iommusim_cpu_work(f->cpu, IOMMUSIM_WORK_TREE_INSERT), 22);
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -116,31 +107,28 @@ static void test_iova_tree_work_hook_matches_counters(void **state)
  */
 static void test_iova_tree_stats_add_up(void **state)
 {
-	struct fx f;
+	struct fx *f = *state;
 	struct iommusim_iova_stats s;
 
-	(void)state;
-	make_domain(&f, 1);
-	assert_int_equal(alloc_ok(&f, 64, 255, true), 192);
-	assert_int_equal(alloc_ok(&f, 64, 255, true), 128);
-	assert_int_equal(alloc_ok(&f, 64, 255, true), 64);
-	alloc_fails(&f, 64, 255, true);
-	assert_int_equal(cached_of(&f).max32_alloc_size, 64);
-	alloc_fails(&f, 64, 255, true);
-	assert_int_equal(alloc_ok(&f, 1, 255, false), 63);
-	assert_int_equal(alloc_ok(&f, 2, 255, false), 61);
-	free_ok(&f, 130);
-	free_ok(&f, 63);
-	reserve_ok(&f, 2, 5);
-	reserve_ok(&f, 3, 4);
-	assert_int_equal(iommusim_iova_free(f.dom, f.cpu, 300), -ENOENT);
-	s = stats_of(&f);
+	assert_int_equal(alloc_ok(f, 64, 255, true), 192);
+	assert_int_equal(alloc_ok(f, 64, 255, true), 128);
+	assert_int_equal(alloc_ok(f, 64, 255, true), 64);
+	alloc_fails(f, 64, 255, true);
+	assert_int_equal(cached_of(f).max32_alloc_size, 64);
+	alloc_fails(f, 64, 255, true);
+	assert_int_equal(alloc_ok(f, 1, 255, false), 63);
+	assert_int_equal(alloc_ok(f, 2, 255, false), 61);
+	free_ok(f, 130);
+	free_ok(f, 63);
+	reserve_ok(f, 2, 5);
+	reserve_ok(f, 3, 4);
+	assert_int_equal(iommusim_iova_free(f->dom, f->cpu, 300), -ENOENT);
+	s = stats_of(f);
 	EXPECT_FIELDS(&s, IOVA_STATS(nodes, 4), IOVA_STATS(tree_allocs, 5),
 		      IOVA_STATS(tree_failures, 2));
 	/* The tree half never touches the caches. */
 	assert_int_equal(s.rcache_hits + s.rcache_misses + s.rcache_flushes, 0);
-	assert_ranges(&f, (const struct range[]){{2, 5}, {61, 62}, {64, 127}, {192, 255}}, 4);
-	destroy_domain(&f);
+	assert_ranges(f, (const struct range[]){{2, 5}, {61, 62}, {64, 127}, {192, 255}}, 4);
 }
 
 struct live {
@@ -205,10 +193,14 @@ static void test_iova_tree_teardown_with_live_ranges(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_iova_tree_work_counters_after_alloc),
-		cmocka_unit_test(test_iova_tree_work_counters_failure_and_free),
-		cmocka_unit_test(test_iova_tree_work_hook_matches_counters),
-		cmocka_unit_test(test_iova_tree_stats_add_up),
+		cmocka_unit_test_setup_teardown(test_iova_tree_work_counters_after_alloc,
+						tree_setup, tree_teardown),
+		cmocka_unit_test_setup_teardown(test_iova_tree_work_counters_failure_and_free,
+						tree_setup, tree_teardown),
+		cmocka_unit_test_setup_teardown(test_iova_tree_work_hook_matches_counters,
+						tree_setup, tree_teardown),
+		cmocka_unit_test_setup_teardown(test_iova_tree_stats_add_up, tree_setup,
+						tree_teardown),
 		cmocka_unit_test(test_iova_tree_teardown_with_live_ranges),
 	};
 

@@ -44,22 +44,18 @@ static void test_platform_kvm_budget_exhausted(void **state)
 /* cc 1 / status 16 when the budget ends at exactly 0, although every page got mapped */
 static void test_platform_kvm_budget_ends_at_zero(void **state)
 {
-	const char *sets[] = {"vfio.dma_entry_limit=4", "qemu.aperture_shrink=0"};
 	struct iommusim_firmware_stats fs;
 	uint8_t status = 0;
-	struct fx x;
+	struct fx *x = *state;
 
-	(void)state;
-	fx_init(&x, IOMMUSIM_PLATFORM_KVM, sets, 2);
-	reg(&x, 1, 0);
-	map_pages(&x, 0, START_PAGE + 10, 4);
-	assert_int_equal(rpcit(&x, 1, START_PAGE + 10, 4, &status), IOMMUSIM_FW_CC_ERROR);
+	reg(x, 1, 0);
+	map_pages(x, 0, START_PAGE + 10, 4);
+	assert_int_equal(rpcit(x, 1, START_PAGE + 10, 4, &status), IOMMUSIM_FW_CC_ERROR);
 	assert_int_equal(status, IOMMUSIM_FW_STATUS_RESOURCES_ALT);
-	assert_int_equal(stats(&x).host_maps, 4);
-	assert_int_equal(stats(&x).maps_skipped, 0);
-	iommusim_firmware_get_stats(x.fw, &fs);
+	assert_int_equal(stats(x).host_maps, 4);
+	assert_int_equal(stats(x).maps_skipped, 0);
+	iommusim_firmware_get_stats(x->fw, &fs);
 	assert_int_equal(fs.rpcit_no_resources, 1);
-	fx_done(&x);
 }
 
 /*
@@ -118,34 +114,30 @@ static void test_platform_kvm_second_pass(void **state)
 
 static void test_platform_kvm_budget_shared_by_functions(void **state)
 {
-	const char *sets[] = {"vfio.dma_entry_limit=4", "qemu.aperture_shrink=0"};
 	struct iommusim_platform_stats st;
 	uint8_t status = 0;
-	struct fx x;
+	struct fx *x = *state;
 
-	(void)state;
-	fx_init(&x, IOMMUSIM_PLATFORM_KVM, sets, 2);
-	reg(&x, 1, 0);
-	reg(&x, 2, 1);
-	map_pages(&x, 0, START_PAGE, 3);
-	map_pages(&x, 1, START_PAGE, 2);
-	assert_int_equal(rpcit(&x, 1, START_PAGE, 3, &status), IOMMUSIM_FW_CC_OK);
-	assert_int_equal(stats(&x).dma_avail, 1);
+	reg(x, 1, 0);
+	reg(x, 2, 1);
+	map_pages(x, 0, START_PAGE, 3);
+	map_pages(x, 1, START_PAGE, 2);
+	assert_int_equal(rpcit(x, 1, START_PAGE, 3, &status), IOMMUSIM_FW_CC_OK);
+	assert_int_equal(stats(x).dma_avail, 1);
 	/* the second function finds one unit left: 1 mapped, 1 skipped, budget 0 */
-	assert_int_equal(rpcit(&x, 2, START_PAGE, 2, &status), IOMMUSIM_FW_CC_ERROR);
+	assert_int_equal(rpcit(x, 2, START_PAGE, 2, &status), IOMMUSIM_FW_CC_ERROR);
 	assert_int_equal(status, IOMMUSIM_FW_STATUS_RESOURCES_ALT);
-	st = stats(&x);
+	st = stats(x);
 	EXPECT_FIELDS(&st, PS(host_maps, 4), PS(maps_skipped, 1), PS(shadow_pages, 4));
-	assert_int_equal(isim_shadow_pages(x.p->fns[0]->shadow), 3);
-	assert_int_equal(isim_shadow_pages(x.p->fns[1]->shadow), 1);
+	assert_int_equal(isim_shadow_pages(x->p->fns[0]->shadow), 3);
+	assert_int_equal(isim_shadow_pages(x->p->fns[1]->shadow), 1);
 	/* the first function frees a page: the budget comes back for both */
-	unmap_pages(&x, 0, START_PAGE, 1);
-	assert_int_equal(rpcit(&x, 1, START_PAGE, 1, &status), IOMMUSIM_FW_CC_OK);
-	assert_int_equal(rpcit(&x, 2, START_PAGE, 2, &status), IOMMUSIM_FW_CC_ERROR);
-	st = stats(&x);
+	unmap_pages(x, 0, START_PAGE, 1);
+	assert_int_equal(rpcit(x, 1, START_PAGE, 1, &status), IOMMUSIM_FW_CC_OK);
+	assert_int_equal(rpcit(x, 2, START_PAGE, 2, &status), IOMMUSIM_FW_CC_ERROR);
+	st = stats(x);
 	assert_int_equal(st.host_maps, 5);
-	assert_int_equal(isim_shadow_pages(x.p->fns[1]->shadow), 2);
-	fx_done(&x);
+	assert_int_equal(isim_shadow_pages(x->p->fns[1]->shadow), 2);
 }
 
 /*
@@ -239,9 +231,11 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_platform_kvm_budget_exhausted),
-		cmocka_unit_test(test_platform_kvm_budget_ends_at_zero),
+		PLAT_TEST(test_platform_kvm_budget_ends_at_zero, IOMMUSIM_PLATFORM_KVM,
+			  "vfio.dma_entry_limit=4", "qemu.aperture_shrink=0"),
 		cmocka_unit_test(test_platform_kvm_second_pass),
-		cmocka_unit_test(test_platform_kvm_budget_shared_by_functions),
+		PLAT_TEST(test_platform_kvm_budget_shared_by_functions, IOMMUSIM_PLATFORM_KVM,
+			  "vfio.dma_entry_limit=4", "qemu.aperture_shrink=0"),
 		cmocka_unit_test(test_platform_kvm_generations),
 	};
 

@@ -312,34 +312,31 @@ static void test_platform_kvm_matches_reference(void **state)
  */
 static void test_platform_kvm_global_refresh_16g(void **state)
 {
-	const char *sets[] = {"guest.aperture_pages=4194304", "vfio.dma_entry_limit=4194304"};
 	struct iommusim_platform_stats st;
 	uint8_t status;
-	struct fx x;
+	struct fx *x = *state;
 
-	(void)state;
-	fx_init(&x, IOMMUSIM_PLATFORM_KVM, sets, 2);
-	reg(&x, 1, 0);
+	reg(x, 1, 0);
 	for (uint64_t s = 0; s < 16384; s++) {
-		pte_set(&x, 0, START_PAGE + s * SEG + 1, 0x1000, false);
-		pte_clear(&x, 0, START_PAGE + s * SEG + 1);
+		pte_set(x, 0, START_PAGE + s * SEG + 1, 0x1000, false);
+		pte_clear(x, 0, START_PAGE + s * SEG + 1);
 		if (s % 4 == 0)
-			pte_set(&x, 0, START_PAGE + s * SEG, (s + 1) << 12, false);
+			pte_set(x, 0, START_PAGE + s * SEG, (s + 1) << 12, false);
 	}
-	assert_int_equal(rpcit(&x, 1, START_PAGE, 4194304, &status), 0);
-	assert_int_equal(rpcit(&x, 1, START_PAGE, 4194304, &status), 0);
-	st = stats(&x);
+	assert_int_equal(rpcit(x, 1, START_PAGE, 4194304, &status), 0);
+	assert_int_equal(rpcit(x, 1, START_PAGE, 4194304, &status), 0);
+	st = stats(x);
 	EXPECT_FIELDS(&st, PS(pages_walked, 2 * 4194304ull), PS(host_maps, 4096),
 		      PS(host_unmap_calls, 2 * 4096 * 10), PS(shadow_pages, 4096));
-	assert_int_equal(isim_shadow_segments(x.p->fns[0]->shadow), 4096);
-	fx_done(&x);
+	assert_int_equal(isim_shadow_segments(x->p->fns[0]->shadow), 4096);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_platform_kvm_matches_reference),
-		cmocka_unit_test(test_platform_kvm_global_refresh_16g),
+		PLAT_TEST(test_platform_kvm_global_refresh_16g, IOMMUSIM_PLATFORM_KVM,
+			  "guest.aperture_pages=4194304", "vfio.dma_entry_limit=4194304"),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

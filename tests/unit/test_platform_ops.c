@@ -13,9 +13,8 @@ static void test_platform_names_and_create_errors(void **state)
 	struct iommusim_platform_config cfg = {0};
 	enum iommusim_platform_kind k;
 	struct iommusim_platform *p = NULL;
-	struct fx x;
+	struct fx *x = *state;
 
-	(void)state;
 	assert_string_equal(iommusim_platform_name(IOMMUSIM_PLATFORM_LPAR), "lpar");
 	assert_string_equal(iommusim_platform_name(IOMMUSIM_PLATFORM_ZVM), "zvm");
 	assert_string_equal(iommusim_platform_name(IOMMUSIM_PLATFORM_KVM), "kvm");
@@ -60,17 +59,16 @@ static void test_platform_names_and_create_errors(void **state)
 	assert_false(iommusim_platform_reads(IOMMUSIM_PLATFORM_NR, IOMMUSIM_COST_NVME_SUBMIT_NS));
 	assert_false(iommusim_platform_reads(IOMMUSIM_PLATFORM_LPAR, IOMMUSIM_COST_NR));
 
-	fx_init(&x, IOMMUSIM_PLATFORM_LPAR, NULL, 0);
-	cfg.cost = x.cost;
+	fx_init(x, IOMMUSIM_PLATFORM_LPAR, NULL, 0);
+	cfg.cost = x->cost;
 	cfg.kind = IOMMUSIM_PLATFORM_NR;
 	cfg.guest_memory = 1ull << 30;
-	assert_int_equal(iommusim_platform_create(x.mem, x.e, &cfg, &p), -EINVAL);
+	assert_int_equal(iommusim_platform_create(x->mem, x->e, &cfg, &p), -EINVAL);
 	cfg.kind = IOMMUSIM_PLATFORM_KVM;
 	cfg.guest_memory = 0;
-	assert_int_equal(iommusim_platform_create(x.mem, x.e, &cfg, &p), -EINVAL);
+	assert_int_equal(iommusim_platform_create(x->mem, x->e, &cfg, &p), -EINVAL);
 	assert_null(p);
-	assert_int_equal(iommusim_platform_kind(x.p), IOMMUSIM_PLATFORM_LPAR);
-	fx_done(&x);
+	assert_int_equal(iommusim_platform_kind(x->p), IOMMUSIM_PLATFORM_LPAR);
 }
 
 static void test_platform_zpci_config_windows(void **state)
@@ -129,24 +127,21 @@ static void test_platform_zpci_config_windows(void **state)
 static void test_platform_set_ioat_checks(void **state)
 {
 	struct iommusim_zpci_config zc;
-	struct fx x;
+	struct fx *x = *state;
 
-	(void)state;
-	fx_init(&x, IOMMUSIM_PLATFORM_KVM, NULL, 0);
-	iommusim_platform_zpci_config(x.p, 1, &zc);
+	iommusim_platform_zpci_config(x->p, 1, &zc);
 	/* below start_dma, beyond end_dma (pba > pal is the interface's assert) */
-	assert_int_equal(iommusim_firmware_set_ioat(x.fw, 1, 0, zc.end_dma, x.t[0]), -EINVAL);
-	assert_int_equal(iommusim_firmware_set_ioat(x.fw, 1, START, zc.end_dma + 1, x.t[0]),
+	assert_int_equal(iommusim_firmware_set_ioat(x->fw, 1, 0, zc.end_dma, x->t[0]), -EINVAL);
+	assert_int_equal(iommusim_firmware_set_ioat(x->fw, 1, START, zc.end_dma + 1, x->t[0]),
 			 -EINVAL);
 	/* deregistering what was never registered */
-	assert_int_equal(iommusim_firmware_set_ioat(x.fw, 1, 0, 0, NULL), -ENOENT);
-	reg(&x, 1, 0);
-	assert_int_equal(iommusim_firmware_set_ioat(x.fw, 1, START, zc.end_dma, x.t[1]), -EBUSY);
-	assert_int_equal(iommusim_firmware_set_ioat(x.fw, 1, 0, 0, NULL), 0);
-	assert_int_equal(iommusim_firmware_set_ioat(x.fw, 1, 0, 0, NULL), -ENOENT);
+	assert_int_equal(iommusim_firmware_set_ioat(x->fw, 1, 0, 0, NULL), -ENOENT);
+	reg(x, 1, 0);
+	assert_int_equal(iommusim_firmware_set_ioat(x->fw, 1, START, zc.end_dma, x->t[1]), -EBUSY);
+	assert_int_equal(iommusim_firmware_set_ioat(x->fw, 1, 0, 0, NULL), 0);
+	assert_int_equal(iommusim_firmware_set_ioat(x->fw, 1, 0, 0, NULL), -ENOENT);
 	/* registering again after deregistration is fine */
-	reg(&x, 1, 1);
-	fx_done(&x);
+	reg(x, 1, 1);
 }
 
 static void test_platform_pow2_pieces(void **state)
@@ -223,9 +218,11 @@ static void test_platform_every_kind_has_complete_ops(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_platform_names_and_create_errors),
+		cmocka_unit_test_setup_teardown(test_platform_names_and_create_errors, plat_alloc,
+						plat_teardown),
 		cmocka_unit_test(test_platform_zpci_config_windows),
-		cmocka_unit_test(test_platform_set_ioat_checks),
+		cmocka_unit_test_setup_teardown(test_platform_set_ioat_checks, plat_setup,
+						plat_teardown),
 		cmocka_unit_test(test_platform_pow2_pieces),
 		cmocka_unit_test(test_platform_every_kind_has_complete_ops),
 	};

@@ -29,6 +29,7 @@
 #include "arch/powerpc/ppc_dma.h"
 #include "arch/powerpc/pseries.h"
 #include "failing_mem.h"
+#include "machine.h"
 #include "firmware/ppc_firmware.h"
 
 #define GIB(n)	  ((uint64_t)(n) << 30)
@@ -195,9 +196,7 @@ static void env_down(struct env *e)
 	iommusim_device_destroy(e->dev);
 	isim_pseries_pe_destroy(e->pe);
 	isim_ppc_fw_destroy(e->fw);
-	iommusim_cpu_destroy(e->cpu);
-	assert_int_equal(iommusim_mem_live_objects(e->mem), 0);
-	iommusim_mem_destroy(e->mem);
+	machine_down(e->mem, NULL, &e->cpu, 1);
 }
 
 static void check_row(const struct row *r)

@@ -22,6 +22,8 @@
 #include "arch/powerpc/ppc_dma.h"
 #include "arch/powerpc/powernv.h"
 #include "failing_mem.h"
+#include "machine.h"
+#include "fixture_state.h"
 #include "firmware/ppc_firmware.h"
 
 #define GIB(n) ((uint64_t)(n) << 30)
@@ -152,9 +154,7 @@ static void env_down(struct env *e)
 {
 	isim_pnv_pe_destroy(e->pe);
 	isim_ppc_fw_destroy(e->fw);
-	iommusim_cpu_destroy(e->cpu);
-	assert_int_equal(iommusim_mem_live_objects(e->mem), 0);
-	iommusim_mem_destroy(e->mem);
+	machine_down(e->mem, NULL, &e->cpu, 1);
 }
 
 static struct iommusim_device *device(struct env *e, unsigned int bits)
@@ -167,6 +167,9 @@ static struct iommusim_device *device(struct env *e, unsigned int bits)
 	assert_int_equal(isim_ppc_dma_set_mask(d, e->cpu, M(bits)), 0);
 	return d;
 }
+
+/* Most tests: the kernel as it is on PHB4, bypass at 2^59 or window 0's TCEs. */
+FIXTURE_STATE(env, struct env, env_up, env_down, ISIM_PNV_OPT_BYPASS59)
 
 static uint64_t pte_writes(struct env *e)
 {
@@ -182,54 +185,49 @@ static void test_tce_window_maps(void **state)
 {
 	struct isim_ppc_call_rec r;
 	struct iommusim_device *d;
-	struct env e;
+	struct env *e = *state;
 	uint64_t dma, rs, re;
 
-	(void)state;
-	env_up(&e, ISIM_PNV_OPT_BYPASS59);
-	assert_int_equal(isim_ppc_script_log_len(e.fw), 0);
-	iommusim_tce_reserved(e.pe->tbl->alloc, &rs, &re);
+	assert_int_equal(isim_ppc_script_log_len(e->fw), 0);
+	iommusim_tce_reserved(e->pe->tbl->alloc, &rs, &re);
 	assert_int_equal(rs, 32768);
 	assert_int_equal(re, 65536);
-	d = device(&e, 32);
+	d = device(e, 32);
 	assert_false(isim_ppc_dma_is_direct(d));
-	assert_int_equal(iommusim_dma_map_page(d, e.cpu, 0x10000, 0x10000, BIDI, &dma), 0);
+	assert_int_equal(iommusim_dma_map_page(d, e->cpu, 0x10000, 0x10000, BIDI, &dma), 0);
 	assert_int_equal(dma, 0x10000);
-	assert_int_equal(isim_ppc_tce_get(e.pe->tbl, e.cpu, 1), 0x10000 | 3);
-	assert_int_equal(pte_writes(&e), 1);
-	assert_int_equal(isim_ppc_script_log_len(e.fw), 1);
-	assert_int_equal(isim_ppc_script_log_get(e.fw, 0, &r), 0);
+	assert_int_equal(isim_ppc_tce_get(e->pe->tbl, e->cpu, 1), 0x10000 | 3);
+	assert_int_equal(pte_writes(e), 1);
+	assert_int_equal(isim_ppc_script_log_len(e->fw), 1);
+	assert_int_equal(isim_ppc_script_log_get(e->fw, 0, &r), 0);
 	assert_int_equal(r.kind, ISIM_PPC_OPAL_TCE_KILL);
 	assert_int_equal(r.target, 7);
 	assert_int_equal(r.ioba, 0x10000);
 	assert_int_equal(r.count, 1);
-	iommusim_dma_unmap_page(d, e.cpu, dma, 0x10000, BIDI);
-	assert_int_equal(isim_ppc_tce_get(e.pe->tbl, e.cpu, 1), 0);
-	assert_int_equal(pte_writes(&e), 2);
-	assert_int_equal(isim_ppc_script_log_count(e.fw, ISIM_PPC_OPAL_TCE_KILL), 2);
-	assert_int_equal(isim_ppc_script_log_len(e.fw), 2);
+	iommusim_dma_unmap_page(d, e->cpu, dma, 0x10000, BIDI);
+	assert_int_equal(isim_ppc_tce_get(e->pe->tbl, e->cpu, 1), 0);
+	assert_int_equal(pte_writes(e), 2);
+	assert_int_equal(isim_ppc_script_log_count(e->fw, ISIM_PPC_OPAL_TCE_KILL), 2);
+	assert_int_equal(isim_ppc_script_log_len(e->fw), 2);
 	iommusim_device_destroy(d);
-	env_down(&e);
 }
 
 /* A 64-bit device bypasses at 2^59: no TCE, no kill, whatever the option. */
 static void test_bypass_maps(void **state)
 {
 	struct iommusim_device *d;
-	struct env e;
+	struct env *e = *state;
 	uint64_t dma;
 
-	(void)state;
-	env_up(&e, ISIM_PNV_OPT_HUGE4G);
-	d = device(&e, 64);
+	env_up(e, ISIM_PNV_OPT_HUGE4G);
+	d = device(e, 64);
 	assert_true(isim_ppc_dma_is_direct(d));
-	assert_int_equal(iommusim_dma_map_page(d, e.cpu, 0x123000, 4096, BIDI, &dma), 0);
+	assert_int_equal(iommusim_dma_map_page(d, e->cpu, 0x123000, 4096, BIDI, &dma), 0);
 	assert_int_equal(dma, (UINT64_C(1) << 59) + 0x123000);
-	iommusim_dma_unmap_page(d, e.cpu, dma, 4096, BIDI);
-	assert_int_equal(isim_ppc_script_log_len(e.fw), 0);
-	assert_int_equal(pte_writes(&e), 0);
+	iommusim_dma_unmap_page(d, e->cpu, dma, 4096, BIDI);
+	assert_int_equal(isim_ppc_script_log_len(e->fw), 0);
+	assert_int_equal(pte_writes(e), 0);
 	iommusim_device_destroy(d);
-	env_down(&e);
 }
 
 /*
@@ -271,39 +269,39 @@ static void test_pe_errors(void **state)
 {
 	struct isim_pnv_config cfg = machine(GIB(8), ISIM_PNV_OPT_BYPASS59);
 	struct isim_pnv_pe *pe;
-	struct env e;
+	struct env *e = *state;
 	int err;
 
-	(void)state;
-	env_up(&e, ISIM_PNV_OPT_BYPASS59);
 	cfg.page_shift = 14;
-	assert_int_equal(isim_pnv_pe_create(&cfg, e.mem, e.fw, 1, e.cpu, &pe), -EINVAL);
+	assert_int_equal(isim_pnv_pe_create(&cfg, e->mem, e->fw, 1, e->cpu, &pe), -EINVAL);
 	cfg = machine(0, ISIM_PNV_OPT_BYPASS59);
-	assert_int_equal(isim_pnv_pe_create(&cfg, e.mem, e.fw, 1, e.cpu, &pe), -EINVAL);
+	assert_int_equal(isim_pnv_pe_create(&cfg, e->mem, e->fw, 1, e->cpu, &pe), -EINVAL);
 	cfg = machine(GIB(8), 9);
-	assert_int_equal(isim_pnv_pe_create(&cfg, e.mem, e.fw, 1, e.cpu, &pe), -EINVAL);
+	assert_int_equal(isim_pnv_pe_create(&cfg, e->mem, e->fw, 1, e->cpu, &pe), -EINVAL);
 	cfg = machine(GIB(8), ISIM_PNV_OPT_BYPASS59);
 	for (long budget = 0;; budget++) {
-		uint64_t before = iommusim_mem_live_objects(e.mem);
+		uint64_t before = iommusim_mem_live_objects(e->mem);
 
-		e.fm.budget = budget;
-		err = isim_pnv_pe_create(&cfg, e.mem, e.fw, 1, e.cpu, &pe);
-		e.fm.budget = -1;
+		e->fm.budget = budget;
+		err = isim_pnv_pe_create(&cfg, e->mem, e->fw, 1, e->cpu, &pe);
+		e->fm.budget = -1;
 		if (!err)
 			break;
 		assert_int_equal(err, -ENOMEM);
-		assert_int_equal(iommusim_mem_live_objects(e.mem), before);
+		assert_int_equal(iommusim_mem_live_objects(e->mem), before);
 	}
 	isim_pnv_pe_destroy(pe);
-	env_down(&e);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_choice_table),	cmocka_unit_test(test_window0_geometry),
-		cmocka_unit_test(test_tce_window_maps), cmocka_unit_test(test_bypass_maps),
-		cmocka_unit_test(test_gpu_40bit),	cmocka_unit_test(test_pe_errors),
+		cmocka_unit_test(test_choice_table),
+		cmocka_unit_test(test_window0_geometry),
+		cmocka_unit_test_setup_teardown(test_tce_window_maps, env_setup, env_teardown),
+		cmocka_unit_test_setup_teardown(test_bypass_maps, env_alloc, env_teardown),
+		cmocka_unit_test(test_gpu_40bit),
+		cmocka_unit_test_setup_teardown(test_pe_errors, env_setup, env_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

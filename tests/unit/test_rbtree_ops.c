@@ -6,96 +6,6 @@
  */
 #include "rbtree_fixture.h"
 
-static struct tnode *tree_find(const struct isim_rb_root *root, unsigned long key)
-{
-	struct isim_rb_node *n = root->node;
-
-	while (n) {
-		if (key < key_of(n))
-			n = n->left;
-		else if (key > key_of(n))
-			n = n->right;
-		else
-			return to_tnode(n);
-	}
-	return NULL;
-}
-
-/* Garbage in an erased node makes any link the tree still holds to it fail loudly. */
-static void tree_erase(struct isim_rb_root *root, struct tnode *tn)
-{
-	isim_rb_erase(root, &tn->node);
-	memset(&tn->node, 0xa5, sizeof(tn->node));
-}
-
-static unsigned int height(const struct isim_rb_node *n)
-{
-	unsigned int l, r;
-
-	if (!n)
-		return 0;
-	l = height(n->left);
-	r = height(n->right);
-	return 1 + (l > r ? l : r);
-}
-
-static size_t count_inorder(const struct isim_rb_root *root)
-{
-	size_t count = 0;
-
-	for (struct isim_rb_node *n = isim_rb_first(root); n; n = isim_rb_next(n))
-		count++;
-	return count;
-}
-
-/* height <= 2 * log2(n + 1), kept in integers: 2^height <= (n + 1)^2. */
-static void assert_height_bound(const struct isim_rb_root *root, size_t n)
-{
-	unsigned int h = height(root->node);
-	uint64_t limit = (uint64_t)(n + 1) * (uint64_t)(n + 1);
-
-	assert_true(h < 64);
-	assert_true((UINT64_C(1) << h) <= limit);
-}
-
-/* Forward and backward walks must both produce exactly keys[0..n) (sorted ascending). */
-static void assert_contents(const struct isim_rb_root *root, const unsigned long *keys, size_t n)
-{
-	struct isim_rb_node *it = isim_rb_first(root);
-
-	for (size_t i = 0; i < n; i++) {
-		assert_non_null(it);
-		assert_int_equal(key_of(it), keys[i]);
-		it = isim_rb_next(it);
-	}
-	assert_null(it);
-
-	it = isim_rb_last(root);
-	for (size_t i = n; i > 0; i--) {
-		assert_non_null(it);
-		assert_int_equal(key_of(it), keys[i - 1]);
-		it = isim_rb_prev(it);
-	}
-	assert_null(it);
-}
-
-/* Erase key victim from a tree of 0..n-1 and check validity and the remaining sequence. */
-static void erase_and_verify(struct isim_rb_root *root, struct tnode *nodes, size_t n,
-			     unsigned long victim)
-{
-	unsigned long *expect = test_calloc(n, sizeof(*expect));
-	size_t m = 0;
-
-	tree_erase(root, &nodes[victim]);
-	assert_true(isim_rb_check(root) >= 0);
-	for (size_t i = 0; i < n; i++)
-		if (i != victim)
-			expect[m++] = (unsigned long)i;
-	assert_contents(root, expect, m);
-	assert_null(tree_find(root, victim));
-	test_free(expect);
-}
-
 static void test_rbtree_empty_tree(void **state)
 {
 	struct isim_rb_root root = ISIM_RB_ROOT_INIT;
@@ -206,42 +116,51 @@ static void test_rbtree_erase_root(void **state)
 	assert_null(isim_rb_parent(root.node));
 }
 
-static void test_rbtree_erase_leaf(void **state)
+/* A leaf, black if there is one: removing a black leaf is the case that needs rebalancing. */
+static struct isim_rb_node *pick_leaf(struct isim_rb_root *root)
 {
-	enum { N = 31 };
-	struct isim_rb_root root = ISIM_RB_ROOT_INIT;
-	struct tnode nodes[N];
 	struct isim_rb_node *leaf = NULL;
 
-	(void)state;
-	build_tree(&root, nodes, N, 4);
-	for (struct isim_rb_node *n = isim_rb_first(&root); n; n = isim_rb_next(n)) {
-		/* Prefer a black leaf: removing it is the case that needs rebalancing. */
+	for (struct isim_rb_node *n = isim_rb_first(root); n; n = isim_rb_next(n))
 		if (!n->left && !n->right && (!leaf || (n->parent_color & 1)))
 			leaf = n;
-	}
-	assert_non_null(leaf);
-	erase_and_verify(&root, nodes, N, key_of(leaf));
+	return leaf;
+}
+
+/* A non-root node whose successor is not its own right child: the deepest splice. */
+static struct isim_rb_node *pick_deep_splice(struct isim_rb_root *root)
+{
+	for (struct isim_rb_node *n = isim_rb_first(root); n; n = isim_rb_next(n))
+		if (n->left && n->right && isim_rb_parent(n) && n->right->left)
+			return n;
+	return NULL;
+}
+
+/* In a tree of @n nodes (at most 63) built from @seed, erase the node @pick finds. */
+static void erase_picked(size_t n, uint64_t seed,
+			 struct isim_rb_node *(*pick)(struct isim_rb_root *root))
+{
+	struct isim_rb_root root = ISIM_RB_ROOT_INIT;
+	struct tnode nodes[63];
+	struct isim_rb_node *victim;
+
+	assert_true(n <= 63);
+	build_tree(&root, nodes, n, seed);
+	victim = pick(&root);
+	assert_non_null(victim);
+	erase_and_verify(&root, nodes, n, key_of(victim));
+}
+
+static void test_rbtree_erase_leaf(void **state)
+{
+	(void)state;
+	erase_picked(31, 4, pick_leaf);
 }
 
 static void test_rbtree_erase_node_with_two_children(void **state)
 {
-	enum { N = 63 };
-	struct isim_rb_root root = ISIM_RB_ROOT_INIT;
-	struct tnode nodes[N];
-	struct isim_rb_node *victim = NULL;
-
 	(void)state;
-	build_tree(&root, nodes, N, 5);
-	/* A non-root node whose successor is not its own right child: the deepest splice. */
-	for (struct isim_rb_node *n = isim_rb_first(&root); n; n = isim_rb_next(n)) {
-		if (n->left && n->right && isim_rb_parent(n) && n->right->left) {
-			victim = n;
-			break;
-		}
-	}
-	assert_non_null(victim);
-	erase_and_verify(&root, nodes, N, key_of(victim));
+	erase_picked(63, 5, pick_deep_splice);
 }
 
 /* Every position in every tree of up to 64 nodes, over several shapes per size. */

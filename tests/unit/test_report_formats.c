@@ -4,6 +4,7 @@
  * fixed widths, CSV quoting, JSON escaping, rows and nulls, the nesting of the metadata, and real
  * numbers written the same in any locale.
  */
+#include "ill_formed_utf8.h"
 #include "report_fixture.h"
 
 /* Write @r with @w, expect success and exactly @want. */
@@ -169,30 +170,14 @@ static void test_report_csv_quoting(void **state)
 
 /* ---- JSON ---- */
 
-#define R "\xef\xbf\xbd" /* U+FFFD */
-
 /* Control bytes escaped, each maximal ill-formed subsequence one U+FFFD, the rest kept. */
 static void test_report_json_escaping(void **state)
 {
 	static const struct iommusim_report_column cols[] = {
 		COL("s", IOMMUSIM_REPORT_STRING, 0, 0, 0, 0, NULL, NULL, NULL),
 	};
-	static const char bytes[] = "a\xff"
-				    "b\x01"
-				    "c\xe0\x80\x80"	    /* overlong */
-				    "d\xed\xa0\x80"	    /* a surrogate */
-				    "e\xf4\x90\x80\x80"	    /* above U+10FFFF */
-				    "f\xe2\x82"		    /* truncated */
-				    "g\xf0\x9f\x98\x80"	    /* U+1F600 */
-				    "h\"i\\j\x7f"	    /* quote, backslash, DEL */
-				    "k\xc3\xa9"		    /* U+00E9 */
-				    "l\xc0\xaf"		    /* overlong '/' */
-				    "m\xf8\x88\x80\x80\x80" /* five bytes */
-				    "n\xf4\x8f\xbf\xbf"	    /* U+10FFFF */
-				    "o\x1f\n";
-	static const char quoted[] = "\"a" R "b\\u0001c" R R R "d" R R R "e" R R R R "f" R
-				     "g\xf0\x9f\x98\x80h\\\"i\\\\j\\u007fk\xc3\xa9l" R R
-				     "m" R R R R R "n\xf4\x8f\xbf\xbfo\\u001f\\u000a\"";
+	static const char bytes[] = ILL_UTF8 "\n";
+	static const char quoted[] = "\"" ILL_UTF8_QUOTED "\\u000a\"";
 	struct iommusim_report *r;
 	char want[512];
 

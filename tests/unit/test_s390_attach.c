@@ -15,40 +15,40 @@ static void test_s390_counters_add_up(void **state)
 	struct iommusim_rng rng = test_rng(42);
 	uint64_t live = 0, pushed_errors = 0;
 	struct iommusim_s390_counters c;
-	struct fix f;
+	struct fix *f = *state;
 
-	(void)state;
 	memset(mapped, 0, sizeof(mapped));
-	fix_init(&f);
-	add_zdev(&f, &a);
-	add_zdev(&f, &b);
-	add_zdev(&f, &l);
+	fix_init(f);
+	add_zdev(f, &a);
+	add_zdev(f, &b);
+	add_zdev(f, &l);
 	for (int op = 0; op < 2000; op++) {
 		uint64_t r = iommusim_rng_u64(&rng);
 		unsigned int page = (unsigned int)(r % PAGES);
 		uint64_t iova = SZ_4G + page * SZ_4K;
 
 		if ((r >> 32) % 16 == 0) {
-			iommusim_iommu_flush_iotlb_all(f.dom, f.cpu);
+			iommusim_iommu_flush_iotlb_all(f->dom, f->cpu);
 		} else if (!mapped[page]) {
 			/* now and then the hypervisor runs out: one extra global RPCIT */
 			if ((r >> 40) % 8 == 0) {
-				push(&f, IOMMUSIM_FW_CC_ERROR, IOMMUSIM_FW_STATUS_RESOURCES_ALT);
+				push(f, IOMMUSIM_FW_CC_ERROR, IOMMUSIM_FW_STATUS_RESOURCES_ALT);
 				pushed_errors++;
 			}
-			assert_int_equal(iommusim_iommu_map(f.dom, f.cpu, iova, PHYS, SZ_4K, 3), 0);
+			assert_int_equal(iommusim_iommu_map(f->dom, f->cpu, iova, PHYS, SZ_4K, 3),
+					 0);
 			mapped[page] = true;
 			live++;
 		} else {
-			assert_int_equal(iommusim_iommu_unmap(f.dom, f.cpu, iova, SZ_4K), SZ_4K);
+			assert_int_equal(iommusim_iommu_unmap(f->dom, f->cpu, iova, SZ_4K), SZ_4K);
 			mapped[page] = false;
 			live--;
 		}
 	}
-	c = ctrs(&f);
+	c = ctrs(f);
 	/* every RPCIT the firmware saw is counted in exactly one of the four RPCIT counters */
-	assert_int_equal(log_len(&f), c.sync_map_rpcits + c.sync_rpcits + c.global_rpcits +
-					      c.enomem_global_rpcits);
+	assert_int_equal(log_len(f), c.sync_map_rpcits + c.sync_rpcits + c.global_rpcits +
+					     c.enomem_global_rpcits);
 	/* pages still mapped = mapped - unmapped */
 	assert_int_equal(c.mapped_pages - c.unmapped_pages, live);
 	/* two tlb_refresh functions: two ranged RPCITs per map; three functions per unmap/flush */
@@ -58,50 +58,46 @@ static void test_s390_counters_add_up(void **state)
 	assert_int_equal(c.enomem_global_rpcits, pushed_errors);
 	assert_int_equal(c.rpcit_errors, pushed_errors);
 	assert_true(pushed_errors > 0 && c.global_rpcits > 0);
-	fix_fini(&f);
 }
 
 static void test_s390_attach_detach(void **state)
 {
 	struct iommusim_zpci_config cfg = qemu_cfg(0x6, true);
 	struct iommusim_device *dev, *plain;
-	struct fix f;
+	struct fix *f = *state;
 
-	(void)state;
-	fix_init(&f);
-	dev = add_zdev(&f, &cfg);
-	plain = new_dev(&f, "plain");
+	dev = add_zdev(f, &cfg);
+	plain = new_dev(f, "plain");
 	/* not a zPCI function: the driver refuses it, and registers nothing */
-	assert_int_equal(iommusim_iommu_attach_device(f.dom, plain), -ENODEV);
-	assert_int_equal(iommusim_domain_devices(f.dom), 1);
+	assert_int_equal(iommusim_iommu_attach_device(f->dom, plain), -ENODEV);
+	assert_int_equal(iommusim_domain_devices(f->dom), 1);
 	/* attached twice: the core says busy before the driver is asked */
-	assert_int_equal(iommusim_iommu_attach_device(f.dom, dev), -EBUSY);
-	assert_int_equal(log_len(&f), 0);
-	assert_int_equal(iommusim_iommu_map(f.dom, f.cpu, SZ_4G, PHYS, SZ_4K, 3), 0);
-	assert_int_equal(log_len(&f), 1);
+	assert_int_equal(iommusim_iommu_attach_device(f->dom, dev), -EBUSY);
+	assert_int_equal(log_len(f), 0);
+	assert_int_equal(iommusim_iommu_map(f->dom, f->cpu, SZ_4G, PHYS, SZ_4K, 3), 0);
+	assert_int_equal(log_len(f), 1);
 	/* detached: the table is deregistered (log entry 1), once */
-	assert_int_equal(iommusim_iommu_detach_device(f.dom, dev), 0);
-	assert_int_equal(iommusim_iommu_detach_device(f.dom, dev), -ENOENT);
-	assert_int_equal(log_len(&f), 2);
-	expect_ioat(&f, 1, 0x6, 0, 0, NULL);
+	assert_int_equal(iommusim_iommu_detach_device(f->dom, dev), 0);
+	assert_int_equal(iommusim_iommu_detach_device(f->dom, dev), -ENOENT);
+	assert_int_equal(log_len(f), 2);
+	expect_ioat(f, 1, 0x6, 0, 0, NULL);
 	/* no function to refresh any more, so maps, syncs and flushes issue nothing */
-	assert_int_equal(iommusim_iommu_map(f.dom, f.cpu, SZ_4G + SZ_4K, PHYS, SZ_4K, 3), 0);
-	assert_int_equal(iommusim_iommu_unmap(f.dom, f.cpu, SZ_4G, SZ_4K), SZ_4K);
-	iommusim_iommu_flush_iotlb_all(f.dom, f.cpu);
-	assert_int_equal(log_len(&f), 2);
+	assert_int_equal(iommusim_iommu_map(f->dom, f->cpu, SZ_4G + SZ_4K, PHYS, SZ_4K, 3), 0);
+	assert_int_equal(iommusim_iommu_unmap(f->dom, f->cpu, SZ_4G, SZ_4K), SZ_4K);
+	iommusim_iommu_flush_iotlb_all(f->dom, f->cpu);
+	assert_int_equal(log_len(f), 2);
 	/* attached again: registered again, [4 GiB, 8 GiB - 1], then RPCITs again */
-	assert_int_equal(iommusim_iommu_attach_device(f.dom, dev), 0);
-	expect_ioat(&f, 2, 0x6, SZ_4G, 2 * SZ_4G - 1, f.table);
-	assert_int_equal(iommusim_iommu_unmap(f.dom, f.cpu, SZ_4G + SZ_4K, SZ_4K), SZ_4K);
-	assert_int_equal(log_len(&f), 4);
-	expect_call(&f, 3, 0x6, SZ_4G + SZ_4K, SZ_4K, 0);
+	assert_int_equal(iommusim_iommu_attach_device(f->dom, dev), 0);
+	expect_ioat(f, 2, 0x6, SZ_4G, 2 * SZ_4G - 1, f->table);
+	assert_int_equal(iommusim_iommu_unmap(f->dom, f->cpu, SZ_4G + SZ_4K, SZ_4K), SZ_4K);
+	assert_int_equal(log_len(f), 4);
+	expect_call(f, 3, 0x6, SZ_4G + SZ_4K, SZ_4K, 0);
 	/* destroying the device detaches it: one more deregistration */
 	iommusim_device_destroy(dev);
-	f.dev[0] = NULL;
-	assert_int_equal(log_len(&f), 5);
-	expect_ioat(&f, 4, 0x6, 0, 0, NULL);
-	assert_int_equal(iommusim_domain_devices(f.dom), 0);
-	fix_fini(&f);
+	f->dev[0] = NULL;
+	assert_int_equal(log_len(f), 5);
+	expect_ioat(f, 4, 0x6, 0, 0, NULL);
+	assert_int_equal(iommusim_domain_devices(f->dom), 0);
 }
 
 /*
@@ -115,34 +111,31 @@ static void test_s390_attach_registers_the_domain_table(void **state)
 	struct iommusim_device *dev_b;
 	uint64_t pa = 0;
 	int prot = 0;
-	struct fix f;
+	struct fix *f = *state;
 
-	(void)state;
-	fix_init(&f);
-	add_zdev(&f, &a);
-	assert_int_equal(iommusim_iommu_map(f.dom, f.cpu, SZ_4G + 7 * SZ_4K, PHYS, SZ_4K,
+	add_zdev(f, &a);
+	assert_int_equal(iommusim_iommu_map(f->dom, f->cpu, SZ_4G + 7 * SZ_4K, PHYS, SZ_4K,
 					    IOMMUSIM_PROT_READ),
 			 0);
-	assert_int_equal(isim_s390_table_translate(f.table, SZ_4G + 7 * SZ_4K, &pa, &prot), 0);
+	assert_int_equal(isim_s390_table_translate(f->table, SZ_4G + 7 * SZ_4K, &pa, &prot), 0);
 	assert_int_equal(pa, PHYS);
 	assert_int_equal(prot, IOMMUSIM_PROT_READ);
-	assert_int_equal(isim_s390_table_translate(f.table, SZ_4G + 8 * SZ_4K, &pa, &prot),
+	assert_int_equal(isim_s390_table_translate(f->table, SZ_4G + 8 * SZ_4K, &pa, &prot),
 			 -EFAULT);
 	/* a second domain: function 0xb registers a table of its own, empty so far */
-	assert_int_equal(iommusim_s390_domain_create(f.mem, IOMMUSIM_KERNEL_6_7, &other), 0);
-	dev_b = new_dev(&f, "zpci-b");
-	assert_int_equal(iommusim_s390_device_init(dev_b, f.fw, &b), 0);
+	assert_int_equal(iommusim_s390_domain_create(f->mem, IOMMUSIM_KERNEL_6_7, &other), 0);
+	dev_b = new_dev(f, "zpci-b");
+	assert_int_equal(iommusim_s390_device_init(dev_b, f->fw, &b), 0);
 	assert_int_equal(iommusim_iommu_attach_device(other, dev_b), 0);
-	assert_int_equal(log_len(&f), 1);
-	assert_ptr_not_equal(logged_iota(&f, 0), f.table);
-	expect_ioat(&f, 0, 0xb, SZ_4G, 2 * SZ_4G - 1, logged_iota(&f, 0));
+	assert_int_equal(log_len(f), 1);
+	assert_ptr_not_equal(logged_iota(f, 0), f->table);
+	expect_ioat(f, 0, 0xb, SZ_4G, 2 * SZ_4G - 1, logged_iota(f, 0));
 	assert_int_equal(
-		isim_s390_table_translate(logged_iota(&f, 0), SZ_4G + 7 * SZ_4K, &pa, &prot),
+		isim_s390_table_translate(logged_iota(f, 0), SZ_4G + 7 * SZ_4K, &pa, &prot),
 		-EFAULT);
 	assert_int_equal(iommusim_iommu_detach_device(other, dev_b), 0);
-	expect_ioat(&f, 1, 0xb, 0, 0, NULL);
+	expect_ioat(f, 1, 0xb, 0, 0, NULL);
 	iommusim_domain_destroy(other);
-	fix_fini(&f);
 }
 
 /*
@@ -156,36 +149,33 @@ static void test_s390_attach_fails_when_registration_refused(void **state)
 	struct ioat_platform r = {.ret = -EIO};
 	struct iommusim_firmware *fw;
 	struct iommusim_device *dev;
-	struct fix f;
+	struct fix *f = *state;
 
-	(void)state;
-	fix_init(&f);
-	assert_int_equal(iommusim_firmware_create(f.mem, &ioat_platform_ops, &r, &fw), 0);
-	dev = new_dev(&f, "zpci");
+	assert_int_equal(iommusim_firmware_create(f->mem, &ioat_platform_ops, &r, &fw), 0);
+	dev = new_dev(f, "zpci");
 	assert_int_equal(iommusim_s390_device_init(dev, fw, &cfg), 0);
-	assert_int_equal(iommusim_iommu_attach_device(f.dom, dev), -EIO);
+	assert_int_equal(iommusim_iommu_attach_device(f->dom, dev), -EIO);
 	assert_int_equal(r.calls, 1);
-	assert_int_equal(iommusim_domain_devices(f.dom), 0);
+	assert_int_equal(iommusim_domain_devices(f->dom), 0);
 	/* not attached: detaching finds nothing, and deregisters nothing */
-	assert_int_equal(iommusim_iommu_detach_device(f.dom, dev), -ENOENT);
+	assert_int_equal(iommusim_iommu_detach_device(f->dom, dev), -ENOENT);
 	assert_int_equal(r.calls, 1);
 	/* another errno comes back as it is */
 	r.ret = -ENOSPC;
-	assert_int_equal(iommusim_iommu_attach_device(f.dom, dev), -ENOSPC);
+	assert_int_equal(iommusim_iommu_attach_device(f->dom, dev), -ENOSPC);
 	assert_int_equal(r.calls, 2);
 	/* the platform agrees now: attached, and the domain's table registered */
 	r.ret = 0;
-	assert_int_equal(iommusim_iommu_attach_device(f.dom, dev), 0);
+	assert_int_equal(iommusim_iommu_attach_device(f->dom, dev), 0);
 	assert_int_equal(r.calls, 3);
 	assert_non_null(r.iota);
-	assert_int_equal(iommusim_domain_devices(f.dom), 1);
+	assert_int_equal(iommusim_domain_devices(f->dom), 1);
 	/* destroying the device detaches it, and deregisters */
 	iommusim_device_destroy(dev);
-	f.dev[0] = NULL;
+	f->dev[0] = NULL;
 	assert_int_equal(r.calls, 4);
 	assert_null(r.iota);
 	iommusim_firmware_destroy(fw);
-	fix_fini(&f);
 }
 
 static void test_s390_resv_regions_outside_window(void **state)
@@ -193,14 +183,12 @@ static void test_s390_resv_regions_outside_window(void **state)
 	struct iommusim_zpci_config cfg;
 	struct isim_resv_region r[ISIM_MAX_RESV_REGIONS];
 	struct iommusim_device *qemu, *full, *low;
-	struct fix f;
+	struct fix *f = *state;
 
-	(void)state;
-	fix_init(&f);
 	cfg = qemu_cfg(1, false);
-	qemu = add_zdev(&f, &cfg);
+	qemu = add_zdev(f, &cfg);
 	/* [0, 4 GiB) and [8 GiB, 4 TiB) around QEMU's [4 GiB, 8 GiB - 1] */
-	assert_int_equal(f.dom->ops->get_resv_regions(qemu, r, ISIM_MAX_RESV_REGIONS), 2);
+	assert_int_equal(f->dom->ops->get_resv_regions(qemu, r, ISIM_MAX_RESV_REGIONS), 2);
 	assert_int_equal(r[0].start, 0);
 	assert_int_equal(r[0].length, SZ_4G);
 	assert_int_equal(r[0].type, ISIM_RESV_RESERVED);
@@ -210,16 +198,15 @@ static void test_s390_resv_regions_outside_window(void **state)
 	/* a window over everything leaves nothing to reserve */
 	cfg.start_dma = 0;
 	cfg.aperture_factor = IOMMUSIM_S390_APERTURE_UNLIMITED;
-	full = add_zdev(&f, &cfg);
-	assert_int_equal(f.dom->ops->get_resv_regions(full, r, ISIM_MAX_RESV_REGIONS), 0);
+	full = add_zdev(f, &cfg);
+	assert_int_equal(f->dom->ops->get_resv_regions(full, r, ISIM_MAX_RESV_REGIONS), 0);
 	/* start 0, limited: only the part above */
 	cfg = qemu_cfg(1, false);
 	cfg.start_dma = 0;
-	low = add_zdev(&f, &cfg);
-	assert_int_equal(f.dom->ops->get_resv_regions(low, r, ISIM_MAX_RESV_REGIONS), 1);
+	low = add_zdev(f, &cfg);
+	assert_int_equal(f->dom->ops->get_resv_regions(low, r, ISIM_MAX_RESV_REGIONS), 1);
 	assert_int_equal(r[0].start, SZ_4G);
 	assert_int_equal(r[0].length, TIB4 - SZ_4G);
-	fix_fini(&f);
 }
 
 static void test_s390_counters_refuse_other_domains(void **state)
@@ -227,17 +214,19 @@ static void test_s390_counters_refuse_other_domains(void **state)
 	static const struct isim_domain_ops other_ops = {0};
 	struct iommusim_domain other = {.ops = &other_ops};
 	struct iommusim_s390_counters c;
-	struct fix f;
+	struct fix *f = *state;
 
-	(void)state;
-	fix_init(&f);
 	assert_int_equal(iommusim_s390_domain_counters(&other, &c), -EINVAL);
-	assert_int_equal(iommusim_s390_domain_counters(f.dom, &c), 0);
-	fix_fini(&f);
+	assert_int_equal(iommusim_s390_domain_counters(f->dom, &c), 0);
 }
 
-SUITE_MAIN(cmocka_unit_test(test_s390_counters_add_up), cmocka_unit_test(test_s390_attach_detach),
-	   cmocka_unit_test(test_s390_attach_registers_the_domain_table),
-	   cmocka_unit_test(test_s390_attach_fails_when_registration_refused),
-	   cmocka_unit_test(test_s390_resv_regions_outside_window),
-	   cmocka_unit_test(test_s390_counters_refuse_other_domains))
+SUITE_MAIN(cmocka_unit_test_setup_teardown(test_s390_counters_add_up, s390_alloc, s390_teardown),
+	   cmocka_unit_test_setup_teardown(test_s390_attach_detach, s390_setup, s390_teardown),
+	   cmocka_unit_test_setup_teardown(test_s390_attach_registers_the_domain_table, s390_setup,
+					   s390_teardown),
+	   cmocka_unit_test_setup_teardown(test_s390_attach_fails_when_registration_refused,
+					   s390_setup, s390_teardown),
+	   cmocka_unit_test_setup_teardown(test_s390_resv_regions_outside_window, s390_setup,
+					   s390_teardown),
+	   cmocka_unit_test_setup_teardown(test_s390_counters_refuse_other_domains, s390_setup,
+					   s390_teardown))

@@ -81,19 +81,16 @@ static void test_s390_set_enomem_rejects_bad_arguments(void **state)
 {
 	static const struct isim_domain_ops other_ops = {0};
 	struct iommusim_domain other = {.ops = &other_ops};
-	struct fix f;
+	struct fix *f = *state;
 
-	(void)state;
-	fix_init(&f);
 	assert_int_equal(iommusim_s390_domain_set_enomem(&other, IOMMUSIM_S390_ENOMEM_NONE),
 			 -EINVAL);
-	assert_int_equal(iommusim_s390_domain_set_enomem(f.dom, (enum iommusim_s390_enomem)3),
+	assert_int_equal(iommusim_s390_domain_set_enomem(f->dom, (enum iommusim_s390_enomem)3),
 			 -EINVAL);
-	assert_int_equal(iommusim_s390_domain_set_enomem(f.dom, (enum iommusim_s390_enomem) - 1),
+	assert_int_equal(iommusim_s390_domain_set_enomem(f->dom, (enum iommusim_s390_enomem) - 1),
 			 -EINVAL);
 	for (int m = IOMMUSIM_S390_ENOMEM_GLOBAL_FLUSH; m <= IOMMUSIM_S390_ENOMEM_FLUSH_QUEUE; m++)
-		assert_int_equal(iommusim_s390_domain_set_enomem(f.dom, m), 0);
-	fix_fini(&f);
+		assert_int_equal(iommusim_s390_domain_set_enomem(f->dom, m), 0);
 }
 
 /*
@@ -106,41 +103,38 @@ static void test_s390_enomem_global_flush(void **state)
 {
 	struct iommusim_s390_counters c;
 	struct iommusim_device *dev;
-	struct fix f;
+	struct fix *f = *state;
 	uint64_t d;
 
-	(void)state;
-	fix_init(&f);
-	dev = add_dma_zdev(&f, 0x51, IOMMUSIM_DMA_LAZY);
-	queue_three(&f, dev, 0x51);
-	assert_int_equal(iommusim_s390_domain_set_enomem(f.dom, IOMMUSIM_S390_ENOMEM_NONE), 0);
-	assert_int_equal(iommusim_s390_domain_set_enomem(f.dom, IOMMUSIM_S390_ENOMEM_GLOBAL_FLUSH),
+	dev = add_dma_zdev(f, 0x51, IOMMUSIM_DMA_LAZY);
+	queue_three(f, dev, 0x51);
+	assert_int_equal(iommusim_s390_domain_set_enomem(f->dom, IOMMUSIM_S390_ENOMEM_NONE), 0);
+	assert_int_equal(iommusim_s390_domain_set_enomem(f->dom, IOMMUSIM_S390_ENOMEM_GLOBAL_FLUSH),
 			 0);
-	push(&f, IOMMUSIM_FW_CC_ERROR, IOMMUSIM_FW_STATUS_RESOURCES_ALT);
+	push(f, IOMMUSIM_FW_CC_ERROR, IOMMUSIM_FW_STATUS_RESOURCES_ALT);
 	/* the fourth page from the top: the queued IOVAs are not free yet */
-	d = dma_map(&f, dev, 0);
+	d = dma_map(f, dev, 0);
 	assert_int_equal(d, WIN_END - 4 * SZ_4K);
-	assert_int_equal(log_len(&f), 5);
-	expect_call(&f, 3, 0x51, d, SZ_4K, IOMMUSIM_FW_CC_ERROR);
-	expect_call(&f, 4, 0x51, SZ_4G, SZ_4G, 0);
-	assert_int_equal(fq_pending(&f), 3);
-	c = ctrs(&f);
+	assert_int_equal(log_len(f), 5);
+	expect_call(f, 3, 0x51, d, SZ_4K, IOMMUSIM_FW_CC_ERROR);
+	expect_call(f, 4, 0x51, SZ_4G, SZ_4G, 0);
+	assert_int_equal(fq_pending(f), 3);
+	c = ctrs(f);
 	EXPECT_FIELDS(&c, S390_COUNTERS(sync_map_rpcits, 4), S390_COUNTERS(enomem_global_rpcits, 1),
 		      S390_COUNTERS(global_rpcits, 0), S390_COUNTERS(rpcit_errors, 1),
 		      S390_COUNTERS(enomem_failures, 0));
 	/* both answer "no resources": -ENOMEM, the range is unmapped again (ranged sync RPCIT) */
-	push(&f, IOMMUSIM_FW_CC_ERROR, IOMMUSIM_FW_STATUS_RESOURCES_ALT);
-	push(&f, IOMMUSIM_FW_CC_ERROR, IOMMUSIM_FW_STATUS_RESOURCES);
-	d = dma_map(&f, dev, -ENOMEM);
-	assert_int_equal(log_len(&f), 8);
-	expect_call(&f, 5, 0x51, WIN_END - 5 * SZ_4K, SZ_4K, IOMMUSIM_FW_CC_ERROR);
-	expect_call(&f, 6, 0x51, SZ_4G, SZ_4G, IOMMUSIM_FW_CC_ERROR);
-	expect_call(&f, 7, 0x51, WIN_END - 5 * SZ_4K, SZ_4K, 0);
-	c = ctrs(&f);
+	push(f, IOMMUSIM_FW_CC_ERROR, IOMMUSIM_FW_STATUS_RESOURCES_ALT);
+	push(f, IOMMUSIM_FW_CC_ERROR, IOMMUSIM_FW_STATUS_RESOURCES);
+	d = dma_map(f, dev, -ENOMEM);
+	assert_int_equal(log_len(f), 8);
+	expect_call(f, 5, 0x51, WIN_END - 5 * SZ_4K, SZ_4K, IOMMUSIM_FW_CC_ERROR);
+	expect_call(f, 6, 0x51, SZ_4G, SZ_4G, IOMMUSIM_FW_CC_ERROR);
+	expect_call(f, 7, 0x51, WIN_END - 5 * SZ_4K, SZ_4K, 0);
+	c = ctrs(f);
 	EXPECT_FIELDS(&c, S390_COUNTERS(enomem_global_rpcits, 2), S390_COUNTERS(enomem_failures, 1),
 		      S390_COUNTERS(global_rpcits, 0), S390_COUNTERS(rpcit_errors, 3));
-	assert_int_equal(fq_pending(&f), 3);
-	fix_fini(&f);
+	assert_int_equal(fq_pending(f), 3);
 }
 
 /*
@@ -155,38 +149,35 @@ static void test_s390_enomem_none_fails_map(void **state)
 	const uint64_t iova = SZ_4G + 16 * SZ_4K;
 	struct iommusim_s390_counters c;
 	struct iommusim_device *dev;
-	struct fix f;
+	struct fix *f = *state;
 	uint64_t pa;
 
-	(void)state;
-	fix_init(&f);
-	dev = add_dma_zdev(&f, 0x60, IOMMUSIM_DMA_LAZY);
-	queue_three(&f, dev, 0x60);
-	assert_int_equal(iommusim_s390_domain_set_enomem(f.dom, IOMMUSIM_S390_ENOMEM_NONE), 0);
-	push(&f, IOMMUSIM_FW_CC_ERROR, IOMMUSIM_FW_STATUS_RESOURCES);
-	assert_int_equal(dma_map(&f, dev, -ENOMEM), 0);
-	assert_int_equal(log_len(&f), 5);
-	expect_call(&f, 3, 0x60, WIN_END - 4 * SZ_4K, SZ_4K, IOMMUSIM_FW_CC_ERROR);
-	expect_call(&f, 4, 0x60, WIN_END - 4 * SZ_4K, SZ_4K, 0);
-	assert_int_equal(iommusim_iommu_translate(f.dom, WIN_END - 4 * SZ_4K, &pa, NULL), -EFAULT);
-	assert_int_equal(fq_pending(&f), 3);
-	c = ctrs(&f);
+	dev = add_dma_zdev(f, 0x60, IOMMUSIM_DMA_LAZY);
+	queue_three(f, dev, 0x60);
+	assert_int_equal(iommusim_s390_domain_set_enomem(f->dom, IOMMUSIM_S390_ENOMEM_NONE), 0);
+	push(f, IOMMUSIM_FW_CC_ERROR, IOMMUSIM_FW_STATUS_RESOURCES);
+	assert_int_equal(dma_map(f, dev, -ENOMEM), 0);
+	assert_int_equal(log_len(f), 5);
+	expect_call(f, 3, 0x60, WIN_END - 4 * SZ_4K, SZ_4K, IOMMUSIM_FW_CC_ERROR);
+	expect_call(f, 4, 0x60, WIN_END - 4 * SZ_4K, SZ_4K, 0);
+	assert_int_equal(iommusim_iommu_translate(f->dom, WIN_END - 4 * SZ_4K, &pa, NULL), -EFAULT);
+	assert_int_equal(fq_pending(f), 3);
+	c = ctrs(f);
 	EXPECT_FIELDS(&c, S390_COUNTERS(sync_map_rpcits, 4), S390_COUNTERS(enomem_global_rpcits, 0),
 		      S390_COUNTERS(global_rpcits, 0), S390_COUNTERS(enomem_failures, 1),
 		      S390_COUNTERS(rpcit_errors, 1));
 	/* two more functions; 0x62 is walked first and fails: 0x61 and 0x60 are not asked */
-	iommusim_firmware_script_log_clear(f.fw);
-	add_zdev(&f, &a);
-	add_zdev(&f, &b);
-	push(&f, IOMMUSIM_FW_CC_ERROR, IOMMUSIM_FW_STATUS_RESOURCES_ALT);
-	assert_int_equal(iommusim_iommu_map(f.dom, f.cpu, iova, PHYS, SZ_4K, 3), -ENOMEM);
+	iommusim_firmware_script_log_clear(f->fw);
+	add_zdev(f, &a);
+	add_zdev(f, &b);
+	push(f, IOMMUSIM_FW_CC_ERROR, IOMMUSIM_FW_STATUS_RESOURCES_ALT);
+	assert_int_equal(iommusim_iommu_map(f->dom, f->cpu, iova, PHYS, SZ_4K, 3), -ENOMEM);
 	/* 0x62's ranged RPCIT, then the undo's sync RPCIT for each of the three functions */
-	assert_int_equal(log_len(&f), 4);
-	expect_call(&f, 0, 0x62, iova, SZ_4K, IOMMUSIM_FW_CC_ERROR);
-	c = ctrs(&f);
+	assert_int_equal(log_len(f), 4);
+	expect_call(f, 0, 0x62, iova, SZ_4K, IOMMUSIM_FW_CC_ERROR);
+	c = ctrs(f);
 	EXPECT_FIELDS(&c, S390_COUNTERS(sync_map_rpcits, 5), S390_COUNTERS(enomem_failures, 2),
 		      S390_COUNTERS(sync_rpcits, 1 + 3));
-	fix_fini(&f);
 }
 
 /*
@@ -201,24 +192,22 @@ static void test_s390_enomem_flush_queue_frees_queued_iovas(void **state)
 	struct iommusim_s390_counters c;
 	struct iommusim_dma_stats st;
 	struct iommusim_device *dev;
-	struct fix f;
+	struct fix *f = *state;
 	uint64_t d;
 
-	(void)state;
-	fix_init(&f);
-	dev = add_dma_zdev(&f, 0x71, IOMMUSIM_DMA_LAZY);
-	queue_three(&f, dev, 0x71);
-	assert_int_equal(iommusim_s390_domain_set_enomem(f.dom, IOMMUSIM_S390_ENOMEM_FLUSH_QUEUE),
+	dev = add_dma_zdev(f, 0x71, IOMMUSIM_DMA_LAZY);
+	queue_three(f, dev, 0x71);
+	assert_int_equal(iommusim_s390_domain_set_enomem(f->dom, IOMMUSIM_S390_ENOMEM_FLUSH_QUEUE),
 			 0);
-	push(&f, IOMMUSIM_FW_CC_ERROR, IOMMUSIM_FW_STATUS_RESOURCES_ALT);
-	d = dma_map(&f, dev, 0);
+	push(f, IOMMUSIM_FW_CC_ERROR, IOMMUSIM_FW_STATUS_RESOURCES_ALT);
+	d = dma_map(f, dev, 0);
 	assert_int_equal(d, WIN_END - 4 * SZ_4K);
-	assert_int_equal(log_len(&f), 6);
-	expect_call(&f, 3, 0x71, d, SZ_4K, IOMMUSIM_FW_CC_ERROR);
-	expect_call(&f, 4, 0x71, SZ_4G, SZ_4G, 0);
-	expect_call(&f, 5, 0x71, d, SZ_4K, 0);
-	assert_int_equal(fq_pending(&f), 0);
-	c = ctrs(&f);
+	assert_int_equal(log_len(f), 6);
+	expect_call(f, 3, 0x71, d, SZ_4K, IOMMUSIM_FW_CC_ERROR);
+	expect_call(f, 4, 0x71, SZ_4G, SZ_4G, 0);
+	expect_call(f, 5, 0x71, d, SZ_4K, 0);
+	assert_int_equal(fq_pending(f), 0);
+	c = ctrs(f);
 	EXPECT_FIELDS(&c, S390_COUNTERS(sync_map_rpcits, 4), S390_COUNTERS(global_rpcits, 1),
 		      S390_COUNTERS(enomem_global_rpcits, 0), S390_COUNTERS(enomem_failures, 0),
 		      S390_COUNTERS(rpcit_errors, 1));
@@ -227,12 +216,11 @@ static void test_s390_enomem_flush_queue_frees_queued_iovas(void **state)
 		      DMA_STATS(map_failures, 0));
 	/* the freed IOVAs are reusable: a cache hit, the last one freed */
 	iommusim_iova_get_stats(iommusim_dma_iova_domain(dev), &before);
-	assert_int_equal(dma_map(&f, dev, 0), WIN_END - 3 * SZ_4K);
+	assert_int_equal(dma_map(f, dev, 0), WIN_END - 3 * SZ_4K);
 	iommusim_iova_get_stats(iommusim_dma_iova_domain(dev), &after);
 	assert_int_equal(after.rcache_hits, before.rcache_hits + 1);
-	assert_int_equal(log_len(&f), 7);
-	expect_call(&f, 6, 0x71, WIN_END - 3 * SZ_4K, SZ_4K, 0);
-	fix_fini(&f);
+	assert_int_equal(log_len(f), 7);
+	expect_call(f, 6, 0x71, WIN_END - 3 * SZ_4K, SZ_4K, 0);
 }
 
 /*
@@ -245,34 +233,31 @@ static void test_s390_enomem_flush_queue_second_enomem_fails_map(void **state)
 	struct iommusim_s390_counters c;
 	struct iommusim_dma_stats st;
 	struct iommusim_device *dev;
-	struct fix f;
+	struct fix *f = *state;
 	uint64_t pa;
 
-	(void)state;
-	fix_init(&f);
-	dev = add_dma_zdev(&f, 0x72, IOMMUSIM_DMA_LAZY);
-	queue_three(&f, dev, 0x72);
-	assert_int_equal(iommusim_s390_domain_set_enomem(f.dom, IOMMUSIM_S390_ENOMEM_FLUSH_QUEUE),
+	dev = add_dma_zdev(f, 0x72, IOMMUSIM_DMA_LAZY);
+	queue_three(f, dev, 0x72);
+	assert_int_equal(iommusim_s390_domain_set_enomem(f->dom, IOMMUSIM_S390_ENOMEM_FLUSH_QUEUE),
 			 0);
-	push(&f, IOMMUSIM_FW_CC_ERROR, IOMMUSIM_FW_STATUS_RESOURCES_ALT);
-	push(&f, IOMMUSIM_FW_CC_OK, 0);
-	push(&f, IOMMUSIM_FW_CC_ERROR, IOMMUSIM_FW_STATUS_RESOURCES);
-	dma_map(&f, dev, -ENOMEM);
-	assert_int_equal(log_len(&f), 7);
-	expect_call(&f, 3, 0x72, WIN_END - 4 * SZ_4K, SZ_4K, IOMMUSIM_FW_CC_ERROR);
-	expect_call(&f, 4, 0x72, SZ_4G, SZ_4G, 0);
-	expect_call(&f, 5, 0x72, WIN_END - 4 * SZ_4K, SZ_4K, IOMMUSIM_FW_CC_ERROR);
-	expect_call(&f, 6, 0x72, WIN_END - 4 * SZ_4K, SZ_4K, 0);
-	assert_int_equal(iommusim_iommu_translate(f.dom, WIN_END - 4 * SZ_4K, &pa, NULL), -EFAULT);
-	assert_int_equal(fq_pending(&f), 0);
-	c = ctrs(&f);
+	push(f, IOMMUSIM_FW_CC_ERROR, IOMMUSIM_FW_STATUS_RESOURCES_ALT);
+	push(f, IOMMUSIM_FW_CC_OK, 0);
+	push(f, IOMMUSIM_FW_CC_ERROR, IOMMUSIM_FW_STATUS_RESOURCES);
+	dma_map(f, dev, -ENOMEM);
+	assert_int_equal(log_len(f), 7);
+	expect_call(f, 3, 0x72, WIN_END - 4 * SZ_4K, SZ_4K, IOMMUSIM_FW_CC_ERROR);
+	expect_call(f, 4, 0x72, SZ_4G, SZ_4G, 0);
+	expect_call(f, 5, 0x72, WIN_END - 4 * SZ_4K, SZ_4K, IOMMUSIM_FW_CC_ERROR);
+	expect_call(f, 6, 0x72, WIN_END - 4 * SZ_4K, SZ_4K, 0);
+	assert_int_equal(iommusim_iommu_translate(f->dom, WIN_END - 4 * SZ_4K, &pa, NULL), -EFAULT);
+	assert_int_equal(fq_pending(f), 0);
+	c = ctrs(f);
 	EXPECT_FIELDS(&c, S390_COUNTERS(sync_map_rpcits, 4), S390_COUNTERS(global_rpcits, 1),
 		      S390_COUNTERS(enomem_failures, 1), S390_COUNTERS(rpcit_errors, 2),
 		      S390_COUNTERS(sync_rpcits, 1));
 	iommusim_dma_get_stats(dev, &st);
 	assert_int_equal(st.map_failures, 1);
 	assert_int_equal(st.fq_flushes, 1);
-	fix_fini(&f);
 }
 
 /*
@@ -322,9 +307,14 @@ static void test_s390_enomem_flush_queue_without_queue_only_retries(void **state
 	fix_fini(&f);
 }
 
-SUITE_MAIN(cmocka_unit_test(test_s390_set_enomem_rejects_bad_arguments),
-	   cmocka_unit_test(test_s390_enomem_global_flush),
-	   cmocka_unit_test(test_s390_enomem_none_fails_map),
-	   cmocka_unit_test(test_s390_enomem_flush_queue_frees_queued_iovas),
-	   cmocka_unit_test(test_s390_enomem_flush_queue_second_enomem_fails_map),
+SUITE_MAIN(cmocka_unit_test_setup_teardown(test_s390_set_enomem_rejects_bad_arguments, s390_setup,
+					   s390_teardown),
+	   cmocka_unit_test_setup_teardown(test_s390_enomem_global_flush, s390_setup,
+					   s390_teardown),
+	   cmocka_unit_test_setup_teardown(test_s390_enomem_none_fails_map, s390_setup,
+					   s390_teardown),
+	   cmocka_unit_test_setup_teardown(test_s390_enomem_flush_queue_frees_queued_iovas,
+					   s390_setup, s390_teardown),
+	   cmocka_unit_test_setup_teardown(test_s390_enomem_flush_queue_second_enomem_fails_map,
+					   s390_setup, s390_teardown),
 	   cmocka_unit_test(test_s390_enomem_flush_queue_without_queue_only_retries))

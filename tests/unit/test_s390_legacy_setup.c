@@ -10,35 +10,31 @@ static void test_s390_legacy_setup_errors(void **state)
 	struct iommusim_device_config dcfg = {.name = "plain", .pci = true};
 	struct iommusim_s390_legacy_config lcfg = {.strict = false};
 	struct iommusim_s390_legacy_counters c;
-	struct opts o = {.pages = 64};
 	struct iommusim_device *plain;
 	uint64_t pa;
-	struct fix f;
+	struct fix *f = *state;
 
-	(void)state;
-	fix_init(&f, &o);
 	/* Not a zPCI function: -EINVAL; no ops, so no counters and nothing to translate. */
-	assert_int_equal(iommusim_device_create(f.mem, &dcfg, &plain), 0);
+	assert_int_equal(iommusim_device_create(f->mem, &dcfg, &plain), 0);
 	assert_int_equal(iommusim_s390_legacy_dma_setup(plain, &lcfg), -EINVAL);
 	assert_int_equal(iommusim_s390_legacy_counters(plain, &c), -EINVAL);
 	assert_int_equal(iommusim_s390_legacy_translate(plain, START, &pa, NULL), -EINVAL);
 	iommusim_device_destroy(plain);
 	/* The DMA ops are already installed: -EBUSY. */
-	assert_int_equal(iommusim_s390_legacy_dma_setup(f.dev, &lcfg), -EBUSY);
+	assert_int_equal(iommusim_s390_legacy_dma_setup(f->dev, &lcfg), -EBUSY);
 	/* A fresh setup has counted nothing and maps nothing. */
-	c = ctrs(&f);
+	c = ctrs(f);
 	assert_int_equal(c.mapped_pages + c.unmapped_pages + c.allocated_pages + c.map_rpcits +
 				 c.unmap_rpcits + c.global_rpcits + c.wraps + c.enomem_purges,
 			 0);
-	expect_unmapped(&f, START);
+	expect_unmapped(f, START);
 	/* Zero bytes or a bad direction: refused before the allocator runs, not a map failure. */
-	assert_int_equal(map(&f, 0x1234, 0, &pa), -EINVAL);
+	assert_int_equal(map(f, 0x1234, 0, &pa), -EINVAL);
 	assert_int_equal(
-		iommusim_dma_map_page(f.dev, f.cpu, 0x1000, PG, (enum iommusim_dma_dir)4, &pa),
+		iommusim_dma_map_page(f->dev, f->cpu, 0x1000, PG, (enum iommusim_dma_dir)4, &pa),
 		-EINVAL);
-	assert_int_equal(stats(&f).map_failures, 0);
-	map_at(&f, 1, 0);
-	fix_fini(&f);
+	assert_int_equal(stats(f).map_failures, 0);
+	map_at(f, 1, 0);
 }
 
 /*
@@ -50,23 +46,21 @@ static void test_s390_legacy_setup_registers_teardown_deregisters(void **state)
 	struct opts o = {.pages = 64, .tlb_refresh = true};
 	uint64_t pa = 0;
 	int prot = 0;
-	struct fix f;
+	struct fix *f = *state;
 
-	(void)state;
-	fix_init(&f, &o);
+	fix_init(f, &o);
 	/* a map at offset 0: [START, START + 4 KiB) -> 0x80000000, read-write */
-	map_at(&f, 1, 0);
-	assert_int_equal(isim_s390_table_translate(f.table, START, &pa, &prot), 0);
+	map_at(f, 1, 0);
+	assert_int_equal(isim_s390_table_translate(f->table, START, &pa, &prot), 0);
 	assert_int_equal(pa, 0x80000000ull);
 	assert_int_equal(prot, RW);
-	assert_int_equal(isim_s390_table_translate(f.table, START + PG, &pa, &prot), -EFAULT);
+	assert_int_equal(isim_s390_table_translate(f->table, START + PG, &pa, &prot), -EFAULT);
 	/* the map's ranged RPCIT (tlb_refresh), then the teardown's deregistration */
-	assert_int_equal(iommusim_firmware_script_log_len(f.fw), 1);
-	iommusim_device_destroy(f.dev);
-	f.dev = NULL;
-	assert_int_equal(iommusim_firmware_script_log_len(f.fw), 2);
-	expect_ioat(&f, 1, 0, 0, false);
-	fix_fini(&f);
+	assert_int_equal(iommusim_firmware_script_log_len(f->fw), 1);
+	iommusim_device_destroy(f->dev);
+	f->dev = NULL;
+	assert_int_equal(iommusim_firmware_script_log_len(f->fw), 2);
+	expect_ioat(f, 1, 0, 0, false);
 }
 
 /*
@@ -124,6 +118,8 @@ static void test_s390_legacy_setup_fails_when_registration_refused(void **state)
 	iommusim_mem_destroy(mem);
 }
 
-SUITE_MAIN(cmocka_unit_test(test_s390_legacy_setup_errors),
-	   cmocka_unit_test(test_s390_legacy_setup_registers_teardown_deregisters),
+SUITE_MAIN(cmocka_unit_test_setup_teardown(test_s390_legacy_setup_errors, legacy_setup,
+					   legacy_teardown),
+	   cmocka_unit_test_setup_teardown(test_s390_legacy_setup_registers_teardown_deregisters,
+					   legacy_alloc, legacy_teardown),
 	   cmocka_unit_test(test_s390_legacy_setup_fails_when_registration_refused))

@@ -97,122 +97,112 @@ static void test_s390_sync_map_global_failure_ignored_in_6_6(void **state)
 static void test_s390_sync_map_other_error_fails_without_global(void **state)
 {
 	struct iommusim_zpci_config cfg = qemu_cfg(0x5, true);
-	struct fix f;
+	struct fix *f = *state;
 	uint64_t pa;
 
-	(void)state;
-	fix_init(&f);
-	add_zdev(&f, &cfg);
+	add_zdev(f, &cfg);
 	/* cc 1 with a status other than 4/16 is -EIO: no global fallback, the map is undone */
-	push(&f, IOMMUSIM_FW_CC_ERROR, 8);
-	assert_int_equal(iommusim_iommu_map(f.dom, f.cpu, SZ_4G, PHYS, SZ_4K, 3), -EIO);
-	assert_int_equal(log_len(&f), 2);
-	expect_call(&f, 0, 0x5, SZ_4G, SZ_4K, IOMMUSIM_FW_CC_ERROR);
-	expect_call(&f, 1, 0x5, SZ_4G, SZ_4K, 0); /* the undo's iotlb_sync */
-	assert_int_equal(iommusim_iommu_translate(f.dom, SZ_4G, &pa, NULL), -EFAULT);
-	assert_int_equal(ctrs(&f).enomem_global_rpcits, 0);
-	assert_int_equal(ctrs(&f).rpcit_errors, 1);
-	fix_fini(&f);
+	push(f, IOMMUSIM_FW_CC_ERROR, 8);
+	assert_int_equal(iommusim_iommu_map(f->dom, f->cpu, SZ_4G, PHYS, SZ_4K, 3), -EIO);
+	assert_int_equal(log_len(f), 2);
+	expect_call(f, 0, 0x5, SZ_4G, SZ_4K, IOMMUSIM_FW_CC_ERROR);
+	expect_call(f, 1, 0x5, SZ_4G, SZ_4K, 0); /* the undo's iotlb_sync */
+	assert_int_equal(iommusim_iommu_translate(f->dom, SZ_4G, &pa, NULL), -EFAULT);
+	assert_int_equal(ctrs(f).enomem_global_rpcits, 0);
+	assert_int_equal(ctrs(f).rpcit_errors, 1);
 }
 
 static void test_s390_sync_map_last_function_decides(void **state)
 {
 	struct iommusim_zpci_config a = qemu_cfg(0xa, true), b = qemu_cfg(0xb, true);
-	struct fix f;
+	struct fix *f = *state;
 	uint64_t pa;
 
-	(void)state;
-	fix_init(&f);
-	add_zdev(&f, &a);
-	add_zdev(&f, &b);
+	add_zdev(f, &a);
+	add_zdev(f, &b);
 	/* the first function tried says -EIO, the later one cc 0: the kernel returns 0 */
-	push(&f, IOMMUSIM_FW_CC_NOT_OPERATIONAL, 0);
-	push(&f, IOMMUSIM_FW_CC_OK, 0);
-	assert_int_equal(iommusim_iommu_map(f.dom, f.cpu, SZ_4G, PHYS, SZ_4K, 3), 0);
-	assert_int_equal(log_len(&f), 2);
-	assert_int_equal(iommusim_iommu_translate(f.dom, SZ_4G, &pa, NULL), 0);
+	push(f, IOMMUSIM_FW_CC_NOT_OPERATIONAL, 0);
+	push(f, IOMMUSIM_FW_CC_OK, 0);
+	assert_int_equal(iommusim_iommu_map(f->dom, f->cpu, SZ_4G, PHYS, SZ_4K, 3), 0);
+	assert_int_equal(log_len(f), 2);
+	assert_int_equal(iommusim_iommu_translate(f->dom, SZ_4G, &pa, NULL), 0);
 	/* the other way round the error is the last word: the map fails and is undone */
-	push(&f, IOMMUSIM_FW_CC_OK, 0);
-	push(&f, IOMMUSIM_FW_CC_NOT_OPERATIONAL, 0);
-	assert_int_equal(iommusim_iommu_map(f.dom, f.cpu, SZ_4G + SZ_4K, PHYS, SZ_4K, 3), -EIO);
-	assert_int_equal(iommusim_iommu_translate(f.dom, SZ_4G + SZ_4K, &pa, NULL), -EFAULT);
+	push(f, IOMMUSIM_FW_CC_OK, 0);
+	push(f, IOMMUSIM_FW_CC_NOT_OPERATIONAL, 0);
+	assert_int_equal(iommusim_iommu_map(f->dom, f->cpu, SZ_4G + SZ_4K, PHYS, SZ_4K, 3), -EIO);
+	assert_int_equal(iommusim_iommu_translate(f->dom, SZ_4G + SZ_4K, &pa, NULL), -EFAULT);
 	/* 2 + 2 sync_map RPCITs, then the undo's iotlb_sync to both functions */
-	assert_int_equal(log_len(&f), 6);
-	assert_int_equal(ctrs(&f).sync_map_rpcits, 4);
-	assert_int_equal(ctrs(&f).sync_rpcits, 2);
-	assert_int_equal(ctrs(&f).rpcit_errors, 2);
-	fix_fini(&f);
+	assert_int_equal(log_len(f), 6);
+	assert_int_equal(ctrs(f).sync_map_rpcits, 4);
+	assert_int_equal(ctrs(f).sync_rpcits, 2);
+	assert_int_equal(ctrs(f).rpcit_errors, 2);
 }
 
 static void test_s390_sync_map_failed_global_stops_the_loop(void **state)
 {
 	struct iommusim_zpci_config a = qemu_cfg(0xa, true), b = qemu_cfg(0xb, true);
 	struct iommusim_firmware_call first;
-	struct fix f;
+	struct fix *f = *state;
 
-	(void)state;
-	fix_init(&f);
-	add_zdev(&f, &a);
-	add_zdev(&f, &b);
+	add_zdev(f, &a);
+	add_zdev(f, &b);
 	/* first function: no resources, then its global RPCIT fails too -> break */
-	push(&f, IOMMUSIM_FW_CC_ERROR, IOMMUSIM_FW_STATUS_RESOURCES);
-	push(&f, IOMMUSIM_FW_CC_ERROR, IOMMUSIM_FW_STATUS_RESOURCES);
-	assert_int_equal(iommusim_iommu_map(f.dom, f.cpu, SZ_4G, PHYS, SZ_4K, 3), -ENOMEM);
+	push(f, IOMMUSIM_FW_CC_ERROR, IOMMUSIM_FW_STATUS_RESOURCES);
+	push(f, IOMMUSIM_FW_CC_ERROR, IOMMUSIM_FW_STATUS_RESOURCES);
+	assert_int_equal(iommusim_iommu_map(f->dom, f->cpu, SZ_4G, PHYS, SZ_4K, 3), -ENOMEM);
 	/* the second function got no sync_map RPCIT; the undo syncs both: 2 + 2 */
-	assert_int_equal(log_len(&f), 4);
-	assert_int_equal(iommusim_firmware_script_log_get(f.fw, 0, &first), 0);
-	expect_call(&f, 1, first.fh, SZ_4G, SZ_4G, IOMMUSIM_FW_CC_ERROR);
-	assert_int_equal(ctrs(&f).sync_map_rpcits, 1);
-	assert_int_equal(ctrs(&f).enomem_global_rpcits, 1);
-	assert_int_equal(ctrs(&f).sync_rpcits, 2);
-	fix_fini(&f);
+	assert_int_equal(log_len(f), 4);
+	assert_int_equal(iommusim_firmware_script_log_get(f->fw, 0, &first), 0);
+	expect_call(f, 1, first.fh, SZ_4G, SZ_4G, IOMMUSIM_FW_CC_ERROR);
+	assert_int_equal(ctrs(f).sync_map_rpcits, 1);
+	assert_int_equal(ctrs(f).enomem_global_rpcits, 1);
+	assert_int_equal(ctrs(f).sync_rpcits, 2);
 }
 
 static void test_s390_rpcit_busy_is_retried(void **state)
 {
 	struct iommusim_zpci_config cfg = qemu_cfg(0x3, true);
-	struct fix f;
+	struct fix *f = *state;
 
-	(void)state;
-	fix_init(&f);
-	add_zdev(&f, &cfg);
+	add_zdev(f, &cfg);
 	/* three busy answers, each retried (FW_BUSY_RETRY work), then cc 0 */
 	for (int i = 0; i < 3; i++)
-		push(&f, IOMMUSIM_FW_CC_BUSY, 0);
-	assert_int_equal(iommusim_iommu_map(f.dom, f.cpu, SZ_4G, PHYS, SZ_4K, 3), 0);
-	assert_int_equal(log_len(&f), 4);
-	expect_call(&f, 3, 0x3, SZ_4G, SZ_4K, 0);
-	assert_int_equal(iommusim_cpu_work(f.cpu, IOMMUSIM_WORK_FW_BUSY_RETRY), 3);
-	assert_int_equal(ctrs(&f).sync_map_rpcits, 1);
-	assert_int_equal(ctrs(&f).rpcit_errors, 0);
-	fix_fini(&f);
+		push(f, IOMMUSIM_FW_CC_BUSY, 0);
+	assert_int_equal(iommusim_iommu_map(f->dom, f->cpu, SZ_4G, PHYS, SZ_4K, 3), 0);
+	assert_int_equal(log_len(f), 4);
+	expect_call(f, 3, 0x3, SZ_4G, SZ_4K, 0);
+	assert_int_equal(iommusim_cpu_work(f->cpu, IOMMUSIM_WORK_FW_BUSY_RETRY), 3);
+	assert_int_equal(ctrs(f).sync_map_rpcits, 1);
+	assert_int_equal(ctrs(f).rpcit_errors, 0);
 }
 
 static void test_s390_rpcit_busy_bound_fails_map(void **state)
 {
 	struct iommusim_zpci_config cfg = qemu_cfg(0x3, true);
-	struct fix f;
+	struct fix *f = *state;
 
-	(void)state;
-	fix_init(&f);
 	cfg.max_busy_retries = 2;
-	add_zdev(&f, &cfg);
+	add_zdev(f, &cfg);
 	/* busy beyond the bound: -EBUSY, not -ENOMEM, so no global; the map is undone */
 	for (int i = 0; i < 3; i++)
-		push(&f, IOMMUSIM_FW_CC_BUSY, 0);
-	assert_int_equal(iommusim_iommu_map(f.dom, f.cpu, SZ_4G, PHYS, SZ_4K, 3), -EBUSY);
-	assert_int_equal(iommusim_cpu_work(f.cpu, IOMMUSIM_WORK_FW_BUSY_RETRY), 2);
-	assert_int_equal(log_len(&f), 4); /* 3 busy + the undo's sync */
-	assert_int_equal(ctrs(&f).enomem_global_rpcits, 0);
-	assert_int_equal(ctrs(&f).rpcit_errors, 1);
-	fix_fini(&f);
+		push(f, IOMMUSIM_FW_CC_BUSY, 0);
+	assert_int_equal(iommusim_iommu_map(f->dom, f->cpu, SZ_4G, PHYS, SZ_4K, 3), -EBUSY);
+	assert_int_equal(iommusim_cpu_work(f->cpu, IOMMUSIM_WORK_FW_BUSY_RETRY), 2);
+	assert_int_equal(log_len(f), 4); /* 3 busy + the undo's sync */
+	assert_int_equal(ctrs(f).enomem_global_rpcits, 0);
+	assert_int_equal(ctrs(f).rpcit_errors, 1);
 }
 
 SUITE_MAIN(cmocka_unit_test(test_s390_sync_map_no_resources_becomes_global_rpcit),
 	   cmocka_unit_test(test_s390_sync_map_global_failure_fails_map),
 	   cmocka_unit_test(test_s390_sync_map_global_failure_ignored_in_6_6),
-	   cmocka_unit_test(test_s390_sync_map_other_error_fails_without_global),
-	   cmocka_unit_test(test_s390_sync_map_last_function_decides),
-	   cmocka_unit_test(test_s390_sync_map_failed_global_stops_the_loop),
-	   cmocka_unit_test(test_s390_rpcit_busy_is_retried),
-	   cmocka_unit_test(test_s390_rpcit_busy_bound_fails_map))
+	   cmocka_unit_test_setup_teardown(test_s390_sync_map_other_error_fails_without_global,
+					   s390_setup, s390_teardown),
+	   cmocka_unit_test_setup_teardown(test_s390_sync_map_last_function_decides, s390_setup,
+					   s390_teardown),
+	   cmocka_unit_test_setup_teardown(test_s390_sync_map_failed_global_stops_the_loop,
+					   s390_setup, s390_teardown),
+	   cmocka_unit_test_setup_teardown(test_s390_rpcit_busy_is_retried, s390_setup,
+					   s390_teardown),
+	   cmocka_unit_test_setup_teardown(test_s390_rpcit_busy_bound_fails_map, s390_setup,
+					   s390_teardown))

@@ -85,58 +85,53 @@ static void test_s390_window_rejects_bad_config(void **state)
 	struct iommusim_zpci_config cfg;
 	struct iommusim_device *dev;
 	uint64_t s, e;
-	struct fix f;
+	struct fix *f = *state;
 
-	(void)state;
-	fix_init(&f);
-	dev = new_dev(&f, "bad");
+	dev = new_dev(f, "bad");
 	/* start_dma > end_dma: the probe refuses it */
 	cfg = qemu_cfg(1, false);
 	cfg.start_dma = 2 * SZ_4G;
 	cfg.end_dma = SZ_4G;
-	assert_int_equal(iommusim_s390_device_init(dev, f.fw, &cfg), -EINVAL);
+	assert_int_equal(iommusim_s390_device_init(dev, f->fw, &cfg), -EINVAL);
 	/* start past what a 3-level table reaches */
 	cfg = qemu_cfg(1, false);
 	cfg.start_dma = TIB4;
-	assert_int_equal(iommusim_s390_device_init(dev, f.fw, &cfg), -EINVAL);
+	assert_int_equal(iommusim_s390_device_init(dev, f->fw, &cfg), -EINVAL);
 	/* aligning start up leaves nothing: [0x2000, 0x1fff] */
 	cfg = qemu_cfg(1, false);
 	cfg.start_dma = 0x1001;
 	cfg.end_dma = 0x1fff;
-	assert_int_equal(iommusim_s390_device_init(dev, f.fw, &cfg), -EINVAL);
+	assert_int_equal(iommusim_s390_device_init(dev, f->fw, &cfg), -EINVAL);
 	/* no guest memory: an empty aperture */
 	cfg = qemu_cfg(1, false);
 	cfg.guest_memory = 0;
-	assert_int_equal(iommusim_s390_device_init(dev, f.fw, &cfg), -EINVAL);
+	assert_int_equal(iommusim_s390_device_init(dev, f->fw, &cfg), -EINVAL);
 	/* none of that made it a zPCI function */
 	assert_null(isim_zpci_dev(dev));
 	assert_int_equal(iommusim_s390_device_window(dev, &s, &e), -EINVAL);
-	assert_int_equal(iommusim_iommu_attach_device(f.dom, dev), -ENODEV);
+	assert_int_equal(iommusim_iommu_attach_device(f->dom, dev), -ENODEV);
 	/* a good config works once, then -EBUSY */
 	cfg = qemu_cfg(1, false);
-	assert_int_equal(iommusim_s390_device_init(dev, f.fw, &cfg), 0);
-	assert_int_equal(iommusim_s390_device_init(dev, f.fw, &cfg), -EBUSY);
-	fix_fini(&f);
+	assert_int_equal(iommusim_s390_device_init(dev, f->fw, &cfg), 0);
+	assert_int_equal(iommusim_s390_device_init(dev, f->fw, &cfg), -EBUSY);
 }
 
 static void test_s390_device_flags(void **state)
 {
 	struct iommusim_zpci_config cfg;
 	struct iommusim_device *lpar, *zvm, *ism;
-	struct fix f;
+	struct fix *f = *state;
 
-	(void)state;
-	fix_init(&f);
-	lpar = new_dev(&f, "lpar");
-	zvm = new_dev(&f, "zvm");
-	ism = new_dev(&f, "ism");
+	lpar = new_dev(f, "lpar");
+	zvm = new_dev(f, "zvm");
+	ism = new_dev(f, "ism");
 	cfg = qemu_cfg(1, false);
-	assert_int_equal(iommusim_s390_device_init(lpar, f.fw, &cfg), 0);
+	assert_int_equal(iommusim_s390_device_init(lpar, f->fw, &cfg), 0);
 	cfg = qemu_cfg(2, true);
-	assert_int_equal(iommusim_s390_device_init(zvm, f.fw, &cfg), 0);
+	assert_int_equal(iommusim_s390_device_init(zvm, f->fw, &cfg), 0);
 	cfg = qemu_cfg(3, false);
 	cfg.ism = true;
-	assert_int_equal(iommusim_s390_device_init(ism, f.fw, &cfg), 0);
+	assert_int_equal(iommusim_s390_device_init(ism, f->fw, &cfg), 0);
 	/* shadow_on_flush = tlb_refresh (probe_device) */
 	assert_false(iommusim_device_shadow_on_flush(lpar));
 	assert_true(iommusim_device_shadow_on_flush(zvm));
@@ -151,31 +146,29 @@ static void test_s390_device_flags(void **state)
 	assert_int_equal(isim_zpci_dev(zvm)->fh, 2);
 	assert_true(isim_zpci_dev(zvm)->tlb_refresh);
 	assert_true(isim_zpci_dev(ism)->ism);
-	assert_ptr_equal(isim_zpci_dev(zvm)->fw, f.fw);
-	fix_fini(&f);
+	assert_ptr_equal(isim_zpci_dev(zvm)->fw, f->fw);
 }
 
 static void test_s390_domain_geometry(void **state)
 {
 	struct iommusim_zpci_config cfg = qemu_cfg(1, false);
 	uint64_t s, e;
-	struct fix f;
+	struct fix *f = *state;
 
-	(void)state;
-	fix_init(&f);
 	/* s390_domain_alloc_paging: 4K pages only, aperture [0, 4 TiB - 1] */
-	assert_int_equal(iommusim_domain_pgsize_bitmap(f.dom), SZ_4K);
-	iommusim_domain_aperture(f.dom, &s, &e);
+	assert_int_equal(iommusim_domain_pgsize_bitmap(f->dom), SZ_4K);
+	iommusim_domain_aperture(f->dom, &s, &e);
 	assert_int_equal(s, 0);
 	assert_int_equal(e, TIB4 - 1);
-	add_zdev(&f, &cfg);
-	assert_int_equal(iommusim_domain_devices(f.dom), 1);
-	fix_fini(&f);
+	add_zdev(f, &cfg);
+	assert_int_equal(iommusim_domain_devices(f->dom), 1);
 }
 
 SUITE_MAIN(cmocka_unit_test(test_s390_window_qemu_default_factor),
 	   cmocka_unit_test(test_s390_window_factor_two),
 	   cmocka_unit_test(test_s390_window_unlimited),
 	   cmocka_unit_test(test_s390_window_aligned_and_clamped),
-	   cmocka_unit_test(test_s390_window_rejects_bad_config),
-	   cmocka_unit_test(test_s390_device_flags), cmocka_unit_test(test_s390_domain_geometry))
+	   cmocka_unit_test_setup_teardown(test_s390_window_rejects_bad_config, s390_setup,
+					   s390_teardown),
+	   cmocka_unit_test_setup_teardown(test_s390_device_flags, s390_setup, s390_teardown),
+	   cmocka_unit_test_setup_teardown(test_s390_domain_geometry, s390_setup, s390_teardown))
