@@ -8,6 +8,7 @@
 
 #include "base/memory.h"
 #include "engine/engine_internal.h"
+#include "engine/work_tally.h"
 
 #define NSEC_PER_SEC 1000000000ull
 
@@ -79,6 +80,14 @@ uint64_t iommusim_engine_cycles_to_ns(const struct iommusim_engine *e, uint64_t 
 
 /* ---- engine and CPUs ---- */
 
+/* The CPUs' array, followed in the same block by the tally's list of CPUs that owe cycles. */
+static size_t cpus_size(unsigned int ncpus)
+{
+	_Static_assert(sizeof(struct isim_engine_cpu) % sizeof(uint32_t) == 0,
+		       "the list after the array is aligned");
+	return ncpus * (sizeof(struct isim_engine_cpu) + sizeof(uint32_t));
+}
+
 int iommusim_engine_create(struct iommusim_mem *mem, unsigned int ncpus, uint64_t hz,
 			   struct iommusim_engine **out)
 {
@@ -95,9 +104,10 @@ int iommusim_engine_create(struct iommusim_mem *mem, unsigned int ncpus, uint64_
 	conv_init(&e->conv, e->hz);
 	e->free_head = ISIM_EV_NONE;
 	e->rekey = ISIM_EV_NONE;
-	e->cpus = isim_zalloc(mem, ncpus * sizeof(*e->cpus), 0);
+	e->cpus = isim_zalloc(mem, cpus_size(ncpus), 0);
 	if (!e->cpus)
 		goto fail;
+	e->tally.owing = (uint32_t *)(e->cpus + ncpus);
 	/* Slots not reached by a failure stay NULL, which destroy skips. */
 	e->ncpus = ncpus;
 	for (unsigned int i = 0; i < ncpus; i++) {
@@ -129,7 +139,7 @@ void iommusim_engine_destroy(struct iommusim_engine *e)
 	if (e->cpus) {
 		for (unsigned int i = 0; i < e->ncpus; i++)
 			iommusim_cpu_destroy(e->cpus[i].cpu);
-		isim_free(e->mem, e->cpus, e->ncpus * sizeof(*e->cpus), 0);
+		isim_free(e->mem, e->cpus, cpus_size(e->ncpus), 0);
 	}
 	isim_free(e->mem, e, sizeof(*e), 0);
 }
@@ -155,21 +165,57 @@ uint64_t iommusim_engine_now(const struct iommusim_engine *e)
 	return e->now;
 }
 
+void isim_engine_tally_work(struct iommusim_engine *e, const uint64_t cycles[IOMMUSIM_WORK_NR])
+{
+	isim_engine_settle(e);
+	e->tally.cycles = cycles;
+	for (unsigned int i = 0; i < e->ncpus; i++)
+		e->cpus[i].cpu->tally = cycles ? &e->tally : NULL;
+}
+
+/* Charge @c @cycles from its free time, or from now if it is idle. */
+static void charge(const struct iommusim_engine *e, struct isim_engine_cpu *c, uint64_t cycles)
+{
+	uint64_t start = c->busy_until > e->now ? c->busy_until : e->now;
+
+	c->busy_until = start + cycles;
+	c->charged += cycles;
+}
+
+/*
+ * A CPU that owes nothing is not charged at all: a charge of 0 cycles would only lift its busy
+ * time to now, which no reader tells apart from an earlier one (they all take the later of the
+ * two, or compare with a time not before now).
+ */
+void isim_engine_settle_all(struct iommusim_engine *e)
+{
+	for (uint32_t i = 0; i < e->tally.nowing; i++) {
+		struct isim_engine_cpu *c = &e->cpus[e->tally.owing[i]];
+		struct iommusim_cpu *cpu = c->cpu;
+
+		if (cpu->owed)
+			charge(e, c, cpu->owed);
+		cpu->owed = 0;
+		cpu->listed = false;
+	}
+	e->tally.nowing = 0;
+}
+
+/* The CPU's free time as it will be once what it owes is charged (engine_internal.h). */
 uint64_t iommusim_engine_cpu_now(const struct iommusim_engine *e, const struct iommusim_cpu *cpu)
 {
 	uint64_t busy = e->cpus[isim_engine_cpu_index(e, cpu)].busy_until;
 
-	return busy > e->now ? busy : e->now;
+	return (busy > e->now ? busy : e->now) + cpu->owed;
 }
 
 uint64_t iommusim_engine_cpu_charge(struct iommusim_engine *e, struct iommusim_cpu *cpu,
 				    uint64_t cycles)
 {
 	struct isim_engine_cpu *c = &e->cpus[isim_engine_cpu_index(e, cpu)];
-	uint64_t start = c->busy_until > e->now ? c->busy_until : e->now;
 
-	c->busy_until = start + cycles;
-	c->charged += cycles;
+	isim_engine_settle(e);
+	charge(e, c, cycles);
 	return c->busy_until;
 }
 
@@ -178,6 +224,7 @@ uint64_t iommusim_engine_cpu_advance(struct iommusim_engine *e, struct iommusim_
 {
 	struct isim_engine_cpu *c = &e->cpus[isim_engine_cpu_index(e, cpu)];
 
+	isim_engine_settle(e);
 	if (t > c->busy_until)
 		c->busy_until = t;
 	return c->busy_until > e->now ? c->busy_until : e->now;
@@ -186,7 +233,7 @@ uint64_t iommusim_engine_cpu_advance(struct iommusim_engine *e, struct iommusim_
 uint64_t iommusim_engine_cpu_charged(const struct iommusim_engine *e,
 				     const struct iommusim_cpu *cpu)
 {
-	return e->cpus[isim_engine_cpu_index(e, cpu)].charged;
+	return e->cpus[isim_engine_cpu_index(e, cpu)].charged + cpu->owed;
 }
 
 /* ---- scheduling and running ---- */
@@ -248,6 +295,7 @@ static uint64_t run(struct iommusim_engine *e, uint64_t limit, uint64_t max)
 		n++;
 		fn(e, arg);
 	}
+	isim_engine_settle(e);
 	e->running = false;
 	return n;
 }

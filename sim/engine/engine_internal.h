@@ -127,7 +127,24 @@ struct iommusim_engine {
 	struct isim_engine_conv conv;
 
 	struct iommusim_server *servers;
+
+	/* Work reports summed per CPU (isim_work()), when set up by isim_engine_tally_work(). */
+	struct isim_work_tally tally;
 };
+
+/*
+ * Charge every CPU what it owes for work reported since the last call. A report made while now
+ * stands still adds exactly what a charge of its own would have, so the sums are charged at
+ * the latest before now moves or a busy time is read: by the queue before it takes an event,
+ * and by every engine call that reads or changes a CPU's busy time.
+ */
+void isim_engine_settle_all(struct iommusim_engine *e);
+
+static inline void isim_engine_settle(struct iommusim_engine *e)
+{
+	if (e->tally.nowing)
+		isim_engine_settle_all(e);
+}
 
 /* The CPU index of @cpu, which must be one of the engine's CPUs. */
 static inline unsigned int isim_engine_cpu_index(const struct iommusim_engine *e,

@@ -282,6 +282,8 @@ static void rec_queue(struct iommusim_engine *e, uint32_t slot, uint64_t at, uin
 		const struct isim_engine_cpu *c = &e->cpus[cpu];
 		uint32_t p = c->tail;
 
+		/* The CPU's busy time is read below. */
+		isim_engine_settle(e);
 		/*
 		 * Sure to wait: due while the CPU is busy, or after an event of the backlog,
 		 * which it then follows there. The backlog is searched from its end for a few
@@ -349,6 +351,7 @@ void isim_engine_remove(struct iommusim_engine *e, uint32_t slot)
 	struct isim_event *r = &e->ev[slot];
 
 	assert(slot >= e->ncpus && slot < e->used && r->pos != ISIM_EV_NONE);
+	isim_engine_settle(e);
 	if (r->pos == ISIM_EV_BLOCKED)
 		unblock(e, slot);
 	else
@@ -359,6 +362,7 @@ void isim_engine_remove(struct iommusim_engine *e, uint32_t slot)
 
 bool isim_engine_take(struct iommusim_engine *e, uint64_t limit, iommusim_event_fn **fn, void **arg)
 {
+	isim_engine_settle(e);
 	if (e->rekey != ISIM_EV_NONE)
 		rekey(e);
 	while (e->heap_len) {

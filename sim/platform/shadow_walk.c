@@ -12,6 +12,8 @@
 
 #include "platform/shadow_impl.h"
 
+_Static_assert(SEG_WORDS == 4, "page_table() tests the four occupancy words at once");
+
 /* Bits [@lo, @hi) of word @w of a 256-bit segment map (0 <= lo <= hi <= 256). */
 static uint64_t range_mask(unsigned int w, unsigned int lo, unsigned int hi)
 {
@@ -57,6 +59,14 @@ struct walk {
 	bool again;
 	/* the host could not allocate a shadow segment: the walk stops where it is */
 	bool nomem;
+	/*
+	 * Segments [empty_from, empty_to) hold no shadow page (UINT64_MAX: none up to the top of
+	 * the table): found by the last search for one, still true while the walk only frees
+	 * segments, and emptied when it creates one. A global refresh meets an invalid upper
+	 * entry at every unused segment of the window; this spares each its own search.
+	 */
+	uint64_t empty_from;
+	uint64_t empty_to;
 };
 
 /* QEMU's dma_avail: the container's budget, or 1 when there is no limit. */
@@ -99,21 +109,29 @@ static void run_flush(struct walk *w)
 }
 
 /*
- * Pages [@a, @b) lie under an invalid segment or region entry: every shadow page there leaves
- * the shadow. Only the shadow's segments in the stretch are visited.
+ * Pages [@a, @b) lie under @frames invalid segment or region entries in a row, one walk step
+ * each: every shadow page there leaves the shadow. Only the shadow's segments in the stretch
+ * are visited. The work adds up, so a row of entries is counted as one stretch: nothing
+ * between them takes budget or starts a run of invalid PTEs.
  */
-static void upper_frame(struct walk *w, uint64_t a, uint64_t b)
+static void upper_frame(struct walk *w, uint64_t a, uint64_t b, uint64_t frames)
 {
 	struct isim_shadow *sh = w->sh;
 	uint64_t segend = ((b - 1) >> SEG_SHIFT) + 1;
 	uint64_t dropped = 0;
 
 	run_flush(w);
-	w->n->upper_invalid++;
+	w->n->upper_invalid += frames;
 	w->n->upper_pages += b - a;
 	if (!sh->pages || a >= TABLE_PAGES)
 		goto account;
-	for (uint64_t segno = isim_shadow_next_seg(sh, a >> SEG_SHIFT, segend); segno < segend;
+	if (a >> SEG_SHIFT >= w->empty_from && segend <= w->empty_to)
+		goto account;
+	w->empty_from = a >> SEG_SHIFT;
+	w->empty_to = isim_shadow_next_seg(sh, w->empty_from, TABLE_SEGS);
+	if (w->empty_to == TABLE_SEGS)
+		w->empty_to = UINT64_MAX;
+	for (uint64_t segno = w->empty_to < segend ? w->empty_to : segend; segno < segend;
 	     segno = isim_shadow_next_seg(sh, segno + 1, segend)) {
 		struct sseg *sg = isim_shadow_seg_find(sh, segno);
 		uint64_t base = segno << SEG_SHIFT;
@@ -173,6 +191,8 @@ static void valid_page(struct walk *w, uint64_t page, uint64_t pte, bool have, u
 		if (w->rules->remap_keeps_budget)
 			budget_give(w->c, 1);
 	} else {
+		if (!sg)
+			w->empty_to = w->empty_from;
 		sg = isim_shadow_seg_get(w->sh, page >> SEG_SHIFT);
 		if (!sg) {
 			w->nomem = true;
@@ -211,19 +231,26 @@ static void page_table(struct walk *w, uint64_t segno, unsigned int lo, unsigned
 {
 	const struct sseg *sg = isim_shadow_seg_find(w->sh, segno);
 	uint64_t base = segno << SEG_SHIFT;
-	uint64_t v[SEG_WORDS], s[SEG_WORDS];
 	unsigned int pos = lo;
 
 	w->n->tables_walked++;
 	w->n->pages_walked += hi - lo;
-	for (unsigned int k = 0; k < SEG_WORDS; k++) {
-		uint64_t m = range_mask(k, lo, hi);
-
-		v[k] = valid[k] & m;
-		s[k] = sg ? sg->occ[k] & m : 0;
+	/*
+	 * A table with no valid PTE over a segment the shadow does not hold, the common case of a
+	 * global refresh, only lengthens the run of invalid PTEs.
+	 */
+	if (!sg && !(valid[0] | valid[1] | valid[2] | valid[3])) {
+		run_extend(w, base + lo, hi - lo);
+		return;
 	}
-	for (unsigned int k = 0; k < SEG_WORDS; k++) {
-		uint64_t x = v[k] | s[k];
+	/*
+	 * Only the words the range touches, one at a time: a page handled changes the shadow's
+	 * bits of its own word only, so each word's shadow bits are still those the walk found.
+	 */
+	for (unsigned int k = lo / 64; k <= (hi - 1) / 64; k++) {
+		uint64_t m = range_mask(k, lo, hi);
+		uint64_t v = valid[k] & m, s = sg ? sg->occ[k] & m : 0;
+		uint64_t x = v | s;
 
 		while (x) {
 			unsigned int i = k * 64 + (unsigned int)__builtin_ctzll(x);
@@ -232,10 +259,10 @@ static void page_table(struct walk *w, uint64_t segno, unsigned int lo, unsigned
 			x &= x - 1;
 			run_extend(w, base + pos, i - pos);
 			pos = i + 1;
-			if (v[k] & bit)
+			if (v & bit)
 				valid_page(w, base + i,
 					   atomic_load_explicit(&ptes[i], memory_order_acquire),
-					   s[k] & bit, i);
+					   s & bit, i);
 			else
 				gone_page(w, base + i, i);
 			if (w->nomem)
@@ -243,7 +270,9 @@ static void page_table(struct walk *w, uint64_t segno, unsigned int lo, unsigned
 		}
 	}
 	run_extend(w, base + pos, hi - pos);
-	isim_shadow_seg_trim(w->sh, segno);
+	/* A segment the shadow did not hold has only gained pages, if any: nothing to free. */
+	if (sg)
+		isim_shadow_seg_trim(w->sh, segno);
 }
 
 /* One pass over [@first, @end); returns whether a valid page was passed over. */
@@ -288,14 +317,34 @@ static bool one_pass(struct walk *w, uint64_t first, uint64_t end)
 			cur = send;
 			continue;
 		}
-		flen = kind == ISIM_S390_SEG_REGION_INVALID ? REGION_PAGES : SEG_PAGES;
+		if (kind == ISIM_S390_SEG_INVALID) {
+			/* The frames of the invalid segment entries that follow it, in one step. */
+			uint64_t need = w->rules->anchored_frames
+						? (end - cur + SEG_PAGES - 1) >> SEG_SHIFT
+						: ((end - 1) >> SEG_SHIFT) - (cur >> SEG_SHIFT) + 1;
+			uint64_t k = isim_s390_table_invalid_segments(w->t, cur << ZPCI_PAGE_SHIFT,
+								      need);
+
+			if (!k)
+				k = 1;
+			if (w->rules->anchored_frames)
+				fend = cur + (k << SEG_SHIFT);
+			else
+				fend = ((cur >> SEG_SHIFT) + k) << SEG_SHIFT;
+			if (fend > end)
+				fend = end;
+			upper_frame(w, cur, fend, k);
+			cur = fend;
+			continue;
+		}
+		flen = REGION_PAGES;
 		if (w->rules->anchored_frames)
 			fend = cur + flen;
 		else
 			fend = (cur & ~(flen - 1)) + flen;
 		if (fend > end)
 			fend = end;
-		upper_frame(w, cur, fend);
+		upper_frame(w, cur, fend, 1);
 		cur = fend;
 	}
 	run_flush(w);

@@ -17,6 +17,7 @@
 #include <iommusim/sim.h>
 
 #include "base/memory.h"
+#include "engine/work_tally.h"
 #include "platform/platform_hook.h"
 #include "run/sim_impl.h"
 #include "workload/nvme.h"
@@ -30,15 +31,6 @@
  * kernel keeps for itself (lowcore, image), which no DMA in this model touches.
  */
 #define GUEST_IO_BASE (16ull << 20)
-
-/* Guest work reported by the kernel layers becomes busy time of the CPU that did it. */
-static void work_hook(void *arg, struct iommusim_cpu *cpu, enum iommusim_work kind, uint64_t n)
-{
-	struct iommusim_sim *sim = arg;
-
-	assert((unsigned int)kind < IOMMUSIM_WORK_NR);
-	iommusim_engine_cpu_charge(sim->e, cpu, sim->work_cycles[kind] * n);
-}
 
 /* Where iommusim_sim_create_msg() writes why it failed; @len 0 discards the message. */
 struct errmsg {
@@ -303,8 +295,8 @@ int iommusim_sim_create_msg(struct iommusim_mem *mem, const struct iommusim_sim_
 	}
 	for (unsigned int k = 0; k < IOMMUSIM_WORK_NR; k++)
 		sim->work_cycles[k] = iommusim_cost_work_cycles(sim->cost, (enum iommusim_work)k);
-	for (unsigned int i = 0; i < cfg->cpus; i++)
-		iommusim_cpu_set_work_hook(iommusim_engine_cpu(sim->e, i), work_hook, sim);
+	/* Guest work reported by the kernel layers becomes busy time of the CPU that did it. */
+	isim_engine_tally_work(sim->e, sim->work_cycles);
 
 	pcfg = (struct iommusim_platform_config){
 		.kind = cfg->platform,

@@ -71,7 +71,7 @@ struct iommusim_sim {
 	 * did not cache), makes the results those of another machine, so it is reported as -ENOMEM.
 	 */
 	uint64_t mem_failed;
-	/* iommusim_cost_work_cycles() per kind, read once: the hook runs many times per I/O. */
+	/* iommusim_cost_work_cycles() per kind, read once: the engine charges work by them. */
 	uint64_t work_cycles[IOMMUSIM_WORK_NR];
 	struct iommusim_sim_stats stats;
 	/* the DMA exposure window (docs/exposure.md) */

@@ -233,6 +233,23 @@ static void settle_one(struct isim_exposure *x, struct range *r, uint64_t t)
 	mark(x, r->first, r->end, false);
 }
 
+/*
+ * Clear the bits of every waiting page: the words over [lo, hi) only, where all of them lie,
+ * rather than the whole window (a global invalidation comes with every flush of a queue).
+ */
+static void unmark_waiting(struct isim_exposure *x)
+{
+	uint64_t first = x->lo > x->base ? x->lo : x->base;
+	uint64_t end = x->hi < x->limit ? x->hi : x->limit;
+	size_t w0, w1;
+
+	if (first >= end)
+		return;
+	w0 = (size_t)((first - x->base) / 64);
+	w1 = (size_t)((end - x->base + 63) / 64);
+	memset(x->bits + w0, 0, (w1 - w0) * sizeof(*x->bits));
+}
+
 static void settle_all(struct isim_exposure *x, uint64_t t)
 {
 	for (struct block *b = x->head; b; b = b->next) {
@@ -242,7 +259,7 @@ static void settle_all(struct isim_exposure *x, uint64_t t)
 			if (b->r[i].first != b->r[i].end)
 				settle(x, b->r[i].first, b->r[i].end, b->r[i].t, t);
 	}
-	memset(x->bits, 0, x->nwords * sizeof(*x->bits));
+	unmark_waiting(x);
 	empty(x);
 }
 

@@ -274,6 +274,33 @@ static void test_s390_tables_segment_kinds(void **state)
 }
 
 /*
+ * The rows of invalid segment entries a walk passes in one step: counted from the entry of the
+ * address on, up to the limit and the end of the region's segment table; none under an invalid
+ * region entry, beyond 4 TiB, or from a valid segment entry.
+ */
+static void test_s390_tables_invalid_segment_rows(void **state)
+{
+	struct tfix f;
+
+	(void)state;
+	tfix_init(&f);
+	assert_int_equal(isim_s390_table_invalid_segments(f.t, SZ_4G, 100), 0);
+	/* region 2 gets a segment table, with page tables at segments 4096 and 4099 */
+	assert_false(set_pte(&f, SZ_4G, false, 0));
+	assert_false(set_pte(&f, SZ_4G + 3 * SZ_1M, false, 0));
+	assert_int_equal(isim_s390_table_invalid_segments(f.t, SZ_4G, 100), 0);
+	assert_int_equal(isim_s390_table_invalid_segments(f.t, SZ_4G + SZ_1M, 100), 2);
+	assert_int_equal(isim_s390_table_invalid_segments(f.t, SZ_4G + SZ_1M + 5, 1), 1);
+	/* from segment 4100 to the end of the table: 2048 - 4 entries, the limit aside */
+	assert_int_equal(isim_s390_table_invalid_segments(f.t, SZ_4G + 4 * SZ_1M, UINT64_MAX),
+			 2044);
+	assert_int_equal(isim_s390_table_invalid_segments(f.t, SZ_4G + SZ_2G - SZ_1M, 100), 1);
+	assert_int_equal(isim_s390_table_invalid_segments(f.t, SZ_4G + SZ_2G, 100), 0);
+	assert_int_equal(isim_s390_table_invalid_segments(f.t, TIB4 + SZ_4G + SZ_1M, 100), 0);
+	tfix_fini(&f);
+}
+
+/*
  * Writing a PTE into the state it already has leaves the summary right: the bit follows the
  * value written. PTEs 0, 63, 64, 200 and 255 sit at the edges of the four words.
  */
@@ -474,6 +501,7 @@ static void test_s390_tables_occupancy_concurrent_writers(void **state)
 SUITE_MAIN(cmocka_unit_test(test_s390_tables_entries_and_pte_updates),
 	   cmocka_unit_test(test_s390_tables_install_race_loser_frees_its_copy),
 	   cmocka_unit_test(test_s390_tables_segment_kinds),
+	   cmocka_unit_test(test_s390_tables_invalid_segment_rows),
 	   cmocka_unit_test(test_s390_tables_occupancy_repeated_writes),
 	   cmocka_unit_test(test_s390_tables_occupancy_random_sequences),
 	   cmocka_unit_test(test_s390_tables_occupancy_concurrent_writers))

@@ -379,3 +379,21 @@ enum isim_s390_seg_kind isim_s390_table_segment(const struct iommusim_s390_io_ta
 		*ptes = pt->pte;
 	return ISIM_S390_SEG_PAGES;
 }
+
+uint64_t isim_s390_table_invalid_segments(const struct iommusim_s390_io_table *t, uint64_t iova,
+					  uint64_t max)
+{
+	struct iommusim_s390_io_table *tt = (struct iommusim_s390_io_table *)t;
+	unsigned int rtx = calc_rtx(iova), sx = calc_sx(iova);
+	const struct seg_table *st;
+	uint64_t n = 0;
+
+	if (iova >= IOMMUSIM_ZPCI_TABLE_SIZE_RT ||
+	    !reg_entry_isvalid(atomic_load_explicit(&tt->rte[rtx], memory_order_acquire)))
+		return 0;
+	st = atomic_load_explicit(&tt->sto[rtx], memory_order_acquire);
+	while (n < max && sx + n < ZPCI_TABLE_ENTRIES &&
+	       !reg_entry_isvalid(atomic_load_explicit(&st->ste[sx + n], memory_order_acquire)))
+		n++;
+	return n;
+}

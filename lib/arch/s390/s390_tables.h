@@ -116,4 +116,13 @@ enum isim_s390_seg_kind isim_s390_table_segment(const struct iommusim_s390_io_ta
 						uint64_t iova, uint64_t valid[4],
 						const _Atomic uint64_t **ptes);
 
+/*
+ * How many segment entries in a row, from the one for @iova on and at most @max, are invalid
+ * under a valid region entry, within that region's segment table: the 1 MiB segments a
+ * platform model's walk can pass in one step. 0 when the region entry is invalid, @iova is
+ * beyond the table's reach, or the first segment entry is valid.
+ */
+uint64_t isim_s390_table_invalid_segments(const struct iommusim_s390_io_table *t, uint64_t iova,
+					  uint64_t max);
+
 #endif /* ISIM_DRIVERS_S390_TABLES_H */
