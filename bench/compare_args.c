@@ -47,6 +47,9 @@ static int parse_options(int argc, char **argv, struct compare_opts *o, struct o
 		{"interval-ms", required_argument, NULL, 'I'},
 		{"timeseries", required_argument, NULL, 'Y'},
 		{"timeseries-format", required_argument, NULL, 'F'},
+		{"trace", required_argument, NULL, 'X'},
+		{"trace-timing", required_argument, NULL, 'G'},
+		{"record", required_argument, NULL, 'Q'},
 		{"csv", required_argument, NULL, 'c'},
 		{"json", required_argument, NULL, 'j'},
 		{"list", no_argument, NULL, 'l'},
@@ -188,6 +191,12 @@ static int parse_options(int argc, char **argv, struct compare_opts *o, struct o
 			if (args_series_option(o, c, argv, g, sw != NULL))
 				return -1;
 			break;
+		case 'X':
+		case 'G':
+		case 'Q':
+			if (args_trace_option(o, c, argv, g, sw != NULL))
+				return -1;
+			break;
 		case 'l':
 			*list = true;
 			break;
@@ -206,9 +215,9 @@ static int parse_options(int argc, char **argv, struct compare_opts *o, struct o
 			return cli_bad_option(args_cmd, c, argv);
 		}
 	}
-	const struct outfile *files[] = {csv, json, o->ts};
+	const struct outfile *files[] = {csv, json, o->ts, o->record};
 
-	return cli_check_files(args_cmd, argc, argv, files, o->ts ? 3 : 2);
+	return cli_check_files(args_cmd, argc, argv, files, o->ts ? (o->record ? 4 : 3) : 2);
 }
 
 /* The online CPUs, within what --jobs accepts. */
@@ -294,6 +303,8 @@ int compare_parse(int argc, char **argv, struct compare_opts *o, struct outfile 
 	if (compare_check_sets(o))
 		return -1;
 	if (!o->sweep && compare_apply_workload(o))
+		return -1;
+	if (args_trace_check(o, &g))
 		return -1;
 	if (args_series_check(o, &g, sw))
 		return -1;
