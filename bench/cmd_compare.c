@@ -113,7 +113,8 @@ int cmd_compare(int argc, char **argv)
 	struct outfile csv = {.cmd = CMD, .opt = "--csv"};
 	struct outfile json = {.cmd = CMD, .opt = "--json"};
 	struct outfile ts = {.cmd = CMD, .opt = "--timeseries"};
-	struct outfile *files[] = {&csv, &json, &ts};
+	struct outfile record = {.cmd = CMD, .opt = "--record"};
+	struct outfile *files[] = {&csv, &json, &ts, &record};
 	struct iommusim_cost *costs[COMPARE_MAX_PLATFORMS] = {0};
 	struct compare_opts o = {0};
 	struct iommusim_mem *mem = NULL;
@@ -146,6 +147,7 @@ int cmd_compare(int argc, char **argv)
 		o.job_words = jf.nwords;
 	}
 	o.ts = &ts;
+	o.record = &record;
 	ret = compare_parse(argc, argv, &o, &csv, &json, NULL);
 	if (ret) {
 		ret = ret > 0 ? 0 : EXIT_BAD_INPUT;
@@ -161,7 +163,7 @@ int cmd_compare(int argc, char **argv)
 	if (ret)
 		goto out;
 	/* Before the first run: a path that cannot be written fails now, not at the end. */
-	if (outfile_open(files, 3)) {
+	if (outfile_open(files, 4) || compare_record_start(&o)) {
 		ret = EXIT_BAD_INPUT;
 		goto out;
 	}
@@ -169,14 +171,18 @@ int cmd_compare(int argc, char **argv)
 		ret = compare_sensitivity(&o, costs[0], &csv, &json);
 	else
 		ret = run_matrix(&o, costs, &csv, &json);
+	if (!ret)
+		ret = compare_record_write(&o);
 out:
 	/* Whatever was not committed: a failed run leaves no file behind. */
 	outfile_abandon(&csv);
 	outfile_abandon(&json);
 	outfile_abandon(&ts);
+	outfile_abandon(&record);
 	for (size_t i = 0; i < COMPARE_MAX_PLATFORMS; i++)
 		iommusim_cost_destroy(costs[i]);
 	iommusim_mem_destroy(mem);
+	compare_trace_free(&o);
 	free(o.sets);
 	free(o.quiet_args);
 	free(args);

@@ -15,5 +15,6 @@ int cmd_params(int argc, char **argv);
 int cmd_sweep(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
+int cmd_trace_import(int argc, char **argv);
 
 #endif /* ISIM_BENCH_COMMANDS_H */

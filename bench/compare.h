@@ -78,6 +78,14 @@ struct compare_opts {
 	uint64_t interval_ns;
 	struct outfile *ts;
 	bool ts_json; /* JSON rather than CSV: --timeseries-format, or the file's name */
+	/* --trace FILE (compare_trace.c): the trace replayed, its memory, its timing */
+	const char *trace_path;
+	struct iommusim_trace *trace;
+	struct iommusim_mem *trace_mem;
+	enum iommusim_trace_timing trace_timing;
+	/* --record FILE: the first row's run, as a trace, written after the report */
+	struct outfile *record;
+	struct iommusim_trace *record_trace;
 };
 
 /* The study of a row over seeds and draws: NaN where a figure does not apply. */
@@ -310,6 +318,42 @@ size_t compare_platform_index(const struct compare_opts *o, const char *platform
 
 /* Exact decimal seconds of @ns without trailing zeros: "2", "0.5", "0.02". */
 void compare_seconds(char *buf, size_t len, uint64_t ns);
+
+/* ---- a trace's replay (compare_trace.c) ---- */
+
+/* The measured time a replay runs at most without --seconds: an hour, --seconds' bound. */
+#define COMPARE_TRACE_MAX_NS (3600ull * 1000000000ull)
+
+/* Whether a replay reads workload option @opt (cpus and mem; not the NVMe loop's). */
+bool compare_trace_reads(size_t opt);
+
+/* Free the trace --trace loaded and the one --record fills. */
+void compare_trace_free(struct compare_opts *o);
+
+/* Whether task @t is the run --record records: the first row's, first seed, resolved costs. */
+bool compare_trace_recorded(const struct compare_opts *o, const struct compare_task *t);
+
+/* --record: make the empty trace the run fills (0), or -1 after a one-line error. */
+int compare_record_start(struct compare_opts *o);
+
+/* --record: write the trace the run filled and commit the file; the exit status. */
+int compare_record_write(struct compare_opts *o);
+
+/* The workload column's text: the NVMe loop's name, or "trace:FILE:TIMING". */
+void compare_run_workload_name(const struct compare_opts *o, char *buf, size_t len);
+
+/* The replay's columns (none without a trace) into @out when not NULL; returns how many. */
+size_t compare_trace_columns(const struct compare_opts *o, struct iommusim_report_column *out);
+
+/* Whether @name is one of the replay's columns. */
+bool compare_trace_column(const char *name);
+
+/* A row's replay cells, from column @at of @rep's last row. */
+void compare_trace_cells(struct iommusim_report *rep, size_t at, const struct compare_opts *o,
+			 const struct iommusim_sim_stats *st);
+
+/* The meta's "trace" object: the file, its device, timing and size. */
+void compare_trace_meta(struct iommusim_report_value *m, const struct compare_opts *o);
 
 /* The report's table-only columns, first in its schema. */
 #define COMPARE_TABLE_COLS 22

@@ -47,6 +47,9 @@ static int parse_options(int argc, char **argv, struct compare_opts *o, struct o
 		CLI_ARG("interval-ms", 'I'),
 		CLI_ARG("timeseries", 'Y'),
 		CLI_ARG("timeseries-format", 'F'),
+		CLI_ARG("trace", 'X'),
+		CLI_ARG("trace-timing", 'G'),
+		CLI_ARG("record", 'Q'),
 		CLI_ARG("csv", 'c'),
 		CLI_ARG("json", 'j'),
 		CLI_FLAG("list", 'l'),
@@ -174,6 +177,12 @@ static int parse_options(int argc, char **argv, struct compare_opts *o, struct o
 			if (args_series_option(o, c, argv, g, sw != NULL))
 				return -1;
 			break;
+		case 'X':
+		case 'G':
+		case 'Q':
+			if (args_trace_option(o, c, argv, g, sw != NULL))
+				return -1;
+			break;
 		case 'l':
 			*list = true;
 			break;
@@ -192,9 +201,9 @@ static int parse_options(int argc, char **argv, struct compare_opts *o, struct o
 			return cli_bad_option(args_cmd, c, argv);
 		}
 	}
-	const struct outfile *files[] = {csv, json, o->ts};
+	const struct outfile *files[] = {csv, json, o->ts, o->record};
 
-	return cli_check_files(args_cmd, argc, argv, files, o->ts ? 3 : 2);
+	return cli_check_files(args_cmd, argc, argv, files, o->ts ? (o->record ? 4 : 3) : 2);
 }
 
 /* The online CPUs, within what --jobs accepts. */
@@ -284,6 +293,8 @@ int compare_parse(int argc, char **argv, struct compare_opts *o, struct outfile 
 	if (compare_check_sets(o))
 		return -1;
 	if (!o->sweep && compare_apply_workload(o))
+		return -1;
+	if (args_trace_check(o, &g))
 		return -1;
 	if (args_series_check(o, &g, sw))
 		return -1;

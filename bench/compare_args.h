@@ -28,6 +28,7 @@ struct given {
 	const char *platform_args[MAX_PLATFORM_ARGS];
 	size_t nplatform_args;
 	bool interval;	       /* --interval-ms */
+	bool trace_timing;     /* --trace-timing */
 	const char *ts_format; /* --timeseries-format */
 };
 
@@ -94,5 +95,14 @@ int args_series_option(struct compare_opts *o, int c, char **argv, struct given 
  * series' format; 0 or -1 after a one-line error.
  */
 int args_series_check(struct compare_opts *o, const struct given *g, const struct sweep_args *sw);
+
+/* --trace FILE, --trace-timing MODE, --record FILE (@c 'X', 'G', 'Q'); compare's only. 0 or -1. */
+int args_trace_option(struct compare_opts *o, int c, char **argv, struct given *g, bool sweep);
+
+/*
+ * After the workload options: what --trace refuses beside it, the trace loaded (its errors
+ * "CMD: --trace: FILE:LINE: FIELD: problem"), its times and CPUs; 0 or -1.
+ */
+int args_trace_check(struct compare_opts *o, const struct given *g);
 
 #endif /* ISIM_BENCH_COMPARE_ARGS_H */

@@ -269,7 +269,7 @@ bool compare_result_column(const char *name)
 	for (size_t i = 0; i < NR_COLS; i++)
 		if (!strcmp(cols[i].name, name))
 			return true;
-	return false;
+	return compare_trace_column(name);
 }
 
 size_t compare_file_columns(const struct compare_opts *o, struct iommusim_report_column *out)
@@ -295,7 +295,7 @@ void compare_file_cells(struct iommusim_report *rep, const struct compare_opts *
 	put_str(rep, b, C_SCENARIO, o->sc->name);
 	put_str(rep, b, C_PLATFORM, r->platform);
 	put_str(rep, b, C_POLICY, iommusim_policy_name(r->policy));
-	compare_workload_name(&o->wl.nvme, workload, sizeof(workload));
+	compare_run_workload_name(o, workload, sizeof(workload));
 	put_str(rep, b, C_WORKLOAD, workload);
 	put_u64(rep, b, C_CPUS, o->wl.cpus);
 	put_u64(rep, b, C_FQ_SIZE, st->fq_size);
@@ -435,6 +435,9 @@ static void meta_workload(struct iommusim_report_value *m, const struct compare_
 	for (size_t i = 0; i < COMPARE_WL_OPTS; i++) {
 		const char *name = iommusim_sim_option_name(i);
 
+		/* a replay ran no NVMe loop: the guest's size only */
+		if (o->trace && !compare_trace_reads(i))
+			continue;
 		if (!strcmp(name, "rw"))
 			iommusim_report_add_str(w, name, iommusim_sim_rw_name(&o->wl.nvme));
 		else
@@ -476,6 +479,7 @@ void compare_report_meta(struct iommusim_report *rep, const struct compare_opts 
 	iommusim_report_add_number(m, "warmup_seconds", warmup);
 	bench_report_strings(m, "sets", o->sets, o->nsets);
 	meta_workload(m, o);
+	compare_trace_meta(m, o);
 	if (o->sweep)
 		bench_report_strings(m, "swept", o->lead, o->nlead);
 	meta_study(m, o, costs);

@@ -168,6 +168,11 @@ static int run_task(struct worker *w, size_t index, const struct compare_task *t
 	cfg.cpus = o->wl.cpus;
 	cfg.guest_memory = o->wl.guest_memory;
 	cfg.nvme = o->wl.nvme;
+	cfg.workload = o->wl.workload;
+	cfg.trace = o->wl.trace;
+	cfg.trace_timing = o->wl.trace_timing;
+	if (compare_trace_recorded(o, t))
+		cfg.record = o->record_trace;
 	cfg.seed = t->seed;
 	cfg.warmup_ns = o->warmup_ns;
 	cfg.measure_ns = o->measure_ns;

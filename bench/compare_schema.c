@@ -44,7 +44,8 @@ static const char *set_name(const struct compare_opts *o, size_t i)
 }
 
 /*
- * The keys that end the row: the workload options but cpus (a column of its own), then each
+ * The keys that end the row: the workload options but cpus (a column of its own; a replay's
+ * row leaves out those of the NVMe loop, which did not run), then each
  * --set parameter once, in the order given; the swept ones lead the row instead. Returns how
  * many, with their names in @names when it is not NULL.
  */
@@ -55,7 +56,9 @@ static size_t extra_keys(const struct compare_opts *o, const char **names)
 	for (size_t i = 0; i < COMPARE_WL_OPTS; i++) {
 		const char *name = iommusim_sim_option_name(i);
 
-		if (i == COMPARE_WL_CPUS || is_lead(o, name))
+		/* a replay has no NVMe loop: its options are not what ran */
+		if (i == COMPARE_WL_CPUS || is_lead(o, name) ||
+		    (o->trace && !compare_trace_reads(i)))
 			continue;
 		if (names)
 			names[n] = name;
@@ -78,7 +81,8 @@ static size_t extra_keys(const struct compare_opts *o, const char **names)
 
 size_t compare_report_ncols(const struct compare_opts *o)
 {
-	return 2 * o->nlead + COMPARE_TABLE_COLS + COMPARE_FILE_COLS + extra_keys(o, NULL);
+	return 2 * o->nlead + COMPARE_TABLE_COLS + COMPARE_FILE_COLS + extra_keys(o, NULL) +
+	       compare_trace_columns(o, NULL);
 }
 
 /* A key's column: text for a name (rw, a choice), a number otherwise. */
@@ -117,6 +121,7 @@ size_t compare_report_columns(const struct compare_opts *o, struct iommusim_repo
 	n += compare_file_columns(o, cols + n);
 	for (size_t i = 0; i < nextra; i++)
 		cols[n++] = compare_key_column(extra[i], IOMMUSIM_REPORT_FILES);
+	n += compare_trace_columns(o, cols + n);
 	free(extra);
 	return n;
 }
@@ -165,6 +170,7 @@ void compare_report_cells(struct iommusim_report *rep, const struct compare_opts
 	at += COMPARE_FILE_COLS;
 	for (size_t i = 0; i < n; i++)
 		compare_key_cell(rep, at + i, names[i], o, cost);
+	compare_trace_cells(rep, at + n, o, &r->st);
 	if (names != extra)
 		free(names);
 }

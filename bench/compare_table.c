@@ -188,7 +188,7 @@ void compare_report_header(struct iommusim_report *rep, const struct compare_opt
 {
 	char workload[64], measure[32], warmup[32];
 
-	compare_workload_name(&o->wl.nvme, workload, sizeof(workload));
+	compare_run_workload_name(o, workload, sizeof(workload));
 	compare_seconds(measure, sizeof(measure), o->measure_ns);
 	compare_seconds(warmup, sizeof(warmup), o->warmup_ns);
 	iommusim_report_note(rep, IOMMUSIM_REPORT_ABOVE,

@@ -28,6 +28,8 @@ static const struct command commands[] = {
 	 "replay an IOVA op script and print the allocator's answers"},
 	{"tce-replay", cmd_tce_replay,
 	 "replay a powerpc TCE op script and print the allocator's answers"},
+	{"trace-import", cmd_trace_import,
+	 "make a DMA trace of the kernel's dma trace events, for compare --trace"},
 };
 
 static void usage(FILE *f)

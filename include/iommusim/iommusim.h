@@ -30,5 +30,6 @@
 #include <iommusim/report.h>
 #include <iommusim/tce.h>
 #include <iommusim/tce_replay.h>
+#include <iommusim/trace.h>
 
 #endif /* IOMMUSIM_IOMMUSIM_H */

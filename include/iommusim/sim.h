@@ -22,6 +22,7 @@
 #include <iommusim/export.h>
 #include <iommusim/mem.h>
 #include <iommusim/platform.h>
+#include <iommusim/trace.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -65,6 +66,16 @@ IOMMUSIM_API const char *iommusim_policy_name(enum iommusim_policy policy);
  * Return: 0 with *@out set; -ENOENT for an unknown name.
  */
 IOMMUSIM_API int iommusim_policy_lookup(const char *name, enum iommusim_policy *out);
+
+/** enum iommusim_workload_kind - what drives the device. */
+enum iommusim_workload_kind {
+	/** The fio-like closed loop on an NVMe function (struct iommusim_nvme_config). */
+	IOMMUSIM_WORKLOAD_NVME = 0,
+	/** The replay of a recorded DMA trace (iommusim_trace_load(), docs/traces.md). */
+	IOMMUSIM_WORKLOAD_TRACE,
+	/** Number of workload kinds; not a kind. */
+	IOMMUSIM_WORKLOAD_NR
+};
 
 /**
  * iommusim_policy_applies() - whether @policy is one of @platform's: the s390 policies on the
@@ -125,6 +136,21 @@ struct iommusim_nvme_config {
  * @interval_ns:  0, or the width of a time series' intervals (iommusim_sim_get_intervals()):
  *                from 1000 (1 µs) on, at most IOMMUSIM_SIM_MAX_INTERVALS intervals in all
  *                (iommusim_sim_interval_count()). Sampling changes no other result.
+ * @workload:     what drives the device: the NVMe loop of @nvme (0, the default) or the
+ *                replay of @trace.
+ * @trace:        with IOMMUSIM_WORKLOAD_TRACE, the loaded trace (iommusim_trace_load()); it
+ *                must outlive the simulation, which only reads it. Its CPUs must be fewer
+ *                than @cpus. The run ends when the replay is done, or at warm-up + measured
+ *                time if that comes first; the measured interval ends with it.
+ * @trace_timing: with a trace, when each CPU issues its next call: at its recorded time
+ *                (IOMMUSIM_TRACE_RECORDED, open loop) or as soon as it may
+ *                (IOMMUSIM_TRACE_CLOSED).
+ * @record:       NULL, or a trace (iommusim_trace_create()) to which a successful
+ *                iommusim_sim_run() appends, in time order, every data map and unmap the
+ *                workload made over the whole run (warm-up and drain included; not the
+ *                driver's coherent rings, nor maps that failed), each at the time its CPU
+ *                began it: what the simulation ran, to be written (iommusim_trace_write())
+ *                and replayed. Only the run writes to it.
  */
 struct iommusim_sim_config {
 	enum iommusim_platform_kind platform;
@@ -139,6 +165,10 @@ struct iommusim_sim_config {
 	void (*progress)(void *arg, uint64_t done_ns, uint64_t total_ns);
 	void *progress_arg;
 	uint64_t interval_ns;
+	enum iommusim_workload_kind workload;
+	const struct iommusim_trace *trace;
+	enum iommusim_trace_timing trace_timing;
+	struct iommusim_trace *record;
 };
 
 /** Most intervals one simulation's time series may have. */
@@ -302,6 +332,21 @@ IOMMUSIM_API const char *iommusim_ppc_ddw_name(enum iommusim_ppc_ddw d);
  *                     (H_NOT_ENOUGH_RESOURCES: pseries.tce_limit).
  * @setup_ms:          simulated time the guest's DMA set-up took before the run (clearing
  *                     windows, creating and populating a DDW), ms; not in the interval.
+ * @calls:             DMA API calls made in the interval (maps, failed ones included, unmaps,
+ *                     coherent allocations and frees).
+ * @backlog_mean_us:   a trace replayed at its recorded times: the mean delay of the calls
+ *                     begun in the interval behind their recorded time, µs (a CPU still busy
+ *                     with earlier calls, an unmap waiting for its map); NaN otherwise.
+ * @backlog_max_us:    the largest such delay, µs; NaN otherwise.
+ * @left_mapped:       a trace: buffers it maps and never unmaps (or whose unmap the run did not
+ *                     reach), still mapped when the replay ended; the simulation unmaps them
+ *                     when destroyed. Every map of the trace is unmapped, failed, or counted
+ *                     here. 0 for NVMe.
+ *
+ * With a trace, an "I/O" is one buffer's life, from its map (or coherent allocation) to its
+ * unmap (or free): @ios_submitted counts maps begun, @ios_completed unmaps, @io_errors and
+ * @map_failures failed maps, @iops and @mbps unmaps and their bytes per second, and the
+ * latency figures are each call's own time, from the moment its CPU begins it to its return.
  *
  * Counts belong to the interval [warm-up end, warm-up end + measure): an I/O is submitted at
  * the start of its submission work's event, completes or fails when its completion (or failed
@@ -354,6 +399,10 @@ struct iommusim_sim_stats {
 	uint64_t tces_written;
 	uint64_t hcall_failures;
 	double setup_ms;
+	uint64_t calls;
+	double backlog_mean_us;
+	double backlog_max_us;
+	uint64_t left_mapped;
 };
 
 /**

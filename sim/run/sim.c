@@ -20,7 +20,7 @@
 #include "engine/work_tally.h"
 #include "platform/platform_hook.h"
 #include "run/sim_impl.h"
-#include "workload/nvme.h"
+#include "workload/workload.h"
 
 #define PAGE_SIZE  4096ull
 #define HZ_PER_MHZ 1000000ull
@@ -53,7 +53,8 @@ __attribute__((format(printf, 3, 4))) static int seterr(struct errmsg *m, int er
 
 static int check_config(const struct iommusim_sim_config *cfg, struct errmsg *m)
 {
-	const struct iommusim_nvme_config *job = &cfg->nvme;
+	const struct isim_workload_ops *ops = isim_workload_ops(cfg->workload);
+	int err;
 
 	if (!cfg->cost)
 		return seterr(m, -EINVAL, "cost: no cost set given");
@@ -71,23 +72,12 @@ static int check_config(const struct iommusim_sim_config *cfg, struct errmsg *m)
 	if (cfg->cpus == 0 || cfg->cpus > IOMMUSIM_ENGINE_MAX_CPUS)
 		return seterr(m, -EINVAL, "cpus: %u is not in 1..%u", cfg->cpus,
 			      IOMMUSIM_ENGINE_MAX_CPUS);
-	if (job->jobs == 0 || job->jobs > cfg->cpus)
-		return seterr(m, -EINVAL, "nvme.jobs: %u is not in 1..%u (one job per CPU)",
-			      job->jobs, cfg->cpus);
-	if (job->iodepth == 0)
-		return seterr(m, -EINVAL, "nvme.iodepth: must be at least 1");
-	if (job->block_size == 0 || job->block_size % PAGE_SIZE != 0)
-		return seterr(m, -EINVAL, "nvme.block_size: %u is not a positive multiple of 4096",
-			      job->block_size);
-	if (job->mixed && job->rwmixread > 100)
-		return seterr(m, -EINVAL, "nvme.rwmixread: %u is not in 0..100", job->rwmixread);
-	if (job->dma_bits && (job->dma_bits < 32 || job->dma_bits > 64))
-		return seterr(m, -EINVAL, "nvme.dma_bits: %u is not in 32..64", job->dma_bits);
-	/* the s390 function's window and policies assume the NVMe driver's 64-bit mask */
-	if (iommusim_platform_arch(cfg->platform) == IOMMUSIM_ARCH_S390 &&
-	    ((job->dma_bits && job->dma_bits != 64) || job->mask32_first))
-		return seterr(m, -EINVAL, "nvme.%s: modelled on powerpc platforms only",
-			      job->mask32_first ? "mask32_first" : "dma_bits");
+	if (!ops)
+		return seterr(m, -EINVAL, "workload: %u is not a workload kind",
+			      (unsigned int)cfg->workload);
+	err = ops->check(cfg, m->buf, m->len);
+	if (err)
+		return err;
 	if (cfg->measure_ns == 0)
 		return seterr(m, -EINVAL, "measure_ns: must not be 0");
 	return isim_sim_series_check(cfg, m->buf, m->len);
@@ -121,7 +111,7 @@ static int sim_error(const struct iommusim_sim *sim)
 {
 	int err = host_error(sim);
 
-	return err ? err : isim_nvme_error(sim->nvme);
+	return err ? err : sim->wl_ops->error(sim->wl);
 }
 
 /*
@@ -266,7 +256,7 @@ int iommusim_sim_create_msg(struct iommusim_mem *mem, const struct iommusim_sim_
 {
 	struct errmsg m = {.buf = errbuf, .len = errbuf ? errlen : 0};
 	struct iommusim_platform_config pcfg;
-	struct isim_nvme_setup nsetup;
+	struct isim_workload_setup wsetup;
 	struct iommusim_sim *sim;
 	uint64_t mem_failed, hz;
 	int err;
@@ -285,6 +275,8 @@ int iommusim_sim_create_msg(struct iommusim_mem *mem, const struct iommusim_sim_
 	sim->mem_failed = mem_failed;
 	sim->cfg = *cfg;
 	sim->cost = cfg->cost;
+	sim->wl_ops = isim_workload_ops(cfg->workload);
+	isim_recorder_init(&sim->recorder, mem);
 
 	/* One frequency: the engine's cycles are the cost table's. */
 	hz = iommusim_cost_get(sim->cost, IOMMUSIM_COST_CPU_FREQ_MHZ) * HZ_PER_MHZ;
@@ -316,22 +308,23 @@ int iommusim_sim_create_msg(struct iommusim_mem *mem, const struct iommusim_sim_
 	if (err)
 		goto fail;
 
-	nsetup = (struct isim_nvme_setup){
+	wsetup = (struct isim_workload_setup){
 		.engine = sim->e,
 		.dev = sim->dev,
 		.cost = sim->cost,
-		.job = &sim->cfg.nvme,
+		.cfg = &sim->cfg,
 		.seed = cfg->seed,
 		.phys_base = GUEST_IO_BASE,
 		.phys_limit = cfg->guest_memory,
 		/* the order of firmware calls matters only where a server serialises them */
 		.steps = iommusim_platform_server(sim->platform) != NULL,
 		.exposure = sim->exposure,
+		.record = cfg->record ? &sim->recorder : NULL,
 		.kernel_page = sim->is_ppc ? isim_sim_ppc_kernel_page(sim) : 0,
 		.errbuf = m.buf,
 		.errlen = m.len,
 	};
-	err = isim_nvme_create(mem, &nsetup, &sim->nvme);
+	err = sim->wl_ops->create(mem, &wsetup, &sim->wl);
 	if (!err && sim->is_ppc)
 		err = isim_sim_ppc_finish(sim, m.buf, m.len);
 	if (err)
@@ -363,7 +356,8 @@ void iommusim_sim_destroy(struct iommusim_sim *sim)
 	if (!sim)
 		return;
 	/* Users before what they use: the device's timers and firmware live on the engine. */
-	isim_nvme_destroy(sim->nvme);
+	if (sim->wl)
+		sim->wl_ops->destroy(sim->wl);
 	iommusim_device_destroy(sim->dev);
 	isim_sim_ppc_destroy(sim);
 	iommusim_domain_destroy(sim->domain);
@@ -372,6 +366,7 @@ void iommusim_sim_destroy(struct iommusim_sim *sim)
 	/* after everything that could still invalidate or unmap */
 	isim_exposure_destroy(sim->exposure);
 	isim_sim_series_destroy(sim);
+	isim_recorder_free(&sim->recorder);
 	isim_free(sim->mem, sim, sizeof(*sim), 0);
 }
 
@@ -391,7 +386,7 @@ static int run_before(struct iommusim_sim *sim, uint64_t t, uint64_t total)
 
 	if (t == 0)
 		return sim_error(sim);
-	while (now < t - 1 && !sim_error(sim)) {
+	while (now < t - 1 && !sim_error(sim) && !sim->wl_ops->finished(sim->wl)) {
 		uint64_t until = t - 1, edge = isim_sim_series_next(sim);
 
 		if (cfg->progress && t - 1 - now > slice)
@@ -399,6 +394,9 @@ static int run_before(struct iommusim_sim *sim, uint64_t t, uint64_t total)
 		if (edge - 1 < until)
 			until = edge - 1;
 		iommusim_engine_run_until(sim->e, until);
+		/* a finite workload that is done stopped the engine at its last event */
+		if (sim->wl_ops->finished(sim->wl))
+			break;
 		now = until;
 		if (until == edge - 1 && !sim_error(sim))
 			isim_sim_series_boundary(sim);
@@ -409,33 +407,73 @@ static int run_before(struct iommusim_sim *sim, uint64_t t, uint64_t total)
 	return sim_error(sim);
 }
 
+/*
+ * Where the interval meant to end at @t ends: there, or, when a finite workload (a trace) ran
+ * out of work before it, just after the workload's last event.
+ */
+static uint64_t cut(const struct iommusim_sim *sim, uint64_t t)
+{
+	uint64_t after = iommusim_engine_now(sim->e) + 1;
+
+	return sim->wl_ops->finished(sim->wl) && after < t ? after : t;
+}
+
+/*
+ * When the guest's DMA set-up is done: the latest CPU's time after building (a DDW's
+ * population takes ~0.1 s on powerpc; s390's set-up much less).
+ */
+static uint64_t setup_done(const struct iommusim_sim *sim)
+{
+	uint64_t t = 0;
+
+	for (unsigned int i = 0; i < sim->cfg.cpus; i++) {
+		uint64_t c = iommusim_engine_cpu_now(sim->e, iommusim_engine_cpu(sim->e, i));
+
+		t = c > t ? c : t;
+	}
+	return t;
+}
+
 static int run(struct iommusim_sim *sim)
 {
 	struct isim_sim_snapshot a, b;
 	uint64_t start, end;
 	int err;
 
+	/*
+	 * A trace's time 0 is when the set-up is done (trace_run.c), and so is the start of its
+	 * measured interval at the earliest; a closed loop's warm-up covers the set-up.
+	 */
 	start = iommusim_engine_ns_to_cycles(sim->e, sim->cfg.warmup_ns);
+	if (sim->cfg.workload == IOMMUSIM_WORKLOAD_TRACE && setup_done(sim) > start)
+		start = setup_done(sim);
 	end = start + iommusim_engine_ns_to_cycles(sim->e, sim->cfg.measure_ns);
 
 	isim_exposure_window(sim->exposure, start, end);
 	isim_sim_series_start(sim);
-	err = isim_nvme_start(sim->nvme);
+	err = sim->wl_ops->start(sim->wl);
 	if (!err)
 		err = run_before(sim, start, end);
 	if (err)
 		return err;
+	start = cut(sim, start);
 	isim_sim_take_snapshot(sim, start, &a);
 	isim_sim_reset_servers(sim, start);
 	isim_sim_series_servers_reset(sim);
-	isim_nvme_measure(sim->nvme, true);
+	sim->wl_ops->measure(sim->wl, true);
 	isim_exposure_measure(sim->exposure, true);
 
 	err = run_before(sim, end, end);
 	if (err)
 		return err;
+	if (cut(sim, end) != end) {
+		/* an empty interval still lasts a cycle, so that its rates are numbers */
+		end = cut(sim, end) > start ? cut(sim, end) : start + 1;
+		isim_exposure_window(sim->exposure, start, end);
+		isim_sim_series_close(sim, end);
+	}
 	isim_sim_take_snapshot(sim, end, &b);
-	isim_nvme_measure(sim->nvme, false);
+	sim->wl_ops->measure(sim->wl, false);
 	isim_exposure_measure(sim->exposure, false);
 	isim_exposure_close(sim->exposure);
 	isim_sim_compute_stats(sim, &a, &b);
@@ -444,7 +482,7 @@ static int run(struct iommusim_sim *sim)
 	 * Drain: the last completion stops the engine. Timers (flush queue, depot trim) may
 	 * keep events queued after it, so an empty queue is not the signal.
 	 */
-	if (isim_nvme_stop(sim->nvme))
+	if (sim->wl_ops->stop(sim->wl))
 		iommusim_engine_run(sim->e);
 	err = sim_error(sim);
 	if (err)
@@ -456,6 +494,8 @@ static int run(struct iommusim_sim *sim)
 	if (err)
 		return err;
 	isim_sim_finish_stats(sim);
+	if (sim->cfg.record)
+		return isim_recorder_finish(&sim->recorder, sim->cfg.record, NULL, 0);
 	return 0;
 }
 

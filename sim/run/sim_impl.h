@@ -17,12 +17,12 @@
 #include "firmware/ppc_firmware.h"
 #include "stats/exposure.h"
 #include "stats/hist.h"
-#include "workload/nvme.h"
+#include "workload/workload.h"
 
 /* Every counter the statistics are differences of, read at one instant. */
 struct isim_sim_snapshot {
 	uint64_t t;
-	struct isim_nvme_counters io;
+	struct isim_workload_counters io;
 	struct iommusim_dma_stats dma;
 	struct iommusim_s390_counters s390;
 	struct iommusim_s390_legacy_counters legacy;
@@ -61,7 +61,9 @@ struct iommusim_sim {
 	struct iommusim_domain *domain; /* NULL for the legacy ops and on powerpc */
 	bool is_ppc;			/* a powerpc platform: ppc holds the guest's set-up */
 	struct isim_sim_ppc ppc;
-	struct isim_nvme *nvme;
+	/* the workload: its ops (workload.h) and the object they take */
+	const struct isim_workload_ops *wl_ops;
+	void *wl;
 	uint32_t fq_size;
 	uint32_t fq_timeout_ms;
 	bool ran;
@@ -74,6 +76,8 @@ struct iommusim_sim {
 	/* iommusim_cost_work_cycles() per kind, read once: the engine charges work by them. */
 	uint64_t work_cycles[IOMMUSIM_WORK_NR];
 	struct iommusim_sim_stats stats;
+	/* the calls logged for cfg.record */
+	struct isim_recorder recorder;
 	/* the DMA exposure window (docs/exposure.md) */
 	struct isim_exposure *exposure;
 	/* the time series (sim_series.c): every record allocated at creation, niv filled */
@@ -142,6 +146,12 @@ uint64_t isim_sim_series_next(const struct iommusim_sim *sim);
 
 /* Every event before isim_sim_series_next() has run: record the interval that ends there. */
 void isim_sim_series_boundary(struct iommusim_sim *sim);
+
+/*
+ * A finite workload ended the run at cycle @t, before the series' last boundary: record the
+ * shorter interval that ends there (nothing when it would be empty).
+ */
+void isim_sim_series_close(struct iommusim_sim *sim, uint64_t t);
 
 /* The servers' counters were reset (the measured interval begins). */
 void isim_sim_series_servers_reset(struct iommusim_sim *sim);

@@ -103,7 +103,7 @@ void isim_sim_series_start(struct iommusim_sim *sim)
 	if (!sim->iv)
 		return;
 	isim_sim_take_snapshot(sim, 0, &sim->iv_prev);
-	sim->iv_lat = isim_nvme_interval_latency(sim->nvme, true);
+	sim->iv_lat = sim->wl_ops->interval_latency(sim->wl, true);
 	isim_hist_reset(sim->iv_lat);
 }
 
@@ -133,7 +133,8 @@ static void reading(struct iommusim_sim *sim, uint64_t t, struct isim_sim_snapsh
 	sim->probe_wait += after.wait_total - s->server.wait_total;
 }
 
-void isim_sim_series_boundary(struct iommusim_sim *sim)
+/* Record the interval from the last reading to cycle @t, @t_ns in ns. */
+static void record_to(struct iommusim_sim *sim, uint64_t t, uint64_t t_ns)
 {
 	struct iommusim_sim_interval *iv = &sim->iv[sim->niv];
 	const struct isim_sim_snapshot *a = &sim->iv_prev;
@@ -141,9 +142,9 @@ void isim_sim_series_boundary(struct iommusim_sim *sim)
 	struct isim_sim_rpcits rp;
 	double seconds;
 
-	reading(sim, end_cycles(sim, sim->niv), &b);
+	reading(sim, t, &b);
 	iv->start_ns = sim->niv ? sim->iv[sim->niv - 1].end_ns : 0;
-	iv->end_ns = end_ns(sim, sim->niv);
+	iv->end_ns = t_ns;
 	iv->measured = iv->start_ns >= sim->cfg.warmup_ns;
 	seconds = (double)(iv->end_ns - iv->start_ns) / NS_PER_S;
 	iv->ios_completed = b.io.completed - a->io.completed;
@@ -176,7 +177,22 @@ void isim_sim_series_boundary(struct iommusim_sim *sim)
 	iv->dma_avail = b.plat.dma_avail;
 	sim->iv_prev = b;
 	if (++sim->niv == sim->iv_cap)
-		isim_nvme_interval_latency(sim->nvme, false);
+		sim->wl_ops->interval_latency(sim->wl, false);
+}
+
+void isim_sim_series_boundary(struct iommusim_sim *sim)
+{
+	record_to(sim, end_cycles(sim, sim->niv), end_ns(sim, sim->niv));
+}
+
+void isim_sim_series_close(struct iommusim_sim *sim, uint64_t t)
+{
+	uint64_t ns = iommusim_engine_cycles_to_ns(sim->e, t);
+	uint64_t last = sim->niv ? sim->iv[sim->niv - 1].end_ns : 0;
+
+	if (!sim->iv || sim->niv == sim->iv_cap || ns <= last)
+		return;
+	record_to(sim, t, ns);
 }
 
 void isim_sim_series_servers_reset(struct iommusim_sim *sim)

@@ -27,10 +27,11 @@ static uint64_t idle_from(struct iommusim_sim *sim, struct iommusim_server *srv,
 void isim_sim_take_snapshot(struct iommusim_sim *sim, uint64_t t, struct isim_sim_snapshot *s)
 {
 	struct iommusim_server *server = iommusim_platform_server(sim->platform);
+	struct iommusim_server *device = sim->wl_ops->server(sim->wl);
 
 	memset(s, 0, sizeof(*s));
 	s->t = t;
-	isim_nvme_counters(sim->nvme, &s->io);
+	sim->wl_ops->counters(sim->wl, &s->io);
 	iommusim_dma_get_stats(sim->dev, &s->dma);
 	if (sim->domain)
 		iommusim_s390_domain_counters(sim->domain, &s->s390);
@@ -45,18 +46,24 @@ void isim_sim_take_snapshot(struct iommusim_sim *sim, uint64_t t, struct isim_si
 		iommusim_engine_server_stats(server, &s->server);
 		s->server_idle = idle_from(sim, server, t);
 	}
-	iommusim_engine_server_stats(isim_nvme_server(sim->nvme), &s->device);
-	s->device_idle = idle_from(sim, isim_nvme_server(sim->nvme), t);
+	/* without a device (a trace) nothing is busy: idle from t on */
+	s->device_idle = t;
+	if (device) {
+		iommusim_engine_server_stats(device, &s->device);
+		s->device_idle = idle_from(sim, device, t);
+	}
 }
 
 /* Start the servers' counting at the interval's start, so their busy time is the interval's. */
 void isim_sim_reset_servers(struct iommusim_sim *sim, uint64_t t)
 {
 	struct iommusim_server *server = iommusim_platform_server(sim->platform);
+	struct iommusim_server *device = sim->wl_ops->server(sim->wl);
 
 	if (server)
 		iommusim_engine_server_reset_stats(server, t);
-	iommusim_engine_server_reset_stats(isim_nvme_server(sim->nvme), t);
+	if (device)
+		iommusim_engine_server_reset_stats(device, t);
 }
 
 /*
@@ -164,7 +171,7 @@ void isim_sim_compute_stats(struct iommusim_sim *sim, const struct isim_sim_snap
 			    const struct isim_sim_snapshot *b)
 {
 	struct iommusim_sim_stats *st = &sim->stats;
-	const struct isim_hist *lat = isim_nvme_latency(sim->nvme);
+	const struct isim_hist *lat = sim->wl_ops->latency(sim->wl);
 	double interval = (double)(b->t - a->t);
 	uint64_t bytes = b->io.completed_bytes - a->io.completed_bytes;
 	struct isim_sim_rpcits rp;
@@ -216,6 +223,11 @@ void isim_sim_compute_stats(struct iommusim_sim *sim, const struct isim_sim_snap
 	st->in_flight_start = a->io.in_flight;
 	st->in_flight_end = b->io.in_flight;
 	exposure_stats(sim, b->t - a->t, st);
+	st->calls = b->dma.maps - a->dma.maps + b->dma.unmaps - a->dma.unmaps +
+		    b->dma.map_failures - a->dma.map_failures;
+	st->backlog_mean_us = st->backlog_max_us = NAN;
+	if (sim->wl_ops->stats)
+		sim->wl_ops->stats(sim->wl, iommusim_engine_hz(sim->e), st);
 	if (sim->is_ppc)
 		isim_sim_ppc_stats(sim, a, b, st);
 }
@@ -224,10 +236,10 @@ void isim_sim_compute_stats(struct iommusim_sim *sim, const struct isim_sim_snap
 void isim_sim_finish_stats(struct iommusim_sim *sim)
 {
 	struct iommusim_sim_stats *st = &sim->stats;
-	struct isim_nvme_counters io;
+	struct isim_workload_counters io;
 	struct iommusim_dma_stats dma;
 
-	isim_nvme_counters(sim->nvme, &io);
+	sim->wl_ops->counters(sim->wl, &io);
 	iommusim_dma_get_stats(sim->dev, &dma);
 	st->ios_submitted_total = io.submitted;
 	st->ios_completed_total = io.completed;

@@ -8,6 +8,7 @@
 
 #include <iommusim/dma.h>
 
+#include "workload/nvme.h"
 #include "workload/nvme_impl.h"
 
 /* ---- the I/O path ---- */
@@ -21,9 +22,7 @@ static void unmap_event(struct iommusim_engine *e, void *arg);
 /* A callback could not queue an event: the run cannot go on faithfully, so it ends here. */
 static void fail_run(struct isim_nvme *n, int err)
 {
-	if (!n->err)
-		n->err = err;
-	iommusim_engine_stop(n->e);
+	isim_workload_fail(&n->st, n->e, err);
 }
 
 static uint64_t next_offset(struct isim_nvme *n, struct job *j)
@@ -40,7 +39,7 @@ static uint64_t next_offset(struct isim_nvme *n, struct job *j)
 /* While stopping: end the run once no I/O is left in flight. */
 static void stop_when_drained(struct isim_nvme *n)
 {
-	if (n->ctr.in_flight == 0)
+	if (n->st.ctr.in_flight == 0)
 		iommusim_engine_stop(n->e);
 }
 
@@ -77,9 +76,26 @@ static void submit(struct isim_nvme *n, struct slot *s)
 		s->dir = iommusim_rng_below(&s->job->rng, 100) < n->rwmixread
 				 ? IOMMUSIM_DMA_FROM_DEVICE
 				 : IOMMUSIM_DMA_TO_DEVICE;
-	n->ctr.submitted++;
-	n->ctr.in_flight++;
+	n->st.ctr.submitted++;
+	n->st.ctr.in_flight++;
 	then(n, s, map_event);
+}
+
+/* Log a data call of slot @s begun at cycle @start, when recording (the slot names its buffer). */
+static void record(struct isim_nvme *n, struct slot *s, enum iommusim_trace_op op, uint64_t start)
+{
+	struct iommusim_trace_rec rec = {
+		.time_ns = iommusim_engine_cycles_to_ns(n->e, start),
+		.buffer = (uint64_t)(s - n->slot) + 1,
+		.bytes = n->bytes,
+		.cpu = iommusim_cpu_id(s->job->cpu),
+		.segs = s->sg ? n->pages : 1,
+		.op = (uint8_t)op,
+		.dir = (uint8_t)s->dir,
+	};
+
+	if (n->record)
+		isim_recorder_log(n->record, &rec);
 }
 
 /* The data mapping and the doorbell. */
@@ -88,6 +104,7 @@ static void map_event(struct iommusim_engine *e, void *arg)
 	struct slot *s = arg;
 	struct isim_nvme *n = s->job->n;
 	struct iommusim_cpu *cpu = s->job->cpu;
+	uint64_t start = iommusim_engine_cpu_now(e, cpu);
 	unsigned int count;
 	int err;
 
@@ -113,8 +130,8 @@ static void map_event(struct iommusim_engine *e, void *arg)
 		 * reruns such a queue only after BLK_MQ_RESOURCE_DELAY, so no CPU spins on maps
 		 * that cannot succeed.
 		 */
-		n->ctr.failed++;
-		n->ctr.in_flight--;
+		n->st.ctr.failed++;
+		n->st.ctr.in_flight--;
 		if (n->stopping) {
 			stop_when_drained(n);
 			return;
@@ -126,6 +143,7 @@ static void map_event(struct iommusim_engine *e, void *arg)
 		return;
 	}
 	s->mapped = true;
+	record(n, s, s->sg ? IOMMUSIM_TRACE_MAP_SG : IOMMUSIM_TRACE_MAP, start);
 	/* The doorbell write ends the submission work; the device sees it then. */
 	err = iommusim_engine_schedule(e, iommusim_engine_cpu_now(e, cpu), NULL, arrive_event, s,
 				       NULL);
@@ -181,16 +199,8 @@ static void mapped_pages(const struct isim_nvme *n, const struct slot *s, uint64
 {
 	uint64_t lo = s->dma, hi = s->dma + n->bytes;
 
-	if (s->sg) {
-		lo = UINT64_MAX;
-		hi = 0;
-		for (unsigned int i = 0; i < s->nseg; i++) {
-			if (s->sg[i].dma_address < lo)
-				lo = s->sg[i].dma_address;
-			if (s->sg[i].dma_address + s->sg[i].dma_length > hi)
-				hi = s->sg[i].dma_address + s->sg[i].dma_length;
-		}
-	}
+	if (s->sg)
+		isim_workload_sg_hull(s->sg, s->nseg, &lo, &hi);
 	*first = lo / PAGE_SIZE;
 	*end = (hi + PAGE_SIZE - 1) / PAGE_SIZE;
 }
@@ -203,6 +213,8 @@ static void unmap_event(struct iommusim_engine *e, void *arg)
 	struct iommusim_cpu *cpu = s->job->cpu;
 	uint64_t lat;
 
+	record(n, s, s->sg ? IOMMUSIM_TRACE_UNMAP_SG : IOMMUSIM_TRACE_UNMAP,
+	       iommusim_engine_cpu_now(e, cpu));
 	if (n->exposure) {
 		uint64_t first, end;
 
@@ -216,14 +228,11 @@ static void unmap_event(struct iommusim_engine *e, void *arg)
 	if (n->exposure)
 		isim_exposure_unmap_end(n->exposure, iommusim_engine_cpu_now(e, cpu));
 	s->mapped = false;
-	n->ctr.in_flight--;
-	n->ctr.completed++;
-	n->ctr.completed_bytes += n->bytes;
+	n->st.ctr.in_flight--;
+	n->st.ctr.completed++;
+	n->st.ctr.completed_bytes += n->bytes;
 	lat = iommusim_engine_cpu_now(e, cpu) - s->start;
-	if (n->measuring)
-		isim_hist_record(&n->lat, lat);
-	if (n->interval_on)
-		isim_hist_record(&n->interval_lat, lat);
+	isim_workload_record_latency(&n->st, lat);
 	if (n->stopping) {
 		stop_when_drained(n);
 		return;
@@ -232,10 +241,11 @@ static void unmap_event(struct iommusim_engine *e, void *arg)
 	submit(n, s);
 }
 
-/* ---- control ---- */
+/* ---- control: the ops the runner calls (workload.h) ---- */
 
-int isim_nvme_start(struct isim_nvme *n)
+static int nvme_start(void *w)
 {
+	struct isim_nvme *n = w;
 	uint64_t now = iommusim_engine_now(n->e);
 
 	for (size_t k = 0; k < n->nslots; k++) {
@@ -248,39 +258,37 @@ int isim_nvme_start(struct isim_nvme *n)
 	return 0;
 }
 
-void isim_nvme_measure(struct isim_nvme *n, bool on)
+static bool nvme_stop(void *w)
 {
-	n->measuring = on;
-}
+	struct isim_nvme *n = w;
 
-bool isim_nvme_stop(struct isim_nvme *n)
-{
 	n->stopping = true;
-	return n->ctr.in_flight > 0;
+	return n->st.ctr.in_flight > 0;
 }
 
-int isim_nvme_error(const struct isim_nvme *n)
+/* A closed loop never runs out of work: only the runner ends it. */
+static bool nvme_finished(const void *w)
 {
-	return n->err;
+	(void)w;
+	return false;
 }
 
-void isim_nvme_counters(const struct isim_nvme *n, struct isim_nvme_counters *out)
+static struct iommusim_server *nvme_server(const void *w)
 {
-	*out = n->ctr;
+	return ((const struct isim_nvme *)w)->server;
 }
 
-const struct isim_hist *isim_nvme_latency(const struct isim_nvme *n)
-{
-	return &n->lat;
-}
-
-struct isim_hist *isim_nvme_interval_latency(struct isim_nvme *n, bool on)
-{
-	n->interval_on = on;
-	return &n->interval_lat;
-}
-
-struct iommusim_server *isim_nvme_server(const struct isim_nvme *n)
-{
-	return n->server;
-}
+const struct isim_workload_ops isim_nvme_ops = {
+	.check = isim_nvme_check,
+	.create = isim_nvme_create,
+	.destroy = isim_nvme_destroy,
+	.start = nvme_start,
+	.measure = isim_workload_measure,
+	.stop = nvme_stop,
+	.finished = nvme_finished,
+	.error = isim_workload_error,
+	.counters = isim_workload_counters,
+	.latency = isim_workload_latency,
+	.interval_latency = isim_workload_interval_latency,
+	.server = nvme_server,
+};

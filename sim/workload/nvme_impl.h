@@ -46,6 +46,7 @@ struct coherent {
 };
 
 struct isim_nvme {
+	struct isim_workload_state st; /* first: the shared ops take it (workload.h) */
 	struct iommusim_mem *mem;
 	struct iommusim_engine *e;
 	struct iommusim_device *dev;
@@ -79,17 +80,16 @@ struct isim_nvme {
 	struct coherent *coh;
 	size_t ncoh_max;
 
-	struct isim_nvme_counters ctr;
 	/* The memory context's refusals once the workload was built (see map_event()). */
 	uint64_t mem_failed;
-	bool measuring;
 	bool stopping;
-	int err;
-	struct isim_hist lat;
-	/* every completion's latency, for the interval a time series is in (see nvme.h) */
-	bool interval_on;
-	struct isim_hist interval_lat;
 	struct isim_exposure *exposure;
+	struct isim_recorder *record;
 };
+
+/* The set-up's part of the ops (nvme_setup.c). */
+int isim_nvme_check(const struct iommusim_sim_config *cfg, char *errbuf, size_t errlen);
+int isim_nvme_create(struct iommusim_mem *mem, const struct isim_workload_setup *setup, void **out);
+void isim_nvme_destroy(void *w);
 
 #endif /* ISIM_WORKLOAD_NVME_IMPL_H */

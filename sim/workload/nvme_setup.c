@@ -7,6 +7,7 @@
  */
 #include <assert.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -24,6 +25,19 @@
 
 __extension__ typedef unsigned __int128 u128;
 
+/* A one-line message in @buf (@len bytes, 0: none); returns -EINVAL. */
+__attribute__((format(printf, 3, 4))) static int fail(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (len) {
+		va_start(ap, fmt);
+		vsnprintf(buf, len, fmt, ap);
+		va_end(ap);
+	}
+	return -EINVAL;
+}
+
 static uint64_t div_round_up(u128 a, u128 b)
 {
 	u128 q = (a + b - 1) / b;
@@ -37,14 +51,14 @@ static uint64_t page_round(uint64_t bytes, uint64_t kpage)
 	return (bytes + kpage - 1) & ~(kpage - 1);
 }
 
-static int alloc_coherent(struct isim_nvme *n, const struct isim_nvme_setup *setup,
+static int alloc_coherent(struct isim_nvme *n, const struct isim_workload_setup *setup,
 			  struct iommusim_cpu *cpu, uint64_t *phys, uint64_t size, const char *what)
 {
-	struct coherent *c = &n->coh[n->ctr.coherent];
+	struct coherent *c = &n->coh[n->st.ctr.coherent];
 	uint64_t failed = iommusim_mem_failed_allocs(n->mem);
 	int err;
 
-	assert(n->ctr.coherent < n->ncoh_max);
+	assert(n->st.ctr.coherent < n->ncoh_max);
 	err = iommusim_dma_alloc_coherent(n->dev, cpu, *phys, size, &c->dma);
 	if (err) {
 		/* The guest stack says -ENOMEM both for the host's memory and for its own space. */
@@ -62,7 +76,7 @@ static int alloc_coherent(struct isim_nvme *n, const struct isim_nvme_setup *set
 		return -EINVAL;
 	}
 	c->size = size;
-	n->ctr.coherent++;
+	n->st.ctr.coherent++;
 	*phys += size;
 	return 0;
 }
@@ -73,7 +87,7 @@ static int alloc_coherent(struct isim_nvme *n, const struct isim_nvme_setup *set
  * page of a region it shares with its neighbour slot, so its pages are not contiguous, as the
  * pages of a large bio rarely are.
  */
-static int layout(struct isim_nvme *n, const struct isim_nvme_setup *setup)
+static int layout(struct isim_nvme *n, const struct isim_workload_setup *setup)
 {
 	struct iommusim_cpu *cpu0 = iommusim_engine_cpu(n->e, 0);
 	uint64_t kpage = setup->kernel_page ? setup->kernel_page : PAGE_SIZE;
@@ -131,10 +145,35 @@ static int layout(struct isim_nvme *n, const struct isim_nvme_setup *setup)
 	return 0;
 }
 
-int isim_nvme_create(struct iommusim_mem *mem, const struct isim_nvme_setup *setup,
-		     struct isim_nvme **out)
+/* The NVMe part of iommusim_sim_config_check(): the job set against the CPUs. */
+int isim_nvme_check(const struct iommusim_sim_config *cfg, char *errbuf, size_t errlen)
 {
-	const struct iommusim_nvme_config *cfg = setup->job;
+	const struct iommusim_nvme_config *job = &cfg->nvme;
+
+	if (job->jobs == 0 || job->jobs > cfg->cpus)
+		return fail(errbuf, errlen, "nvme.jobs: %u is not in 1..%u (one job per CPU)",
+			    job->jobs, cfg->cpus);
+	if (job->iodepth == 0)
+		return fail(errbuf, errlen, "nvme.iodepth: must be at least 1");
+	if (job->block_size == 0 || job->block_size % PAGE_SIZE != 0)
+		return fail(errbuf, errlen,
+			    "nvme.block_size: %u is not a positive multiple of 4096",
+			    job->block_size);
+	if (job->mixed && job->rwmixread > 100)
+		return fail(errbuf, errlen, "nvme.rwmixread: %u is not in 0..100", job->rwmixread);
+	if (job->dma_bits && (job->dma_bits < 32 || job->dma_bits > 64))
+		return fail(errbuf, errlen, "nvme.dma_bits: %u is not in 32..64", job->dma_bits);
+	/* the s390 function's window and policies assume the NVMe driver's 64-bit mask */
+	if (iommusim_platform_arch(cfg->platform) == IOMMUSIM_ARCH_S390 &&
+	    ((job->dma_bits && job->dma_bits != 64) || job->mask32_first))
+		return fail(errbuf, errlen, "nvme.%s: modelled on powerpc platforms only",
+			    job->mask32_first ? "mask32_first" : "dma_bits");
+	return 0;
+}
+
+int isim_nvme_create(struct iommusim_mem *mem, const struct isim_workload_setup *setup, void **out)
+{
+	const struct iommusim_nvme_config *cfg = &setup->cfg->nvme;
 	const struct iommusim_cost *cost = setup->cost;
 	uint64_t hz = iommusim_engine_hz(setup->engine);
 	uint64_t lat_ns, jit_ns, iops, mbps, hi;
@@ -158,12 +197,13 @@ int isim_nvme_create(struct iommusim_mem *mem, const struct isim_nvme_setup *set
 	n->sequential = cfg->sequential;
 	n->steps = setup->steps;
 	n->exposure = setup->exposure;
+	n->record = setup->record;
 	/* A read fills the buffer from the device; a write lets the device read it. */
 	n->dir = cfg->write ? IOMMUSIM_DMA_TO_DEVICE : IOMMUSIM_DMA_FROM_DEVICE;
 	n->mixed = cfg->mixed;
 	n->rwmixread = cfg->rwmixread;
 	n->nslots = (size_t)cfg->jobs * cfg->iodepth;
-	isim_hist_reset(&n->lat);
+	isim_hist_reset(&n->st.lat);
 
 	n->submit_cycles = iommusim_cost_cycles(cost, IOMMUSIM_COST_FIO_LOOP_NS) +
 			   iommusim_cost_cycles(cost, IOMMUSIM_COST_NVME_SUBMIT_NS);
@@ -225,8 +265,9 @@ nomem:
 	return -ENOMEM;
 }
 
-void isim_nvme_destroy(struct isim_nvme *n)
+void isim_nvme_destroy(void *w)
 {
+	struct isim_nvme *n = w;
 	struct iommusim_cpu *cpu0;
 
 	if (!n)
@@ -243,8 +284,8 @@ void isim_nvme_destroy(struct isim_nvme *n)
 			iommusim_dma_unmap_page(n->dev, s->job->cpu, s->dma, n->bytes, n->dir);
 	}
 	cpu0 = iommusim_engine_cpu(n->e, 0);
-	while (n->ctr.coherent > 0) {
-		struct coherent *c = &n->coh[--n->ctr.coherent];
+	while (n->st.ctr.coherent > 0) {
+		struct coherent *c = &n->coh[--n->st.ctr.coherent];
 
 		iommusim_dma_free_coherent(n->dev, cpu0, c->size, c->dma);
 	}

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The workloads a simulation can run, by kind (workload.h): a new one is its ops table and a
+ * line here; and the ops every workload shares, on its struct isim_workload_state.
+ */
+#include <stddef.h>
+
+#include "workload/workload.h"
+
+const struct isim_workload_ops *isim_workload_ops(enum iommusim_workload_kind kind)
+{
+	static const struct isim_workload_ops *const kinds[IOMMUSIM_WORKLOAD_NR] = {
+		[IOMMUSIM_WORKLOAD_NVME] = &isim_nvme_ops,
+		[IOMMUSIM_WORKLOAD_TRACE] = &isim_trace_ops,
+	};
+
+	return (unsigned int)kind < IOMMUSIM_WORKLOAD_NR ? kinds[kind] : NULL;
+}
+
+void isim_workload_measure(void *w, bool on)
+{
+	((struct isim_workload_state *)w)->measuring = on;
+}
+
+int isim_workload_error(const void *w)
+{
+	return ((const struct isim_workload_state *)w)->err;
+}
+
+void isim_workload_counters(const void *w, struct isim_workload_counters *out)
+{
+	*out = ((const struct isim_workload_state *)w)->ctr;
+}
+
+const struct isim_hist *isim_workload_latency(const void *w)
+{
+	return &((const struct isim_workload_state *)w)->lat;
+}
+
+struct isim_hist *isim_workload_interval_latency(void *w, bool on)
+{
+	struct isim_workload_state *s = w;
+
+	s->interval_on = on;
+	return &s->interval_lat;
+}
+
+void isim_workload_record_latency(struct isim_workload_state *s, uint64_t cycles)
+{
+	if (s->measuring)
+		isim_hist_record(&s->lat, cycles);
+	if (s->interval_on)
+		isim_hist_record(&s->interval_lat, cycles);
+}
+
+void isim_workload_fail(struct isim_workload_state *s, struct iommusim_engine *e, int err)
+{
+	if (!s->err)
+		s->err = err;
+	iommusim_engine_stop(e);
+}
