@@ -20,6 +20,11 @@
  * - z/VM: a shadowing hypervisor whose internals are not public; its per-page parameters are
  *   estimates (zvm.*), documented in docs/platforms.md.
  *
+ * - powerpc (`powervm`, `kvm-ppc`, `powernv`): the firmware under a powerpc guest's TCE tables:
+ *   TCE hypervisor calls, RTAS DDW calls, OPAL TCE kills, each priced per call and per TCE
+ *   (docs/powerpc.md). Such a platform has no s390 firmware handle; a simulation builds its
+ *   powerpc one.
+ *
  * Walk work is computed from the table's occupancy, segment by segment, so a global refresh of
  * millions of pages costs wall time proportional to its segments and to the pages that changed;
  * the shadow state it changes (host mappings, budget) is exact.
@@ -148,7 +153,7 @@ IOMMUSIM_API enum iommusim_platform_kind iommusim_platform_kind(const struct iom
  * pal up to pages; it answers -EINVAL for a window outside what iommusim_platform_zpci_config()
  * reports, -EBUSY for a function that already has a table, -ENOMEM; a deregistration answers
  * -ENOENT for a function without a table. RPCITs of a function without a table answer cc 3 (on
- * LPAR every RPCIT answers 0).
+ * LPAR every RPCIT answers 0). NULL for a powerpc kind, whose firmware is the powerpc one.
  */
 IOMMUSIM_API struct iommusim_firmware *iommusim_platform_firmware(struct iommusim_platform *p);
 
