@@ -53,12 +53,11 @@ int cmd_iova_replay(int argc, char **argv)
 				return EXIT_BAD_INPUT;
 			}
 			break;
-		case 'h':
-			usage(stdout);
-			return 0;
 		default:
-			cli_bad_option("iova-replay", c, argv);
-			return EXIT_BAD_INPUT;
+			/* --help, or an option it does not take */
+			return cli_report_option("iova-replay", c, argv, NULL, NULL, usage) > 0
+				       ? 0
+				       : EXIT_BAD_INPUT;
 		}
 	}
 	return replay_cli_run("iova-replay", argc, argv, replay, &opts);

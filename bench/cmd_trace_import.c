@@ -40,6 +40,13 @@ static void usage(FILE *f)
 }
 
 /* "name N (line L), ..." of a table of counts, when it has any. */
+/* One line of what the import set aside, when there is any: the count, then what it counts. */
+static void note(unsigned long long n, const char *what)
+{
+	if (n)
+		fprintf(stderr, CMD ": %llu %s\n", n, what);
+}
+
 static void print_names(const char *what, const struct isim_ftrace_names *t)
 {
 	if (!t->n)
@@ -70,22 +77,12 @@ static void print_report(const char *name, const struct isim_ftrace_report *r,
 			CMD ": %llu unmaps of buffers mapped before the recording began, dropped "
 			    "(first at line %zu)\n",
 			(unsigned long long)r->unpaired_unmaps, r->first_unpaired);
-	if (r->remapped)
-		fprintf(stderr,
-			CMD ": %llu maps of an address still mapped (its unmap not recorded): the "
-			    "earlier buffer stays mapped\n",
-			(unsigned long long)r->remapped);
-	if (r->left_mapped)
-		fprintf(stderr,
-			CMD
-			": %llu buffers mapped and never unmapped: kept, the replay leaves them "
-			"mapped\n",
-			(unsigned long long)r->left_mapped);
-	if (r->truncated)
-		fprintf(stderr,
-			CMD ": %llu scatterlists [TRUNCATED] by the kernel: their bytes scaled up "
-			    "from the entries printed\n",
-			(unsigned long long)r->truncated);
+	note(r->remapped, "maps of an address still mapped (its unmap not recorded): the earlier "
+			  "buffer stays mapped");
+	note(r->left_mapped, "buffers mapped and never unmapped: kept, the replay leaves them "
+			     "mapped");
+	note(r->truncated, "scatterlists [TRUNCATED] by the kernel: their bytes scaled up from "
+			   "the entries printed");
 	if (r->lost)
 		fprintf(stderr, CMD ": the kernel lost %llu events: pairs may be missing\n",
 			(unsigned long long)r->lost);
@@ -189,12 +186,11 @@ int cmd_trace_import(int argc, char **argv)
 			if (outfile_set(&out, optarg))
 				return EXIT_BAD_INPUT;
 			break;
-		case 'h':
-			usage(stdout);
-			return 0;
 		default:
-			cli_bad_option(CMD, c, argv);
-			return EXIT_BAD_INPUT;
+			/* --help, or an option it does not take */
+			return cli_report_option(CMD, c, argv, NULL, NULL, usage) > 0
+				       ? 0
+				       : EXIT_BAD_INPUT;
 		}
 	}
 	if (argc - optind > 1) {

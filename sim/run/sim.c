@@ -1,9 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * One simulation (sim.h): the engine at cpu.freq_mhz, the platform, one zPCI NVMe function
- * with the policy's DMA ops (or on powerpc a PE and its windows, sim_ppc.c), and the NVMe
- * workload; a run is a warm-up, a measured interval
- * between two snapshots of every counter, and a drain.
+ * Building one simulation (sim.h; running it: sim_run.c): the engine at cpu.freq_mhz, the
+ * platform, one NVMe function with the policy's DMA ops (a zPCI function, or on powerpc a PE
+ * and its windows: sim_ppc.c), and the workload.
  */
 #include <assert.h>
 #include <errno.h>
@@ -93,11 +92,7 @@ int iommusim_sim_config_check(const struct iommusim_sim_config *cfg, char *errbu
 	return check_config(cfg, &m);
 }
 
-/*
- * -ENOMEM when the host ran out of memory since the simulation began: the memory context
- * refused a request, or the platform could not grow its shadow. 0 otherwise.
- */
-static int host_error(const struct iommusim_sim *sim)
+int isim_sim_host_error(const struct iommusim_sim *sim)
 {
 	if (sim->platform && iommusim_platform_error(sim->platform))
 		return iommusim_platform_error(sim->platform);
@@ -106,10 +101,9 @@ static int host_error(const struct iommusim_sim *sim)
 	return 0;
 }
 
-/* Why a run stops early: the host's memory first, then an event the workload could not queue. */
-static int sim_error(const struct iommusim_sim *sim)
+int isim_sim_error(const struct iommusim_sim *sim)
 {
-	int err = host_error(sim);
+	int err = isim_sim_host_error(sim);
 
 	return err ? err : sim->wl_ops->error(sim->wl);
 }
@@ -123,7 +117,7 @@ static int setup_error(struct iommusim_sim *sim, int err, struct errmsg *m, cons
 {
 	if (!err)
 		return 0;
-	if (err == -ENOMEM || host_error(sim))
+	if (err == -ENOMEM || isim_sim_host_error(sim))
 		return seterr(m, -ENOMEM,
 			      "%s: out of memory (the memory context refused an allocation)", what);
 	return seterr(m, -EINVAL, "%s: refused by the guest stack: %s", what,
@@ -330,7 +324,7 @@ int iommusim_sim_create_msg(struct iommusim_mem *mem, const struct iommusim_sim_
 	if (err)
 		goto fail;
 	/* Refusals the guest's kernel absorbed (a magazine, a table) would change the results. */
-	err = host_error(sim);
+	err = isim_sim_host_error(sim);
 	if (err) {
 		seterr(&m, err,
 		       "out of memory while building the guest stack (the memory context "
@@ -341,7 +335,7 @@ int iommusim_sim_create_msg(struct iommusim_mem *mem, const struct iommusim_sim_
 	return 0;
 fail:
 	/* A refusal caused by the host's memory shortage is that, not a bad configuration. */
-	if (err != -ENOMEM && host_error(sim)) {
+	if (err != -ENOMEM && isim_sim_host_error(sim)) {
 		err = -ENOMEM;
 		seterr(&m, err,
 		       "out of memory (the memory context refused an allocation, and "
@@ -368,155 +362,4 @@ void iommusim_sim_destroy(struct iommusim_sim *sim)
 	isim_sim_series_destroy(sim);
 	isim_recorder_free(&sim->recorder);
 	isim_free(sim->mem, sim, sizeof(*sim), 0);
-}
-
-/* ---- running ---- */
-
-/*
- * Run every event before cycle @t (the interval is half-open: [start, end)). The engine stops at
- * each end of a time series' interval, for its reading, and with a progress callback also in
- * slices of about 1 % of the whole run: a stop between events runs nothing and moves no event,
- * so the results are the same.
- */
-static int run_before(struct iommusim_sim *sim, uint64_t t, uint64_t total)
-{
-	const struct iommusim_sim_config *cfg = &sim->cfg;
-	uint64_t slice = total / 100 ? total / 100 : 1;
-	uint64_t now = iommusim_engine_now(sim->e);
-
-	if (t == 0)
-		return sim_error(sim);
-	while (now < t - 1 && !sim_error(sim) && !sim->wl_ops->finished(sim->wl)) {
-		uint64_t until = t - 1, edge = isim_sim_series_next(sim);
-
-		if (cfg->progress && t - 1 - now > slice)
-			until = now + slice;
-		if (edge - 1 < until)
-			until = edge - 1;
-		iommusim_engine_run_until(sim->e, until);
-		/* a finite workload that is done stopped the engine at its last event */
-		if (sim->wl_ops->finished(sim->wl))
-			break;
-		now = until;
-		if (until == edge - 1 && !sim_error(sim))
-			isim_sim_series_boundary(sim);
-		if (cfg->progress)
-			cfg->progress(cfg->progress_arg, iommusim_engine_cycles_to_ns(sim->e, now),
-				      cfg->warmup_ns + cfg->measure_ns);
-	}
-	return sim_error(sim);
-}
-
-/*
- * Where the interval meant to end at @t ends: there, or, when a finite workload (a trace) ran
- * out of work before it, just after the workload's last event.
- */
-static uint64_t cut(const struct iommusim_sim *sim, uint64_t t)
-{
-	uint64_t after = iommusim_engine_now(sim->e) + 1;
-
-	return sim->wl_ops->finished(sim->wl) && after < t ? after : t;
-}
-
-/*
- * When the guest's DMA set-up is done: the latest CPU's time after building (a DDW's
- * population takes ~0.1 s on powerpc; s390's set-up much less).
- */
-static uint64_t setup_done(const struct iommusim_sim *sim)
-{
-	uint64_t t = 0;
-
-	for (unsigned int i = 0; i < sim->cfg.cpus; i++) {
-		uint64_t c = iommusim_engine_cpu_now(sim->e, iommusim_engine_cpu(sim->e, i));
-
-		t = c > t ? c : t;
-	}
-	return t;
-}
-
-static int run(struct iommusim_sim *sim)
-{
-	struct isim_sim_snapshot a, b;
-	uint64_t start, end;
-	int err;
-
-	/*
-	 * A trace's time 0 is when the set-up is done (trace_run.c), and so is the start of its
-	 * measured interval at the earliest; a closed loop's warm-up covers the set-up.
-	 */
-	start = iommusim_engine_ns_to_cycles(sim->e, sim->cfg.warmup_ns);
-	if (sim->cfg.workload == IOMMUSIM_WORKLOAD_TRACE && setup_done(sim) > start)
-		start = setup_done(sim);
-	end = start + iommusim_engine_ns_to_cycles(sim->e, sim->cfg.measure_ns);
-
-	isim_exposure_window(sim->exposure, start, end);
-	isim_sim_series_start(sim);
-	err = sim->wl_ops->start(sim->wl);
-	if (!err)
-		err = run_before(sim, start, end);
-	if (err)
-		return err;
-	start = cut(sim, start);
-	isim_sim_take_snapshot(sim, start, &a);
-	isim_sim_reset_servers(sim, start);
-	isim_sim_series_servers_reset(sim);
-	sim->wl_ops->measure(sim->wl, true);
-	isim_exposure_measure(sim->exposure, true);
-
-	err = run_before(sim, end, end);
-	if (err)
-		return err;
-	if (cut(sim, end) != end) {
-		/* an empty interval still lasts a cycle, so that its rates are numbers */
-		end = cut(sim, end) > start ? cut(sim, end) : start + 1;
-		isim_exposure_window(sim->exposure, start, end);
-		isim_sim_series_close(sim, end);
-	}
-	isim_sim_take_snapshot(sim, end, &b);
-	sim->wl_ops->measure(sim->wl, false);
-	isim_exposure_measure(sim->exposure, false);
-	isim_exposure_close(sim->exposure);
-	isim_sim_compute_stats(sim, &a, &b);
-
-	/*
-	 * Drain: the last completion stops the engine. Timers (flush queue, depot trim) may
-	 * keep events queued after it, so an empty queue is not the signal.
-	 */
-	if (sim->wl_ops->stop(sim->wl))
-		iommusim_engine_run(sim->e);
-	err = sim_error(sim);
-	if (err)
-		return err;
-	/* Nothing stays mapped in the guest's tables: flush what the flush queues still hold. */
-	if (sim->domain)
-		iommusim_dma_iommu_flush_queue(sim->dev, iommusim_engine_cpu(sim->e, 0));
-	err = host_error(sim);
-	if (err)
-		return err;
-	isim_sim_finish_stats(sim);
-	if (sim->cfg.record)
-		return isim_recorder_finish(&sim->recorder, sim->cfg.record, NULL, 0);
-	return 0;
-}
-
-int iommusim_sim_run(struct iommusim_sim *sim)
-{
-	int err;
-
-	assert(sim);
-	if (sim->ran)
-		return -EALREADY;
-	sim->ran = true;
-	err = run(sim);
-	if (err) {
-		memset(&sim->stats, 0, sizeof(sim->stats));
-		sim->niv = 0;
-	}
-	return err;
-}
-
-void iommusim_sim_get_stats(const struct iommusim_sim *sim, struct iommusim_sim_stats *out)
-{
-	assert(sim && out);
-	*out = sim->stats;
 }

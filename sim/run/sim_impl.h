@@ -91,6 +91,14 @@ struct iommusim_sim {
 	uint64_t probe_wait;
 };
 
+/*
+ * -ENOMEM when the host ran out of memory since the simulation began: the memory context
+ * refused a request, or the platform could not grow its shadow. 0 otherwise.
+ */
+int isim_sim_host_error(const struct iommusim_sim *sim);
+/* Why a run stops early: the host's memory first, then an event the workload could not queue. */
+int isim_sim_error(const struct iommusim_sim *sim);
+
 /* Read every counter at cycle @t (the engine's now). */
 void isim_sim_take_snapshot(struct iommusim_sim *sim, uint64_t t, struct isim_sim_snapshot *s);
 /* Start the servers' counting at @t, the interval's start. */
