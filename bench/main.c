@@ -52,9 +52,18 @@ static void hold_closed_std_fds(void)
 			open("/dev/null", fd == STDIN_FILENO ? O_WRONLY : O_RDONLY);
 }
 
+/*
+ * Standard output not on a terminal is written in 64 KiB blocks: a help text or a table then
+ * reaches the file in the one write cli_exit() makes, which reports the real reason a write
+ * failed (a full disk) instead of an automatic flush's bare error flag.
+ */
+static char stdout_buffer[64 * 1024];
+
 int main(int argc, char **argv)
 {
 	hold_closed_std_fds();
+	if (!isatty(STDOUT_FILENO))
+		setvbuf(stdout, stdout_buffer, _IOFBF, sizeof(stdout_buffer));
 	if (argc < 2) {
 		usage(stderr);
 		return EXIT_BAD_INPUT;
