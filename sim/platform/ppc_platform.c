@@ -22,7 +22,6 @@ struct isim_ppc_platform {
 	struct isim_ppc_fw *fw;
 	struct isim_ppc_price price[ISIM_PPC_CALL_NR];
 	uint64_t tce_limit;
-	uint64_t refusals;
 };
 
 /* Book a call of @kind naming @tces TCEs on @cpu (and the server). */
@@ -35,15 +34,12 @@ static void charge(struct iommusim_platform *p, struct iommusim_cpu *cpu, enum i
 			     pr->work + tces * pr->work_per_tce);
 }
 
-/* May @n more TCEs become valid? If not, the call is refused (and still costs its entry). */
+/* Would @n more valid TCEs pass the budget? A refused call still costs its entry. */
 static bool budget_refuses(struct iommusim_platform *p, uint64_t n)
 {
 	struct isim_ppc_platform *pp = p->ppc;
 
-	if (!pp->tce_limit || isim_ppc_script_tce_total(pp->endpoint) + n <= pp->tce_limit)
-		return false;
-	pp->refusals++;
-	return true;
+	return pp->tce_limit && isim_ppc_script_tce_total(pp->endpoint) + n > pp->tce_limit;
 }
 
 static long w_put(void *arg, struct iommusim_cpu *cpu, uint32_t liobn, uint64_t ioba, uint64_t tce)
@@ -239,9 +235,4 @@ const struct isim_ppc_script_config *isim_platform_ppc_endpoint(const struct iom
 const struct isim_ppc_kind_ops *isim_platform_ppc_kind(const struct iommusim_platform *p)
 {
 	return p->ops->ppc;
-}
-
-uint64_t isim_platform_ppc_refusals(const struct iommusim_platform *p)
-{
-	return p->ppc ? p->ppc->refusals : 0;
 }

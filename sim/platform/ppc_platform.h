@@ -4,7 +4,7 @@
  * PHB presents to the guest's kernel, and what each call costs. The answers come from the
  * scriptable endpoint of lib/firmware (its windows, and the checks QEMU and KVM make); this
  * wraps it, books each call's time on the calling CPU (and on the kind's server, where it has
- * one), keeps the hypervisor's TCE budget (pseries.tce_limit) and counts what it refused.
+ * one) and keeps the hypervisor's TCE budget (pseries.tce_limit).
  * Each kind (powervm.c, kvm_ppc.c, powernv.c) says only what its calls cost and what its
  * endpoint offers. docs/powerpc.md, "The platforms".
  */
@@ -59,8 +59,6 @@ struct isim_ppc_fw *isim_platform_ppc_fw(struct iommusim_platform *p);
 const struct isim_ppc_script_config *isim_platform_ppc_endpoint(const struct iommusim_platform *p);
 /* The kind's own description. */
 const struct isim_ppc_kind_ops *isim_platform_ppc_kind(const struct iommusim_platform *p);
-/* TCE writes refused for the budget (H_NOT_ENOUGH_RESOURCES). */
-uint64_t isim_platform_ppc_refusals(const struct iommusim_platform *p);
 
 /* The TCE page sizes pseries.ddw_page_sizes offers (ISIM_DDW_PGSIZE_*). */
 uint32_t isim_ppc_ddw_page_sizes(uint64_t choice);
