@@ -34,7 +34,7 @@ static void charge(struct iommusim_platform *p, struct iommusim_cpu *cpu, enum i
 			     pr->work + tces * pr->work_per_tce);
 }
 
-/* Would @n more valid TCEs pass the budget? A refused call still costs its entry. */
+/* Would @n more valid TCEs exceed the budget? A refused call still costs its entry. */
 static bool budget_refuses(struct iommusim_platform *p, uint64_t n)
 {
 	struct isim_ppc_platform *pp = p->ppc;
