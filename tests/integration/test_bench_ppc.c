@@ -133,6 +133,59 @@ static void test_ppc_refusals(void **state)
 			    "(dma.fq_size=512)\n");
 }
 
+/*
+ * A sweep over powerpc platforms cut into cells, the cells run one by one and merged: the same
+ * bytes as the sweep run at once (the cell files carry the powerpc figures exactly).
+ */
+static void test_ppc_sweep_cells_merge(void **state)
+{
+	struct dir *d = *state;
+	char em[4200], jobs[4300], cmd[9000], mcsv[4300];
+	const char *grid[] = {"sweep",	   "--platform", "powervm,powernv",
+			      "--iodepth", "8,16",	 "--seconds",
+			      "0.01",	   "--warmup",	 "0.3",
+			      "--csv",	   d->csv,	 "--emit-jobs",
+			      em,	   NULL};
+	const char *merge[] = {"merge", "--csv", mcsv, em, NULL};
+	char *local, *merged;
+	size_t llen, mlen;
+	struct run r;
+
+	snprintf(em, sizeof(em), "%s/cells", d->path);
+	snprintf(jobs, sizeof(jobs), "%s/jobs.txt", em);
+	snprintf(mcsv, sizeof(mcsv), "%s/merged.csv", d->path);
+	/* first the cells (without --csv: what the report says is merge's) */
+	grid[9] = "--jobs";
+	grid[10] = "1";
+	run_bench(grid, &r);
+	expect_ok(&r);
+	run_free(&r);
+	snprintf(cmd, sizeof(cmd), "sh < '%s' > /dev/null 2>&1", jobs);
+	assert_int_equal(system(cmd), 0);
+	run_bench(merge, &r);
+	expect_ok(&r);
+	run_free(&r);
+	/* then the sweep at once */
+	grid[9] = "--csv";
+	grid[10] = d->csv;
+	grid[11] = NULL;
+	run_bench(grid, &r);
+	expect_ok(&r);
+	run_free(&r);
+	local = slurp(d->csv, &llen);
+	merged = slurp(mcsv, &mlen);
+	assert_int_equal(llen, mlen);
+	assert_memory_equal(local, merged, llen);
+	/* two points, two pSeries and three PowerNV rows each */
+	assert_int_equal(lines_starting(local, "8,"), 5);
+	assert_non_null(strstr(local, ",ppc_window,"));
+	free(local);
+	free(merged);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", em);
+	assert_int_equal(system(cmd), 0);
+}
+
 SUITE_MAIN(cmocka_unit_test(test_ppc_scenario_rows_and_columns),
 	   cmocka_unit_test(test_ppc_columns_only_with_powerpc),
-	   cmocka_unit_test(test_ppc_refusals))
+	   cmocka_unit_test(test_ppc_refusals),
+	   cmocka_unit_test_setup_teardown(test_ppc_sweep_cells_merge, dir_setup, dir_teardown))
