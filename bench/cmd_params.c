@@ -139,8 +139,9 @@ static void fill_report(struct iommusim_report *rep, const struct iommusim_cost 
 		enum iommusim_cost_id id = (enum iommusim_cost_id)i;
 		const struct iommusim_cost_param *p = iommusim_cost_param(id);
 
-		/* a profile's listing shows what its machine reads */
-		if (!iommusim_platform_set_reads(cost, id))
+		/* a profile's listing shows what its machine reads with the NVMe loop */
+		if (!iommusim_platform_set_reads(cost, id) ||
+		    (opt->profile && (p->flags & IOMMUSIM_COST_WORKLOAD)))
 			continue;
 		iommusim_report_add_row(rep);
 		iommusim_report_set_str(rep, C_NAME, p->name);

@@ -86,6 +86,9 @@ struct compare_opts {
 	/* --record FILE: the first row's run, as a trace, written after the report */
 	struct outfile *record;
 	struct iommusim_trace *record_trace;
+	/* --workload and --mlx5 as given (compare_mlx5.c); NULL: the scenario's */
+	const char *workload_text;
+	const char *mlx5_text;
 };
 
 /* The study of a row over seeds and draws: NaN where a figure does not apply. */
@@ -318,6 +321,27 @@ size_t compare_platform_index(const struct compare_opts *o, const char *platform
 
 /* Exact decimal seconds of @ns without trailing zeros: "2", "0.5", "0.02". */
 void compare_seconds(char *buf, size_t len, uint64_t ns);
+
+/* ---- the mlx5 workload (compare_mlx5.c) ---- */
+
+/* Whether the run's workload is the mlx5 function. */
+bool compare_mlx5_runs(const struct compare_opts *o);
+/* The scenario's workload, then --workload and --mlx5, checked against the rest; 0 or -1. */
+int compare_mlx5_apply(struct compare_opts *o);
+/* The workload column's text of an mlx5 run: "mlx5-1500b-bidi-4q". */
+void compare_mlx5_name(const struct iommusim_mlx5_config *m, unsigned int cpus, char *buf,
+		       size_t len);
+/* The mlx5 columns (none for other workloads) into @out when not NULL; returns how many. */
+size_t compare_mlx5_columns(const struct compare_opts *o, struct iommusim_report_column *out);
+/* Whether @name is one of them. */
+bool compare_mlx5_column(const char *name);
+/* Their cells of one row, from column @at on. */
+void compare_mlx5_cells(struct iommusim_report *rep, size_t at, const struct compare_opts *o,
+			const struct iommusim_sim_stats *st);
+/* The meta's "mlx5" object: the function's configuration. */
+void compare_mlx5_meta(struct iommusim_report_value *m, const struct compare_opts *o);
+/* The workload's name of scenario @sc as a row shows it. */
+void compare_scenario_workload_name(const struct iommusim_scenario *sc, char *buf, size_t len);
 
 /* ---- a trace's replay (compare_trace.c) ---- */
 

@@ -50,6 +50,8 @@ static int parse_options(int argc, char **argv, struct compare_opts *o, struct o
 		CLI_ARG("trace", 'X'),
 		CLI_ARG("trace-timing", 'G'),
 		CLI_ARG("record", 'Q'),
+		CLI_ARG("workload", 'W'),
+		CLI_ARG("mlx5", 'N'),
 		CLI_ARG("csv", 'c'),
 		CLI_ARG("json", 'j'),
 		CLI_FLAG("list", 'l'),
@@ -183,6 +185,11 @@ static int parse_options(int argc, char **argv, struct compare_opts *o, struct o
 			if (args_trace_option(o, c, argv, g, sw != NULL))
 				return -1;
 			break;
+		case 'W':
+		case 'N':
+			if (args_mlx5_option(o, c, sw != NULL))
+				return -1;
+			break;
 		case 'l':
 			*list = true;
 			break;
@@ -278,6 +285,11 @@ int compare_parse(int argc, char **argv, struct compare_opts *o, struct outfile 
 	}
 	if (!o->sc)
 		o->sc = iommusim_scenario_lookup("default");
+	if (o->sweep && o->sc->workload == IOMMUSIM_WORKLOAD_MLX5) {
+		fprintf(stderr, "%s: --scenario: %s runs the mlx5 workload: in compare only\n",
+			args_cmd, o->sc->name);
+		return -1;
+	}
 	if (!g.seconds && !g.file_seconds)
 		o->measure_ns = o->sc->measure_ns;
 	if (!g.warmup && !g.file_warmup)

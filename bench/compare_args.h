@@ -105,4 +105,7 @@ int args_trace_option(struct compare_opts *o, int c, char **argv, struct given *
  */
 int args_trace_check(struct compare_opts *o, const struct given *g);
 
+/* --workload NAME, --mlx5 LIST (@c 'W', 'N'); compare's only. 0 or -1. */
+int args_mlx5_option(struct compare_opts *o, int c, bool sweep);
+
 #endif /* ISIM_BENCH_COMPARE_ARGS_H */

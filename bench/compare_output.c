@@ -269,7 +269,7 @@ bool compare_result_column(const char *name)
 	for (size_t i = 0; i < NR_COLS; i++)
 		if (!strcmp(cols[i].name, name))
 			return true;
-	return compare_trace_column(name);
+	return compare_trace_column(name) || compare_mlx5_column(name);
 }
 
 size_t compare_file_columns(const struct compare_opts *o, struct iommusim_report_column *out)
@@ -362,6 +362,14 @@ void compare_workload_name(const struct iommusim_nvme_config *nvme, char *buf, s
 		snprintf(buf + n, len - (size_t)n, "-mask32first");
 }
 
+void compare_scenario_workload_name(const struct iommusim_scenario *sc, char *buf, size_t len)
+{
+	if (sc->workload == IOMMUSIM_WORKLOAD_MLX5)
+		compare_mlx5_name(&sc->mlx5, sc->cpus, buf, len);
+	else
+		compare_workload_name(&sc->nvme, buf, len);
+}
+
 void compare_seconds(char *buf, size_t len, uint64_t ns)
 {
 	uint64_t frac = ns % 1000000000u;
@@ -386,7 +394,7 @@ static void meta_scenario(struct iommusim_report_value *m, const struct compare_
 	struct iommusim_report_value *s = iommusim_report_add_object(m, "scenario");
 	char workload[64], measure[32], warmup[32];
 
-	compare_workload_name(&sc->nvme, workload, sizeof(workload));
+	compare_scenario_workload_name(sc, workload, sizeof(workload));
 	compare_seconds(measure, sizeof(measure), sc->measure_ns);
 	compare_seconds(warmup, sizeof(warmup), sc->warmup_ns);
 	iommusim_report_add_str(s, "name", sc->name);
@@ -435,8 +443,8 @@ static void meta_workload(struct iommusim_report_value *m, const struct compare_
 	for (size_t i = 0; i < COMPARE_WL_OPTS; i++) {
 		const char *name = iommusim_sim_option_name(i);
 
-		/* a replay ran no NVMe loop: the guest's size only */
-		if (o->trace && !compare_trace_reads(i))
+		/* a replay or an mlx5 run ran no NVMe loop: the guest's size only */
+		if ((o->trace || compare_mlx5_runs(o)) && !compare_trace_reads(i))
 			continue;
 		if (!strcmp(name, "rw"))
 			iommusim_report_add_str(w, name, iommusim_sim_rw_name(&o->wl.nvme));
@@ -480,6 +488,7 @@ void compare_report_meta(struct iommusim_report *rep, const struct compare_opts 
 	bench_report_strings(m, "sets", o->sets, o->nsets);
 	meta_workload(m, o);
 	compare_trace_meta(m, o);
+	compare_mlx5_meta(m, o);
 	if (o->sweep)
 		bench_report_strings(m, "swept", o->lead, o->nlead);
 	meta_study(m, o, costs);

@@ -75,6 +75,8 @@ int compare_apply_workload(struct compare_opts *o)
 	o->wl.cpus = o->sc->cpus;
 	o->wl.guest_memory = o->sc->guest_memory;
 	o->wl.nvme = o->sc->nvme;
+	if (compare_mlx5_apply(o))
+		return -1;
 	for (size_t i = 0; i < COMPARE_WL_OPTS; i++) {
 		if (!o->wl_text[i] ||
 		    !iommusim_sim_config_set(&o->wl, iommusim_sim_option_name(i), o->wl_text[i],

@@ -169,6 +169,7 @@ static int run_task(struct worker *w, size_t index, const struct compare_task *t
 	cfg.guest_memory = o->wl.guest_memory;
 	cfg.nvme = o->wl.nvme;
 	cfg.workload = o->wl.workload;
+	cfg.mlx5 = o->wl.mlx5;
 	cfg.trace = o->wl.trace;
 	cfg.trace_timing = o->wl.trace_timing;
 	if (compare_trace_recorded(o, t))

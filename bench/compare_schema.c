@@ -56,9 +56,9 @@ static size_t extra_keys(const struct compare_opts *o, const char **names)
 	for (size_t i = 0; i < COMPARE_WL_OPTS; i++) {
 		const char *name = iommusim_sim_option_name(i);
 
-		/* a replay has no NVMe loop: its options are not what ran */
+		/* a replay or an mlx5 run has no NVMe loop: its options are not what ran */
 		if (i == COMPARE_WL_CPUS || is_lead(o, name) ||
-		    (o->trace && !compare_trace_reads(i)))
+		    ((o->trace || compare_mlx5_runs(o)) && !compare_trace_reads(i)))
 			continue;
 		if (names)
 			names[n] = name;
@@ -82,7 +82,7 @@ static size_t extra_keys(const struct compare_opts *o, const char **names)
 size_t compare_report_ncols(const struct compare_opts *o)
 {
 	return 2 * o->nlead + COMPARE_TABLE_COLS + COMPARE_FILE_COLS + extra_keys(o, NULL) +
-	       compare_trace_columns(o, NULL);
+	       compare_trace_columns(o, NULL) + compare_mlx5_columns(o, NULL);
 }
 
 /* A key's column: text for a name (rw, a choice), a number otherwise. */
@@ -122,6 +122,7 @@ size_t compare_report_columns(const struct compare_opts *o, struct iommusim_repo
 	for (size_t i = 0; i < nextra; i++)
 		cols[n++] = compare_key_column(extra[i], IOMMUSIM_REPORT_FILES);
 	n += compare_trace_columns(o, cols + n);
+	n += compare_mlx5_columns(o, cols + n);
 	free(extra);
 	return n;
 }
@@ -171,6 +172,7 @@ void compare_report_cells(struct iommusim_report *rep, const struct compare_opts
 	for (size_t i = 0; i < n; i++)
 		compare_key_cell(rep, at + i, names[i], o, cost);
 	compare_trace_cells(rep, at + n, o, &r->st);
+	compare_mlx5_cells(rep, at + n + compare_trace_columns(o, NULL), o, &r->st);
 	if (names != extra)
 		free(names);
 }

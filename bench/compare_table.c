@@ -256,6 +256,12 @@ void compare_table_notes(struct iommusim_report *rep, const struct compare_opts 
 				     "# window: the DMA window the device's maps use; "
 				     "hcalls_per_io: TCE hypervisor calls (OPAL TCE kills on "
 				     "powernv) per completed I/O (docs/powerpc.md)\n");
+	if (compare_mlx5_runs(o))
+		iommusim_report_note(
+			rep, IOMMUSIM_REPORT_BELOW,
+			"# an I/O is a packet, sent or received: pps is iops; gbps: "
+			"their bytes in 10^9 bit/s; maps_per_pkt, unmaps_per_pkt: data "
+			"maps and unmaps per packet (docs/workload.md)\n");
 	if (o->repeat > 1)
 		iommusim_report_note(
 			rep, IOMMUSIM_REPORT_BELOW,

@@ -199,6 +199,10 @@ void compare_run_workload_name(const struct compare_opts *o, char *buf, size_t l
 {
 	const char *base;
 
+	if (compare_mlx5_runs(o)) {
+		compare_mlx5_name(&o->wl.mlx5, o->wl.cpus, buf, len);
+		return;
+	}
 	if (!o->trace) {
 		compare_workload_name(&o->wl.nvme, buf, len);
 		return;

@@ -19,11 +19,13 @@ void compare_usage(FILE *f)
 		"                              [--interval-ms N --timeseries FILE\n"
 		"                               [--timeseries-format csv|json]]\n"
 		"                              [--trace FILE [--trace-timing M]] [--record FILE]\n"
+		"                              [--workload W [--mlx5 K=V,...]]\n"
 		"\n"
 		"Simulate a scenario on each platform under each DMA policy and compare what\n"
 		"the guest gets: IOPS, bandwidth, latency, RPCITs, vfio budget exhaustion and\n"
 		"failures. Same arguments and seed: the same report, byte for byte.\n"
-		"\n"
+		"\n");
+	fprintf(f,
 		"  --scenario NAME    a built-in scenario (--list shows them); default 'default'\n"
 		"  --platform P,...   lpar, zvm, kvm or a KVM generation (kvm-qemu7.1, 7.2:\n"
 		"                     'params --profile'; kvm: the scenario's), powervm,\n"
@@ -47,9 +49,8 @@ void compare_usage(FILE *f)
 		"  --repeat K         run each cell with seeds N .. N+K-1 and add the mean IOPS\n"
 		"                     and ratio with 95 %% intervals; 1 to 1000, default 1\n"
 		"  --uncertainty N    also run N Latin hypercube draws of the estimated costs\n"
-		"                     per platform (half below, half above each value, fitted\n"
-		"                     ones held)\n"
-		"                     and add 5th/50th/95th percentiles; 2 to 10000\n"
+		"                     per platform (fitted ones held) and add 5th/50th/95th\n"
+		"                     percentiles; 2 to 10000\n"
 		"  --uncertainty-all  with --uncertainty, draw the fitted parameters too\n"
 		"  --sensitivity      for one --platform and one --policy against legacy: each\n"
 		"                     estimated parameter at its minimum, then its maximum,\n"
@@ -67,6 +68,7 @@ void compare_usage(FILE *f)
 		"  --trace FILE       replay a DMA trace (docs/traces.md) to its end\n"
 		"  --trace-timing M   recorded (default) or closed\n"
 		"  --record FILE      also write the first row's run as a trace\n"
+		"  --workload W       nvme or mlx5 (--mlx5 K=V,...: docs/workload.md)\n"
 		"  --list             list the scenarios and exit\n"
 		"\n"
 		"Progress and wall-clock times go to standard error. docs/compare.md has the\n"
@@ -80,7 +82,7 @@ void compare_list_scenarios(void)
 	for (size_t i = 0; i < iommusim_scenario_count(); i++) {
 		const struct iommusim_scenario *sc = iommusim_scenario_get(i);
 
-		compare_workload_name(&sc->nvme, workload, sizeof(workload));
+		compare_scenario_workload_name(sc, workload, sizeof(workload));
 		compare_seconds(measure, sizeof(measure), sc->measure_ns);
 		compare_seconds(warmup, sizeof(warmup), sc->warmup_ns);
 		printf("%-18s %s\n", sc->name, sc->summary);

@@ -109,6 +109,11 @@ enum iommusim_cost_id {
 	IOMMUSIM_COST_KVM_PPC_QEMU_TCE_NS,	 /* kvm_ppc.qemu_tce_ns */
 	IOMMUSIM_COST_KVM_PPC_RTAS_NS,		 /* kvm_ppc.rtas_ns */
 	IOMMUSIM_COST_POWERNV_TCE_KILL_NS,	 /* powernv.tce_kill_ns */
+	IOMMUSIM_COST_MLX5_LINK_MBPS,		 /* mlx5.link_mbps */
+	IOMMUSIM_COST_MLX5_TX_XMIT_NS,		 /* mlx5.tx_xmit_ns */
+	IOMMUSIM_COST_MLX5_TX_COMPLETE_NS,	 /* mlx5.tx_complete_ns */
+	IOMMUSIM_COST_MLX5_RX_PACKET_NS,	 /* mlx5.rx_packet_ns */
+	IOMMUSIM_COST_MLX5_NAPI_POLL_NS,	 /* mlx5.napi_poll_ns */
 	/** Number of parameters; not a parameter. */
 	IOMMUSIM_COST_NR
 };
@@ -140,6 +145,11 @@ enum iommusim_cost_unit {
  * (docs/calibration.md); uncertainty studies hold it at its fit unless told otherwise.
  */
 #define IOMMUSIM_COST_FITTED (1u << 2)
+/**
+ * A parameter of a workload other than the default NVMe loop (mlx5.*): read only when that
+ * workload runs, so a profile's listing leaves it out and studies do not vary it.
+ */
+#define IOMMUSIM_COST_WORKLOAD (1u << 3)
 
 /**
  * struct iommusim_cost_param - the description of one parameter (static data).
@@ -148,7 +158,8 @@ enum iommusim_cost_unit {
  * @default_value: value before any profile or override.
  * @min:           smallest accepted value.
  * @max:           largest accepted value.
- * @flags:         IOMMUSIM_COST_EST, IOMMUSIM_COST_POW2, IOMMUSIM_COST_FITTED.
+ * @flags:         IOMMUSIM_COST_EST, IOMMUSIM_COST_POW2, IOMMUSIM_COST_FITTED,
+ *                 IOMMUSIM_COST_WORKLOAD.
  * @reason:        one line: why this value and range.
  * @source:        where the reason comes from ("sources.md S14" for section S14 of
  *                 docs/sources.md, or "EST" for a guess with no published basis).

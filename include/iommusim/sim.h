@@ -73,6 +73,8 @@ enum iommusim_workload_kind {
 	IOMMUSIM_WORKLOAD_NVME = 0,
 	/** The replay of a recorded DMA trace (iommusim_trace_load(), docs/traces.md). */
 	IOMMUSIM_WORKLOAD_TRACE,
+	/** An mlx5 Ethernet function's TX, RX and NAPI loop (struct iommusim_mlx5_config). */
+	IOMMUSIM_WORKLOAD_MLX5,
 	/** Number of workload kinds; not a kind. */
 	IOMMUSIM_WORKLOAD_NR
 };
@@ -117,6 +119,66 @@ struct iommusim_nvme_config {
 	bool mask32_first;
 };
 
+/** enum iommusim_mlx5_traffic - which way an mlx5 function's packets go. */
+enum iommusim_mlx5_traffic {
+	IOMMUSIM_MLX5_TX = 0,	 /**< "tx": the guest sends */
+	IOMMUSIM_MLX5_RX,	 /**< "rx": the guest receives */
+	IOMMUSIM_MLX5_BIDI,	 /**< "bidi": both at once, each way at the link's rate */
+	IOMMUSIM_MLX5_TRAFFIC_NR /**< number of kinds; not a kind */
+};
+
+/** iommusim_mlx5_traffic_name() - "tx", "rx", "bidi"; "unknown" otherwise. */
+IOMMUSIM_API const char *iommusim_mlx5_traffic_name(enum iommusim_mlx5_traffic t);
+
+/**
+ * struct iommusim_mlx5_config - an mlx5 Ethernet function driven as the mlx5e driver does it
+ * (docs/workload.md "mlx5"); a zero member takes the default named.
+ * @queues:       channels (a TX and an RX queue each, channel i on CPU i); 0: one per CPU.
+ * @packet_bytes: bytes of every packet (the frame without its FCS), 64..65536; 0: 1500. Up to
+ *                2 KiB a TX packet is linear (one dma_map_single); beyond, its 66 bytes of
+ *                headers are linear and the payload sits in 4 KiB page fragments (one
+ *                skb_frag_dma_map each), so 9000 bytes make 1 + 3 maps and a 64 KiB TSO send
+ *                1 + 16. An RX packet fills ceil(packet_bytes / 4096) page-pool pages.
+ * @traffic:      which way the packets go (0: tx).
+ * @tx_ring:      TX descriptors per queue, all kept in flight (closed loop); 0: 1024.
+ * @rx_ring:      RX descriptors per queue, all kept posted; 0: 1024.
+ * @napi_budget:  completions one NAPI poll handles before it polls again; 0: 64.
+ * @rx_miss_pct:  percent of RX pages the page pool does not get back (0: every page is
+ *                recycled, mapped once): each such page is unmapped and a new one mapped.
+ * @cmd_init_before_mask: mlx5_cmd_init() allocates the command queue before the driver sets
+ *                its 64-bit DMA mask (Linux 6.5 before its fix): under the default 32-bit
+ *                coherent mask, on s390 with no IOVA below 4 GiB, the probe fails. s390 only.
+ *
+ * The link's rate and the CPU work per packet and per poll are cost parameters (mlx5.*).
+ */
+struct iommusim_mlx5_config {
+	unsigned int queues;
+	uint32_t packet_bytes;
+	enum iommusim_mlx5_traffic traffic;
+	unsigned int tx_ring;
+	unsigned int rx_ring;
+	unsigned int napi_budget;
+	unsigned int rx_miss_pct;
+	bool cmd_init_before_mask;
+};
+
+/**
+ * iommusim_mlx5_config_set() - set one member of @cfg from text.
+ * @key:   "queues" (0..4096), "pkt" (bytes 64..65536, k suffix 1024-based), "traffic" (tx, rx,
+ *         bidi), "tx_ring", "rx_ring" (1..8192), "budget" (1..1024), "rx_miss" (0..100),
+ *         "cmd_init_before_mask" (0 or 1).
+ * @errbuf: receives "mlx5.pkt: 10 is not in 64..65536" and the like; may be NULL.
+ * Return: 0; -ENOENT for an unknown @key; -EINVAL for a bad @value, @cfg unchanged.
+ */
+IOMMUSIM_API int iommusim_mlx5_config_set(struct iommusim_mlx5_config *cfg, const char *key,
+					  const char *value, char *errbuf, size_t errlen);
+
+/**
+ * iommusim_mlx5_tx_maps() - the DMA maps (and unmaps) one TX packet of @packet_bytes takes:
+ * 1 + its page fragments (struct iommusim_mlx5_config).
+ */
+IOMMUSIM_API unsigned int iommusim_mlx5_tx_maps(uint32_t packet_bytes);
+
 /**
  * struct iommusim_sim_config - one simulation.
  * @platform:     the machine.
@@ -150,7 +212,8 @@ struct iommusim_nvme_config {
  *                workload made over the whole run (warm-up and drain included; not the
  *                driver's coherent rings, nor maps that failed), each at the time its CPU
  *                began it: what the simulation ran, to be written (iommusim_trace_write())
- *                and replayed. Only the run writes to it.
+ *                and replayed. Only the run writes to it. The mlx5 workload records nothing.
+ * @mlx5:         with IOMMUSIM_WORKLOAD_MLX5, the network function and its driver.
  */
 struct iommusim_sim_config {
 	enum iommusim_platform_kind platform;
@@ -169,6 +232,7 @@ struct iommusim_sim_config {
 	const struct iommusim_trace *trace;
 	enum iommusim_trace_timing trace_timing;
 	struct iommusim_trace *record;
+	struct iommusim_mlx5_config mlx5;
 };
 
 /** Most intervals one simulation's time series may have. */
@@ -291,7 +355,8 @@ IOMMUSIM_API const char *iommusim_ppc_ddw_name(enum iommusim_ppc_ddw d);
  *                     afterwards by iommusim_sim_run() draining them, so every submitted I/O
  *                     is accounted for; not counted in the interval's figures).
  * @mapped_end:        data mappings (not the driver's coherent rings) still live after the
- *                     drain and the final flush-queue flush (0 when nothing leaked).
+ *                     drain and the final flush-queue flush (0 when nothing leaked; mlx5:
+ *                     the page pool's pages, which stay mapped until the device goes).
  * @in_flight_start:   I/Os in flight when the interval began (submitted during the warm-up),
  *                     so ios_submitted = ios_completed + io_errors + in_flight_end -
  *                     in_flight_start.
@@ -342,6 +407,14 @@ IOMMUSIM_API const char *iommusim_ppc_ddw_name(enum iommusim_ppc_ddw d);
  *                     reach), still mapped when the replay ended; the simulation unmaps them
  *                     when destroyed. Every map of the trace is unmapped, failed, or counted
  *                     here. 0 for NVMe.
+ * @packets:           mlx5: packets sent or received in the interval (its I/Os: a TX packet
+ *                     from its xmit to its completion's unmap, an RX one from the posting of
+ *                     its buffer to its processing in a NAPI poll); 0 for the others.
+ * @pps:               mlx5: packets per simulated second (as @iops).
+ * @gbps:              mlx5: their bytes in 10^9 bits per second.
+ * @maps_per_packet:   mlx5: data maps (TX head and fragments, RX pages the pool had to map) per
+ *                     packet in the interval; NaN without packets (0 for the others).
+ * @unmaps_per_packet: mlx5: data unmaps per packet, as @maps_per_packet.
  *
  * With a trace, an "I/O" is one buffer's life, from its map (or coherent allocation) to its
  * unmap (or free): @ios_submitted counts maps begun, @ios_completed unmaps, @io_errors and
@@ -403,6 +476,11 @@ struct iommusim_sim_stats {
 	double backlog_mean_us;
 	double backlog_max_us;
 	uint64_t left_mapped;
+	uint64_t packets;
+	double pps;
+	double gbps;
+	double maps_per_packet;
+	double unmaps_per_packet;
 };
 
 /**
@@ -541,12 +619,16 @@ IOMMUSIM_API void iommusim_sim_destroy(struct iommusim_sim *sim);
  *                the generation listed here (iommusim_scenario_platform()).
  * @cpus:         simulated CPUs.
  * @guest_memory: bytes of guest memory.
- * @nvme:         the workload.
+ * @nvme:         the NVMe loop (also in a scenario of another workload, which runs it when
+ *                the caller sets workload to IOMMUSIM_WORKLOAD_NVME).
  * @settings:     cost parameters the scenario fixes, as "NAME=VALUE", applied after the
  *                platform's profile and before the user's overrides (NULL when none).
  * @nsettings:    how many.
  * @warmup_ns:    default warm-up.
  * @measure_ns:   default measured time.
+ * @workload:     what drives the device: the NVMe loop of @nvme (0) or the mlx5 function of
+ *                @mlx5.
+ * @mlx5:         with IOMMUSIM_WORKLOAD_MLX5, the network function.
  */
 struct iommusim_scenario {
 	const char *name;
@@ -559,6 +641,8 @@ struct iommusim_scenario {
 	size_t nsettings;
 	uint64_t warmup_ns;
 	uint64_t measure_ns;
+	enum iommusim_workload_kind workload;
+	struct iommusim_mlx5_config mlx5;
 };
 
 /** iommusim_scenario_count() - number of built-in scenarios. */

@@ -15,9 +15,19 @@ struct iommusim_report_value *iommusim_cost_add_to_report(struct iommusim_report
 {
 	struct iommusim_report_value *o = iommusim_report_add_object(to, key);
 
-	for (unsigned int i = 0; i < IOMMUSIM_COST_NR; i++)
-		if (iommusim_platform_set_reads(cost, (enum iommusim_cost_id)i))
+	/*
+	 * A profile's configuration is what its machine reads with the NVMe loop; another
+	 * workload's parameters are listed once set (a scenario's or the caller's).
+	 */
+	for (unsigned int i = 0; i < IOMMUSIM_COST_NR; i++) {
+		bool other = (isim_cost_table[i].flags & IOMMUSIM_COST_WORKLOAD) &&
+			     iommusim_cost_profile_name(cost) &&
+			     iommusim_cost_origin(cost, (enum iommusim_cost_id)i) !=
+				     IOMMUSIM_COST_FROM_SET;
+
+		if (iommusim_platform_set_reads(cost, (enum iommusim_cost_id)i) && !other)
 			iommusim_report_add_uint(o, isim_cost_table[i].name, cost->value[i]);
+	}
 	return o;
 }
 

@@ -38,6 +38,7 @@
 #define IOPS   IOMMUSIM_COST_UNIT_IOPS
 #define MBPS   IOMMUSIM_COST_UNIT_MBPS
 #define EST    IOMMUSIM_COST_EST
+#define WL     IOMMUSIM_COST_WORKLOAD
 #define POW2   IOMMUSIM_COST_POW2
 #define FITTED (IOMMUSIM_COST_EST | IOMMUSIM_COST_FITTED)
 
@@ -378,6 +379,31 @@ const struct iommusim_cost_param isim_cost_table[IOMMUSIM_COST_NR] = {
 	    "one OPAL_PCI_TCE_KILL: OPAL entry and exit, the PHB4 kill and its wait; placed at the "
 	    "bare-metal invalidation",
 	    "sources.md S13, S23"),
+
+	/*
+	 * The mlx5 Ethernet workload (docs/workload.md): the link, and the driver's and stack's
+	 * CPU work per packet and per NAPI poll outside the IOMMU, guessed from x86 figures.
+	 */
+	ROW(MLX5_LINK_MBPS, "mlx5.link_mbps", MBPS, 3125, 125, 50000, WL,
+	    "the port's rate each way, 10^6 bytes/s: a ConnectX-4 Lx runs at 10 or 25 Gb/s "
+	    "(3125), shared by its VFs; 100 Gb/s is 12500",
+	    "sources.md S28"),
+	ROW(MLX5_TX_XMIT_NS, "mlx5.tx_xmit_ns", NS, 800, 200, 5000, EST | WL,
+	    "per TX packet: the socket send and stack down to mlx5e_xmit's WQE and doorbell; "
+	    "x86 cores send ~1-2 M small packets/s each",
+	    "EST"),
+	ROW(MLX5_TX_COMPLETE_NS, "mlx5.tx_complete_ns", NS, 150, 50, 2000, EST | WL,
+	    "per TX completion in a NAPI poll beside its unmaps: the CQE, napi_consume_skb and "
+	    "the byte queue limit's accounting",
+	    "EST"),
+	ROW(MLX5_RX_PACKET_NS, "mlx5.rx_packet_ns", NS, 1000, 200, 5000, EST | WL,
+	    "per RX packet: the CQE, skb build over the page-pool page, GRO and delivery to the "
+	    "socket; x86 cores take ~1 M packets/s each",
+	    "EST"),
+	ROW(MLX5_NAPI_POLL_NS, "mlx5.napi_poll_ns", NS, 2000, 500, 20000, EST | WL,
+	    "per NAPI poll: the adapter interrupt, softirq entry, the CQ doorbell re-arm; shared "
+	    "by up to the budget's completions",
+	    "EST"),
 };
 
 /* Which parameter prices each kind of work the kernel layers report. */

@@ -225,9 +225,16 @@ static int setup_device(struct iommusim_sim *sim, struct errmsg *m)
 	struct iommusim_zpci_config zcfg;
 	int err;
 
+	if (sim->cfg.workload == IOMMUSIM_WORKLOAD_MLX5) {
+		/* mlx5 sets 64-bit masks too: unless its command interface came first */
+		dcfg.name = "mlx5";
+		if (sim->cfg.mlx5.cmd_init_before_mask)
+			dcfg.coherent_dma_mask = 0; /* the device's default: 32 bits */
+	}
 	err = iommusim_device_create(sim->mem, &dcfg, &sim->dev);
 	if (err)
-		return setup_error(sim, err, m, "the NVMe device");
+		return setup_error(sim, err, m,
+				   dcfg.name[0] == 'm' ? "the mlx5 device" : "the NVMe device");
 	if (sim->is_ppc)
 		return isim_sim_ppc_setup(sim, m->buf, m->len);
 	iommusim_platform_zpci_config(sim->platform, NVME_FH, &zcfg);

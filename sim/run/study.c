@@ -207,7 +207,9 @@ bool iommusim_study_varies(const struct iommusim_cost *cost, enum iommusim_cost_
 {
 	const struct iommusim_cost_param *p = iommusim_cost_param(id);
 
-	if (!p || !(p->flags & IOMMUSIM_COST_EST) || !iommusim_platform_set_reads(cost, id))
+	/* a parameter of another workload than the NVMe loop changes nothing the study runs */
+	if (!p || !(p->flags & IOMMUSIM_COST_EST) || (p->flags & IOMMUSIM_COST_WORKLOAD) ||
+	    !iommusim_platform_set_reads(cost, id))
 		return false;
 	if ((p->flags & IOMMUSIM_COST_FITTED) && !(flags & IOMMUSIM_STUDY_FITTED))
 		return false;

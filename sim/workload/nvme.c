@@ -132,7 +132,7 @@ static void map_event(struct iommusim_engine *e, void *arg)
 		 */
 		n->st.ctr.failed++;
 		n->st.ctr.in_flight--;
-		if (n->stopping) {
+		if (n->st.stopping) {
 			stop_when_drained(n);
 			return;
 		}
@@ -157,7 +157,7 @@ static void submit_event(struct iommusim_engine *e, void *arg)
 	struct isim_nvme *n = s->job->n;
 
 	(void)e;
-	if (!n->stopping)
+	if (!n->st.stopping)
 		submit(n, s);
 }
 
@@ -233,7 +233,7 @@ static void unmap_event(struct iommusim_engine *e, void *arg)
 	n->st.ctr.completed_bytes += n->bytes;
 	lat = iommusim_engine_cpu_now(e, cpu) - s->start;
 	isim_workload_record_latency(&n->st, lat);
-	if (n->stopping) {
+	if (n->st.stopping) {
 		stop_when_drained(n);
 		return;
 	}
@@ -258,21 +258,6 @@ static int nvme_start(void *w)
 	return 0;
 }
 
-static bool nvme_stop(void *w)
-{
-	struct isim_nvme *n = w;
-
-	n->stopping = true;
-	return n->st.ctr.in_flight > 0;
-}
-
-/* A closed loop never runs out of work: only the runner ends it. */
-static bool nvme_finished(const void *w)
-{
-	(void)w;
-	return false;
-}
-
 static struct iommusim_server *nvme_server(const void *w)
 {
 	return ((const struct isim_nvme *)w)->server;
@@ -284,8 +269,8 @@ const struct isim_workload_ops isim_nvme_ops = {
 	.destroy = isim_nvme_destroy,
 	.start = nvme_start,
 	.measure = isim_workload_measure,
-	.stop = nvme_stop,
-	.finished = nvme_finished,
+	.stop = isim_workload_stop,
+	.finished = isim_workload_endless,
 	.error = isim_workload_error,
 	.counters = isim_workload_counters,
 	.latency = isim_workload_latency,

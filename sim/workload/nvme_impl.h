@@ -82,7 +82,6 @@ struct isim_nvme {
 
 	/* The memory context's refusals once the workload was built (see map_event()). */
 	uint64_t mem_failed;
-	bool stopping;
 	struct isim_exposure *exposure;
 	struct isim_recorder *record;
 };

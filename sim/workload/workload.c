@@ -12,6 +12,7 @@ const struct isim_workload_ops *isim_workload_ops(enum iommusim_workload_kind ki
 	static const struct isim_workload_ops *const kinds[IOMMUSIM_WORKLOAD_NR] = {
 		[IOMMUSIM_WORKLOAD_NVME] = &isim_nvme_ops,
 		[IOMMUSIM_WORKLOAD_TRACE] = &isim_trace_ops,
+		[IOMMUSIM_WORKLOAD_MLX5] = &isim_mlx5_ops,
 	};
 
 	return (unsigned int)kind < IOMMUSIM_WORKLOAD_NR ? kinds[kind] : NULL;
@@ -43,6 +44,20 @@ struct isim_hist *isim_workload_interval_latency(void *w, bool on)
 
 	s->interval_on = on;
 	return &s->interval_lat;
+}
+
+bool isim_workload_stop(void *w)
+{
+	struct isim_workload_state *s = w;
+
+	s->stopping = true;
+	return s->ctr.in_flight > 0;
+}
+
+bool isim_workload_endless(const void *w)
+{
+	(void)w;
+	return false;
 }
 
 void isim_workload_record_latency(struct isim_workload_state *s, uint64_t cycles)

@@ -83,12 +83,14 @@ struct isim_workload_counters {
  * struct isim_workload_state - what every workload keeps for the runner, the first member of
  * its own struct, so that the ops which only read or set it are shared (workload.c).
  * @ctr:          the counters.
+ * @stopping:     a closed loop's: submit nothing more (isim_workload_stop()).
  * @measuring:    record latencies in @lat.
  * @interval_on:  record them in @interval_lat too (a time series).
  * @err:          the first error the workload's events met.
  */
 struct isim_workload_state {
 	struct isim_workload_counters ctr;
+	bool stopping;
 	bool measuring;
 	bool interval_on;
 	int err;
@@ -102,6 +104,10 @@ int isim_workload_error(const void *w);
 void isim_workload_counters(const void *w, struct isim_workload_counters *out);
 const struct isim_hist *isim_workload_latency(const void *w);
 struct isim_hist *isim_workload_interval_latency(void *w, bool on);
+/* A closed loop's: stop submitting; true while I/Os are in flight. */
+bool isim_workload_stop(void *w);
+/* A closed loop's: it never runs out of work, only the runner ends it. */
+bool isim_workload_endless(const void *w);
 
 /* A latency, in cycles, into the histograms that are on. */
 void isim_workload_record_latency(struct isim_workload_state *s, uint64_t cycles);
@@ -166,6 +172,7 @@ static inline void isim_workload_sg_hull(const struct iommusim_sg *sg, unsigned 
 /* The workloads. */
 extern const struct isim_workload_ops isim_nvme_ops;
 extern const struct isim_workload_ops isim_trace_ops;
+extern const struct isim_workload_ops isim_mlx5_ops;
 
 /* The ops of workload @kind, or NULL for a value that names none. */
 const struct isim_workload_ops *isim_workload_ops(enum iommusim_workload_kind kind);

@@ -315,6 +315,41 @@ static inline void expect_ok(const struct run *r)
 		fail_msg("exit status %d; stderr: %s", r->status, r->err);
 }
 
+/* Run @a_args and @b_args, both successfully and with the same output, kept in @a. */
+static inline void run_bench_same(const char *const *a_args, const char *const *b_args,
+				  struct run *a)
+{
+	struct run b;
+
+	run_bench(a_args, a);
+	expect_ok(a);
+	run_bench(b_args, &b);
+	expect_ok(&b);
+	assert_int_equal(a->outlen, b.outlen);
+	assert_memory_equal(a->out, b.out, a->outlen);
+	run_free(&b);
+}
+
+/* The text of CSV line @line (from 0) in column @name of the header @csv starts with. */
+static inline const char *csv_cell(const char *csv, size_t line, const char *name)
+{
+	const char *row = csv, *h = csv;
+	size_t col = 0;
+
+	for (size_t i = 0; i <= line; i++)
+		row = strchr(row, '\n') + 1;
+	for (;
+	     strncmp(h, name, strlen(name)) || (h[strlen(name)] != ',' && h[strlen(name)] != '\n');
+	     h++)
+		if (*h == ',')
+			col++;
+		else if (*h == '\n')
+			fail_msg("no column %s", name);
+	for (size_t i = 0; i < col; i++)
+		row = strchr(row, ',') + 1;
+	return row;
+}
+
 /* iommusim-bench @args succeeds, and its standard output holds each of the @n @words. */
 static inline void expect_out_has(const char *const *args, const char *const *words, size_t n)
 {

@@ -263,7 +263,7 @@ static void test_trace_replay_config_errors(void **state)
 	assert_string_equal(err, "trace_timing: 2 is not a timing mode");
 	cfg.workload = IOMMUSIM_WORKLOAD_NR;
 	assert_int_equal(iommusim_sim_config_check(&cfg, err, sizeof(err)), -EINVAL);
-	assert_string_equal(err, "workload: 2 is not a workload kind");
+	assert_string_equal(err, "workload: 3 is not a workload kind");
 	assert_null(sim);
 	iommusim_cost_destroy(cost);
 	iommusim_trace_destroy(t);
