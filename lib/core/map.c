@@ -21,6 +21,18 @@ uint64_t iommusim_iommu_pgsize(uint64_t pgsize_bitmap, uint64_t iova, uint64_t p
 	uint64_t addr_merge = iova | paddr, pgsizes, pgsize, next_size;
 	unsigned int idx, next;
 
+	/*
+	 * A domain of one page size (s390's) is answered directly: the search below would find
+	 * that size, or none, and no larger one to stop at. Every map and unmap asks.
+	 */
+	if (isim_is_pow2(pgsize_bitmap)) {
+		if (size < pgsize_bitmap || (addr_merge & (pgsize_bitmap - 1))) {
+			*count = 0;
+			return 0;
+		}
+		*count = size >> isim_ffs64(pgsize_bitmap);
+		return pgsize_bitmap;
+	}
 	/* Page sizes that fit in what is left, and that the addresses are aligned to. */
 	pgsizes = pgsize_bitmap & genmask(isim_fls64(size) - 1);
 	if (addr_merge)

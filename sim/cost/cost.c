@@ -40,10 +40,13 @@ static uint64_t muldiv_round(uint64_t a, uint64_t b, uint64_t d)
 {
 	uint64_t q = a / d, r = a % d, hi, lo;
 
-	/* a * b / d = q * b + (r * b) / d; d and b are a few thousand at most: r * b is exact. */
-	if (q && b > UINT64_MAX / q)
+	/*
+	 * a * b / d = q * b + (r * b) / d; d and b are a few thousand at most: r * b is exact.
+	 * The overflow test is the multiply's own, not a division: a hypervisor's RPCIT converts
+	 * its work here every time.
+	 */
+	if (__builtin_mul_overflow(q, b, &hi))
 		return UINT64_MAX;
-	hi = q * b;
 	lo = (r * b + d / 2) / d;
 	return hi > UINT64_MAX - lo ? UINT64_MAX : hi + lo;
 }

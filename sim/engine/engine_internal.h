@@ -14,8 +14,12 @@
 __extension__ typedef unsigned __int128 isim_u128;
 
 #define ISIM_EV_NONE UINT32_MAX
-/* Record position of an event waiting in its CPU's backlog rather than in the queue. */
+/*
+ * Record positions of an event waiting in its CPU's backlog rather than in the queue: one that
+ * came up in the queue and found the CPU busy, and one that joined the backlog when queued.
+ */
 #define ISIM_EV_BLOCKED (UINT32_MAX - 1)
+#define ISIM_EV_JOINED	(UINT32_MAX - 3)
 /* Record position of an entry in the queue's ordered array (found there by its key). */
 #define ISIM_EV_QUEUED (UINT32_MAX - 2)
 
@@ -48,7 +52,8 @@ struct isim_event {
 	uint64_t due;
 	uint64_t seq;
 	uint32_t cpu; /* CPU index, or ISIM_EV_NONE */
-	uint32_t pos; /* ISIM_EV_QUEUED, ISIM_EV_BLOCKED, or ISIM_EV_NONE when not queued */
+	/* ISIM_EV_QUEUED, ISIM_EV_BLOCKED, ISIM_EV_JOINED, or ISIM_EV_NONE when not queued */
+	uint32_t pos;
 	uint32_t gen;
 	uint32_t next; /* free list, or backlog */
 	uint32_t prev; /* backlog */
@@ -56,13 +61,24 @@ struct isim_event {
 	bool reserved;
 };
 
+/* A list of waiting events through their records, in (due, sequence) order. */
+struct isim_backlog {
+	uint32_t head;
+	uint32_t tail;
+};
+
+/*
+ * A CPU and the events waiting for it, in two lists (queue.c): those that came up in the queue
+ * and found it busy, which come in key order and so only ever go last, and those that joined
+ * the backlog when they were queued, each put in its place. The oldest waiting event is the
+ * older of the two heads.
+ */
 struct isim_engine_cpu {
 	struct iommusim_cpu *cpu;
 	uint64_t busy_until;
 	uint64_t charged;
-	/* Events that came due while the CPU was busy, oldest first. */
-	uint32_t head;
-	uint32_t tail;
+	struct isim_backlog blocked;
+	struct isim_backlog joined;
 };
 
 /*

@@ -13,7 +13,10 @@
  * when it goes after an event already in the backlog (once that one has run, its wake-up key
  * is either its own key or later, see wake_key()). Most events queued behind a busy CPU do
  * so, and never touch the array; the rest join the backlog when they come up in the array and
- * find the CPU busy, or behind events that came up before them.
+ * find the CPU busy, or behind events that came up before them. The two kinds are kept in two
+ * lists: events come up in key order, so one that comes up blocked goes last in its list
+ * without a search, whereas one joining at queuing is put in its place among the others that
+ * did; the oldest waiting event is the older of the two heads.
  */
 #include <assert.h>
 #include <errno.h>
@@ -24,7 +27,7 @@
 #include "engine/queue_array.h"
 
 #define INITIAL_EVENTS 64u
-/* Slots are 32-bit, and the top two values are markers. */
+/* Slots are 32-bit, and the top few values are markers. */
 #define MAX_RECORDS (1u << 31)
 
 /* ---- records ---- */
@@ -69,7 +72,8 @@ int isim_engine_queue_init(struct iommusim_engine *e)
 	for (uint32_t i = 0; i < e->ncpus; i++) {
 		/* Generation 0: no handle ever names a wake-up record. */
 		e->ev[i] = (struct isim_event){.cpu = i, .pos = ISIM_EV_NONE};
-		e->cpus[i].head = e->cpus[i].tail = ISIM_EV_NONE;
+		e->cpus[i].blocked = e->cpus[i].joined =
+			(struct isim_backlog){ISIM_EV_NONE, ISIM_EV_NONE};
 	}
 	e->used = e->ncpus;
 	return 0;
@@ -129,6 +133,16 @@ static inline bool ev_before(const struct isim_event *r, uint64_t due, uint64_t 
 	return r->due < due || (r->due == due && r->seq < seq);
 }
 
+/* The oldest event waiting for @c, or ISIM_EV_NONE: the older of its two lists' heads. */
+static inline uint32_t oldest(const struct iommusim_engine *e, const struct isim_engine_cpu *c)
+{
+	uint32_t j = c->joined.head, b = c->blocked.head;
+
+	if (j == ISIM_EV_NONE || b == ISIM_EV_NONE)
+		return j == ISIM_EV_NONE ? b : j;
+	return ev_before(&e->ev[j], e->ev[b].due, e->ev[b].seq) ? j : b;
+}
+
 /*
  * The wake-up key of @cpu for the oldest event of its backlog, given @lb, a time the CPU is
  * known not to free up before. An event that joined the backlog at queuing may be due after
@@ -139,7 +153,7 @@ static inline struct isim_heap_ent wake_key(const struct iommusim_engine *e, uin
 					    uint64_t lb)
 {
 	const struct isim_engine_cpu *c = &e->cpus[cpu];
-	const struct isim_event *h = &e->ev[c->head];
+	const struct isim_event *h = &e->ev[oldest(e, c)];
 
 	return (struct isim_heap_ent){.time = max64(max64(lb, c->busy_until), h->due),
 				      .due = h->due,
@@ -147,60 +161,68 @@ static inline struct isim_heap_ent wake_key(const struct iommusim_engine *e, uin
 				      .slot = cpu};
 }
 
-/* Link @slot, of key (@due, @seq), into its CPU's backlog after @p (ISIM_EV_NONE: first). */
-static void backlog_link(struct iommusim_engine *e, uint32_t slot, uint32_t p, uint64_t due,
-			 uint64_t seq)
+/* Link @slot, of key (@due, @seq), into list @l after @p (ISIM_EV_NONE: first), at @pos. */
+static void backlog_link(struct iommusim_engine *e, struct isim_backlog *l, uint32_t slot,
+			 uint32_t p, uint32_t pos, uint64_t due, uint64_t seq)
 {
 	struct isim_event *r = &e->ev[slot];
-	struct isim_engine_cpu *c = &e->cpus[r->cpu];
 
 	r->due = due;
 	r->seq = seq;
-	r->pos = ISIM_EV_BLOCKED;
+	r->pos = pos;
 	r->prev = p;
-	r->next = p != ISIM_EV_NONE ? e->ev[p].next : c->head;
+	r->next = p != ISIM_EV_NONE ? e->ev[p].next : l->head;
 	if (r->next != ISIM_EV_NONE)
 		e->ev[r->next].prev = slot;
 	else
-		c->tail = slot;
+		l->tail = slot;
 	if (p != ISIM_EV_NONE)
 		e->ev[p].next = slot;
 	else
-		c->head = slot;
+		l->head = slot;
+}
+
+/* Take @slot out of the list of its CPU's backlog that holds it. */
+static void backlog_unlink(struct iommusim_engine *e, uint32_t slot)
+{
+	const struct isim_event *r = &e->ev[slot];
+	struct isim_engine_cpu *c = &e->cpus[r->cpu];
+	struct isim_backlog *l = r->pos == ISIM_EV_JOINED ? &c->joined : &c->blocked;
+
+	if (r->prev != ISIM_EV_NONE)
+		e->ev[r->prev].next = r->next;
+	else
+		l->head = r->next;
+	if (r->next != ISIM_EV_NONE)
+		e->ev[r->next].prev = r->prev;
+	else
+		l->tail = r->prev;
 }
 
 /*
- * Put @slot, of key (@due, @seq), into its CPU's backlog in that order. Return: whether it is
- * now the oldest. It nearly always goes last; it goes further forward only past events that
- * joined the backlog at queuing and are due after it.
+ * Move the event at the front of the array into its CPU's backlog. Events come up in key
+ * order, so it goes after every event that came up blocked before it, last in their list.
  */
-static bool backlog_add(struct iommusim_engine *e, uint32_t slot, uint64_t due, uint64_t seq)
-{
-	uint32_t p = e->cpus[e->ev[slot].cpu].tail;
-
-	while (p != ISIM_EV_NONE && !ev_before(&e->ev[p], due, seq))
-		p = e->ev[p].prev;
-	backlog_link(e, slot, p, due, seq);
-	return p == ISIM_EV_NONE;
-}
-
-/* Move the event at the front of the array into its CPU's backlog. */
 static void block(struct iommusim_engine *e)
 {
 	const struct isim_heap_ent ent = e->heap[e->heap_lo];
 	uint32_t cpu = e->ev[ent.slot].cpu;
+	struct isim_engine_cpu *c = &e->cpus[cpu];
+	uint32_t old = oldest(e, c);
 	struct isim_heap_ent k;
 	uint32_t w;
 
-	if (e->cpus[cpu].head == ISIM_EV_NONE) {
-		backlog_add(e, ent.slot, ent.due, ent.seq);
+	if (old == ISIM_EV_NONE) {
+		backlog_link(e, &c->blocked, ent.slot, ISIM_EV_NONE, ISIM_EV_BLOCKED, ent.due,
+			     ent.seq);
 		/* The CPU's wake-up entry takes the event's place: one move instead of two. */
 		k = wake_key(e, cpu, e->now);
 		q_raise(e, e->heap_lo, &k);
 		return;
 	}
 	q_delete(e, e->heap_lo);
-	if (!backlog_add(e, ent.slot, ent.due, ent.seq))
+	backlog_link(e, &c->blocked, ent.slot, c->blocked.tail, ISIM_EV_BLOCKED, ent.due, ent.seq);
+	if (ev_before(&e->ev[old], ent.due, ent.seq))
 		return;
 	/* Ahead of events queued straight into the backlog: the wake-up entry follows it. */
 	w = q_find(e, cpu);
@@ -216,21 +238,14 @@ static void unblock(struct iommusim_engine *e, uint32_t slot)
 {
 	struct isim_event *r = &e->ev[slot];
 	uint32_t cpu = r->cpu;
-	struct isim_engine_cpu *c = &e->cpus[cpu];
-	bool was_head = c->head == slot;
+	const struct isim_engine_cpu *c = &e->cpus[cpu];
+	bool was_oldest = oldest(e, c) == slot;
 
-	if (r->prev != ISIM_EV_NONE)
-		e->ev[r->prev].next = r->next;
-	else
-		c->head = r->next;
-	if (r->next != ISIM_EV_NONE)
-		e->ev[r->next].prev = r->prev;
-	else
-		c->tail = r->prev;
+	backlog_unlink(e, slot);
 	r->pos = ISIM_EV_NONE;
-	if (!was_head)
+	if (!was_oldest)
 		return;
-	if (c->head == ISIM_EV_NONE) {
+	if (oldest(e, c) == ISIM_EV_NONE) {
 		q_delete(e, q_find(e, cpu));
 	} else {
 		/* The new oldest event comes after the old one: the key only grows. */
@@ -257,7 +272,8 @@ static void rekey(struct iommusim_engine *e)
 	if (e->ev[cpu].pos == ISIM_EV_NONE)
 		return;
 	wpos = q_find(e, cpu);
-	assert(e->cpus[cpu].head != ISIM_EV_NONE);
+	assert(e->cpus[cpu].joined.head != ISIM_EV_NONE ||
+	       e->cpus[cpu].blocked.head != ISIM_EV_NONE);
 	k = wake_key(e, cpu, e->heap[wpos].time);
 	q_raise(e, wpos, &k);
 }
@@ -279,26 +295,32 @@ static void rec_queue(struct iommusim_engine *e, uint32_t slot, uint64_t at, uin
 	r->cpu = cpu;
 	e->pending++;
 	if (cpu != ISIM_EV_NONE) {
-		const struct isim_engine_cpu *c = &e->cpus[cpu];
-		uint32_t p = c->tail;
+		struct isim_engine_cpu *c = &e->cpus[cpu];
+		uint32_t p = c->joined.tail;
 
 		/* The CPU's busy time is read below. */
 		isim_engine_settle(e);
 		/*
 		 * Sure to wait: due while the CPU is busy, or after an event of the backlog,
-		 * which it then follows there. The backlog is searched from its end for a few
-		 * steps only (events due later than this one are rare in it).
+		 * which it then follows there. The events that joined at queuing are searched
+		 * from the end for a few steps only (events due later than this one are rare
+		 * there); those that came up blocked are all older than this one.
 		 */
 		for (int n = 0; p != ISIM_EV_NONE && n < 4; n++, p = e->ev[p].prev) {
 			if (ev_before(&e->ev[p], at, seq)) {
-				backlog_link(e, slot, p, at, seq);
+				backlog_link(e, &c->joined, slot, p, ISIM_EV_JOINED, at, seq);
 				return;
 			}
 		}
-		if (c->head == ISIM_EV_NONE && c->busy_until > at) {
+		if (p == ISIM_EV_NONE && c->blocked.head != ISIM_EV_NONE) {
+			backlog_link(e, &c->joined, slot, ISIM_EV_NONE, ISIM_EV_JOINED, at, seq);
+			return;
+		}
+		if (c->joined.head == ISIM_EV_NONE && c->blocked.head == ISIM_EV_NONE &&
+		    c->busy_until > at) {
 			struct isim_heap_ent k;
 
-			backlog_link(e, slot, ISIM_EV_NONE, at, seq);
+			backlog_link(e, &c->joined, slot, ISIM_EV_NONE, ISIM_EV_JOINED, at, seq);
 			k = wake_key(e, cpu, at);
 			q_insert(e, &k);
 			return;
@@ -352,7 +374,7 @@ void isim_engine_remove(struct iommusim_engine *e, uint32_t slot)
 
 	assert(slot >= e->ncpus && slot < e->used && r->pos != ISIM_EV_NONE);
 	isim_engine_settle(e);
-	if (r->pos == ISIM_EV_BLOCKED)
+	if (r->pos == ISIM_EV_BLOCKED || r->pos == ISIM_EV_JOINED)
 		unblock(e, slot);
 	else
 		q_delete(e, q_find(e, slot));
@@ -386,17 +408,14 @@ bool isim_engine_take(struct iommusim_engine *e, uint64_t limit, iommusim_event_
 				continue;
 			}
 			/* Take the oldest waiting event; the entry is re-keyed by the next take. */
-			slot = c->head;
+			slot = oldest(e, c);
 			r = &e->ev[slot];
 			assert(r->prev == ISIM_EV_NONE && r->due <= top->time);
-			c->head = r->next;
-			if (c->head != ISIM_EV_NONE) {
-				e->ev[c->head].prev = ISIM_EV_NONE;
+			backlog_unlink(e, slot);
+			if (c->joined.head != ISIM_EV_NONE || c->blocked.head != ISIM_EV_NONE)
 				e->rekey = top->slot;
-			} else {
-				c->tail = ISIM_EV_NONE;
+			else
 				q_delete(e, e->heap_lo);
-			}
 		} else {
 			r = &e->ev[slot];
 			if (r->cpu != ISIM_EV_NONE) {
@@ -406,9 +425,9 @@ bool isim_engine_take(struct iommusim_engine *e, uint64_t limit, iommusim_event_
 				 * Behind a busy CPU, or behind events that came up before it
 				 * (not those queued into the backlog due after it).
 				 */
-				if (c->busy_until > top->time ||
-				    (c->head != ISIM_EV_NONE &&
-				     ev_before(&e->ev[c->head], top->due, top->seq))) {
+				if (c->busy_until > top->time || c->blocked.head != ISIM_EV_NONE ||
+				    (c->joined.head != ISIM_EV_NONE &&
+				     ev_before(&e->ev[c->joined.head], top->due, top->seq))) {
 					block(e);
 					continue;
 				}

@@ -10,7 +10,8 @@ void isim_platform_charge(struct iommusim_platform *p, struct iommusim_cpu *cpu,
 	if (p->server && work)
 		iommusim_engine_server_use(p->e, p->server, cpu, iommusim_engine_cpu_now(p->e, cpu),
 					   work, NULL, NULL);
-	else
+	else if (work)
+		/* Nothing to add otherwise: the trap's charge has lifted the busy time to now. */
 		iommusim_engine_cpu_charge(p->e, cpu, work);
 	p->st.hyp_cycles += trap + work;
 }
