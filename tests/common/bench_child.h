@@ -394,4 +394,14 @@ static inline void expect_compare_refused(const char *const *words, size_t n, co
 	dir_remove(&d);
 }
 
+/* Lines of @text (NULL: none) that start with @prefix. */
+static inline size_t lines_starting(const char *text, const char *prefix)
+{
+	size_t n = 0, len = strlen(prefix);
+
+	for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+		n += !strncmp(p, prefix, len);
+	return n;
+}
+
 #endif /* TESTS_COMMON_BENCH_CHILD_H */

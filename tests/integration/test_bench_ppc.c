@@ -14,16 +14,6 @@
 #include "bench_child.h"
 #include "suite_main.h"
 
-/* Lines of @text that begin with @prefix. */
-static size_t lines_starting(const char *text, const char *prefix)
-{
-	size_t n = 0, len = strlen(prefix);
-
-	for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
-		n += !strncmp(p, prefix, len);
-	return n;
-}
-
 /* compare with @extra (NULL-terminated) after a short run's options; must succeed. */
 static void compare_ok(const char *const *extra, struct run *r)
 {

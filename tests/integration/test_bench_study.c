@@ -129,15 +129,6 @@ static void expect_same(const struct report *a, const struct report *b)
 	assert_memory_equal(a->json, b->json, a->njson);
 }
 
-static size_t count_lines(const char *s, const char *prefix)
-{
-	size_t n = 0;
-
-	for (const char *p = s; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : p)
-		n += !strncmp(p, prefix, strlen(prefix));
-	return n;
-}
-
 /* The study most tests run, then @extra (NULL-terminated, at most 3) into @args[20]. */
 static void study_args(const char **args, const char *const *extra)
 {
@@ -177,7 +168,7 @@ static void test_bench_study_same_bytes_any_jobs(void **state)
 	/* --jobs is not in the meta's command: the report does not depend on it */
 	assert_null(strstr(a.json, "\"--jobs"));
 	/* One progress line per finished run on a pipe, then the total. */
-	assert_int_equal(count_lines(c.r.err, "["), 30);
+	assert_int_equal(lines_starting(c.r.err, "["), 30);
 	assert_non_null(strstr(c.r.err, "[30/30] lpar legacy seed 2 draw 4 ... "));
 	assert_non_null(strstr(a.r.err, "\ncompare: 30 runs in "));
 	/* Another seed: other device draws and another hypercube. */

@@ -27,16 +27,6 @@ static char *sample(const char *name)
 	return p;
 }
 
-/* Lines of @text that start with @prefix. */
-static size_t lines_starting(const char *text, const char *prefix)
-{
-	size_t n = 0, len = strlen(prefix);
-
-	for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
-		n += !strncmp(p, prefix, len);
-	return n;
-}
-
 /* Lines of @text that hold @word. */
 static size_t lines_holding(const char *text, const char *word)
 {
