@@ -119,6 +119,27 @@ static void test_ppc_default_window_two_hcalls_per_io(void **state)
 }
 
 /*
+ * A 128 KiB I/O is 32 pages, not contiguous: 32 scatter-gather elements, each its own TCE
+ * allocation and so one H_PUT_TCE each (a single TCE is never a list); at unmap one
+ * H_STUFF_TCE per merged DMA segment, 1 to 32. Every TCE is set once and cleared once.
+ */
+static void test_ppc_sg_io_one_put_per_element(void **state)
+{
+	struct ppc_sim *f = *state;
+	struct iommusim_sim_config *cfg =
+		configure(f, "powervm", IOMMUSIM_POLICY_DEFAULT_WINDOW, NULL, 0);
+	struct iommusim_sim_stats st;
+
+	cfg->nvme.block_size = 128 * 1024;
+	st = sim_run_once(f->mem, cfg);
+	assert_true(st.ios_completed > 100);
+	assert_int_equal(st.h_put_tce, 32 * st.ios_submitted);
+	assert_true(st.h_stuff_tce >= st.ios_completed && st.h_stuff_tce <= 32 * st.ios_completed);
+	assert_int_equal(st.tces_written, 32 * (st.ios_submitted + st.ios_completed));
+	assert_int_equal(st.h_put_tce_indirect, 0);
+}
+
+/*
  * A direct DDW: no call per I/O. Its set-up on PowerVM, by the prices: the 2 GiB default
  * window cleared in 1024 H_STUFF_TCE of 512 TCEs, the 64 GiB of RAM populated in 2048
  * H_PUT_TCE_INDIRECT of 512 64 KiB TCEs, each (800 + 500 + 512 x 100) ns = 52.5 us, and two
@@ -301,7 +322,7 @@ static void test_ppc_deterministic(void **state)
 #define PPC_TEST(t) cmocka_unit_test_setup_teardown(t, ppc_sim_setup, ppc_sim_teardown)
 
 SUITE_MAIN(PPC_TEST(test_ppc_default_window_two_hcalls_per_io),
-	   PPC_TEST(test_ppc_ddw_direct_no_hcalls),
+	   PPC_TEST(test_ppc_sg_io_one_put_per_element), PPC_TEST(test_ppc_ddw_direct_no_hcalls),
 	   PPC_TEST(test_ppc_ddw_dynamic_when_ram_exceeds_window),
 	   PPC_TEST(test_ppc_table_in_use_keeps_default_window), PPC_TEST(test_ppc_powernv_windows),
 	   PPC_TEST(test_ppc_tce_budget_refuses_maps),
