@@ -2,9 +2,12 @@
 /*
  * compare --workload mlx5 [--mlx5 KEY=VALUE,...] (docs/compare.md, docs/workload.md): the
  * options, the network function they configure, and what its rows add: packets per second,
- * Gb/s and the maps and unmaps per packet. Like a replay's, these columns come after every
- * other column and only when the mlx5 workload ran, so a file of NVMe rows keeps its columns.
+ * Gb/s and the maps and unmaps per packet, and with a rate the offered packets per second and
+ * the share of late starts. Like a replay's, these columns come after every other column and
+ * only when the mlx5 workload ran (the rate's only with a rate), so a file of NVMe rows, or of
+ * closed-loop mlx5 rows, keeps its columns.
  */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -39,18 +42,30 @@ int args_mlx5_option(struct compare_opts *o, int c, bool sweep)
 	return 0;
 }
 
-/* --mlx5's comma-separated KEY=VALUE list into @o's configuration; 0 or -1. */
+/*
+ * --mlx5's comma-separated KEY=VALUE list into @o's configuration; 0 or -1. A mix's classes
+ * are separated by commas too: the items after mix=SIZE:PCT up to the next KEY= are its own.
+ */
 static int apply_list(struct compare_opts *o)
 {
 	char list[512], errbuf[256], shown[300];
-	char *save = NULL;
+	char *next;
 
 	if (strlen(o->mlx5_text) >= sizeof(list))
 		return args_bad_value("--mlx5", "too long:", o->mlx5_text);
 	strcpy(list, o->mlx5_text);
-	for (char *kv = strtok_r(list, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
-		char *eq = strchr(kv, '=');
+	for (char *kv = list; kv; kv = next) {
+		char *end = strchr(kv, ','), *eq;
 
+		while (end && !strncmp(kv, "mix=", 4) &&
+		       !memchr(end + 1, '=', strcspn(end + 1, ",")))
+			end = strchr(end + 1, ','); /* a class of the mix: its value goes on */
+		next = end ? end + 1 : NULL;
+		if (end)
+			*end = '\0';
+		if (!*kv)
+			continue; /* an empty item, skipped */
+		eq = strchr(kv, '=');
 		if (!eq)
 			return args_bad_value("--mlx5", "not KEY=VALUE:", kv);
 		*eq = '\0';
@@ -101,16 +116,45 @@ int compare_mlx5_apply(struct compare_opts *o)
 	return o->mlx5_text ? apply_list(o) : 0;
 }
 
+/*
+ * The mean over @m's packets, as its mix's weights expect, of their bytes or (@maps) of their
+ * TX maps; without a mix, those of its one size.
+ */
+static double mean_of(const struct iommusim_mlx5_config *m, bool maps)
+{
+	uint32_t bytes = m->packet_bytes ? m->packet_bytes : 1500;
+	double sum = 0;
+
+	if (!m->mix[0].pct)
+		return maps ? iommusim_mlx5_tx_maps(bytes) : bytes;
+	for (size_t i = 0; i < IOMMUSIM_MLX5_MIX_MAX && m->mix[i].pct; i++)
+		sum += m->mix[i].pct *
+		       (maps ? iommusim_mlx5_tx_maps(m->mix[i].bytes) : (double)m->mix[i].bytes);
+	return sum / 100;
+}
+
+/* A row's packet_bytes: the one size, or a mix's mean size to the byte. */
+static uint64_t packet_bytes(const struct iommusim_mlx5_config *m)
+{
+	return (uint64_t)(mean_of(m, false) + 0.5);
+}
+
 void compare_mlx5_name(const struct iommusim_mlx5_config *m, unsigned int cpus, char *buf,
 		       size_t len)
 {
-	snprintf(buf, len, "mlx5-%ub-%s-%uq", m->packet_bytes ? m->packet_bytes : 1500,
-		 iommusim_mlx5_traffic_name(m->traffic), m->queues ? m->queues : cpus);
+	int n = snprintf(buf, len, "mlx5-%s%llub-%s-%uq", m->mix[0].pct ? "mix" : "",
+			 (unsigned long long)packet_bytes(m),
+			 iommusim_mlx5_traffic_name(m->traffic), m->queues ? m->queues : cpus);
+
+	if (m->rate_pps && n >= 0 && (size_t)n < len)
+		snprintf(buf + n, len - (size_t)n, "-%llupps", (unsigned long long)m->rate_pps);
 }
 
 /* ---- the mlx5 rows' columns ---- */
 
-enum mcol { M_TRAFFIC, M_PACKET, M_PPS, M_GBPS, M_MAPS, M_UNMAPS, NR_MCOLS };
+enum mcol { M_TRAFFIC, M_PACKET, M_PPS, M_GBPS, M_MAPS, M_UNMAPS, M_OFFERED, M_LATE, NR_MCOLS };
+/* Without a rate, the columns before M_OFFERED. */
+#define NR_CLOSED M_OFFERED
 
 /* clang-format off */
 #define FILES IOMMUSIM_REPORT_FILES
@@ -123,6 +167,9 @@ static const struct iommusim_report_column mcols[NR_MCOLS] = {
 	[M_GBPS] = {"gbps", IOMMUSIM_REPORT_REAL, 0, FIG, 2, 0, NULL, NULL, NULL},
 	[M_MAPS] = {"maps_per_pkt", IOMMUSIM_REPORT_REAL, 0, FIG, 2, 0, NULL, NULL, NULL},
 	[M_UNMAPS] = {"unmaps_per_pkt", IOMMUSIM_REPORT_REAL, 0, FIG, 2, 0, NULL, NULL, NULL},
+	/* with a rate: whether the policy kept up with it */
+	[M_OFFERED] = {"offered_pps", IOMMUSIM_REPORT_REAL, 0, FIG, 0, 0, NULL, NULL, NULL},
+	[M_LATE] = {"late_pct", IOMMUSIM_REPORT_REAL, 0, FIG, 2, 0, NULL, NULL, NULL},
 };
 /* clang-format on */
 
@@ -136,11 +183,13 @@ bool compare_mlx5_column(const char *name)
 
 size_t compare_mlx5_columns(const struct compare_opts *o, struct iommusim_report_column *out)
 {
+	size_t n = o->wl.mlx5.rate_pps ? NR_MCOLS : NR_CLOSED;
+
 	if (!compare_mlx5_runs(o))
 		return 0;
 	if (out)
-		memcpy(out, mcols, sizeof(mcols));
-	return NR_MCOLS;
+		memcpy(out, mcols, n * sizeof(mcols[0]));
+	return n;
 }
 
 void compare_mlx5_cells(struct iommusim_report *rep, size_t at, const struct compare_opts *o,
@@ -150,12 +199,19 @@ void compare_mlx5_cells(struct iommusim_report *rep, size_t at, const struct com
 		return;
 	iommusim_report_set_str(rep, at + M_TRAFFIC,
 				iommusim_mlx5_traffic_name(o->wl.mlx5.traffic));
-	iommusim_report_set_uint(rep, at + M_PACKET,
-				 o->wl.mlx5.packet_bytes ? o->wl.mlx5.packet_bytes : 1500);
+	iommusim_report_set_uint(rep, at + M_PACKET, packet_bytes(&o->wl.mlx5));
 	iommusim_report_set_real(rep, at + M_PPS, st->pps);
 	iommusim_report_set_real(rep, at + M_GBPS, st->gbps);
 	iommusim_report_set_real(rep, at + M_MAPS, st->maps_per_packet);
 	iommusim_report_set_real(rep, at + M_UNMAPS, st->unmaps_per_packet);
+	if (!o->wl.mlx5.rate_pps)
+		return;
+	iommusim_report_set_real(rep, at + M_OFFERED, st->offered_pps);
+	/* of the packets started in the interval (a TX xmit, an RX packet's first bit) */
+	iommusim_report_set_real(rep, at + M_LATE,
+				 st->ios_submitted ? 100.0 * (double)st->late_starts /
+							     (double)st->ios_submitted
+						   : NAN);
 }
 
 void compare_mlx5_meta(struct iommusim_report_value *m, const struct compare_opts *o)
@@ -168,12 +224,26 @@ void compare_mlx5_meta(struct iommusim_report_value *m, const struct compare_opt
 	iommusim_report_newline(m);
 	x = iommusim_report_add_object(m, "mlx5");
 	iommusim_report_add_uint(x, "queues", c->queues ? c->queues : o->wl.cpus);
-	iommusim_report_add_uint(x, "packet_bytes", c->packet_bytes ? c->packet_bytes : 1500);
+	iommusim_report_add_uint(x, "packet_bytes", packet_bytes(c));
 	iommusim_report_add_str(x, "traffic", iommusim_mlx5_traffic_name(c->traffic));
 	iommusim_report_add_uint(x, "tx_ring", c->tx_ring ? c->tx_ring : 1024);
 	iommusim_report_add_uint(x, "rx_ring", c->rx_ring ? c->rx_ring : 1024);
 	iommusim_report_add_uint(x, "napi_budget", c->napi_budget ? c->napi_budget : 64);
 	iommusim_report_add_uint(x, "rx_miss_pct", c->rx_miss_pct);
-	iommusim_report_add_uint(x, "tx_maps_per_packet",
-				 iommusim_mlx5_tx_maps(c->packet_bytes ? c->packet_bytes : 1500));
+	if (!c->mix[0].pct) {
+		iommusim_report_add_uint(x, "tx_maps_per_packet", (uint64_t)mean_of(c, true));
+	} else {
+		struct iommusim_report_value *mix = iommusim_report_add_array(x, "mix");
+
+		/* the mix's expectation; the row's maps_per_pkt is what its draws gave */
+		iommusim_report_add_real(x, "tx_maps_per_packet", mean_of(c, true), 2);
+		for (size_t i = 0; i < IOMMUSIM_MLX5_MIX_MAX && c->mix[i].pct; i++) {
+			struct iommusim_report_value *k = iommusim_report_add_object(mix, NULL);
+
+			iommusim_report_add_uint(k, "bytes", c->mix[i].bytes);
+			iommusim_report_add_uint(k, "pct", c->mix[i].pct);
+		}
+	}
+	if (c->rate_pps)
+		iommusim_report_add_uint(x, "rate_pps", c->rate_pps);
 }

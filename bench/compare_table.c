@@ -262,6 +262,12 @@ void compare_table_notes(struct iommusim_report *rep, const struct compare_opts 
 			"# an I/O is a packet, sent or received: pps is iops; gbps: "
 			"their bytes in 10^9 bit/s; maps_per_pkt, unmaps_per_pkt: data "
 			"maps and unmaps per packet (docs/workload.md)\n");
+	if (compare_mlx5_runs(o) && o->wl.mlx5.rate_pps)
+		iommusim_report_note(
+			rep, IOMMUSIM_REPORT_BELOW,
+			"# offered_pps: the rate, both ways; late_pct: packets started "
+			"when the next was due (no free descriptor, a busy CPU), in %% of "
+			"those started\n");
 	if (o->repeat > 1)
 		iommusim_report_note(
 			rep, IOMMUSIM_REPORT_BELOW,

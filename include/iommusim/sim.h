@@ -130,17 +130,32 @@ enum iommusim_mlx5_traffic {
 /** iommusim_mlx5_traffic_name() - "tx", "rx", "bidi"; "unknown" otherwise. */
 IOMMUSIM_API const char *iommusim_mlx5_traffic_name(enum iommusim_mlx5_traffic t);
 
+/** The classes of a packet-size mix at most (struct iommusim_mlx5_config). */
+#define IOMMUSIM_MLX5_MIX_MAX 4
+
+/**
+ * struct iommusim_mlx5_class - one class of a packet-size mix.
+ * @bytes: its packets' size, 64..65536, as @packet_bytes of struct iommusim_mlx5_config.
+ * @pct:   percent of the packets drawn of this size, 1..100; 0 ends the mix.
+ */
+struct iommusim_mlx5_class {
+	uint32_t bytes;
+	unsigned int pct;
+};
+
 /**
  * struct iommusim_mlx5_config - an mlx5 Ethernet function driven as the mlx5e driver does it
  * (docs/workload.md "mlx5"); a zero member takes the default named.
  * @queues:       channels (a TX and an RX queue each, channel i on CPU i); 0: one per CPU.
- * @packet_bytes: bytes of every packet (the frame without its FCS), 64..65536; 0: 1500. Up to
- *                2 KiB a TX packet is linear (one dma_map_single); beyond, its 66 bytes of
- *                headers are linear and the payload sits in 4 KiB page fragments (one
- *                skb_frag_dma_map each), so 9000 bytes make 1 + 3 maps and a 64 KiB TSO send
- *                1 + 16. An RX packet fills ceil(packet_bytes / 4096) page-pool pages.
+ * @packet_bytes: bytes of every packet (the frame without its FCS), 64..65536; 0: 1500; not
+ *                read with a @mix. Up to 2 KiB a TX packet is linear (one dma_map_single);
+ *                beyond, its 66 bytes of headers are linear and the payload sits in 4 KiB page
+ *                fragments (one skb_frag_dma_map each), so 9000 bytes make 1 + 3 maps and a
+ *                64 KiB TSO send 1 + 16. An RX packet fills ceil(packet_bytes / 4096)
+ *                page-pool pages.
  * @traffic:      which way the packets go (0: tx).
- * @tx_ring:      TX descriptors per queue, all kept in flight (closed loop); 0: 1024.
+ * @tx_ring:      TX descriptors per queue, all kept in flight (a closed loop; with a rate,
+ *                those its packets need); 0: 1024.
  * @rx_ring:      RX descriptors per queue, all kept posted; 0: 1024.
  * @napi_budget:  completions one NAPI poll handles before it polls again; 0: 64.
  * @rx_miss_pct:  percent of RX pages the page pool does not get back (0: every page is
@@ -148,6 +163,15 @@ IOMMUSIM_API const char *iommusim_mlx5_traffic_name(enum iommusim_mlx5_traffic t
  * @cmd_init_before_mask: mlx5_cmd_init() allocates the command queue before the driver sets
  *                its 64-bit DMA mask (Linux 6.5 before its fix): under the default 32-bit
  *                coherent mask, on s390 with no IOVA below 4 GiB, the probe fails. s390 only.
+ * @mix:          a packet-size mix instead of @packet_bytes: each packet's size is drawn per
+ *                channel, class i with probability mix[i].pct percent. The classes in use come
+ *                first; the first with pct 0 ends them, and their pct sum to 100. All zero: no
+ *                mix. Each RX descriptor holds the pages of the largest class.
+ * @rate_pps:     the offered load: packets per second each way the traffic goes, spread evenly
+ *                over the channels, each of which starts one packet per period in a free
+ *                descriptor (waiting for one when none is). A packet that starts only when the
+ *                next is due is late, and the periods count from it. 0: a closed loop, every
+ *                descriptor kept busy.
  *
  * The link's rate and the CPU work per packet and per poll are cost parameters (mlx5.*).
  */
@@ -160,13 +184,17 @@ struct iommusim_mlx5_config {
 	unsigned int napi_budget;
 	unsigned int rx_miss_pct;
 	bool cmd_init_before_mask;
+	struct iommusim_mlx5_class mix[IOMMUSIM_MLX5_MIX_MAX];
+	uint64_t rate_pps;
 };
 
 /**
  * iommusim_mlx5_config_set() - set one member of @cfg from text.
  * @key:   "queues" (0..4096), "pkt" (bytes 64..65536, k suffix 1024-based), "traffic" (tx, rx,
  *         bidi), "tx_ring", "rx_ring" (1..8192), "budget" (1..1024), "rx_miss" (0..100),
- *         "cmd_init_before_mask" (0 or 1).
+ *         "cmd_init_before_mask" (0 or 1), "mix" (SIZE:PCT,... up to 4 classes, sizes as "pkt",
+ *         percents summing to 100; "pkt" and "mix" each clear the other), "rate" (packets per
+ *         second, 0..10^9; 0: the closed loop).
  * @errbuf: receives "mlx5.pkt: 10 is not in 64..65536" and the like; may be NULL.
  * Return: 0; -ENOENT for an unknown @key; -EINVAL for a bad @value, @cfg unchanged.
  */
@@ -415,6 +443,11 @@ IOMMUSIM_API const char *iommusim_ppc_ddw_name(enum iommusim_ppc_ddw d);
  * @maps_per_packet:   mlx5: data maps (TX head and fragments, RX pages the pool had to map) per
  *                     packet in the interval; NaN without packets (0 for the others).
  * @unmaps_per_packet: mlx5: data unmaps per packet, as @maps_per_packet.
+ * @offered_pps:       mlx5 with a rate: the packets per second offered, both ways (the rate
+ *                     times the directions the traffic goes), beside @pps; 0 otherwise.
+ * @late_starts:       mlx5 with a rate: packets started in the interval only when their
+ *                     channel's next packet was already due (for want of a free descriptor,
+ *                     or a CPU busy that long): 0 when the function kept up; 0 otherwise.
  *
  * With a trace, an "I/O" is one buffer's life, from its map (or coherent allocation) to its
  * unmap (or free): @ios_submitted counts maps begun, @ios_completed unmaps, @io_errors and
@@ -481,6 +514,8 @@ struct iommusim_sim_stats {
 	double gbps;
 	double maps_per_packet;
 	double unmaps_per_packet;
+	double offered_pps;
+	uint64_t late_starts;
 };
 
 /**

@@ -2,7 +2,8 @@
 /*
  * The mlx5 packet path (mlx5_impl.h): TX xmit and doorbell, the port's two directions, the
  * completions queued on a channel, and its NAPI polls on the channel's CPU; and the run's
- * control. The queues and pages they use are built in mlx5_setup.c.
+ * control. The queues and pages they use are built in mlx5_setup.c; with a rate, mlx5_pace.c
+ * starts the packets.
  */
 #include <errno.h>
 #include <math.h>
@@ -22,15 +23,15 @@ static void fail_run(struct isim_mlx5 *w, int err)
 }
 
 /* Bytes of page @i of descriptor @d: an RX page, or a TX packet's linear part or fragment. */
-static uint64_t page_bytes(const struct isim_mlx5 *w, const struct mlx5_desc *d, unsigned int i)
+static uint64_t page_bytes(const struct mlx5_desc *d, unsigned int i)
 {
 	uint64_t left;
 
 	if (d->rx)
 		return MLX5_PAGE;
 	if (i == 0)
-		return w->tx_bytes_first;
-	left = w->cfg.packet_bytes - w->tx_bytes_first - (uint64_t)(i - 1) * MLX5_PAGE;
+		return d->cls->tx_bytes_first;
+	left = d->cls->bytes - d->cls->tx_bytes_first - (uint64_t)(i - 1) * MLX5_PAGE;
 	return left < MLX5_PAGE ? left : MLX5_PAGE;
 }
 
@@ -46,7 +47,7 @@ static enum iommusim_dma_dir dir_of(const struct mlx5_desc *d)
 int isim_mlx5_map(struct isim_mlx5 *w, struct iommusim_cpu *cpu, struct mlx5_desc *d,
 		  unsigned int i)
 {
-	int err = iommusim_dma_map_page(w->dev, cpu, d->phys[i], page_bytes(w, d, i), dir_of(d),
+	int err = iommusim_dma_map_page(w->dev, cpu, d->phys[i], page_bytes(d, i), dir_of(d),
 					&d->dma[i]);
 
 	if (!err)
@@ -57,7 +58,7 @@ int isim_mlx5_map(struct isim_mlx5 *w, struct iommusim_cpu *cpu, struct mlx5_des
 void isim_mlx5_unmap(struct isim_mlx5 *w, struct iommusim_cpu *cpu, struct mlx5_desc *d,
 		     unsigned int i)
 {
-	uint64_t bytes = page_bytes(w, d, i);
+	uint64_t bytes = page_bytes(d, i);
 
 	if (w->exposure)
 		isim_exposure_unmap_begin(w->exposure, d->dma[i] / MLX5_PAGE,
@@ -86,15 +87,28 @@ static void later(struct isim_mlx5 *w, struct iommusim_cpu *cpu, uint64_t delay,
 		fail_run(w, err);
 }
 
-/* A map failed: the host's memory (the run ends) or the guest's refusal (counted, retried). */
+/* A packet begins: an I/O submitted and in flight from @start. */
+static void begin(struct isim_mlx5 *w, struct mlx5_desc *d, uint64_t start)
+{
+	d->start = start;
+	w->st.ctr.submitted++;
+	w->st.ctr.in_flight++;
+}
+
+/*
+ * A map failed: the host's memory (the run ends) or the guest's refusal (counted, retried). A
+ * paced RX posting is no I/O yet: its packet begins when the peer sends it.
+ */
 static void map_failed(struct isim_mlx5 *w, struct mlx5_desc *d)
 {
 	if (iommusim_mem_failed_allocs(w->mem) != w->mem_failed) {
 		fail_run(w, -ENOMEM);
 		return;
 	}
-	w->st.ctr.failed++;
-	w->st.ctr.in_flight--;
+	if (!d->rx || !w->cfg.rate_pps) {
+		w->st.ctr.failed++;
+		w->st.ctr.in_flight--;
+	}
 	if (w->st.stopping) {
 		stop_when_drained(w);
 		return;
@@ -116,14 +130,13 @@ static void ring_doorbell(struct isim_mlx5 *w, struct mlx5_desc *d)
  * mlx5e_xmit(): the stack's and driver's work, then mlx5e_txwqe_build_dsegs(): the linear
  * part and each fragment mapped; a failed map unmaps what was mapped and drops the packet.
  */
-static void xmit(struct isim_mlx5 *w, struct mlx5_desc *d)
+void isim_mlx5_xmit(struct isim_mlx5 *w, struct mlx5_desc *d)
 {
 	struct iommusim_cpu *cpu = d->ch->cpu;
 
-	d->start = iommusim_engine_cpu_charge(w->e, cpu, w->xmit_cycles) - w->xmit_cycles;
-	w->st.ctr.submitted++;
-	w->st.ctr.in_flight++;
-	for (d->mapped = 0; d->mapped < w->tx_maps; d->mapped++) {
+	begin(w, d, iommusim_engine_cpu_charge(w->e, cpu, w->xmit_cycles) - w->xmit_cycles);
+	d->cls = isim_mlx5_draw(w, d->ch);
+	for (d->mapped = 0; d->mapped < d->cls->tx_maps; d->mapped++) {
 		if (isim_mlx5_map(w, cpu, d, d->mapped)) {
 			while (d->mapped > 0)
 				isim_mlx5_unmap(w, cpu, d, --d->mapped);
@@ -134,18 +147,38 @@ static void xmit(struct isim_mlx5 *w, struct mlx5_desc *d)
 	ring_doorbell(w, d);
 }
 
-/* Post an RX descriptor again: the pages the pool did not get back are replaced and mapped. */
+/*
+ * Post an RX descriptor again: the pages the pool did not get back are replaced and mapped.
+ * In a closed loop the peer's packet fills it at once (the I/O counts from the posting); with
+ * a rate it waits for the packet's time.
+ */
 static void post(struct isim_mlx5 *w, struct mlx5_desc *d)
 {
-	d->start = iommusim_engine_cpu_now(w->e, d->ch->cpu);
-	w->st.ctr.submitted++;
-	w->st.ctr.in_flight++;
+	if (!w->cfg.rate_pps)
+		begin(w, d, iommusim_engine_cpu_now(w->e, d->ch->cpu));
 	for (; d->mapped < w->rx_pages; d->mapped++)
 		if (isim_mlx5_map(w, d->ch->cpu, d, d->mapped)) {
 			map_failed(w, d);
 			return;
 		}
+	if (w->cfg.rate_pps) {
+		isim_mlx5_ready(w, d);
+		return;
+	}
+	d->cls = isim_mlx5_draw(w, d->ch);
 	ring_doorbell(w, d);
+}
+
+/* With a rate: the peer's packet into posted @d, sent from @at (not before now). */
+void isim_mlx5_receive(struct isim_mlx5 *w, struct mlx5_desc *d, uint64_t at)
+{
+	int err;
+
+	begin(w, d, at);
+	d->cls = isim_mlx5_draw(w, d->ch);
+	err = iommusim_engine_schedule(w->e, at, NULL, wire_event, d, NULL);
+	if (err)
+		fail_run(w, err);
 }
 
 /* A descriptor's next use at the time its CPU gets there: a TX packet, or an RX posting. */
@@ -159,8 +192,10 @@ static void next_event(struct iommusim_engine *e, void *arg)
 		return;
 	if (d->rx)
 		post(w, d);
+	else if (w->cfg.rate_pps)
+		isim_mlx5_ready(w, d);
 	else
-		xmit(w, d);
+		isim_mlx5_xmit(w, d);
 }
 
 /*
@@ -176,7 +211,7 @@ static void wire_event(struct iommusim_engine *e, void *arg)
 	int err;
 
 	iommusim_engine_server_use(e, d->rx ? w->rx_link : w->tx_link, NULL, iommusim_engine_now(e),
-				   w->wire_cycles, NULL, &end);
+				   d->cls->wire_cycles, NULL, &end);
 	err = iommusim_engine_schedule(e, end, NULL, cqe_event, d, NULL);
 	if (err)
 		fail_run(w, err);
@@ -225,9 +260,12 @@ static void rx_done(struct isim_mlx5 *w, struct mlx5_desc *d)
 	unsigned int lost = 0;
 
 	iommusim_engine_cpu_charge(w->e, cpu, w->rx_cycles);
-	for (unsigned int i = 0; w->cfg.rx_miss_pct && i < w->rx_pages; i++)
+	for (unsigned int i = 0; w->cfg.rx_miss_pct && i < d->cls->rx_pages; i++)
 		lost += iommusim_rng_below(&d->ch->rng, 100) < w->cfg.rx_miss_pct;
-	/* the pages are alike: the lost ones are the last, which post() maps anew */
+	/*
+	 * the pages are alike: the lost ones (of those the packet filled) are the last, which
+	 * post() maps anew
+	 */
 	while (lost-- > 0)
 		isim_mlx5_unmap(w, cpu, d, --d->mapped);
 }
@@ -243,7 +281,7 @@ static void complete(struct isim_mlx5 *w, struct mlx5_desc *d)
 		tx_done(w, d);
 	w->st.ctr.in_flight--;
 	w->st.ctr.completed++;
-	w->st.ctr.completed_bytes += w->cfg.packet_bytes;
+	w->st.ctr.completed_bytes += d->cls->bytes;
 	w->tally.packets++;
 	isim_workload_record_latency(&w->st, iommusim_engine_cpu_now(w->e, cpu) - d->start);
 	if (w->st.stopping) {
@@ -252,8 +290,10 @@ static void complete(struct isim_mlx5 *w, struct mlx5_desc *d)
 	}
 	if (d->rx)
 		post(w, d);
+	else if (w->cfg.rate_pps)
+		isim_mlx5_ready(w, d);
 	else
-		xmit(w, d);
+		isim_mlx5_xmit(w, d);
 }
 
 /*
@@ -305,6 +345,8 @@ static int mlx5_start(void *p)
 	struct isim_mlx5 *w = p;
 	uint64_t now = iommusim_engine_now(w->e);
 
+	if (w->cfg.rate_pps)
+		return isim_mlx5_pace_start(w);
 	for (size_t k = 0; k < w->ndesc; k++) {
 		struct mlx5_desc *d = &w->desc[k];
 		int err = iommusim_engine_schedule(w->e, now, d->ch->cpu, next_event, d, NULL);
@@ -344,6 +386,8 @@ static void mlx5_stats(const void *p, uint64_t hz, struct iommusim_sim_stats *st
 	st->pps = st->iops;
 	st->gbps = st->mbps * 8.0 / 1000.0;
 	st->maps_per_packet = st->unmaps_per_packet = NAN;
+	st->offered_pps = (double)w->cfg.rate_pps * (w->cfg.traffic == IOMMUSIM_MLX5_BIDI ? 2 : 1);
+	st->late_starts = w->at_end.late - w->at_start.late;
 	if (packets) {
 		st->maps_per_packet = (double)(w->at_end.maps - w->at_start.maps) / (double)packets;
 		st->unmaps_per_packet =

@@ -27,8 +27,6 @@
 /* mlx5e's largest ring (2^13 descriptors), which bounds the budget too. */
 #define MAX_RING 8192u
 
-__extension__ typedef unsigned __int128 u128;
-
 int isim_mlx5_check(const struct iommusim_sim_config *cfg, char *errbuf, size_t errlen)
 {
 	const struct iommusim_mlx5_config *m = &cfg->mlx5;
@@ -55,6 +53,8 @@ int isim_mlx5_check(const struct iommusim_sim_config *cfg, char *errbuf, size_t 
 				bad, cfg->cpus);
 		return -EINVAL;
 	}
+	if (isim_mlx5_check_mix(m, errbuf, errlen))
+		return -EINVAL;
 	/* powerpc's default window lies below 4 GiB: a 32-bit coherent mask is served there */
 	if (m->cmd_init_before_mask &&
 	    iommusim_platform_arch(cfg->platform) != IOMMUSIM_ARCH_S390) {
@@ -115,9 +115,9 @@ static int lay_out(struct isim_mlx5 *w, const struct isim_workload_setup *setup,
 	if ((u128)phys + (u128)w->npages / 2 * MLX5_PAGE > setup->phys_limit) {
 		if (setup->errlen)
 			snprintf(setup->errbuf, setup->errlen,
-				 "mlx5: rings of %u queues and their %zu pages of %u-byte packets "
-				 "need more guest memory than guest_memory %llu",
-				 w->cfg.queues, w->npages / 2, w->cfg.packet_bytes,
+				 "mlx5: rings of %u queues and their %zu pages (%u per TX, %u per "
+				 "RX descriptor) need more guest memory than guest_memory %llu",
+				 w->cfg.queues, w->npages / 2, w->tx_maps, w->rx_pages,
 				 (unsigned long long)setup->phys_limit);
 		return -EINVAL;
 	}
@@ -189,16 +189,10 @@ static size_t count_desc(const struct isim_mlx5 *w, size_t *pages)
 
 static void costs(struct isim_mlx5 *w, const struct iommusim_cost *cost)
 {
-	uint64_t hz = iommusim_engine_hz(w->e);
-	uint64_t mbps = iommusim_cost_get(cost, IOMMUSIM_COST_MLX5_LINK_MBPS);
-	u128 wire = (u128)isim_mlx5_wire_bytes(w->cfg.packet_bytes) * hz;
-
 	w->xmit_cycles = iommusim_cost_cycles(cost, IOMMUSIM_COST_MLX5_TX_XMIT_NS);
 	w->tx_complete_cycles = iommusim_cost_cycles(cost, IOMMUSIM_COST_MLX5_TX_COMPLETE_NS);
 	w->rx_cycles = iommusim_cost_cycles(cost, IOMMUSIM_COST_MLX5_RX_PACKET_NS);
 	w->poll_cycles = iommusim_cost_cycles(cost, IOMMUSIM_COST_MLX5_NAPI_POLL_NS);
-	/* one packet occupies its direction of the link wire bytes / rate */
-	w->wire_cycles = (uint64_t)((wire + (u128)mbps * 1000000u - 1) / ((u128)mbps * 1000000u));
 	w->retry_delay = iommusim_engine_ns_to_cycles(w->e, RETRY_NS);
 }
 
@@ -213,12 +207,13 @@ static int setup_channels(struct isim_mlx5 *w, const struct isim_workload_setup 
 		ch->w = w;
 		ch->cpu = iommusim_engine_cpu(w->e, q);
 		iommusim_rng_seed(&ch->rng, setup->seed, ISIM_MLX5_STREAM_CHANNEL0 + q);
+		iommusim_rng_seed(&ch->mix_rng, setup->seed, ISIM_MLX5_STREAM_MIX0 + q);
+		for (unsigned int rx = 0; rx < 2; rx++)
+			ch->pace[rx] = (struct mlx5_pacer){.ch = ch, .rx = rx != 0};
 		for (unsigned int i = 0; tx && i < w->cfg.tx_ring; i++)
-			w->desc[k++].ch = ch;
-		for (; k < (size_t)(q + 1) * (w->ndesc / w->cfg.queues); k++) {
-			w->desc[k].ch = ch;
-			w->desc[k].rx = true;
-		}
+			w->desc[k++] = (struct mlx5_desc){.ch = ch, .cls = w->cls};
+		for (; k < (size_t)(q + 1) * (w->ndesc / w->cfg.queues); k++)
+			w->desc[k] = (struct mlx5_desc){.ch = ch, .cls = w->cls, .rx = true};
 	}
 	if (iommusim_engine_server_create(w->e, "mlx5-tx", &w->tx_link) ||
 	    iommusim_engine_server_create(w->e, "mlx5-rx", &w->rx_link))
@@ -239,9 +234,9 @@ int isim_mlx5_create(struct iommusim_mem *mem, const struct isim_workload_setup 
 	w->steps = setup->steps;
 	w->exposure = setup->exposure;
 	isim_mlx5_defaults(&setup->cfg->mlx5, setup->cfg->cpus, &w->cfg);
-	w->tx_maps = iommusim_mlx5_tx_maps(w->cfg.packet_bytes);
-	w->tx_bytes_first = w->tx_maps == 1 ? w->cfg.packet_bytes : 66;
-	w->rx_pages = (unsigned int)((w->cfg.packet_bytes + MLX5_PAGE - 1) / MLX5_PAGE);
+	isim_mlx5_classes(w, iommusim_cost_get(setup->cost, IOMMUSIM_COST_MLX5_LINK_MBPS));
+	/* with a rate, each channel's share: a period of hz * queues / rate cycles */
+	w->period_num = iommusim_engine_hz(w->e) * w->cfg.queues;
 	isim_hist_reset(&w->st.lat);
 	costs(w, setup->cost);
 	w->ndesc = count_desc(w, &w->npages);

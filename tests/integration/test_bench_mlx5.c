@@ -3,14 +3,16 @@
  * `iommusim-bench compare` with the mlx5 workload end to end: its scenarios and
  * --workload mlx5 fill a row per platform and policy with packets per second, Gb/s and the
  * maps and unmaps per packet, the same bytes for any --jobs; an NVMe run has none of those
- * columns; the probe-order failure is one line; and every input error is one line, exit
- * status 2, nothing on standard output.
+ * columns; a packet mix and a rate show in the row; the probe-order failure is one line; and
+ * every input error is one line, exit status 2, nothing on standard output.
  */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
+
+#include <math.h>
 
 #include "bench_child.h"
 #include "suite_main.h"
@@ -80,6 +82,62 @@ static void test_bench_mlx5_scenarios(void **state)
 	run_free(&r);
 }
 
+/* compare --workload mlx5 --mlx5 @list on LPAR under strict, briefly, as CSV: into @args. */
+static void lpar_strict(const char *list, const char *args[16])
+{
+	static const char *const rest[] = {"--platform", "lpar", "--policy", "strict",
+					   "--seconds",	 "0.01", "--warmup", "0.05",
+					   "--csv",	 "-"};
+	size_t n = 0;
+
+	args[n++] = "compare";
+	args[n++] = "--workload";
+	args[n++] = "mlx5";
+	args[n++] = "--mlx5";
+	args[n++] = list;
+	for (size_t i = 0; i < sizeof(rest) / sizeof(rest[0]); i++)
+		args[n++] = rest[i];
+	args[n] = NULL;
+}
+
+/*
+ * A mix of 64, 1500 and 9000 bytes (40, 50, 10 %: 1676 bytes and 1.3 TX maps a packet on
+ * average) at 200 000 packets per second, which LPAR keeps: the row names both, has the rate's
+ * columns, and meets the rate. Without a rate the rate's columns are not there.
+ */
+static void test_bench_mlx5_mix_rate(void **state)
+{
+	const char *paced[16], *closed[16];
+	struct run r;
+	const char *csv;
+
+	(void)state;
+	lpar_strict("tx_ring=64,mix=64:40,1500:50,9000:10,rate=200000", paced);
+	lpar_strict("mix=64:50,9000:50", closed);
+	run_bench(paced, &r);
+	expect_ok(&r);
+	csv = strstr(r.out, "scenario,platform,");
+	assert_non_null(csv);
+	assert_non_null(strstr(csv, ",maps_per_pkt,unmaps_per_pkt,offered_pps,late_pct\n"));
+	assert_int_equal(
+		strncmp(csv_cell(csv, 0, "workload"), "mlx5-mix1676b-tx-4q-200000pps,", 30), 0);
+	assert_int_equal(strtoul(csv_cell(csv, 0, "packet_bytes"), NULL, 10), 1676);
+	assert_true(strtod(csv_cell(csv, 0, "offered_pps"), NULL) == 200000);
+	/* 4 channels, each a packet off at either edge of 0.01 s at most */
+	assert_true(fabs(strtod(csv_cell(csv, 0, "pps"), NULL) - 200000) <= 800);
+	assert_true(strtod(csv_cell(csv, 0, "late_pct"), NULL) == 0);
+	assert_true(fabs(strtod(csv_cell(csv, 0, "maps_per_pkt"), NULL) - 1.3) < 0.2);
+	run_free(&r);
+	run_bench(closed, &r);
+	expect_ok(&r);
+	csv = strstr(r.out, "scenario,platform,");
+	assert_non_null(csv);
+	assert_non_null(strstr(csv, ",maps_per_pkt,unmaps_per_pkt\n"));
+	assert_null(strstr(csv, "offered_pps"));
+	assert_true(fabs(strtod(csv_cell(csv, 0, "unmaps_per_pkt"), NULL) - 2.5) < 0.3);
+	run_free(&r);
+}
+
 /* Exit status 2, nothing on standard output, one line on standard error starting @start. */
 static void expect_bad_line(const struct run *r, const char *start)
 {
@@ -103,6 +161,12 @@ static void test_bench_mlx5_errors(void **state)
 		 "compare: --mlx5: mlx5.pkt: '10' is not a number in 64..65536"},
 		{{"compare", "--workload", "mlx5", "--mlx5", "mtu"},
 		 "compare: --mlx5: not KEY=VALUE: 'mtu'"},
+		{{"compare", "--workload", "mlx5", "--mlx5", "mix=64:40,1500:50,traffic=rx"},
+		 "compare: --mlx5: mlx5.mix: weights sum to 90, not 100"},
+		{{"compare", "--workload", "mlx5", "--mlx5", "mix=64:50,64k"},
+		 "compare: --mlx5: mlx5.mix: '64k' is not SIZE:PERCENT"},
+		{{"compare", "--workload", "mlx5", "--mlx5", "rate=fast"},
+		 "compare: --mlx5: mlx5.rate: 'fast' is not a number in 0..1000000000"},
 		{{"compare", "--workload", "mlx5", "--bs", "8k"},
 		 "compare: --bs: not with the mlx5 workload"},
 		{{"compare", "--workload", "mlx5", "--sensitivity", "--platform", "lpar",
@@ -143,5 +207,5 @@ static void test_bench_mlx5_probe_failure(void **state)
 }
 
 SUITE_MAIN(cmocka_unit_test(test_bench_mlx5_rows), cmocka_unit_test(test_bench_mlx5_scenarios),
-	   cmocka_unit_test(test_bench_mlx5_errors),
+	   cmocka_unit_test(test_bench_mlx5_mix_rate), cmocka_unit_test(test_bench_mlx5_errors),
 	   cmocka_unit_test(test_bench_mlx5_probe_failure))
