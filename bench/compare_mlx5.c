@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * compare --workload mlx5 [--mlx5 KEY=VALUE,...] (docs/compare.md, docs/workload.md): the
+ * compare --workload mlx5 [--mlx5 KEY=VALUE,...] (docs/compare.md, docs/workloads.md): the
  * options, the network function they configure, and what its rows add: packets per second,
  * Gb/s and the maps and unmaps per packet, and with a rate the offered packets per second and
  * the share of late starts. Like a replay's, these columns come after every other column and

@@ -261,7 +261,7 @@ void compare_table_notes(struct iommusim_report *rep, const struct compare_opts 
 			rep, IOMMUSIM_REPORT_BELOW,
 			"# an I/O is a packet, sent or received: pps is iops; gbps: "
 			"their bytes in 10^9 bit/s; maps_per_pkt, unmaps_per_pkt: data "
-			"maps and unmaps per packet (docs/workload.md)\n");
+			"maps and unmaps per packet (docs/workloads.md)\n");
 	if (compare_mlx5_runs(o) && o->wl.mlx5.rate_pps)
 		iommusim_report_note(
 			rep, IOMMUSIM_REPORT_BELOW,

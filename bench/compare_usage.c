@@ -68,7 +68,7 @@ void compare_usage(FILE *f)
 		"  --trace FILE       replay a DMA trace (docs/traces.md) to its end\n"
 		"  --trace-timing M   recorded (default) or closed\n"
 		"  --record FILE      also write the first row's run as a trace\n"
-		"  --workload W       nvme or mlx5 (--mlx5 K=V,...: docs/workload.md)\n"
+		"  --workload W       nvme or mlx5 (--mlx5 K=V,...: docs/workloads.md)\n"
 		"  --list             list the scenarios and exit\n"
 		"\n"
 		"Progress and wall-clock times go to standard error. docs/compare.md has the\n"

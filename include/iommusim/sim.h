@@ -145,7 +145,7 @@ struct iommusim_mlx5_class {
 
 /**
  * struct iommusim_mlx5_config - an mlx5 Ethernet function driven as the mlx5e driver does it
- * (docs/workload.md "mlx5"); a zero member takes the default named.
+ * (docs/workloads.md "mlx5"); a zero member takes the default named.
  * @queues:       channels (a TX and an RX queue each, channel i on CPU i); 0: one per CPU.
  * @packet_bytes: bytes of every packet (the frame without its FCS), 64..65536; 0: 1500; not
  *                read with a @mix. Up to 2 KiB a TX packet is linear (one dma_map_single);

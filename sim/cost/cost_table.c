@@ -381,7 +381,7 @@ const struct iommusim_cost_param isim_cost_table[IOMMUSIM_COST_NR] = {
 	    "sources.md S13, S23"),
 
 	/*
-	 * The mlx5 Ethernet workload (docs/workload.md): the link, and the driver's and stack's
+	 * The mlx5 Ethernet workload (docs/workloads.md): the link, and the driver's and stack's
 	 * CPU work per packet and per NAPI poll outside the IOMMU, guessed from x86 figures.
 	 */
 	ROW(MLX5_LINK_MBPS, "mlx5.link_mbps", MBPS, 3125, 125, 50000, WL,

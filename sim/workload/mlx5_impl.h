@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The mlx5 Ethernet workload (docs/workload.md "mlx5"): its state, shared by its set-up
+ * The mlx5 Ethernet workload (docs/workloads.md "mlx5"): its state, shared by its set-up
  * (mlx5_setup.c: queues, descriptors, page pool, the driver's coherent memory), its packet path
  * and NAPI polls (mlx5.c), and the model's shape (mlx5_config.c).
  *

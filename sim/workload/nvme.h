@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The NVMe workload: an fio-like closed loop of jobs, each pinned to one CPU with its own queue
- * pair, driving one NVMe device through the guest's DMA API (docs/workload.md).
+ * pair, driving one NVMe device through the guest's DMA API (docs/workloads.md).
  *
  * Per I/O on job j's CPU: fio's loop and the driver's submission work, the data mapping
  * (dma_map_page for up to 2 pages, dma_map_sg beyond), the doorbell; the device serves I/Os one
