@@ -159,6 +159,14 @@ static const char *find_cpu(const char *s, const char *end, uint32_t *cpu)
 	return NULL;
 }
 
+/* Does [@s, @end) begin with @prefix? Lines are not NUL-terminated: never read past @end. */
+static bool starts(const char *s, const char *end, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	return (size_t)(end - s) >= n && !memcmp(s, prefix, n);
+}
+
 /* Lines that are not events: headers and comments, and the kernel's note of lost events. */
 static void not_event(const char *s, const char *end, struct ftrace_event *ev)
 {
@@ -173,8 +181,8 @@ static void not_event(const char *s, const char *end, struct ftrace_event *ev)
 	}
 	/* "CPU:2 [LOST 17 EVENTS]" (the trace file), "CPU:2 [17 EVENTS DROPPED]" (trace-cmd) */
 	lost = memchr(t, '[', len);
-	if (lost && !strncmp(t, "CPU:", 4)) {
-		const char *n = lost + 1 + (strncmp(lost + 1, "LOST ", 5) ? 0 : 5), *e = n;
+	if (lost && starts(t, end, "CPU:")) {
+		const char *n = lost + 1 + (starts(lost + 1, end, "LOST ") ? 5 : 0), *e = n;
 
 		while (e < end && is_digit(*e))
 			e++;
@@ -184,7 +192,7 @@ static void not_event(const char *s, const char *end, struct ftrace_event *ev)
 		}
 	}
 	for (size_t i = 0; i < sizeof(heads) / sizeof(heads[0]); i++)
-		if (len >= strlen(heads[i]) && !strncmp(t, heads[i], strlen(heads[i])))
+		if (starts(t, end, heads[i]))
 			ev->kind = FT_HEADER;
 }
 

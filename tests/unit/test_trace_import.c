@@ -164,6 +164,35 @@ static void test_trace_import_counts_what_it_skips(void **state)
 }
 
 /*
+ * A text's last line need not end in a newline, and the import reads no byte past the text:
+ * each is given in a buffer of its exact size (AddressSanitizer builds catch an overread). The
+ * note of lost events counts even there.
+ */
+static void test_trace_import_reads_nothing_past_the_text(void **state)
+{
+	static const char *const tails[] = {
+		"CP", "CPU:", "CPU:2 [", "CPU:2 [LO", "ve", "cpus", "CPU:2 [LOST 17 EVENTS]"};
+	struct fixture *f = *state;
+
+	for (size_t i = 0; i < sizeof(tails) / sizeof(tails[0]); i++) {
+		size_t n = strlen(tails[i]);
+		char *exact = malloc(n);
+		struct iommusim_trace *t = NULL;
+		int err;
+
+		assert_non_null(exact);
+		memcpy(exact, tails[i], n);
+		err = isim_ftrace_import(f->mem, exact, n, "k.txt", NULL, &t, &f->rep, f->err,
+					 sizeof(f->err));
+		assert_true(err == 0 || err == -EINVAL);
+		if (!err && i == sizeof(tails) / sizeof(tails[0]) - 1)
+			assert_int_equal(f->rep.lost, 17);
+		iommusim_trace_destroy(t);
+		free(exact);
+	}
+}
+
+/*
  * An unmap of a buffer mapped before the recording is dropped and counted; a map never
  * unmapped stays in the trace; an address mapped twice keeps its first buffer mapped. Every
  * map of the text is then either unmapped in the trace or counted as left mapped.
@@ -290,6 +319,8 @@ SUITE_MAIN(cmocka_unit_test_setup_teardown(test_trace_import_page_map_and_unmap,
 	   cmocka_unit_test_setup_teardown(test_trace_import_truncated_sg, setup, teardown),
 	   cmocka_unit_test_setup_teardown(test_trace_import_coherent, setup, teardown),
 	   cmocka_unit_test_setup_teardown(test_trace_import_counts_what_it_skips, setup, teardown),
+	   cmocka_unit_test_setup_teardown(test_trace_import_reads_nothing_past_the_text, setup,
+					   teardown),
 	   cmocka_unit_test_setup_teardown(test_trace_import_pairs_and_conserves, setup, teardown),
 	   cmocka_unit_test_setup_teardown(test_trace_import_chooses_device, setup, teardown),
 	   cmocka_unit_test_setup_teardown(test_trace_import_errors, setup, teardown))
