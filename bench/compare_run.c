@@ -286,14 +286,18 @@ static int report_failure(const struct compare_opts *o, const struct failure *f)
 		return 1;
 	}
 	if (f->stage == STAGE_CREATE && t->vary == COMPARE_POINT) {
-		/* The scenario itself is valid, so only the overrides can make it unbuildable. */
+		/*
+		 * The scenario itself is valid, so what the user chose made it unbuildable: the
+		 * overrides when there are some, else the workload's options (mlx5's probe order).
+		 */
 		if (f->err != -EINVAL) {
 			fprintf(stderr, "%s: %s: %s\n", o->cmd, label,
 				f->msg[0] ? f->msg : iommusim_strerror(f->err));
 			return 1;
 		}
-		fprintf(stderr, "%s: --set: %s cannot be built with these values: %s\n", o->cmd,
-			label, f->msg[0] ? f->msg : iommusim_strerror(f->err));
+		fprintf(stderr, "%s: %s%s cannot be built%s: %s\n", o->cmd,
+			o->nsets ? "--set: " : "", label, o->nsets ? " with these values" : "",
+			f->msg[0] ? f->msg : iommusim_strerror(f->err));
 		return EXIT_BAD_INPUT;
 	}
 	if (f->stage == STAGE_CREATE) {
