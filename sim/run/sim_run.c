@@ -60,35 +60,17 @@ static uint64_t cut(const struct iommusim_sim *sim, uint64_t t)
 	return sim->wl_ops->finished(sim->wl) && after < t ? after : t;
 }
 
-/*
- * When the guest's DMA set-up is done: the latest CPU's time after building (a DDW's
- * population takes ~0.1 s on powerpc; s390's set-up much less).
- */
-static uint64_t setup_done(const struct iommusim_sim *sim)
-{
-	uint64_t t = 0;
-
-	for (unsigned int i = 0; i < sim->cfg.cpus; i++) {
-		uint64_t c = iommusim_engine_cpu_now(sim->e, iommusim_engine_cpu(sim->e, i));
-
-		t = c > t ? c : t;
-	}
-	return t;
-}
-
 static int run(struct iommusim_sim *sim)
 {
 	struct isim_sim_snapshot a, b;
 	uint64_t start, end;
 	int err;
 
-	/*
-	 * A trace's time 0 is when the set-up is done (trace_run.c), and so is the start of its
-	 * measured interval at the earliest; a closed loop's warm-up covers the set-up.
+	/* a workload timed from the set-up's end (a trace) is measured from there at the earliest
 	 */
 	start = iommusim_engine_ns_to_cycles(sim->e, sim->cfg.warmup_ns);
-	if (sim->cfg.workload == IOMMUSIM_WORKLOAD_TRACE && setup_done(sim) > start)
-		start = setup_done(sim);
+	if (sim->wl_ops->after_setup && isim_workload_setup_done(sim->e) > start)
+		start = isim_workload_setup_done(sim->e);
 	end = start + iommusim_engine_ns_to_cycles(sim->e, sim->cfg.measure_ns);
 
 	isim_exposure_window(sim->exposure, start, end);

@@ -186,13 +186,7 @@ static int trace_start(void *w)
 		return 0;
 	}
 	/* the recording began on a running system: after the set-up's work (a DDW's population) */
-	r->origin = iommusim_engine_now(r->e);
-	for (unsigned int c = 0; c < iommusim_engine_ncpus(r->e); c++) {
-		uint64_t t = iommusim_engine_cpu_now(r->e, iommusim_engine_cpu(r->e, c));
-
-		if (t > r->origin)
-			r->origin = t;
-	}
+	r->origin = isim_workload_setup_done(r->e);
 	for (uint32_t c = 0; c < r->ncpus; c++) {
 		int err = isim_trace_next(r, &r->cpus[c]);
 
@@ -246,4 +240,5 @@ const struct isim_workload_ops isim_trace_ops = {
 	.interval_latency = isim_workload_interval_latency,
 	.server = trace_server,
 	.stats = trace_stats,
+	.after_setup = true,
 };

@@ -68,6 +68,18 @@ void isim_workload_record_latency(struct isim_workload_state *s, uint64_t cycles
 		isim_hist_record(&s->interval_lat, cycles);
 }
 
+uint64_t isim_workload_setup_done(const struct iommusim_engine *e)
+{
+	uint64_t t = iommusim_engine_now(e);
+
+	for (unsigned int i = 0; i < iommusim_engine_ncpus(e); i++) {
+		uint64_t c = iommusim_engine_cpu_now(e, iommusim_engine_cpu(e, i));
+
+		t = c > t ? c : t;
+	}
+	return t;
+}
+
 void isim_workload_fail(struct isim_workload_state *s, struct iommusim_engine *e, int err)
 {
 	if (!s->err)

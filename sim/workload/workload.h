@@ -112,6 +112,12 @@ bool isim_workload_endless(const void *w);
 /* A latency, in cycles, into the histograms that are on. */
 void isim_workload_record_latency(struct isim_workload_state *s, uint64_t cycles);
 
+/*
+ * When the guest's DMA set-up is done: the cycle from which every CPU is free of the work
+ * booked before the run (a DDW's population takes ~0.1 s on powerpc; s390's set-up much less).
+ */
+uint64_t isim_workload_setup_done(const struct iommusim_engine *e);
+
 /* An event could not go on faithfully: keep the first error, and the run ends here. */
 void isim_workload_fail(struct isim_workload_state *s, struct iommusim_engine *e, int err);
 
@@ -137,6 +143,9 @@ void isim_workload_fail(struct isim_workload_state *s, struct iommusim_engine *e
  * @server:   the device's server, for its utilisation; NULL when the workload has none.
  * @stats:    NULL, or add the workload's own figures of the measured interval to @st, whose
  *            common figures are filled (engine at @hz cycles per second).
+ * @after_setup: its time 0 is when the guest's DMA set-up is done (isim_workload_setup_done()),
+ *            and so is the earliest start of its measured interval: a trace, timed by its
+ *            recording. A closed loop's warm-up covers the set-up instead.
  */
 struct isim_workload_ops {
 	int (*check)(const struct iommusim_sim_config *cfg, char *errbuf, size_t errlen);
@@ -153,6 +162,7 @@ struct isim_workload_ops {
 	struct isim_hist *(*interval_latency)(void *w, bool on);
 	struct iommusim_server *(*server)(const void *w);
 	void (*stats)(const void *w, uint64_t hz, struct iommusim_sim_stats *st);
+	bool after_setup;
 };
 
 /* The hull [*lo, *hi) of the bus addresses of the @n output segments of a mapped list. */
