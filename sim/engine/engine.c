@@ -104,6 +104,7 @@ int iommusim_engine_create(struct iommusim_mem *mem, unsigned int ncpus, uint64_
 	conv_init(&e->conv, e->hz);
 	e->free_head = ISIM_EV_NONE;
 	e->rekey = ISIM_EV_NONE;
+	e->held = ISIM_EV_NONE;
 	e->cpus = isim_zalloc(mem, cpus_size(ncpus), 0);
 	if (!e->cpus)
 		goto fail;

@@ -22,6 +22,8 @@ __extension__ typedef unsigned __int128 isim_u128;
 #define ISIM_EV_JOINED	(UINT32_MAX - 3)
 /* Record position of an entry in the queue's ordered array (found there by its key). */
 #define ISIM_EV_QUEUED (UINT32_MAX - 2)
+/* Record position of the event queued last, not yet placed (queue.c). */
+#define ISIM_EV_HELD (UINT32_MAX - 4)
 
 /*
  * Queue order. @due is the time the event was scheduled for. The queue holds events and, for
@@ -52,7 +54,10 @@ struct isim_event {
 	uint64_t due;
 	uint64_t seq;
 	uint32_t cpu; /* CPU index, or ISIM_EV_NONE */
-	/* ISIM_EV_QUEUED, ISIM_EV_BLOCKED, ISIM_EV_JOINED, or ISIM_EV_NONE when not queued */
+	/*
+	 * ISIM_EV_QUEUED, ISIM_EV_BLOCKED, ISIM_EV_JOINED, ISIM_EV_HELD, or ISIM_EV_NONE when
+	 * not queued
+	 */
 	uint32_t pos;
 	uint32_t gen;
 	uint32_t next; /* free list, or backlog */
@@ -132,7 +137,9 @@ struct iommusim_engine {
 	 * callback has made the CPU busy, so the entry moves through the heap once, not twice.
 	 */
 	uint32_t rekey;
-	size_t pending; /* events queued, in the heap or in a backlog */
+	/* The event queued last, kept out of the array until the next take or queuing, or none. */
+	uint32_t held;
+	size_t pending; /* events queued, in the heap, in a backlog or held */
 
 	bool running;
 	bool stop;

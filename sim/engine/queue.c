@@ -281,19 +281,14 @@ static void rekey(struct iommusim_engine *e)
 /* ---- the queue's interface ---- */
 
 /*
- * The array has two places for every record (grow() sizes both together), so queuing a record
- * the caller already holds needs no memory.
+ * Put the queued event @slot of key (@at, @seq) in its place: its CPU's backlog when it is
+ * sure to wait, else the array. The array has two places for every record (grow() sizes both
+ * together), so placing a record needs no memory.
  */
-static void rec_queue(struct iommusim_engine *e, uint32_t slot, uint64_t at, uint32_t cpu,
-		      iommusim_event_fn *fn, void *arg)
+static void place(struct iommusim_engine *e, uint32_t slot, uint64_t at, uint64_t seq)
 {
-	struct isim_event *r = &e->ev[slot];
-	uint64_t seq = e->next_seq++;
+	uint32_t cpu = e->ev[slot].cpu;
 
-	r->fn = fn;
-	r->arg = arg;
-	r->cpu = cpu;
-	e->pending++;
 	if (cpu != ISIM_EV_NONE) {
 		struct isim_engine_cpu *c = &e->cpus[cpu];
 		uint32_t p = c->joined.tail;
@@ -327,6 +322,66 @@ static void rec_queue(struct iommusim_engine *e, uint32_t slot, uint64_t at, uin
 		}
 	}
 	q_insert(e, &(struct isim_heap_ent){.time = at, .due = at, .seq = seq, .slot = slot});
+}
+
+/* ---- the held event ---- */
+
+/*
+ * The event queued last is held out of the array until the next queuing or take. A callback's
+ * last act is often to queue the next step of its work for when its CPU gets there; when
+ * nothing queued comes before that, the take runs it at once and it is never placed at all.
+ * Otherwise it is placed with the key it got when queued. Placing it later than it was queued
+ * changes only how it waits, never when it runs: whether an event joins its CPU's backlog at
+ * queuing or when it comes up blocked, it runs at the same point of the order (see the top).
+ */
+static void place_held(struct iommusim_engine *e)
+{
+	uint32_t slot = e->held;
+
+	e->held = ISIM_EV_NONE;
+	place(e, slot, e->ev[slot].due, e->ev[slot].seq);
+}
+
+/*
+ * Whether the held event comes next, at its due time, within @limit: before every entry of the
+ * array and, when bound to a CPU, with the CPU free by then and nothing waiting for it. Every
+ * other event was queued before it, so at equal times it would come after them: its time must
+ * be earlier than the array's first entry. Nothing the take does to the array moves an entry
+ * before that entry's time either, so no other event can come first.
+ */
+static bool held_runs_now(const struct iommusim_engine *e, uint64_t limit)
+{
+	const struct isim_event *r = &e->ev[e->held];
+
+	if (r->due > limit || (e->heap_len && e->heap[e->heap_lo].time <= r->due))
+		return false;
+	if (r->cpu != ISIM_EV_NONE) {
+		const struct isim_engine_cpu *c = &e->cpus[r->cpu];
+
+		return c->busy_until <= r->due && c->joined.head == ISIM_EV_NONE &&
+		       c->blocked.head == ISIM_EV_NONE;
+	}
+	return true;
+}
+
+/* ---- the queue's interface ---- */
+
+/* Queue @fn(@arg) in record @slot at @at, bound to CPU index @cpu: it is held (see above). */
+static void rec_queue(struct iommusim_engine *e, uint32_t slot, uint64_t at, uint32_t cpu,
+		      iommusim_event_fn *fn, void *arg)
+{
+	struct isim_event *r = &e->ev[slot];
+
+	if (e->held != ISIM_EV_NONE)
+		place_held(e);
+	r->fn = fn;
+	r->arg = arg;
+	r->cpu = cpu;
+	r->due = at;
+	r->seq = e->next_seq++;
+	r->pos = ISIM_EV_HELD;
+	e->held = slot;
+	e->pending++;
 }
 
 uint32_t isim_engine_push(struct iommusim_engine *e, uint64_t at, uint32_t cpu,
@@ -374,7 +429,9 @@ void isim_engine_remove(struct iommusim_engine *e, uint32_t slot)
 
 	assert(slot >= e->ncpus && slot < e->used && r->pos != ISIM_EV_NONE);
 	isim_engine_settle(e);
-	if (r->pos == ISIM_EV_BLOCKED || r->pos == ISIM_EV_JOINED)
+	if (r->pos == ISIM_EV_HELD)
+		e->held = ISIM_EV_NONE;
+	else if (r->pos == ISIM_EV_BLOCKED || r->pos == ISIM_EV_JOINED)
 		unblock(e, slot);
 	else
 		q_delete(e, q_find(e, slot));
@@ -387,6 +444,20 @@ bool isim_engine_take(struct iommusim_engine *e, uint64_t limit, iommusim_event_
 	isim_engine_settle(e);
 	if (e->rekey != ISIM_EV_NONE)
 		rekey(e);
+	if (e->held != ISIM_EV_NONE) {
+		uint32_t slot = e->held;
+
+		if (held_runs_now(e, limit)) {
+			e->held = ISIM_EV_NONE;
+			e->now = e->ev[slot].due;
+			*fn = e->ev[slot].fn;
+			*arg = e->ev[slot].arg;
+			rec_put(e, slot);
+			e->pending--;
+			return true;
+		}
+		place_held(e);
+	}
 	while (e->heap_len) {
 		struct isim_heap_ent *top = &e->heap[e->heap_lo];
 		uint32_t slot = top->slot;
