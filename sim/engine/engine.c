@@ -261,7 +261,7 @@ bool iommusim_engine_cancel(struct iommusim_engine *e, uint64_t id)
 {
 	uint32_t slot = (uint32_t)id;
 
-	if (slot < e->ncpus || slot >= e->used || e->ev[slot].gen != (uint32_t)(id >> 32) ||
+	if (slot >= e->used || e->ev[slot].gen != (uint32_t)(id >> 32) ||
 	    e->ev[slot].pos == ISIM_EV_NONE)
 		return false;
 	isim_engine_remove(e, slot);

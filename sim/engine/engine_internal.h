@@ -26,13 +26,12 @@ __extension__ typedef unsigned __int128 isim_u128;
 #define ISIM_EV_HELD (UINT32_MAX - 4)
 
 /*
- * Queue order. @due is the time the event was scheduled for. The queue holds events and, for
- * each CPU with a backlog, one wake-up entry keyed by the CPU's free time and the due time and
- * sequence of the oldest event in the backlog. The key lives in the queue's array so searches
- * do not chase the record (which keeps a copy, to find its entry). A wake-up entry's time may
- * lag behind the CPU's free time: it is a lower bound, raised after each event taken from the
- * backlog has run and again whenever the entry comes up, and never before the due time of the
- * oldest waiting event, which may be in the future (see queue.c).
+ * Queue order. @due is the time the event was scheduled for; an event's entry in the queue's
+ * array has time = due. Each CPU with a backlog has a wake-up key, keyed by the CPU's free time
+ * and the due time and sequence of the oldest event in the backlog (@slot: the CPU). A wake-up
+ * key's time may lag behind the CPU's free time: it is a lower bound, raised after each event
+ * taken from the backlog has run and again whenever the key comes up, and never before the due
+ * time of the oldest waiting event, which may be in the future (see queue.c).
  */
 struct isim_heap_ent {
 	uint64_t time;
@@ -42,15 +41,13 @@ struct isim_heap_ent {
 };
 
 /*
- * An event record. Records 0..ncpus-1 are the CPUs' wake-up entries; the rest are events,
- * recycled through a free list. @gen changes on every release so a stale handle (slot, gen)
- * never matches a later event in the same slot.
+ * An event record, recycled through a free list. @gen changes on every release so a stale
+ * handle (slot, gen) never matches a later event in the same slot.
  */
 struct isim_event {
 	iommusim_event_fn *fn;
 	void *arg;
-	/* the key of the record's entry while queued; due and seq are kept while blocked too */
-	uint64_t time;
+	/* the key of the record's entry while queued, kept while waiting in a backlog too */
 	uint64_t due;
 	uint64_t seq;
 	uint32_t cpu; /* CPU index, or ISIM_EV_NONE */
@@ -76,7 +73,7 @@ struct isim_backlog {
  * A CPU and the events waiting for it, in two lists (queue.c): those that came up in the queue
  * and found it busy, which come in key order and so only ever go last, and those that joined
  * the backlog when they were queued, each put in its place. The oldest waiting event is the
- * older of the two heads.
+ * older of the two heads. @wake is the CPU's wake-up key while its backlog is not empty.
  */
 struct isim_engine_cpu {
 	struct iommusim_cpu *cpu;
@@ -84,6 +81,7 @@ struct isim_engine_cpu {
 	uint64_t charged;
 	struct isim_backlog blocked;
 	struct isim_backlog joined;
+	struct isim_heap_ent wake;
 };
 
 /*
@@ -124,7 +122,7 @@ struct iommusim_engine {
 	struct isim_engine_cpu *cpus;
 
 	struct isim_event *ev;
-	/* the queue: heap_len entries in key order from heap[heap_lo], in 2 * cap allocated */
+	/* the events not waiting in a backlog: heap_len entries in key order from heap[heap_lo] */
 	struct isim_heap_ent *heap;
 	uint32_t cap; /* records allocated */
 	uint32_t heap_lo;
@@ -132,9 +130,16 @@ struct iommusim_engine {
 	uint32_t free_head; /* first free record, ISIM_EV_NONE when all are in use */
 	uint32_t used;	    /* records handed out so far (the rest were never used) */
 	/*
-	 * CPU whose wake-up entry still carries the key of the event just taken from its backlog,
+	 * A tournament over the CPUs with a backlog: wake[1] is the CPU whose wake-up key is the
+	 * smallest, wake[leaves + i] is CPU i or ISIM_EV_NONE when its backlog is empty, and each
+	 * inner node the winner of its two children.
+	 */
+	uint32_t *wake;
+	uint32_t leaves; /* a power of two, at least ncpus */
+	/*
+	 * CPU whose wake-up key still carries the key of the event just taken from its backlog,
 	 * or ISIM_EV_NONE. The key is brought up to date by the next take, once the event's
-	 * callback has made the CPU busy, so the entry moves through the heap once, not twice.
+	 * callback has made the CPU busy, so the tournament is replayed once, not twice.
 	 */
 	uint32_t rekey;
 	/* The event queued last, kept out of the array until the next take or queuing, or none. */
@@ -180,7 +185,7 @@ static inline unsigned int isim_engine_cpu_index(const struct iommusim_engine *e
 	return i;
 }
 
-/* Set up the queue: the CPUs' wake-up records and room for the first events (queue.c). */
+/* Set up the queue: the tournament of CPUs and room for the first events (queue.c). */
 int isim_engine_queue_init(struct iommusim_engine *e);
 
 /* Free the queue's arrays. */

@@ -7,16 +7,22 @@
  * An event bound to a CPU runs when that CPU is free and every earlier event bound to it has
  * run: as if an event that comes up behind a busy CPU were moved to the CPU's free time. The
  * CPU's waiting events form its backlog, in (due, sequence) order, and the CPU has one wake-up
- * entry in the array keyed by (free time, due, sequence) of the oldest of them, its time never
- * before that event's due time. So an event can join the backlog as soon as it is queued when
- * it is sure to wait: when the CPU is busy past its due time (free times never go back), or
- * when it goes after an event already in the backlog (once that one has run, its wake-up key
- * is either its own key or later, see wake_key()). Most events queued behind a busy CPU do
- * so, and never touch the array; the rest join the backlog when they come up in the array and
- * find the CPU busy, or behind events that came up before them. The two kinds are kept in two
- * lists: events come up in key order, so one that comes up blocked goes last in its list
- * without a search, whereas one joining at queuing is put in its place among the others that
- * did; the oldest waiting event is the older of the two heads.
+ * key (free time, due, sequence) of the oldest of them, its time never before that event's due
+ * time. The CPUs with a backlog compete by these keys in a tournament tree, whose winner is
+ * weighed against the array's first entry at each take: a key changes after every event taken
+ * from a backlog, and replaying a few matches costs less than moving an entry in the array. So an
+ * event can join the backlog as soon as it is queued when it is sure to wait: when the CPU is busy
+ * past its due time (free times never go back), or when it goes after an event already in the
+ * backlog (once that one has run, its wake-up key is either its own key or later, see wake_key()).
+ * Most events queued behind a busy CPU do so, and never touch the array; the rest join the backlog
+ * when they come up in the array and find the CPU busy, or behind events that came up before them.
+ * The two kinds are kept in two lists: events come up in key order, so one that comes up blocked
+ * goes last in its list without a search, whereas one joining at queuing is put in its place among
+ * the others that did; the oldest waiting event is the older of the two heads.
+ *
+ * A CPU's free time moves whenever work is charged to it, from any event, and the tree is not
+ * told: a wake-up key's time is a lower bound. When a CPU wins with a key older than its free
+ * time, the key is raised to the free time and the matches replayed before anything runs.
  */
 #include <assert.h>
 #include <errno.h>
@@ -53,7 +59,8 @@ static int grow(struct iommusim_engine *e, uint32_t cap)
 	if (e->cap) {
 		memcpy(ev, e->ev, (size_t)e->used * sizeof(*ev));
 		memcpy(heap + lo, e->heap + e->heap_lo, (size_t)e->heap_len * sizeof(*heap));
-		isim_engine_queue_fini(e);
+		isim_free(e->mem, e->ev, (size_t)e->cap * sizeof(*e->ev), 0);
+		isim_free(e->mem, e->heap, 2 * (size_t)e->cap * sizeof(*e->heap), 0);
 	}
 	e->ev = ev;
 	e->heap = heap;
@@ -64,23 +71,33 @@ static int grow(struct iommusim_engine *e, uint32_t cap)
 
 int isim_engine_queue_init(struct iommusim_engine *e)
 {
-	int err = grow(e, e->ncpus + INITIAL_EVENTS);
+	uint32_t leaves = 1;
+	int err;
 
+	while (leaves < e->ncpus)
+		leaves *= 2;
+	e->wake = isim_alloc(e->mem, 2 * (size_t)leaves * sizeof(*e->wake), 0);
+	if (!e->wake)
+		return -ENOMEM;
+	e->leaves = leaves;
+	for (uint32_t i = 0; i < 2 * leaves; i++)
+		e->wake[i] = ISIM_EV_NONE;
+	err = grow(e, INITIAL_EVENTS);
 	if (err)
 		return err;
 	e->free_head = ISIM_EV_NONE;
-	for (uint32_t i = 0; i < e->ncpus; i++) {
-		/* Generation 0: no handle ever names a wake-up record. */
-		e->ev[i] = (struct isim_event){.cpu = i, .pos = ISIM_EV_NONE};
+	for (uint32_t i = 0; i < e->ncpus; i++)
 		e->cpus[i].blocked = e->cpus[i].joined =
 			(struct isim_backlog){ISIM_EV_NONE, ISIM_EV_NONE};
-	}
-	e->used = e->ncpus;
+	e->used = 0;
 	return 0;
 }
 
 void isim_engine_queue_fini(struct iommusim_engine *e)
 {
+	if (e->wake)
+		isim_free(e->mem, e->wake, 2 * (size_t)e->leaves * sizeof(*e->wake), 0);
+	e->wake = NULL;
 	if (!e->cap)
 		return;
 	isim_free(e->mem, e->ev, (size_t)e->cap * sizeof(*e->ev), 0);
@@ -143,22 +160,49 @@ static inline uint32_t oldest(const struct iommusim_engine *e, const struct isim
 	return ev_before(&e->ev[j], e->ev[b].due, e->ev[b].seq) ? j : b;
 }
 
+/* ---- the tournament of CPUs with a backlog ---- */
+
+/* The winner of CPUs @a and @b (either may be ISIM_EV_NONE: no backlog). */
+static inline uint32_t match(const struct iommusim_engine *e, uint32_t a, uint32_t b)
+{
+	if (a == ISIM_EV_NONE || b == ISIM_EV_NONE)
+		return a == ISIM_EV_NONE ? b : a;
+	return before(&e->cpus[a].wake, &e->cpus[b].wake) ? a : b;
+}
+
+/* Replay the matches on the way from CPU @cpu's leaf, now holding @who, to the root. */
+static void wake_replay(struct iommusim_engine *e, uint32_t cpu, uint32_t who)
+{
+	uint32_t *t = e->wake;
+	uint32_t i = e->leaves + cpu;
+
+	t[i] = who;
+	for (; i > 1; i /= 2)
+		t[i / 2] = match(e, t[i & ~1u], t[i | 1u]);
+}
+
+/* Whether CPU @cpu has a backlog, and so a wake-up key in the tournament. */
+static inline bool waking(const struct iommusim_engine *e, uint32_t cpu)
+{
+	return e->wake[e->leaves + cpu] != ISIM_EV_NONE;
+}
+
 /*
- * The wake-up key of @cpu for the oldest event of its backlog, given @lb, a time the CPU is
+ * Give @cpu the wake-up key for the oldest event of its backlog, given @lb, a time the CPU is
  * known not to free up before. An event that joined the backlog at queuing may be due after
  * the CPU frees up; the time is then its due time, and the key is the event's own, so it runs
  * exactly where it would have from the array.
  */
-static inline struct isim_heap_ent wake_key(const struct iommusim_engine *e, uint32_t cpu,
-					    uint64_t lb)
+static void wake_set(struct iommusim_engine *e, uint32_t cpu, uint64_t lb)
 {
-	const struct isim_engine_cpu *c = &e->cpus[cpu];
+	struct isim_engine_cpu *c = &e->cpus[cpu];
 	const struct isim_event *h = &e->ev[oldest(e, c)];
 
-	return (struct isim_heap_ent){.time = max64(max64(lb, c->busy_until), h->due),
-				      .due = h->due,
-				      .seq = h->seq,
-				      .slot = cpu};
+	c->wake = (struct isim_heap_ent){.time = max64(max64(lb, c->busy_until), h->due),
+					 .due = h->due,
+					 .seq = h->seq,
+					 .slot = cpu};
+	wake_replay(e, cpu, cpu);
 }
 
 /* Link @slot, of key (@due, @seq), into list @l after @p (ISIM_EV_NONE: first), at @pos. */
@@ -209,28 +253,12 @@ static void block(struct iommusim_engine *e)
 	uint32_t cpu = e->ev[ent.slot].cpu;
 	struct isim_engine_cpu *c = &e->cpus[cpu];
 	uint32_t old = oldest(e, c);
-	struct isim_heap_ent k;
-	uint32_t w;
 
-	if (old == ISIM_EV_NONE) {
-		backlog_link(e, &c->blocked, ent.slot, ISIM_EV_NONE, ISIM_EV_BLOCKED, ent.due,
-			     ent.seq);
-		/* The CPU's wake-up entry takes the event's place: one move instead of two. */
-		k = wake_key(e, cpu, e->now);
-		q_raise(e, e->heap_lo, &k);
-		return;
-	}
 	q_delete(e, e->heap_lo);
 	backlog_link(e, &c->blocked, ent.slot, c->blocked.tail, ISIM_EV_BLOCKED, ent.due, ent.seq);
-	if (ev_before(&e->ev[old], ent.due, ent.seq))
-		return;
-	/* Ahead of events queued straight into the backlog: the wake-up entry follows it. */
-	w = q_find(e, cpu);
-	k = wake_key(e, cpu, e->now);
-	if (before(&k, &e->heap[w]))
-		q_lower(e, w, &k);
-	else
-		q_raise(e, w, &k);
+	/* The wake-up key follows the oldest event, unless one queued into the backlog is older. */
+	if (old == ISIM_EV_NONE || !ev_before(&e->ev[old], ent.due, ent.seq))
+		wake_set(e, cpu, e->now);
 }
 
 /* Take @slot out of its CPU's backlog; the wake-up entry follows the new oldest event. */
@@ -245,37 +273,29 @@ static void unblock(struct iommusim_engine *e, uint32_t slot)
 	r->pos = ISIM_EV_NONE;
 	if (!was_oldest)
 		return;
-	if (oldest(e, c) == ISIM_EV_NONE) {
-		q_delete(e, q_find(e, cpu));
-	} else {
-		/* The new oldest event comes after the old one: the key only grows. */
-		uint32_t wpos = q_find(e, cpu);
-		struct isim_heap_ent k = wake_key(e, cpu, e->heap[wpos].time);
-
-		q_raise(e, wpos, &k);
-	}
+	if (oldest(e, c) == ISIM_EV_NONE)
+		wake_replay(e, cpu, ISIM_EV_NONE);
+	else /* the new oldest event comes after the old one: the key only grows */
+		wake_set(e, cpu, c->wake.time);
 }
 
 /*
- * Bring the wake-up entry of the CPU whose backlog head was taken last up to date: the key of
- * the new oldest event, and the CPU's free time now that the taken event has run. The entry
- * could not run before that time anyway (a busy CPU's entry is moved there when it reaches
- * the top, and free times never go back), so raising it early changes no order.
+ * Bring the wake-up key of the CPU whose backlog head was taken last up to date: the key of
+ * the new oldest event, and the CPU's free time now that the taken event has run. The CPU
+ * could not run anything before that time anyway (a busy CPU's key is raised there when it
+ * wins, and free times never go back), so raising it early changes no order.
  */
 static void rekey(struct iommusim_engine *e)
 {
-	uint32_t cpu = e->rekey, wpos;
-	struct isim_heap_ent k;
+	uint32_t cpu = e->rekey;
 
 	e->rekey = ISIM_EV_NONE;
-	/* A callback may have cancelled the whole backlog, and the entry with it. */
-	if (e->ev[cpu].pos == ISIM_EV_NONE)
+	/* A callback may have cancelled the whole backlog, and the key with it. */
+	if (!waking(e, cpu))
 		return;
-	wpos = q_find(e, cpu);
 	assert(e->cpus[cpu].joined.head != ISIM_EV_NONE ||
 	       e->cpus[cpu].blocked.head != ISIM_EV_NONE);
-	k = wake_key(e, cpu, e->heap[wpos].time);
-	q_raise(e, wpos, &k);
+	wake_set(e, cpu, e->cpus[cpu].wake.time);
 }
 
 /* ---- the queue's interface ---- */
@@ -313,11 +333,8 @@ static void place(struct iommusim_engine *e, uint32_t slot, uint64_t at, uint64_
 		}
 		if (c->joined.head == ISIM_EV_NONE && c->blocked.head == ISIM_EV_NONE &&
 		    c->busy_until > at) {
-			struct isim_heap_ent k;
-
 			backlog_link(e, &c->joined, slot, ISIM_EV_NONE, ISIM_EV_JOINED, at, seq);
-			k = wake_key(e, cpu, at);
-			q_insert(e, &k);
+			wake_set(e, cpu, at);
 			return;
 		}
 	}
@@ -344,16 +361,18 @@ static void place_held(struct iommusim_engine *e)
 
 /*
  * Whether the held event comes next, at its due time, within @limit: before every entry of the
- * array and, when bound to a CPU, with the CPU free by then and nothing waiting for it. Every
- * other event was queued before it, so at equal times it would come after them: its time must
- * be earlier than the array's first entry. Nothing the take does to the array moves an entry
- * before that entry's time either, so no other event can come first.
+ * array and every wake-up key and, when bound to a CPU, with the CPU free by then and nothing
+ * waiting for it. Every other event was queued before it, so at equal times it would come
+ * after them: its time must be earlier than theirs. Nothing the take does moves an entry or a
+ * key before its time either (wake-up keys are lower bounds), so no other event can come first.
  */
 static bool held_runs_now(const struct iommusim_engine *e, uint64_t limit)
 {
 	const struct isim_event *r = &e->ev[e->held];
+	uint32_t w = e->wake[1];
 
-	if (r->due > limit || (e->heap_len && e->heap[e->heap_lo].time <= r->due))
+	if (r->due > limit || (e->heap_len && e->heap[e->heap_lo].time <= r->due) ||
+	    (w != ISIM_EV_NONE && e->cpus[w].wake.time <= r->due))
 		return false;
 	if (r->cpu != ISIM_EV_NONE) {
 		const struct isim_engine_cpu *c = &e->cpus[r->cpu];
@@ -410,7 +429,7 @@ void isim_engine_rec_unreserve(struct iommusim_engine *e, uint32_t slot)
 {
 	struct isim_event *r = &e->ev[slot];
 
-	assert(slot >= e->ncpus && slot < e->used && r->reserved && r->pos == ISIM_EV_NONE);
+	assert(slot < e->used && r->reserved && r->pos == ISIM_EV_NONE);
 	r->reserved = false;
 	rec_put(e, slot);
 }
@@ -418,8 +437,7 @@ void isim_engine_rec_unreserve(struct iommusim_engine *e, uint32_t slot)
 void isim_engine_push_reserved(struct iommusim_engine *e, uint32_t slot, uint64_t at, uint32_t cpu,
 			       iommusim_event_fn *fn, void *arg)
 {
-	assert(slot >= e->ncpus && slot < e->used && e->ev[slot].reserved &&
-	       e->ev[slot].pos == ISIM_EV_NONE);
+	assert(slot < e->used && e->ev[slot].reserved && e->ev[slot].pos == ISIM_EV_NONE);
 	rec_queue(e, slot, at, cpu, fn, arg);
 }
 
@@ -427,7 +445,7 @@ void isim_engine_remove(struct iommusim_engine *e, uint32_t slot)
 {
 	struct isim_event *r = &e->ev[slot];
 
-	assert(slot >= e->ncpus && slot < e->used && r->pos != ISIM_EV_NONE);
+	assert(slot < e->used && r->pos != ISIM_EV_NONE);
 	isim_engine_settle(e);
 	if (r->pos == ISIM_EV_HELD)
 		e->held = ISIM_EV_NONE;
@@ -458,36 +476,37 @@ bool isim_engine_take(struct iommusim_engine *e, uint64_t limit, iommusim_event_
 		}
 		place_held(e);
 	}
-	while (e->heap_len) {
-		struct isim_heap_ent *top = &e->heap[e->heap_lo];
-		uint32_t slot = top->slot;
+	for (;;) {
+		const struct isim_heap_ent *top = e->heap_len ? &e->heap[e->heap_lo] : NULL;
+		uint32_t w = e->wake[1], slot;
 		struct isim_event *r;
 
-		if (top->time > limit)
-			return false;
-		e->now = top->time;
-		if (slot < e->ncpus) {
-			struct isim_engine_cpu *c = &e->cpus[slot];
+		if (w != ISIM_EV_NONE && (!top || before(&e->cpus[w].wake, top))) {
+			struct isim_engine_cpu *c = &e->cpus[w];
 
+			if (c->wake.time > limit)
+				return false;
+			e->now = c->wake.time;
 			/* The CPU found more work since; look again when it is done. */
-			if (c->busy_until > top->time) {
-				q_raise(e, e->heap_lo,
-					&(struct isim_heap_ent){.time = c->busy_until,
-								.due = top->due,
-								.seq = top->seq,
-								.slot = slot});
+			if (c->busy_until > c->wake.time) {
+				c->wake.time = c->busy_until;
+				wake_replay(e, w, w);
 				continue;
 			}
-			/* Take the oldest waiting event; the entry is re-keyed by the next take. */
+			/* Take the oldest waiting event; the key is set by the next take. */
 			slot = oldest(e, c);
 			r = &e->ev[slot];
-			assert(r->prev == ISIM_EV_NONE && r->due <= top->time);
+			assert(r->prev == ISIM_EV_NONE && r->due <= c->wake.time);
 			backlog_unlink(e, slot);
 			if (c->joined.head != ISIM_EV_NONE || c->blocked.head != ISIM_EV_NONE)
-				e->rekey = top->slot;
+				e->rekey = w;
 			else
-				q_delete(e, e->heap_lo);
+				wake_replay(e, w, ISIM_EV_NONE);
 		} else {
+			if (!top || top->time > limit)
+				return false;
+			e->now = top->time;
+			slot = top->slot;
 			r = &e->ev[slot];
 			if (r->cpu != ISIM_EV_NONE) {
 				const struct isim_engine_cpu *c = &e->cpus[r->cpu];
@@ -512,5 +531,4 @@ bool isim_engine_take(struct iommusim_engine *e, uint64_t limit, iommusim_event_
 		e->pending--;
 		return true;
 	}
-	return false;
 }

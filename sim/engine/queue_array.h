@@ -136,15 +136,9 @@ static inline void q_move(struct isim_heap_ent *dst, const struct isim_heap_ent 
 static inline uint32_t q_find(const struct iommusim_engine *e, uint32_t slot)
 {
 	const struct isim_event *r = &e->ev[slot];
-	const struct isim_heap_ent k = {.time = r->time, .due = r->due, .seq = r->seq};
-	uint32_t i, n = e->heap_len < 4 ? e->heap_len : 4;
-
-	/* A wake-up entry being re-keyed is nearly always still at the front. */
-	for (i = e->heap_lo; i < e->heap_lo + n; i++)
-		if (e->heap[i].slot == slot)
-			return i;
+	const struct isim_heap_ent k = {.time = r->due, .due = r->due, .seq = r->seq};
 	/* the entry itself is the last one @k is not before */
-	i = q_bound(e, e->heap_lo, e->heap_lo + e->heap_len, &k) - 1;
+	uint32_t i = q_bound(e, e->heap_lo, e->heap_lo + e->heap_len, &k) - 1;
 
 	assert(r->pos == ISIM_EV_QUEUED && e->heap[i].slot == slot);
 	return i;
@@ -164,7 +158,6 @@ static inline void q_note(struct iommusim_engine *e, const struct isim_heap_ent 
 {
 	struct isim_event *r = &e->ev[k->slot];
 
-	r->time = k->time;
 	r->due = k->due;
 	r->seq = k->seq;
 	r->pos = ISIM_EV_QUEUED;
@@ -214,32 +207,6 @@ static inline void q_delete(struct iommusim_engine *e, uint32_t i)
 		q_move(e->heap + i, e->heap + i + 1, right);
 	}
 	e->heap_len--;
-}
-
-/* Give entry @i the key @k, which is not before its old one: it moves towards the back. */
-static inline void q_raise(struct iommusim_engine *e, uint32_t i, const struct isim_heap_ent *k)
-{
-	const struct isim_heap_ent *q = e->heap;
-	uint32_t j = q_after_fwd(q, i + 1, e->heap_lo + e->heap_len, k->time);
-
-	/* as q_bound(), from the entry's old place on, where the new key mostly lands nearby */
-	while (j > i + 1 && q[j - 1].time == k->time && before(k, &q[j - 1]))
-		j--;
-	j--;
-
-	q_note(e, k);
-	q_move(e->heap + i, e->heap + i + 1, j - i);
-	e->heap[j] = *k;
-}
-
-/* Give entry @i the key @k, which is before its old one: it moves towards the front. */
-static inline void q_lower(struct iommusim_engine *e, uint32_t i, const struct isim_heap_ent *k)
-{
-	uint32_t j = q_bound(e, e->heap_lo, i, k);
-
-	q_note(e, k);
-	q_move(e->heap + j + 1, e->heap + j, i - j);
-	e->heap[j] = *k;
 }
 
 #endif /* ISIM_ENGINE_QUEUE_ARRAY_H */
