@@ -32,6 +32,12 @@ struct isim_clock_ops {
 	int (*timer_init)(struct iommusim_clock *clock, struct iommusim_timer *t);
 	/* Optional: give back what @timer_init reserved; @t is not queued. Clock lock held. */
 	void (*timer_fini)(struct iommusim_clock *clock, struct iommusim_timer *t);
+	/*
+	 * Optional: the time in ns, for an implementation that keeps it itself instead of storing
+	 * each change in now_ns (which then holds only what firing timers put there). Called from
+	 * the thread that runs the clock, with or without the clock lock.
+	 */
+	uint64_t (*now)(const struct iommusim_clock *clock);
 };
 
 struct iommusim_clock {
@@ -41,8 +47,7 @@ struct iommusim_clock {
 	pthread_mutex_t lock;
 	/*
 	 * Only the thread that runs the clock writes it (under the lock when a timer fires), so
-	 * it is atomic rather than locked: an engine publishes its time on nearly every event, far
-	 * more often than anyone reads it.
+	 * it is atomic rather than locked. A clock with a @now op is read through it instead.
 	 */
 	_Atomic uint64_t now_ns;
 	/* Arming order; ties in expiry are broken by it so runs are deterministic. */

@@ -57,8 +57,8 @@ static void conv_init(struct isim_engine_conv *c, uint64_t hz)
 
 /*
  * Both conversions are exact rational arithmetic, so the reduced fraction gives the same
- * result as the 128-bit formula; it only spares the 128-bit division on every event that
- * moves the clock.
+ * result as the 128-bit formula; it only spares the 128-bit division on the hot paths
+ * (every hypervisor call's price, every reading of the clock).
  */
 uint64_t iommusim_engine_ns_to_cycles(const struct iommusim_engine *e, uint64_t ns)
 {
@@ -291,7 +291,6 @@ static uint64_t run(struct iommusim_engine *e, uint64_t limit, uint64_t max)
 
 		if (!isim_engine_take(e, limit, &fn, &arg))
 			break;
-		isim_engine_clock_sync(e);
 		e->events_run++;
 		n++;
 		fn(e, arg);
@@ -305,10 +304,8 @@ uint64_t iommusim_engine_run_until(struct iommusim_engine *e, uint64_t until)
 {
 	uint64_t n = run(e, until, UINT64_MAX);
 
-	if (!e->stop && until > e->now) {
+	if (!e->stop && until > e->now)
 		e->now = until;
-		isim_engine_clock_sync(e);
-	}
 	return n;
 }
 

@@ -59,11 +59,22 @@ static void eclock_dequeue(struct iommusim_clock *clock, struct iommusim_timer *
 	t->slot = ISIM_EV_NONE;
 }
 
+/*
+ * The clock reads the engine's time when asked rather than being told it at every event: the
+ * simulation reads it only to arm timers, far less often than events run.
+ */
+static uint64_t eclock_now(const struct iommusim_clock *clock)
+{
+	const struct iommusim_engine *e = clock->impl;
+
+	return iommusim_engine_cycles_to_ns(e, e->now);
+}
+
 static void eclock_fini(struct iommusim_clock *clock)
 {
 	struct iommusim_engine *e = clock->impl;
 
-	/* Whoever destroys the clock, the engine must not publish to it afterwards. */
+	/* Whoever destroys the clock, the engine must not destroy it again. */
 	e->clock = NULL;
 }
 
@@ -73,6 +84,7 @@ static const struct isim_clock_ops engine_clock_ops = {
 	.fini = eclock_fini,
 	.timer_init = eclock_timer_init,
 	.timer_fini = eclock_timer_fini,
+	.now = eclock_now,
 };
 
 int isim_engine_clock_create(struct iommusim_engine *e)
@@ -89,38 +101,10 @@ int isim_engine_clock_create(struct iommusim_engine *e)
 	}
 	clock->impl = e;
 	e->clock = clock;
-	e->clock_ns = 0;
-	e->clock_next = iommusim_engine_ns_to_cycles(e, 1);
 	return 0;
 }
 
 struct iommusim_clock *iommusim_engine_clock(const struct iommusim_engine *e)
 {
 	return e->clock;
-}
-
-void isim_engine_clock_sync(struct iommusim_engine *e)
-{
-	const struct isim_engine_conv *c = &e->conv;
-	uint64_t ns;
-
-	/* Most events fall within the same nanosecond as the last publication, or no later. */
-	if (e->now < e->clock_next || !e->clock)
-		return;
-	/* The conversions of engine.c, inline for the common range. */
-	if (e->now <= c->cycles_max)
-		ns = isim_udiv(&c->by_cyc, e->now * c->ns);
-	else
-		ns = iommusim_engine_cycles_to_ns(e, e->now);
-	e->clock_ns = ns;
-	if (ns < c->ns_max)
-		e->clock_next = isim_udiv(&c->by_ns, (ns + 1) * c->cyc + c->ns - 1);
-	else
-		e->clock_next = iommusim_engine_ns_to_cycles(e, ns + 1);
-	/*
-	 * Firing a timer may already have moved it to the expiry, which is never later. Only this
-	 * thread writes it (timers fire from the engine's events), so no lock is needed.
-	 */
-	if (ns > atomic_load_explicit(&e->clock->now_ns, memory_order_relaxed))
-		atomic_store_explicit(&e->clock->now_ns, ns, memory_order_release);
 }

@@ -150,8 +150,6 @@ struct iommusim_engine {
 	bool stop;
 
 	struct iommusim_clock *clock; /* NULL once destroyed */
-	uint64_t clock_ns;	      /* last time published to the clock */
-	uint64_t clock_next;	      /* first cycle whose time in ns is past clock_ns */
 	struct isim_engine_conv conv;
 
 	struct iommusim_server *servers;
@@ -221,9 +219,6 @@ bool isim_engine_take(struct iommusim_engine *e, uint64_t limit, iommusim_event_
 
 /* Create the engine's clock (engine_clock.c); 0 or -ENOMEM. */
 int isim_engine_clock_create(struct iommusim_engine *e);
-
-/* Tell the clock the engine's time; called whenever now may have moved. */
-void isim_engine_clock_sync(struct iommusim_engine *e);
 
 /* Free every server still alive (server.c). */
 void isim_engine_servers_destroy(struct iommusim_engine *e);
