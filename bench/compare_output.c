@@ -403,11 +403,14 @@ static void meta_scenario(struct iommusim_report_value *m, const struct compare_
 	iommusim_report_add_uint(s, "cpus", sc->cpus);
 	iommusim_report_add_uint(s, "guest_memory_bytes", sc->guest_memory);
 	iommusim_report_add_str(s, "workload", workload);
-	iommusim_report_add_uint(s, "jobs", sc->nvme.jobs);
-	iommusim_report_add_uint(s, "iodepth", sc->nvme.iodepth);
-	iommusim_report_add_uint(s, "block_size_bytes", sc->nvme.block_size);
-	iommusim_report_add_bool(s, "sequential", sc->nvme.sequential);
-	iommusim_report_add_bool(s, "write", sc->nvme.write);
+	/* An mlx5 scenario's own fields are in "mlx5": it defines no NVMe job. */
+	if (sc->workload == IOMMUSIM_WORKLOAD_NVME) {
+		iommusim_report_add_uint(s, "jobs", sc->nvme.jobs);
+		iommusim_report_add_uint(s, "iodepth", sc->nvme.iodepth);
+		iommusim_report_add_uint(s, "block_size_bytes", sc->nvme.block_size);
+		iommusim_report_add_bool(s, "sequential", sc->nvme.sequential);
+		iommusim_report_add_bool(s, "write", sc->nvme.write);
+	}
 	iommusim_report_add_number(s, "seconds", measure);
 	iommusim_report_add_number(s, "warmup_seconds", warmup);
 	bench_report_strings(s, "settings", sc->settings, sc->nsettings);

@@ -60,6 +60,14 @@ static void test_bench_mlx5_scenarios(void **state)
 			       "--jobs",     "1",	   NULL};
 	const char *nvme[] = {"compare", "--platform", "lpar", "--policy", "strict", "--seconds",
 			      "0.01",	 "--warmup",   "0",    "--csv",	   "-",	     NULL};
+	const char *small_json[] = {"compare",	  "--scenario", "s390-mlx5-smallpkt",
+				    "--platform", "lpar",	"--policy",
+				    "strict",	  "--seconds",	"0.005",
+				    "--warmup",	  "0.01",	"--json",
+				    "-",	  NULL};
+	const char *nvme_json[] = {"compare", "--platform", "lpar", "--policy",
+				   "strict",  "--seconds",  "0.01", "--warmup",
+				   "0",	      "--json",	    "-",    NULL};
 	struct run r;
 
 	(void)state;
@@ -79,6 +87,19 @@ static void test_bench_mlx5_scenarios(void **state)
 	expect_ok(&r);
 	assert_null(strstr(r.out, "pps"));
 	assert_null(strstr(r.out, "maps_per_pkt"));
+	run_free(&r);
+	/* the meta of an mlx5 scenario describes its packets, and no NVMe job it does not run */
+	run_bench(small_json, &r);
+	expect_ok(&r);
+	assert_non_null(strstr(r.out, "\"mlx5\": {"));
+	assert_non_null(strstr(r.out, "\"packet_bytes\": 64"));
+	assert_null(strstr(r.out, "\"iodepth\""));
+	assert_null(strstr(r.out, "\"block_size_bytes\""));
+	run_free(&r);
+	run_bench(nvme_json, &r);
+	expect_ok(&r);
+	assert_non_null(strstr(r.out, "\"iodepth\": 32"));
+	assert_non_null(strstr(r.out, "\"block_size_bytes\": 4096"));
 	run_free(&r);
 }
 
