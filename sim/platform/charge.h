@@ -12,6 +12,7 @@
 #include "platform/shadow.h"
 
 struct iommusim_platform;
+struct iommusim_platform_stats;
 
 /*
  * Charge an RPCIT's hypervisor time: @trap cycles on @cpu, then @work cycles on the platform's
@@ -20,7 +21,13 @@ struct iommusim_platform;
 void isim_platform_charge(struct iommusim_platform *p, struct iommusim_cpu *cpu, uint64_t trap,
 			  uint64_t work);
 
-/* Add a shadow walk's counts to the platform's statistics. */
-void isim_platform_add_counts(struct iommusim_platform *p, const struct isim_walk_counts *n);
+/*
+ * Add the shadow walks' counts @n (the platform's sum of them) to statistics @st.
+ *
+ * A kind walks into that sum, whatever the walk's outcome, and prices a walk by how much a
+ * time linear in the counts grew over it: the counts only grow, and the growth of a linear
+ * form is the form of the growth, exactly, in unsigned (modulo 2^64) arithmetic.
+ */
+void isim_platform_walk_stats(const struct isim_walk_counts *n, struct iommusim_platform_stats *st);
 
 #endif /* ISIM_PLATFORM_CHARGE_H */

@@ -18,22 +18,16 @@
 #include "platform/charge.h"
 #include "platform/platform_internal.h"
 
-/* The cost of the counted work (docs/platforms.md); the walk counts every term once per pass. */
-static uint64_t emulation_ns(const struct iommusim_cost *c, const struct isim_walk_counts *n)
+/*
+ * The cost of the counted work (docs/platforms.md), priced by kvm_setup(); the walk counts
+ * every term once per pass.
+ */
+static uint64_t emulation_ns(const struct isim_walk_prices *pr, const struct isim_walk_counts *n)
 {
-	uint64_t walk = iommusim_cost_get(c, IOMMUSIM_COST_QEMU_WALK_NS);
-	uint64_t hash = iommusim_cost_get(c, IOMMUSIM_COST_QEMU_HASH_NS);
-	uint64_t inv = iommusim_cost_get(c, IOMMUSIM_COST_HOST_IOTLB_INV_NS);
-	/* a host before Linux 6.2 flushes its own IOTLB inside every map (sources.md S5) */
-	uint64_t map = iommusim_cost_get(c, IOMMUSIM_COST_VFIO_MAP_IOCTL_NS) +
-		       (iommusim_cost_get(c, IOMMUSIM_COST_HOST_FLUSH_ON_MAP) ? inv : 0);
-
-	return n->pages_walked * (walk + hash) + n->upper_invalid * walk + n->upper_pages * hash +
-	       n->removes * iommusim_cost_get(c, IOMMUSIM_COST_QEMU_HASH_REMOVE_NS) +
-	       n->inserts * iommusim_cost_get(c, IOMMUSIM_COST_QEMU_HASH_INSERT_NS) +
-	       n->maps * map +
-	       n->unmap_calls * iommusim_cost_get(c, IOMMUSIM_COST_VFIO_UNMAP_IOCTL_NS) +
-	       n->teardowns * (iommusim_cost_get(c, IOMMUSIM_COST_VFIO_UNMAP_ENTRY_NS) + inv);
+	return n->pages_walked * pr->pages_walked + n->upper_invalid * pr->upper_invalid +
+	       n->upper_pages * pr->upper_pages + n->removes * pr->removes +
+	       n->inserts * pr->inserts + n->maps * pr->maps + n->unmap_calls * pr->unmap_calls +
+	       n->teardowns * pr->teardowns;
 }
 
 /*
@@ -56,26 +50,14 @@ static void kvm_charge_trap(struct iommusim_platform *p, struct iommusim_cpu *cp
 static int kvm_rpcit(struct iommusim_platform *p, struct iommusim_cpu *cpu,
 		     struct isim_platform_fn *f, uint64_t first, uint64_t end, uint8_t *status)
 {
-	const struct iommusim_cost *c = p->cost;
-	bool coalesce = iommusim_cost_get(c, IOMMUSIM_COST_QEMU_UNMAP_COALESCE);
-	const struct isim_walk_rules rules = {
-		/* QEMU's walk reports a frame from the address it stands on */
-		.anchored_frames = true,
-		.unmap = coalesce ? ISIM_UNMAP_RUNS : ISIM_UNMAP_PER_PAGE,
-		/* since 8.0 the unmap notification left s390_pci_update_iotlb() for the runs */
-		.silent_upper_drops = coalesce,
-		.second_pass = iommusim_cost_get(c, IOMMUSIM_COST_QEMU_SECOND_PASS),
-		.remap_keeps_budget = false,
-	};
-	struct isim_walk_counts n = {0};
+	struct isim_walk_counts *n = &p->walked;
+	/* the walk's time is what it adds to that of all walks (charge.h) */
+	uint64_t before = emulation_ns(&p->prices, n);
 
-	if (isim_shadow_refresh(f->shadow, f->iota, first, end, &rules, &p->container, &n)) {
-		/* What the walk did before it stopped is counted; its time is not charged. */
-		isim_platform_add_counts(p, &n);
+	/* What the walk did before it stopped is counted; its time is not charged. */
+	if (isim_shadow_refresh(f->shadow, f->iota, first, end, &p->rules, &p->container, n))
 		return -ENOMEM;
-	}
-	kvm_charge_trap(p, cpu, emulation_ns(c, &n));
-	isim_platform_add_counts(p, &n);
+	kvm_charge_trap(p, cpu, emulation_ns(&p->prices, n) - before);
 	if (!p->container.limited || p->container.avail > 0)
 		return IOMMUSIM_FW_CC_OK;
 	/* QEMU answers so whenever the budget ends at 0, even if every page got mapped. */
@@ -90,11 +72,41 @@ static void kvm_refused(struct iommusim_platform *p, struct iommusim_cpu *cpu)
 	kvm_charge_trap(p, cpu, 0);
 }
 
-/* vfio type1's dma_entry_limit as QEMU counts it; the big lock unless serialisation is off. */
+/*
+ * vfio type1's dma_entry_limit as QEMU counts it; the big lock unless serialisation is off;
+ * the QEMU generation's walk, and what each count of it costs.
+ */
 static void kvm_setup(const struct iommusim_cost *c, struct isim_platform_setup *out)
 {
+	bool coalesce = iommusim_cost_get(c, IOMMUSIM_COST_QEMU_UNMAP_COALESCE);
+	uint64_t walk = iommusim_cost_get(c, IOMMUSIM_COST_QEMU_WALK_NS);
+	uint64_t hash = iommusim_cost_get(c, IOMMUSIM_COST_QEMU_HASH_NS);
+	uint64_t inv = iommusim_cost_get(c, IOMMUSIM_COST_HOST_IOTLB_INV_NS);
+
 	out->budget = iommusim_cost_get(c, IOMMUSIM_COST_VFIO_DMA_ENTRY_LIMIT);
 	out->server = iommusim_cost_get(c, IOMMUSIM_COST_QEMU_SERIALIZE_RPCIT) ? "qemu-bql" : NULL;
+	out->rules = (struct isim_walk_rules){
+		/* QEMU's walk reports a frame from the address it stands on */
+		.anchored_frames = true,
+		.unmap = coalesce ? ISIM_UNMAP_RUNS : ISIM_UNMAP_PER_PAGE,
+		/* since 8.0 the unmap notification left s390_pci_update_iotlb() for the runs */
+		.silent_upper_drops = coalesce,
+		.second_pass = iommusim_cost_get(c, IOMMUSIM_COST_QEMU_SECOND_PASS),
+		.remap_keeps_budget = false,
+	};
+	out->prices = (struct isim_walk_prices){
+		/* a page of a page table: a walk and a lookup; under an upper entry: a lookup */
+		.pages_walked = walk + hash,
+		.upper_invalid = walk,
+		.upper_pages = hash,
+		.removes = iommusim_cost_get(c, IOMMUSIM_COST_QEMU_HASH_REMOVE_NS),
+		.inserts = iommusim_cost_get(c, IOMMUSIM_COST_QEMU_HASH_INSERT_NS),
+		/* a host before Linux 6.2 flushes its own IOTLB inside every map (sources.md S5) */
+		.maps = iommusim_cost_get(c, IOMMUSIM_COST_VFIO_MAP_IOCTL_NS) +
+			(iommusim_cost_get(c, IOMMUSIM_COST_HOST_FLUSH_ON_MAP) ? inv : 0),
+		.unmap_calls = iommusim_cost_get(c, IOMMUSIM_COST_VFIO_UNMAP_IOCTL_NS),
+		.teardowns = iommusim_cost_get(c, IOMMUSIM_COST_VFIO_UNMAP_ENTRY_NS) + inv,
+	};
 }
 
 /* sources.md S11: with QEMU 8.0's shrink the window holds at most the vfio limit */

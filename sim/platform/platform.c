@@ -15,6 +15,7 @@
 
 #include "base/memory.h"
 #include "arch/s390/s390_tables.h"
+#include "platform/charge.h"
 #include "platform/platform_internal.h"
 #include "platform/ppc_platform.h"
 
@@ -134,6 +135,19 @@ static struct isim_platform_fn *fn_find(const struct iommusim_platform *p, uint3
 	size_t i = fn_index(p, fh);
 
 	return i < p->nfns && p->fns[i]->fh == fh ? p->fns[i] : NULL;
+}
+
+/* The function an RPCIT names: usually the one the last named, so that one is tried first. */
+static struct isim_platform_fn *rpcit_fn(struct iommusim_platform *p, uint32_t fh)
+{
+	struct isim_platform_fn *f = p->last_fn;
+
+	if (f && f->fh == fh)
+		return f;
+	f = fn_find(p, fh);
+	if (f)
+		p->last_fn = f;
+	return f;
 }
 
 static struct isim_platform_fn *fn_add(struct iommusim_platform *p, uint32_t fh)
@@ -283,7 +297,7 @@ static int platform_rpcit(void *arg, struct iommusim_cpu *cpu, uint32_t fh, uint
 		end = UINT64_MAX;
 	if (!p->ops->shadows)
 		return rpcit_model(p, cpu, NULL, first_page(addr), end_page(end), status);
-	f = fn_find(p, fh);
+	f = rpcit_fn(p, fh);
 	if (!f || !f->iota) {
 		p->ops->refused(p, cpu);
 		p->st.rpcit_errors++;
@@ -336,6 +350,8 @@ int iommusim_platform_create(struct iommusim_mem *mem, struct iommusim_engine *e
 	/* 0 is "no limit": QEMU without a vfio limit reads dma_avail as 1 and never counts. */
 	p->container.limited = setup.budget != 0;
 	p->container.avail = setup.budget;
+	p->rules = setup.rules;
+	p->prices = setup.prices;
 
 	if (ops->ppc)
 		ret = isim_ppc_platform_create(p);
@@ -431,6 +447,7 @@ void iommusim_platform_get_stats(const struct iommusim_platform *p,
 {
 	assert(p && out);
 	*out = p->st;
+	isim_platform_walk_stats(&p->walked, out);
 	out->shadow_pages = p->container.shadow_pages;
 	out->shadow_pages_max = p->container.shadow_max;
 	out->dma_avail = p->container.limited ? p->container.avail : UINT64_MAX;

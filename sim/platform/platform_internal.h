@@ -40,6 +40,25 @@ struct isim_platform_fn {
 	struct isim_shadow *shadow;
 };
 
+/*
+ * struct isim_walk_prices - what a shadowing kind's hypervisor spends, in ns, per unit of each
+ * of a walk's counts (the members of struct isim_walk_counts of the same names): sums of the
+ * kind's cost parameters, made once at creation, as the cost set stays unchanged for the
+ * platform's lifetime (struct iommusim_platform_config). A kind's model of an RPCIT reads
+ * the prices of the counts it models; the others stay 0.
+ */
+struct isim_walk_prices {
+	uint64_t tables_walked;
+	uint64_t pages_walked;
+	uint64_t upper_invalid;
+	uint64_t upper_pages;
+	uint64_t removes;
+	uint64_t inserts;
+	uint64_t maps;
+	uint64_t unmap_calls;
+	uint64_t teardowns;
+};
+
 struct iommusim_platform {
 	struct iommusim_mem *mem;
 	struct iommusim_engine *e;
@@ -56,7 +75,18 @@ struct iommusim_platform {
 	struct isim_platform_fn **fns;
 	size_t nfns;
 	size_t fns_cap;
+	/* the function the last RPCIT found, or NULL (a function lives as long as its platform) */
+	struct isim_platform_fn *last_fn;
 	struct iommusim_platform_stats st;
+	/* a shadowing kind's walk and its prices, as its @setup made them */
+	struct isim_walk_rules rules;
+	struct isim_walk_prices prices;
+	/*
+	 * Every shadow walk's counts, summed: the walks add to it directly and
+	 * iommusim_platform_get_stats() adds it to @st, so an RPCIT neither clears nor copies
+	 * a set of counts of its own (isim_platform_walk_stats()).
+	 */
+	struct isim_walk_counts walked;
 	/* the first host failure (-ENOMEM), or 0: iommusim_platform_error() */
 	int err;
 	/* who watches the invalidations, or NULL (isim_platform_watch_invalidations()) */
@@ -71,10 +101,14 @@ struct iommusim_platform {
  * @budget: pages the functions' shared container may map on the host; 0 for no limit.
  * @server: the name of the server every RPCIT's hypervisor work queues on (a lock the
  *          hypervisor holds through the emulation), or NULL: each CPU emulates on its own.
+ * @rules:  shadowing kinds: how the hypervisor walks (isim_shadow_refresh()).
+ * @prices: shadowing kinds: what the walk's work costs.
  */
 struct isim_platform_setup {
 	uint64_t budget;
 	const char *server;
+	struct isim_walk_rules rules;
+	struct isim_walk_prices prices;
 };
 
 /*
@@ -99,8 +133,8 @@ struct isim_platform_setup {
  * @refused:     charge the trap of an RPCIT answered without @rpcit's work: refused by the
  *               checks (the hypervisor decodes the instruction first) or out of host memory.
  *               Mandatory with @shadows.
- * @setup:       the container's budget and the RPCIT server, from the cost set. NULL: no
- *               budget, no server.
+ * @setup:       the container's budget, the RPCIT server and the shadow walk's rules and
+ *               prices, from the cost set. NULL: no budget, no server.
  * @zpci_config: adjust what firmware reports for a function (its DMA window) to the kind's
  *               rules; guest.aperture_pages is applied after it. NULL: the hardware's window.
  * @dereg_ioat:  the kind's part of a deregistration, after the function's shadow was emptied

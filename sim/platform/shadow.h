@@ -68,7 +68,8 @@ struct isim_walk_rules {
 };
 
 /*
- * struct isim_walk_counts - the work of one refresh, all passes (added to, never reset).
+ * struct isim_walk_counts - the work of refreshes, all passes: each refresh adds to it and never
+ * resets it (a platform keeps one sum over all its walks).
  * @passes:        walks of the range.
  * @second_passes: walks repeated because the budget ran out and then came back.
  * @tables_walked: page tables entered (valid segment-table entries met).
@@ -83,7 +84,8 @@ struct isim_walk_rules {
  * @silent_drops:  shadow entries dropped under an invalid upper entry without host unmap.
  * @unmap_calls:   host UNMAP calls (ioctls).
  * @skipped:       valid pages that needed a host map and found no budget.
- * @left_unmapped: the last pass skipped a valid page for want of budget.
+ * @left_unmapped: the last pass of the last refresh skipped a valid page for want of budget
+ *                 (set, not added to).
  */
 struct isim_walk_counts {
 	uint64_t passes;

@@ -53,6 +53,8 @@ struct walk {
 	const struct isim_walk_rules *rules;
 	struct isim_container *c;
 	struct isim_walk_counts *n;
+	/* @rules->unmap is ISIM_UNMAP_RUNS, read once: every page handled asks */
+	bool runs;
 	/* the current run of invalid PTEs (pages), flushed into UNMAP pieces when it ends */
 	uint64_t run_start;
 	uint64_t run_len;
@@ -91,7 +93,7 @@ static void budget_give(struct isim_container *c, uint64_t n)
 
 static void run_extend(struct walk *w, uint64_t start, uint64_t n)
 {
-	if (w->rules->unmap != ISIM_UNMAP_RUNS || !n)
+	if (!w->runs || !n)
 		return;
 	if (!w->run_len)
 		w->run_start = start;
@@ -162,12 +164,17 @@ account:
 		w->n->unmap_calls += dropped;
 }
 
-/* A valid PTE at page @page; @have: the shadow holds the page, as @sg->ent[@i]. */
-static void valid_page(struct walk *w, uint64_t page, uint64_t pte, bool have, unsigned int i)
+/*
+ * A valid PTE at page @page, index @i of its segment; *@sgp: the shadow's segment of the page,
+ * or NULL while it has none (then created here, and *@sgp set); @have: the shadow holds the
+ * page, as (*@sgp)->ent[@i].
+ */
+static void valid_page(struct walk *w, struct sseg **sgp, uint64_t page, uint64_t pte, bool have,
+		       unsigned int i)
 {
 	uint64_t ent = (pte & ZPCI_PTE_ADDR_MASK) |
 		       ((pte & ZPCI_TABLE_PROT_MASK) == ZPCI_TABLE_PROTECTED ? ENT_RO : 0);
-	struct sseg *sg = isim_shadow_seg_find(w->sh, page >> SEG_SHIFT);
+	struct sseg *sg = *sgp;
 	bool same = have && sg->ent[i] == ent;
 
 	/* The end of a run of invalid PTEs, whether or not this page gets mapped. */
@@ -191,12 +198,15 @@ static void valid_page(struct walk *w, uint64_t page, uint64_t pte, bool have, u
 		if (w->rules->remap_keeps_budget)
 			budget_give(w->c, 1);
 	} else {
-		if (!sg)
-			w->empty_to = w->empty_from;
-		sg = isim_shadow_seg_get(w->sh, page >> SEG_SHIFT);
+		/* A segment exists while it holds a page: the first page of one makes it. */
 		if (!sg) {
-			w->nomem = true;
-			return;
+			w->empty_to = w->empty_from;
+			sg = isim_shadow_seg_get(w->sh, page >> SEG_SHIFT);
+			if (!sg) {
+				w->nomem = true;
+				return;
+			}
+			*sgp = sg;
 		}
 		sg->occ[i / 64] |= 1ull << (i % 64);
 		w->sh->pages++;
@@ -209,11 +219,12 @@ static void valid_page(struct walk *w, uint64_t page, uint64_t pte, bool have, u
 	w->n->maps++;
 }
 
-/* An invalid PTE at page @page that the shadow holds. */
-static void gone_page(struct walk *w, uint64_t page, unsigned int i)
+/*
+ * An invalid PTE at index @i of segment @sg, that the shadow holds. It stays in the run of
+ * invalid PTEs, which page_table() extends over it.
+ */
+static void gone_page(struct walk *w, struct sseg *sg, unsigned int i)
 {
-	struct sseg *sg = isim_shadow_seg_find(w->sh, page >> SEG_SHIFT);
-
 	sg->occ[i / 64] &= ~(1ull << (i % 64));
 	w->sh->pages--;
 	w->c->shadow_pages--;
@@ -222,16 +233,20 @@ static void gone_page(struct walk *w, uint64_t page, unsigned int i)
 	w->n->teardowns++;
 	if (w->rules->unmap == ISIM_UNMAP_PER_PAGE)
 		w->n->unmap_calls++;
-	run_extend(w, page, 1);
 }
 
 /* Pages [@base + @lo, @base + @hi) of one guest page table. */
 static void page_table(struct walk *w, uint64_t segno, unsigned int lo, unsigned int hi,
 		       const uint64_t valid[SEG_WORDS], const _Atomic uint64_t *ptes)
 {
-	const struct sseg *sg = isim_shadow_seg_find(w->sh, segno);
+	/* the shadow's segment as the walk found it, and as it is (a new page creates it) */
+	struct sseg *const found = isim_shadow_seg_find(w->sh, segno);
+	struct sseg *sg = found;
 	uint64_t base = segno << SEG_SHIFT;
 	unsigned int pos = lo;
+	/* the words the range touches, and the bits of the first from @lo on (the last: below) */
+	unsigned int k = lo / 64, last = (hi - 1) / 64;
+	uint64_t m = ~0ull << (lo % 64);
 
 	w->n->tables_walked++;
 	w->n->pages_walked += hi - lo;
@@ -239,40 +254,91 @@ static void page_table(struct walk *w, uint64_t segno, unsigned int lo, unsigned
 	 * A table with no valid PTE over a segment the shadow does not hold, the common case of a
 	 * global refresh, only lengthens the run of invalid PTEs.
 	 */
-	if (!sg && !(valid[0] | valid[1] | valid[2] | valid[3])) {
+	if (!found && !(valid[0] | valid[1] | valid[2] | valid[3])) {
 		run_extend(w, base + lo, hi - lo);
 		return;
 	}
 	/*
 	 * Only the words the range touches, one at a time: a page handled changes the shadow's
 	 * bits of its own word only, so each word's shadow bits are still those the walk found.
+	 * Every invalid PTE, shadowed or not, belongs to the run of invalid PTEs, which only a
+	 * valid one ends: the run is extended up to each valid PTE (from @pos, the page after the
+	 * last one) and to the end of the range, not page by page.
 	 */
-	for (unsigned int k = lo / 64; k <= (hi - 1) / 64; k++) {
-		uint64_t m = range_mask(k, lo, hi);
-		uint64_t v = valid[k] & m, s = sg ? sg->occ[k] & m : 0;
-		uint64_t x = v | s;
+	for (;;) {
+		uint64_t v, s, x;
 
-		while (x) {
+		if (k == last)
+			m &= ~0ull >> (63 - (hi - 1) % 64);
+		v = valid[k] & m;
+		s = found ? found->occ[k] & m : 0;
+		for (x = v | s; x; x &= x - 1) {
 			unsigned int i = k * 64 + (unsigned int)__builtin_ctzll(x);
 			uint64_t bit = x & -x;
 
-			x &= x - 1;
+			if (!(v & bit)) {
+				/* a bit of the shadow's only: @found holds the page */
+				gone_page(w, found, i);
+				continue;
+			}
 			run_extend(w, base + pos, i - pos);
 			pos = i + 1;
-			if (v & bit)
-				valid_page(w, base + i,
-					   atomic_load_explicit(&ptes[i], memory_order_acquire),
-					   s & bit, i);
-			else
-				gone_page(w, base + i, i);
+			valid_page(w, &sg, base + i,
+				   atomic_load_explicit(&ptes[i], memory_order_acquire), s & bit,
+				   i);
 			if (w->nomem)
 				return;
 		}
+		if (k++ == last)
+			break;
+		m = ~0ull;
 	}
 	run_extend(w, base + pos, hi - pos);
-	/* A segment the shadow did not hold has only gained pages, if any: nothing to free. */
-	if (sg)
+	/*
+	 * A segment the shadow did not hold has only gained pages, if any: nothing to free. One
+	 * it held is freed once empty (tested here first: most keep pages).
+	 */
+	if (found && !(found->occ[0] | found->occ[1] | found->occ[2] | found->occ[3]))
 		isim_shadow_seg_trim(w->sh, segno);
+}
+
+/*
+ * The invalid segment (@kind ISIM_S390_SEG_INVALID) or region entry the walk meets at page
+ * @cur, with the invalid segment entries that follow it, in one step; returns where the walk
+ * goes on. Never inlined: a refresh of mapped pages does not come here, and inlined into the
+ * pass its state costs the pass's loop registers (a few dozen instructions per simulated I/O).
+ */
+__attribute__((noinline)) static uint64_t
+invalid_entries(struct walk *w, enum isim_s390_seg_kind kind, uint64_t cur, uint64_t end)
+{
+	uint64_t fend;
+
+	if (kind == ISIM_S390_SEG_INVALID) {
+		/* The frames of the invalid segment entries that follow it, in one step. */
+		uint64_t need = w->rules->anchored_frames
+					? (end - cur + SEG_PAGES - 1) >> SEG_SHIFT
+					: ((end - 1) >> SEG_SHIFT) - (cur >> SEG_SHIFT) + 1;
+		uint64_t k = isim_s390_table_invalid_segments(w->t, cur << ZPCI_PAGE_SHIFT, need);
+
+		if (!k)
+			k = 1;
+		if (w->rules->anchored_frames)
+			fend = cur + (k << SEG_SHIFT);
+		else
+			fend = ((cur >> SEG_SHIFT) + k) << SEG_SHIFT;
+		if (fend > end)
+			fend = end;
+		upper_frame(w, cur, fend, k);
+		return fend;
+	}
+	if (w->rules->anchored_frames)
+		fend = cur + REGION_PAGES;
+	else
+		fend = (cur & ~(REGION_PAGES - 1)) + REGION_PAGES;
+	if (fend > end)
+		fend = end;
+	upper_frame(w, cur, fend, 1);
+	return fend;
 }
 
 /* One pass over [@first, @end); returns whether a valid page was passed over. */
@@ -286,7 +352,6 @@ static bool one_pass(struct walk *w, uint64_t first, uint64_t end)
 		uint64_t valid[SEG_WORDS];
 		const _Atomic uint64_t *ptes;
 		enum isim_s390_seg_kind kind;
-		uint64_t flen, fend;
 
 		if (cur >= TABLE_PAGES) {
 			/*
@@ -317,35 +382,7 @@ static bool one_pass(struct walk *w, uint64_t first, uint64_t end)
 			cur = send;
 			continue;
 		}
-		if (kind == ISIM_S390_SEG_INVALID) {
-			/* The frames of the invalid segment entries that follow it, in one step. */
-			uint64_t need = w->rules->anchored_frames
-						? (end - cur + SEG_PAGES - 1) >> SEG_SHIFT
-						: ((end - 1) >> SEG_SHIFT) - (cur >> SEG_SHIFT) + 1;
-			uint64_t k = isim_s390_table_invalid_segments(w->t, cur << ZPCI_PAGE_SHIFT,
-								      need);
-
-			if (!k)
-				k = 1;
-			if (w->rules->anchored_frames)
-				fend = cur + (k << SEG_SHIFT);
-			else
-				fend = ((cur >> SEG_SHIFT) + k) << SEG_SHIFT;
-			if (fend > end)
-				fend = end;
-			upper_frame(w, cur, fend, k);
-			cur = fend;
-			continue;
-		}
-		flen = REGION_PAGES;
-		if (w->rules->anchored_frames)
-			fend = cur + flen;
-		else
-			fend = (cur & ~(flen - 1)) + flen;
-		if (fend > end)
-			fend = end;
-		upper_frame(w, cur, fend, 1);
-		cur = fend;
+		cur = invalid_entries(w, kind, cur, end);
 	}
 	run_flush(w);
 	return w->again;
@@ -362,6 +399,7 @@ int isim_shadow_refresh(struct isim_shadow *sh, const struct iommusim_s390_io_ta
 		.rules = rules,
 		.c = c,
 		.n = counts,
+		.runs = rules->unmap == ISIM_UNMAP_RUNS,
 	};
 	bool again;
 

@@ -351,6 +351,17 @@ uint64_t isim_s390_table_count(const struct iommusim_s390_io_table *t)
 	return atomic_load_explicit(&tt->ntables, memory_order_relaxed);
 }
 
+/* What isim_s390_table_segment() reports for a segment without a page table. */
+static enum isim_s390_seg_kind no_page_table(enum isim_s390_seg_kind kind, uint64_t valid[4],
+					     const _Atomic uint64_t **ptes)
+{
+	for (unsigned int i = 0; i < ZPCI_PT_WORDS; i++)
+		valid[i] = 0;
+	if (ptes)
+		*ptes = NULL;
+	return kind;
+}
+
 enum isim_s390_seg_kind isim_s390_table_segment(const struct iommusim_s390_io_table *t,
 						uint64_t iova, uint64_t valid[4],
 						const _Atomic uint64_t **ptes)
@@ -360,21 +371,20 @@ enum isim_s390_seg_kind isim_s390_table_segment(const struct iommusim_s390_io_ta
 	struct seg_table *st;
 	struct page_table *pt;
 
-	for (unsigned int i = 0; i < ZPCI_PT_WORDS; i++)
-		valid[i] = 0;
-	if (ptes)
-		*ptes = NULL;
 	if (iova >= IOMMUSIM_ZPCI_TABLE_SIZE_RT)
-		return ISIM_S390_SEG_REGION_INVALID;
+		return no_page_table(ISIM_S390_SEG_REGION_INVALID, valid, ptes);
 	/* The same path as isim_s390_table_entries(): entries first, pointers once valid. */
 	if (!reg_entry_isvalid(atomic_load_explicit(&tt->rte[rtx], memory_order_acquire)))
-		return ISIM_S390_SEG_REGION_INVALID;
+		return no_page_table(ISIM_S390_SEG_REGION_INVALID, valid, ptes);
 	st = atomic_load_explicit(&tt->sto[rtx], memory_order_acquire);
 	if (!reg_entry_isvalid(atomic_load_explicit(&st->ste[sx], memory_order_acquire)))
-		return ISIM_S390_SEG_INVALID;
+		return no_page_table(ISIM_S390_SEG_INVALID, valid, ptes);
 	pt = atomic_load_explicit(&st->pto[sx], memory_order_acquire);
-	for (unsigned int i = 0; i < ZPCI_PT_WORDS; i++)
-		valid[i] = atomic_load_explicit(&pt->valid[i], memory_order_acquire);
+	/* written out: a platform's walk asks once per segment, and a loop of atomics stays one */
+	valid[0] = atomic_load_explicit(&pt->valid[0], memory_order_acquire);
+	valid[1] = atomic_load_explicit(&pt->valid[1], memory_order_acquire);
+	valid[2] = atomic_load_explicit(&pt->valid[2], memory_order_acquire);
+	valid[3] = atomic_load_explicit(&pt->valid[3], memory_order_acquire);
 	if (ptes)
 		*ptes = pt->pte;
 	return ISIM_S390_SEG_PAGES;
