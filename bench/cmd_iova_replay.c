@@ -8,6 +8,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "replay_cli.h"
+#include "replay_mem.h"
 
 static void usage(FILE *f)
 {
@@ -36,7 +37,7 @@ int cmd_iova_replay(int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	struct iommusim_iova_replay_opts opts = {.depot = IOMMUSIM_IOVA_DEPOT_LIST};
-	int c;
+	int c, status;
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -60,5 +61,13 @@ int cmd_iova_replay(int argc, char **argv)
 				       : EXIT_BAD_INPUT;
 		}
 	}
-	return replay_cli_run("iova-replay", argc, argv, replay, &opts);
+	/*
+	 * Memory in huge pages, which a short replay faults in a few times instead of hundreds
+	 * (replay_mem.h); without it, the replay's own context (jemalloc or libc) serves.
+	 */
+	if (replay_mem_create(&opts.mem))
+		opts.mem = NULL;
+	status = replay_cli_run("iova-replay", argc, argv, replay, &opts);
+	replay_mem_destroy(opts.mem);
+	return status;
 }

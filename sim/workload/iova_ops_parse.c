@@ -136,41 +136,42 @@ struct cpus {
  * online, as in the kernel, where nothing runs for a CPU coming up and its emptied magazines
  * are used again.)
  */
-static int check_cpus(const struct isim_script_lines *p, struct cpus *c, const struct iova_op *op)
+static int check_cpus(const struct isim_script_lines *p, struct cpus *c, enum iova_op_kind kind,
+		      const uint64_t *a)
 {
-	switch (op->kind) {
+	switch (kind) {
 	case OP_NCPUS:
-		if (c->current >= op->arg[0])
+		if (c->current >= a[0])
 			return isim_script_fail(
 				p, "N",
 				"the current CPU %llu would not be online (cpu 0..%llu "
 				"first)",
-				(unsigned long long)c->current, (unsigned long long)op->arg[0] - 1);
-		c->online = op->arg[0];
+				(unsigned long long)c->current, (unsigned long long)a[0] - 1);
+		c->online = a[0];
 		return 0;
 	case OP_CPU:
 	case OP_CPUDEAD:
-		if (op->arg[0] >= c->online)
+		if (a[0] >= c->online)
 			return isim_script_fail(
 				p, "N", "CPU %llu is not online (ncpus is %llu: CPUs 0..%llu)",
-				(unsigned long long)op->arg[0], (unsigned long long)c->online,
+				(unsigned long long)a[0], (unsigned long long)c->online,
 				(unsigned long long)c->online - 1);
-		if (op->kind == OP_CPU)
-			c->current = op->arg[0];
+		if (kind == OP_CPU)
+			c->current = a[0];
 		return 0;
 	default:
 		return 0;
 	}
 }
 
-static void note_cpus(struct iova_script *s, const struct iova_op *op)
+static void note_cpus(struct iova_script *s, enum iova_op_kind kind, const uint64_t *a)
 {
 	unsigned int need = 0;
 
-	if (op->kind == OP_NCPUS)
-		need = (unsigned int)op->arg[0];
-	else if (op->kind == OP_CPU || op->kind == OP_CPUDEAD)
-		need = (unsigned int)op->arg[0] + 1;
+	if (kind == OP_NCPUS)
+		need = (unsigned int)a[0];
+	else if (kind == OP_CPU || kind == OP_CPUDEAD)
+		need = (unsigned int)a[0] + 1;
 	if (need > s->possible_cpus)
 		s->possible_cpus = need;
 }
@@ -181,19 +182,30 @@ struct state {
 	bool seen_init;
 };
 
-/* The op just written at the end of @script: the API's limits checked, then counted in. */
+/*
+ * The op of @syn with the fields @arg, in @op, the slot at the end of @script: the API's limits
+ * checked, then written and counted in.
+ */
 static int finish_op(const struct isim_script_lines *p, struct state *st,
-		     struct iova_script *script, const struct op_syntax *syn, struct iova_op *op)
+		     struct iova_script *script, const struct op_syntax *syn, struct iova_op *op,
+		     const uint64_t *arg)
 {
-	int err = check_args(p, syn, op->arg);
+	int err = check_args(p, syn, arg);
 
 	if (!err)
-		err = check_cpus(p, &st->cpus, op);
+		err = check_cpus(p, &st->cpus, syn->kind, arg);
 	if (err)
 		return err;
 	if (syn->kind == OP_INIT)
 		st->seen_init = true;
-	note_cpus(script, op);
+	note_cpus(script, syn->kind, arg);
+	*op = (struct iova_op){.kind = syn->kind};
+	if (syn->kind == OP_ALLOC || syn->kind == OP_FAST) {
+		/* check_args() made it 0 or 1 */
+		op->flag = (uint32_t)arg[2];
+	}
+	op->arg[0] = arg[0];
+	op->arg[1] = arg[1];
 	script->nops++;
 	return 0;
 }
@@ -221,6 +233,7 @@ static int parse_line(const struct isim_script_lines *p, struct state *st,
 	size_t nwords = p->nwords;
 	const struct op_syntax *syn = lookup(word[0], wlen[0]);
 	char show[ISIM_SCRIPT_SHOWN_SIZE];
+	uint64_t arg[3] = {0, 0, 0};
 	struct iova_op *op;
 
 	if (!syn)
@@ -242,10 +255,9 @@ static int parse_line(const struct isim_script_lines *p, struct state *st,
 	op = next_op(script);
 	if (!op)
 		return -ENOMEM;
-	*op = (struct iova_op){.kind = syn->kind, .line = (uint32_t)p->line};
 	for (unsigned int i = 0; i < syn->nargs; i++) {
 		enum isim_script_number n =
-			isim_script_number(&rules, word[i + 1], wlen[i + 1], &op->arg[i]);
+			isim_script_number(&rules, word[i + 1], wlen[i + 1], &arg[i]);
 
 		if (n != ISIM_NUMBER_OK)
 			return isim_script_fail(
@@ -254,104 +266,149 @@ static int parse_line(const struct isim_script_lines *p, struct state *st,
 							   : "out of range (above 2^64 - 1)",
 				isim_script_shown(show, sizeof(show), word[i + 1], wlen[i + 1]));
 	}
-	return finish_op(p, st, script, syn, op);
+	return finish_op(p, st, script, syn, op, arg);
 }
 
 /*
- * A number as the fast path takes it: 1 to 19 decimal digits, or 0x (0X) and 1 to 16 hex
- * digits, which can never be out of range, ended by a space, a newline or the end of the
- * script. Anything else (a longer number, a bad digit, another blank) is left to the
- * general path, which reads it the same way or names what is wrong with it.
+ * How many bytes at least must follow the start of a line for fast_line() to read it with no
+ * test for the end of the script: "alloc " and three fields of at most 20 bytes ("0x" and 16
+ * hex digits, or 19 decimal ones), each with the byte after it, make 69.
  */
-static const char *fast_number(const char *c, const char *end, uint64_t *out)
+#define FAST_LINE_ROOM 80
+
+/* Each hex digit's value plus one, 0 for any other byte: one load per digit. */
+static const unsigned char hex_digit[256] = {
+	['0'] = 1,  ['1'] = 2,	['2'] = 3,  ['3'] = 4,	['4'] = 5,  ['5'] = 6,
+	['6'] = 7,  ['7'] = 8,	['8'] = 9,  ['9'] = 10, ['a'] = 11, ['b'] = 12,
+	['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16, ['A'] = 11, ['B'] = 12,
+	['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
+};
+
+/*
+ * A number as fast_line() takes it: 1 to 19 decimal digits, or 0x (0X) and 1 to 16 hex digits,
+ * which can never be out of range, then a space or a newline. No byte it reads is past the end
+ * of the script: fast_line() reads only lines that start FAST_LINE_ROOM bytes before it.
+ * Returns the byte after the number, or NULL for anything else (a longer number, a bad digit,
+ * another blank), which the general path reads the same way or names what is wrong with.
+ */
+static const char *fast_number(const char *c, uint64_t *out)
 {
-	const char *start;
 	uint64_t v = 0;
+	unsigned int n = 0, d;
 
-	if (end - c >= 2 && c[0] == '0' && (c[1] == 'x' || c[1] == 'X')) {
+	if (c[0] == '0' && (c[1] == 'x' || c[1] == 'X')) {
 		c += 2;
-		start = c;
-		for (; c < end && c - start < 17; c++) {
-			unsigned int d = (unsigned int)(unsigned char)*c - '0';
-
-			if (d > 9) {
-				d = ((unsigned int)(unsigned char)*c | 0x20) - 'a';
-				if (d > 5)
-					break;
-				d += 10;
-			}
-			v = v * 16 + d;
-		}
-		if (c == start || c - start > 16)
+		for (; n < 17 && (d = hex_digit[(unsigned char)c[n]]) != 0; n++)
+			v = v * 16 + d - 1;
+		if (n == 0 || n > 16)
 			return NULL;
 	} else {
-		start = c;
-		for (; c < end && c - start < 20; c++) {
-			unsigned int d = (unsigned int)(unsigned char)*c - '0';
-
-			if (d > 9)
-				break;
+		for (; n < 20 && (d = (unsigned int)(unsigned char)c[n] - '0') < 10; n++)
 			v = v * 10 + d;
-		}
-		if (c == start || c - start > 19)
+		if (n == 0 || n > 19)
 			return NULL;
 	}
-	if (c < end && *c != ' ' && *c != '\n')
+	c += n;
+	if (*c != ' ' && *c != '\n')
 		return NULL;
 	*out = v;
 	return c;
 }
 
 /*
- * The common line, read straight from the text: a known op in lowercase, each field after one
- * space, a number fast_number() takes, and the newline or the end of the script right after
- * the last. Such a line means the same to the general path (isim_script_next_line() and
- * parse_line()), which takes every other line, from the same position, so that whatever is
- * unusual about it reads and fails exactly as before. Returns false, having consumed nothing,
- * when the line is not of that form.
+ * The common line, read straight from the text with no lookup and no call: an op of a DMA
+ * stream (fast, ffree, alloc, free, find, cpu), which are nearly all of a long script, in
+ * lowercase, each field after one space, numbers fast_number() takes, and a newline right
+ * after the last. It is checked as finish_op() checks it. Such a line means the same to the
+ * general path (isim_script_next_line() and parse_line()), which takes every other line from
+ * the same position, so that whatever is unusual about one reads and fails exactly as before:
+ * another op, another form, a line that starts less than FAST_LINE_ROOM bytes before the end
+ * of the script, and one the checks would refuse. Returns false, having consumed nothing, when
+ * the line is not of that form.
  */
-static bool fast_line(struct isim_script_lines *l, const struct op_syntax **syn, uint64_t *arg)
+static bool fast_line(struct isim_script_lines *l, struct state *st, struct iova_script *script)
 {
-	const char *c = l->pos, *end = l->end, *w = c;
-	const struct op_syntax *s;
-
-	while (c < end && (unsigned int)(unsigned char)*c - 'a' < 26)
-		c++;
-	if (c == w)
-		return false;
-	s = lookup(w, (size_t)(c - w));
-	if (!s)
-		return false;
-	for (unsigned int i = 0; i < s->nargs; i++) {
-		if (c == end || *c != ' ')
-			return false;
-		c = fast_number(c + 1, end, &arg[i]);
-		if (!c)
-			return false;
-	}
-	if (c < end && *c != '\n')
-		return false;
-	l->line++;
-	l->pos = c < end ? c + 1 : c;
-	*syn = s;
-	return true;
-}
-
-/* A line fast_line() read: checked and appended as parse_line() does. */
-static int parse_fast_line(const struct isim_script_lines *p, struct state *st,
-			   struct iova_script *script, const struct op_syntax *syn,
-			   const uint64_t *arg)
-{
+	const char *c = l->pos;
+	enum iova_op_kind kind;
+	unsigned int nargs;
+	uint64_t arg[3] = {0, 0, 0};
 	struct iova_op *op;
 
-	if (!syn->before_init && !st->seen_init)
-		return isim_script_fail(p, "op", "'%s' before 'init'", syn->name);
-	op = next_op(script);
-	if (!op)
-		return -ENOMEM;
-	*op = (struct iova_op){
-		.kind = syn->kind, .line = (uint32_t)p->line, .arg = {arg[0], arg[1], arg[2]}};
-	return finish_op(p, st, script, syn, op);
+	switch (c[0]) {
+	case 'f':
+		if (!memcmp(c, "fast ", 5)) {
+			kind = OP_FAST;
+			nargs = 3;
+			c += 5;
+		} else if (!memcmp(c, "ffree ", 6)) {
+			kind = OP_FFREE;
+			nargs = 2;
+			c += 6;
+		} else if (!memcmp(c, "free ", 5)) {
+			kind = OP_FREE;
+			nargs = 1;
+			c += 5;
+		} else if (!memcmp(c, "find ", 5)) {
+			kind = OP_FIND;
+			nargs = 1;
+			c += 5;
+		} else {
+			return false;
+		}
+		break;
+	case 'a':
+		if (memcmp(c, "alloc ", 6))
+			return false;
+		kind = OP_ALLOC;
+		nargs = 3;
+		c += 6;
+		break;
+	case 'c':
+		if (memcmp(c, "cpu ", 4))
+			return false;
+		kind = OP_CPU;
+		nargs = 1;
+		c += 4;
+		break;
+	default:
+		return false;
+	}
+	for (unsigned int i = 0; i < nargs; i++) {
+		c = fast_number(c, &arg[i]);
+		/* a space after each field but the last, the newline after that */
+		if (!c || *c != (i + 1 < nargs ? ' ' : '\n'))
+			return false;
+		c++;
+	}
+
+	if (script->nops == script->cap || (kind != OP_CPU && !st->seen_init))
+		return false;
+	switch (kind) {
+	case OP_CPU:
+		/* online CPUs are never more than IOMMUSIM_IOVA_MAX_CPUS */
+		if (arg[0] >= st->cpus.online)
+			return false;
+		st->cpus.current = arg[0];
+		if (arg[0] + 1 > script->possible_cpus)
+			script->possible_cpus = (unsigned int)arg[0] + 1;
+		break;
+	case OP_FAST:
+	case OP_ALLOC:
+		if (arg[0] == 0 || arg[1] == UINT64_MAX || arg[2] > 1)
+			return false;
+		break;
+	case OP_FFREE:
+		if (arg[1] == 0)
+			return false;
+		break;
+	default:
+		break;
+	}
+	l->line++;
+	l->pos = c;
+	op = &script->ops[script->nops++];
+	*op = (struct iova_op){.kind = kind, .flag = (uint32_t)arg[2], .arg = {arg[0], arg[1]}};
+	return true;
 }
 
 int isim_iova_script_parse(struct iommusim_mem *mem, const char *text, size_t len, const char *name,
@@ -374,15 +431,11 @@ int isim_iova_script_parse(struct iommusim_mem *mem, const char *text, size_t le
 		isim_mem_hint_huge(script->ops, script->cap * sizeof(*script->ops));
 	}
 	while (!err) {
-		const struct op_syntax *syn;
-		uint64_t arg[3] = {0, 0, 0};
-
-		if (fast_line(&lines, &syn, arg))
-			err = parse_fast_line(&lines, &st, script, syn, arg);
-		else if (isim_script_next_line(&lines, MAX_WORDS))
-			err = parse_line(&lines, &st, script);
-		else
+		if (lines.end - lines.pos >= FAST_LINE_ROOM && fast_line(&lines, &st, script))
+			continue;
+		if (!isim_script_next_line(&lines, MAX_WORDS))
 			break;
+		err = parse_line(&lines, &st, script);
 	}
 	if (err)
 		isim_iova_script_free(script);

@@ -118,7 +118,7 @@ static int run_op(struct runner *r, const struct iova_op *op)
 		isim_script_out_str(o, "ok\n");
 		break;
 	case OP_ALLOC:
-		err = iommusim_iova_alloc(r->domain, cpu, op->arg[0], op->arg[1], op->arg[2], &lo);
+		err = iommusim_iova_alloc(r->domain, cpu, op->arg[0], op->arg[1], op->flag, &lo);
 		if (err == 0)
 			out_line(o, lo);
 		else if (err == -ENOMEM)
@@ -137,7 +137,7 @@ static int run_op(struct runner *r, const struct iova_op *op)
 		isim_script_out_str(o, err ? "fail\n" : "ok\n");
 		break;
 	case OP_FAST:
-		err = iommusim_iova_alloc_fast(r->domain, cpu, op->arg[0], op->arg[1], op->arg[2],
+		err = iommusim_iova_alloc_fast(r->domain, cpu, op->arg[0], op->arg[1], op->flag,
 					       &lo);
 		/* The kernel's alloc_iova_fast() reports failure as PFN 0. */
 		if (err == 0 && lo != 0)

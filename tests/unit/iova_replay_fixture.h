@@ -61,6 +61,29 @@ static inline void replay_depot(const char *script, enum iommusim_iova_depot dep
 	replay_len(script, strlen(script), depot, res);
 }
 
+/*
+ * A last line that puts every line before it 80 bytes or more from the end of the script,
+ * where the parser reads a common line with its fast path (fast_line() in
+ * sim/workload/iova_ops_parse.c) rather than the general one: a script followed by it must
+ * give the same answers and the same error as the script alone.
+ */
+static const char far_from_end[] =
+	"\n# this comment puts every line above it 80 bytes or more from the end of the script\n";
+
+/* @script followed by far_from_end, replayed with the @depot. */
+static inline void replay_far_from_end(const char *script, enum iommusim_iova_depot depot,
+				       struct result *res)
+{
+	size_t len = strlen(script);
+	char *padded = malloc(len + sizeof(far_from_end));
+
+	assert_non_null(padded);
+	memcpy(padded, script, len);
+	memcpy(padded + len, far_from_end, sizeof(far_from_end));
+	replay_len(padded, len + sizeof(far_from_end) - 1, depot, res);
+	free(padded);
+}
+
 static inline void result_free(struct result *res)
 {
 	free(res->out);
@@ -76,6 +99,13 @@ static inline void expect_output(const char *script, enum iommusim_iova_depot de
 	replay_depot(script, depot, &res);
 	if (res.rc)
 		fail_msg("replay failed (%d): %s", res.rc, res.err);
+	assert_int_equal(res.outlen, strlen(expected));
+	assert_string_equal(res.out, expected);
+	result_free(&res);
+	/* the same far from the end of the script */
+	replay_far_from_end(script, depot, &res);
+	if (res.rc)
+		fail_msg("replay failed far from the end (%d): %s", res.rc, res.err);
 	assert_int_equal(res.outlen, strlen(expected));
 	assert_string_equal(res.out, expected);
 	result_free(&res);

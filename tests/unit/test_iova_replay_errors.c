@@ -25,7 +25,7 @@ static void replay_bytes(const char *bytes, size_t len, struct result *res)
 static void expect_error(const char *script, unsigned int line, const char *fields,
 			 const char *word)
 {
-	struct result res;
+	struct result res, far;
 	char prefix[64];
 	const char *field, *colon;
 	size_t flen;
@@ -61,6 +61,12 @@ static void expect_error(const char *script, unsigned int line, const char *fiel
 	assert_true(strlen(colon + 2) > 0);
 	if (word && !strstr(colon + 2, word))
 		fail_msg("message '%s' does not quote '%s'", res.err, word);
+	/* Far from the end of the script, where a common line is read another way: the same. */
+	replay_far_from_end(script, IOMMUSIM_IOVA_DEPOT_LIST, &far);
+	assert_int_equal(far.rc, res.rc);
+	assert_int_equal(far.outlen, 0);
+	assert_string_equal(far.err, res.err);
+	result_free(&far);
 	result_free(&res);
 }
 
