@@ -8,19 +8,20 @@
  * run: as if an event that comes up behind a busy CPU were moved to the CPU's free time. The
  * CPU's waiting events form its backlog, in (due, sequence) order, and the CPU has one wake-up
  * key (free time, due, sequence) of the oldest of them, its time never before that event's due
- * time. The CPUs with a backlog compete by these keys in a tournament tree, whose winner is
- * weighed against the array's first entry at each take: a key changes after every event taken
- * from a backlog, and replaying a few matches costs less than moving an entry in the array. So an
- * event can join the backlog as soon as it is queued when it is sure to wait: when the CPU is busy
- * past its due time (free times never go back), or when it goes after an event already in the
- * backlog (once that one has run, its wake-up key is either its own key or later, see wake_key()).
- * Most events queued behind a busy CPU do so, and never touch the array; the rest join the backlog
- * when they come up in the array and find the CPU busy, or behind events that came up before them.
- * The two kinds are kept in two lists: events come up in key order, so one that comes up blocked
- * goes last in its list without a search, whereas one joining at queuing is put in its place among
- * the others that did; the oldest waiting event is the older of the two heads.
+ * time. So an event can join the backlog as soon as it is queued when it is sure to wait: when
+ * the CPU is busy past its due time (free times never go back), or when it goes after an event
+ * already in the backlog (once that one has run, the wake-up key is either the event's own key
+ * or later, see wake_set()). Most events queued behind a busy CPU do so, and never touch the
+ * array; the rest join the backlog when they come up in the array and find the CPU busy, or
+ * behind events that came up before them. The two kinds are kept in two lists: events come up
+ * in key order, so one that comes up blocked goes last in its list without a search, whereas
+ * one joining at queuing is put in its place among the others that did; the oldest waiting
+ * event is the older of the two heads.
  *
- * A CPU's free time moves whenever work is charged to it, from any event, and the tree is not
+ * The CPUs with a backlog compete by their wake-up keys in a tournament tree, whose winner is
+ * weighed against the array's first entry at each take: a key changes after every event taken
+ * from a backlog, and replaying a few matches costs less than moving an entry in the array. A
+ * CPU's free time moves whenever work is charged to it, from any event, and the tree is not
  * told: a wake-up key's time is a lower bound. When a CPU wins with a key older than its free
  * time, the key is raised to the free time and the matches replayed before anything runs.
  */
@@ -261,7 +262,7 @@ static void block(struct iommusim_engine *e)
 		wake_set(e, cpu, e->now);
 }
 
-/* Take @slot out of its CPU's backlog; the wake-up entry follows the new oldest event. */
+/* Take @slot out of its CPU's backlog; the wake-up key follows the new oldest event. */
 static void unblock(struct iommusim_engine *e, uint32_t slot)
 {
 	struct isim_event *r = &e->ev[slot];

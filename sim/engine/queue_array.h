@@ -32,8 +32,7 @@ static inline bool before(const struct isim_heap_ent *a, const struct isim_heap_
 /*
  * The first entry of [@lo, @hi) whose time is after @t, or @hi: searched from @lo with steps
  * that double, then by halving, so an entry near the start costs a few comparisons however
- * long the queue is. Most searches end near the front (a CPU's next step, a wake-up entry
- * moved to the CPU's free time).
+ * long the queue is. Most searches end near the front (a CPU's next step).
  */
 static inline uint32_t q_after_fwd(const struct isim_heap_ent *q, uint32_t lo, uint32_t hi,
 				   uint64_t t)
