@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests of the engine's event order: time then sequence, events scheduled for now,
- * cancellation, run_until, and the order against a brute-force reference of the rule.
+ * Unit tests of the engine's event order: time then sequence, events scheduled for now, the
+ * event queued last, cancellation, run_until, and the order against a brute-force reference of
+ * the rule.
  */
 #include "engine_fixture.h"
 
@@ -66,6 +67,81 @@ static void test_engine_event_scheduled_for_now_runs_after_queued_ones(void **st
 	assert_int_equal(tr.tag[1], 101);
 	assert_int_equal(tr.tag[2], 102);
 	assert_int_equal(tr.at[2], 5);
+	done(e, mem);
+}
+
+/*
+ * The event a callback queues last is held out of the queue until the next take or queuing
+ * (queue.c); it must still keep exactly its turn. @next is queued by the callback after it
+ * charges its CPU: at the CPU's free time (a step of its own work), or at @at; @cancel_next
+ * cancels it again at once.
+ */
+struct step {
+	struct tagged self;
+	struct tagged next;
+	struct iommusim_cpu *cpu; /* the CPU @self charges and @next is bound to */
+	uint64_t charge;
+	uint64_t at; /* 0: the CPU's free time */
+	bool cancel_next;
+	uint64_t next_id;
+};
+
+static void queue_step(struct iommusim_engine *e, void *arg)
+{
+	struct step *s = arg;
+	uint64_t at;
+
+	record(e, &s->self);
+	iommusim_engine_cpu_charge(e, s->cpu, s->charge);
+	at = s->at ? s->at : iommusim_engine_cpu_now(e, s->cpu);
+	assert_int_equal(iommusim_engine_schedule(e, at, s->cpu, record, &s->next, &s->next_id), 0);
+	if (s->cancel_next) {
+		assert_true(iommusim_engine_cancel(e, s->next_id));
+		assert_false(iommusim_engine_cancel(e, s->next_id));
+	}
+}
+
+static void test_engine_event_queued_last_keeps_its_turn(void **state)
+{
+	struct iommusim_mem *mem = new_mem();
+	struct iommusim_engine *e;
+	struct trace tr = {0};
+	struct step a = {.self = {.tr = &tr, .tag = 'A'}, .next = {.tr = &tr, .tag = 'S'}};
+	struct step c = {.self = {.tr = &tr, .tag = 'C'}, .next = {.tr = &tr, .tag = 'U'}};
+	struct step d = {.self = {.tr = &tr, .tag = 'D'}, .next = {.tr = &tr, .tag = 'T'}};
+	struct tagged x = {.tr = &tr, .tag = 'X'}, y = {.tr = &tr, .tag = 'Y'};
+	struct tagged z = {.tr = &tr, .tag = 'Z'};
+
+	(void)state;
+	assert_int_equal(iommusim_engine_create(mem, 2, HZ_1GHZ, &e), 0);
+	/* A, on CPU 0 at 0, works 10 cycles and queues its step S for 10, when CPU 0 is free. */
+	a.cpu = iommusim_engine_cpu(e, 0);
+	a.charge = 10;
+	/* C, at 20, keeps CPU 1 busy until 70 and queues U on it for 30: U waits until 70. */
+	c.cpu = iommusim_engine_cpu(e, 1);
+	c.charge = 50;
+	c.at = 30;
+	/* D, at 80, queues T and cancels it: T never runs. */
+	d.cpu = iommusim_engine_cpu(e, 0);
+	d.cancel_next = true;
+	assert_int_equal(iommusim_engine_schedule(e, 0, a.cpu, queue_step, &a, NULL), 0);
+	/* Y is due with S but was queued first: it runs first. X is due after S. */
+	sched(e, 10, NULL, &y, NULL);
+	sched(e, 15, NULL, &x, NULL);
+	assert_int_equal(iommusim_engine_schedule(e, 20, NULL, queue_step, &c, NULL), 0);
+	sched(e, 40, NULL, &z, NULL);
+	assert_int_equal(iommusim_engine_schedule(e, 80, NULL, queue_step, &d, NULL), 0);
+	assert_int_equal(iommusim_engine_run(e), 8);
+	assert_int_equal(tr.n, 8);
+	expect_ran(&tr, 0, 'A', 0);
+	expect_ran(&tr, 1, 'Y', 10);
+	expect_ran(&tr, 2, 'S', 10);
+	expect_ran(&tr, 3, 'X', 15);
+	expect_ran(&tr, 4, 'C', 20);
+	expect_ran(&tr, 5, 'Z', 40);
+	expect_ran(&tr, 6, 'U', 70);
+	expect_ran(&tr, 7, 'D', 80);
+	assert_int_equal(iommusim_engine_pending(e), 0);
 	done(e, mem);
 }
 
@@ -358,6 +434,7 @@ static void test_engine_order_matches_brute_force_in_deep_queues(void **state)
 
 SUITE_MAIN(cmocka_unit_test(test_engine_events_run_in_time_then_sequence_order),
 	   cmocka_unit_test(test_engine_event_scheduled_for_now_runs_after_queued_ones),
+	   cmocka_unit_test(test_engine_event_queued_last_keeps_its_turn),
 	   cmocka_unit_test(test_engine_cancel_removes_only_that_pending_event),
 	   cmocka_unit_test(test_engine_run_until_runs_due_events_and_moves_now),
 	   cmocka_unit_test(test_engine_order_matches_brute_force_rule),
