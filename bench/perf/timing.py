@@ -7,6 +7,11 @@ import subprocess
 import sys
 import time
 
+# The s390 DMA policies, and each platform's simulated seconds for a rate: a few hundred
+# thousand I/Os (the simulated rates differ by three orders of magnitude between LPAR and KVM).
+POLICIES = ["strict", "fq-percpu", "fq-single", "legacy"]
+RATE_SECONDS = {"lpar": 0.5, "zvm": 1.0, "kvm": 50.0}
+
 
 def spawn(argv):
     """Run argv with standard output and error thrown away: (wall s, rusage)."""

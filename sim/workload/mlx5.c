@@ -182,20 +182,28 @@ void isim_mlx5_receive(struct isim_mlx5 *w, struct mlx5_desc *d, uint64_t at)
 }
 
 /* A descriptor's next use at the time its CPU gets there: a TX packet, or an RX posting. */
-static void next_event(struct iommusim_engine *e, void *arg)
+/*
+ * The descriptor's next use: an RX buffer is posted again; a TX slot waits for its packet's
+ * time under a rate, or sends at once in the closed loop.
+ */
+static void reuse(struct isim_mlx5 *w, struct mlx5_desc *d)
 {
-	struct mlx5_desc *d = arg;
-	struct isim_mlx5 *w = d->ch->w;
-
-	(void)e;
-	if (w->st.stopping)
-		return;
 	if (d->rx)
 		post(w, d);
 	else if (w->cfg.rate_pps)
 		isim_mlx5_ready(w, d);
 	else
 		isim_mlx5_xmit(w, d);
+}
+
+static void next_event(struct iommusim_engine *e, void *arg)
+{
+	struct mlx5_desc *d = arg;
+	struct isim_mlx5 *w = d->ch->w;
+
+	(void)e;
+	if (!w->st.stopping)
+		reuse(w, d);
 }
 
 /*
@@ -288,12 +296,7 @@ static void complete(struct isim_mlx5 *w, struct mlx5_desc *d)
 		stop_when_drained(w);
 		return;
 	}
-	if (d->rx)
-		post(w, d);
-	else if (w->cfg.rate_pps)
-		isim_mlx5_ready(w, d);
-	else
-		isim_mlx5_xmit(w, d);
+	reuse(w, d);
 }
 
 /*
